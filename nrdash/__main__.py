@@ -1,0 +1,135 @@
+"""Command line: ``python -m nrdash check FILE [--json] [--with-contacts]`` and ``python -m nrdash template OUT``.
+
+Exit codes of ``check``: 0 loaded without errors (warnings allowed), 1 loaded with rows in error,
+2 unusable file. Never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+from . import referential as ref
+from .census import Census, CensusError, load_census
+
+JSON_ACTOR_FIELDS = ("row", "name", "family", "type", "level", "circle", "is_local", "insee", "postcode", "commune",
+                     "lat", "lon", "action_types", "dimensions", "source")
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe value: NA/NaN -> None, numpy scalars -> Python."""
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    try:
+        if value != value:  # NaN / NA
+            return None
+    except (TypeError, ValueError):
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def census_json(census: Census, with_contacts: bool = False) -> dict[str, Any]:
+    fields = JSON_ACTOR_FIELDS + (ref.PERSONAL_FIELDS if with_contacts else ())
+    records = census.actors[list(fields)].to_dict("records")
+    actors = [{k: _plain(v) for k, v in r.items()} for r in records]
+    return {"file": census.file_name, "rows": len(actors), "actors": actors,
+            "issues": [i.as_dict() for i in census.issues]}
+
+
+def report_text(census: Census) -> str:
+    a = census.actors
+    lines = [f"Recensement « {census.file_name} » (feuille « {census.sheet} ») : {len(a)} acteurs, "
+             f"{len(census.actions)} actions prévues."]
+    if census.territory.name:
+        lines.append(f"Territoire : {census.territory.name}")
+    lines.append("")
+    lines.append("Acteurs par famille :")
+    for fam in ref.FAMILIES:
+        lines.append(f"  {fam:<34} {int((a['family'] == fam).sum()):>6}")
+    unknown = int(a["family"].isna().sum())
+    if unknown:
+        lines.append(f"  {'Famille inconnue':<34} {unknown:>6}")
+    lines.append("Acteurs par niveau d'engagement :")
+    for level in ref.LEVELS:
+        lines.append(f"  {ref.level_label(level):<34} {int((a['level'] == level).sum()):>6}")
+    missing = int(a["level"].isna().sum())
+    if missing:
+        lines.append(f"  {'Niveau non lu':<34} {missing:>6}")
+    lines.append("")
+    errors, warnings = census.errors, census.warnings
+    rows_in_error = int(a["has_error"].sum())
+    lines.append(f"{len(errors)} erreur(s) sur {rows_in_error} ligne(s), {len(warnings)} avertissement(s).")
+    for issue in sorted(census.issues, key=lambda i: (i.sheet, i.row or 0, i.severity)):
+        where = f"feuille « {issue.sheet} »" + (f", ligne {issue.row}" if issue.row else "")
+        where += f", colonne « {issue.column} »" if issue.column else ""
+        tag = "ERREUR" if issue.severity == "error" else "attention"
+        lines.append(f"  [{tag}] {where} : {issue.message}")
+    if not census.issues:
+        lines.append("Aucun problème détecté.")
+    return "\n".join(lines)
+
+
+def _check(args: argparse.Namespace) -> int:
+    try:
+        census = load_census(Path(args.file))
+    except CensusError as exc:
+        if args.json:
+            print(json.dumps({"file": Path(args.file).name, "rows": 0, "actors": [], "issues": [],
+                              "error": str(exc)}, ensure_ascii=False))
+        else:
+            print(f"Fichier inutilisable : {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # the contract: never a traceback
+        message = f"Erreur inattendue à la lecture ({type(exc).__name__}). Signalez-la avec le fichier si possible."
+        if args.json:
+            print(json.dumps({"file": Path(args.file).name, "rows": 0, "actors": [], "issues": [],
+                              "error": message}, ensure_ascii=False))
+        else:
+            print(message, file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(census_json(census, args.with_contacts), ensure_ascii=False, default=str))
+    else:
+        print(report_text(census))
+    return 1 if census.errors else 0
+
+
+def _template(args: argparse.Namespace) -> int:
+    from .template import write_template
+
+    try:
+        write_template(args.out)
+    except OSError as exc:
+        print(f"Impossible d'écrire {args.out} : {exc.strerror}", file=sys.stderr)
+        return 2
+    print(f"Modèle de recensement écrit : {args.out}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m nrdash", description="nrdash — recensement des acteurs NR")
+    sub = parser.add_subparsers(dest="command", required=True)
+    check = sub.add_parser("check", help="vérifier un recensement (.xlsx, .xls, .ods, .csv)")
+    check.add_argument("file")
+    check.add_argument("--json", action="store_true", help="un objet JSON sur la sortie standard")
+    check.add_argument("--with-contacts", action="store_true",
+                       help="inclure référents et contacts (données personnelles, RGPD)")
+    check.set_defaults(func=_check)
+    template = sub.add_parser("template", help="écrire le modèle de recensement vierge")
+    template.add_argument("out")
+    template.set_defaults(func=_template)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,516 @@
+"""The actor census: from the spreadsheet people really keep to one validated, typed table.
+
+``load_census(path_or_bytes)`` returns a :class:`Census` (actors, planned actions, territory settings and
+every issue found, each with the sheet, the row a person sees in Excel and the column). Rows with errors
+stay in the table, flagged in ``has_error``; nothing is dropped or guessed silently. A file that cannot be
+used at all raises :class:`CensusError` with a French message.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from . import fields as fx
+from . import referential as ref
+from .workbook import (CensusError, Limits, RawSheet, check_zip, detect_format, open_workbook, read_csv_rows,
+                       read_sheet, read_source)
+
+__all__ = ["Census", "CensusError", "Issue", "Limits", "Territory", "load_census", "ACTOR_FIELDS"]
+
+HEADER_SEARCH_ROWS = 30
+
+
+@dataclass(frozen=True)
+class Issue:
+    severity: str  # "error" | "warning"
+    sheet: str
+    row: int | None  # the row number a person sees in Excel (the line in a CSV)
+    column: str | None  # the header as written in the file
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"severity": self.severity, "sheet": self.sheet, "row": self.row, "column": self.column,
+                "message": self.message}
+
+
+@dataclass
+class Territory:
+    name: str | None = None
+    epci_siren: str | None = None
+    commune_insee: str | None = None
+    scale: str | None = None
+    include_nonlocal_companies: bool = True
+    include_nonlocal_associations: bool = True
+    include_non_residents: bool = True
+
+
+ACTOR_FIELDS: tuple[str, ...] = (
+    "row", "name", "family", "type", "is_local", "commune", "insee", "postcode", "address", "lat", "lon",
+    "placement", "action_types", "dimensions", "other_categories", "description", "level", "circle",
+    "circle_derived", "source", "referent", "contact", "updated", "has_error",
+)
+ACTION_FIELDS: tuple[str, ...] = (
+    "row", "action", "axis", "targets", "status", "lead", "due", "quick_win", "description", "has_error",
+)
+
+
+@dataclass
+class Census:
+    actors: pd.DataFrame
+    actions: pd.DataFrame
+    territory: Territory
+    issues: list[Issue]
+    file_name: str
+    sha256: str
+    sheet: str
+    loaded_at: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(microsecond=0))
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == fx.ERROR]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == fx.WARNING]
+
+
+# ---------------------------------------------------------------------------------------------
+# Locating a table by its headers
+# ---------------------------------------------------------------------------------------------
+def _header_lookup(columns: tuple[ref.Column, ...]) -> dict[str, str]:
+    table: dict[str, str] = {}
+    for col in columns:
+        for label in (col.header, *col.aliases):
+            table.setdefault(ref.norm_key(label), col.field)
+    return table
+
+
+def _match_header(cell: Any, lookup: dict[str, str]) -> str | None:
+    if fx.is_blank(cell) or not isinstance(cell, str):
+        return None
+    key = ref.norm_key(cell)
+    if key in lookup:
+        return lookup[key]
+    return lookup.get(ref.norm_key(fx._PAREN.sub(" ", cell)))
+
+
+@dataclass
+class _Table:
+    sheet: str
+    header_row: int  # Excel row number of the header
+    headers: dict[str, tuple[int, str]]  # field -> (column index, header text as written)
+    rows: np.ndarray  # Excel row numbers of the non-blank data rows
+    values: dict[str, np.ndarray]  # field -> raw values (object array aligned with rows)
+
+
+def _find_header(raw: RawSheet, columns: tuple[ref.Column, ...]) -> tuple[int, dict[int, str]] | None:
+    lookup = _header_lookup(columns)
+    best: tuple[int, dict[int, str]] | None = None
+    best_score = 0
+    required = {c.field for c in columns if c.required}
+    for i, row in enumerate(raw.rows[:HEADER_SEARCH_ROWS]):
+        mapping: dict[int, str] = {}
+        for j, cell in enumerate(row):
+            f = _match_header(cell, lookup)
+            if f is not None and f not in mapping.values():
+                mapping[j] = f
+        score = len(mapping) + 2 * len(required & set(mapping.values()))
+        if len(mapping) >= 2 and score > best_score:
+            best, best_score = (i, mapping), score
+    return best
+
+
+def _extract(raw: RawSheet, columns: tuple[ref.Column, ...], issues: list[Issue]) -> _Table | None:
+    found = _find_header(raw, columns)
+    if found is None:
+        return None
+    hidx, mapping = found
+    header_cells = raw.rows[hidx]
+    header_row = hidx + 1
+    for j, cell in enumerate(header_cells):
+        if j not in mapping and not fx.is_blank(cell):
+            issues.append(Issue(fx.WARNING, raw.name, header_row, fx.text(cell),
+                                f"Colonne « {fx.text(cell)} » non reconnue : elle est ignorée. Colonnes attendues : "
+                                f"{ref.expected(c.header for c in columns)}."))
+    seen: dict[str, str] = {}
+    lookup = _header_lookup(columns)
+    for j, cell in enumerate(header_cells):
+        f = _match_header(cell, lookup)
+        if f is not None and j not in mapping:
+            issues.append(Issue(fx.WARNING, raw.name, header_row, fx.text(cell),
+                                f"Colonne « {fx.text(cell)} » en double (déjà lue en « {seen.get(f, f)} ») : "
+                                "seule la première est lue. Fusionnez ou renommez-la."))
+        elif f is not None:
+            seen[f] = fx.text(cell)
+    body = raw.rows[hidx + 1:]
+    width = max((len(r) for r in body), default=0)
+    if not body or width == 0:
+        return _Table(raw.name, header_row, {f: (j, fx.text(header_cells[j])) for j, f in mapping.items()},
+                      np.zeros(0, dtype=np.int64), {f: np.zeros(0, dtype=object) for f in mapping.values()})
+    frame = pd.DataFrame(body, dtype=object)
+    blank = np.ones(len(frame), dtype=bool)
+    for j in frame.columns:
+        codes, uniques = pd.factorize(frame[j], use_na_sentinel=True)
+        is_blank_u = np.fromiter((fx.is_blank(u) for u in uniques), dtype=bool, count=len(uniques))
+        col_blank = np.where(codes < 0, True, is_blank_u[np.maximum(codes, 0)] if len(uniques) else True)
+        blank &= col_blank
+    keep = ~blank
+    rows = np.arange(header_row + 1, header_row + 1 + len(frame), dtype=np.int64)[keep]
+    values = {}
+    for j, f in mapping.items():
+        col = frame[j].to_numpy(dtype=object) if j in frame.columns else np.full(len(frame), None, dtype=object)
+        values[f] = col[keep]
+    return _Table(raw.name, header_row, {f: (j, fx.text(header_cells[j])) for j, f in mapping.items()}, rows, values)
+
+
+def _parse_column(values: np.ndarray, parse: Callable[[Any], tuple[Any, Any]]) -> tuple[np.ndarray, np.ndarray, list]:
+    """Parse each distinct value once: (parsed values, index into problems per row or -1, problems)."""
+    n = len(values)
+    if n == 0:
+        return np.empty(0, dtype=object), np.empty(0, dtype=np.int64), []
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    parsed_u = np.empty(len(uniques) + 1, dtype=object)
+    prob_idx_u = np.full(len(uniques) + 1, -1, dtype=np.int64)
+    problems: list = []
+    for k, u in enumerate(list(uniques) + [None]):
+        value, problem = parse(u)
+        parsed_u[k] = value
+        if problem is not None:
+            prob_idx_u[k] = len(problems)
+            problems.append(problem)
+    codes = np.where(codes < 0, len(uniques), codes)
+    return parsed_u[codes], prob_idx_u[codes], problems
+
+
+class _Builder:
+    """Collects issues for one table, keyed to Excel rows and the file's headers."""
+
+    def __init__(self, table: _Table, issues: list[Issue]):
+        self.table = table
+        self.issues = issues
+        self.error_rows = np.zeros(len(table.rows), dtype=bool)
+
+    def header(self, field_name: str) -> str | None:
+        return self.table.headers[field_name][1] if field_name in self.table.headers else None
+
+    def raw(self, field_name: str) -> np.ndarray:
+        return self.table.values.get(field_name, np.full(len(self.table.rows), None, dtype=object))
+
+    def parse(self, field_name: str, parse: Callable[[Any], tuple[Any, Any]]) -> np.ndarray:
+        parsed, prob_idx, problems = _parse_column(self.raw(field_name), parse)
+        if problems and field_name not in self.table.headers:
+            # A column absent from the file: report once at the header, not once per row.
+            severity, message = problems[0]
+            self.add_sheet_issue(severity, field_name, message)
+            if severity == fx.ERROR:
+                self.error_rows[:] = True
+            return parsed
+        for i in np.flatnonzero(prob_idx >= 0):
+            severity, message = problems[prob_idx[i]]
+            self.add(i, severity, field_name, message)
+        return parsed
+
+    def add(self, i: int, severity: str, field_name: str | None, message: str) -> None:
+        self.issues.append(Issue(severity, self.table.sheet, int(self.table.rows[i]),
+                                 self.header(field_name) if field_name else None, message))
+        if severity == fx.ERROR:
+            self.error_rows[i] = True
+
+    def add_sheet_issue(self, severity: str, field_name: str, message: str) -> None:
+        col = next(c for c in ref.ACTOR_COLUMNS + ref.ACTION_COLUMNS if c.field == field_name)
+        self.issues.append(Issue(severity, self.table.sheet, self.table.header_row, col.header,
+                                 f"Colonne obligatoire « {col.header} » absente de la ligne d'en-tête : "
+                                 f"ajoutez-la. ({message})"))
+
+    def text(self, field_name: str, required_message: str | None = None) -> np.ndarray:
+        def parse(v: Any) -> tuple[Any, Any]:
+            t = fx.text(v)
+            return t, ((fx.ERROR, required_message) if required_message and t is None else None)
+        return self.parse(field_name, parse)
+
+
+# ---------------------------------------------------------------------------------------------
+# Actors
+# ---------------------------------------------------------------------------------------------
+def _actors(table: _Table, issues: list[Issue]) -> pd.DataFrame:
+    b = _Builder(table, issues)
+    n = len(table.rows)
+    name = b.text("name", "Nom de l'acteur manquant : chaque ligne doit nommer une structure.")
+    family_given = b.parse("family", fx.parse_family)
+    type_found = b.parse("type", fx.parse_type)
+    type_raw = b.raw("type")
+    family = np.empty(n, dtype=object)
+    atype = np.empty(n, dtype=object)
+    others = {ref.norm_key("autre"), ref.norm_key("autres")}
+    if "type" not in table.headers:
+        b.add_sheet_issue(fx.ERROR, "type", "Type d'acteur manquant.")
+        b.error_rows[:] = True
+    for i in range(n):
+        fam, typ = family_given[i], type_found[i]
+        if typ is not None:
+            atype[i] = typ
+            family[i] = ref.FAMILY_OF_TYPE[typ]
+            if fam is not None and fam != family[i]:
+                b.add(i, fx.ERROR, "family", f"La famille « {fam} » ne correspond pas au type « {typ} », qui relève "
+                                             f"de « {family[i]} ». Corrigez la famille ou le type.")
+            continue
+        family[i] = fam
+        raw_t = type_raw[i]
+        if fx.is_blank(raw_t):
+            atype[i] = ref.OTHER_TYPE if fam else None
+            if "type" in table.headers:
+                b.add(i, fx.ERROR, "type", "Type d'acteur manquant. Choisissez une valeur de la liste du kit "
+                                           "(voir la feuille « Mode d'emploi » du modèle).")
+        elif fam is not None:
+            own_other = [t for t in ref.TYPES_BY_FAMILY[fam] if t.startswith("Autres")]
+            if ref.norm_key(raw_t) in others and own_other:
+                atype[i] = own_other[0]
+            else:
+                atype[i] = ref.OTHER_TYPE
+                b.add(i, fx.WARNING, "type", f"Type « {fx.text(raw_t)} » inconnu : classé « {ref.OTHER_TYPE} » dans "
+                                             f"la famille « {fam} ». Types du kit pour cette famille : "
+                                             f"{ref.expected(ref.TYPES_BY_FAMILY[fam])}.")
+        else:
+            atype[i] = None
+            b.add(i, fx.ERROR, "type", f"Type « {fx.text(raw_t)} » inconnu et famille non précisée. Choisissez un "
+                                       "type du kit, ou indiquez la famille d'acteurs.")
+
+    is_local = b.parse("is_local", fx.parse_yes_no)
+    insee = b.parse("insee", fx.parse_insee)
+    postcode = b.parse("postcode", fx.parse_postcode)
+    lat = b.parse("lat", lambda v: fx.parse_coordinate(v, "lat"))
+    lon = b.parse("lon", lambda v: fx.parse_coordinate(v, "lon"))
+    raw_lat, raw_lon = b.raw("lat"), b.raw("lon")
+    placement = np.full(n, None, dtype=object)
+    for i in range(n):
+        has_lat, has_lon = not fx.is_blank(raw_lat[i]), not fx.is_blank(raw_lon[i])
+        if has_lat != has_lon:
+            missing = "lon" if has_lat else "lat"
+            b.add(i, fx.ERROR, missing if missing in table.headers else ("lat" if has_lat else "lon"),
+                  "Coordonnées incomplètes : renseignez la latitude et la longitude, ou aucune des deux.")
+            lat[i] = lon[i] = None
+        elif lat[i] is not None and lon[i] is not None:
+            placement[i] = "coordonnées"
+        else:
+            lat[i] = lon[i] = None
+
+    cats_a = b.parse("action_types", lambda v: fx.parse_categories(v, "action_types"))
+    cats_d = b.parse("dimensions", lambda v: fx.parse_categories(v, "dimensions"))
+    action_types, dimensions, other = (np.empty(n, dtype=object) for _ in range(3))
+    for i in range(n):
+        a1, d1, f1 = cats_a[i] if cats_a[i] is not None else ([], [], [])
+        a2, d2, f2 = cats_d[i] if cats_d[i] is not None else ([], [], [])
+        action_types[i] = [t for t in ref.ACTION_TYPES if t in a1 or t in a2]
+        dimensions[i] = [d for d in ref.NR_DIMENSIONS if d in d1 or d in d2]
+        other[i] = list(dict.fromkeys(f1 + f2))
+
+    level = b.parse("level", fx.parse_level)
+    circle = b.parse("circle", fx.parse_circle)
+    circle_derived = np.array([c is None for c in circle], dtype=bool)
+    for i in np.flatnonzero(circle_derived):
+        circle[i] = ref.default_circle(atype[i], level[i])
+
+    actors = pd.DataFrame({
+        "row": table.rows,
+        "name": name,
+        "family": family,
+        "type": atype,
+        "is_local": pd.array(is_local, dtype="boolean"),
+        "commune": b.text("commune"),
+        "insee": insee,
+        "postcode": postcode,
+        "address": b.text("address"),
+        "lat": pd.array(lat, dtype="Float64"),
+        "lon": pd.array(lon, dtype="Float64"),
+        "placement": placement,
+        "action_types": action_types,
+        "dimensions": dimensions,
+        "other_categories": other,
+        "description": b.text("description"),
+        "level": pd.array(level, dtype="Int64"),
+        "circle": pd.array(circle, dtype="Int64"),
+        "circle_derived": circle_derived,
+        "source": b.parse("source", fx.parse_source),
+        "referent": b.text("referent"),
+        "contact": b.text("contact"),
+        "updated": b.parse("updated", fx.parse_date),
+    })
+    _flag_duplicates(actors, b)
+    actors["has_error"] = b.error_rows
+    for col in ("name", "family", "type", "commune", "insee", "postcode", "address", "placement", "description",
+                "source", "referent", "contact", "updated"):
+        actors[col] = actors[col].astype(object)
+    return actors
+
+
+def _flag_duplicates(actors: pd.DataFrame, b: _Builder) -> None:
+    key = actors["name"].map(lambda s: ref.norm_key(s) if s else None) + "|" + actors["commune"].fillna(
+        actors["insee"]).fillna("").map(ref.norm_key)
+    dup = key.duplicated(keep="first") & actors["name"].notna()
+    if not dup.any():
+        return
+    first_row = dict(zip(key[~dup].tolist(), actors["row"][~dup].tolist()))
+    for i in np.flatnonzero(dup.to_numpy()):
+        b.add(int(i), fx.WARNING, "name",
+              f"Acteur « {actors['name'].iat[i]} » déjà présent ligne {first_row[key.iat[i]]} (même nom, même "
+              "commune) : doublon à fusionner ou à supprimer.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Planned actions and territory
+# ---------------------------------------------------------------------------------------------
+def _actions(table: _Table, issues: list[Issue], actor_names: set[str]) -> pd.DataFrame:
+    b = _Builder(table, issues)
+    lead = b.text("lead")
+    for i, who in enumerate(lead):
+        if who and ref.norm_key(who) not in actor_names:
+            b.add(i, fx.WARNING, "lead", f"Porteur « {who} » absent de la feuille « {ref.ACTORS_SHEET} » : "
+                                         "vérifiez l'orthographe ou ajoutez l'acteur.")
+    actions = pd.DataFrame({
+        "row": table.rows,
+        "action": b.text("action", "Intitulé de l'action manquant."),
+        "axis": b.parse("axis", fx.parse_axis),
+        "targets": b.parse("targets", fx.parse_targets),
+        "status": b.parse("status", fx.parse_status),
+        "lead": lead,
+        "due": b.parse("due", fx.parse_date),
+        "quick_win": pd.array(b.parse("quick_win", fx.parse_yes_no), dtype="boolean"),
+        "description": b.text("description"),
+    })
+    actions["has_error"] = b.error_rows
+    return actions
+
+
+def empty_actions() -> pd.DataFrame:
+    return pd.DataFrame({f: pd.Series(dtype=object) for f in ACTION_FIELDS})
+
+
+def _territory(raw: RawSheet, issues: list[Issue]) -> Territory:
+    keys = {ref.norm_key(alias): k for k, aliases in ref.TERRITORY_KEYS.items() for alias in aliases}
+    territory = Territory()
+    for i, row in enumerate(raw.rows):
+        cells = [c for c in row if not fx.is_blank(c)]
+        if len(cells) < 2 or not isinstance(cells[0], str):
+            continue
+        key = keys.get(ref.norm_key(cells[0])) or keys.get(ref.norm_key(fx._PAREN.sub(" ", cells[0])))
+        if key is None:
+            continue
+        value = cells[1]
+        label = fx.text(cells[0])
+        if key.startswith("include_"):
+            parsed, problem = fx.parse_yes_no(value)
+            if problem:
+                issues.append(Issue(problem[0], raw.name, i + 1, label, problem[1]))
+            elif parsed is not None:
+                setattr(territory, key, parsed)
+        elif key == "commune_insee":
+            parsed, problem = fx.parse_insee(value)
+            if problem:
+                issues.append(Issue(problem[0], raw.name, i + 1, label, problem[1]))
+            territory.commune_insee = parsed
+        elif key == "epci_siren":
+            siren = (fx.text(value) or "").replace(" ", "")
+            if siren.isdigit() and len(siren) == 9:
+                territory.epci_siren = siren
+            else:
+                issues.append(Issue(fx.ERROR, raw.name, i + 1, label,
+                                    f"SIREN « {fx.text(value)} » invalide : 9 chiffres attendus (ex. 241700434)."))
+        else:
+            setattr(territory, key, fx.text(value))
+    return territory
+
+
+# ---------------------------------------------------------------------------------------------
+# Entry point
+# ---------------------------------------------------------------------------------------------
+def _pick_sheet(names: list[str], wanted: str) -> str | None:
+    key = ref.norm_key(wanted)
+    for n in names:
+        if ref.norm_key(n) == key:
+            return n
+    for n in names:
+        if key.rstrip("s") in ref.norm_key(n):
+            return n
+    return None
+
+
+def load_census(source: str | Path | bytes, filename: str | None = None, limits: Limits | None = None) -> Census:
+    """Read, validate and normalise a census. Raises CensusError only for an unusable file."""
+    limits = limits or Limits()
+    if filename is None and not isinstance(source, (bytes, bytearray, memoryview)):
+        filename = Path(source).name
+    data = read_source(source, limits)
+    kind = detect_format(data, filename)
+    issues: list[Issue] = []
+    sheets: dict[str, RawSheet] = {}
+    if kind == "csv":
+        raw = read_csv_rows(data, limits)
+        actor_sheet = raw.name
+        sheets[raw.name] = raw
+        names = [raw.name]
+        workbook = None
+    else:
+        if kind == "zip":
+            kind = check_zip(data, limits)
+        workbook = open_workbook(data, kind)
+        names = list(workbook.sheet_names)
+        actor_sheet = _pick_sheet(names, ref.ACTORS_SHEET)
+
+    def sheet(name: str) -> RawSheet:
+        if name not in sheets:
+            sheets[name] = read_sheet(workbook, name, limits)
+        return sheets[name]
+
+    table = _extract(sheet(actor_sheet), ref.ACTOR_COLUMNS, issues) if actor_sheet else None
+    if table is None:
+        # No sheet called "Acteurs" (or no header in it): take the sheet whose headers match best.
+        for name in names:
+            if name == actor_sheet or ref.norm_key(name) in (ref.norm_key(ref.ACTIONS_SHEET),
+                                                             ref.norm_key(ref.TERRITORY_SHEET)):
+                continue
+            candidate_issues: list[Issue] = []
+            candidate = _extract(sheet(name), ref.ACTOR_COLUMNS, candidate_issues)
+            if candidate is not None and "name" in candidate.headers:
+                table, actor_sheet = candidate, name
+                issues.extend(candidate_issues)
+                break
+    if table is None or "name" not in table.headers:
+        raise CensusError(
+            f"Aucun tableau d'acteurs trouvé (feuilles lues : {', '.join(names) or 'aucune'}). La ligne d'en-tête doit "
+            f"contenir au moins « {ref.HEADER_OF['name']} », « {ref.HEADER_OF['type']} » et "
+            f"« {ref.HEADER_OF['level']} ». Partez du modèle : python -m nrdash template modele.xlsx"
+        )
+    if len(table.rows) > limits.max_rows:
+        raise CensusError(f"Le recensement compte {len(table.rows)} acteurs, au-delà de la limite de "
+                          f"{limits.max_rows}. Découpez-le.")
+    if len(table.rows) == 0:
+        raise CensusError(f"La feuille « {actor_sheet} » a une ligne d'en-tête (ligne {table.header_row}) mais aucun "
+                          "acteur en dessous. Ajoutez au moins un acteur.")
+    actors = _actors(table, issues)
+
+    actions = empty_actions()
+    territory = Territory()
+    if workbook is not None:
+        names_set = {ref.norm_key(s) for s in actors["name"].dropna()}
+        act_name = _pick_sheet([n for n in names if n != actor_sheet], ref.ACTIONS_SHEET)
+        if act_name:
+            act_table = _extract(sheet(act_name), ref.ACTION_COLUMNS, issues)
+            if act_table is None:
+                issues.append(Issue(fx.WARNING, act_name, None, None,
+                                    f"Feuille « {act_name} » sans ligne d'en-tête reconnue : elle est ignorée. "
+                                    f"Colonnes attendues : {ref.expected(c.header for c in ref.ACTION_COLUMNS)}."))
+            elif len(act_table.rows):
+                actions = _actions(act_table, issues, names_set)
+        ter_name = _pick_sheet([n for n in names if n != actor_sheet], ref.TERRITORY_SHEET)
+        if ter_name:
+            territory = _territory(sheet(ter_name), issues)
+    return Census(
+        actors=actors, actions=actions, territory=territory, issues=issues,
+        file_name=filename or "recensement", sha256=hashlib.sha256(data).hexdigest(), sheet=actor_sheet,
+    )

@@ -1,0 +1,205 @@
+"""Writing census workbooks in the template's format (openpyxl): the blank template, the sample census,
+and later the corrected workbook. Dropdown data validations for every closed list.
+
+Strings that look like formulas are written as text, never as live formulas.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+from typing import Any, Iterable
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from . import referential as ref
+from .census import Census, Territory
+
+HEADER_FILL = PatternFill("solid", fgColor="1D4E89")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+LISTS_SHEET = "Listes"
+VALIDATION_ROWS = 5000
+
+
+def _cell_value(value: Any) -> Any:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, (list, tuple)):
+        return " ; ".join(str(v) for v in value) or None
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        return value.item()
+    return value
+
+
+def _write_row(ws, row: int, values: Iterable[Any]) -> None:
+    for col, value in enumerate(values, start=1):
+        cell = ws.cell(row=row, column=col, value=_cell_value(value))
+        if isinstance(cell.value, str) and cell.value.startswith("="):
+            cell.data_type = "s"  # text, not a formula
+        if isinstance(cell.value, (dt.date, dt.datetime)):
+            cell.number_format = "DD/MM/YYYY"
+
+
+def _header(ws, headers: list[str], widths: dict[int, int] | None = None) -> None:
+    for col, h in enumerate(headers, start=1):
+        cell = ws.cell(row=1, column=col, value=h)
+        cell.fill, cell.font = HEADER_FILL, HEADER_FONT
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        ws.column_dimensions[get_column_letter(col)].width = (widths or {}).get(col, max(14, min(40, len(h) + 4)))
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}1"
+
+
+def _lists_sheet(wb: Workbook) -> dict[str, str]:
+    """A hidden sheet holding each closed list; returns list name -> range formula."""
+    ws = wb.create_sheet(LISTS_SHEET)
+    lists = {
+        "familles": list(ref.FAMILIES),
+        "types": list(ref.TYPES),
+        "niveaux": [ref.level_label(n).replace(" — ", " - ") for n in ref.LEVELS],
+        "cercles": ["1", "2", "3"],
+        "sources": list(ref.SOURCES),
+        "oui_non": ["oui", "non"],
+        "types_action": list(ref.ACTION_TYPES),
+        "dimensions": list(ref.NR_DIMENSIONS),
+        "axes": list(ref.AXES),
+        "cibles": list(ref.TARGETS),
+        "statuts": list(ref.STATUSES),
+    }
+    out = {}
+    for col, (name, values) in enumerate(lists.items(), start=1):
+        ws.cell(row=1, column=col, value=name)
+        for r, v in enumerate(values, start=2):
+            ws.cell(row=r, column=col, value=v)
+        letter = get_column_letter(col)
+        out[name] = f"{quote_sheetname(LISTS_SHEET)}!${letter}$2:${letter}${len(values) + 1}"
+    ws.sheet_state = "hidden"
+    return out
+
+
+def _validate(ws, col: int, formula: str, strict: bool = True, prompt: str | None = None) -> None:
+    dv = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=strict,
+                        errorStyle="stop" if strict else "information")
+    if not strict:
+        dv.error = "Valeur hors liste : elle sera conservée en texte libre."
+    if prompt:
+        dv.prompt, dv.showInputMessage = prompt, True
+    letter = get_column_letter(col)
+    dv.add(f"{letter}2:{letter}{VALIDATION_ROWS}")
+    ws.add_data_validation(dv)
+
+
+INSTRUCTIONS: tuple[str, ...] = (
+    "Recensement des acteurs du Numérique responsable — modèle nrdash",
+    "",
+    "Ce classeur suit le « Kit approche territoriale au Numérique responsable » de l'ANCT.",
+    "1. Feuille « Acteurs » (obligatoire) : une ligne par acteur. Colonnes obligatoires : Nom de l'acteur, "
+    "Type d'acteur, Niveau d'engagement estimé.",
+    "   • La famille se déduit du type. Un type hors liste est classé « Autre » dans la famille indiquée.",
+    "   • Niveau : 0 Non impliqué, 1 Sensibilisé au NR, 2 Acteur du NR, 3 Leader du NR.",
+    "   • Cercle : laissez vide pour appliquer la règle du kit (administration et partenaires → 1, "
+    "niveau ≥ 2 → 2, sinon 3).",
+    "   • Type d'action NR et Dimension NR : plusieurs valeurs possibles, séparées par « ; ».",
+    "   • Localisation : latitude et longitude, ou le code INSEE de la commune (5 caractères, ex. 17300), "
+    "ou le code postal, ou le nom de la commune.",
+    "   • Référent et Contact sont des données personnelles (RGPD) : ils ne sont jamais projetés en mode atelier "
+    "ni exportés sans demande explicite.",
+    "2. Feuille « Actions » (facultative) : les actions clés prévues, par axe et par cible de la matrice.",
+    "3. Feuille « Territoire » (facultative) : le territoire et les arbitrages du kit (oui/non).",
+    "",
+    "Vérifier un fichier : python -m nrdash check mon-recensement.xlsx",
+)
+
+
+def build_workbook(actors: pd.DataFrame | None = None, actions: pd.DataFrame | None = None,
+                   territory: Territory | None = None, with_contacts: bool = True) -> Workbook:
+    wb = Workbook()
+    info = wb.active
+    info.title = ref.INSTRUCTIONS_SHEET
+    for r, line in enumerate(INSTRUCTIONS, start=1):
+        info.cell(row=r, column=1, value=line)
+    info["A1"].font = Font(bold=True, size=14)
+    info.column_dimensions["A"].width = 120
+    r = len(INSTRUCTIONS) + 2
+    info.cell(row=r, column=1, value="Types d'acteurs par famille").font = Font(bold=True)
+    for fam, types in ref.TYPES_BY_FAMILY.items():
+        r += 1
+        info.cell(row=r, column=1, value=f"{fam} : {', '.join(types)}")
+
+    ws = wb.create_sheet(ref.ACTORS_SHEET)
+    columns = [c for c in ref.ACTOR_COLUMNS if with_contacts or not c.personal]
+    _header(ws, [c.header + (" *" if c.required else "") for c in columns],
+            {1: 34, 3: 30, 11: 40, 12: 34, 13: 50})
+    lists = _lists_sheet(wb)
+    col_of = {c.field: i for i, c in enumerate(columns, start=1)}
+    _validate(ws, col_of["family"], lists["familles"])
+    _validate(ws, col_of["type"], lists["types"], strict=False)
+    _validate(ws, col_of["is_local"], lists["oui_non"])
+    _validate(ws, col_of["action_types"], lists["types_action"], strict=False,
+              prompt="Plusieurs valeurs possibles, séparées par « ; »")
+    _validate(ws, col_of["dimensions"], lists["dimensions"], strict=False,
+              prompt="Plusieurs valeurs possibles, séparées par « ; »")
+    _validate(ws, col_of["level"], lists["niveaux"])
+    _validate(ws, col_of["circle"], lists["cercles"], prompt="Vide : règle du kit")
+    _validate(ws, col_of["source"], lists["sources"])
+    for field in ("insee", "postcode"):
+        for row in range(2, VALIDATION_ROWS + 1):
+            ws.cell(row=row, column=col_of[field]).number_format = "@"
+    if actors is not None:
+        for r, rec in enumerate(actors.itertuples(index=False), start=2):
+            rec = rec._asdict()
+            values = []
+            for c in columns:
+                v = rec.get(c.field)
+                if c.field == "level" and v is not None and v is not pd.NA:
+                    v = ref.level_label(v).replace(" — ", " - ")
+                if c.field == "circle" and rec.get("circle_derived"):
+                    v = None
+                values.append(v)
+            _write_row(ws, r, values)
+
+    wa = wb.create_sheet(ref.ACTIONS_SHEET)
+    _header(wa, [c.header for c in ref.ACTION_COLUMNS], {1: 60, 2: 34, 3: 34, 8: 50})
+    acol = {c.field: i for i, c in enumerate(ref.ACTION_COLUMNS, start=1)}
+    _validate(wa, acol["axis"], lists["axes"])
+    _validate(wa, acol["targets"], lists["cibles"], strict=False,
+              prompt="Plusieurs cibles possibles, séparées par « ; »")
+    _validate(wa, acol["status"], lists["statuts"])
+    _validate(wa, acol["quick_win"], lists["oui_non"])
+    if actions is not None:
+        for r, rec in enumerate(actions.itertuples(index=False), start=2):
+            rec = rec._asdict()
+            _write_row(wa, r, [rec.get(c.field) for c in ref.ACTION_COLUMNS])
+
+    wt = wb.create_sheet(ref.TERRITORY_SHEET)
+    _header(wt, ["Paramètre", "Valeur"], {1: 70, 2: 40})
+    t = territory or Territory()
+    for r, (key, label) in enumerate(ref.TERRITORY_LABEL.items(), start=2):
+        _write_row(wt, r, [label, getattr(t, key)])
+        if key.startswith("include_"):
+            dv = DataValidation(type="list", formula1=lists["oui_non"], allow_blank=True)
+            dv.add(f"B{r}")
+            wt.add_data_validation(dv)
+        if key == "scale":
+            dv = DataValidation(type="list", formula1='"' + ",".join(ref.SCALES) + '"', allow_blank=True)
+            dv.add(f"B{r}")
+            wt.add_data_validation(dv)
+    wt.cell(row=2, column=2).number_format = "@"
+    wb.active = 1
+    return wb
+
+
+def write_template(path: str | Path) -> None:
+    build_workbook().save(path)
+
+
+def census_to_xlsx(census: Census, with_contacts: bool = False) -> bytes:
+    buf = io.BytesIO()
+    build_workbook(census.actors, census.actions, census.territory, with_contacts).save(buf)
+    return buf.getvalue()

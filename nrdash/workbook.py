@@ -1,0 +1,285 @@
+"""Reading spreadsheet files safely: format detection, limits enforced before any real work, raw rows.
+
+Everything here is about bytes and cells; what the cells mean is ``nrdash.census``'s business.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import python_calamine as calamine
+
+MB = 1024 * 1024
+
+
+class CensusError(Exception):
+    """The file cannot be used at all. The message is French and says how to fix it."""
+
+
+def _env_int(name: str, default: int) -> int:
+    try:
+        return int(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds checked before the work they protect. Overridable by environment variables."""
+
+    max_file_bytes: int = field(default_factory=lambda: _env_int("NRDASH_MAX_FILE_MB", 50) * MB)
+    max_uncompressed_bytes: int = field(default_factory=lambda: _env_int("NRDASH_MAX_UNCOMPRESSED_MB", 500) * MB)
+    max_rows: int = field(default_factory=lambda: _env_int("NRDASH_MAX_ROWS", 200_000))
+    max_zip_members: int = 5_000
+
+
+@dataclass
+class RawSheet:
+    """A sheet as rows of Python values; rows[i] is the row a person sees as number i + 1."""
+
+    name: str
+    rows: list[list[Any]]
+
+
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+_SPREADSHEET_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".txt", ".xlsb")
+
+
+def _fmt_mb(n: int) -> str:
+    return f"{n / MB:.0f} Mo" if n >= MB else f"{n / 1024:.0f} Ko"
+
+
+def read_source(source: str | Path | bytes, limits: Limits) -> bytes:
+    """The file's bytes, refusing an oversized file before reading it."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        if len(data) > limits.max_file_bytes:
+            raise CensusError(
+                f"Le fichier pèse {_fmt_mb(len(data))}, au-delà de la limite de {_fmt_mb(limits.max_file_bytes)}. "
+                "Supprimez les feuilles, images ou colonnes inutiles, ou découpez le recensement."
+            )
+        return data
+    path = Path(source)
+    try:
+        size = path.stat().st_size
+    except OSError:
+        raise CensusError(f"Fichier introuvable ou illisible : {path}. Vérifiez le chemin.") from None
+    if size > limits.max_file_bytes:
+        raise CensusError(
+            f"Le fichier pèse {_fmt_mb(size)}, au-delà de la limite de {_fmt_mb(limits.max_file_bytes)}. "
+            "Supprimez les feuilles, images ou colonnes inutiles, ou découpez le recensement."
+        )
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise CensusError(f"Impossible de lire le fichier {path} ({exc.strerror}).") from None
+
+
+def detect_format(data: bytes, filename: str | None = None) -> str:
+    """'xlsx', 'ods', 'xls' or 'csv', from the content (the extension only breaks ties)."""
+    if not data or not data.strip():
+        raise CensusError("Le fichier est vide. Enregistrez le recensement dans Excel puis réessayez.")
+    if data[:4] == b"PK\x03\x04":
+        return "zip"
+    if data[:8] == _OLE2_MAGIC:
+        if _ENCRYPTED_PACKAGE in data[:1_000_000] or _ENCRYPTED_PACKAGE in data[-1_000_000:]:
+            raise CensusError(
+                "Le classeur est protégé par un mot de passe : nrdash ne peut pas le lire. "
+                "Dans Excel, Fichier › Informations › Protéger le classeur › Chiffrer avec mot de passe : "
+                "effacez le mot de passe, enregistrez, puis chargez à nouveau le fichier."
+            )
+        return "xls"
+    if b"\x00" in data[:8192]:
+        raise CensusError(
+            "Ce fichier n'est pas un classeur lisible (ni .xlsx, .xls, .ods, ni .csv). "
+            "Enregistrez le recensement au format Excel (.xlsx) puis réessayez."
+        )
+    ext = Path(filename).suffix.lower() if filename else ""
+    if ext and ext not in _SPREADSHEET_EXTENSIONS:
+        raise CensusError(
+            f"Le fichier « {Path(filename).name} » n'est pas un classeur (.xlsx, .xls, .ods ou .csv attendu)."
+        )
+    return "csv"
+
+
+def check_zip(data: bytes, limits: Limits) -> str:
+    """Check a zip-based workbook before any parsing and return 'xlsx' or 'ods'.
+
+    The inflated size is measured by inflating every member's real compressed bytes with a bounded
+    output buffer, never trusting the sizes the archive declares: a crafted "bomb" is refused as soon
+    as the running total crosses the limit, with constant memory.
+    """
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
+        raise CensusError(
+            "Le fichier est une archive abîmée ou n'est pas un classeur. "
+            "Ouvrez-le dans Excel ou LibreOffice, enregistrez-le de nouveau en .xlsx, puis réessayez."
+        ) from None
+    if len(infos) > limits.max_zip_members:
+        raise CensusError(f"Le classeur contient {len(infos)} éléments internes : c'est trop pour un recensement.")
+    names = {i.filename for i in infos}
+    if "mimetype" in names:
+        kind = "ods" if zf.read("mimetype").startswith(b"application/vnd.oasis.opendocument.spreadsheet") else ""
+    elif "xl/workbook.xml" in names or "xl/workbook.bin" in names:
+        kind = "xlsx"
+    else:
+        kind = ""
+    if not kind:
+        raise CensusError(
+            "Ce fichier ZIP n'est pas un classeur (.xlsx ou .ods). "
+            "Enregistrez le recensement au format Excel (.xlsx) puis réessayez."
+        )
+    too_big = CensusError(
+        f"Une fois décompressé, le classeur dépasse {_fmt_mb(limits.max_uncompressed_bytes)} : "
+        "il est refusé par sécurité. Supprimez les feuilles, images ou mises en forme inutiles, "
+        "ou enregistrez seulement la feuille « Acteurs » dans un nouveau classeur."
+    )
+    if sum(i.file_size for i in infos) > limits.max_uncompressed_bytes:
+        raise too_big
+    budget = limits.max_uncompressed_bytes
+    for info in infos:
+        budget -= _inflated_size(data, info, budget)
+        if budget < 0:
+            raise too_big
+    return kind
+
+
+def _inflated_size(data: bytes, info: zipfile.ZipInfo, budget: int) -> int:
+    """Bytes the member really inflates to, stopping just past ``budget``."""
+    offset = info.header_offset
+    header = data[offset: offset + 30]
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        raise CensusError("Le classeur est abîmé (en-tête interne illisible). Enregistrez-le de nouveau dans Excel.")
+    name_len, extra_len = struct.unpack("<HH", header[26:30])
+    start = offset + 30 + name_len + extra_len
+    compressed = memoryview(data)[start: start + info.compress_size]
+    if info.compress_type == zipfile.ZIP_STORED:
+        return len(compressed)
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        raise CensusError("Le classeur utilise une compression non standard. Enregistrez-le de nouveau dans Excel.")
+    inflater = zlib.decompressobj(-15)
+    total = 0
+    chunk = 1 << 20
+    try:
+        for pos in range(0, len(compressed), chunk):
+            buf = compressed[pos: pos + chunk]
+            while buf:
+                out = inflater.decompress(buf, chunk)
+                total += len(out)
+                if total > budget:
+                    return total
+                buf = inflater.unconsumed_tail
+            if inflater.eof:
+                break
+    except zlib.error:
+        raise CensusError("Le classeur est abîmé (données compressées illisibles). Enregistrez-le de nouveau.") from None
+    return total
+
+
+def open_workbook(data: bytes, kind: str) -> calamine.CalamineWorkbook:
+    try:
+        return calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except calamine.PasswordError:
+        raise CensusError(
+            "Le classeur est protégé par un mot de passe : enlevez la protection dans Excel, enregistrez, "
+            "puis chargez à nouveau le fichier."
+        ) from None
+    except Exception as exc:  # calamine raises several error types for corrupt files
+        raise CensusError(
+            f"Le classeur ({kind}) est illisible ou abîmé ({type(exc).__name__}). "
+            "Ouvrez-le dans Excel ou LibreOffice, enregistrez-le de nouveau en .xlsx, puis réessayez."
+        ) from None
+
+
+def read_sheet(workbook: calamine.CalamineWorkbook, name: str, limits: Limits) -> RawSheet:
+    """Rows of one sheet from A1, refusing a sheet over the row limit before converting its cells."""
+    try:
+        sheet = workbook.get_sheet_by_name(name)
+        if sheet.total_height > limits.max_rows + 50:
+            raise CensusError(
+                f"La feuille « {name} » compte {sheet.total_height} lignes, au-delà de la limite de "
+                f"{limits.max_rows} lignes. Découpez le recensement ou supprimez les lignes vides en fin de feuille."
+            )
+        rows = sheet.to_python(skip_empty_area=False)
+    except CensusError:
+        raise
+    except Exception as exc:
+        raise CensusError(
+            f"La feuille « {name} » est illisible ({type(exc).__name__}). "
+            "Enregistrez le classeur de nouveau dans Excel puis réessayez."
+        ) from None
+    return RawSheet(name, rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# CSV
+# ---------------------------------------------------------------------------------------------
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252 (Excel's French default)."""
+    if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def sniff_delimiter(text: str) -> str:
+    """';', ',' or tab: the one that splits the first lines most consistently."""
+    lines = [line for line in text.splitlines()[:30] if line.strip()]
+    best, best_score = ";", -1.0
+    for delim in (";", "\t", ","):
+        try:
+            counts = [len(r) - 1 for r in csv.reader(lines, delimiter=delim)]
+        except csv.Error:
+            continue
+        if not counts or max(counts) == 0:
+            continue
+        top = max(counts)
+        score = sum(1 for c in counts if c == top) * top
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def read_csv_rows(data: bytes, limits: Limits) -> RawSheet:
+    """CSV as rows; rows[i] holds the record that starts on line i + 1 (blank padding in between)."""
+    text = decode_text(data)
+    if text.count("\n") > limits.max_rows + 50:
+        raise CensusError(
+            f"Le fichier CSV compte plus de {limits.max_rows} lignes, au-delà de la limite. Découpez le recensement."
+        )
+    delim = sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    rows: list[list[Any]] = []
+    try:
+        start = 1
+        for record in reader:
+            while len(rows) < start - 1:
+                rows.append([])
+            rows.append([c if c != "" else None for c in record])
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise CensusError(
+            f"Le fichier CSV est mal formé ligne {reader.line_num} ({exc}). "
+            "Vérifiez les guillemets de cette ligne ou enregistrez le fichier depuis Excel."
+        ) from None
+    return RawSheet("CSV", rows)
