@@ -153,6 +153,8 @@ def _extract(raw: RawSheet, columns: tuple[ref.Column, ...], issues: list[Issue]
     if not body or width == 0:
         return _Table(raw.name, header_row, {f: (j, fx.text(header_cells[j])) for j, f in mapping.items()},
                       np.zeros(0, dtype=np.int64), {f: np.zeros(0, dtype=object) for f in mapping.values()})
+    if any(len(r) != width for r in body):
+        body = [r + [None] * (width - len(r)) for r in body]
     frame = pd.DataFrame(body, dtype=object)
     blank = np.ones(len(frame), dtype=bool)
     for j in frame.columns:
@@ -350,8 +352,9 @@ def _actors(table: _Table, issues: list[Issue]) -> pd.DataFrame:
 
 
 def _flag_duplicates(actors: pd.DataFrame, b: _Builder) -> None:
-    key = actors["name"].map(lambda s: ref.norm_key(s) if s else None) + "|" + actors["commune"].fillna(
-        actors["insee"]).fillna("").map(ref.norm_key)
+    place = actors["commune"].where(actors["commune"].notna(), actors["insee"])
+    key = pd.Series([f"{ref.norm_key(n)}|{ref.norm_key(p) if isinstance(p, str) else ''}"
+                     for n, p in zip(actors["name"], place)], index=actors.index)
     dup = key.duplicated(keep="first") & actors["name"].notna()
     if not dup.any():
         return

@@ -191,6 +191,7 @@ def build_workbook(actors: pd.DataFrame | None = None, actions: pd.DataFrame | N
             dv.add(f"B{r}")
             wt.add_data_validation(dv)
     wt.cell(row=2, column=2).number_format = "@"
+    wb.move_sheet(LISTS_SHEET, offset=len(wb.sheetnames) - 1 - wb.sheetnames.index(LISTS_SHEET))
     wb.active = 1
     return wb
 
