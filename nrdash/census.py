@@ -156,18 +156,18 @@ def _extract(raw: RawSheet, columns: tuple[ref.Column, ...], issues: list[Issue]
     if any(len(r) != width for r in body):
         body = [r + [None] * (width - len(r)) for r in body]
     frame = pd.DataFrame(body, dtype=object)
-    blank = np.ones(len(frame), dtype=bool)
-    for j in frame.columns:
-        codes, uniques = pd.factorize(frame[j], use_na_sentinel=True)
-        is_blank_u = np.fromiter((fx.is_blank(u) for u in uniques), dtype=bool, count=len(uniques))
-        col_blank = np.where(codes < 0, True, is_blank_u[np.maximum(codes, 0)] if len(uniques) else True)
-        blank &= col_blank
+    # A row is blank when every cell is empty (calamine gives "" or None) or only white space.
+    empty = (frame.isna() | frame.eq("")).to_numpy()
+    filled = (~empty).sum(axis=1)
+    blank = filled == 0
+    cells = frame.to_numpy(dtype=object)
+    for i in np.flatnonzero((filled > 0) & (filled <= 3)):
+        blank[i] = all(fx.is_blank(v) for v in cells[i])
     keep = ~blank
     rows = np.arange(header_row + 1, header_row + 1 + len(frame), dtype=np.int64)[keep]
     values = {}
     for j, f in mapping.items():
-        col = frame[j].to_numpy(dtype=object) if j in frame.columns else np.full(len(frame), None, dtype=object)
-        values[f] = col[keep]
+        values[f] = cells[keep, j] if j < cells.shape[1] else np.full(int(keep.sum()), None, dtype=object)
     return _Table(raw.name, header_row, {f: (j, fx.text(header_cells[j])) for j, f in mapping.items()}, rows, values)
 
 
@@ -204,8 +204,23 @@ class _Builder:
     def raw(self, field_name: str) -> np.ndarray:
         return self.table.values.get(field_name, np.full(len(self.table.rows), None, dtype=object))
 
-    def parse(self, field_name: str, parse: Callable[[Any], tuple[Any, Any]]) -> np.ndarray:
-        parsed, prob_idx, problems = _parse_column(self.raw(field_name), parse)
+    def parse(self, field_name: str, parse: Callable[[Any], tuple[Any, Any]],
+              fast: Callable[[Any], Any] | None = None) -> np.ndarray:
+        """Parse a column, each distinct value once. ``fast`` may settle the common clean cells first
+        (returning ``SLOW`` for anything it is not sure of, which then goes through ``parse``)."""
+        raw = self.raw(field_name)
+        if fast is not None and field_name in self.table.headers:
+            out = np.empty(len(raw), dtype=object)
+            out[:] = [fast(v) for v in raw]
+            slow = np.flatnonzero(np.fromiter((v is SLOW for v in out), dtype=bool, count=len(out)))
+            if len(slow):
+                out[slow] = self._parse_rows(field_name, raw[slow], slow, parse)
+            return out
+        return self._parse_rows(field_name, raw, np.arange(len(raw)), parse)
+
+    def _parse_rows(self, field_name: str, raw: np.ndarray, at: np.ndarray,
+                    parse: Callable[[Any], tuple[Any, Any]]) -> np.ndarray:
+        parsed, prob_idx, problems = _parse_column(raw, parse)
         if problems and field_name not in self.table.headers:
             # A column absent from the file: report once at the header, not once per row.
             severity, message = problems[0]
@@ -213,9 +228,9 @@ class _Builder:
             if severity == fx.ERROR:
                 self.error_rows[:] = True
             return parsed
-        for i in np.flatnonzero(prob_idx >= 0):
-            severity, message = problems[prob_idx[i]]
-            self.add(i, severity, field_name, message)
+        for k in np.flatnonzero(prob_idx >= 0):
+            severity, message = problems[prob_idx[k]]
+            self.add(int(at[k]), severity, field_name, message)
         return parsed
 
     def add(self, i: int, severity: str, field_name: str | None, message: str) -> None:
@@ -231,10 +246,49 @@ class _Builder:
                                  f"ajoutez-la. ({message})"))
 
     def text(self, field_name: str, required_message: str | None = None) -> np.ndarray:
-        def parse(v: Any) -> tuple[Any, Any]:
-            t = fx.text(v)
-            return t, ((fx.ERROR, required_message) if required_message and t is None else None)
-        return self.parse(field_name, parse)
+        """Clean text per cell. A straight loop: free-text columns have nearly as many values as rows."""
+        raw = self.raw(field_name)
+        out = np.empty(len(raw), dtype=object)
+        out[:] = [(v.strip() or None) if type(v) is str and "  " not in v and "\n" not in v and "\u00a0" not in v
+                  and "\t" not in v else fx.text(v) for v in raw]
+        if required_message and field_name in self.table.headers:
+            for i in np.flatnonzero(pd.isna(out)):
+                self.add(int(i), fx.ERROR, field_name, required_message)
+        return out
+
+    def coordinate(self, field_name: str, axis: str) -> np.ndarray:
+        bound = 90.0 if axis == "lat" else 180.0
+
+        def fast(v: Any) -> Any:
+            t = type(v)
+            if t is str:
+                try:
+                    v = float(v.replace(",", ".", 1))
+                except ValueError:
+                    return SLOW
+            elif t is not float and t is not int:
+                return None if v is None else SLOW
+            return float(v) if -bound <= v <= bound else SLOW  # NaN fails the test too
+
+        return self.parse(field_name, lambda v: fx.parse_coordinate(v, axis), fast)
+
+
+SLOW = object()
+
+
+def _fast_code(v: Any) -> Any:
+    """A clean 5-digit commune or postal code, else SLOW (the tolerant parser decides)."""
+    t = type(v)
+    if t is str:
+        return v if len(v) == 5 and v.isdigit() else SLOW
+    if t is int or t is float:
+        return f"{int(v):05d}" if 1000 <= v <= 99999 and v == int(v) else SLOW
+    return None if v is None or v == "" else SLOW
+
+
+def _blank_mask(raw: np.ndarray) -> np.ndarray:
+    return np.fromiter((v is None or v == "" or (type(v) is str and not v.strip()) or (type(v) is float and v != v)
+                        for v in raw), dtype=bool, count=len(raw))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -284,33 +338,33 @@ def _actors(table: _Table, issues: list[Issue]) -> pd.DataFrame:
                                        "type du kit, ou indiquez la famille d'acteurs.")
 
     is_local = b.parse("is_local", fx.parse_yes_no)
-    insee = b.parse("insee", fx.parse_insee)
-    postcode = b.parse("postcode", fx.parse_postcode)
-    lat = b.parse("lat", lambda v: fx.parse_coordinate(v, "lat"))
-    lon = b.parse("lon", lambda v: fx.parse_coordinate(v, "lon"))
-    raw_lat, raw_lon = b.raw("lat"), b.raw("lon")
-    placement = np.full(n, None, dtype=object)
-    for i in range(n):
-        has_lat, has_lon = not fx.is_blank(raw_lat[i]), not fx.is_blank(raw_lon[i])
-        if has_lat != has_lon:
-            missing = "lon" if has_lat else "lat"
-            b.add(i, fx.ERROR, missing if missing in table.headers else ("lat" if has_lat else "lon"),
-                  "Coordonnées incomplètes : renseignez la latitude et la longitude, ou aucune des deux.")
-            lat[i] = lon[i] = None
-        elif lat[i] is not None and lon[i] is not None:
-            placement[i] = "coordonnées"
-        else:
-            lat[i] = lon[i] = None
+    insee = b.parse("insee", fx.parse_insee, _fast_code)
+    postcode = b.parse("postcode", fx.parse_postcode, _fast_code)
+    lat = b.coordinate("lat", "lat")
+    lon = b.coordinate("lon", "lon")
+    has_lat, has_lon = ~_blank_mask(b.raw("lat")), ~_blank_mask(b.raw("lon"))
+    for i in np.flatnonzero(has_lat != has_lon):
+        field_name = "lon" if has_lat[i] else "lat"
+        b.add(int(i), fx.ERROR, field_name if field_name in table.headers else ("lat" if has_lat[i] else "lon"),
+              "Coordonnées incomplètes : renseignez la latitude et la longitude, ou aucune des deux.")
+    placed = ~(pd.isna(lat) | pd.isna(lon))
+    lat[~placed] = None
+    lon[~placed] = None
+    placement = np.where(placed, "coordonnées", None).astype(object)
 
     cats_a = b.parse("action_types", lambda v: fx.parse_categories(v, "action_types"))
     cats_d = b.parse("dimensions", lambda v: fx.parse_categories(v, "dimensions"))
     action_types, dimensions, other = (np.empty(n, dtype=object) for _ in range(3))
+    merged: dict[tuple[int, int], tuple[list, list, list]] = {}  # parsed cells are shared per distinct value
+    empty = ([], [], [])
     for i in range(n):
-        a1, d1, f1 = cats_a[i] if cats_a[i] is not None else ([], [], [])
-        a2, d2, f2 = cats_d[i] if cats_d[i] is not None else ([], [], [])
-        action_types[i] = [t for t in ref.ACTION_TYPES if t in a1 or t in a2]
-        dimensions[i] = [d for d in ref.NR_DIMENSIONS if d in d1 or d in d2]
-        other[i] = list(dict.fromkeys(f1 + f2))
+        ca, cd = cats_a[i] or empty, cats_d[i] or empty
+        key = (id(ca), id(cd))
+        if key not in merged:
+            merged[key] = ([t for t in ref.ACTION_TYPES if t in ca[0] or t in cd[0]],
+                           [d for d in ref.NR_DIMENSIONS if d in ca[1] or d in cd[1]],
+                           list(dict.fromkeys(ca[2] + cd[2])))
+        action_types[i], dimensions[i], other[i] = merged[key]
 
     level = b.parse("level", fx.parse_level)
     circle = b.parse("circle", fx.parse_circle)
@@ -318,51 +372,57 @@ def _actors(table: _Table, issues: list[Issue]) -> pd.DataFrame:
     for i in np.flatnonzero(circle_derived):
         circle[i] = ref.default_circle(atype[i], level[i])
 
+    obj = lambda values: pd.Series(values, dtype=object)  # noqa: E731 - text stays plain Python objects
     actors = pd.DataFrame({
         "row": table.rows,
-        "name": name,
-        "family": family,
-        "type": atype,
+        "name": obj(name),
+        "family": obj(family),
+        "type": obj(atype),
         "is_local": pd.array(is_local, dtype="boolean"),
-        "commune": b.text("commune"),
-        "insee": insee,
-        "postcode": postcode,
-        "address": b.text("address"),
+        "commune": obj(b.text("commune")),
+        "insee": obj(insee),
+        "postcode": obj(postcode),
+        "address": obj(b.text("address")),
         "lat": pd.array(lat, dtype="Float64"),
         "lon": pd.array(lon, dtype="Float64"),
-        "placement": placement,
+        "placement": obj(placement),
         "action_types": action_types,
         "dimensions": dimensions,
         "other_categories": other,
-        "description": b.text("description"),
+        "description": obj(b.text("description")),
         "level": pd.array(level, dtype="Int64"),
         "circle": pd.array(circle, dtype="Int64"),
         "circle_derived": circle_derived,
-        "source": b.parse("source", fx.parse_source),
-        "referent": b.text("referent"),
-        "contact": b.text("contact"),
-        "updated": b.parse("updated", fx.parse_date),
+        "source": obj(b.parse("source", fx.parse_source)),
+        "referent": obj(b.text("referent")),
+        "contact": obj(b.text("contact")),
+        "updated": obj(b.parse("updated", fx.parse_date)),
     })
     _flag_duplicates(actors, b)
     actors["has_error"] = b.error_rows
-    for col in ("name", "family", "type", "commune", "insee", "postcode", "address", "placement", "description",
-                "source", "referent", "contact", "updated"):
-        actors[col] = actors[col].astype(object)
     return actors
 
 
 def _flag_duplicates(actors: pd.DataFrame, b: _Builder) -> None:
-    place = actors["commune"].where(actors["commune"].notna(), actors["insee"])
-    key = pd.Series([f"{ref.norm_key(n)}|{ref.norm_key(p) if isinstance(p, str) else ''}"
-                     for n, p in zip(actors["name"], place)], index=actors.index)
-    dup = key.duplicated(keep="first") & actors["name"].notna()
-    if not dup.any():
-        return
-    first_row = dict(zip(key[~dup].tolist(), actors["row"][~dup].tolist()))
-    for i in np.flatnonzero(dup.to_numpy()):
-        b.add(int(i), fx.WARNING, "name",
-              f"Acteur « {actors['name'].iat[i]} » déjà présent ligne {first_row[key.iat[i]]} (même nom, même "
-              "commune) : doublon à fusionner ou à supprimer.")
+    """Warn on a second actor with the same name in the same commune (compared tolerantly)."""
+    names = actors["name"].to_numpy(dtype=object)
+    places = actors["commune"].to_numpy(dtype=object).copy()
+    no_commune = pd.isna(places)
+    places[no_commune] = actors["insee"].to_numpy(dtype=object)[no_commune]
+    place_key: dict[Any, str] = {}
+    first_row: dict[str, int] = {}
+    for i, (name, place) in enumerate(zip(names, places)):
+        if name is None:
+            continue
+        if place not in place_key:
+            place_key[place] = ref.norm_key(place) if isinstance(place, str) else ""
+        key = ref.norm_key(name) + "|" + place_key[place]
+        if key in first_row:
+            b.add(i, fx.WARNING, "name",
+                  f"Acteur « {name} » déjà présent ligne {first_row[key]} (même nom, même commune) : doublon à "
+                  "fusionner ou à supprimer.")
+        else:
+            first_row[key] = int(b.table.rows[i])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -500,7 +560,6 @@ def load_census(source: str | Path | bytes, filename: str | None = None, limits:
     actions = empty_actions()
     territory = Territory()
     if workbook is not None:
-        names_set = {ref.norm_key(s) for s in actors["name"].dropna()}
         act_name = _pick_sheet([n for n in names if n != actor_sheet], ref.ACTIONS_SHEET)
         if act_name:
             act_table = _extract(sheet(act_name), ref.ACTION_COLUMNS, issues)
@@ -509,7 +568,7 @@ def load_census(source: str | Path | bytes, filename: str | None = None, limits:
                                     f"Feuille « {act_name} » sans ligne d'en-tête reconnue : elle est ignorée. "
                                     f"Colonnes attendues : {ref.expected(c.header for c in ref.ACTION_COLUMNS)}."))
             elif len(act_table.rows):
-                actions = _actions(act_table, issues, names_set)
+                actions = _actions(act_table, issues, {ref.norm_key(s) for s in actors["name"].dropna()})
         ter_name = _pick_sheet([n for n in names if n != actor_sheet], ref.TERRITORY_SHEET)
         if ter_name:
             territory = _territory(sheet(ter_name), issues)

@@ -37,7 +37,10 @@ def text(value: Any) -> str | None:
         return str(int(value))
     if isinstance(value, (dt.datetime, dt.date)):
         return value.strftime("%d/%m/%Y")
-    return _SPACES.sub(" ", str(value).replace("\u00a0", " ")).strip()
+    s = str(value)
+    if "  " in s or "\u00a0" in s or "\n" in s or "\t" in s or "\r" in s:
+        s = _SPACES.sub(" ", s.replace("\u00a0", " "))
+    return s.strip()
 
 
 # ---------------------------------------------------------------------------------------------

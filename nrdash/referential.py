@@ -461,17 +461,20 @@ NO_WORDS: tuple[str, ...] = ("non", "n", "no", "faux", "false", "0")
 # ---------------------------------------------------------------------------------------------
 # Tolerant matching
 # ---------------------------------------------------------------------------------------------
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'",
-                              "\u2013": "-", "\u2014": "-", "\u00a0": " ", "\u202f": " "})
+_FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'",
+                       "\u2013": "-", "\u2014": "-", "\u00a0": " ", "\u202f": " ",
+                       "œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss", "&": " et "})
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
 def norm_key(text: object) -> str:
     """Lower-case, accent-free, punctuation-free key: "Niveau d’Engagement estimé " -> "niveau d engagement estime"."""
-    s = str(text).translate(_APOSTROPHES)
-    s = unicodedata.normalize("NFKD", s)
-    s = "".join(ch for ch in s if not unicodedata.combining(ch)).lower().replace("&", " et ")
-    return _NON_ALNUM.sub(" ", s).strip()
+    s = str(text)
+    if not s.isascii():
+        s = unicodedata.normalize("NFKD", s.translate(_FOLD)).encode("ascii", "ignore").decode("ascii")
+    elif "&" in s:
+        s = s.replace("&", " et ")
+    return _NON_ALNUM.sub(" ", s.lower()).strip()
 
 
 def build_lookup(canonical: Iterable[str], aliases: dict[str, str] | None = None) -> dict[str, str]:
