@@ -135,9 +135,11 @@ CATEGORICAL_PALETTE: tuple[str, ...] = (
 
 def level_label(level: int | None) -> str:
     """'2 — Acteur du NR' for 2, 'Non renseigné' for a missing level."""
-    if level is None or level != level:  # None or NaN
+    try:
+        n = int(level)  # None, NaN and pandas' NA all fail here
+    except (TypeError, ValueError):
         return "Non renseigné"
-    return f"{int(level)} — {LEVELS[int(level)]}"
+    return f"{n} — {LEVELS[n]}" if n in LEVELS else "Non renseigné"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,59 @@
+"""Where the census comes from (sample, configured file, this session's upload) and what is derived once per census."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .census import Census, load_census
+from .filters import category_matrix
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_PATH = ROOT / "data" / "recensement-exemple.xlsx"
+CENSUS_ENV = "NRDASH_CENSUS"
+
+
+@dataclass
+class Dataset:
+    """A validated census and what every rerun needs from it, computed once."""
+
+    census: Census
+    origin: str  # "sample" | "config" | "upload"
+    categories: pd.DataFrame = field(init=False)
+    valid: np.ndarray = field(init=False)  # rows without errors
+
+    def __post_init__(self) -> None:
+        self.categories = category_matrix(self.census.actors)
+        self.valid = ~self.census.actors["has_error"].to_numpy(dtype=bool)
+
+    @property
+    def label(self) -> str:
+        return {"sample": "Recensement d'exemple (fictif)", "config": "Recensement configuré",
+                "upload": "Recensement chargé (cette session)"}[self.origin]
+
+    def actors(self, include_error_rows: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Actors (and their category matrix) to show: all rows, or only those without errors."""
+        a = self.census.actors
+        if include_error_rows or self.valid.all():
+            return a, self.categories
+        return a[self.valid], self.categories[self.valid]
+
+
+def configured_path() -> tuple[Path, str]:
+    """The census named by NRDASH_CENSUS, else the embedded sample."""
+    value = os.environ.get(CENSUS_ENV, "").strip()
+    if value:
+        return Path(value).expanduser(), "config"
+    return SAMPLE_PATH, "sample"
+
+
+def load_default() -> Dataset:
+    path, origin = configured_path()
+    return Dataset(load_census(path), origin)
+
+
+def load_upload(data: bytes, filename: str) -> Dataset:
+    return Dataset(load_census(data, filename), "upload")

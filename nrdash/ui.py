@@ -1,0 +1,277 @@
+"""Streamlit glue shared by the entrypoint and the pages: data source, shared filters, chart rendering.
+
+Logic lives in the other ``nrdash`` modules; this one only wires widgets and session state, once,
+so that pages stay thin and never copy each other.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from . import referential as ref
+from .census import CensusError
+from .filters import FILTER_FIELDS, Filters, commune_labels, describe, filter_mask
+from .matrix import filter_actions
+from .store import Dataset, load_default, load_upload
+
+log = logging.getLogger("nrdash")
+
+FILTER_KEYS: dict[str, str] = {f: f"filter_{f}" for f in FILTER_FIELDS}
+UPLOAD_KEY = "census_upload"
+PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+                 "toImageButtonOptions": {"format": "png", "scale": 2}}
+UNEXPECTED = "Une erreur inattendue est survenue sur cette page."
+
+PAGES: tuple[tuple[str, str, str], ...] = (
+    ("pages/accueil.py", "Accueil", ":material/home:"),
+    ("pages/recensement.py", "Recensement", ":material/table_view:"),
+    ("pages/carte.py", "Carte", ":material/map:"),
+    ("pages/engagement.py", "Engagement", ":material/bar_chart:"),
+    ("pages/cercles.py", "Cercles", ":material/radio_button_checked:"),
+    ("pages/matrice.py", "Matrice d'actions", ":material/grid_view:"),
+    ("pages/suivi.py", "Suivi", ":material/timeline:"),
+    ("pages/rapport.py", "Rapport", ":material/description:"),
+)
+
+
+@dataclass
+class Context:
+    dataset: Dataset
+    filters: Filters
+    actors: pd.DataFrame  # filtered
+    categories: pd.DataFrame  # filtered, aligned with actors
+    actions: pd.DataFrame  # filtered
+    total: int  # actors before the shared filters
+    include_error_rows: bool
+
+    @property
+    def caption(self) -> str:
+        text = describe(self.filters, len(self.actors), self.total)
+        errors = int((~self.dataset.valid).sum())
+        if errors and not self.include_error_rows:
+            text += f" (hors {errors} ligne{'s' if errors > 1 else ''} en erreur)"
+        return text
+
+
+# ---------------------------------------------------------------------------------------------
+# Data source
+# ---------------------------------------------------------------------------------------------
+@st.cache_resource(show_spinner="Lecture du recensement…")
+def _default_dataset() -> Dataset:
+    """The sample (or configured) census: read once per server process, shared read-only by all sessions."""
+    return load_default()
+
+
+def _on_upload() -> None:
+    """Validate a newly uploaded file; its census belongs to this session only."""
+    file = st.session_state.get(UPLOAD_KEY)
+    st.session_state.pop("upload_error", None)
+    if file is None:
+        st.session_state.pop("dataset", None)
+    else:
+        try:
+            st.session_state["dataset"] = load_upload(file.getvalue(), file.name)
+        except CensusError as exc:
+            st.session_state.pop("dataset", None)
+            st.session_state["upload_error"] = f"« {file.name} » n'a pas pu être lu : {exc}"
+        except Exception:  # never a traceback for the user
+            log.exception("upload failed")
+            st.session_state.pop("dataset", None)
+            st.session_state["upload_error"] = (f"« {file.name} » n'a pas pu être lu (erreur inattendue). "
+                                                "Vérifiez-le avec « python -m nrdash check ».")
+    reset_filters()
+
+
+def current_dataset() -> Dataset:
+    return st.session_state.get("dataset") or _default_dataset()
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared filters
+# ---------------------------------------------------------------------------------------------
+def _defaults(dataset: Dataset) -> Filters:
+    return Filters.from_territory(dataset.census.territory)
+
+
+def reset_filters() -> None:
+    defaults = _defaults(current_dataset())
+    for f, key in FILTER_KEYS.items():
+        value = getattr(defaults, f)
+        st.session_state[key] = list(value) if isinstance(value, tuple) else value
+
+
+def set_filters(**changes: tuple) -> None:
+    """Change shared filters from a callback (chart selection, buttons): before the widgets are drawn."""
+    for f, values in changes.items():
+        st.session_state[FILTER_KEYS[f]] = list(values) if isinstance(values, tuple) else values
+
+
+def _options(dataset: Dataset) -> dict[str, list]:
+    a = dataset.census.actors
+    types = [t for t in ref.TYPES] + ([ref.OTHER_TYPE] if (a["type"] == ref.OTHER_TYPE).any() else [])
+    return {
+        "families": list(ref.FAMILIES),
+        "types": types,
+        "levels": list(ref.LEVELS),
+        "circles": list(ref.CIRCLES),
+        "communes": sorted(commune_labels(a).unique(), key=ref.norm_key),
+        "categories": list(ref.ACTION_TYPES) + list(ref.NR_DIMENSIONS),
+        "sources": list(ref.SOURCES),
+    }
+
+
+def _filter_widgets(dataset: Dataset) -> Filters:
+    opts = _options(dataset)
+    if FILTER_KEYS["families"] not in st.session_state:
+        reset_filters()
+    # Drop stale selections (e.g. a commune of a previous census) before drawing the widgets.
+    for f, values in opts.items():
+        key = FILTER_KEYS[f]
+        st.session_state[key] = [v for v in st.session_state.get(key, []) if v in values]
+    st.sidebar.multiselect("Famille d'acteurs", opts["families"], key=FILTER_KEYS["families"],
+                           placeholder="Toutes")
+    st.sidebar.multiselect("Type d'acteur", opts["types"], key=FILTER_KEYS["types"], placeholder="Tous")
+    st.sidebar.multiselect("Niveau d'engagement", opts["levels"], key=FILTER_KEYS["levels"],
+                           format_func=ref.level_label, placeholder="Tous")
+    st.sidebar.multiselect("Cercle", opts["circles"], key=FILTER_KEYS["circles"],
+                           format_func=lambda c: ref.CIRCLES[c].label, placeholder="Tous")
+    st.sidebar.multiselect("Commune", opts["communes"], key=FILTER_KEYS["communes"], placeholder="Toutes")
+    st.sidebar.multiselect("Catégorie NR (type d'action ou dimension)", opts["categories"],
+                           key=FILTER_KEYS["categories"], placeholder="Toutes")
+    st.sidebar.multiselect("Source d'identification", opts["sources"], key=FILTER_KEYS["sources"],
+                           placeholder="Toutes")
+    with st.sidebar.expander("Arbitrages du kit", expanded=False):
+        st.checkbox(ref.ARBITRATIONS["include_nonlocal_companies"], key=FILTER_KEYS["include_nonlocal_companies"])
+        st.checkbox(ref.ARBITRATIONS["include_nonlocal_associations"],
+                    key=FILTER_KEYS["include_nonlocal_associations"])
+        st.checkbox(ref.ARBITRATIONS["include_non_residents"], key=FILTER_KEYS["include_non_residents"])
+    st.sidebar.button("Réinitialiser les filtres", on_click=reset_filters, icon=":material/filter_alt_off:",
+                      width="stretch")
+    return Filters(**{f: (tuple(st.session_state[k]) if isinstance(st.session_state[k], list) else st.session_state[k])
+                      for f, k in FILTER_KEYS.items()})
+
+
+def _source_widgets(dataset: Dataset) -> bool:
+    """The data source block; returns whether rows in error are included."""
+    with st.sidebar.expander("Source des données", expanded=bool(st.session_state.get("upload_error"))):
+        c = dataset.census
+        st.markdown(f"**{dataset.label}**  \n{len(c.actors)} acteurs — « {escape_md(c.file_name)} »")
+        st.file_uploader("Charger un recensement (.xlsx, .xls, .ods, .csv)", type=["xlsx", "xls", "ods", "csv"],
+                         key=UPLOAD_KEY, on_change=_on_upload,
+                         help="Le fichier est vérifié puis utilisé dans votre session seulement.")
+        if st.session_state.get("upload_error"):
+            st.error(escape_md(st.session_state["upload_error"]), icon=":material/error:")
+        errors = int((~dataset.valid).sum())
+        include = False
+        if errors:
+            st.warning(f"{errors} ligne{'s' if errors > 1 else ''} en erreur : voir la page Recensement.",
+                       icon=":material/warning:")
+            include = st.checkbox("Inclure les lignes en erreur dans les graphiques", key="include_error_rows")
+    return include
+
+
+def sidebar() -> Context:
+    """Draw the data source and the shared filters; compute the filtered view every page reads."""
+    dataset = current_dataset()
+    include_errors = _source_widgets(dataset)
+    st.sidebar.subheader("Filtres")
+    filters = _filter_widgets(dataset)
+    actors, cats = dataset.actors(include_errors)
+    mask = filter_mask(actors, filters, cats)
+    ctx = Context(dataset, filters, actors[mask], cats[mask], filter_actions(dataset.census.actions, filters),
+                  len(actors), include_errors)
+    st.session_state["_context"] = ctx
+    return ctx
+
+
+def context() -> Context:
+    """The view computed by the entrypoint for this run (pages never recompute it)."""
+    ctx = st.session_state.get("_context")
+    if ctx is None:
+        _leave_legacy_pages_mode()
+        ctx = sidebar()  # not reached in the app; keeps a page usable if run on its own
+    return ctx
+
+
+def _leave_legacy_pages_mode() -> None:
+    """Streamlit starts in its legacy "pages/ folder" mode until some session runs st.navigation: the very first
+    request of a fresh server for a page URL (a bookmark, a projector laptop's start page) would then run the page
+    alone, without the entrypoint's navigation and filters. Switch the mode off and run again through app.py,
+    which keeps the requested page."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+# ---------------------------------------------------------------------------------------------
+# Rendering helpers
+# ---------------------------------------------------------------------------------------------
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>~$:"})
+
+
+def escape_md(text: object) -> str:
+    """Census text made inert for st.markdown (no markup, no HTML, no links)."""
+    return str(text).translate(_MD_SPECIAL)
+
+
+def filter_caption(ctx: Context) -> None:
+    st.caption(escape_md(ctx.caption))
+
+
+def _on_chart_select(key: str, by: str | None) -> None:
+    from .charts import selection_to_filters
+
+    state = st.session_state.get(key) or {}
+    points = (state.get("selection") or {}).get("points") or []
+    changes = selection_to_filters(points, by)
+    if changes:
+        set_filters(**changes)
+
+
+def chart(fig: go.Figure, summary: str, key: str, select_by: str | None = None,
+          table: pd.DataFrame | None = None) -> None:
+    """A plotly chart with its text alternative; a click on a bar filters when ``select_by`` is given."""
+    kwargs = {}
+    if select_by is not None:
+        kwargs = dict(on_select=lambda: _on_chart_select(key, select_by), selection_mode=("points",))
+    st.plotly_chart(fig, key=key, config=PLOTLY_CONFIG, theme=None, **kwargs)
+    st.caption(escape_md(summary))
+    if table is not None and st.toggle("Données du graphique", key=f"{key}_data"):
+        st.dataframe(table, width="stretch")
+
+
+def actors_table(actors: pd.DataFrame, key: str) -> None:
+    """The actors behind the charts, never with personal data; sent to the browser only when asked."""
+    from .indicators import public_table
+
+    if st.toggle(f"Afficher les {len(actors)} acteurs correspondants", key=key):
+        st.dataframe(public_table(actors), hide_index=True, width="stretch")
+
+
+def coming_soon(what: str) -> None:
+    st.info(f"À venir : {what}", icon=":material/construction:")
+
+
+def run_page(page: "st.navigation") -> None:
+    """Run the selected page; an unexpected error shows a French message, never a traceback."""
+    try:
+        page.run()
+    except Exception:
+        log.exception("page failed")
+        st.error(f"{UNEXPECTED} Rechargez la page ; si le problème persiste, signalez-le avec le fichier utilisé.",
+                 icon=":material/error:")
+
+
+def navigation() -> "st.navigation":
+    return st.navigation([st.Page(path, title=title, icon=icon, default=(i == 0))
+                          for i, (path, title, icon) in enumerate(PAGES)])
+
+
+def page_link(path: str) -> None:
+    title, icon = next((t, i) for p, t, i in PAGES if p == path)
+    st.page_link(path, label=title, icon=icon)

@@ -1,0 +1,45 @@
+import streamlit as st
+
+from nrdash import referential as ref
+from nrdash import ui
+from nrdash.indicators import kpis, percent
+
+ctx = ui.context()
+census = ctx.dataset.census
+territory = census.territory.name or "Territoire non précisé"
+st.title("Numérique responsable : le territoire en un coup d'œil")
+st.markdown(f"**{ui.escape_md(territory)}** — {ui.escape_md(ctx.dataset.label)}")
+ui.filter_caption(ctx)
+
+communes = ctx.dataset.census.actors["commune"].dropna().nunique()
+st.caption(f"{communes} communes représentées dans le recensement — fichier lu le "
+           f"{census.loaded_at:%d/%m/%Y à %H:%M}.")
+
+k = kpis(ctx.actors, ctx.actions)
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Acteurs recensés", k.actors)
+c2.metric("Acteurs engagés (niveau ≥ 2)", percent(k.engaged_share), help=f"{k.engaged} acteurs")
+c3.metric("Leaders du NR (niveau 3)", k.leaders)
+c4.metric("Cases de la matrice couvertes", f"{k.cells_covered} / {k.cells_total}",
+          help=f"{k.planned_actions} actions prévues, dont {k.quick_wins} gains rapides")
+c1, c2, c3 = st.columns(3)
+for col, (number, circle) in zip((c1, c2, c3), ref.CIRCLES.items()):
+    col.metric(circle.label, k.circle_sizes[number])
+
+st.subheader("Et ensuite ?")
+hints = []
+if census.errors:
+    hints.append(("pages/recensement.py", f"{int((~ctx.dataset.valid).sum())} lignes du recensement sont en erreur : "
+                                          "corrigez-les pour des chiffres complets."))
+if k.engaged_share is not None and k.engaged_share < 0.5:
+    hints.append(("pages/cercles.py", "Moins de la moitié des acteurs sont engagés : repérez ceux qui peuvent "
+                                      "rejoindre le cercle 2."))
+if k.cells_covered < k.cells_total:
+    hints.append(("pages/matrice.py", f"{k.cells_total - k.cells_covered} cases de la matrice n'ont aucune action : "
+                                      "voyez les exemples du kit pour les combler."))
+hints.append(("pages/engagement.py", "Comparez l'engagement par famille, type et commune ; cliquez une barre pour "
+                                     "filtrer."))
+for path, text in hints:
+    with st.container(border=True):
+        st.markdown(text)
+        ui.page_link(path)

@@ -1,0 +1,33 @@
+import streamlit as st
+
+from nrdash import charts, ui
+from nrdash import referential as ref
+from nrdash.indicators import public_table
+from nrdash.mobilisation import circle_members, inward_candidates
+
+ctx = ui.context()
+st.title("Cercles de mobilisation")
+ui.filter_caption(ctx)
+a = ctx.actors
+ui.chart(charts.circles(a), charts.circles_summary(a), key="circles_fig")
+st.info(ref.CIRCLE_FOR_EVERYONE, icon=":material/campaign:")
+
+members = circle_members(a)
+for number, circle in ref.CIRCLES.items():
+    with st.container(border=True):
+        st.subheader(f"{circle.label} — {len(members[number])} acteurs")
+        st.markdown(f"*{circle.who}*")
+        st.markdown("**Formats de mobilisation proposés par le kit**\n" + "\n".join(f"- {f}" for f in circle.formats))
+        if st.toggle("Voir les membres", key=f"circle_members_{number}"):
+            st.dataframe(public_table(members[number]), hide_index=True, width="stretch")
+
+st.subheader("Qui pourrait se rapprocher du centre ?")
+st.caption("Des pistes à discuter en atelier, jamais appliquées automatiquement.")
+cand = inward_candidates(a)
+c2, c1 = st.columns(2)
+with c2:
+    st.markdown(f"**Vers le cercle 2** — {len(cand[2])} acteurs du cercle 3 déjà sensibilisés ou plus")
+    st.dataframe(public_table(cand[2]).head(50), hide_index=True, width="stretch")
+with c1:
+    st.markdown(f"**Vers le cercle 1** — {len(cand[1])} leaders publics du cercle 2, partenaires possibles")
+    st.dataframe(public_table(cand[1]), hide_index=True, width="stretch")

@@ -1,0 +1,37 @@
+import streamlit as st
+
+from nrdash import charts, ui
+from nrdash import referential as ref
+from nrdash.matrix import categories_by_family, engaged_by_target, gaps, plan_counts, plan_table, quick_wins
+
+ctx = ui.context()
+st.title("Matrice d'actions")
+ui.filter_caption(ctx)
+
+st.header("Le plan : axes × cibles")
+counts = plan_counts(ctx.actions)
+ui.chart(charts.plan_heatmap(counts, engaged_by_target(ctx.actors)), charts.plan_summary(counts), key="plan_heatmap",
+         table=counts)
+holes = gaps(ctx.actions)
+if holes:
+    with st.expander(f"{len(holes)} lacunes et les exemples d'actions du kit pour les combler"):
+        for gap in holes:
+            ideas = gap["suggestions"] or ["(le kit ne propose pas d'exemple pour cette case)"]
+            st.markdown(f"**{ref.AXIS_SHORT[gap['axis']]} × {gap['target']}**\n" + "\n".join(f"- {i}" for i in ideas))
+if len(ctx.actions):
+    st.dataframe(plan_table(ctx.actions), hide_index=True, width="stretch")
+else:
+    st.info("Aucune action prévue (feuille « Actions » absente, vide, ou hors des filtres).")
+
+st.header("Gains rapides")
+qw = quick_wins(ctx.actions)
+if len(qw):
+    st.dataframe(qw, hide_index=True, width="stretch")
+else:
+    st.markdown("Aucune action marquée « gain rapide ». Le kit conseille d'en viser pour créer une dynamique.")
+
+st.header("Ce que font déjà les acteurs")
+table = categories_by_family(ctx.actors, ctx.categories)
+ui.chart(charts.categories_heatmap(table), charts.categories_summary(table), key="categories_heatmap",
+         table=table.rename(columns={"category": "Catégorie", "family": "Famille", "actors": "Acteurs",
+                                     "engaged": "Dont niveau ≥ 2", "engaged_share": "Part niveau ≥ 2"}))

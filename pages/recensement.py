@@ -1,0 +1,51 @@
+import pandas as pd
+import streamlit as st
+
+from nrdash import ui
+from nrdash.template import build_workbook
+
+ctx = ui.context()
+census = ctx.dataset.census
+st.title("Recensement des acteurs")
+st.markdown(f"Fichier « {ui.escape_md(census.file_name)} », feuille « {ui.escape_md(census.sheet)} » — "
+            f"{len(census.actors)} acteurs, {len(census.actions)} actions prévues.")
+
+errors, warnings = census.errors, census.warnings
+if errors:
+    st.error(f"{len(errors)} erreur(s) sur {int(census.actors['has_error'].sum())} ligne(s) : ces lignes restent dans "
+             "le recensement mais sont exclues des graphiques tant que vous ne les incluez pas (barre latérale).",
+             icon=":material/error:")
+elif warnings:
+    st.warning(f"Aucune erreur, {len(warnings)} avertissement(s).", icon=":material/warning:")
+else:
+    st.success("Aucun problème détecté dans le classeur.", icon=":material/check_circle:")
+
+if census.issues:
+    st.subheader("Rapport de vérification")
+    report = pd.DataFrame([{"Gravité": "Erreur" if i.severity == "error" else "Avertissement", "Feuille": i.sheet,
+                            "Ligne": i.row, "Colonne": i.column, "Problème et correction": i.message}
+                           for i in census.issues])
+    st.dataframe(report, hide_index=True, width="stretch",
+                 column_config={"Problème et correction": st.column_config.TextColumn(width="large")})
+
+st.subheader("Acteurs")
+ui.filter_caption(ctx)
+ui.actors_table(ctx.actors, key="census_table")
+
+st.subheader("Modèle de classeur")
+st.markdown("Le modèle vierge contient une feuille « Mode d'emploi » et des listes déroulantes pour chaque liste "
+            "fermée du kit.")
+
+
+@st.cache_data(show_spinner=False)
+def blank_template() -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    build_workbook().save(buf)
+    return buf.getvalue()
+
+
+st.download_button("Télécharger le modèle vierge (.xlsx)", blank_template(), file_name="modele-recensement-nr.xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                   icon=":material/download:", on_click="ignore")
