@@ -126,11 +126,7 @@ def _options(dataset: Dataset) -> dict[str, list]:
 def _filter_widgets(dataset: Dataset) -> Filters:
     opts = _options(dataset)
     if FILTER_KEYS["families"] not in st.session_state:
-        reset_filters()
-    # Drop stale selections (e.g. a commune of a previous census) before drawing the widgets.
-    for f, values in opts.items():
-        key = FILTER_KEYS[f]
-        st.session_state[key] = [v for v in st.session_state.get(key, []) if v in values]
+        reset_filters()  # first run of the session; a new upload resets them too (_on_upload)
     st.sidebar.multiselect("Famille d'acteurs", opts["families"], key=FILTER_KEYS["families"],
                            placeholder="Toutes")
     st.sidebar.multiselect("Type d'acteur", opts["types"], key=FILTER_KEYS["types"], placeholder="Tous")
@@ -189,18 +185,16 @@ def sidebar() -> Context:
 
 def context() -> Context:
     """The view computed by the entrypoint for this run (pages never recompute it)."""
+    _leave_legacy_pages_mode()
     ctx = st.session_state.get("_context")
-    if ctx is None:
-        _leave_legacy_pages_mode()
-        ctx = sidebar()  # not reached in the app; keeps a page usable if run on its own
-    return ctx
+    return ctx if ctx is not None else sidebar()
 
 
 def _leave_legacy_pages_mode() -> None:
-    """Streamlit starts in its legacy "pages/ folder" mode until some session runs st.navigation: the very first
-    request of a fresh server for a page URL (a bookmark, a projector laptop's start page) would then run the page
-    alone, without the entrypoint's navigation and filters. Switch the mode off and run again through app.py,
-    which keeps the requested page."""
+    """Streamlit runs a page without the entrypoint while it is in its legacy "pages/ folder" mode: on the first
+    request of a fresh server for a page URL (a bookmark, a projector laptop's start page), before any run has
+    called st.navigation. app.py's st.navigation always clears this flag, so a page that still sees it set was
+    run alone: clear it and run again through app.py, which keeps the requested page."""
     from streamlit.runtime.pages_manager import PagesManager
 
     if PagesManager.uses_pages_directory:

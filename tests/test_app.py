@@ -1,0 +1,214 @@
+"""AppTest over every page: renders on the sample, filters act on the numbers shown, uploads stay per session."""
+import base64
+import json
+import re
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from nrdash import referential as ref
+from nrdash.filters import Filters, apply_filters
+from nrdash.ui import FILTER_KEYS, PAGES, UNEXPECTED
+from tests.conftest import ROOT, actors_sheet
+
+APP = str(ROOT / "app.py")
+PAGE_PATHS = [p for p, _, _ in PAGES]
+
+
+def app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    return at
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, at.exception
+    assert not [e for e in at.error if UNEXPECTED in e.value]
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def _decode(value):
+    """Plotly sends numeric arrays as base64 typed arrays: back to lists."""
+    if isinstance(value, dict) and "bdata" in value:
+        arr = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+        if "shape" in value:
+            arr = arr.reshape([int(x) for x in str(value["shape"]).split(",")])
+        return arr.tolist()
+    if isinstance(value, dict):
+        return {k: _decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
+
+
+def figures(at: AppTest) -> list[dict]:
+    return [_decode(json.loads(el.proto.spec)) for el in at.get("plotly_chart")]
+
+
+def caption_with(at: AppTest, fragment: str) -> str:
+    """A caption's text as displayed (markdown escapes removed)."""
+    texts = [re.sub(r"\\(.)", r"\1", c.value) for c in at.caption]
+    return next(t for t in texts if fragment in t)
+
+
+@pytest.mark.parametrize("path", PAGE_PATHS)
+def test_every_page_renders_on_the_sample(path):
+    at = app()
+    at.switch_page(path).run()
+    assert_clean(at)
+    assert at.title, "each page has a title"
+    assert caption_with(at, "acteurs").startswith("150 acteurs")
+
+
+def test_navigation_has_every_page():
+    at = app()
+    assert_clean(at)
+    assert metric(at, "Acteurs recensés") == "150"
+
+
+FILTER_CASES = {
+    "families": [ref.COMPANIES],
+    "types": ["PME"],
+    "levels": [3],
+    "circles": [1],
+    "communes": ["Périgny"],
+    "categories": ["Inclusion numérique"],
+    "sources": ["Contact direct"],
+}
+
+
+@pytest.mark.parametrize("field", list(FILTER_CASES))
+def test_each_filter_changes_the_numbers(field, sample_census):
+    at = app()
+    at.multiselect(key=FILTER_KEYS[field]).set_value(FILTER_CASES[field]).run()
+    assert_clean(at)
+    expected = apply_filters(sample_census.actors, Filters().with_values(**{field: FILTER_CASES[field]}))
+    assert 0 < len(expected) < 150
+    assert metric(at, "Acteurs recensés") == str(len(expected))
+    assert caption_with(at, "acteurs").startswith(f"{len(expected)} acteurs sur 150 — filtres :")
+
+
+@pytest.mark.parametrize("arbitration", ["include_nonlocal_companies", "include_nonlocal_associations",
+                                         "include_non_residents"])
+def test_each_arbitration_changes_the_numbers(arbitration, sample_census):
+    at = app()
+    at.checkbox(key=FILTER_KEYS[arbitration]).uncheck().run()
+    expected = apply_filters(sample_census.actors, Filters(**{arbitration: False}))
+    assert len(expected) < 150
+    assert metric(at, "Acteurs recensés") == str(len(expected))
+
+
+def test_filters_survive_page_switches_and_reset(sample_census):
+    at = app()
+    at.multiselect(key=FILTER_KEYS["families"]).set_value([ref.COMPANIES]).run()
+    at.multiselect(key=FILTER_KEYS["levels"]).set_value([2, 3]).run()
+    expected = apply_filters(sample_census.actors, Filters(families=(ref.COMPANIES,), levels=(2, 3)))
+    at.switch_page("pages/engagement.py").run()
+    assert caption_with(at, "acteurs") == f"{len(expected)} acteurs sur 150 — filtres : Entreprises, niveau ≥ 2"
+    bars = figures(at)[0]["data"][0]
+    assert bars["y"] == [0, 0, int((expected["level"] == 2).sum()), int((expected["level"] == 3).sum())]
+    at.switch_page("pages/accueil.py").run()
+    assert metric(at, "Acteurs recensés") == str(len(expected))
+    reset = next(b for b in at.button if b.label == "Réinitialiser les filtres")
+    reset.click().run()
+    assert metric(at, "Acteurs recensés") == "150"
+
+
+def test_engagement_charts_follow_filters(sample_census):
+    at = app()
+    at.switch_page("pages/engagement.py").run()
+    first = figures(at)[0]["data"][0]
+    counts = sample_census.actors["level"].value_counts()
+    assert first["y"] == [int(counts.get(n, 0)) for n in ref.LEVELS]
+    at.multiselect(key=FILTER_KEYS["circles"]).set_value([2]).run()
+    filtered = sample_census.actors[sample_census.actors["circle"] == 2]
+    assert figures(at)[0]["data"][0]["y"] == [int((filtered["level"] == n).sum()) for n in ref.LEVELS]
+
+
+def test_chart_click_callback_sets_shared_filters(monkeypatch):
+    """The plotly selection callback turns a clicked bar into shared filter values."""
+    from nrdash import ui
+
+    state = {"eng_family": {"selection": {"points": [{"customdata": [ref.PUBLIC, 3], "x": 4}]}}}
+    monkeypatch.setattr(ui.st, "session_state", state)
+    ui._on_chart_select("eng_family", "family")
+    assert state[FILTER_KEYS["families"]] == [ref.PUBLIC] and state[FILTER_KEYS["levels"]] == [3]
+
+
+def test_filters_set_by_a_click_apply_on_every_page():
+    at = app()
+    at.switch_page("pages/engagement.py").run()
+    at.session_state[FILTER_KEYS["families"]] = [ref.PUBLIC]
+    at.session_state[FILTER_KEYS["levels"]] = [3]
+    at.run()
+    assert caption_with(at, "acteurs").endswith("filtres : Acteurs publics & semi-publics, niveau 3")
+    at.switch_page("pages/cercles.py").run()
+    assert caption_with(at, "acteurs").endswith("filtres : Acteurs publics & semi-publics, niveau 3")
+
+
+def test_matrix_page_values(sample_census):
+    at = app()
+    at.switch_page("pages/matrice.py").run()
+    heat = figures(at)[0]["data"][0]
+    from nrdash.matrix import plan_counts
+
+    assert heat["z"] == plan_counts(sample_census.actions).to_numpy().tolist()
+    at.multiselect(key=FILTER_KEYS["families"]).set_value([ref.CITIZENS]).run()
+    heat = figures(at)[0]["data"][0]
+    assert sum(map(sum, heat["z"])) < plan_counts(sample_census.actions).to_numpy().sum()
+    assert_clean(at)
+
+
+def test_circles_page_counts(sample_census):
+    at = app()
+    at.switch_page("pages/cercles.py").run()
+    sizes = sample_census.actors["circle"].value_counts()
+    subheaders = [s.value for s in at.subheader]
+    for c, circle in ref.CIRCLES.items():
+        assert f"{circle.label} — {sizes[c]} acteurs" in subheaders
+    assert any(ref.CIRCLE_FOR_EVERYONE == i.value for i in at.info)
+
+
+def _upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    at.file_uploader[0].upload(name, data).run()
+    return at
+
+
+def test_upload_with_errors_shows_the_report_and_valid_rows_go_on():
+    at = app()
+    data = actors_sheet([["Recyclerie", "Associations du NR", 3], ["Mystère", "PME", "beaucoup"],
+                         ["Mairie", "Commune", 1]])
+    _upload(at, "recensement.xlsx", data)
+    assert_clean(at)
+    assert metric(at, "Acteurs recensés") == "2"  # the row in error is set aside, not lost
+    assert any("1 ligne en erreur" in w.value for w in at.warning)
+    at.switch_page("pages/recensement.py").run()
+    report = at.dataframe[0].value
+    assert report.iloc[0]["Ligne"] == 3 and report.iloc[0]["Colonne"] == "Niveau d'engagement estimé"
+    assert "beaucoup" in report.iloc[0]["Problème et correction"]
+    at.checkbox(key="include_error_rows").check().run()
+    at.switch_page("pages/accueil.py").run()
+    assert metric(at, "Acteurs recensés") == "3"
+
+
+def test_unusable_upload_gives_a_clear_error_and_keeps_the_sample():
+    at = app()
+    _upload(at, "photo.xlsx", b"\x89PNG\r\n\x1a\n" + bytes(64))
+    assert_clean(at)
+    assert any("n'a pas pu être lu" in e.value for e in at.error)
+    assert metric(at, "Acteurs recensés") == "150"
+
+
+def test_two_sessions_do_not_see_each_other_uploads():
+    one, two = app(), app()
+    _upload(one, "a.xlsx", actors_sheet([[f"A{i}", "PME", 1] for i in range(7)]))
+    _upload(two, "b.xlsx", actors_sheet([[f"B{i}", "ETI", 2] for i in range(3)]))
+    one.run()
+    assert metric(one, "Acteurs recensés") == "7"
+    assert metric(two, "Acteurs recensés") == "3"
+    three = app()
+    assert metric(three, "Acteurs recensés") == "150"
