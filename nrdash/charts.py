@@ -26,12 +26,13 @@ def esc(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _layout(fig: go.Figure, title: str, height: int | None = None, legend: bool = True) -> go.Figure:
+def _layout(fig: go.Figure, title: str, height: int | None = None, legend: bool = True,
+            top: int | None = None) -> go.Figure:
     fig.update_layout(
         title=dict(text=esc(title), font=dict(size=21), x=0.01, xref="container", y=0.99, yref="container",
                    yanchor="top"),
         font=FONT, template="plotly_white", height=height, showlegend=legend,
-        margin=dict(l=10, r=10, t=110 if legend else 60, b=10),
+        margin=dict(l=10, r=10, t=top or (110 if legend else 60), b=10),
         legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0, title=None,
                     traceorder="normal", font=dict(size=15), entrywidth=0.5, entrywidthmode="fraction"),
         hoverlabel=dict(font_size=15), separators=", ",
@@ -222,7 +223,7 @@ def plan_heatmap(counts: pd.DataFrame, engaged: pd.Series) -> go.Figure:
     z = counts.to_numpy()
     text = [[(f"{int(v)} action{'s' if v > 1 else ''}" if v else "lacune") for v in row] for row in z]
     fig = go.Figure(go.Heatmap(
-        z=z, x=[f"{t}<br>({int(engaged[t])} engagés)" for t in counts.columns],
+        z=z, x=[f"{t}<br>({int(engaged[t])} engagé{'s' if engaged[t] > 1 else ''})" for t in counts.columns],
         y=[ref.AXIS_SHORT[a] for a in counts.index], text=text, texttemplate="%{text}",
         textfont=dict(size=17), colorscale=[[0, "#ffffff"], [0.001, "#dbe9f6"], [1, "#1d4e89"]],
         zmin=0, zmax=max(1, int(z.max())), xgap=4, ygap=4, showscale=False,
@@ -230,7 +231,7 @@ def plan_heatmap(counts: pd.DataFrame, engaged: pd.Series) -> go.Figure:
     ))
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(side="top")
-    return _layout(fig, "Matrice d'actions : axes × cibles", height=460, legend=False)
+    return _layout(fig, "Matrice d'actions : axes × cibles", height=500, legend=False, top=120)
 
 
 def plan_summary(counts: pd.DataFrame) -> str:
@@ -260,7 +261,7 @@ def categories_heatmap(table: pd.DataFrame) -> go.Figure:
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(side="top")
     return _layout(fig, "Ce que font déjà les acteurs : catégories NR × familles",
-                   height=max(420, 120 + 30 * len(pivot)), legend=False)
+                   height=max(420, 160 + 30 * len(pivot)), legend=False, top=130)
 
 
 def categories_summary(table: pd.DataFrame) -> str:
