@@ -14,8 +14,9 @@ ui.chart(charts.levels_by(a, "family"), charts.levels_by_summary(a, "family"), k
          select_by="family", table=charts.levels_table(a, "family"))
 ui.chart(charts.levels_by(a, "type"), charts.levels_by_summary(a, "type"), key="eng_type", select_by="type",
          table=charts.levels_table(a, "type"))
-ui.chart(charts.levels_by(a, "commune", top=25), charts.levels_by_summary(a, "commune"), key="eng_commune",
-         select_by="commune", table=charts.levels_table(a, "commune"))
+communes = charts.levels_table(a, "commune")
+ui.chart(charts.levels_by(a, "commune", top=25, table=communes), charts.levels_by_summary(a, "commune", communes),
+         key="eng_commune", select_by="commune", table=communes)
 ui.chart(charts.levels_by(a, "source"), charts.levels_by_summary(a, "source"), key="eng_source",
          select_by="source", table=charts.levels_table(a, "source"))
 ui.chart(charts.hierarchy(a), "Familles, types et niveaux : " + charts.level_summary(a), key="eng_sunburst")

@@ -1,7 +1,10 @@
 """Figure builders on small frames: values in the traces, order of levels, escaping, text alternatives."""
 import datetime as dt
 
+import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
+import pytest
 
 from nrdash import charts
 from nrdash import referential as ref
@@ -122,7 +125,7 @@ def test_categories_by_family():
     row = t[(t["category"] == "Inclusion numérique") & (t["family"] == ref.COMPANIES)].iloc[0]
     assert (row["actors"], row["engaged"], row["engaged_share"]) == (2, 1, 0.5)
     fig = charts.categories_heatmap(t)
-    assert fig.data[0].z.shape == (len(ref.ACTION_TYPES) + len(ref.NR_DIMENSIONS), 4)
+    assert np.shape(fig.data[0].z) == (len(ref.ACTION_TYPES) + len(ref.NR_DIMENSIONS), 4)
 
 
 def test_circles_and_candidates():
@@ -140,3 +143,22 @@ def test_public_table_has_no_personal_data():
     assert "Jeanne" not in text and "example.org" not in text
     assert "Référent" not in t.columns and "Contact" not in t.columns
     assert t["Niveau d'engagement"].tolist()[-1] == "Non renseigné"
+
+
+def _every_figure(census):
+    a, acts = census.actors, census.actions
+    yield charts.level_distribution(a)
+    for by in ("family", "type", "commune", "source"):
+        yield charts.levels_by(a, by, top=25)
+    yield charts.hierarchy(a)
+    yield charts.circles(a)
+    yield charts.plan_heatmap(plan_counts(acts), engaged_by_target(a))
+    yield charts.categories_heatmap(categories_by_family(a))
+
+
+def test_every_figure_spec_passes_plotly_validation(sample_census):
+    """Figures are built without plotly's validation for speed: prove here that each spec is valid."""
+    figs = list(_every_figure(sample_census))
+    assert len(figs) == 9
+    for fig in figs:
+        go.Figure(fig.to_plotly_json())  # raises ValueError on any invalid property or value
