@@ -75,12 +75,31 @@ def report_text(census: Census) -> str:
         lines.append(f"  [{tag}] {where} : {issue.message}")
     if not census.issues:
         lines.append("Aucun problème détecté.")
+    if "placement" in a:
+        placed = a["placement"].notna()
+        lines.append("")
+        lines.append(f"Placés sur la carte : {int(placed.sum())} sur {len(a)} acteurs (" + ", ".join(
+            f"{n} par {how}" for how, n in a.loc[placed, "placement"].value_counts().items()) + ").")
     return "\n".join(lines)
+
+
+def _place(census: Census) -> tuple[Census, str | None]:
+    """Place actors on the map when the offline geography is installed; otherwise say so."""
+    from .geography import GeographyUnavailable, load_geography
+    from .placement import place_actors, resolve_territory
+
+    try:
+        geo = load_geography()
+    except GeographyUnavailable as exc:
+        return census, f"Placement géographique non effectué : {exc}"
+    info, _ = resolve_territory(census.territory, geo)
+    return place_actors(census, geo, set(info.members) if info else None), None
 
 
 def _check(args: argparse.Namespace) -> int:
     try:
         census = load_census(Path(args.file))
+        census, geo_note = _place(census)
     except CensusError as exc:
         if args.json:
             print(json.dumps({"file": Path(args.file).name, "rows": 0, "actors": [], "issues": [],
@@ -100,6 +119,8 @@ def _check(args: argparse.Namespace) -> int:
         print(json.dumps(census_json(census, args.with_contacts), ensure_ascii=False, default=str))
     else:
         print(report_text(census))
+        if geo_note:
+            print(geo_note)
     return 1 if census.errors else 0
 
 
@@ -115,6 +136,23 @@ def _template(args: argparse.Namespace) -> int:
     return 0
 
 
+def _geo(args: argparse.Namespace) -> int:
+    from .geography import CACHE_FILES, GeographyUnavailable, build_cache, cache_dir
+
+    if args.if_missing and all((cache_dir() / f).exists() for f in CACHE_FILES):
+        print(f"Cache géographique présent : {cache_dir()}")
+        return 0
+    try:
+        meta = build_cache()
+    except GeographyUnavailable as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(f"Cache géographique construit dans {cache_dir()} en {meta['built_in_s']} s : {meta['communes']} communes, "
+          f"{meta['arrondissements']} arrondissements municipaux, {meta['epci']} EPCI "
+          f"({len(meta['without_contour'])} communes sans contour : collectivités d'outre-mer).")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m nrdash", description="nrdash — recensement des acteurs NR")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -127,6 +165,10 @@ def main(argv: list[str] | None = None) -> int:
     template = sub.add_parser("template", help="écrire le modèle de recensement vierge")
     template.add_argument("out")
     template.set_defaults(func=_template)
+    geo = sub.add_parser("geo", help="géographie hors ligne")
+    geo.add_argument("action", choices=["build"])
+    geo.add_argument("--if-missing", action="store_true", help="ne rien faire si le cache existe")
+    geo.set_defaults(func=_geo)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -6,4 +6,5 @@ PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -r requirements.txt
+bash scripts/geo.sh .venv/bin/python
 exec .venv/bin/python -m streamlit run app.py "$@"

