@@ -285,6 +285,6 @@ def search_territories(geo: Geography, query: str, limit: int = 30) -> list[tupl
         return []
     e = geo.epci[geo.epci["key"].str.contains(key, regex=False)]
     c = geo.communes[(geo.communes["kind"] == "commune") & geo.communes["key"].str.contains(name_key(query), regex=False)]
-    out = [("epci", s, f"{nm} — EPCI ({t})") for s, nm, t in zip(e["siren"], e["name"], e["type"])]
-    out += [("commune", code, f"{nm} — commune ({dep})") for code, nm, dep in zip(c["code"], c["name"], c["dep"])]
+    out = [("epci", s, f"{nm} — EPCI {t} {s}") for s, nm, t in zip(e["siren"], e["name"], e["type"])]
+    out += [("commune", code, f"{nm} — commune {code} ({dep})") for code, nm, dep in zip(c["code"], c["name"], c["dep"])]
     return out[:limit]

@@ -10,6 +10,8 @@ import pandas as pd
 
 from .census import Census, load_census
 from .filters import category_matrix
+from .geography import Geography
+from .placement import TerritoryInfo, place_actors, resolve_territory
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_PATH = ROOT / "data" / "recensement-exemple.xlsx"
@@ -22,6 +24,8 @@ class Dataset:
 
     census: Census
     origin: str  # "sample" | "config" | "upload"
+    territory: TerritoryInfo | None = None  # from the Territoire sheet
+    territory_problem: str | None = None
     categories: pd.DataFrame = field(init=False)
     valid: np.ndarray = field(init=False)  # rows without errors
 
@@ -50,10 +54,19 @@ def configured_path() -> tuple[Path, str]:
     return SAMPLE_PATH, "sample"
 
 
-def load_default() -> Dataset:
+def prepare(census: Census, origin: str, geo: Geography | None) -> Dataset:
+    """Place the actors and find the territory when the offline geography is available."""
+    if geo is None:
+        return Dataset(census, origin)
+    info, problem = resolve_territory(census.territory, geo)
+    placed = place_actors(census, geo, set(info.members) if info else None)
+    return Dataset(placed, origin, info, problem)
+
+
+def load_default(geo: Geography | None = None) -> Dataset:
     path, origin = configured_path()
-    return Dataset(load_census(path), origin)
+    return prepare(load_census(path), origin, geo)
 
 
-def load_upload(data: bytes, filename: str) -> Dataset:
-    return Dataset(load_census(data, filename), "upload")
+def load_upload(data: bytes, filename: str, geo: Geography | None = None) -> Dataset:
+    return prepare(load_census(data, filename), "upload", geo)

@@ -14,7 +14,9 @@ import streamlit as st
 from . import referential as ref
 from .census import CensusError
 from .filters import FILTER_FIELDS, Filters, commune_labels, describe, filter_mask
+from .geography import Geography, GeographyUnavailable, load_geography
 from .matrix import filter_actions
+from .placement import TerritoryInfo, search_territories, territory_info
 from .store import Dataset, load_default, load_upload
 
 log = logging.getLogger("nrdash")
@@ -46,6 +48,9 @@ class Context:
     actions: pd.DataFrame  # filtered
     total: int  # actors before the shared filters
     include_error_rows: bool
+    geo: Geography | None = None
+    geo_note: str | None = None  # why the geography is unavailable
+    territory: TerritoryInfo | None = None  # chosen in the sidebar, else the census's
 
     @property
     def caption(self) -> str:
@@ -59,10 +64,19 @@ class Context:
 # ---------------------------------------------------------------------------------------------
 # Data source
 # ---------------------------------------------------------------------------------------------
+@st.cache_resource(show_spinner="Chargement de la géographie hors ligne…")
+def geography() -> tuple[Geography | None, str | None]:
+    """The offline geography, loaded once per server process (built on first use if only the sources exist)."""
+    try:
+        return load_geography(), None
+    except GeographyUnavailable as exc:
+        return None, str(exc)
+
+
 @st.cache_resource(show_spinner="Lecture du recensement…")
 def _default_dataset() -> Dataset:
     """The sample (or configured) census: read once per server process, shared read-only by all sessions."""
-    return load_default()
+    return load_default(geography()[0])
 
 
 def _on_upload() -> None:
@@ -73,7 +87,7 @@ def _on_upload() -> None:
         st.session_state.pop("dataset", None)
     else:
         try:
-            st.session_state["dataset"] = load_upload(file.getvalue(), file.name)
+            st.session_state["dataset"] = load_upload(file.getvalue(), file.name, geography()[0])
         except CensusError as exc:
             st.session_state.pop("dataset", None)
             st.session_state["upload_error"] = f"« {file.name} » n'a pas pu être lu : {exc}"
@@ -82,6 +96,7 @@ def _on_upload() -> None:
             st.session_state.pop("dataset", None)
             st.session_state["upload_error"] = (f"« {file.name} » n'a pas pu être lu (erreur inattendue). "
                                                 "Vérifiez-le avec « python -m nrdash check ».")
+    st.session_state.pop("territory_choice", None)
     reset_filters()
 
 
@@ -169,16 +184,52 @@ def _source_widgets(dataset: Dataset) -> bool:
     return include
 
 
+def _territory_results(geo: Geography, query: str) -> dict[str, tuple[str, str]]:
+    return {label: (kind, code) for kind, code, label in search_territories(geo, query)}
+
+
+def _on_territory_pick() -> None:
+    pick = st.session_state.get("territory_pick")
+    geo, _ = geography()
+    found = _territory_results(geo, st.session_state.get("territory_query", "")) if geo else {}
+    if pick in found:
+        st.session_state["territory_choice"] = found[pick]
+
+
+def _territory_widgets(dataset: Dataset, geo: Geography | None) -> TerritoryInfo | None:
+    choice = st.session_state.get("territory_choice")
+    info = territory_info(geo, *choice) if (geo is not None and choice) else dataset.territory
+    with st.sidebar.expander("Territoire", expanded=False):
+        if info is not None:
+            st.markdown(f"**{escape_md(info.label)}**")
+        elif dataset.territory_problem:
+            st.warning(escape_md(f"Feuille « Territoire » : {dataset.territory_problem}"), icon=":material/warning:")
+        else:
+            st.markdown("Aucun territoire choisi.")
+        if geo is None:
+            st.caption("Géographie hors ligne non installée.")
+            return info
+        query = st.text_input("Chercher une commune ou un EPCI", key="territory_query",
+                              placeholder="ex. La Rochelle")
+        if query:
+            found = _territory_results(geo, query)
+            st.selectbox("Résultats", list(found), index=None, key="territory_pick", on_change=_on_territory_pick,
+                         placeholder=f"{len(found)} résultat(s)")
+    return info
+
+
 def sidebar() -> Context:
     """Draw the data source and the shared filters; compute the filtered view every page reads."""
     dataset = current_dataset()
+    geo, geo_note = geography()
     include_errors = _source_widgets(dataset)
+    territory = _territory_widgets(dataset, geo)
     st.sidebar.subheader("Filtres")
     filters = _filter_widgets(dataset)
     actors, cats = dataset.actors(include_errors)
     mask = filter_mask(actors, filters, cats)
     ctx = Context(dataset, filters, actors[mask], cats[mask], filter_actions(dataset.census.actions, filters),
-                  len(actors), include_errors)
+                  len(actors), include_errors, geo, geo_note, territory)
     st.session_state["_context"] = ctx
     return ctx
 
@@ -269,3 +320,30 @@ def navigation() -> "st.navigation":
 def page_link(path: str) -> None:
     title, icon = next((t, i) for p, t, i in PAGES if p == path)
     st.page_link(path, label=title, icon=icon)
+
+
+# ---------------------------------------------------------------------------------------------
+# Geography for the map (read once, shared read-only)
+# ---------------------------------------------------------------------------------------------
+@st.cache_resource(max_entries=16, show_spinner=False)
+def commune_contours(codes: tuple[str, ...]):
+    geo, _ = geography()
+    return geo.contours(codes=list(codes))
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def territory_shape(kind: str, code: str, members: tuple[str, ...]):
+    """(GeoJSON, geometry) of the territory's outline."""
+    import json
+
+    import shapely
+
+    geo, _ = geography()
+    if kind == "epci":
+        geom = geo.epci_contour(code).geometry.iloc[0]
+    else:
+        geom = shapely.union_all(commune_contours(members).geometry.to_numpy())
+    if geom is None:
+        return None, None
+    simple = shapely.set_precision(geom, 1e-4)
+    return {"type": "Feature", "geometry": json.loads(shapely.to_geojson(simple)), "properties": {}}, geom

@@ -1,8 +1,74 @@
 import streamlit as st
 
-from nrdash import ui
+from nrdash import maps, ui
+from nrdash import referential as ref
+from nrdash.geography import CREDITS
+from nrdash.indicators import public_table
 
+ctx = ui.context()
 st.title("Carte des acteurs")
-ui.filter_caption(ui.context())
-ui.coming_soon("la carte des acteurs sur la géographie française hors ligne (communes, EPCI, contours), avec un "
-               "mode sans fond de carte pour les salles sans réseau.")
+ui.filter_caption(ctx)
+a = ctx.actors
+if ctx.geo is None:
+    st.warning(ui.escape_md(ctx.geo_note or "Géographie hors ligne indisponible."), icon=":material/warning:")
+    st.stop()
+
+c1, c2, c3, c4 = st.columns(4)
+color_by = c1.radio("Couleur des points", list(maps.COLOR_MODES), format_func=maps.COLOR_MODES.get, key="map_color")
+choropleth = c2.selectbox("Communes colorées selon", list(maps.CHOROPLETHS), format_func=maps.CHOROPLETHS.get,
+                          key="map_choropleth")
+basemap = c3.radio("Fond de carte", list(maps.BASEMAPS), format_func=maps.BASEMAPS.get, key="map_basemap")
+aggregate = c4.toggle("Regrouper en hexagones", value=len(a) > 5000, key="map_hexagons",
+                      help="Pour les grands recensements : nombre d'acteurs par hexagone d'environ 1,5 km.")
+
+territory = ctx.territory
+codes = tuple(sorted(territory.members)) if territory else tuple(sorted(set(a["insee"].dropna()))[:400])
+contours = ui.commune_contours(codes)
+communes = ctx.geo.by_code.loc[[c for c in codes if c in ctx.geo.by_code.index]]
+stats = maps.commune_stats(a, communes)
+outline, outline_geom = ui.territory_shape(territory.kind, territory.code, territory.members) if territory else (None, None)
+options = maps.MapOptions(color_by, choropleth, basemap, aggregate)
+deck = maps.build_deck(a, options, maps.communes_geojson(contours, stats, choropleth), outline, outline_geom)
+
+placed = a["placement"].notna()
+summary = (f"{int(placed.sum())} acteurs placés sur {len(a)}"
+           + (" (" + ", ".join(f"{n} par {how}" for how, n in a.loc[placed, "placement"].value_counts().items()) + ")"
+              if placed.any() else "")
+           + (f", sur le territoire {territory.name}" if territory else "") + ".")
+event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="actor_map", height=620,
+                        alt=f"Carte des acteurs. {summary}")
+st.caption(ui.escape_md(summary))
+legend = " ".join(f'<span style="color:{color}">⬤</span> {label}' for label, color in maps.legend(color_by))
+st.markdown(f"**Légende** — {legend}", unsafe_allow_html=True)  # our own constants only, no census text
+
+picked = (event.selection.objects.get("acteurs") or []) if event and event.selection else []
+if picked:
+    row = picked[0].get("i")
+    actor = a[a["row"] == row]
+    if len(actor):
+        r = actor.iloc[0]
+        with st.container(border=True):
+            st.subheader(ui.escape_md(r["name"]))
+            st.markdown(ui.escape_md(f"{r['type']} — {r['family']} — {ref.level_label(r['level'])} — cercle {r['circle']}"))
+            st.markdown(ui.escape_md(f"{r['commune'] or ''} — placé par {r['placement']} (ligne {r['row']})"))
+            cats = r["action_types"] + r["dimensions"] + r["other_categories"]
+            if cats:
+                st.markdown(ui.escape_md("Catégories NR : " + " ; ".join(cats)))
+            if r["description"]:
+                st.markdown(ui.escape_md(r["description"]))
+
+unplaced = a[~placed]
+with st.expander(f"{len(unplaced)} acteur(s) non placé(s) sur la carte", expanded=False):
+    if len(unplaced):
+        table = public_table(unplaced)[["Ligne", ref.HEADER_OF["name"], ref.HEADER_OF["commune"]]]
+        table["Raison"] = unplaced["unplaced_reason"].fillna("").to_list()
+        st.dataframe(table, hide_index=True, width="stretch")
+    else:
+        st.markdown("Tous les acteurs filtrés sont placés.")
+
+if territory:
+    with st.container(border=True):
+        n = len(territory.members)
+        st.markdown(f"**{ui.escape_md(territory.label)}** — {n} commune{'s' if n > 1 else ''}")
+        st.markdown("\n".join(f"- {ui.escape_md(o)}" for o in territory.obligations))
+st.caption(ui.escape_md(f"{CREDITS} Millésime : {ctx.geo.meta['vintage']}."))

@@ -212,3 +212,51 @@ def test_two_sessions_do_not_see_each_other_uploads():
     assert metric(two, "Acteurs recensés") == "3"
     three = app()
     assert metric(three, "Acteurs recensés") == "150"
+
+
+def deck_spec(at: AppTest) -> dict:
+    return json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+
+
+def deck_layer(at: AppTest, layer_id: str) -> dict:
+    return next(l for l in deck_spec(at)["layers"] if l["id"] == layer_id)
+
+
+def test_map_points_follow_filters_and_choropleth(sample_census):
+    at = app()
+    at.switch_page("pages/carte.py").run()
+    assert_clean(at)
+    assert len(deck_layer(at, "acteurs")["data"]) == 150
+    communes = deck_layer(at, "communes")["data"]["features"]
+    assert len(communes) == 28 and all(f["properties"]["f"][3] == 0 for f in communes)  # no choropleth yet
+    at.multiselect(key=FILTER_KEYS["levels"]).set_value([3]).run()
+    assert len(deck_layer(at, "acteurs")["data"]) == int((sample_census.actors["level"] == 3).sum())
+    at.selectbox(key="map_choropleth").set_value("actors").run()
+    fills = [f["properties"]["f"] for f in deck_layer(at, "communes")["data"]["features"]]
+    assert any(f[3] > 0 for f in fills) and "Nombre d'acteurs" in deck_layer(at, "communes")["data"]["features"][0]["properties"]["t"]
+    assert deck_spec(at).get("mapProvider") in (None, "")
+
+
+def test_map_lists_unplaced_actors_with_their_reason():
+    at = app()
+    data = actors_sheet([["Ici", "PME", 1, "17300"], ["Nulle part", "PME", 1, None], ["Inconnu", "ETI", 2, "99999"]],
+                        header=["Nom de l'acteur", "Type d'acteur", "Niveau d'engagement estimé", "Code INSEE"])
+    _upload(at, "r.xlsx", data)
+    at.checkbox(key="include_error_rows").check().run()
+    at.switch_page("pages/carte.py").run()
+    assert_clean(at)
+    assert len(deck_layer(at, "acteurs")["data"]) == 1
+    table = at.dataframe[0].value
+    assert table["Raison"].tolist() == ["aucune localisation (coordonnées, code INSEE, code postal ou commune)",
+                                        "code INSEE 99999 inconnu"]
+
+
+def test_territory_chosen_in_the_sidebar():
+    at = app()
+    at.text_input(key="territory_query").set_value("Périgny").run()
+    options = at.selectbox(key="territory_pick").options
+    assert sum(o.startswith("Périgny — commune") for o in options) == 5  # the five homonyms, plus look-alikes
+    at.selectbox(key="territory_pick").select_index(next(i for i, o in enumerate(options) if "(94)" in o)).run()
+    at.switch_page("pages/carte.py").run()
+    assert_clean(at)
+    assert any("Périgny (commune 94056)" in re.sub(r"\\(.)", r"\1", m.value) for m in at.markdown)

@@ -170,7 +170,7 @@ def test_territory_resolution_and_search(geo):
     paris = territory_info(geo, "commune", "75056")
     assert len(paris.members) == 20  # its arrondissements
     found = search_territories(geo, "rochelle")
-    assert ("epci", "241700434", "CA de La Rochelle — EPCI (CA)") in found
+    assert ("epci", "241700434", "CA de La Rochelle — EPCI CA 241700434") in found
     assert {c for k, c, _ in found if k == "commune"} == {"17300", "70450"}
 
 

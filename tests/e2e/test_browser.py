@@ -103,3 +103,57 @@ def test_template_download_opens(server, page, tmp_path):
     wb = load_workbook(path)
     assert "Acteurs" in wb.sheetnames and wb["Acteurs"]["A1"].value.startswith("Nom de l'acteur")
     assert SAMPLE.exists()
+
+
+def _map_canvas(page):
+    page.wait_for_selector('[data-testid="stDeckGlJsonChart"] canvas', state="attached", timeout=30_000)
+    page.wait_for_timeout(1500)
+    return page.locator('[data-testid="stDeckGlJsonChart"]').first
+
+
+def _colour_pixels(png: bytes, rgb: tuple[int, int, int], tol: int = 12) -> int:
+    import numpy as np
+    from PIL import Image
+
+    pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=int)
+    return int((np.abs(pixels - np.array(rgb)) <= tol).all(axis=2).sum())
+
+
+def test_map_canvas_draws_without_tiles(server, page, artifacts):
+    goto(page, f"{server}/carte")
+    chart = _map_canvas(page)
+    assert "Sans fond de carte" in main_text(page)
+    png = chart.screenshot(path=str(artifacts / "carte-canvas.png"))
+    # Points in the four level colours and the territory outline are drawn on the canvas itself.
+    assert _colour_pixels(png, (11, 42, 107)) > 20  # level 3 points / outline blue
+    assert _colour_pixels(png, (65, 182, 196)) > 20  # level 1 points
+    assert not page.js_errors
+
+
+def test_hostile_actor_name_stays_text_on_the_map(server, page):
+    evil = "<img src=x onerror=alert(1)>"
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    data = actors_sheet([[evil, "PME", 3, 46.1591, -1.1520]],
+                        header=["Nom de l'acteur", "Type d'acteur", "Niveau d'engagement estimé", "Latitude",
+                                "Longitude"])
+    _upload(page, server, "hostile.xlsx", data)
+    nav_link(page, "Carte").click()
+    wait_idle(page)
+    chart = _map_canvas(page)
+    box = chart.locator("canvas").first.bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(cx - 30, cy - 30)
+    page.mouse.move(cx, cy, steps=5)
+    tooltip = page.locator(".deck-tooltip")
+    tooltip.wait_for(state="visible", timeout=10_000)
+    assert evil in tooltip.inner_text()
+    assert tooltip.locator("img").count() == 0
+    # A click selects the actor and shows its card, where the name is text too.
+    page.mouse.click(cx, cy)
+    wait_idle(page)
+    page.wait_for_function("document.querySelector('[data-testid=stMain]').innerText.includes('placé par')",
+                           timeout=15_000)
+    assert evil in main_text(page)
+    assert page.locator('[data-testid="stMain"] img[src="x"]').count() == 0
+    assert dialogs == []

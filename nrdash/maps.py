@@ -1,0 +1,205 @@
+"""The actor map (pydeck): built from the filtered census and the offline geography. Pure functions.
+
+What is sent to the browser is kept small: actors travel as short records (position rounded to 1 to 11 metres,
+level or family as a small integer, row id), colours are computed in the browser from that integer, and the
+names needed by the tooltip are only added for censuses small enough to afford them.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+from pydeck.bindings.json_tools import default_serialize
+
+from . import referential as ref
+
+FULL_TOOLTIP_MAX = 3000  # above this, points carry no text: the tooltip gives the level, a click the card
+COLOR_MODES = {"level": "Niveau d'engagement", "family": "Famille d'acteurs"}
+CHOROPLETHS = {
+    "none": "Aucune",
+    "actors": "Nombre d'acteurs",
+    "per_1000": "Acteurs pour 1 000 habitants",
+    "engaged_share": "Part d'acteurs de niveau ≥ 2",
+}
+BASEMAPS = {"none": "Sans fond de carte (hors ligne)", "carto": "Fond Carto (en ligne)"}
+CONTOUR_COLOR = [29, 78, 137, 255]
+COMMUNE_LINE = [90, 100, 120, 160]
+MISSING = [200, 200, 200]
+
+
+def hex_rgb(color: str) -> list[int]:
+    c = color.lstrip("#")
+    return [int(c[i:i + 2], 16) for i in (0, 2, 4)]
+
+
+def palette(mode: str) -> list[tuple[str, list[int]]]:
+    """(legend label, RGB) in the order of the integer codes sent with the points."""
+    if mode == "family":
+        return [(f, hex_rgb(ref.FAMILY_COLORS[f])) for f in ref.FAMILIES]
+    return [(ref.level_label(n), hex_rgb(ref.LEVEL_COLORS[n])) for n in ref.LEVELS]
+
+
+def color_expression(mode: str) -> str:
+    """A deck.gl accessor computing the colour from the integer code 'k' (-1: unknown) in the browser."""
+    expr = str(MISSING)
+    for code, (_, rgb) in reversed(list(enumerate(palette(mode)))):
+        expr = f"k == {code} ? {rgb} : ({expr})"
+    return expr
+
+
+def actor_records(actors: pd.DataFrame, mode: str, full_tooltip: bool) -> list[dict[str, Any]]:
+    """The points: p = [lon, lat], k = colour code, i = census row; with the tooltip text for small censuses.
+
+    Census strings go into a plain-text tooltip (never HTML), so a name such as <img onerror=…> stays text."""
+    placed = actors[actors["lat"].notna() & actors["lon"].notna()]
+    digits = 5 if full_tooltip else 4  # about 1 m, or 11 m for large censuses (ample for a territory map)
+    lon = placed["lon"].to_numpy(dtype=float).round(digits)
+    lat = placed["lat"].to_numpy(dtype=float).round(digits)
+    if mode == "family":
+        order = {f: i for i, f in enumerate(ref.FAMILIES)}
+        codes = placed["family"].map(order).fillna(-1).astype(int).to_numpy()
+    else:
+        codes = placed["level"].fillna(-1).astype(int).to_numpy()
+    rows = placed["row"].to_numpy()
+    if not full_tooltip:
+        return [{"p": [x, y], "k": int(k), "i": int(r)} for x, y, k, r in zip(lon.tolist(), lat.tolist(), codes, rows)]
+    labels = [f"{n}\n{t} — {ref.level_label(lv)}\n{c or ''}" for n, t, lv, c in
+              zip(placed["name"].fillna("?"), placed["type"].fillna("?"), placed["level"], placed["commune"])]
+    return [{"p": [x, y], "k": int(k), "i": int(r), "t": s}
+            for x, y, k, r, s in zip(lon.tolist(), lat.tolist(), codes, rows, labels)]
+
+
+def commune_stats(actors: pd.DataFrame, communes: pd.DataFrame) -> pd.DataFrame:
+    """Per commune (INSEE code): actors, actors per 1,000 inhabitants, share at level >= 2."""
+    a = actors[actors["insee"].notna()]
+    g = a.groupby("insee").agg(actors=("row", "size"), engaged=("level", lambda s: int((s >= 2).sum())))
+    out = communes.set_index("code")[["name", "population"]].join(g, how="left").fillna({"actors": 0, "engaged": 0})
+    out["actors"] = out["actors"].astype(int)
+    pop = out["population"].astype(float)
+    out["per_1000"] = np.where(pop > 0, out["actors"] / pop * 1000, np.nan)
+    out["engaged_share"] = np.where(out["actors"] > 0, out["engaged"] / out["actors"].clip(lower=1), np.nan)
+    return out
+
+
+def _ramp(values: np.ndarray) -> list[list[int]]:
+    """Sequential blue ramp (light -> dark), transparent for missing values."""
+    low, high = np.array([222, 235, 247]), np.array([8, 69, 148])
+    finite = values[np.isfinite(values)]
+    top = finite.max() if len(finite) and finite.max() > 0 else 1.0
+    out = []
+    for v in values:
+        if not np.isfinite(v):
+            out.append([0, 0, 0, 0])
+        else:
+            t = min(1.0, max(0.0, v / top))
+            out.append([*(low + (high - low) * t).round().astype(int).tolist(), 170])
+    return out
+
+
+def _fmt(value: float, kind: str) -> str:
+    if not np.isfinite(value):
+        return "—"
+    if kind == "engaged_share":
+        return f"{value * 100:.0f} %"
+    if kind == "per_1000":
+        return f"{value:.1f}".replace(".", ",")
+    return f"{int(value)}"
+
+
+def communes_geojson(contours, stats: pd.DataFrame, choropleth: str) -> dict:
+    """Commune polygons with the choropleth colour and a plain-text label, as GeoJSON (coordinates rounded)."""
+    import shapely
+
+    features = []
+    values = stats[choropleth].to_numpy(dtype=float) if choropleth != "none" else None
+    fills = dict(zip(stats.index, _ramp(values))) if values is not None else {}
+    for code, geom in zip(contours["code"], contours.geometry):
+        if geom is None or code not in stats.index:
+            continue
+        s = stats.loc[code]
+        label = f"{s['name']} ({code})\n{int(s['actors'])} acteurs"
+        if choropleth != "none":
+            label += f"\n{CHOROPLETHS[choropleth]} : {_fmt(s[choropleth], choropleth)}"
+        geometry = json.loads(shapely.to_geojson(shapely.set_precision(geom, 1e-4)))
+        features.append({"type": "Feature", "geometry": geometry,
+                         "properties": {"f": fills.get(code, [0, 0, 0, 0]), "t": label}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+class CompactDeck(pdk.Deck):
+    """pydeck indents its JSON (about 3x the bytes); the map is sent compact."""
+
+    def to_json(self) -> str:
+        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"),
+                          ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class MapOptions:
+    color_by: str = "level"
+    choropleth: str = "none"
+    basemap: str = "none"
+    aggregate: bool = False  # hexagons instead of points
+
+
+def view_state(actors: pd.DataFrame, territory_geom=None) -> pdk.ViewState:
+    if territory_geom is not None:
+        x0, y0, x1, y1 = territory_geom.bounds
+    else:
+        placed = actors[actors["lat"].notna()]
+        if placed.empty:
+            return pdk.ViewState(latitude=46.6, longitude=2.4, zoom=4.6)
+        x0, x1 = np.nanpercentile(placed["lon"].astype(float), [2, 98])
+        y0, y1 = np.nanpercentile(placed["lat"].astype(float), [2, 98])
+    span = max(x1 - x0, (y1 - y0) * 1.6, 0.02)
+    zoom = float(np.clip(np.log2(360 / span) + 0.3, 3, 15))
+    return pdk.ViewState(latitude=(y0 + y1) / 2, longitude=(x0 + x1) / 2, zoom=round(zoom, 2))
+
+
+def build_deck(actors: pd.DataFrame, options: MapOptions, communes_geo: dict | None = None,
+               territory_geojson: dict | None = None, territory_geom=None) -> pdk.Deck:
+    layers = []
+    if communes_geo and communes_geo["features"]:
+        layers.append(pdk.Layer("GeoJsonLayer", communes_geo, id="communes", pickable=True, stroked=True,
+                                filled=True, get_fill_color="properties.f", get_line_color=COMMUNE_LINE,
+                                line_width_min_pixels=1))
+    if territory_geojson:
+        layers.append(pdk.Layer("GeoJsonLayer", territory_geojson, id="territoire", stroked=True, filled=False,
+                                get_line_color=CONTOUR_COLOR, line_width_min_pixels=3, pickable=False))
+    full = len(actors) <= FULL_TOOLTIP_MAX
+    records = actor_records(actors, options.color_by, full)
+    if options.aggregate:
+        layers.append(pdk.Layer("HexagonLayer", records, id="hexagones", get_position="p", radius=800,
+                                elevation_scale=0, extruded=False, pickable=True, coverage=0.9,
+                                color_range=[[222, 235, 247], [158, 202, 225], [66, 146, 198], [33, 113, 181],
+                                             [8, 81, 156], [8, 48, 107]]))
+    else:
+        layers.append(pdk.Layer("ScatterplotLayer", records, id="acteurs", get_position="p",
+                                get_fill_color=color_expression(options.color_by), get_line_color=[255, 255, 255],
+                                stroked=True, line_width_min_pixels=1, radius_min_pixels=4 if full else 2,
+                                radius_max_pixels=12, get_radius=60, pickable=True))
+    if options.aggregate:
+        tooltip = {"text": "{colorValue} acteurs dans cet hexagone"}
+    elif full:
+        tooltip = {"text": "{t}"}
+    else:
+        tooltip = {"text": "Ligne {i} du recensement — cliquez pour afficher la fiche"}
+    return CompactDeck(
+        layers=layers, initial_view_state=view_state(actors, territory_geom),
+        map_provider="carto" if options.basemap == "carto" else None,
+        map_style=pdk.map_styles.CARTO_LIGHT if options.basemap == "carto" else None,
+        tooltip=tooltip,
+    )
+
+
+def payload_bytes(deck: pdk.Deck) -> int:
+    """What st.pydeck_chart sends for this map (its JSON)."""
+    return len(deck.to_json().encode("utf-8"))
+
+
+def legend(mode: str) -> list[tuple[str, str]]:
+    return [(label, "#%02x%02x%02x" % tuple(rgb)) for label, rgb in palette(mode)]

@@ -1,0 +1,89 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nrdash import maps
+from nrdash import referential as ref
+
+EVIL = "<img src=x onerror=alert(1)>"
+
+
+def synth(n, seed=1):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({
+        "row": np.arange(2, n + 2), "name": [f"Acteur {i}" for i in range(n)], "type": "PME",
+        "family": ref.COMPANIES, "level": pd.array(rng.integers(0, 4, n), dtype="Int64"), "commune": "Aytré",
+        "insee": "17028", "lat": pd.array(rng.uniform(43, 50, n).round(5), dtype="Float64"),
+        "lon": pd.array(rng.uniform(-4, 7, n).round(5), dtype="Float64")})
+
+
+def layer(deck, layer_id):
+    return next(l for l in json.loads(deck.to_json())["layers"] if l["id"] == layer_id)
+
+
+def test_payload_per_actor_stays_under_40_bytes_for_large_censuses():
+    a = synth(20_000)
+    empty = maps.payload_bytes(maps.build_deck(a.iloc[:0], maps.MapOptions()))
+    full = maps.payload_bytes(maps.build_deck(a, maps.MapOptions()))
+    assert (full - empty) / len(a) <= 40
+    assert "Acteur 1" not in maps.build_deck(a, maps.MapOptions()).to_json()  # no names on the wire
+
+
+def test_small_census_tooltips_are_plain_text_with_names():
+    a = synth(3).assign(name=[EVIL, "B", "C"])
+    deck = maps.build_deck(a, maps.MapOptions())
+    points = layer(deck, "acteurs")["data"]
+    assert points[0]["t"].startswith(EVIL)  # kept as text...
+    assert deck._tooltip == {"text": "{t}"}  # ...rendered with innerText, never innerHTML
+    assert "html" not in json.dumps(deck._tooltip)
+
+
+def test_points_carry_position_code_and_row():
+    a = synth(4)
+    pts = layer(maps.build_deck(a, maps.MapOptions()), "acteurs")["data"]
+    assert [p["k"] for p in pts] == a["level"].tolist()
+    assert [p["i"] for p in pts] == a["row"].tolist()
+    assert pts[0]["p"] == [round(float(a["lon"].iat[0]), 5), round(float(a["lat"].iat[0]), 5)]
+    fam = layer(maps.build_deck(a, maps.MapOptions(color_by="family")), "acteurs")["data"]
+    assert {p["k"] for p in fam} == {ref.FAMILIES.index(ref.COMPANIES)}
+
+
+def test_unplaced_actors_are_not_drawn():
+    a = synth(3)
+    a.loc[1, ["lat", "lon"]] = pd.NA
+    assert len(layer(maps.build_deck(a, maps.MapOptions()), "acteurs")["data"]) == 2
+
+
+def test_color_expression_follows_the_level_palette():
+    expr = maps.color_expression("level")
+    for n in ref.LEVELS:
+        assert f"k == {n} ? {maps.hex_rgb(ref.LEVEL_COLORS[n])}" in expr
+    assert maps.legend("level")[3] == (ref.level_label(3), ref.LEVEL_COLORS[3])
+
+
+def test_aggregate_mode_uses_hexagons():
+    deck = maps.build_deck(synth(50), maps.MapOptions(aggregate=True))
+    assert [l["@@type"] for l in json.loads(deck.to_json())["layers"]] == ["HexagonLayer"]
+
+
+def test_basemap_modes():
+    assert maps.build_deck(synth(5), maps.MapOptions(basemap="none")).map_provider is None
+    assert maps.build_deck(synth(5), maps.MapOptions(basemap="carto")).map_provider == "carto"
+
+
+def test_commune_stats():
+    communes = pd.DataFrame({"code": ["17028", "17300"], "name": ["Aytré", "La Rochelle"], "population": [10_000, 80_000]})
+    a = synth(4).assign(level=pd.array([0, 2, 3, 1], dtype="Int64"), insee=["17028", "17028", "17028", None])
+    stats = maps.commune_stats(a, communes)
+    assert stats.loc["17028", "actors"] == 3 and stats.loc["17300", "actors"] == 0
+    assert stats.loc["17028", "per_1000"] == pytest.approx(0.3)
+    assert stats.loc["17028", "engaged_share"] == pytest.approx(2 / 3)
+    assert np.isnan(stats.loc["17300", "engaged_share"])
+
+
+def test_view_state_frames_the_actors():
+    a = synth(100)
+    vs = maps.view_state(a)
+    assert 43 < vs.latitude < 50 and -4 < vs.longitude < 7 and 3 <= vs.zoom <= 8
