@@ -3,7 +3,8 @@ import streamlit as st
 
 from nrdash import ui
 
-st.set_page_config(page_title="nrdash — Numérique responsable", page_icon=":material/eco:", layout="wide")
+# A local icon: a Material icon name here would make every browser fetch it from Google's font servers.
+st.set_page_config(page_title="nrdash — Numérique responsable", page_icon=str(ui.ASSETS / "favicon.png"), layout="wide")
 page = ui.navigation()
 ui.sidebar()
 ui.run_page(page)

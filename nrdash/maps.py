@@ -76,12 +76,45 @@ def actor_records(actors: pd.DataFrame, mode: str, full_tooltip: bool) -> list[d
 def commune_stats(actors: pd.DataFrame, communes: pd.DataFrame) -> pd.DataFrame:
     """Per commune (INSEE code): actors, actors per 1,000 inhabitants, share at level >= 2."""
     a = actors[actors["insee"].notna()]
-    g = a.groupby("insee").agg(actors=("row", "size"), engaged=("level", lambda s: int((s >= 2).sum())))
+    engaged = (a["level"].fillna(-1) >= 2).astype(int)
+    g = pd.DataFrame({"insee": a["insee"].to_numpy(), "actors": 1, "engaged": engaged.to_numpy()}).groupby("insee").sum()
     out = communes.set_index("code")[["name", "population"]].join(g, how="left").fillna({"actors": 0, "engaged": 0})
     out["actors"] = out["actors"].astype(int)
     pop = out["population"].astype(float)
     out["per_1000"] = np.where(pop > 0, out["actors"] / pop * 1000, np.nan)
     out["engaged_share"] = np.where(out["actors"] > 0, out["engaged"] / out["actors"].clip(lower=1), np.nan)
+    return out
+
+
+def busiest_communes(actors: pd.DataFrame, limit: int = 120) -> tuple[str, ...]:
+    """Without a territory, the communes drawn are those with the most actors (contours cost on every frame)."""
+    counts = actors["insee"].dropna().value_counts()
+    return tuple(sorted(counts.index[:limit]))
+
+
+def grid_cells(actors: pd.DataFrame, cells_across: int = 60) -> list[dict[str, Any]]:
+    """Actors counted on a regular grid, server side: one disc per non-empty cell, its area proportional to the
+    number of actors, its colour the share at level >= 2. A fixed, small payload whatever the census size."""
+    placed = actors[actors["lat"].notna() & actors["lon"].notna()]
+    if placed.empty:
+        return []
+    lon = placed["lon"].to_numpy(dtype=float)
+    lat = placed["lat"].to_numpy(dtype=float)
+    x0, x1 = np.percentile(lon, [1, 99])
+    y0, y1 = np.percentile(lat, [1, 99])
+    step = max((x1 - x0) / cells_across, (y1 - y0) / cells_across, 0.002)
+    ix = np.floor((lon - x0) / step).astype(int)
+    iy = np.floor((lat - y0) / step).astype(int)
+    engaged = (placed["level"].fillna(-1).to_numpy(dtype=float) >= 2).astype(int)
+    g = pd.DataFrame({"ix": ix, "iy": iy, "n": 1, "e": engaged, "lon": lon, "lat": lat}).groupby(["ix", "iy"]).agg(
+        n=("n", "sum"), e=("e", "sum"), lon=("lon", "mean"), lat=("lat", "mean"))
+    top = g["n"].max()
+    metres = step * 111_000 * np.cos(np.radians(float(np.mean(lat))))
+    ramp = _ramp((g["e"] / g["n"]).to_numpy(dtype=float))
+    out = []
+    for (n, e, x, y), color in zip(g[["n", "e", "lon", "lat"]].itertuples(index=False), ramp):
+        out.append({"p": [round(x, 4), round(y, 4)], "r": round(float(metres * 0.5 * np.sqrt(n / top)) + 80),
+                    "c": [*color[:3], 220], "t": f"{int(n)} acteurs, dont {int(e)} de niveau ≥ 2 ({e / n:.0%})"})
     return out
 
 
@@ -171,29 +204,32 @@ def build_deck(actors: pd.DataFrame, options: MapOptions, communes_geo: dict | N
         layers.append(pdk.Layer("GeoJsonLayer", territory_geojson, id="territoire", stroked=True, filled=False,
                                 get_line_color=CONTOUR_COLOR, line_width_min_pixels=3, pickable=False))
     full = len(actors) <= FULL_TOOLTIP_MAX
-    records = actor_records(actors, options.color_by, full)
+    records = [] if options.aggregate else actor_records(actors, options.color_by, full)
     if options.aggregate:
-        layers.append(pdk.Layer("HexagonLayer", records, id="hexagones", get_position="p", radius=800,
-                                elevation_scale=0, extruded=False, pickable=True, coverage=0.9,
-                                color_range=[[222, 235, 247], [158, 202, 225], [66, 146, 198], [33, 113, 181],
-                                             [8, 81, 156], [8, 48, 107]]))
+        cells = grid_cells(actors)
+        layers.append(pdk.Layer("ScatterplotLayer", cells, id="grille", get_position="p", get_radius="r",
+                                radius_units="meters", get_fill_color="c", stroked=True, get_line_color=[255, 255, 255],
+                                line_width_min_pixels=1, pickable=True))
     else:
         layers.append(pdk.Layer("ScatterplotLayer", records, id="acteurs", get_position="p",
                                 get_fill_color=color_expression(options.color_by), get_line_color=[255, 255, 255],
-                                stroked=True, line_width_min_pixels=1, radius_min_pixels=4 if full else 2,
+                                stroked=full, line_width_min_pixels=1, radius_min_pixels=4 if full else 2,
                                 radius_max_pixels=12, get_radius=60, pickable=True))
     if options.aggregate:
-        tooltip = {"text": "{colorValue} acteurs dans cet hexagone"}
+        tooltip = {"text": "{t}"}
     elif full:
         tooltip = {"text": "{t}"}
     else:
         tooltip = {"text": "Ligne {i} du recensement — cliquez pour afficher la fiche"}
-    return CompactDeck(
-        layers=layers, initial_view_state=view_state(actors, territory_geom),
-        map_provider="carto" if options.basemap == "carto" else None,
-        map_style=pdk.map_styles.CARTO_LIGHT if options.basemap == "carto" else None,
-        tooltip=tooltip,
-    )
+    basemap = {}
+    if options.basemap == "carto":
+        basemap = dict(map_provider="carto", map_style=pdk.map_styles.CARTO_LIGHT)
+    else:
+        # Tile-free: pydeck's own "__MAP_STYLE__" placeholder tells Streamlit to draw no base map. (map_style=None
+        # would make Streamlit fetch its default Carto style from the network.)
+        basemap = dict(map_provider=None)
+    return CompactDeck(layers=layers, initial_view_state=view_state(actors, territory_geom), tooltip=tooltip,
+                       **basemap)
 
 
 def payload_bytes(deck: pdk.Deck) -> int:

@@ -18,11 +18,12 @@ color_by = c1.radio("Couleur des points", list(maps.COLOR_MODES), format_func=ma
 choropleth = c2.selectbox("Communes colorées selon", list(maps.CHOROPLETHS), format_func=maps.CHOROPLETHS.get,
                           key="map_choropleth")
 basemap = c3.radio("Fond de carte", list(maps.BASEMAPS), format_func=maps.BASEMAPS.get, key="map_basemap")
-aggregate = c4.toggle("Regrouper en hexagones", value=len(a) > 5000, key="map_hexagons",
-                      help="Pour les grands recensements : nombre d'acteurs par hexagone d'environ 1,5 km.")
+aggregate = c4.toggle("Regrouper sur une grille", value=len(a) > 5000, key="map_grid",
+                      help="Pour les grands recensements : un disque par maille, sa surface selon le nombre "
+                           "d'acteurs, sa couleur selon la part d'acteurs de niveau ≥ 2.")
 
 territory = ctx.territory
-codes = tuple(sorted(territory.members)) if territory else tuple(sorted(set(a["insee"].dropna()))[:400])
+codes = tuple(sorted(territory.members)) if territory else maps.busiest_communes(a)
 contours = ui.commune_contours(codes)
 communes = ctx.geo.by_code.loc[[c for c in codes if c in ctx.geo.by_code.index]]
 stats = maps.commune_stats(a, communes)

@@ -23,6 +23,13 @@ def layer(deck, layer_id):
     return next(l for l in json.loads(deck.to_json())["layers"] if l["id"] == layer_id)
 
 
+def test_grid_shares():
+    a = synth(3).assign(lat=pd.array([46.0, 46.0, 46.0], dtype="Float64"), lon=pd.array([-1.0, -1.0, -1.0], dtype="Float64"),
+                        level=pd.array([3, 0, 2], dtype="Int64"))
+    cells = maps.grid_cells(a)
+    assert len(cells) == 1 and cells[0]["t"].startswith("3 acteurs, dont 2 de niveau ≥ 2")
+
+
 def test_payload_per_actor_stays_under_40_bytes_for_large_censuses():
     a = synth(20_000)
     empty = maps.payload_bytes(maps.build_deck(a.iloc[:0], maps.MapOptions()))
@@ -63,12 +70,19 @@ def test_color_expression_follows_the_level_palette():
     assert maps.legend("level")[3] == (ref.level_label(3), ref.LEVEL_COLORS[3])
 
 
-def test_aggregate_mode_uses_hexagons():
-    deck = maps.build_deck(synth(50), maps.MapOptions(aggregate=True))
-    assert [l["@@type"] for l in json.loads(deck.to_json())["layers"]] == ["HexagonLayer"]
+def test_aggregate_mode_counts_actors_on_a_grid():
+    a = synth(5000)
+    deck = maps.build_deck(a, maps.MapOptions(aggregate=True))
+    cells = layer(deck, "grille")["data"]
+    assert sum(int(c["t"].split()[0]) for c in cells) == 5000
+    assert len(cells) <= 60 * 61 and "Acteur 1" not in deck.to_json()
+    assert maps.payload_bytes(deck) < 400_000
 
 
 def test_basemap_modes():
+    offline = json.loads(maps.build_deck(synth(5), maps.MapOptions(basemap="none")).to_json())
+    # Streamlit draws no base map for pydeck's placeholder style; with no style at all it would fetch Carto's.
+    assert offline["mapStyle"] == "__MAP_STYLE__" and offline.get("mapProvider") is None
     assert maps.build_deck(synth(5), maps.MapOptions(basemap="none")).map_provider is None
     assert maps.build_deck(synth(5), maps.MapOptions(basemap="carto")).map_provider == "carto"
 

@@ -27,6 +27,8 @@ def assert_no_exception(page) -> None:
 @pytest.mark.parametrize("path", list(URL_PATHS))
 def test_page_loads_without_exception_and_screenshots(server, page, artifacts, path):
     slug = URL_PATHS[path]
+    outside = []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(server) else None)
     for width, height in ((1920, 1080), (1280, 720)):
         page.set_viewport_size({"width": width, "height": height})
         goto(page, f"{server}/{slug}")
@@ -38,6 +40,7 @@ def test_page_loads_without_exception_and_screenshots(server, page, artifacts, p
         assert "Matrice d'actions" in nav and "Accueil" in nav
         page.screenshot(path=str(artifacts / f"{slug}-{width}x{height}.png"))
     assert not page.js_errors
+    assert outside == [], "the page works offline: no request leaves the app's server"
 
 
 def test_charts_draw_in_the_browser(server, page):
