@@ -208,7 +208,7 @@ def build_deck(actors: pd.DataFrame, options: MapOptions, communes_geo: dict | N
     if options.aggregate:
         cells = grid_cells(actors)
         layers.append(pdk.Layer("ScatterplotLayer", cells, id="grille", get_position="p", get_radius="r",
-                                radius_units="meters", get_fill_color="c", stroked=True, get_line_color=[255, 255, 255],
+                                get_fill_color="c", stroked=True, get_line_color=[255, 255, 255],
                                 line_width_min_pixels=1, pickable=True))
     else:
         layers.append(pdk.Layer("ScatterplotLayer", records, id="acteurs", get_position="p",

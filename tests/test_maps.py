@@ -101,3 +101,12 @@ def test_view_state_frames_the_actors():
     a = synth(100)
     vs = maps.view_state(a)
     assert 43 < vs.latitude < 50 and -4 < vs.longitude < 7 and 3 <= vs.zoom <= 8
+
+
+def test_no_string_option_is_turned_into_an_expression_by_mistake():
+    """pydeck turns every string argument into a JS expression ('@@=…'): only accessors may be strings."""
+    for options in (maps.MapOptions(), maps.MapOptions(aggregate=True)):
+        for lyr in json.loads(maps.build_deck(synth(10), options).to_json())["layers"]:
+            for key, value in lyr.items():
+                if isinstance(value, str) and value.startswith("@@="):
+                    assert key.startswith("get"), (lyr["id"], key, value)
