@@ -68,7 +68,7 @@ def payloads(sizes: list[int]) -> None:
 def browser(n: int) -> None:
     from playwright.sync_api import sync_playwright
 
-    from tests.e2e.harness import CHROMIUM_ARGS, chromium_path, goto, streamlit_server, wait_idle
+    from tests.e2e.harness import CHROMIUM_ARGS, chromium_path, streamlit_server, wait_idle
 
     path = OUT / f"synthetic-{n}.xlsx"
     if not path.exists():
@@ -76,32 +76,32 @@ def browser(n: int) -> None:
     with streamlit_server(env={"NRDASH_CENSUS": str(path)}) as url, sync_playwright() as p:
         b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         page = b.new_page(viewport={"width": 1600, "height": 1000})
-        goto(page, url)  # first load: reads, validates and places the census (server side, once)
+        page.set_default_timeout(180_000)
+        page.goto(url)  # first load: reads, validates and places the census (server side, once)
+        wait_idle(page, 180_000)
         for mode in ("grille", "points"):
             t = time.perf_counter()
-            goto(page, f"{url}/carte")
+            page.goto(f"{url}/carte")
+            wait_idle(page, 180_000)
             if mode == "points":
                 page.get_by_text("Regrouper sur une grille").click()
-                wait_idle(page)
-            page.wait_for_selector('[data-testid="stDeckGlJsonChart"] canvas', state="attached", timeout=120_000)
-            page.wait_for_timeout(200)
+                wait_idle(page, 180_000)
+            page.wait_for_selector('[data-testid="stDeckGlJsonChart"] canvas', state="attached")
+            page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
             drawn = time.perf_counter() - t
-            canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
-            box = canvas.bounding_box()
-            page.evaluate("window.__frames = 0; (function f(){ window.__frames++; requestAnimationFrame(f); })()")
+            box = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first.bounding_box()
             cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+            page.evaluate("window.__f = 0; (function f(){ window.__f++; requestAnimationFrame(f); })()")
             page.mouse.move(cx, cy)
             page.mouse.down()
-            start = time.perf_counter()
-            frames0 = page.evaluate("window.__frames")
-            for k in range(40):
-                page.mouse.move(cx + 200 * ((k % 10) / 10 - 0.5), cy + 80 * ((k % 7) / 7 - 0.5), steps=2)
-                page.wait_for_timeout(50)
-            frames = page.evaluate("window.__frames") - frames0
-            elapsed = time.perf_counter() - start
+            frames0, start = page.evaluate("window.__f"), time.perf_counter()
+            for k in range(20):
+                page.mouse.move(cx + (k % 5) * 30 - 60, cy + (k % 3) * 20 - 20)
+            page.wait_for_timeout(300)
+            frames, elapsed = page.evaluate("window.__f") - frames0, time.perf_counter() - start
             page.mouse.up()
-            print(f"Navigateur, {n} acteurs, {mode:<9}: carte affichée en {drawn:.1f} s, {frames / elapsed:.0f} images/s "
-                  "pendant le déplacement (Chromium headless, rendu logiciel SwiftShader)")
+            print(f"Navigateur, {n} acteurs, {mode:<7}: carte affichée en {drawn:.1f} s, {frames / elapsed:.1f} images/s "
+                  "pendant un déplacement (Chromium headless, rendu logiciel SwiftShader)", flush=True)
         b.close()
 
 
