@@ -200,7 +200,10 @@ def write_template(path: str | Path) -> None:
     build_workbook().save(path)
 
 
-def census_to_xlsx(census: Census, with_contacts: bool = False) -> bytes:
+def census_to_xlsx(census: Census, with_contacts: bool = False, actors: pd.DataFrame | None = None,
+                   actions: pd.DataFrame | None = None) -> bytes:
+    """The census (or a filtered view of it) in the template's format: it loads back as it is."""
     buf = io.BytesIO()
-    build_workbook(census.actors, census.actions, census.territory, with_contacts).save(buf)
+    build_workbook(census.actors if actors is None else actors, census.actions if actions is None else actions,
+                   census.territory, with_contacts).save(buf)
     return buf.getvalue()

@@ -53,6 +53,7 @@ class Context:
     geo: Geography | None = None
     geo_note: str | None = None  # why the geography is unavailable
     territory: TerritoryInfo | None = None  # chosen in the sidebar, else the census's
+    workshop: bool = False  # mode atelier: projected, no personal data, no upload or editing controls
 
     @property
     def caption(self) -> str:
@@ -167,11 +168,13 @@ def _filter_widgets(dataset: Dataset) -> Filters:
                       for f, k in FILTER_KEYS.items()})
 
 
-def _source_widgets(dataset: Dataset) -> bool:
+def _source_widgets(dataset: Dataset, workshop: bool) -> bool:
     """The data source block; returns whether rows in error are included."""
     with st.sidebar.expander("Source des données", expanded=bool(st.session_state.get("upload_error"))):
         c = dataset.census
         st.markdown(f"**{dataset.label}**  \n{len(c.actors)} acteurs — « {escape_md(c.file_name)} »")
+        if workshop:
+            return bool(st.session_state.get("include_error_rows"))
         st.file_uploader("Charger un recensement (.xlsx, .xls, .ods, .csv)", type=["xlsx", "xls", "ods", "csv"],
                          key=UPLOAD_KEY, on_change=_on_upload,
                          help="Le fichier est vérifié puis utilisé dans votre session seulement.")
@@ -220,18 +223,47 @@ def _territory_widgets(dataset: Dataset, geo: Geography | None) -> TerritoryInfo
     return info
 
 
+WORKSHOP_KEY = "atelier"
+WORKSHOP_CSS = """<style>
+html, body, [data-testid="stAppViewContainer"] { font-size: 21px; }
+[data-testid="stMain"] h1 { font-size: 3rem; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { font-size: 1.05rem; color: #3d3d3d; }
+[data-testid="stMetricValue"] { font-size: 3.2rem; }
+</style>"""
+
+
+def _sync_workshop_url() -> None:
+    if st.session_state.get(WORKSHOP_KEY):
+        st.query_params[WORKSHOP_KEY] = "1"
+    else:
+        st.query_params.pop(WORKSHOP_KEY, None)
+
+
+def workshop_toggle() -> bool:
+    """Mode atelier, shareable as ?atelier=1 (the projector laptop opens straight into it)."""
+    if WORKSHOP_KEY not in st.session_state:
+        st.session_state[WORKSHOP_KEY] = st.query_params.get(WORKSHOP_KEY) == "1"
+    on = st.sidebar.toggle("Mode atelier (projection)", key=WORKSHOP_KEY, on_change=_sync_workshop_url,
+                           help="Grands caractères, aucune donnée personnelle, ni chargement ni modification. "
+                                "Lien direct : ajoutez ?atelier=1 à l'adresse.")
+    if on:
+        st.markdown(WORKSHOP_CSS, unsafe_allow_html=True)  # our own constant, no census text
+    return on
+
+
 def sidebar() -> Context:
     """Draw the data source and the shared filters; compute the filtered view every page reads."""
     dataset = current_dataset()
     geo, geo_note = geography()
-    include_errors = _source_widgets(dataset)
+    workshop = workshop_toggle()
+    include_errors = _source_widgets(dataset, workshop)
     territory = _territory_widgets(dataset, geo)
     st.sidebar.subheader("Filtres")
     filters = _filter_widgets(dataset)
     actors, cats = dataset.actors(include_errors)
     mask = filter_mask(actors, filters, cats)
     ctx = Context(dataset, filters, actors[mask], cats[mask], filter_actions(dataset.census.actions, filters),
-                  len(actors), include_errors, geo, geo_note, territory)
+                  len(actors), include_errors, geo, geo_note, territory, workshop)
     st.session_state["_context"] = ctx
     return ctx
 
@@ -286,6 +318,10 @@ def chart(fig: go.Figure, summary: str, key: str, select_by: str | None = None,
     kwargs = {}
     if select_by is not None:
         kwargs = dict(on_select=lambda: _on_chart_select(key, select_by), selection_mode=("points",))
+    if st.session_state.get(WORKSHOP_KEY):
+        fig.update_layout(font_size=21, title_font_size=27, legend_font_size=19, hoverlabel_font_size=19)
+        fig.update_xaxes(tickfont_size=19)
+        fig.update_yaxes(tickfont_size=19)
     st.plotly_chart(fig, key=key, config=PLOTLY_CONFIG, theme=None, **kwargs)
     st.caption(escape_md(summary))
     if table is not None and st.toggle("Données du graphique", key=f"{key}_data"):

@@ -1,8 +1,25 @@
 import streamlit as st
 
 from nrdash import ui
+from nrdash.report import ReportInput, build_report
 
+ctx = ui.context()
 st.title("Rapport")
-ui.filter_caption(ui.context())
-ui.coming_soon("le rapport HTML autonome en un clic (contexte, indicateurs, engagement, cercles, matrice), "
-               "imprimable en PDF.")
+ui.filter_caption(ctx)
+st.markdown("Un seul fichier HTML, lisible sans réseau (graphiques intégrés, carte dessinée dans la page), à joindre "
+            "au document de stratégie ou à imprimer en PDF depuis le navigateur (une section par page). Il reprend "
+            "le territoire, les indicateurs, l'engagement, les cercles et leurs formats, la matrice avec ses lacunes "
+            "et ses gains rapides, la carte, les filtres et la provenance du recensement — sans aucune donnée "
+            "personnelle.")
+
+
+def report() -> bytes:
+    territory = ctx.territory
+    contours = ui.commune_contours(tuple(sorted(territory.members))) if (territory and ctx.geo) else None
+    data = ReportInput(ctx.dataset.census, ctx.actors, ctx.actions, ctx.caption, territory, contours)
+    return build_report(data).encode("utf-8")
+
+
+name = (ctx.territory.name if ctx.territory else "territoire").replace(" ", "-").replace("/", "-")
+st.download_button("Télécharger le rapport (.html)", report, file_name=f"rapport-nr-{name}.html", mime="text/html",
+                   icon=":material/download:", on_click="ignore", type="primary")

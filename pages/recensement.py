@@ -2,7 +2,8 @@ import pandas as pd
 import streamlit as st
 
 from nrdash import ui
-from nrdash.template import build_workbook
+from nrdash.export import RGPD_NOTICE, census_csv
+from nrdash.template import build_workbook, census_to_xlsx
 
 ctx = ui.context()
 census = ctx.dataset.census
@@ -31,6 +32,23 @@ if census.issues:
 st.subheader("Acteurs")
 ui.filter_caption(ctx)
 ui.actors_table(ctx.actors, key="census_table")
+
+st.subheader("Exporter les acteurs filtrés")
+with_contacts = False
+if not ctx.workshop:
+    with_contacts = st.checkbox("Inclure référents et contacts (données personnelles)", key="export_contacts")
+    if with_contacts:
+        st.warning(RGPD_NOTICE, icon=":material/shield_person:")
+actors, actions = ctx.actors, ctx.actions
+stem = "acteurs-nr" + ("-avec-contacts" if with_contacts else "")
+c1, c2 = st.columns(2)
+c1.download_button(f"{len(actors)} acteurs filtrés (.xlsx)", lambda: census_to_xlsx(census, with_contacts, actors, actions),
+                   file_name=f"{stem}.xlsx", icon=":material/download:", on_click="ignore",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+c2.download_button(f"{len(actors)} acteurs filtrés (.csv)", lambda: census_csv(actors, with_contacts),
+                   file_name=f"{stem}.csv", mime="text/csv", icon=":material/download:", on_click="ignore")
+st.caption(ui.escape_md(f"Export : {ctx.caption}. Le classeur .xlsx suit le format du modèle et se recharge tel quel ; "
+                        "aucune cellule n'y est une formule."))
 
 st.subheader("Modèle de classeur")
 st.markdown("Le modèle vierge contient une feuille « Mode d'emploi » et des listes déroulantes pour chaque liste "

@@ -260,3 +260,43 @@ def test_territory_chosen_in_the_sidebar():
     at.switch_page("pages/carte.py").run()
     assert_clean(at)
     assert any("Périgny (commune 94056)" in re.sub(r"\\(.)", r"\1", m.value) for m in at.markdown)
+
+
+def _all_text(at: AppTest) -> str:
+    """Every text the page sends: markdown, captions, metrics, tables, chart and map specs, widget labels."""
+    parts = [e.value for e in at.markdown] + [e.value for e in at.caption] + [e.value for e in at.title]
+    parts += [e.value for e in at.subheader] + [e.value for e in at.info] + [e.value for e in at.warning]
+    parts += [f"{m.label} {m.value}" for m in at.metric]
+    parts += [df.value.to_csv() for df in at.dataframe]
+    parts += [el.proto.spec for el in at.get("plotly_chart")] + [el.proto.json for el in at.get("deck_gl_json_chart")]
+    parts += [str(w.label) for w in at.get("download_button")]
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("path", PAGE_PATHS)
+def test_workshop_mode_shows_no_personal_data(path, sample_census):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["atelier"] = "1"
+    at.run()
+    at.switch_page(path).run()
+    for toggle in at.toggle:  # open every table the page offers
+        if toggle.key != "atelier":
+            toggle.set_value(True)
+    at.run()
+    assert_clean(at)
+    assert at.toggle(key="atelier").value is True
+    assert len(at.file_uploader) == 0
+    assert not [c for c in at.checkbox if c.key == "export_contacts"]
+    text = _all_text(at)
+    leaks = [v for v in list(sample_census.actors["referent"]) + list(sample_census.actors["contact"]) if v in text]
+    assert leaks == []
+    assert "150 acteurs" in text
+
+
+def test_personal_data_export_needs_the_explicit_option():
+    at = app()
+    at.switch_page("pages/recensement.py").run()
+    labels = [c.label for c in at.checkbox]
+    assert "Inclure référents et contacts (données personnelles)" in labels
+    at.checkbox(key="export_contacts").check().run()
+    assert any("RGPD" in w.value for w in at.warning)

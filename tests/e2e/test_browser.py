@@ -160,3 +160,18 @@ def test_hostile_actor_name_stays_text_on_the_map(server, page):
     assert evil in main_text(page)
     assert page.locator('[data-testid="stMain"] img[src="x"]').count() == 0
     assert dialogs == []
+
+
+@pytest.mark.parametrize("path", ["pages/accueil.py", "pages/engagement.py", "pages/carte.py", "pages/recensement.py"])
+def test_workshop_mode_in_the_browser(server, page, artifacts, path, sample_census):
+    slug = URL_PATHS[path]
+    personal = list(sample_census.actors["referent"]) + list(sample_census.actors["contact"])
+    for width, height in ((1920, 1080), (1280, 720)):
+        page.set_viewport_size({"width": width, "height": height})
+        goto(page, f"{server}/{slug}?atelier=1")
+        page.wait_for_timeout(800)
+        text = page.locator("body").inner_text()
+        assert "Mode atelier" in text and "150 acteurs" in text
+        assert [p for p in personal if p in text] == []
+        assert page.locator('[data-testid="stFileUploaderDropzoneInput"]').count() == 0
+        page.screenshot(path=str(artifacts / f"atelier-{slug}-{width}x{height}.png"))

@@ -1,0 +1,198 @@
+"""The one-click briefing: a single self-contained HTML file (plotly embedded, map drawn as inline SVG, no external
+request), printable to PDF from a browser. Every census string is escaped."""
+from __future__ import annotations
+
+import datetime as dt
+import html
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import charts, maps
+from . import referential as ref
+from .census import Census
+from .indicators import kpis, percent, public_table
+from .matrix import categories_by_family, engaged_by_target, gaps, plan_counts, plan_table, quick_wins
+from .mobilisation import circle_members
+from .placement import TerritoryInfo
+
+SECTIONS = ("contexte", "indicateurs", "engagement", "cercles", "matrice", "carte", "provenance")
+
+CSS = """
+body { font-family: Arial, Helvetica, sans-serif; color: #1e1e1e; max-width: 1100px; margin: 2rem auto; padding: 0 1rem;
+       line-height: 1.45; }
+h1 { color: #0b2a6b; font-size: 2rem; } h2 { color: #1d4e89; border-bottom: 2px solid #1d4e89; padding-bottom: .2rem; }
+table { border-collapse: collapse; margin: .6rem 0 1rem; font-size: .92rem; }
+th, td { border: 1px solid #c9ced6; padding: .3rem .5rem; text-align: left; vertical-align: top; }
+th { background: #eef2f7; }
+.kpis { display: flex; flex-wrap: wrap; gap: 1rem; }
+.kpi { border: 1px solid #c9ced6; border-radius: 6px; padding: .6rem 1rem; min-width: 11rem; }
+.kpi b { display: block; font-size: 1.8rem; color: #0b2a6b; }
+.note { color: #3d3d3d; font-size: .92rem; }
+.legend span { display: inline-block; margin-right: 1rem; }
+section { margin-bottom: 2rem; }
+@media print {
+  body { max-width: none; margin: 0; }
+  section { page-break-inside: avoid; }
+  section + section { page-break-before: always; }
+  .plotly-graph-div { page-break-inside: avoid; }
+}
+"""
+
+
+def esc(value: Any) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def table_html(df: pd.DataFrame, index: bool = False) -> str:
+    """An escaped HTML table (pandas' to_html escapes cell text)."""
+    return df.to_html(index=index, escape=True, na_rep="", border=0)
+
+
+@dataclass
+class ReportInput:
+    census: Census
+    actors: pd.DataFrame  # filtered
+    actions: pd.DataFrame  # filtered
+    filters_caption: str
+    territory: TerritoryInfo | None = None
+    contours: Any = None  # GeoDataFrame of the communes to draw, or None
+    generated: dt.datetime | None = None
+
+
+def svg_map(actors: pd.DataFrame, contours=None, width: int = 900, height: int = 620) -> str:
+    """A static map: commune outlines and actors (coloured by level), or a grid for large censuses."""
+    placed = actors[actors["lat"].notna() & actors["lon"].notna()]
+    xs = [placed["lon"].to_numpy(dtype=float)]
+    ys = [placed["lat"].to_numpy(dtype=float)]
+    polys = []
+    if contours is not None and len(contours):
+        import shapely
+
+        for geom in contours.geometry:
+            if geom is None:
+                continue
+            for poly in getattr(geom, "geoms", [geom]):
+                coords = np.asarray(shapely.get_coordinates(poly.exterior))
+                polys.append(coords)
+                xs.append(coords[:, 0])
+                ys.append(coords[:, 1])
+    allx, ally = np.concatenate(xs) if xs else np.array([]), np.concatenate(ys) if ys else np.array([])
+    if allx.size == 0:
+        return "<p>Aucun acteur placé.</p>"
+    x0, x1, y0, y1 = allx.min(), allx.max(), ally.min(), ally.max()
+    k = np.cos(np.radians((y0 + y1) / 2))
+    span_x, span_y = max((x1 - x0) * k, 1e-3), max(y1 - y0, 1e-3)
+    scale = min((width - 20) / span_x, (height - 20) / span_y)
+
+    def project(lon, lat):
+        return 10 + (np.asarray(lon) - x0) * k * scale, height - 10 - (np.asarray(lat) - y0) * scale
+
+    parts = [f'<svg class="carte" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
+             'aria-label="Carte des acteurs">']
+    for coords in polys:
+        px, py = project(coords[:, 0], coords[:, 1])
+        points = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(px, py))
+        parts.append(f'<polygon points="{points}" fill="#f6f9fc" stroke="#5a6478" stroke-width="0.6"/>')
+    if len(placed) > maps.FULL_TOOLTIP_MAX:
+        for cell in maps.grid_cells(placed):
+            px, py = project(cell["p"][0], cell["p"][1])
+            r = max(1.5, cell["r"] / 111_000 * scale)
+            fill = "#%02x%02x%02x" % tuple(cell["c"][:3])
+            parts.append(f'<circle cx="{float(px):.1f}" cy="{float(py):.1f}" r="{r:.1f}" fill="{fill}"><title>'
+                         f'{esc(cell["t"])}</title></circle>')
+    else:
+        px, py = project(placed["lon"].to_numpy(dtype=float), placed["lat"].to_numpy(dtype=float))
+        for a, b, lv, name in zip(px, py, placed["level"], placed["name"]):
+            color = ref.LEVEL_COLORS.get(int(lv), ref.LEVEL_MISSING_COLOR) if not pd.isna(lv) else ref.LEVEL_MISSING_COLOR
+            parts.append(f'<circle cx="{a:.1f}" cy="{b:.1f}" r="4" fill="{color}" stroke="#fff" stroke-width="0.8">'
+                         f'<title>{esc(name)}</title></circle>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def build_report(data: ReportInput) -> str:
+    c, a, acts = data.census, data.actors, data.actions
+    generated = data.generated or dt.datetime.now().replace(microsecond=0)
+    first = [True]
+
+    def fig(figure) -> str:
+        include = "inline" if first[0] else False
+        first[0] = False
+        return figure.to_html(full_html=False, include_plotlyjs=include, config={"displaylogo": False,
+                                                                                 "staticPlot": False})
+
+    k = kpis(a, acts)
+    counts = plan_counts(acts)
+    territory = data.territory
+    title = territory.name if territory else (c.territory.name or "Territoire")
+    out = [f"<!DOCTYPE html><html lang='fr'><head><meta charset='utf-8'><title>Numérique responsable — {esc(title)}"
+           f"</title><meta name='viewport' content='width=device-width, initial-scale=1'><style>{CSS}</style></head><body>"]
+    out.append(f"<h1>Numérique responsable : {esc(title)}</h1>")
+    out.append(f"<p class='note'>Rapport du {generated:%d/%m/%Y à %H:%M} — {esc(data.filters_caption)}</p>")
+
+    out.append("<section id='contexte'><h2>Le territoire</h2>")
+    if territory:
+        pop = f"{territory.population:,}".replace(",", "\u202f") if territory.population else "inconnue"
+        out.append(f"<p><b>{esc(territory.label)}</b> — {len(territory.members)} commune(s), population municipale "
+                   f"{pop}.</p><ul>" + "".join(f"<li>{esc(o)}</li>" for o in territory.obligations) + "</ul>")
+    else:
+        out.append("<p>Territoire non précisé (feuille « Territoire » du classeur ou barre latérale).</p>")
+    out.append("</section>")
+
+    out.append("<section id='indicateurs'><h2>Indicateurs clés</h2><div class='kpis'>")
+    items = [("Acteurs", k.actors), ("Niveau ≥ 2", percent(k.engaged_share)), ("Leaders du NR", k.leaders),
+             ("Cases de la matrice couvertes", f"{k.cells_covered} / {k.cells_total}"),
+             ("Actions prévues", k.planned_actions), ("Gains rapides", k.quick_wins)]
+    items += [(f"Cercle {n}", k.circle_sizes[n]) for n in ref.CIRCLES]
+    out.append("".join(f"<div class='kpi'>{esc(label)}<b>{esc(value)}</b></div>" for label, value in items))
+    out.append("</div></section>")
+
+    out.append("<section id='engagement'><h2>Engagement des acteurs</h2>")
+    out.append(fig(charts.level_distribution(a)) + f"<p>{esc(charts.level_summary(a))}</p>")
+    fam = charts.levels_table(a, "family")
+    out.append(fig(charts.levels_by(a, "family", table=fam)) + f"<p>{esc(charts.levels_by_summary(a, 'family', fam))}</p>")
+    out.append(table_html(fam, index=True) + "</section>")
+
+    out.append("<section id='cercles'><h2>Cercles de mobilisation</h2>")
+    out.append(fig(charts.circles(a)) + f"<p>{esc(charts.circles_summary(a))}</p>")
+    members = circle_members(a)
+    for n, circle in ref.CIRCLES.items():
+        out.append(f"<h3>{esc(circle.label)} — {len(members[n])} acteurs</h3><p>{esc(circle.who)}</p><ul>"
+                   + "".join(f"<li>{esc(f)}</li>" for f in circle.formats) + "</ul>")
+    out.append(f"<p><i>{esc(ref.CIRCLE_FOR_EVERYONE)}</i></p></section>")
+
+    out.append("<section id='matrice'><h2>Matrice d'actions</h2>")
+    out.append(fig(charts.plan_heatmap(counts, engaged_by_target(a))) + f"<p>{esc(charts.plan_summary(counts))}</p>")
+    holes = gaps(acts)
+    if holes:
+        out.append("<h3>Lacunes et exemples d'actions du kit</h3><ul>")
+        for g in holes:
+            ideas = "; ".join(g["suggestions"]) or "(pas d'exemple dans le kit)"
+            out.append(f"<li><b>{esc(ref.AXIS_SHORT[g['axis']])} × {esc(g['target'])}</b> : {esc(ideas)}</li>")
+        out.append("</ul>")
+    qw = quick_wins(acts)
+    out.append("<h3>Gains rapides</h3>" + (table_html(qw) if len(qw) else "<p>Aucune action marquée gain rapide.</p>"))
+    if len(acts):
+        out.append("<h3>Actions prévues</h3>" + table_html(plan_table(acts)))
+    cats = categories_by_family(a)
+    out.append(fig(charts.categories_heatmap(cats)) + f"<p>{esc(charts.categories_summary(cats))}</p></section>")
+
+    out.append("<section id='carte'><h2>Carte des acteurs</h2>")
+    out.append(svg_map(a, data.contours))
+    legend = "".join(f"<span><svg width='12' height='12'><circle cx='6' cy='6' r='5' fill='{color}'/></svg> "
+                     f"{esc(label)}</span>" for label, color in maps.legend("level"))
+    placed = int(a["lat"].notna().sum()) if "lat" in a else 0
+    out.append(f"<p class='legend'>{legend}</p><p>{placed} acteurs placés sur {len(a)}.</p></section>")
+
+    out.append("<section id='provenance'><h2>Provenance</h2>")
+    out.append(f"<p>Recensement « {esc(c.file_name)} » (feuille « {esc(c.sheet)} »), lu le {c.loaded_at:%d/%m/%Y à %H:%M}"
+               f" ; empreinte SHA-256 <code>{esc(c.sha256)}</code>. {len(c.actors)} acteurs dans le fichier, "
+               f"{len(c.errors)} erreur(s), {len(c.warnings)} avertissement(s).</p>")
+    out.append(f"<p>Filtres : {esc(data.filters_caption)}.</p>")
+    out.append("<p class='note'>Les référents et contacts (données personnelles) ne figurent pas dans ce rapport.</p>")
+    out.append("<h3>Acteurs représentés</h3>" + table_html(public_table(a)))
+    out.append("</section></body></html>")
+    return "".join(out)

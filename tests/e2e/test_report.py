@@ -1,0 +1,45 @@
+"""The HTML briefing opens offline in a real browser: every section drawn, no request leaves the file."""
+from nrdash.geography import load_geography
+from nrdash.report import SECTIONS, ReportInput, build_report
+from nrdash.store import load_default
+
+
+def test_report_renders_offline(browser, tmp_path, artifacts):
+    geo = load_geography()
+    dataset = load_default(geo)
+    census = dataset.census
+    contours = geo.contours(codes=list(dataset.territory.members))
+    evil = census.actors.copy()
+    evil.loc[evil.index[0], "name"] = "<img src=x onerror=alert(1)>"
+    html = build_report(ReportInput(census, evil, census.actions, "150 acteurs — aucun filtre", dataset.territory,
+                                    contours))
+    path = tmp_path / "rapport.html"
+    path.write_text(html, encoding="utf-8")
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, offline=True)
+    page = context.new_page()
+    requests, errors, dialogs = [], [], []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
+    page.goto(path.as_uri())
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
+    page.wait_for_timeout(1000)
+    for section in SECTIONS:
+        assert page.locator(f"section#{section}").count() == 1, section
+    assert page.locator(".js-plotly-plot").count() == 5
+    assert page.locator(".js-plotly-plot .main-svg").count() >= 5
+    assert page.locator("section#carte svg.carte circle").count() == 150
+    assert page.locator("section#carte svg.carte polygon").count() >= 28
+    assert "CA de La Rochelle" in page.locator("section#contexte").inner_text()
+    assert census.sha256 in page.locator("section#provenance").inner_text()
+    assert page.locator("img[src='x']").count() == 0 and dialogs == []
+    assert "<img src=x onerror=alert(1)>" in page.locator("section#provenance").inner_text()
+    assert [u for u in requests if not u.startswith("file:")] == []
+    assert errors == []
+    page.screenshot(path=str(artifacts / "rapport.png"), full_page=True)
+    pdf = page.pdf(format="A4")
+    assert pdf[:4] == b"%PDF" and len(pdf) > 50_000
+    (artifacts / "rapport.pdf").write_bytes(pdf)
+    context.close()
