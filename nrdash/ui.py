@@ -5,6 +5,7 @@ so that pages stay thin and never copy each other.
 """
 from __future__ import annotations
 
+import html
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -314,7 +315,13 @@ def _on_chart_select(key: str, by: str | None) -> None:
 
 def chart(fig: go.Figure, summary: str, key: str, select_by: str | None = None,
           table: pd.DataFrame | None = None) -> None:
-    """A plotly chart with its text alternative; a click on a bar filters when ``select_by`` is given."""
+    """A plotly chart with its text alternative; a click on a bar filters when ``select_by`` is given.
+
+    The active filters are written in the figure itself, so the image downloaded from the chart's toolbar
+    (PNG, drawn by the browser) always says what it shows."""
+    ctx = st.session_state.get("_context")
+    if ctx is not None:
+        fig.update_layout(title_subtitle_text=html.escape(ctx.caption), title_subtitle_font_size=14)
     kwargs = {}
     if select_by is not None:
         kwargs = dict(on_select=lambda: _on_chart_select(key, select_by), selection_mode=("points",))

@@ -127,6 +127,9 @@ def test_engagement_charts_follow_filters(sample_census):
     at.multiselect(key=FILTER_KEYS["circles"]).set_value([2]).run()
     filtered = sample_census.actors[sample_census.actors["circle"] == 2]
     assert figures(at)[0]["data"][0]["y"] == [int((filtered["level"] == n).sum()) for n in ref.LEVELS]
+    # the filters are written in every figure, so a downloaded image says what it shows
+    assert all(f["layout"]["title"]["subtitle"]["text"] == f"{len(filtered)} acteurs sur 150 — filtres : cercle 2"
+               for f in figures(at))
 
 
 def test_chart_click_callback_sets_shared_filters(monkeypatch):
