@@ -101,6 +101,8 @@ def _on_upload() -> None:
             st.session_state["upload_error"] = (f"« {file.name} » n'a pas pu être lu (erreur inattendue). "
                                                 "Vérifiez-le avec « python -m nrdash check ».")
     st.session_state.pop("territory_choice", None)
+    for key in ("edit_base", "edit_original", "edit_history"):
+        st.session_state.pop(key, None)
     reset_filters()
 
 
@@ -392,3 +394,78 @@ def territory_shape(kind: str, code: str, members: tuple[str, ...]):
         return None, None
     simple = shapely.set_precision(geom, 1e-4)
     return {"type": "Feature", "geometry": json.loads(shapely.to_geojson(simple)), "properties": {}}, geom
+
+
+# ---------------------------------------------------------------------------------------------
+# Editing the census (Recensement page, never in workshop mode)
+# ---------------------------------------------------------------------------------------------
+def _editor_config() -> dict:
+    from .editing import CIRCLE_CHOICES, LEVEL_CHOICES, YES_NO
+
+    h = ref.HEADER_OF
+    return {
+        h["family"]: st.column_config.SelectboxColumn(options=["", *ref.FAMILIES]),
+        h["type"]: st.column_config.SelectboxColumn(options=["", *ref.TYPES, ref.OTHER_TYPE], required=True),
+        h["level"]: st.column_config.SelectboxColumn(options=LEVEL_CHOICES, required=True),
+        h["circle"]: st.column_config.SelectboxColumn(options=CIRCLE_CHOICES, help="Vide : règle du kit"),
+        h["source"]: st.column_config.SelectboxColumn(options=["", *ref.SOURCES]),
+        h["is_local"]: st.column_config.SelectboxColumn(options=YES_NO),
+        h["action_types"]: st.column_config.TextColumn(help="Valeurs séparées par « ; » : " + " ; ".join(ref.ACTION_TYPES)),
+        h["dimensions"]: st.column_config.TextColumn(help="Valeurs séparées par « ; » : " + " ; ".join(ref.NR_DIMENSIONS)),
+    }
+
+
+def _apply_edit(frame: pd.DataFrame, corrected) -> None:
+    from .editing import push
+    from .store import prepare
+
+    st.session_state["edit_history"] = push(st.session_state.get("edit_history", []), st.session_state["edit_base"])
+    st.session_state["edit_base"] = frame
+    st.session_state["edit_version"] = st.session_state.get("edit_version", 0) + 1
+    st.session_state["dataset"] = prepare(corrected, "upload", geography()[0])
+
+
+def _undo_edit() -> None:
+    from .editing import revalidate
+    from .store import prepare
+
+    history = st.session_state.get("edit_history", [])
+    if not history:
+        return
+    frame = history.pop()
+    st.session_state["edit_base"] = frame
+    st.session_state["edit_version"] = st.session_state.get("edit_version", 0) + 1
+    original = st.session_state["edit_original"]
+    st.session_state["dataset"] = prepare(revalidate(frame, original), "upload", geography()[0])
+
+
+def census_editor(ctx: Context) -> None:
+    """Edit, re-validate live, apply to this session's dashboard, undo, download the corrected workbook."""
+    from .editing import issues_table, revalidate, to_edit_frame
+    from .template import census_to_xlsx
+
+    census = ctx.dataset.census
+    if "edit_base" not in st.session_state:  # a new census (first edit, or a new upload) starts a new history
+        st.session_state["edit_original"] = census
+        st.session_state["edit_base"] = to_edit_frame(census.actors)
+        st.session_state["edit_history"] = []
+    base = st.session_state["edit_base"]
+    edited = st.data_editor(base, num_rows="dynamic", hide_index=True, width="stretch", column_config=_editor_config(),
+                            key=f"editor_{st.session_state.get('edit_version', 0)}")
+    corrected = revalidate(edited, st.session_state["edit_original"])
+    changed = not edited.equals(base)
+    errors = len(corrected.errors)
+    st.caption(f"{len(corrected.actors)} acteurs, {errors} erreur(s), {len(corrected.warnings)} avertissement(s) "
+               "après modification (numéros de ligne comme dans le classeur : ligne 2 = premier acteur).")
+    if corrected.issues:
+        st.dataframe(issues_table(corrected.issues), hide_index=True, width="stretch")
+    c1, c2, c3 = st.columns(3)
+    if c1.button("Appliquer au tableau de bord", disabled=not changed, icon=":material/check:"):
+        _apply_edit(edited, corrected)
+        st.rerun()
+    c2.button("Annuler la dernière modification", on_click=_undo_edit, icon=":material/undo:",
+              disabled=not st.session_state.get("edit_history"))
+    c3.download_button("Classeur corrigé (.xlsx)", lambda: census_to_xlsx(corrected, with_contacts=True),
+                       file_name=f"{corrected.file_name}.xlsx", icon=":material/download:", on_click="ignore",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       help="Au format du modèle, avec référents et contacts (données personnelles : à ne pas diffuser).")

@@ -33,6 +33,10 @@ st.subheader("Acteurs")
 ui.filter_caption(ctx)
 ui.actors_table(ctx.actors, key="census_table")
 
+if not ctx.workshop and st.toggle("Modifier le recensement", key="edit_mode",
+                                  help="Ajoutez, modifiez ou supprimez des lignes ; le rapport se met à jour."):
+    ui.census_editor(ctx)
+
 st.subheader("Exporter les acteurs filtrés")
 with_contacts = False
 if not ctx.workshop:

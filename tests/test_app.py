@@ -303,3 +303,23 @@ def test_personal_data_export_needs_the_explicit_option():
     assert "Inclure référents et contacts (données personnelles)" in labels
     at.checkbox(key="export_contacts").check().run()
     assert any("RGPD" in w.value for w in at.warning)
+
+
+def test_census_editor_revalidates_live_and_applies():
+    from nrdash.editing import to_edit_frame
+
+    at = app()
+    at.switch_page("pages/recensement.py").run()
+    at.toggle(key="edit_mode").set_value(True).run()
+    assert_clean(at)
+    assert len(at.data_editor) == 1 and len(at.data_editor[0].value) == 150
+    # What the grid would hold after a person typed a wrong level on the 3rd actor:
+    frame = at.session_state["edit_base"].copy()
+    frame.loc[2, "Niveau d'engagement estimé"] = "beaucoup"
+    at.session_state["edit_base"] = frame
+    at.session_state["edit_version"] = 1
+    at.run()
+    report = at.dataframe[-1].value
+    assert report.iloc[0]["Ligne"] == 4 and "beaucoup" in report.iloc[0]["Problème et correction"]
+    assert any("1 erreur(s)" in c.value for c in at.caption)
+    assert to_edit_frame is not None

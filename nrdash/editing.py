@@ -1,0 +1,79 @@
+"""Editing the census in the app: the table a person edits, re-validated by the very same loader.
+
+The edited table (French headers, text cells as in the workbook) is turned back into a census by writing it
+as a CSV and reading it with ``load_census``: one set of rules for files and for edits, and row numbers that
+match the table (row 2 is the first actor, as in the template).
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import replace
+
+import pandas as pd
+
+from . import referential as ref
+from .census import Census, Issue, load_census
+
+EDIT_COLUMNS: tuple[ref.Column, ...] = ref.ACTOR_COLUMNS
+LEVEL_CHOICES = [ref.level_label(n).replace(" — ", " - ") for n in ref.LEVELS]
+CIRCLE_CHOICES = ["", "1", "2", "3"]
+YES_NO = ["", "oui", "non"]
+HISTORY_LIMIT = 20
+
+
+def to_edit_frame(actors: pd.DataFrame) -> pd.DataFrame:
+    """The actors as a person edits them: one text column per template header."""
+    out = {}
+    for col in EDIT_COLUMNS:
+        values = actors[col.field] if col.field in actors else pd.Series([None] * len(actors), index=actors.index)
+        if col.field == "level":
+            cells = ["" if pd.isna(v) else LEVEL_CHOICES[int(v)] for v in values]
+        elif col.field == "circle":
+            cells = ["" if (pd.isna(v) or d) else str(int(v)) for v, d in zip(values, actors["circle_derived"])]
+        elif col.field == "is_local":
+            cells = ["" if pd.isna(v) else ("oui" if v else "non") for v in values]
+        elif col.field in ("action_types", "dimensions"):
+            extra = actors["other_categories"] if col.field == "action_types" else [[]] * len(actors)
+            cells = [" ; ".join(list(v) + list(o)) for v, o in zip(values, extra)]
+        elif col.field in ("lat", "lon"):
+            cells = ["" if pd.isna(v) else repr(float(v)) for v in values]
+        elif col.field == "updated":
+            cells = ["" if v is None or pd.isna(v) else v.strftime("%d/%m/%Y") for v in values]
+        else:
+            cells = ["" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v) for v in values]
+        out[col.header] = cells
+    return pd.DataFrame(out).reset_index(drop=True)
+
+
+def to_csv_bytes(frame: pd.DataFrame) -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=";", lineterminator="\n")
+    writer.writerow([c.header for c in EDIT_COLUMNS])
+    for row in frame.itertuples(index=False):
+        writer.writerow(["" if v is None or (isinstance(v, float) and v != v) else str(v) for v in row])
+    return buf.getvalue().encode("utf-8")
+
+
+def revalidate(frame: pd.DataFrame, original: Census) -> Census:
+    """The edited table as a census, with the original's planned actions and territory."""
+    edited = load_census(to_csv_bytes(frame), original.file_name)
+    issues = [replace(i, sheet=original.sheet) if i.sheet == "CSV" else i for i in edited.issues]
+    return replace(edited, actions=original.actions, territory=original.territory, issues=issues,
+                   sheet=original.sheet, file_name=corrected_name(original.file_name))
+
+
+def corrected_name(file_name: str) -> str:
+    stem = file_name.rsplit(".", 1)[0]
+    return stem if stem.endswith("-corrige") else f"{stem}-corrige"
+
+
+def issues_table(issues: list[Issue]) -> pd.DataFrame:
+    return pd.DataFrame([{"Gravité": "Erreur" if i.severity == "error" else "Avertissement", "Ligne": i.row,
+                          "Colonne": i.column, "Problème et correction": i.message} for i in issues],
+                        columns=["Gravité", "Ligne", "Colonne", "Problème et correction"])
+
+
+def push(history: list[pd.DataFrame], frame: pd.DataFrame) -> list[pd.DataFrame]:
+    """History of applied tables for undo, bounded."""
+    return (history + [frame])[-HISTORY_LIMIT:]

@@ -1,0 +1,38 @@
+import pandas as pd
+
+from nrdash import referential as ref
+from nrdash.editing import push, revalidate, to_edit_frame
+
+
+def test_unedited_table_gives_back_the_same_census(sample_census):
+    frame = to_edit_frame(sample_census.actors)
+    assert list(frame.columns) == [c.header for c in ref.ACTOR_COLUMNS]
+    again = revalidate(frame, sample_census)
+    cols = [c for c in sample_census.actors.columns if c != "row"]
+    pd.testing.assert_frame_equal(again.actors[cols], sample_census.actors[cols])
+    assert again.issues == [] and again.actions.equals(sample_census.actions)
+    assert again.file_name == "recensement-exemple-corrige"
+
+
+def test_edit_add_delete_and_revalidation_points_to_the_row(sample_census):
+    frame = to_edit_frame(sample_census.actors)
+    level = "Niveau d'engagement estimé"
+    frame.loc[0, level] = "3 - Leader du NR"  # edit
+    frame.loc[4, level] = "beaucoup"  # an error, on the 5th actor: Excel row 6
+    frame = frame.drop(index=1).reset_index(drop=True)  # delete the 2nd actor
+    new = {c: "" for c in frame.columns} | {"Nom de l'acteur": "Nouvel acteur", "Type d'acteur": "PME", level: "1"}
+    frame = pd.concat([frame, pd.DataFrame([new])], ignore_index=True)  # add
+    census = revalidate(frame, sample_census)
+    assert len(census.actors) == len(sample_census.actors)
+    assert census.actors["level"].iat[0] == 3
+    assert census.actors["name"].iat[-1] == "Nouvel acteur" and census.actors["family"].iat[-1] == ref.COMPANIES
+    errors = census.errors
+    assert len(errors) == 1 and errors[0].row == 5 and errors[0].column == level and errors[0].sheet == "Acteurs"
+    assert census.actors["has_error"].sum() == 1
+
+
+def test_history_is_bounded():
+    history = []
+    for i in range(30):
+        history = push(history, pd.DataFrame({"x": [i]}))
+    assert len(history) == 20 and history[-1]["x"].iat[0] == 29
