@@ -226,6 +226,11 @@ def _territory_widgets(dataset: Dataset, geo: Geography | None) -> TerritoryInfo
     return info
 
 
+# Streamlit's captions are faded (opacity 0.6) below the RGAA/WCAG 4.5:1 contrast ratio on white: darken them.
+BASE_CSS = """<style>
+[data-testid="stCaptionContainer"] { opacity: 1; color: #4a4a4a; }
+[data-testid="stCaptionContainer"] p { color: #4a4a4a; }
+</style>"""
 WORKSHOP_KEY = "atelier"
 WORKSHOP_CSS = """<style>
 html, body, [data-testid="stAppViewContainer"] { font-size: 21px; }
@@ -249,8 +254,7 @@ def workshop_toggle() -> bool:
     on = st.sidebar.toggle("Mode atelier (projection)", key=WORKSHOP_KEY, on_change=_sync_workshop_url,
                            help="Grands caractères, aucune donnée personnelle, ni chargement ni modification. "
                                 "Lien direct : ajoutez ?atelier=1 à l'adresse.")
-    if on:
-        st.markdown(WORKSHOP_CSS, unsafe_allow_html=True)  # our own constant, no census text
+    st.markdown(BASE_CSS + (WORKSHOP_CSS if on else ""), unsafe_allow_html=True)  # our own constants only
     return on
 
 

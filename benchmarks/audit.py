@@ -1,0 +1,90 @@
+"""Accessibility (axe-core) and sobriety (EcoIndex) of every page, in headless Chromium.
+
+    python benchmarks/audit.py
+
+For each page: requests, transferred bytes, DOM size and the EcoIndex grade (ecoindex-compute, from the page
+once rendered), then axe-core's serious and critical violations, split between those on nrdash's own content
+and those inside Streamlit's own components.
+"""
+from __future__ import annotations
+
+import asyncio
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from nrdash.ui import PAGES  # noqa: E402
+from tests.e2e.harness import CHROMIUM_ARGS, chromium_path, goto, streamlit_server  # noqa: E402
+
+# Streamlit's own widgets and chrome (not content nrdash writes)
+STREAMLIT_OWN = ("stSidebarNav", "stToolbar", "stMainMenu", "stDecoration", "stStatusWidget", "stHeader",
+                 "stSidebarCollapse", "stBaseButton-header", "stExpandSidebarButton", "stMultiSelect",
+                 "stSelectbox", "stFileUploader", "data-baseweb", "stPlotlyChart", "stDeckGlJsonChart", "stDataFrame",
+                 "gdg-", "stCheckbox", "stToggle", "stRadio", "stExpander", "stPageLink")
+
+
+def audit_page(page, url: str) -> dict:
+    from axe_playwright_python.sync_playwright import Axe
+    from ecoindex.compute import compute_ecoindex
+
+    sizes, count = [], [0]
+
+    def on_response(response):
+        count[0] += 1
+        try:
+            sizes.append(int(response.headers.get("content-length") or len(response.body())))
+        except Exception:
+            pass
+
+    page.on("response", on_response)
+    goto(page, url)
+    page.wait_for_timeout(1500)
+    page.remove_listener("response", on_response)
+    dom = page.evaluate("document.getElementsByTagName('*').length")
+    size_kb = sum(sizes) / 1024
+    with ThreadPoolExecutor(1) as pool:  # Playwright's sync API already runs an event loop in this thread
+        eco = pool.submit(asyncio.run, compute_ecoindex(nodes=dom, size=size_kb, requests=count[0])).result()
+    results = Axe().run(page).response
+    ours, theirs = [], []
+    for v in results["violations"]:
+        if v["impact"] not in ("serious", "critical"):
+            continue
+        for node in v["nodes"]:
+            target = " ".join(str(t) for t in node["target"]) + " " + node.get("html", "")
+            (theirs if any(s in target for s in STREAMLIT_OWN) else ours).append((v["id"], target[:160]))
+    return {"requests": count[0], "kb": size_kb, "dom": dom, "grade": eco.grade, "score": eco.score,
+            "ours": ours, "theirs": theirs}
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    with streamlit_server() as server, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        print(f"{'page':<20} {'requêtes':>8} {'Ko':>8} {'DOM':>6} {'EcoIndex':>9} | axe (graves) nrdash / Streamlit")
+        details = []
+        for path, title, _ in PAGES:
+            page = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
+            slug = path.split("/")[-1].removesuffix(".py")
+            r = audit_page(page, f"{server}/{slug}")
+            print(f"{title:<20} {r['requests']:>8} {r['kb']:>8.0f} {r['dom']:>6} {getattr(r['grade'], 'value', r['grade']):>4} ({r['score']:>3.0f}) | "
+                  f"{len(r['ours'])} / {len(r['theirs'])}", flush=True)
+            details.append((title, r))
+            page.context.close()
+        browser.close()
+    for title, r in details:
+        for rule, target in r["ours"]:
+            print(f"  [nrdash] {title}: {rule} — {target}")
+    seen = set()
+    for title, r in details:
+        for rule, target in r["theirs"]:
+            if rule not in seen:
+                seen.add(rule)
+                print(f"  [Streamlit] {rule} — ex. {target}")
+
+
+if __name__ == "__main__":
+    main()
