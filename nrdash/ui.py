@@ -341,6 +341,16 @@ def chart(fig: go.Figure, summary: str, key: str, select_by: str | None = None,
         st.dataframe(table, width="stretch")
 
 
+def level_legend(key: str) -> None:
+    """The level scale as a clickable legend: a click filters every page on that level (plotly's own legend
+    only hides a series in the browser and cannot tell the app)."""
+    cols = st.columns(len(ref.LEVELS) + 1)
+    cols[0].markdown("**Filtrer sur un niveau :**")
+    for col, n in zip(cols[1:], ref.LEVELS):
+        col.button(ref.level_label(n), key=f"{key}_{n}", on_click=set_filters, kwargs={"levels": (n,)},
+                   width="stretch", icon=":material/filter_alt:")
+
+
 def actors_table(actors: pd.DataFrame, key: str) -> None:
     """The actors behind the charts, never with personal data; sent to the browser only when asked."""
     from .indicators import public_table

@@ -7,6 +7,7 @@ st.title("Engagement des acteurs")
 ui.filter_caption(ctx)
 a = ctx.actors
 st.caption("Cliquez une barre pour filtrer tout le tableau de bord sur ce groupe et ce niveau.")
+ui.level_legend("eng_legend")
 
 ui.chart(charts.level_distribution(a), charts.level_summary(a), key="eng_levels", select_by="level",
          table=charts.level_counts(a).rename(index=charts.level_names().__getitem__).to_frame("Acteurs"))

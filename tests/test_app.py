@@ -323,3 +323,12 @@ def test_census_editor_revalidates_live_and_applies():
     assert report.iloc[0]["Ligne"] == 4 and "beaucoup" in report.iloc[0]["Problème et correction"]
     assert any("1 erreur(s)" in c.value for c in at.caption)
     assert to_edit_frame is not None
+
+
+def test_clickable_level_legend_filters(sample_census):
+    at = app()
+    at.switch_page("pages/engagement.py").run()
+    next(b for b in at.button if b.label == ref.level_label(3)).click().run()
+    leaders = int((sample_census.actors["level"] == 3).sum())
+    assert caption_with(at, "acteurs") == f"{leaders} acteurs sur 150 — filtres : niveau 3"
+    assert figures(at)[0]["data"][0]["y"] == [0, 0, 0, leaders]
