@@ -6,12 +6,16 @@ from nrdash.indicators import kpis, percent
 
 ctx = ui.context()
 census = ctx.dataset.census
-territory = census.territory.name or "Territoire non précisé"
+territory = ctx.territory.name if ctx.territory else (census.territory.name or "Territoire non précisé")
 st.title("Numérique responsable : le territoire en un coup d'œil")
 st.markdown(f"**{ui.escape_md(territory)}** — {ui.escape_md(ctx.dataset.label)}")
 ui.filter_caption(ctx)
 
 communes = ctx.dataset.census.actors["commune"].dropna().nunique()
+if ctx.territory:
+    t = ctx.territory
+    pop = f"{t.population:,}".replace(",", "\u202f") + " habitants (population municipale INSEE)" if t.population else ""
+    st.markdown(ui.escape_md(f"{t.label} : {len(t.members)} communes, {pop}. {t.obligations[0]}"))
 st.caption(f"{communes} communes représentées dans le recensement — fichier lu le "
            f"{census.loaded_at:%d/%m/%Y à %H:%M}.")
 

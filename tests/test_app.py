@@ -332,3 +332,10 @@ def test_clickable_level_legend_filters(sample_census):
     leaders = int((sample_census.actors["level"] == 3).sum())
     assert caption_with(at, "acteurs") == f"{leaders} acteurs sur 150 — filtres : niveau 3"
     assert figures(at)[0]["data"][0]["y"] == [0, 0, 0, leaders]
+
+
+def test_home_states_the_territory_and_its_legal_context():
+    at = app()
+    text = re.sub(r"\\\\(.)", r"\\1", " ".join(m.value for m in at.markdown))
+    assert "CA de La Rochelle (EPCI 241700434) : 28 communes, 181\u202f057 habitants" in text
+    assert "Stratégie Numérique responsable obligatoire" in text
