@@ -336,6 +336,6 @@ def test_clickable_level_legend_filters(sample_census):
 
 def test_home_states_the_territory_and_its_legal_context():
     at = app()
-    text = re.sub(r"\\\\(.)", r"\\1", " ".join(m.value for m in at.markdown))
+    text = re.sub(r"\\(.)", r"\1", " ".join(m.value for m in at.markdown))
     assert "CA de La Rochelle (EPCI 241700434) : 28 communes, 181\u202f057 habitants" in text
     assert "Stratégie Numérique responsable obligatoire" in text
