@@ -234,7 +234,8 @@ BASE_CSS = """<style>
 WORKSHOP_KEY = "atelier"
 WORKSHOP_CSS = """<style>
 html, body, [data-testid="stAppViewContainer"] { font-size: 21px; }
-[data-testid="stMain"] h1 { font-size: 3rem; }
+[data-testid="stMain"] h1 { font-size: 2.4rem; padding-top: 0; }
+[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { font-size: 1.05rem; color: #3d3d3d; }
 [data-testid="stMetricValue"] { font-size: 3.2rem; }
 </style>"""
@@ -344,11 +345,11 @@ def chart(fig: go.Figure, summary: str, key: str, select_by: str | None = None,
 def level_legend(key: str) -> None:
     """The level scale as a clickable legend: a click filters every page on that level (plotly's own legend
     only hides a series in the browser and cannot tell the app)."""
-    cols = st.columns(len(ref.LEVELS) + 1)
-    cols[0].markdown("**Filtrer sur un niveau :**")
-    for col, n in zip(cols[1:], ref.LEVELS):
-        col.button(ref.level_label(n), key=f"{key}_{n}", on_click=set_filters, kwargs={"levels": (n,)},
-                   width="stretch", icon=":material/filter_alt:")
+    st.markdown("**Filtrer sur un niveau :**")
+    short = {0: "Non impliqué", 1: "Sensibilisé", 2: "Acteur", 3: "Leader"}
+    for col, n in zip(st.columns(len(ref.LEVELS)), ref.LEVELS):
+        col.button(f"{n} · {short[n]}", key=f"{key}_{n}", on_click=set_filters, kwargs={"levels": (n,)},
+                   width="stretch", help=f"Filtrer sur « {ref.level_label(n)} »")
 
 
 def actors_table(actors: pd.DataFrame, key: str) -> None:

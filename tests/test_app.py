@@ -328,7 +328,7 @@ def test_census_editor_revalidates_live_and_applies():
 def test_clickable_level_legend_filters(sample_census):
     at = app()
     at.switch_page("pages/engagement.py").run()
-    next(b for b in at.button if b.label == ref.level_label(3)).click().run()
+    at.button(key="eng_legend_3").click().run()
     leaders = int((sample_census.actors["level"] == 3).sum())
     assert caption_with(at, "acteurs") == f"{leaders} acteurs sur 150 — filtres : niveau 3"
     assert figures(at)[0]["data"][0]["y"] == [0, 0, 0, leaders]
