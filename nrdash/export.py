@@ -14,7 +14,6 @@ import pandas as pd
 
 from . import referential as ref
 from .filters import commune_labels
-from .template import census_to_xlsx  # noqa: F401  (the .xlsx export: same format as the template)
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 RGPD_NOTICE = ("Référents et contacts sont des données personnelles (RGPD) : ne les exportez que pour un usage "

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from .census import Census, load_census
-from .filters import category_matrix
+from . import referential as ref
+from .filters import category_matrix, commune_labels
 from .geography import Geography
 from .placement import TerritoryInfo, place_actors, resolve_territory
 
@@ -28,10 +29,12 @@ class Dataset:
     territory_problem: str | None = None
     categories: pd.DataFrame = field(init=False)
     valid: np.ndarray = field(init=False)  # rows without errors
+    communes: list[str] = field(init=False)  # the commune filter's options, sorted as people read them
 
     def __post_init__(self) -> None:
         self.categories = category_matrix(self.census.actors)
         self.valid = ~self.census.actors["has_error"].to_numpy(dtype=bool)
+        self.communes = sorted(commune_labels(self.census.actors).unique(), key=ref.norm_key)
 
     @property
     def label(self) -> str:

@@ -15,7 +15,7 @@ import streamlit as st
 
 from . import referential as ref
 from .census import CensusError
-from .filters import FILTER_FIELDS, Filters, commune_labels, describe, filter_mask
+from .filters import FILTER_FIELDS, Filters, describe, filter_mask
 from .geography import Geography, GeographyUnavailable, load_geography
 from .matrix import filter_actions
 from .placement import TerritoryInfo, search_territories, territory_info
@@ -138,7 +138,7 @@ def _options(dataset: Dataset) -> dict[str, list]:
         "types": types,
         "levels": list(ref.LEVELS),
         "circles": list(ref.CIRCLES),
-        "communes": sorted(commune_labels(a).unique(), key=ref.norm_key),
+        "communes": dataset.communes,
         "categories": list(ref.ACTION_TYPES) + list(ref.NR_DIMENSIONS),
         "sources": list(ref.SOURCES),
     }

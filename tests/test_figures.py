@@ -4,7 +4,6 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-import pytest
 
 from nrdash import charts
 from nrdash import referential as ref

@@ -6,7 +6,7 @@ from openpyxl import load_workbook
 from nrdash import referential as ref
 from nrdash.census import load_census
 from nrdash.template import build_workbook, census_to_xlsx
-from tests.conftest import SAMPLE, actors_sheet
+from tests.conftest import actors_sheet
 
 
 def test_template_has_sheets_and_dropdowns_for_every_closed_list():
