@@ -149,8 +149,15 @@ def communes_geojson(contours, stats: pd.DataFrame, choropleth: str) -> dict:
 
     features = []
     values = stats[choropleth].to_numpy(dtype=float) if choropleth != "none" else None
+    # Outlines simplified to about a pixel of the initial view: every vertex costs on every frame while panning.
+    if len(contours):
+        x0, y0, x1, y1 = contours.total_bounds
+        tolerance = max(x1 - x0, y1 - y0) / 1500
+        geoms = shapely.simplify(contours.geometry.to_numpy(), tolerance, preserve_topology=True)
+    else:
+        geoms = []
     fills = dict(zip(stats.index, _ramp(values))) if values is not None else {}
-    for code, geom in zip(contours["code"], contours.geometry):
+    for code, geom in zip(contours["code"], geoms):
         if geom is None or code not in stats.index:
             continue
         s = stats.loc[code]
@@ -198,7 +205,8 @@ def build_deck(actors: pd.DataFrame, options: MapOptions, communes_geo: dict | N
     layers = []
     if communes_geo and communes_geo["features"]:
         layers.append(pdk.Layer("GeoJsonLayer", communes_geo, id="communes", pickable=True, stroked=True,
-                                filled=True, get_fill_color="properties.f", get_line_color=COMMUNE_LINE,
+                                filled=options.choropleth != "none", get_fill_color="properties.f",
+                                get_line_color=COMMUNE_LINE,
                                 line_width_min_pixels=1))
     if territory_geojson:
         layers.append(pdk.Layer("GeoJsonLayer", territory_geojson, id="territoire", stroked=True, filled=False,
