@@ -167,6 +167,9 @@ def _filter_widgets(dataset: Dataset) -> Filters:
         st.checkbox(ref.ARBITRATIONS["include_non_residents"], key=FILTER_KEYS["include_non_residents"])
     st.sidebar.button("Réinitialiser les filtres", on_click=reset_filters, icon=":material/filter_alt_off:",
                       width="stretch")
+    st.sidebar.radio("Images des graphiques", ["png", "svg"], key="image_format", horizontal=True,
+                     format_func=str.upper, help="Format du bouton « appareil photo » de chaque graphique ; les "
+                                                 "filtres actifs sont écrits sous le titre de l'image.")
     return Filters(**{f: (tuple(st.session_state[k]) if isinstance(st.session_state[k], list) else st.session_state[k])
                       for f, k in FILTER_KEYS.items()})
 
@@ -336,7 +339,10 @@ def chart(fig: go.Figure, summary: str, key: str, select_by: str | None = None,
         fig.update_layout(font_size=21, title_font_size=27, legend_font_size=19, hoverlabel_font_size=19)
         fig.update_xaxes(tickfont_size=19)
         fig.update_yaxes(tickfont_size=19)
-    st.plotly_chart(fig, key=key, config=PLOTLY_CONFIG, theme=None, **kwargs)
+    image_format = st.session_state.get("image_format", "png")
+    config = {**PLOTLY_CONFIG, "toImageButtonOptions": {"format": image_format, "scale": 2,
+                                                        "filename": f"nrdash-{key}"}}
+    st.plotly_chart(fig, key=key, config=config, theme=None, **kwargs)
     st.caption(escape_md(summary))
     if table is not None and st.toggle("Données du graphique", key=f"{key}_data"):
         st.dataframe(table, width="stretch")

@@ -339,3 +339,13 @@ def test_home_states_the_territory_and_its_legal_context():
     text = re.sub(r"\\(.)", r"\1", " ".join(m.value for m in at.markdown))
     assert "CA de La Rochelle (EPCI 241700434) : 28 communes, 181\u202f057 habitants" in text
     assert "Stratégie Numérique responsable obligatoire" in text
+
+
+def test_chart_image_format_follows_the_sidebar_choice():
+    at = app()
+    at.switch_page("pages/engagement.py").run()
+    config = json.loads(at.get("plotly_chart")[0].proto.config)
+    assert config["toImageButtonOptions"]["format"] == "png"
+    at.radio(key="image_format").set_value("svg").run()
+    config = json.loads(at.get("plotly_chart")[0].proto.config)
+    assert config["toImageButtonOptions"]["format"] == "svg"

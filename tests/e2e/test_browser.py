@@ -175,3 +175,17 @@ def test_workshop_mode_in_the_browser(server, page, artifacts, path, sample_cens
         assert [p for p in personal if p in text] == []
         assert page.locator('[data-testid="stFileUploaderDropzoneInput"]').count() == 0
         page.screenshot(path=str(artifacts / f"atelier-{slug}-{width}x{height}.png"))
+
+
+def test_chart_downloads_as_svg_with_the_filters(server, page, tmp_path):
+    goto(page, f"{server}/engagement")
+    page.locator('[data-testid="stSidebar"]').get_by_text("SVG", exact=True).click()
+    wait_idle(page)
+    chart = page.locator(".js-plotly-plot").first
+    chart.hover()
+    with page.expect_download() as info:
+        chart.locator('.modebar-btn[data-title^="Download"]').first.click()
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    svg = path.read_text(encoding="utf-8")
+    assert path.suffix == ".svg" and svg.startswith("<svg") and "150 acteurs — aucun filtre" in svg
