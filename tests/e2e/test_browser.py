@@ -189,3 +189,23 @@ def test_chart_downloads_as_svg_with_the_filters(server, page, tmp_path):
     info.value.save_as(path)
     svg = path.read_text(encoding="utf-8")
     assert path.suffix == ".svg" and svg.startswith("<svg") and "150 acteurs — aucun filtre" in svg
+
+
+def test_editing_the_census_in_the_grid(server, page):
+    """Type in the grid: the report updates live, 'Appliquer' feeds the dashboard, 'Annuler' restores."""
+    goto(page, f"{server}/recensement")
+    page.get_by_text("Modifier le recensement").click()
+    wait_idle(page)
+    grid = page.locator('[data-testid="stDataFrame"]').last
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 150, box["y"] + 36 + 18)  # first actor's name
+    page.keyboard.type("   ", delay=30)  # a blank name: an error the loader reports
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.body.innerText.includes('1 erreur(s)')", timeout=20_000)
+    page.get_by_role("button", name="Appliquer au tableau de bord").click()
+    page.wait_for_function("document.body.innerText.includes('1 ligne en erreur')", timeout=20_000)
+    assert "149 acteurs — aucun filtre (hors 1 ligne en erreur)" in main_text(page)  # the error row set aside
+    page.get_by_role("button", name="Annuler la dernière modification").click()
+    wait_idle(page)
+    page.wait_for_function("!document.body.innerText.includes('1 ligne en erreur')", timeout=20_000)
+    assert "0 erreur(s)" in main_text(page)
