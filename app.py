@@ -6,5 +6,5 @@ from nrdash import ui
 # A local icon: a Material icon name here would make every browser fetch it from Google's font servers.
 st.set_page_config(page_title="nrdash — Numérique responsable", page_icon=str(ui.ASSETS / "favicon.png"), layout="wide")
 page = ui.navigation()
-ui.sidebar()
+ui.sidebar(current_page=ui.page_path(page))
 ui.run_page(page)

@@ -262,11 +262,43 @@ def workshop_toggle() -> bool:
     return on
 
 
-def sidebar() -> Context:
+CAROUSEL_PAGES = ("pages/accueil.py", "pages/engagement.py", "pages/cercles.py", "pages/matrice.py", "pages/carte.py")
+
+
+def carousel_next(current: str) -> str:
+    """The page after ``current`` in the stand's slideshow (it starts over at the end)."""
+    if current not in CAROUSEL_PAGES:
+        return CAROUSEL_PAGES[0]
+    return CAROUSEL_PAGES[(CAROUSEL_PAGES.index(current) + 1) % len(CAROUSEL_PAGES)]
+
+
+def carousel(current: str) -> None:
+    """Workshop mode's optional slideshow: the main pages in turn, for a stand."""
+    if not st.sidebar.toggle("Diaporama (pages successives)", key="carousel"):
+        return
+    period = st.sidebar.select_slider("Secondes par page", [5, 10, 20, 30, 60], value=20, key="carousel_period")
+
+    @st.fragment(run_every=period)
+    def tick() -> None:
+        import time
+
+        now = time.monotonic()
+        started = st.session_state.setdefault("carousel_since", now)
+        if now - started >= period - 0.5:
+            st.session_state["carousel_since"] = now
+            st.switch_page(carousel_next(current))
+
+    with st.sidebar:
+        tick()
+
+
+def sidebar(current_page: str | None = None) -> Context:
     """Draw the data source and the shared filters; compute the filtered view every page reads."""
     dataset = current_dataset()
     geo, geo_note = geography()
     workshop = workshop_toggle()
+    if workshop and current_page:
+        carousel(current_page)
     include_errors = _source_widgets(dataset, workshop)
     territory = _territory_widgets(dataset, geo)
     st.sidebar.subheader("Filtres")
@@ -383,6 +415,11 @@ def run_page(page: "st.navigation") -> None:
 def navigation() -> "st.navigation":
     return st.navigation([st.Page(path, title=title, icon=icon, default=(i == 0))
                           for i, (path, title, icon) in enumerate(PAGES)])
+
+
+def page_path(page) -> str:
+    """'pages/engagement.py' for the page st.navigation selected."""
+    return next((p for p, t, _ in PAGES if t == page.title), PAGES[0][0])
 
 
 def page_link(path: str) -> None:

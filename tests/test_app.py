@@ -349,3 +349,19 @@ def test_chart_image_format_follows_the_sidebar_choice():
     at.radio(key="image_format").set_value("svg").run()
     config = json.loads(at.get("plotly_chart")[0].proto.config)
     assert config["toImageButtonOptions"]["format"] == "svg"
+
+
+def test_carousel_order_and_toggle_in_workshop_mode():
+    from nrdash.ui import CAROUSEL_PAGES, carousel_next
+
+    assert carousel_next("pages/accueil.py") == "pages/engagement.py"
+    assert carousel_next(CAROUSEL_PAGES[-1]) == CAROUSEL_PAGES[0]
+    assert carousel_next("pages/recensement.py") == CAROUSEL_PAGES[0]
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["atelier"] = "1"
+    at.run()
+    at.toggle(key="carousel").set_value(True).run()
+    assert_clean(at)
+    assert at.select_slider(key="carousel_period").value == 20
+    plain = app()
+    assert not [t for t in plain.toggle if t.key == "carousel"]  # only in workshop mode

@@ -209,3 +209,13 @@ def test_editing_the_census_in_the_grid(server, page):
     wait_idle(page)
     page.wait_for_function("!document.body.innerText.includes('1 ligne en erreur')", timeout=20_000)
     assert "0 erreur(s)" in main_text(page)
+
+
+def test_workshop_slideshow_moves_to_the_next_page(server, page):
+    goto(page, f"{server}/?atelier=1")
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_text("Diaporama (pages successives)").click()
+    wait_idle(page)
+    page.wait_for_url("**/engagement**", timeout=40_000)  # 20 seconds per page by default
+    page.wait_for_function("document.body.innerText.includes('Engagement des acteurs')", timeout=20_000)
+    assert "atelier=1" in page.url or "Mode atelier" in page.locator("body").inner_text()
