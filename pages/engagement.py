@@ -11,14 +11,16 @@ ui.level_legend("eng_legend")
 
 ui.chart(charts.level_distribution(a), charts.level_summary(a), key="eng_levels", select_by="level",
          table=charts.level_counts(a).rename(index=charts.level_names().__getitem__).to_frame("Acteurs"))
-ui.chart(charts.levels_by(a, "family"), charts.levels_by_summary(a, "family"), key="eng_family",
-         select_by="family", table=charts.levels_table(a, "family"))
-ui.chart(charts.levels_by(a, "type"), charts.levels_by_summary(a, "type"), key="eng_type", select_by="type",
-         table=charts.levels_table(a, "type"))
-communes = charts.levels_table(a, "commune")
-ui.chart(charts.levels_by(a, "commune", top=25, table=communes), charts.levels_by_summary(a, "commune", communes),
-         key="eng_commune", select_by="commune", table=communes)
-ui.chart(charts.levels_by(a, "source"), charts.levels_by_summary(a, "source"), key="eng_source",
-         select_by="source", table=charts.levels_table(a, "source"))
-ui.chart(charts.hierarchy(a), "Familles, types et niveaux : " + charts.level_summary(a), key="eng_sunburst")
+
+# One comparison at a time: a legible picture for the room, and a lighter page (one chart sent, not five).
+views = {"family": "Par famille", "type": "Par type", "commune": "Par commune", "source": "Par source",
+         "sunburst": "Familles → types → niveaux"}
+view = st.segmented_control("Comparer", list(views), format_func=views.get, key="eng_view", default="family")
+view = view or "family"
+if view == "sunburst":
+    ui.chart(charts.hierarchy(a), "Familles, types et niveaux : " + charts.level_summary(a), key="eng_sunburst")
+else:
+    table = charts.levels_table(a, view)
+    ui.chart(charts.levels_by(a, view, top=25 if view == "commune" else None, table=table),
+             charts.levels_by_summary(a, view, table), key=f"eng_{view}", select_by=view, table=table)
 ui.actors_table(a, key="eng_table")

@@ -365,3 +365,15 @@ def test_carousel_order_and_toggle_in_workshop_mode():
     assert at.select_slider(key="carousel_period").value == 20
     plain = app()
     assert not [t for t in plain.toggle if t.key == "carousel"]  # only in workshop mode
+
+
+def test_engagement_compares_one_view_at_a_time(sample_census):
+    at = app()
+    at.switch_page("pages/engagement.py").run()
+    assert len(figures(at)) == 2 and figures(at)[1]["layout"]["title"]["text"] == "Engagement par famille"
+    at.button_group(key="eng_view").set_value("commune").run()
+    commune = figures(at)[1]
+    assert commune["layout"]["title"]["text"] == "Engagement par commune"
+    assert len(commune["data"][0]["y"]) == sample_census.actors["commune"].nunique()
+    at.button_group(key="eng_view").set_value("sunburst").run()
+    assert figures(at)[1]["data"][0]["type"] == "sunburst"
