@@ -76,10 +76,10 @@ def report_text(census: Census) -> str:
     if not census.issues:
         lines.append("Aucun problème détecté.")
     if "placement" in a:
-        placed = a["placement"].notna()
+        from .placement import placement_summary
+
         lines.append("")
-        lines.append(f"Placés sur la carte : {int(placed.sum())} sur {len(a)} acteurs (" + ", ".join(
-            f"{n} par {how}" for how, n in a.loc[placed, "placement"].value_counts().items()) + ").")
+        lines.append(f"Sur la carte : {placement_summary(a)}.")
     return "\n".join(lines)
 
 

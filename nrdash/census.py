@@ -39,6 +39,16 @@ class Issue:
                 "message": self.message}
 
 
+def issues_table(issues: list[Issue], with_sheet: bool = True) -> pd.DataFrame:
+    """The issues as shown to a person (French headers), in the order found."""
+    columns = ["Gravité", "Feuille", "Ligne", "Colonne", "Problème et correction"]
+    if not with_sheet:
+        columns.remove("Feuille")
+    rows = [{"Gravité": "Erreur" if i.severity == "error" else "Avertissement", "Feuille": i.sheet, "Ligne": i.row,
+             "Colonne": i.column, "Problème et correction": i.message} for i in issues]
+    return pd.DataFrame(rows, columns=["Gravité", "Feuille", "Ligne", "Colonne", "Problème et correction"])[columns]
+
+
 @dataclass
 class Territory:
     name: str | None = None

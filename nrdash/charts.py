@@ -23,7 +23,8 @@ GROUP_LABELS = {"family": "Famille", "type": "Type d'acteur", "commune": "Commun
 
 
 def esc(value: Any) -> str:
-    return html.escape(str(value), quote=True)
+    """Census text made inert wherever it meets HTML (plotly labels, the HTML briefing)."""
+    return html.escape("" if value is None else str(value), quote=True)
 
 
 AXIS = dict(gridcolor="#e5e8ee", linecolor="#6b7280", zerolinecolor="#c9ced6", automargin=True,

@@ -13,10 +13,10 @@ from dataclasses import replace
 import pandas as pd
 
 from . import referential as ref
-from .census import Census, Issue, load_census
+from .census import Census, load_census
 
 EDIT_COLUMNS: tuple[ref.Column, ...] = ref.ACTOR_COLUMNS
-LEVEL_CHOICES = [ref.level_label(n).replace(" — ", " - ") for n in ref.LEVELS]
+LEVEL_CHOICES = [ref.level_workbook_label(n) for n in ref.LEVELS]
 CIRCLE_CHOICES = ["", "1", "2", "3"]
 YES_NO = ["", "oui", "non"]
 HISTORY_LIMIT = 20
@@ -66,12 +66,6 @@ def revalidate(frame: pd.DataFrame, original: Census) -> Census:
 def corrected_name(file_name: str) -> str:
     stem = file_name.rsplit(".", 1)[0]
     return stem if stem.endswith("-corrige") else f"{stem}-corrige"
-
-
-def issues_table(issues: list[Issue]) -> pd.DataFrame:
-    return pd.DataFrame([{"Gravité": "Erreur" if i.severity == "error" else "Avertissement", "Ligne": i.row,
-                          "Colonne": i.column, "Problème et correction": i.message} for i in issues],
-                        columns=["Gravité", "Ligne", "Colonne", "Problème et correction"])
 
 
 def push(history: list[pd.DataFrame], frame: pd.DataFrame) -> list[pd.DataFrame]:

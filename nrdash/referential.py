@@ -142,6 +142,11 @@ def level_label(level: int | None) -> str:
     return f"{n} — {LEVELS[n]}" if n in LEVELS else "Non renseigné"
 
 
+def level_workbook_label(level: int) -> str:
+    """'2 - Acteur du NR': the level as the template's dropdown writes it."""
+    return level_label(level).replace(" — ", " - ")
+
+
 # ---------------------------------------------------------------------------------------------
 # Mobilisation circles
 # ---------------------------------------------------------------------------------------------

@@ -3,7 +3,6 @@ request), printable to PDF from a browser. Every census string is escaped."""
 from __future__ import annotations
 
 import datetime as dt
-import html
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import charts, maps
+from .charts import esc
 from . import referential as ref
 from .census import Census
 from .indicators import kpis, percent, public_table
@@ -40,10 +40,6 @@ section { margin-bottom: 2rem; }
   .plotly-graph-div { page-break-inside: avoid; }
 }
 """
-
-
-def esc(value: Any) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
 
 
 def table_html(df: pd.DataFrame, index: bool = False) -> str:

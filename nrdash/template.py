@@ -62,7 +62,7 @@ def _lists_sheet(wb: Workbook) -> dict[str, str]:
     lists = {
         "familles": list(ref.FAMILIES),
         "types": list(ref.TYPES),
-        "niveaux": [ref.level_label(n).replace(" — ", " - ") for n in ref.LEVELS],
+        "niveaux": [ref.level_workbook_label(n) for n in ref.LEVELS],
         "cercles": ["1", "2", "3"],
         "sources": list(ref.SOURCES),
         "oui_non": ["oui", "non"],
@@ -158,7 +158,7 @@ def build_workbook(actors: pd.DataFrame | None = None, actions: pd.DataFrame | N
             for c in columns:
                 v = rec.get(c.field)
                 if c.field == "level" and v is not None and v is not pd.NA:
-                    v = ref.level_label(v).replace(" — ", " - ")
+                    v = ref.level_workbook_label(v)
                 if c.field == "circle" and rec.get("circle_derived"):
                     v = None
                 values.append(v)

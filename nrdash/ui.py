@@ -473,33 +473,36 @@ def _editor_config() -> dict:
     }
 
 
-def _apply_edit(frame: pd.DataFrame, corrected) -> None:
-    from .editing import push
+def _show_edit(frame: pd.DataFrame, corrected) -> None:
+    """Make ``frame`` the table in the editor (a new widget key drops the grid's pending edits) and its census
+    this session's data."""
     from .store import prepare
 
-    st.session_state["edit_history"] = push(st.session_state.get("edit_history", []), st.session_state["edit_base"])
     st.session_state["edit_base"] = frame
     st.session_state["edit_version"] = st.session_state.get("edit_version", 0) + 1
     st.session_state["dataset"] = prepare(corrected, "upload", geography()[0])
 
 
+def _apply_edit(frame: pd.DataFrame, corrected) -> None:
+    from .editing import push
+
+    st.session_state["edit_history"] = push(st.session_state.get("edit_history", []), st.session_state["edit_base"])
+    _show_edit(frame, corrected)
+
+
 def _undo_edit() -> None:
     from .editing import revalidate
-    from .store import prepare
 
     history = st.session_state.get("edit_history", [])
-    if not history:
-        return
-    frame = history.pop()
-    st.session_state["edit_base"] = frame
-    st.session_state["edit_version"] = st.session_state.get("edit_version", 0) + 1
-    original = st.session_state["edit_original"]
-    st.session_state["dataset"] = prepare(revalidate(frame, original), "upload", geography()[0])
+    if history:
+        frame = history.pop()
+        _show_edit(frame, revalidate(frame, st.session_state["edit_original"]))
 
 
 def census_editor(ctx: Context) -> None:
     """Edit, re-validate live, apply to this session's dashboard, undo, download the corrected workbook."""
-    from .editing import issues_table, revalidate, to_edit_frame
+    from .census import issues_table
+    from .editing import revalidate, to_edit_frame
     from .template import census_to_xlsx
 
     census = ctx.dataset.census
@@ -516,7 +519,7 @@ def census_editor(ctx: Context) -> None:
     st.caption(f"{len(corrected.actors)} acteurs, {errors} erreur(s), {len(corrected.warnings)} avertissement(s) "
                "après modification (numéros de ligne comme dans le classeur : ligne 2 = premier acteur).")
     if corrected.issues:
-        st.dataframe(issues_table(corrected.issues), hide_index=True, width="stretch")
+        st.dataframe(issues_table(corrected.issues, with_sheet=False), hide_index=True, width="stretch")
     c1, c2, c3 = st.columns(3)
     if c1.button("Appliquer au tableau de bord", disabled=not changed, icon=":material/check:"):
         _apply_edit(edited, corrected)

@@ -4,6 +4,7 @@ from nrdash import maps, ui
 from nrdash import referential as ref
 from nrdash.geography import CREDITS
 from nrdash.indicators import public_table
+from nrdash.placement import placement_summary
 
 ctx = ui.context()
 st.title("Carte des acteurs")
@@ -32,10 +33,7 @@ options = maps.MapOptions(color_by, choropleth, basemap, aggregate)
 deck = maps.build_deck(a, options, maps.communes_geojson(contours, stats, choropleth), outline, outline_geom)
 
 placed = a["placement"].notna()
-summary = (f"{int(placed.sum())} acteurs placés sur {len(a)}"
-           + (" (" + ", ".join(f"{n} par {how}" for how, n in a.loc[placed, "placement"].value_counts().items()) + ")"
-              if placed.any() else "")
-           + (f", sur le territoire {territory.name}" if territory else "") + ".")
+summary = placement_summary(a) + (f", sur le territoire {territory.name}" if territory else "") + "."
 event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="actor_map", height=620,
                         alt=f"Carte des acteurs. {summary}")
 st.caption(ui.escape_md(summary))

@@ -1,7 +1,7 @@
-import pandas as pd
 import streamlit as st
 
 from nrdash import ui
+from nrdash.census import issues_table
 from nrdash.export import RGPD_NOTICE, census_csv
 from nrdash.template import build_workbook, census_to_xlsx
 
@@ -23,10 +23,7 @@ else:
 
 if census.issues:
     st.subheader("Rapport de vérification")
-    report = pd.DataFrame([{"Gravité": "Erreur" if i.severity == "error" else "Avertissement", "Feuille": i.sheet,
-                            "Ligne": i.row, "Colonne": i.column, "Problème et correction": i.message}
-                           for i in census.issues])
-    st.dataframe(report, hide_index=True, width="stretch",
+    st.dataframe(issues_table(census.issues), hide_index=True, width="stretch",
                  column_config={"Problème et correction": st.column_config.TextColumn(width="large")})
 
 st.subheader("Acteurs")
