@@ -17,7 +17,13 @@ from pydeck.bindings.json_tools import default_serialize
 
 from . import referential as ref
 
-FULL_TOOLTIP_MAX = 3000  # above this, points carry no text: the tooltip gives the level, a click the card
+# At most GRID_CELLS_ACROSS² discs, whatever the census size: every shape drawn costs on every frame while
+# panning (about 9 µs per disc or outline segment in software rendering, benchmarks/bench_map.py).
+GRID_CELLS_ACROSS = 36
+FULL_TOOLTIP_MAX = 3000
+# Above this many points, panning depends on the graphics card: 5,000 points pan at about 20 images/s in
+# software rendering, 100,000 at about 1 (benchmarks/bench_map.py); the page says so and suggests the grid.
+POINTS_SMOOTH_MAX = 20_000  # above this, points carry no text: the tooltip gives the level, a click the card
 COLOR_MODES = {"level": "Niveau d'engagement", "family": "Famille d'acteurs"}
 CHOROPLETHS = {
     "none": "Aucune",
@@ -92,7 +98,7 @@ def busiest_communes(actors: pd.DataFrame, limit: int = 120) -> tuple[str, ...]:
     return tuple(sorted(counts.index[:limit]))
 
 
-def grid_cells(actors: pd.DataFrame, cells_across: int = 60) -> list[dict[str, Any]]:
+def grid_cells(actors: pd.DataFrame, cells_across: int = GRID_CELLS_ACROSS) -> list[dict[str, Any]]:
     """Actors counted on a regular grid, server side: one disc per non-empty cell, its area proportional to the
     number of actors, its colour the share at level >= 2. A fixed, small payload whatever the census size."""
     placed = actors[actors["lat"].notna() & actors["lon"].notna()]

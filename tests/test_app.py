@@ -240,6 +240,19 @@ def test_map_points_follow_filters_and_choropleth(sample_census):
     assert deck_spec(at).get("mapProvider") in (None, "")
 
 
+def test_map_suggests_the_grid_when_points_are_many(monkeypatch):
+    from nrdash import maps
+
+    monkeypatch.setattr(maps, "POINTS_SMOOTH_MAX", 100)
+    at = app()
+    at.switch_page("pages/carte.py").run()
+    assert_clean(at)
+    assert "150 points" in caption_with(at, "sans carte graphique")
+    at.toggle(key="map_grid").set_value(True).run()
+    assert not [c for c in at.caption if "sans carte graphique" in c.value]
+    assert "grille" in [l["id"] for l in deck_spec(at)["layers"]]
+
+
 def test_map_lists_unplaced_actors_with_their_reason():
     at = app()
     data = actors_sheet([["Ici", "PME", 1, "17300"], ["Nulle part", "PME", 1, None], ["Inconnu", "ETI", 2, "99999"]],

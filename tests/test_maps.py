@@ -30,6 +30,16 @@ def test_grid_shares():
     assert len(cells) == 1 and cells[0]["t"].startswith("3 acteurs, dont 2 de niveau ≥ 2")
 
 
+def test_grid_is_bounded_whatever_the_census_size():
+    rng = np.random.default_rng(0)
+    n = 50_000
+    a = synth(n).assign(lat=pd.array(rng.uniform(43, 50, n), dtype="Float64"),
+                        lon=pd.array(rng.uniform(-4, 7, n), dtype="Float64"))
+    cells = maps.grid_cells(a)
+    assert 0.5 * maps.GRID_CELLS_ACROSS ** 2 < len(cells) <= (maps.GRID_CELLS_ACROSS + 1) ** 2
+    assert sum(int(c["t"].split()[0]) for c in cells) == n  # every actor counted once
+
+
 def test_payload_per_actor_stays_under_40_bytes_for_large_censuses():
     a = synth(20_000)
     empty = maps.payload_bytes(maps.build_deck(a.iloc[:0], maps.MapOptions()))
