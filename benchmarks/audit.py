@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from nrdash.ui import PAGES  # noqa: E402
+from nrdash.ui import PAGES, url_path  # noqa: E402
 from tests.e2e.harness import CHROMIUM_ARGS, chromium_path, goto, streamlit_server  # noqa: E402
 
 # Streamlit's own widgets and chrome (not content nrdash writes)
@@ -30,19 +30,20 @@ def audit_page(page, url: str) -> dict:
     from axe_playwright_python.sync_playwright import Axe
     from ecoindex.compute import compute_ecoindex
 
-    sizes, count = [], [0]
+    sizes = []
 
-    def on_response(response):
-        count[0] += 1
+    def on_finished(request):  # bytes as transferred (compressed), headers included, as EcoIndex counts them
         try:
-            sizes.append(int(response.headers.get("content-length") or len(response.body())))
+            sz = request.sizes()
+            sizes.append(sz["responseBodySize"] + sz["responseHeadersSize"])
         except Exception:
-            pass
+            sizes.append(0)
 
-    page.on("response", on_response)
+    page.on("requestfinished", on_finished)
     goto(page, url)
     page.wait_for_timeout(1500)
-    page.remove_listener("response", on_response)
+    page.remove_listener("requestfinished", on_finished)
+    count = [len(sizes)]
     dom = page.evaluate("document.getElementsByTagName('*').length")
     size_kb = sum(sizes) / 1024
     with ThreadPoolExecutor(1) as pool:  # Playwright's sync API already runs an event loop in this thread
@@ -68,8 +69,7 @@ def main() -> None:
         details = []
         for path, title, _ in PAGES:
             page = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
-            slug = path.split("/")[-1].removesuffix(".py")
-            r = audit_page(page, f"{server}/{slug}")
+            r = audit_page(page, f"{server}/{url_path(path)}")
             print(f"{title:<20} {r['requests']:>8} {r['kb']:>8.0f} {r['dom']:>6} {getattr(r['grade'], 'value', r['grade']):>4} ({r['score']:>3.0f}) | "
                   f"{len(r['ours'])} / {len(r['theirs'])}", flush=True)
             details.append((title, r))

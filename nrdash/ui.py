@@ -113,6 +113,9 @@ def current_dataset() -> Dataset:
 # ---------------------------------------------------------------------------------------------
 # Shared filters
 # ---------------------------------------------------------------------------------------------
+SAVED_FILTERS_KEY = "_filters_last_run"
+
+
 def _defaults(dataset: Dataset) -> Filters:
     return Filters.from_territory(dataset.census.territory)
 
@@ -122,6 +125,17 @@ def reset_filters() -> None:
     for f, key in FILTER_KEYS.items():
         value = getattr(defaults, f)
         st.session_state[key] = list(value) if isinstance(value, tuple) else value
+
+
+def active_filter_count() -> int:
+    """How many shared filters differ from their default (shown on the Filtres button)."""
+    defaults = _defaults(current_dataset())
+    count = 0
+    for f, key in FILTER_KEYS.items():
+        value, default = st.session_state.get(key), getattr(defaults, f)
+        if (tuple(value) if isinstance(value, list) else value) != default:
+            count += 1
+    return count
 
 
 def set_filters(**changes: tuple) -> None:
@@ -146,52 +160,68 @@ def _options(dataset: Dataset) -> dict[str, list]:
 
 def _filter_widgets(dataset: Dataset) -> Filters:
     opts = _options(dataset)
-    if FILTER_KEYS["families"] not in st.session_state:
+    saved = st.session_state.get(SAVED_FILTERS_KEY)
+    if saved is None:
         reset_filters()  # first run of the session; a new upload resets them too (_on_upload)
-    st.sidebar.multiselect("Famille d'acteurs", opts["families"], key=FILTER_KEYS["families"],
-                           placeholder="Toutes")
-    st.sidebar.multiselect("Type d'acteur", opts["types"], key=FILTER_KEYS["types"], placeholder="Tous")
-    st.sidebar.multiselect("Niveau d'engagement", opts["levels"], key=FILTER_KEYS["levels"],
-                           format_func=ref.level_label, placeholder="Tous")
-    st.sidebar.multiselect("Cercle", opts["circles"], key=FILTER_KEYS["circles"],
-                           format_func=lambda c: ref.CIRCLES[c].label, placeholder="Tous")
-    st.sidebar.multiselect("Commune", opts["communes"], key=FILTER_KEYS["communes"], placeholder="Toutes")
-    st.sidebar.multiselect("Catégorie NR (type d'action ou dimension)", opts["categories"],
-                           key=FILTER_KEYS["categories"], placeholder="Toutes")
-    st.sidebar.multiselect("Source d'identification", opts["sources"], key=FILTER_KEYS["sources"],
-                           placeholder="Toutes")
-    with st.sidebar.expander("Arbitrages du kit", expanded=False):
-        st.checkbox(ref.ARBITRATIONS["include_nonlocal_companies"], key=FILTER_KEYS["include_nonlocal_companies"])
-        st.checkbox(ref.ARBITRATIONS["include_nonlocal_associations"],
-                    key=FILTER_KEYS["include_nonlocal_associations"])
-        st.checkbox(ref.ARBITRATIONS["include_non_residents"], key=FILTER_KEYS["include_non_residents"])
-    st.sidebar.button("Réinitialiser les filtres", on_click=reset_filters, icon=":material/filter_alt_off:",
-                      width="stretch")
+    else:
+        # The filter widgets live in a popover the browser may never have opened: Streamlit then forgets their
+        # values when the page changes. Put back the values of the last run.
+        for key, value in saved.items():
+            if key not in st.session_state:
+                st.session_state[key] = value
+    active = active_filter_count()
+    label = f"Filtres ({active} actif{'s' if active > 1 else ''})" if active else "Filtres"
+    # In a popover: its ten widgets (and their scripts) reach the browser only when someone opens it.
+    with st.sidebar.popover(label, icon=":material/filter_alt:", width="stretch", key="filters_popover"):
+        st.multiselect("Famille d'acteurs", opts["families"], key=FILTER_KEYS["families"],
+                       placeholder="Toutes")
+        st.multiselect("Type d'acteur", opts["types"], key=FILTER_KEYS["types"], placeholder="Tous")
+        st.multiselect("Niveau d'engagement", opts["levels"], key=FILTER_KEYS["levels"],
+                       format_func=ref.level_label, placeholder="Tous")
+        st.multiselect("Cercle", opts["circles"], key=FILTER_KEYS["circles"],
+                       format_func=lambda c: ref.CIRCLES[c].label, placeholder="Tous")
+        st.multiselect("Commune", opts["communes"], key=FILTER_KEYS["communes"], placeholder="Toutes")
+        st.multiselect("Catégorie NR (type d'action ou dimension)", opts["categories"],
+                       key=FILTER_KEYS["categories"], placeholder="Toutes")
+        st.multiselect("Source d'identification", opts["sources"], key=FILTER_KEYS["sources"],
+                       placeholder="Toutes")
+        with st.expander("Arbitrages du kit", expanded=False):
+            st.checkbox(ref.ARBITRATIONS["include_nonlocal_companies"], key=FILTER_KEYS["include_nonlocal_companies"])
+            st.checkbox(ref.ARBITRATIONS["include_nonlocal_associations"],
+                        key=FILTER_KEYS["include_nonlocal_associations"])
+            st.checkbox(ref.ARBITRATIONS["include_non_residents"], key=FILTER_KEYS["include_non_residents"])
+    if active:
+        st.sidebar.button("Réinitialiser les filtres", on_click=reset_filters, icon=":material/filter_alt_off:",
+                          width="stretch")
     st.sidebar.radio("Images des graphiques", ["png", "svg"], key="image_format", horizontal=True,
                      format_func=str.upper, help="Format du bouton « appareil photo » de chaque graphique ; les "
                                                  "filtres actifs sont écrits sous le titre de l'image.")
+    st.session_state[SAVED_FILTERS_KEY] = {k: st.session_state[k] for k in FILTER_KEYS.values()}
     return Filters(**{f: (tuple(st.session_state[k]) if isinstance(st.session_state[k], list) else st.session_state[k])
                       for f, k in FILTER_KEYS.items()})
 
 
 def _source_widgets(dataset: Dataset, workshop: bool) -> bool:
-    """The data source block; returns whether rows in error are included."""
-    with st.sidebar.expander("Source des données", expanded=bool(st.session_state.get("upload_error"))):
-        c = dataset.census
-        st.markdown(f"**{dataset.label}**  \n{len(c.actors)} acteurs — « {escape_md(c.file_name)} »")
-        if workshop:
-            return bool(st.session_state.get("include_error_rows"))
-        st.file_uploader("Charger un recensement (.xlsx, .xls, .ods, .csv)", type=["xlsx", "xls", "ods", "csv"],
+    """The data source block; returns whether rows in error are included.
+
+    The upload sits in a popover: its widget (and its scripts) reach the browser only when someone opens it."""
+    c = dataset.census
+    st.sidebar.markdown(f"**{dataset.label}**  \n{len(c.actors)} acteurs — « {escape_md(c.file_name)} »")
+    if workshop:
+        return bool(st.session_state.get("include_error_rows"))
+    with st.sidebar.popover("Charger un recensement", icon=":material/upload_file:", width="stretch",
+                            key="source_popover"):
+        st.file_uploader("Recensement (.xlsx, .xls, .ods, .csv)", type=["xlsx", "xls", "ods", "csv"],
                          key=UPLOAD_KEY, on_change=_on_upload,
                          help="Le fichier est vérifié puis utilisé dans votre session seulement.")
-        if st.session_state.get("upload_error"):
-            st.error(escape_md(st.session_state["upload_error"]), icon=":material/error:")
-        errors = int((~dataset.valid).sum())
-        include = False
-        if errors:
-            st.warning(f"{errors} ligne{'s' if errors > 1 else ''} en erreur : voir la page Recensement.",
-                       icon=":material/warning:")
-            include = st.checkbox("Inclure les lignes en erreur dans les graphiques", key="include_error_rows")
+    if st.session_state.get("upload_error"):
+        st.sidebar.error(escape_md(st.session_state["upload_error"]), icon=":material/error:")
+    errors = int((~dataset.valid).sum())
+    include = False
+    if errors:
+        st.sidebar.warning(f"{errors} ligne{'s' if errors > 1 else ''} en erreur : voir la page Recensement.",
+                           icon=":material/warning:")
+        include = st.sidebar.checkbox("Inclure les lignes en erreur dans les graphiques", key="include_error_rows")
     return include
 
 
@@ -210,16 +240,17 @@ def _on_territory_pick() -> None:
 def _territory_widgets(dataset: Dataset, geo: Geography | None) -> TerritoryInfo | None:
     choice = st.session_state.get("territory_choice")
     info = territory_info(geo, *choice) if (geo is not None and choice) else dataset.territory
-    with st.sidebar.expander("Territoire", expanded=False):
-        if info is not None:
-            st.markdown(f"**{escape_md(info.label)}**")
-        elif dataset.territory_problem:
-            st.warning(escape_md(f"Feuille « Territoire » : {dataset.territory_problem}"), icon=":material/warning:")
-        else:
-            st.markdown("Aucun territoire choisi.")
-        if geo is None:
-            st.caption("Géographie hors ligne non installée.")
-            return info
+    if info is not None:
+        st.sidebar.markdown(f"Territoire : **{escape_md(info.label)}**")
+    elif dataset.territory_problem:
+        st.sidebar.warning(escape_md(f"Feuille « Territoire » : {dataset.territory_problem}"), icon=":material/warning:")
+    else:
+        st.sidebar.markdown("Aucun territoire choisi.")
+    if geo is None:
+        st.sidebar.caption("Géographie hors ligne non installée.")
+        return info
+    with st.sidebar.popover("Choisir le territoire", icon=":material/location_on:", width="stretch",
+                            key="territory_popover"):
         query = st.text_input("Chercher une commune ou un EPCI", key="territory_query",
                               placeholder="ex. La Rochelle")
         if query:
@@ -301,7 +332,6 @@ def sidebar(current_page: str | None = None) -> Context:
         carousel(current_page)
     include_errors = _source_widgets(dataset, workshop)
     territory = _territory_widgets(dataset, geo)
-    st.sidebar.subheader("Filtres")
     filters = _filter_widgets(dataset)
     actors, cats = dataset.actors(include_errors)
     mask = filter_mask(actors, filters, cats)
@@ -415,6 +445,11 @@ def run_page(page: "st.navigation") -> None:
 def navigation() -> "st.navigation":
     return st.navigation([st.Page(path, title=title, icon=icon, default=(i == 0))
                           for i, (path, title, icon) in enumerate(PAGES)])
+
+
+def url_path(path: str) -> str:
+    """The page's address in the browser: '' for the home page (st.navigation's default), else the file's stem."""
+    return "" if path == PAGES[0][0] else path.split("/")[-1].removesuffix(".py")
 
 
 def page_path(page) -> str:

@@ -4,11 +4,11 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from nrdash.ui import PAGES, UNEXPECTED
+from nrdash.ui import PAGES, UNEXPECTED, url_path
 from tests.conftest import SAMPLE, actors_sheet
 from tests.e2e.harness import goto, wait_idle
 
-URL_PATHS = {path: path.split("/")[-1].removesuffix(".py") for path, _, _ in PAGES}
+URL_PATHS = {path: url_path(path) for path, _, _ in PAGES}
 
 
 def main_text(page) -> str:
@@ -21,6 +21,7 @@ def nav_link(page, title: str):
 
 def assert_no_exception(page) -> None:
     assert page.locator('[data-testid="stException"]').count() == 0
+    assert "Page not found" not in page.inner_text("body")  # Streamlit's dialog for an unknown page address
     assert UNEXPECTED not in main_text(page)
 
 
@@ -38,7 +39,7 @@ def test_page_loads_without_exception_and_screenshots(server, page, artifacts, p
         # The entrypoint's navigation is there even when the page URL is opened directly.
         nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
         assert "Matrice d'actions" in nav and "Accueil" in nav
-        page.screenshot(path=str(artifacts / f"{slug}-{width}x{height}.png"))
+        page.screenshot(path=str(artifacts / f"{slug or 'accueil'}-{width}x{height}.png"))
     assert not page.js_errors
     assert outside == [], "the page works offline: no request leaves the app's server"
 
@@ -67,7 +68,7 @@ def test_clicking_a_bar_filters_the_dashboard(server, page):
 def _upload(page, server, name: str, data: bytes) -> None:
     goto(page, server)
     sidebar = page.locator('[data-testid="stSidebar"]')
-    sidebar.get_by_text("Source des données").click()
+    sidebar.get_by_text("Charger un recensement").click()
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
         files=[{"name": name, "mimeType": "application/octet-stream", "buffer": data}])
     page.wait_for_timeout(800)
@@ -174,7 +175,7 @@ def test_workshop_mode_in_the_browser(server, page, artifacts, path, sample_cens
         assert "Mode atelier" in text and "150 acteurs" in text
         assert [p for p in personal if p in text] == []
         assert page.locator('[data-testid="stFileUploaderDropzoneInput"]').count() == 0
-        page.screenshot(path=str(artifacts / f"atelier-{slug}-{width}x{height}.png"))
+        page.screenshot(path=str(artifacts / f"atelier-{slug or 'accueil'}-{width}x{height}.png"))
 
 
 def test_chart_downloads_as_svg_with_the_filters(server, page, tmp_path):
