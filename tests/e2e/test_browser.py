@@ -220,3 +220,26 @@ def test_workshop_slideshow_moves_to_the_next_page(server, page):
     page.wait_for_url("**/engagement**", timeout=40_000)  # 20 seconds per page by default
     page.wait_for_function("document.body.innerText.includes('Engagement des acteurs')", timeout=20_000)
     assert "atelier=1" in page.url or "Mode atelier" in page.locator("body").inner_text()
+
+
+def test_static_files_are_served_gzipped(server):
+    """nrdash/server.py compresses Streamlit's scripts; the bytes are the file's once decompressed."""
+    import gzip
+    import re
+    import urllib.request
+    from pathlib import Path
+
+    import streamlit
+
+    html = urllib.request.urlopen(server).read().decode()
+    script = re.search(r'src="\./(static/js/index\.[^"]+\.js)"', html).group(1)
+    req = urllib.request.Request(f"{server}/{script}", headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(req) as r:
+        assert r.headers["Content-Encoding"] == "gzip"
+        body = r.read()
+    original = (Path(streamlit.__file__).parent / "static" / script).read_bytes()
+    assert gzip.decompress(body) == original and len(body) < len(original) / 2
+    plain = urllib.request.Request(f"{server}/{script}", headers={"Accept-Encoding": "identity"})
+    with urllib.request.urlopen(plain) as r:  # a client without gzip still gets the file as is
+        assert r.headers.get("Content-Encoding") is None and r.read() == original
+
