@@ -27,9 +27,11 @@ cand = inward_candidates(a)
 c2, c1 = st.columns(2)
 with c2:
     st.markdown(f"**Vers le cercle 2** — {len(cand[2])} acteurs du cercle 3 déjà sensibilisés ou plus")
-    st.dataframe(public_table(cand[2].head(50)), hide_index=True, width="stretch")
-    if len(cand[2]) > 50:
-        st.caption(f"Les 50 plus engagés sur {len(cand[2])}.")
+    if len(cand[2]) and st.toggle("Voir ces acteurs", key="inward_2"):  # tables load only when asked (sobriety)
+        st.dataframe(public_table(cand[2].head(50)), hide_index=True, width="stretch")
+        if len(cand[2]) > 50:
+            st.caption(f"Les 50 plus engagés sur {len(cand[2])}.")
 with c1:
     st.markdown(f"**Vers le cercle 1** — {len(cand[1])} leaders publics du cercle 2, partenaires possibles")
-    st.dataframe(public_table(cand[1].head(50)), hide_index=True, width="stretch")
+    if len(cand[1]) and st.toggle("Voir ces acteurs", key="inward_1"):
+        st.dataframe(public_table(cand[1].head(50)), hide_index=True, width="stretch")

@@ -166,6 +166,24 @@ def test_matrix_page_values(sample_census):
     assert_clean(at)
 
 
+def test_matrix_and_circles_tables_load_when_asked(sample_census):
+    from nrdash.matrix import quick_wins
+    from nrdash.mobilisation import inward_candidates
+
+    at = app()
+    at.switch_page("pages/matrice.py").run()
+    assert len(at.dataframe) == 0  # nothing heavy until asked
+    at.toggle(key="plan_actions").set_value(True).run()
+    assert len(at.dataframe[0].value) == len(sample_census.actions)
+    at.toggle(key="quick_wins").set_value(True).run()
+    assert len(at.dataframe[1].value) == len(quick_wins(sample_census.actions))
+    at.switch_page("pages/cercles.py").run()
+    assert len(at.dataframe) == 0
+    at.toggle(key="inward_2").set_value(True).run()
+    assert len(at.dataframe[0].value) == min(50, len(inward_candidates(sample_census.actors)[2]))
+    assert_clean(at)
+
+
 def test_circles_page_counts(sample_census):
     at = app()
     at.switch_page("pages/cercles.py").run()
