@@ -158,6 +158,26 @@ def _options(dataset: Dataset) -> dict[str, list]:
     }
 
 
+CHART_PAGES = ("pages/engagement.py", "pages/cercles.py", "pages/matrice.py")
+IMAGE_FORMAT_KEY = "image_format"
+
+
+def _keep_image_format() -> None:
+    st.session_state["_" + IMAGE_FORMAT_KEY] = st.session_state[IMAGE_FORMAT_KEY]
+
+
+def _image_format_widget(current_page: str | None) -> None:
+    """Only on pages with charts; the choice is kept while other pages (where Streamlit drops it) are shown."""
+    if current_page not in CHART_PAGES:
+        return
+    if IMAGE_FORMAT_KEY not in st.session_state:
+        st.session_state[IMAGE_FORMAT_KEY] = st.session_state.get("_" + IMAGE_FORMAT_KEY, "png")
+    st.sidebar.radio("Images des graphiques", ["png", "svg"], key=IMAGE_FORMAT_KEY, horizontal=True,
+                     format_func=str.upper, on_change=_keep_image_format,
+                     help="Format du bouton « appareil photo » de chaque graphique ; les filtres actifs sont "
+                          "écrits sous le titre de l'image.")
+
+
 def _filter_widgets(dataset: Dataset) -> Filters:
     opts = _options(dataset)
     saved = st.session_state.get(SAVED_FILTERS_KEY)
@@ -193,9 +213,6 @@ def _filter_widgets(dataset: Dataset) -> Filters:
     if active:
         st.sidebar.button("Réinitialiser les filtres", on_click=reset_filters, icon=":material/filter_alt_off:",
                           width="stretch")
-    st.sidebar.radio("Images des graphiques", ["png", "svg"], key="image_format", horizontal=True,
-                     format_func=str.upper, help="Format du bouton « appareil photo » de chaque graphique ; les "
-                                                 "filtres actifs sont écrits sous le titre de l'image.")
     st.session_state[SAVED_FILTERS_KEY] = {k: st.session_state[k] for k in FILTER_KEYS.values()}
     return Filters(**{f: (tuple(st.session_state[k]) if isinstance(st.session_state[k], list) else st.session_state[k])
                       for f, k in FILTER_KEYS.items()})
@@ -333,6 +350,7 @@ def sidebar(current_page: str | None = None) -> Context:
     include_errors = _source_widgets(dataset, workshop)
     territory = _territory_widgets(dataset, geo)
     filters = _filter_widgets(dataset)
+    _image_format_widget(current_page)
     actors, cats = dataset.actors(include_errors)
     mask = filter_mask(actors, filters, cats)
     ctx = Context(dataset, filters, actors[mask], cats[mask], filter_actions(dataset.census.actions, filters),
@@ -401,7 +419,7 @@ def chart(fig: go.Figure, summary: str, key: str, select_by: str | None = None,
         fig.update_layout(font_size=21, title_font_size=27, legend_font_size=19, hoverlabel_font_size=19)
         fig.update_xaxes(tickfont_size=19)
         fig.update_yaxes(tickfont_size=19)
-    image_format = st.session_state.get("image_format", "png")
+    image_format = st.session_state.get(IMAGE_FORMAT_KEY, "png")
     config = {**PLOTLY_CONFIG, "toImageButtonOptions": {"format": image_format, "scale": 2,
                                                         "filename": f"nrdash-{key}"}}
     st.plotly_chart(fig, key=key, config=config, theme=None, **kwargs)

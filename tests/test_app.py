@@ -380,6 +380,11 @@ def test_chart_image_format_follows_the_sidebar_choice():
     at.radio(key="image_format").set_value("svg").run()
     config = json.loads(at.get("plotly_chart")[0].proto.config)
     assert config["toImageButtonOptions"]["format"] == "svg"
+    at.switch_page("pages/accueil.py").run()
+    assert not [r for r in at.radio if r.key == "image_format"]  # only where there are charts
+    at.switch_page("pages/matrice.py").run()
+    assert at.radio(key="image_format").value == "svg"  # the choice survived the page without charts
+    assert json.loads(at.get("plotly_chart")[0].proto.config)["toImageButtonOptions"]["format"] == "svg"
 
 
 def test_carousel_order_and_toggle_in_workshop_mode():
