@@ -7,7 +7,7 @@ from nrdash.indicators import kpis, percent
 ctx = ui.context()
 census = ctx.dataset.census
 territory = ctx.territory.name if ctx.territory else (census.territory.name or "Territoire non précisé")
-st.title("Numérique responsable : le territoire en un coup d'œil")
+st.title("Numérique responsable : le territoire en un coup d'œil", anchor=False)
 st.markdown(f"**{ui.escape_md(territory)}** — {ui.escape_md(ctx.dataset.label)}")
 ui.filter_caption(ctx)
 
@@ -30,7 +30,7 @@ c1, c2, c3 = st.columns(3)
 for col, (number, circle) in zip((c1, c2, c3), ref.CIRCLES.items()):
     col.metric(circle.label, k.circle_sizes[number])
 
-st.subheader("Et ensuite ?")
+st.subheader("Et ensuite ?", anchor=False)
 hints = []
 if census.errors:
     hints.append(("pages/recensement.py", f"{int((~ctx.dataset.valid).sum())} lignes du recensement sont en erreur : "

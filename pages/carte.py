@@ -7,7 +7,7 @@ from nrdash.indicators import public_table
 from nrdash.placement import placement_summary
 
 ctx = ui.context()
-st.title("Carte des acteurs")
+st.title("Carte des acteurs", anchor=False)
 ui.filter_caption(ctx)
 a = ctx.actors
 if ctx.geo is None:
@@ -50,7 +50,7 @@ if picked:
     if len(actor):
         r = actor.iloc[0]
         with st.container(border=True):
-            st.subheader(ui.escape_md(r["name"]))
+            st.subheader(ui.escape_md(r["name"]), anchor=False)
             st.markdown(ui.escape_md(f"{r['type']} — {r['family']} — {ref.level_label(r['level'])} — cercle {r['circle']}"))
             st.markdown(ui.escape_md(f"{r['commune'] or ''} — placé par {r['placement']} (ligne {r['row']})"))
             cats = r["action_types"] + r["dimensions"] + r["other_categories"]

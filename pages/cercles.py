@@ -6,7 +6,7 @@ from nrdash.indicators import public_table
 from nrdash.mobilisation import circle_members, inward_candidates
 
 ctx = ui.context()
-st.title("Cercles de mobilisation")
+st.title("Cercles de mobilisation", anchor=False)
 ui.filter_caption(ctx)
 a = ctx.actors
 ui.chart(charts.circles(a), charts.circles_summary(a), key="circles_fig")
@@ -15,13 +15,13 @@ st.info(ref.CIRCLE_FOR_EVERYONE, icon=":material/campaign:")
 members = circle_members(a)
 for number, circle in ref.CIRCLES.items():
     with st.container(border=True):
-        st.subheader(f"{circle.label} — {len(members[number])} acteurs")
+        st.subheader(f"{circle.label} — {len(members[number])} acteurs", anchor=False)
         st.markdown(f"*{circle.who}*")
         st.markdown("**Formats de mobilisation proposés par le kit**\n" + "\n".join(f"- {f}" for f in circle.formats))
         if st.toggle("Voir les membres", key=f"circle_members_{number}"):
             st.dataframe(public_table(members[number]), hide_index=True, width="stretch")
 
-st.subheader("Qui pourrait se rapprocher du centre ?")
+st.subheader("Qui pourrait se rapprocher du centre ?", anchor=False)
 st.caption("Des pistes à discuter en atelier, jamais appliquées automatiquement.")
 cand = inward_candidates(a)
 c2, c1 = st.columns(2)

@@ -3,7 +3,7 @@ import streamlit as st
 from nrdash import charts, ui
 
 ctx = ui.context()
-st.title("Engagement des acteurs")
+st.title("Engagement des acteurs", anchor=False)
 ui.filter_caption(ctx)
 a = ctx.actors
 st.caption("Cliquez une barre pour filtrer tout le tableau de bord sur ce groupe et ce niveau.")

@@ -5,10 +5,10 @@ from nrdash import referential as ref
 from nrdash.matrix import categories_by_family, engaged_by_target, gaps, plan_counts, plan_table, quick_wins
 
 ctx = ui.context()
-st.title("Matrice d'actions")
+st.title("Matrice d'actions", anchor=False)
 ui.filter_caption(ctx)
 
-st.header("Le plan : axes × cibles")
+st.header("Le plan : axes × cibles", anchor=False)
 counts = plan_counts(ctx.actions)
 ui.chart(charts.plan_heatmap(counts, engaged_by_target(ctx.actors)), charts.plan_summary(counts), key="plan_heatmap",
          table=counts)
@@ -25,7 +25,7 @@ if len(ctx.actions):
 else:
     st.info("Aucune action prévue (feuille « Actions » absente, vide, ou hors des filtres).")
 
-st.header("Gains rapides")
+st.header("Gains rapides", anchor=False)
 qw = quick_wins(ctx.actions)
 if len(qw):
     st.markdown(f"{len(qw)} action{'s' if len(qw) > 1 else ''} marquée{'s' if len(qw) > 1 else ''} « gain rapide ».")
@@ -34,7 +34,7 @@ if len(qw):
 else:
     st.markdown("Aucune action marquée « gain rapide ». Le kit conseille d'en viser pour créer une dynamique.")
 
-st.header("Ce que font déjà les acteurs")
+st.header("Ce que font déjà les acteurs", anchor=False)
 table = categories_by_family(ctx.actors, ctx.categories)
 ui.chart(charts.categories_heatmap(table), charts.categories_summary(table), key="categories_heatmap",
          table=table.rename(columns={"category": "Catégorie", "family": "Famille", "actors": "Acteurs",

@@ -4,7 +4,7 @@ from nrdash import ui
 from nrdash.report import ReportInput, build_report
 
 ctx = ui.context()
-st.title("Rapport")
+st.title("Rapport", anchor=False)
 ui.filter_caption(ctx)
 st.markdown("Un seul fichier HTML, lisible sans réseau (graphiques intégrés, carte dessinée dans la page), à joindre "
             "au document de stratégie ou à imprimer en PDF depuis le navigateur (une section par page). Il reprend "

@@ -7,7 +7,7 @@ from nrdash.template import build_workbook, census_to_xlsx
 
 ctx = ui.context()
 census = ctx.dataset.census
-st.title("Recensement des acteurs")
+st.title("Recensement des acteurs", anchor=False)
 st.markdown(f"Fichier « {ui.escape_md(census.file_name)} », feuille « {ui.escape_md(census.sheet)} » — "
             f"{len(census.actors)} acteurs, {len(census.actions)} actions prévues.")
 
@@ -22,11 +22,11 @@ else:
     st.success("Aucun problème détecté dans le classeur.", icon=":material/check_circle:")
 
 if census.issues:
-    st.subheader("Rapport de vérification")
+    st.subheader("Rapport de vérification", anchor=False)
     st.dataframe(issues_table(census.issues), hide_index=True, width="stretch",
                  column_config={"Problème et correction": st.column_config.TextColumn(width="large")})
 
-st.subheader("Acteurs")
+st.subheader("Acteurs", anchor=False)
 ui.filter_caption(ctx)
 ui.actors_table(ctx.actors, key="census_table")
 
@@ -34,7 +34,7 @@ if not ctx.workshop and st.toggle("Modifier le recensement", key="edit_mode",
                                   help="Ajoutez, modifiez ou supprimez des lignes ; le rapport se met à jour."):
     ui.census_editor(ctx)
 
-st.subheader("Exporter les acteurs filtrés")
+st.subheader("Exporter les acteurs filtrés", anchor=False)
 with_contacts = False
 if not ctx.workshop:
     with_contacts = st.checkbox("Inclure référents et contacts (données personnelles)", key="export_contacts")
@@ -51,7 +51,7 @@ c2.download_button(f"{len(actors)} acteurs filtrés (.csv)", lambda: census_csv(
 st.caption(ui.escape_md(f"Export : {ctx.caption}. Le classeur .xlsx suit le format du modèle et se recharge tel quel ; "
                         "aucune cellule n'y est une formule."))
 
-st.subheader("Modèle de classeur")
+st.subheader("Modèle de classeur", anchor=False)
 st.markdown("Le modèle vierge contient une feuille « Mode d'emploi » et des listes déroulantes pour chaque liste "
             "fermée du kit.")
 
