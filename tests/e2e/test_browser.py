@@ -204,12 +204,17 @@ def test_editing_the_census_in_the_grid(server, page):
     page.keyboard.press("Enter")
     page.wait_for_function("document.body.innerText.includes('1 erreur(s)')", timeout=20_000)
     page.get_by_role("button", name="Appliquer au tableau de bord").click()
-    page.wait_for_function("document.body.innerText.includes('1 ligne en erreur')", timeout=20_000)
-    assert "149 acteurs — aucun filtre (hors 1 ligne en erreur)" in main_text(page)  # the error row set aside
+    # The sidebar is drawn before the page (the script streams): wait for the page's own sentence.
+    page.wait_for_function("""document.querySelector('[data-testid=stMain]').innerText
+                              .includes('149 acteurs — aucun filtre (hors 1 ligne en erreur)')""", timeout=20_000)
+    wait_idle(page)
+    assert "1 ligne en erreur" in page.locator('[data-testid="stSidebar"]').inner_text()  # the error row set aside
     page.get_by_role("button", name="Annuler la dernière modification").click()
     wait_idle(page)
     page.wait_for_function("!document.body.innerText.includes('1 ligne en erreur')", timeout=20_000)
-    assert "0 erreur(s)" in main_text(page)
+    page.wait_for_function("document.querySelector('[data-testid=stMain]').innerText.includes('0 erreur(s)')",
+                           timeout=20_000)
+    assert "150 acteurs — aucun filtre" in main_text(page)
 
 
 def test_workshop_slideshow_moves_to_the_next_page(server, page):
