@@ -41,7 +41,9 @@ def audit_page(page, url: str) -> dict:
 
     page.on("requestfinished", on_finished)
     goto(page, url)
-    # Measured once every chart is drawn (plotly draws after the page has settled).
+    # Measured once every chart is drawn (plotly's scripts arrive, then it draws, after the page has settled).
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(1000)
     page.wait_for_function("""() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')]
                                   .every(c => c.querySelector('.main-svg'))""", timeout=30_000)
     page.wait_for_timeout(1500)

@@ -281,6 +281,12 @@ def _territory_widgets(dataset: Dataset, geo: Geography | None) -> TerritoryInfo
 BASE_CSS = """<style>
 [data-testid="stCaptionContainer"] { opacity: 1; color: #4a4a4a; }
 [data-testid="stCaptionContainer"] p { color: #4a4a4a; }
+.nr-kpis { display: grid; grid-template-columns: repeat(auto-fit, minmax(10rem, 1fr)); gap: 0.75rem 1.5rem;
+           margin: 0 0 1rem 0 !important; padding: 0 !important; list-style: none; }
+.nr-kpi { margin: 0 !important; padding: 0 !important; }
+.nr-kpi-label { font-size: 0.9rem; color: #3d3d3d; }
+.nr-kpi-value { font-size: 2.25rem; line-height: 1.2; color: #1e1e1e; }
+.nr-kpi-note { font-size: 0.85rem; color: #4a4a4a; }
 </style>"""
 WORKSHOP_KEY = "atelier"
 WORKSHOP_CSS = """<style>
@@ -288,7 +294,8 @@ html, body, [data-testid="stAppViewContainer"] { font-size: 21px; }
 [data-testid="stMain"] h1 { font-size: 2.4rem; padding-top: 0; }
 [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { font-size: 1.05rem; color: #3d3d3d; }
-[data-testid="stMetricValue"] { font-size: 3.2rem; }
+.nr-kpi-value { font-size: 3.2rem; }
+.nr-kpi-label { font-size: 1.05rem; }
 </style>"""
 
 
@@ -426,6 +433,17 @@ def chart(fig: go.Figure, summary: str, key: str, select_by: str | None = None,
     st.caption(escape_md(summary))
     if table is not None and st.toggle("Données du graphique", key=f"{key}_data"):
         st.dataframe(table, width="stretch")
+
+
+def key_figures(items: list[tuple[str, object, str | None]]) -> None:
+    """Key figures (label, value, optional note) as one light list: Streamlit's st.metric costs five scripts and
+    about ten nodes per figure; the note is written under the value rather than hidden in a tooltip."""
+    cells = []
+    for label, value, note in items:
+        extra = f'<div class="nr-kpi-note">{html.escape(note)}</div>' if note else ""
+        cells.append(f'<li class="nr-kpi"><div class="nr-kpi-label">{html.escape(label)}</div>'
+                     f'<div class="nr-kpi-value">{html.escape(str(value))}</div>{extra}</li>')
+    st.markdown(f'<ul class="nr-kpis">{"".join(cells)}</ul>', unsafe_allow_html=True)  # every text escaped
 
 
 def level_legend(key: str) -> None:

@@ -20,15 +20,14 @@ st.caption(f"{communes} communes représentées dans le recensement — fichier 
            f"{census.loaded_at:%d/%m/%Y à %H:%M}.")
 
 k = kpis(ctx.actors, ctx.actions)
-c1, c2, c3, c4 = st.columns(4)
-c1.metric("Acteurs recensés", k.actors)
-c2.metric("Acteurs engagés (niveau ≥ 2)", percent(k.engaged_share), help=f"{k.engaged} acteurs")
-c3.metric("Leaders du NR (niveau 3)", k.leaders)
-c4.metric("Cases de la matrice couvertes", f"{k.cells_covered} / {k.cells_total}",
-          help=f"{k.planned_actions} actions prévues, dont {k.quick_wins} gains rapides")
-c1, c2, c3 = st.columns(3)
-for col, (number, circle) in zip((c1, c2, c3), ref.CIRCLES.items()):
-    col.metric(circle.label, k.circle_sizes[number])
+ui.key_figures([
+    ("Acteurs recensés", k.actors, None),
+    ("Acteurs engagés (niveau ≥ 2)", percent(k.engaged_share), f"{k.engaged} acteurs"),
+    ("Leaders du NR (niveau 3)", k.leaders, None),
+    ("Cases de la matrice couvertes", f"{k.cells_covered} / {k.cells_total}",
+     f"{k.planned_actions} actions prévues, dont {k.quick_wins} gains rapides"),
+])
+ui.key_figures([(circle.label, k.circle_sizes[number], None) for number, circle in ref.CIRCLES.items()])
 
 st.subheader("Et ensuite ?", anchor=False)
 hints = []

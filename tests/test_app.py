@@ -28,7 +28,11 @@ def assert_clean(at: AppTest) -> None:
 
 
 def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
+    """A key figure's value as displayed (ui.key_figures)."""
+    import html
+
+    pattern = re.compile(f'nr-kpi-label">{re.escape(html.escape(label))}</div><div class="nr-kpi-value">([^<]*)<')
+    return next(html.unescape(m.group(1)) for e in at.markdown if (m := pattern.search(e.value)))
 
 
 def _decode(value):
@@ -62,6 +66,27 @@ def test_every_page_renders_on_the_sample(path):
     assert_clean(at)
     assert at.title, "each page has a title"
     assert caption_with(at, "acteurs").startswith("150 acteurs")
+
+
+def test_home_key_figures(sample_census):
+    from nrdash.indicators import kpis, percent
+
+    at = app()
+    k = kpis(sample_census.actors, sample_census.actions)
+    assert metric(at, "Acteurs engagés (niveau ≥ 2)") == percent(k.engaged_share)
+    assert metric(at, "Leaders du NR (niveau 3)") == str(int((sample_census.actors["level"] == 3).sum()))
+    assert metric(at, ref.CIRCLES[2].label) == str(int((sample_census.actors["circle"] == 2).sum()))
+    block = next(e.value for e in at.markdown if '<ul class="nr-kpis">' in e.value)
+    assert f'nr-kpi-note">{k.engaged} acteurs<' in block  # the detail is written, not hidden in a tooltip
+
+
+def test_key_figures_escape_their_text(monkeypatch):
+    import nrdash.ui as ui
+
+    sent = []
+    monkeypatch.setattr(ui.st, "markdown", lambda body, **kw: sent.append(body))
+    ui.key_figures([("<img src=x onerror=alert(1)>", "<b>3</b>", "a & b")])
+    assert "<img" not in sent[0] and "&lt;img src=x" in sent[0] and "&lt;b&gt;3" in sent[0] and "a &amp; b" in sent[0]
 
 
 def test_navigation_has_every_page():
