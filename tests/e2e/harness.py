@@ -1,5 +1,5 @@
-"""Browser end-to-end harness: `streamlit run app.py` on a free loopback port, driven by Playwright in
-Debian's chromium (no browser download)."""
+"""Browser end-to-end harness: `streamlit run nrdash/server.py` (the app as users get it) on a free loopback
+port, driven by Playwright in Debian's chromium (no browser download)."""
 from __future__ import annotations
 
 import contextlib
