@@ -133,5 +133,6 @@ def describe(f: Filters, shown: int, total: int) -> str:
         parts.append("sans associations non locales")
     if not f.include_non_residents:
         parts.append("sans non-résidents")
-    count = f"{shown} acteur{'s' if shown > 1 else ''}" + (f" sur {total}" if shown != total or parts else "")
+    count = (f"{ref.thousands(shown)} acteur{'s' if shown > 1 else ''}"
+             + (f" sur {ref.thousands(total)}" if shown != total or parts else ""))
     return count + (" — filtres : " + ", ".join(parts) if parts else " — aucun filtre")

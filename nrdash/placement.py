@@ -196,8 +196,10 @@ def place_actors(census: Census, geo: Geography, territory_codes: set[str] | Non
 def placement_summary(actors: pd.DataFrame) -> str:
     """'148 acteurs placés sur 150 (129 par coordonnées, 19 par code INSEE)'."""
     placed = actors["placement"].notna()
-    counts = ", ".join(f"{n} par {how}" for how, n in actors.loc[placed, "placement"].value_counts().items())
-    return f"{int(placed.sum())} acteurs placés sur {len(actors)}" + (f" ({counts})" if counts else "")
+    counts = ", ".join(f"{ref.thousands(n)} par {how}"
+                       for how, n in actors.loc[placed, "placement"].value_counts().items())
+    return (f"{ref.thousands(placed.sum())} acteurs placés sur {ref.thousands(len(actors))}"
+            + (f" ({counts})" if counts else ""))
 
 
 def _fill_from_points(geo: Geography, rows: np.ndarray, lon, lat, insee, commune) -> None:
@@ -241,7 +243,7 @@ def obligations(kind: str, population: int | None) -> tuple[str, ...]:
     if population is None:
         return ("Population inconnue : obligations non évaluées.",)
     out = []
-    pop = f"{population:,}".replace(",", "\u202f")
+    pop = ref.thousands(population)
     if population > REEN_THRESHOLD:
         out.append(f"Stratégie Numérique responsable obligatoire (loi REEN : communes et EPCI de plus de "
                    f"50\u202f000 habitants, depuis le 1er janvier 2025) — {pop} habitants.")

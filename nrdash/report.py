@@ -131,7 +131,7 @@ def build_report(data: ReportInput) -> str:
 
     out.append("<section id='contexte'><h2>Le territoire</h2>")
     if territory:
-        pop = f"{territory.population:,}".replace(",", "\u202f") if territory.population else "inconnue"
+        pop = ref.thousands(territory.population) if territory.population else "inconnue"
         out.append(f"<p><b>{esc(territory.label)}</b> — {len(territory.members)} commune(s), population municipale "
                    f"{pop}.</p><ul>" + "".join(f"<li>{esc(o)}</li>" for o in territory.obligations) + "</ul>")
     else:

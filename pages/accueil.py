@@ -14,20 +14,20 @@ ui.filter_caption(ctx)
 communes = ctx.dataset.census.actors["commune"].dropna().nunique()
 if ctx.territory:
     t = ctx.territory
-    pop = f"{t.population:,}".replace(",", "\u202f") + " habitants (population municipale INSEE)" if t.population else ""
+    pop = ref.thousands(t.population) + " habitants (population municipale INSEE)" if t.population else ""
     st.markdown(ui.escape_md(f"{t.label} : {len(t.members)} communes, {pop}. {t.obligations[0]}"))
 st.caption(f"{communes} communes représentées dans le recensement — fichier lu le "
            f"{census.loaded_at:%d/%m/%Y à %H:%M}.")
 
 k = kpis(ctx.actors, ctx.actions)
 ui.key_figures([
-    ("Acteurs recensés", k.actors, None),
+    ("Acteurs recensés", ref.thousands(k.actors), None),
     ("Acteurs engagés (niveau ≥ 2)", percent(k.engaged_share), f"{k.engaged} acteurs"),
-    ("Leaders du NR (niveau 3)", k.leaders, None),
+    ("Leaders du NR (niveau 3)", ref.thousands(k.leaders), None),
     ("Cases de la matrice couvertes", f"{k.cells_covered} / {k.cells_total}",
      f"{k.planned_actions} actions prévues, dont {k.quick_wins} gains rapides"),
 ])
-ui.key_figures([(circle.label, k.circle_sizes[number], None) for number, circle in ref.CIRCLES.items()])
+ui.key_figures([(circle.label, ref.thousands(k.circle_sizes[number]), None) for number, circle in ref.CIRCLES.items()])
 
 st.subheader("Et ensuite ?", anchor=False)
 hints = []

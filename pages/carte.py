@@ -38,8 +38,8 @@ event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object",
                         alt=f"Carte des acteurs. {summary}")
 st.caption(ui.escape_md(summary))
 if not aggregate and placed.sum() > maps.POINTS_SMOOTH_MAX:
-    st.caption(f"{placed.sum():,} points : sans carte graphique, le déplacement de la carte peut être lent. ".replace(",", " ")
-               + "La grille (« Regrouper sur une grille ») ou un filtre (commune, famille, niveau…) l'allège.")
+    st.caption(f"{ref.thousands(placed.sum())} points : sans carte graphique, le déplacement de la carte peut "
+               "être lent. La grille (« Regrouper sur une grille ») ou un filtre (commune, famille, niveau…) l'allège.")
 legend = " ".join(f'<span style="color:{color}">⬤</span> {label}' for label, color in maps.legend(color_by))
 st.markdown(f"**Légende** — {legend}", unsafe_allow_html=True)  # our own constants only, no census text
 

@@ -72,3 +72,9 @@ def test_from_territory(sample_census):
     t = sample_census.territory
     assert Filters.from_territory(t).is_default_for(t)
     assert not Filters(levels=(1,)).is_default_for(t)
+
+
+def test_counts_are_written_the_french_way():
+    assert ref.thousands(181057) == "181\u202f057" and ref.thousands(150) == "150" and ref.thousands(0) == "0"
+    assert describe(Filters(), 100_000, 100_000) == "100\u202f000 acteurs — aucun filtre"
+    assert describe(Filters(levels=(3,)), 12_345, 100_000).startswith("12\u202f345 acteurs sur 100\u202f000")
