@@ -23,7 +23,8 @@ GRID_CELLS_ACROSS = 36
 FULL_TOOLTIP_MAX = 3000
 # Above this many points, panning depends on the graphics card: 5,000 points pan at about 20 images/s in
 # software rendering, 100,000 at about 1 (benchmarks/bench_map.py); the page says so and suggests the grid.
-POINTS_SMOOTH_MAX = 20_000  # above this, points carry no text: the tooltip gives the level, a click the card
+POINTS_SMOOTH_MAX = 20_000
+GRID_BY_DEFAULT_ABOVE = 5_000  # actors in the filtered view: the map opens on the grid  # above this, points carry no text: the tooltip gives the level, a click the card
 COLOR_MODES = {"level": "Niveau d'engagement", "family": "Famille d'acteurs"}
 CHOROPLETHS = {
     "none": "Aucune",

@@ -19,7 +19,7 @@ color_by = c1.radio("Couleur des points", list(maps.COLOR_MODES), format_func=ma
 choropleth = c2.selectbox("Communes colorées selon", list(maps.CHOROPLETHS), format_func=maps.CHOROPLETHS.get,
                           key="map_choropleth")
 basemap = c3.radio("Fond de carte", list(maps.BASEMAPS), format_func=maps.BASEMAPS.get, key="map_basemap")
-aggregate = c4.toggle("Regrouper sur une grille", value=len(a) > 5000, key="map_grid",
+aggregate = c4.toggle("Regrouper sur une grille", value=len(a) > maps.GRID_BY_DEFAULT_ABOVE, key="map_grid",
                       help="Pour les grands recensements : un disque par maille, sa surface selon le nombre "
                            "d'acteurs, sa couleur selon la part d'acteurs de niveau ≥ 2.")
 

@@ -296,6 +296,18 @@ def test_map_suggests_the_grid_when_points_are_many(monkeypatch):
     assert "grille" in [l["id"] for l in deck_spec(at)["layers"]]
 
 
+def test_map_opens_on_the_grid_for_large_censuses(monkeypatch):
+    from nrdash import maps
+
+    monkeypatch.setattr(maps, "GRID_BY_DEFAULT_ABOVE", 100)
+    at = app()
+    at.switch_page("pages/carte.py").run()
+    assert_clean(at)
+    assert at.toggle(key="map_grid").value is True
+    assert [l["id"] for l in deck_spec(at)["layers"]][-1] == "grille"
+    assert not [l for l in deck_spec(at)["layers"] if l["id"] == "acteurs"]
+
+
 def test_map_lists_unplaced_actors_with_their_reason():
     at = app()
     data = actors_sheet([["Ici", "PME", 1, "17300"], ["Nulle part", "PME", 1, None], ["Inconnu", "ETI", 2, "99999"]],
