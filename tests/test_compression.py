@@ -1,10 +1,17 @@
 """nrdash.compression: Streamlit's static files gzipped once, everything else untouched."""
 import asyncio
 import gzip
+from concurrent.futures import ThreadPoolExecutor
 
 from nrdash.compression import StaticGzip
 
 SCRIPT = b"function f(){return 1}\n" * 400
+
+
+def run(coroutine):
+    """In a thread of its own: Playwright's sync API (browser tests, same session) keeps an event loop running."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def inner_app(body=SCRIPT, status=200, content_type=b"application/javascript", extra=(), calls=None):
@@ -32,7 +39,7 @@ def request(middleware, path="/static/js/index.abc.js", headers=((b"accept-encod
 
     scope = {"type": kind, "method": method, "path": path, "headers": list(headers),
              "extensions": {"http.response.pathsend": {}}}
-    asyncio.run(middleware(scope, receive, send))
+    run(middleware(scope, receive, send))
     start = next(m for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return start["status"], dict(start["headers"]), body
@@ -83,6 +90,6 @@ def test_websocket_and_posts_pass_through():
         calls.append(scope["type"])
 
     mw = StaticGzip(app)
-    asyncio.run(mw({"type": "websocket", "path": "/_stcore/stream", "headers": []}, None, None))
-    asyncio.run(mw({"type": "http", "method": "POST", "path": "/static/x.js", "headers": []}, None, None))
+    run(mw({"type": "websocket", "path": "/_stcore/stream", "headers": []}, None, None))
+    run(mw({"type": "http", "method": "POST", "path": "/static/x.js", "headers": []}, None, None))
     assert calls == ["websocket", "http"]
