@@ -82,6 +82,20 @@ def test_upload_good_file(server, page):
     assert "Recensement chargé (cette session)" in page.locator('[data-testid="stSidebar"]').inner_text()
 
 
+def test_uploaded_census_stays_after_the_popover_closes_and_pages_change(server, page):
+    _upload(page, server, "recensement.xlsx", actors_sheet([[f"Acteur {i}", "PME", 2] for i in range(7)]))
+    page.wait_for_function("document.body.innerText.includes('7 acteurs')", timeout=20_000)
+    page.keyboard.press("Escape")  # the popover closes: the file input leaves the page
+    page.wait_for_function("!document.querySelector('[data-testid=stFileUploaderDropzoneInput]')", timeout=10_000)
+    for title in ("Engagement", "Carte", "Accueil"):
+        nav_link(page, title).click()
+        wait_idle(page)
+        page.wait_for_function("document.querySelector('[data-testid=stMain]').innerText.includes('7 acteurs')",
+                               timeout=20_000)
+    assert page.locator('[data-testid="stFileUploaderDropzoneInput"]').count() == 0
+    assert "Recensement chargé (cette session)" in page.locator('[data-testid="stSidebar"]').inner_text()
+
+
 def test_upload_file_with_errors(server, page):
     _upload(page, server, "erreurs.xlsx", actors_sheet([["A", "PME", 1], ["B", "PME", "énorme"]]))
     page.wait_for_function("document.body.innerText.includes('1 ligne en erreur')", timeout=20_000)
