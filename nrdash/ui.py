@@ -113,7 +113,21 @@ def current_dataset() -> Dataset:
 # ---------------------------------------------------------------------------------------------
 # Shared filters
 # ---------------------------------------------------------------------------------------------
-SAVED_FILTERS_KEY = "_filters_last_run"
+REMEMBERED_KEY = "_widget_values"
+
+
+def _restore_widgets(keys) -> None:
+    """Streamlit forgets a widget's value when a run does not draw it (the image format on pages without
+    charts), or when the page changes while the browser never showed it (the filters in an unopened popover):
+    put back the value of the last run that drew it."""
+    saved = st.session_state.get(REMEMBERED_KEY, {})
+    for key in keys:
+        if key not in st.session_state and key in saved:
+            st.session_state[key] = saved[key]
+
+
+def _remember_widgets(keys) -> None:
+    st.session_state.setdefault(REMEMBERED_KEY, {}).update({k: st.session_state[k] for k in keys})
 
 
 def _defaults(dataset: Dataset) -> Filters:
@@ -162,33 +176,23 @@ CHART_PAGES = ("pages/engagement.py", "pages/cercles.py", "pages/matrice.py")
 IMAGE_FORMAT_KEY = "image_format"
 
 
-def _keep_image_format() -> None:
-    st.session_state["_" + IMAGE_FORMAT_KEY] = st.session_state[IMAGE_FORMAT_KEY]
-
-
 def _image_format_widget(current_page: str | None) -> None:
-    """Only on pages with charts; the choice is kept while other pages (where Streamlit drops it) are shown."""
+    """Only on pages with charts (the choice is kept while other pages are shown)."""
     if current_page not in CHART_PAGES:
         return
-    if IMAGE_FORMAT_KEY not in st.session_state:
-        st.session_state[IMAGE_FORMAT_KEY] = st.session_state.get("_" + IMAGE_FORMAT_KEY, "png")
+    _restore_widgets([IMAGE_FORMAT_KEY])
     st.sidebar.radio("Images des graphiques", ["png", "svg"], key=IMAGE_FORMAT_KEY, horizontal=True,
-                     format_func=str.upper, on_change=_keep_image_format,
+                     format_func=str.upper,
                      help="Format du bouton « appareil photo » de chaque graphique ; les filtres actifs sont "
                           "écrits sous le titre de l'image.")
+    _remember_widgets([IMAGE_FORMAT_KEY])
 
 
 def _filter_widgets(dataset: Dataset) -> Filters:
     opts = _options(dataset)
-    saved = st.session_state.get(SAVED_FILTERS_KEY)
-    if saved is None:
+    _restore_widgets(FILTER_KEYS.values())
+    if any(key not in st.session_state for key in FILTER_KEYS.values()):
         reset_filters()  # first run of the session; a new upload resets them too (_on_upload)
-    else:
-        # The filter widgets live in a popover the browser may never have opened: Streamlit then forgets their
-        # values when the page changes. Put back the values of the last run.
-        for key, value in saved.items():
-            if key not in st.session_state:
-                st.session_state[key] = value
     active = active_filter_count()
     label = f"Filtres ({active} actif{'s' if active > 1 else ''})" if active else "Filtres"
     # In a popover: its ten widgets (and their scripts) reach the browser only when someone opens it.
@@ -213,7 +217,7 @@ def _filter_widgets(dataset: Dataset) -> Filters:
     if active:
         st.sidebar.button("Réinitialiser les filtres", on_click=reset_filters, icon=":material/filter_alt_off:",
                           width="stretch")
-    st.session_state[SAVED_FILTERS_KEY] = {k: st.session_state[k] for k in FILTER_KEYS.values()}
+    _remember_widgets(FILTER_KEYS.values())
     return Filters(**{f: (tuple(st.session_state[k]) if isinstance(st.session_state[k], list) else st.session_state[k])
                       for f, k in FILTER_KEYS.items()})
 
