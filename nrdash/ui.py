@@ -246,8 +246,11 @@ def _source_widgets(dataset: Dataset, workshop: bool) -> bool:
     return include
 
 
+TERRITORY_RESULTS_MAX = 30
+
+
 def _territory_results(geo: Geography, query: str) -> dict[str, tuple[str, str]]:
-    return {label: (kind, code) for kind, code, label in search_territories(geo, query)}
+    return {label: (kind, code) for kind, code, label in search_territories(geo, query, TERRITORY_RESULTS_MAX)}
 
 
 def _on_territory_pick() -> None:
@@ -275,9 +278,15 @@ def _territory_widgets(dataset: Dataset, geo: Geography | None) -> TerritoryInfo
         query = st.text_input("Chercher une commune ou un EPCI", key="territory_query",
                               placeholder="ex. La Rochelle")
         if query:
+            # The results as a visible list: a drop-down inside a popover at the bottom of the screen has no room.
             found = _territory_results(geo, query)
-            st.selectbox("Résultats", list(found), index=None, key="territory_pick", on_change=_on_territory_pick,
-                         placeholder=f"{len(found)} résultat(s)")
+            if found:
+                st.radio(f"Résultats ({len(found)})", list(found), index=None, key="territory_pick",
+                         on_change=_on_territory_pick)
+                if len(found) >= TERRITORY_RESULTS_MAX:
+                    st.caption("Les premiers résultats seulement : précisez la recherche.")
+            else:
+                st.caption("Aucune commune ni aucun EPCI de ce nom.")
     return info
 
 

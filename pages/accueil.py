@@ -15,7 +15,8 @@ communes = ctx.dataset.census.actors["commune"].dropna().nunique()
 if ctx.territory:
     t = ctx.territory
     pop = ref.thousands(t.population) + " habitants (population municipale INSEE)" if t.population else ""
-    st.markdown(ui.escape_md(f"{t.label} : {len(t.members)} communes, {pop}. {t.obligations[0]}"))
+    n = len(t.members)
+    st.markdown(ui.escape_md(f"{t.label} : {n} commune{'s' if n > 1 else ''}, {pop}. {t.obligations[0]}"))
 st.caption(f"{communes} communes représentées dans le recensement — fichier lu le "
            f"{census.loaded_at:%d/%m/%Y à %H:%M}.")
 

@@ -325,12 +325,14 @@ def test_map_lists_unplaced_actors_with_their_reason():
 def test_territory_chosen_in_the_sidebar():
     at = app()
     at.text_input(key="territory_query").set_value("Périgny").run()
-    options = at.selectbox(key="territory_pick").options
+    options = at.radio(key="territory_pick").options
     assert sum(o.startswith("Périgny — commune") for o in options) == 5  # the five homonyms, plus look-alikes
-    at.selectbox(key="territory_pick").select_index(next(i for i, o in enumerate(options) if "(94)" in o)).run()
+    at.radio(key="territory_pick").set_value(next(o for o in options if "(94)" in o)).run()
     at.switch_page("pages/carte.py").run()
     assert_clean(at)
     assert any("Périgny (commune 94056)" in re.sub(r"\\(.)", r"\1", m.value) for m in at.markdown)
+    at.text_input(key="territory_query").set_value("Zzqx").run()
+    assert "Aucune commune ni aucun EPCI de ce nom." in [c.value for c in at.caption]
 
 
 def _all_text(at: AppTest) -> str:

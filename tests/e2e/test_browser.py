@@ -262,3 +262,17 @@ def test_static_files_are_served_gzipped(server):
     with urllib.request.urlopen(plain) as r:  # a client without gzip still gets the file as is
         assert r.headers.get("Content-Encoding") is None and r.read() == original
 
+
+
+def test_territory_chosen_through_its_popover(server, page):
+    goto(page, server)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_text("Choisir le territoire").click()
+    page.get_by_label("Chercher une commune ou un EPCI").fill("Périgny")
+    page.keyboard.press("Enter")
+    page.get_by_role("radio", name="Périgny — commune 94056 (94)").check(force=True)
+    page.wait_for_function("document.querySelector('[data-testid=stSidebar]').innerText"
+                           ".includes('Territoire : Périgny (commune 94056)')", timeout=20_000)
+    wait_idle(page)
+    assert "Périgny (commune 94056) : 1 commune, 2" in main_text(page)
+    assert_no_exception(page)
