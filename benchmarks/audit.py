@@ -48,11 +48,11 @@ def audit_page(page, url: str) -> dict:
                                   .every(c => c.querySelector('.main-svg'))""", timeout=30_000)
     page.wait_for_timeout(1500)
     page.remove_listener("requestfinished", on_finished)
-    count = [len(sizes)]
+    count = len(sizes)
     dom = page.evaluate("document.getElementsByTagName('*').length")
     size_kb = sum(sizes) / 1024
     with ThreadPoolExecutor(1) as pool:  # Playwright's sync API already runs an event loop in this thread
-        eco = pool.submit(asyncio.run, compute_ecoindex(nodes=dom, size=size_kb, requests=count[0])).result()
+        eco = pool.submit(asyncio.run, compute_ecoindex(nodes=dom, size=size_kb, requests=count)).result()
     results = Axe().run(page).response
     ours, theirs = [], []
     for v in results["violations"]:
@@ -61,7 +61,7 @@ def audit_page(page, url: str) -> dict:
         for node in v["nodes"]:
             target = " ".join(str(t) for t in node["target"]) + " " + node.get("html", "")
             (theirs if any(s in target for s in STREAMLIT_OWN) else ours).append((v["id"], target[:160]))
-    return {"requests": count[0], "kb": size_kb, "dom": dom, "grade": eco.grade, "score": eco.score,
+    return {"requests": count, "kb": size_kb, "dom": dom, "grade": eco.grade, "score": eco.score,
             "ours": ours, "theirs": theirs}
 
 

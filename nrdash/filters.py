@@ -37,6 +37,10 @@ class Filters:
     def is_default_for(self, territory: Any) -> bool:
         return self == Filters.from_territory(territory)
 
+    def differences(self, other: "Filters") -> int:
+        """How many filters differ from ``other`` (the count shown on the Filtres button)."""
+        return sum(getattr(self, f.name) != getattr(other, f.name) for f in fields(self))
+
     def with_values(self, **changes: Any) -> "Filters":
         return replace(self, **{k: tuple(v) if isinstance(v, (list, set)) else v for k, v in changes.items()})
 

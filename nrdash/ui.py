@@ -5,7 +5,6 @@ so that pages stay thin and never copy each other.
 """
 from __future__ import annotations
 
-import html
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ import streamlit as st
 
 from . import referential as ref
 from .census import CensusError
+from .charts import esc
 from .filters import FILTER_FIELDS, Filters, describe, filter_mask
 from .geography import Geography, GeographyUnavailable, load_geography
 from .matrix import filter_actions
@@ -141,15 +141,9 @@ def reset_filters() -> None:
         st.session_state[key] = list(value) if isinstance(value, tuple) else value
 
 
-def active_filter_count() -> int:
-    """How many shared filters differ from their default (shown on the Filtres button)."""
-    defaults = _defaults(current_dataset())
-    count = 0
-    for f, key in FILTER_KEYS.items():
-        value, default = st.session_state.get(key), getattr(defaults, f)
-        if (tuple(value) if isinstance(value, list) else value) != default:
-            count += 1
-    return count
+def _state_filters() -> Filters:
+    """The shared filters as the widgets hold them."""
+    return Filters().with_values(**{f: st.session_state[k] for f, k in FILTER_KEYS.items()})
 
 
 def set_filters(**changes: tuple) -> None:
@@ -193,7 +187,7 @@ def _filter_widgets(dataset: Dataset) -> Filters:
     _restore_widgets(FILTER_KEYS.values())
     if any(key not in st.session_state for key in FILTER_KEYS.values()):
         reset_filters()  # first run of the session; a new upload resets them too (_on_upload)
-    active = active_filter_count()
+    active = _state_filters().differences(_defaults(dataset))
     label = f"Filtres ({active} actif{'s' if active > 1 else ''})" if active else "Filtres"
     # In a popover: its ten widgets (and their scripts) reach the browser only when someone opens it.
     with st.sidebar.popover(label, icon=":material/filter_alt:", width="stretch", key="filters_popover"):
@@ -218,8 +212,7 @@ def _filter_widgets(dataset: Dataset) -> Filters:
         st.sidebar.button("Réinitialiser les filtres", on_click=reset_filters, icon=":material/filter_alt_off:",
                           width="stretch")
     _remember_widgets(FILTER_KEYS.values())
-    return Filters(**{f: (tuple(st.session_state[k]) if isinstance(st.session_state[k], list) else st.session_state[k])
-                      for f, k in FILTER_KEYS.items()})
+    return _state_filters()
 
 
 def _source_widgets(dataset: Dataset, workshop: bool) -> bool:
@@ -431,7 +424,7 @@ def chart(fig: go.Figure, summary: str, key: str, select_by: str | None = None,
     (PNG, drawn by the browser) always says what it shows."""
     ctx = st.session_state.get("_context")
     if ctx is not None:
-        fig.update_layout(title_subtitle_text=html.escape(ctx.caption), title_subtitle_font_size=14)
+        fig.update_layout(title_subtitle_text=esc(ctx.caption), title_subtitle_font_size=14)
     kwargs = {}
     if select_by is not None:
         kwargs = dict(on_select=lambda: _on_chart_select(key, select_by), selection_mode=("points",))
@@ -453,9 +446,9 @@ def key_figures(items: list[tuple[str, object, str | None]]) -> None:
     about ten nodes per figure; the note is written under the value rather than hidden in a tooltip."""
     cells = []
     for label, value, note in items:
-        extra = f'<div class="nr-kpi-note">{html.escape(note)}</div>' if note else ""
-        cells.append(f'<li class="nr-kpi"><div class="nr-kpi-label">{html.escape(label)}</div>'
-                     f'<div class="nr-kpi-value">{html.escape(str(value))}</div>{extra}</li>')
+        extra = f'<div class="nr-kpi-note">{esc(note)}</div>' if note else ""
+        cells.append(f'<li class="nr-kpi"><div class="nr-kpi-label">{esc(label)}</div>'
+                     f'<div class="nr-kpi-value">{esc(value)}</div>{extra}</li>')
     st.markdown(f'<ul class="nr-kpis">{"".join(cells)}</ul>', unsafe_allow_html=True)  # every text escaped
 
 

@@ -78,3 +78,9 @@ def test_counts_are_written_the_french_way():
     assert ref.thousands(181057) == "181\u202f057" and ref.thousands(150) == "150" and ref.thousands(0) == "0"
     assert describe(Filters(), 100_000, 100_000) == "100\u202f000 acteurs — aucun filtre"
     assert describe(Filters(levels=(3,)), 12_345, 100_000).startswith("12\u202f345 acteurs sur 100\u202f000")
+
+
+def test_differences_counts_changed_filters():
+    assert Filters().differences(Filters()) == 0
+    assert Filters(levels=(3,), families=("x",)).differences(Filters()) == 2
+    assert Filters(include_non_residents=False).differences(Filters()) == 1
