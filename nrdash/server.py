@@ -4,7 +4,8 @@
 
 Streamlit serves its JavaScript and CSS uncompressed: about 3 MB on every first visit. nrdash.compression
 compresses them once per file (gzip at once, Brotli in the background), which divides what a first visit
-transfers by about three (gzip) to four (Brotli).
+transfers by about three (gzip) to four (Brotli); nrdash.icons serves Streamlit's icon font cut down to the icons
+it can show (375 kB → 52 kB).
 """
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ import streamlit as st
 from starlette.middleware import Middleware
 
 from nrdash.compression import StaticCompression
+from nrdash.icons import IconFontSubset
 
 ROOT = Path(__file__).resolve().parent.parent
 
-app = st.App(str(ROOT / "app.py"), middleware=[Middleware(StaticCompression)])
+app = st.App(str(ROOT / "app.py"), middleware=[Middleware(IconFontSubset), Middleware(StaticCompression)])

@@ -25,6 +25,18 @@ def assert_no_exception(page) -> None:
     assert UNEXPECTED not in main_text(page)
 
 
+def assert_icons_drawn(page) -> None:
+    """Every Material icon on screen is drawn as one glyph, about as wide as its font size: an icon missing from
+    the font nrdash serves (nrdash.icons) would be drawn as its name, or as nothing."""
+    page.evaluate("document.fonts.ready")
+    sizes = page.evaluate("""() => [...document.querySelectorAll('[data-testid=stIconMaterial]')]
+        .filter(e => e.offsetParent !== null)
+        .map(e => { const r = document.createRange(); r.selectNodeContents(e);  // the text drawn, not its box
+                     return [e.textContent, r.getBoundingClientRect().width / parseFloat(getComputedStyle(e).fontSize)]; })""")
+    assert sizes, "no icon on the page"
+    assert [name for name, ratio in sizes if not 0.8 <= ratio <= 1.3] == [], sizes
+
+
 @pytest.mark.parametrize("path", list(URL_PATHS))
 def test_page_loads_without_exception_and_screenshots(server, page, artifacts, path):
     slug = URL_PATHS[path]
@@ -39,6 +51,7 @@ def test_page_loads_without_exception_and_screenshots(server, page, artifacts, p
         # The entrypoint's navigation is there even when the page URL is opened directly.
         nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
         assert "Matrice d'actions" in nav and "Accueil" in nav
+        assert_icons_drawn(page)
         page.screenshot(path=str(artifacts / f"{slug or 'accueil'}-{width}x{height}.png"))
     assert not page.js_errors
     assert outside == [], "the page works offline: no request leaves the app's server"
@@ -80,6 +93,7 @@ def test_upload_good_file(server, page):
     page.wait_for_function("document.body.innerText.includes('7 acteurs')", timeout=20_000)
     assert_no_exception(page)
     assert "Recensement chargé (cette session)" in page.locator('[data-testid="stSidebar"]').inner_text()
+    assert_icons_drawn(page)  # with the upload popover open: the uploader's own icons
 
 
 def test_uploaded_census_stays_after_the_popover_closes_and_pages_change(server, page):
