@@ -27,7 +27,7 @@ def assert_no_exception(page) -> None:
 
 def assert_icons_drawn(page) -> None:
     """Every Material icon on screen is drawn as one glyph, about as wide as its font size: an icon missing from
-    the font nrdash serves (nrdash.icons) would be drawn as its name, or as nothing."""
+    the font nrdash serves (nrdash.fonts) would be drawn as its name, or as nothing."""
     page.evaluate("document.fonts.ready")
     sizes = page.evaluate("""() => [...document.querySelectorAll('[data-testid=stIconMaterial]')]
         .filter(e => e.offsetParent !== null)

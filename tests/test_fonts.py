@@ -1,5 +1,5 @@
-"""nrdash.icons: the icon font subset covers every icon Streamlit and nrdash name, and is served in place of
-Streamlit's font only when made from it."""
+"""nrdash.fonts: the icon font subset covers every icon Streamlit and nrdash name, the text font subset every
+character French needs; each is served in place of Streamlit's font only when made from it."""
 import asyncio
 import json
 from concurrent.futures import ThreadPoolExecutor
@@ -7,56 +7,70 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from fontTools.ttLib import TTFont
 
-from nrdash import icons
-from nrdash.icons import ligatures
+from nrdash import fonts
+from nrdash.fonts import ICONS, SUBSETS, TEXT, ligatures
 
-REMAKE = "remake it: python scripts/subset_icons.py"
+REMAKE = "remake them: python scripts/subset_fonts.py"
 
 
 @pytest.fixture(scope="module")
 def manifest() -> dict:
-    return json.loads(icons.MANIFEST.read_text(encoding="utf-8"))
+    return json.loads(ICONS.manifest.read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
 def subset_ligatures() -> dict:
-    return ligatures(TTFont(icons.SUBSET))
+    return ligatures(TTFont(ICONS.path))
 
 
-def test_made_from_the_font_of_the_installed_streamlit(manifest):
-    assert manifest["source_sha256"] == icons.sha256(icons.streamlit_font()), REMAKE
-    assert icons.subset_font() == icons.SUBSET.read_bytes()
+@pytest.mark.parametrize("subset", SUBSETS, ids=lambda s: s.file)
+def test_made_from_the_fonts_of_the_installed_streamlit(subset):
+    manifest = json.loads(subset.manifest.read_text(encoding="utf-8"))
+    assert manifest["source_sha256"] == fonts.sha256(subset.source()), REMAKE
+    assert fonts.subset_font(subset) == subset.path.read_bytes()
+    assert subset.path.stat().st_size < subset.source().stat().st_size / 3
+
+
+def test_text_font_has_every_character_french_needs():
+    cmap = TTFont(TEXT.path).getBestCmap()
+    french = "àâäçéèêëîïôöùûüÿœæÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸŒÆ«»’‘“”—–…€ «» 100 000 → ≥ ≤ − ·°"
+    assert [c for c in french if ord(c) not in cmap] == []
+    assert set(cmap) == set(fonts.TEXT_CHARACTERS) & set(TTFont(TEXT.source()).getBestCmap())
 
 
 def test_every_icon_nrdash_names_is_in_the_font(manifest, subset_ligatures):
-    ours = icons.icons_named_in(icons.nrdash_sources())
+    ours = fonts.icons_named_in(fonts.nrdash_sources())
     assert {"home", "filter_alt", "upload_file", "map"} <= ours  # the sources were read
     assert sorted(ours - set(subset_ligatures)) == [], REMAKE
 
 
 def test_every_icon_streamlit_names_is_in_the_font(subset_ligatures):
-    theirs = icons.icons_named_in(sorted((icons.streamlit_static() / "js").glob("*.js")))
+    theirs = fonts.icons_named_in(sorted((fonts.streamlit_static() / "js").glob("*.js")))
     assert {"expand_more", "keyboard_double_arrow_left", "close"} <= theirs
-    in_the_font = theirs & set(ligatures(TTFont(icons.streamlit_font())))  # "star_filled" is drawn otherwise
+    in_the_font = theirs & set(ligatures(TTFont(ICONS.source())))  # "star_filled" is drawn otherwise
     assert len(in_the_font) > 60 and sorted(in_the_font - set(subset_ligatures)) == [], REMAKE
 
 
-def test_the_subset_draws_what_the_manifest_lists_and_is_small(manifest, subset_ligatures):
+def test_the_icon_subset_draws_what_its_manifest_lists_and_little_else(manifest, subset_ligatures):
     assert set(manifest["icons"]) <= set(subset_ligatures)
-    full = ligatures(TTFont(icons.streamlit_font()))
+    full = ligatures(TTFont(ICONS.source()))
     assert len(full) > 4000 and len(subset_ligatures) < len(full) / 5
-    assert icons.SUBSET.stat().st_size < icons.streamlit_font().stat().st_size / 5
 
 
 def test_not_served_when_made_from_another_font(tmp_path, monkeypatch):
-    other = tmp_path / "subset.json"
-    other.write_text(json.dumps({"source_sha256": "0" * 64, "icons": []}), encoding="utf-8")
-    monkeypatch.setattr(icons, "MANIFEST", other)
-    icons.subset_font.cache_clear()
+    (tmp_path / ICONS.file).write_bytes(b"SUBSET")
+    (tmp_path / ICONS.file).with_suffix(".json").write_text(json.dumps({"source_sha256": "0" * 64}), encoding="utf-8")
+    monkeypatch.setattr(fonts, "FONTS", tmp_path)
+    fonts.subset_font.cache_clear()
     try:
-        assert icons.subset_font() is None
+        assert fonts.subset_font(ICONS) is None
+        assert fonts.subset_font(TEXT) is None  # no subset at all
+        (tmp_path / ICONS.file).with_suffix(".json").write_text(
+            json.dumps({"source_sha256": fonts.sha256(ICONS.source())}), encoding="utf-8")
+        fonts.subset_font.cache_clear()
+        assert fonts.subset_font(ICONS) == b"SUBSET"
     finally:
-        icons.subset_font.cache_clear()
+        fonts.subset_font.cache_clear()
 
 
 def call(middleware, path, method="GET", headers=()):
@@ -83,7 +97,7 @@ def inner(calls):
 
 def test_middleware_answers_the_font_request_with_the_subset():
     calls = []
-    mw = icons.IconFontSubset(inner(calls), font=b"SUBSET")
+    mw = fonts.FontSubsets(inner(calls), fonts={ICONS.url_prefix: b"SUBSET"})
     start, body = call(mw, "/static/media/MaterialSymbols-Rounded.nEdyypZU.woff2")
     headers = dict(start["headers"])
     assert start["status"] == 200 and body == b"SUBSET" and calls == []
@@ -98,12 +112,18 @@ def test_middleware_answers_the_font_request_with_the_subset():
 
 def test_middleware_leaves_everything_else_alone():
     calls = []
-    mw = icons.IconFontSubset(inner(calls), font=b"SUBSET")
+    mw = fonts.FontSubsets(inner(calls), fonts={ICONS.url_prefix: b"SUBSET"})
     for path in ("/static/media/SourceSansVF-Upright.ttf.BsWL4Kly.woff2", "/static/js/index.js", "/_stcore/health"):
         assert call(mw, path) == (None, b"")
     call(mw, "/static/media/MaterialSymbols-Rounded.nEdyypZU.woff2", method="POST")
     assert len(calls) == 4
-    without = icons.IconFontSubset(inner(calls), font=None)
-    without.font = None  # no subset usable: Streamlit's own font goes through
+    without = fonts.FontSubsets(inner(calls), fonts={})  # no subset usable: Streamlit's own fonts go through
     call(without, "/static/media/MaterialSymbols-Rounded.nEdyypZU.woff2")
     assert len(calls) == 5
+
+
+def test_middleware_serves_both_subsets_by_default():
+    mw = fonts.FontSubsets(inner([]))
+    assert {prefix: font for prefix, (font, _) in mw.fonts.items()} == {
+        "/static/media/MaterialSymbols-Rounded.": ICONS.path.read_bytes(),
+        "/static/media/SourceSansVF-Upright.ttf.": TEXT.path.read_bytes()}
