@@ -398,10 +398,18 @@ def test_census_editor_revalidates_live_and_applies():
 def test_clickable_level_legend_filters(sample_census):
     at = app()
     at.switch_page("pages/engagement.py").run()
-    at.button(key="eng_legend_3").click().run()
+    assert at.button_group(key="eng_legend").value is None
+    at.button_group(key="eng_legend").set_value(3).run()
     leaders = int((sample_census.actors["level"] == 3).sum())
     assert caption_with(at, "acteurs") == f"{leaders} acteurs sur 150 — filtres : niveau 3"
     assert figures(at)[0]["data"][0]["y"] == [0, 0, 0, leaders]
+    assert at.button_group(key="eng_legend").value == 3  # the legend shows the level filtered
+    at.button_group(key="eng_legend").set_value(None).run()  # a second click on it lifts the filter
+    assert caption_with(at, "acteurs") == "150 acteurs — aucun filtre"
+    at.switch_page("pages/accueil.py").run()
+    at.multiselect(key=FILTER_KEYS["levels"]).set_value([1]).run()
+    at.switch_page("pages/engagement.py").run()
+    assert at.button_group(key="eng_legend").value == 1  # a level filtered elsewhere is shown too
 
 
 def test_home_states_the_territory_and_its_legal_context():
@@ -416,13 +424,14 @@ def test_chart_image_format_follows_the_sidebar_choice():
     at.switch_page("pages/engagement.py").run()
     config = json.loads(at.get("plotly_chart")[0].proto.config)
     assert config["toImageButtonOptions"]["format"] == "png"
-    at.radio(key="image_format").set_value("svg").run()
+    assert config["modeBarButtons"] == [["toImage"]]  # the toolbar keeps the image button only
+    at.toggle(key="image_svg").set_value(True).run()
     config = json.loads(at.get("plotly_chart")[0].proto.config)
     assert config["toImageButtonOptions"]["format"] == "svg"
     at.switch_page("pages/accueil.py").run()
-    assert not [r for r in at.radio if r.key == "image_format"]  # only where there are charts
+    assert not [t for t in at.toggle if t.key == "image_svg"]  # only where there are charts
     at.switch_page("pages/matrice.py").run()
-    assert at.radio(key="image_format").value == "svg"  # the choice survived the page without charts
+    assert at.toggle(key="image_svg").value is True  # the choice survived the page without charts
     assert json.loads(at.get("plotly_chart")[0].proto.config)["toImageButtonOptions"]["format"] == "svg"
 
 

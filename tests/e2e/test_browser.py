@@ -208,7 +208,7 @@ def test_workshop_mode_in_the_browser(server, page, artifacts, path, sample_cens
 
 def test_chart_downloads_as_svg_with_the_filters(server, page, tmp_path):
     goto(page, f"{server}/engagement")
-    page.locator('[data-testid="stSidebar"]').get_by_text("SVG", exact=True).click()
+    page.locator('[data-testid="stSidebar"]').get_by_text("Images des graphiques en SVG").click()
     wait_idle(page)
     chart = page.locator(".js-plotly-plot").first
     chart.hover()
