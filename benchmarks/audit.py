@@ -47,7 +47,7 @@ def audit_page(page, url: str) -> dict:
     # Measured once every chart is drawn (plotly's scripts arrive, then it draws, after the page has settled).
     page.wait_for_load_state("networkidle")
     page.wait_for_timeout(1000)
-    page.wait_for_function("""() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')]
+    page.wait_for_function("""() => [...document.querySelectorAll('.nr-plot')]
                                   .every(c => c.querySelector('.main-svg'))""", timeout=30_000)
     page.wait_for_timeout(1500)
     page.remove_listener("requestfinished", on_finished)

@@ -20,6 +20,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import brotli
 
 COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml")
+STATIC_PREFIXES = ("/static/", "/nrdash-static/")  # Streamlit's files, nrdash's (nrdash.served)
 MIN_SIZE = 512
 MAX_CACHED = 2048  # compressed versions kept (one or two per file); Streamlit ships about 600 scripts
 BROTLI_QUALITY = 11
@@ -48,7 +49,7 @@ def accepted_encodings(request_headers: list[tuple[bytes, bytes]]) -> set[str]:
 
 def compressible(path: str, request_headers: list[tuple[bytes, bytes]]) -> bool:
     """A whole (not ranged) GET of a static file, by a client that accepts gzip or Brotli."""
-    return (path.startswith("/static/") and bool(accepted_encodings(request_headers) & {"gzip", "br"})
+    return (path.startswith(STATIC_PREFIXES) and bool(accepted_encodings(request_headers) & {"gzip", "br"})
             and _header(request_headers, b"range") is None)
 
 

@@ -25,7 +25,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 FONTS = ROOT / "assets" / "fonts"
 ICON_REFERENCE = re.compile(r"material/([a-z0-9_]+)")
-CACHE_CONTROL = b"public, max-age=31536000, immutable"
 # Characters kept in the text font: what French (and most Western European) text needs.
 TEXT_CHARACTERS = (*range(0x20, 0x7F), *range(0xA0, 0x180), *range(0x2000, 0x2070), 0x20AC, 0x2122,
                    *range(0x2190, 0x2196), 0x2212, 0x2264, 0x2265)
@@ -107,29 +106,8 @@ def subset_font(subset: Subset) -> bytes | None:
     return subset.path.read_bytes()
 
 
-class FontSubsets:
-    """ASGI middleware: answer the requests for Streamlit's fonts with their subsets."""
+def routes() -> dict:
+    """URL prefix of each Streamlit font -> its subset (nrdash.served), for the subsets usable with this Streamlit."""
+    from .served import Served
 
-    def __init__(self, app, fonts: dict[str, bytes] | None = None) -> None:
-        self.app = app
-        if fonts is None:
-            fonts = {s.url_prefix: font for s in SUBSETS if (font := subset_font(s)) is not None}
-        self.fonts = {prefix: (font, b'"' + hashlib.sha256(font).hexdigest()[:32].encode() + b'"')
-                      for prefix, font in fonts.items()}
-
-    async def __call__(self, scope, receive, send) -> None:
-        path = scope.get("path", "")
-        served = next((v for prefix, v in self.fonts.items() if path.startswith(prefix)), None)
-        if served is None or scope["type"] != "http" or scope.get("method") not in ("GET", "HEAD"):
-            await self.app(scope, receive, send)
-            return
-        font, etag = served
-        request_headers = {k.lower(): v for k, v in scope.get("headers", [])}
-        headers = [(b"content-type", b"font/woff2"), (b"cache-control", CACHE_CONTROL), (b"etag", etag)]
-        if etag in request_headers.get(b"if-none-match", b""):
-            await send({"type": "http.response.start", "status": 304, "headers": headers})
-            await send({"type": "http.response.body", "body": b""})
-            return
-        headers.append((b"content-length", str(len(font)).encode()))
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": font if scope["method"] == "GET" else b""})
+    return {s.url_prefix: Served(font, b"font/woff2") for s in SUBSETS if (font := subset_font(s)) is not None}

@@ -12,6 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from . import plotting
 from . import referential as ref
 from .census import CensusError
 from .charts import esc
@@ -413,11 +414,9 @@ def filter_caption(ctx: Context) -> None:
     st.caption(escape_md(ctx.caption))
 
 
-def _on_chart_select(key: str, by: str | None) -> None:
+def _on_chart_points(points: list[dict], by: str | None) -> None:
     from .charts import selection_to_filters
 
-    state = st.session_state.get(key) or {}
-    points = (state.get("selection") or {}).get("points") or []
     changes = selection_to_filters(points, by)
     if changes:
         set_filters(**changes)
@@ -432,16 +431,14 @@ def chart(fig: go.Figure, summary: str, key: str, select_by: str | None = None,
     ctx = st.session_state.get("_context")
     if ctx is not None:
         fig.update_layout(title_subtitle_text=esc(ctx.caption), title_subtitle_font_size=14)
-    kwargs = {}
-    if select_by is not None:
-        kwargs = dict(on_select=lambda: _on_chart_select(key, select_by), selection_mode=("points",))
+    on_select = None if select_by is None else (lambda points: _on_chart_points(points, select_by))
     if st.session_state.get(WORKSHOP_KEY):
         fig.update_layout(font_size=21, title_font_size=27, legend_font_size=19, hoverlabel_font_size=19)
         fig.update_xaxes(tickfont_size=19)
         fig.update_yaxes(tickfont_size=19)
     config = {**PLOTLY_CONFIG, "toImageButtonOptions": {"format": image_format(), "scale": 2,
                                                         "filename": f"nrdash-{key}"}}
-    st.plotly_chart(fig, key=key, config=config, theme=None, **kwargs)
+    plotting.plotly_chart(fig, key=key, config=config, on_select=on_select)
     st.caption(escape_md(summary))
     if table is not None and st.toggle("Données du graphique", key=f"{key}_data"):
         st.dataframe(table, width="stretch")

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from nrdash import referential as ref
 from nrdash.filters import Filters, apply_filters
+from nrdash.plotting import COMPONENT_NAME, payload_figure
 from nrdash.ui import FILTER_KEYS, PAGES, UNEXPECTED
 from tests.conftest import ROOT, actors_sheet
 
@@ -49,8 +50,17 @@ def _decode(value):
     return value
 
 
+def charts_of(at: AppTest) -> list:
+    """The charts drawn (nrdash.plotting's component)."""
+    return [el for el in at.get("bidi_component") if el.proto.component_name == COMPONENT_NAME]
+
+
 def figures(at: AppTest) -> list[dict]:
-    return [_decode(json.loads(el.proto.spec)) for el in at.get("plotly_chart")]
+    return [_decode(payload_figure(el.proto.json)) for el in charts_of(at)]
+
+
+def chart_config(at: AppTest, n: int = 0) -> dict:
+    return json.loads(charts_of(at)[n].proto.json)["config"]
 
 
 def caption_with(at: AppTest, fragment: str) -> str:
@@ -158,12 +168,12 @@ def test_engagement_charts_follow_filters(sample_census):
 
 
 def test_chart_click_callback_sets_shared_filters(monkeypatch):
-    """The plotly selection callback turns a clicked bar into shared filter values."""
+    """The chart's click callback turns a clicked bar into shared filter values."""
     from nrdash import ui
 
-    state = {"eng_family": {"selection": {"points": [{"customdata": [ref.PUBLIC, 3], "x": 4}]}}}
+    state = {}
     monkeypatch.setattr(ui.st, "session_state", state)
-    ui._on_chart_select("eng_family", "family")
+    ui._on_chart_points([{"customdata": [ref.PUBLIC, 3], "x": 4, "y": "Public"}], "family")
     assert state[FILTER_KEYS["families"]] == [ref.PUBLIC] and state[FILTER_KEYS["levels"]] == [3]
 
 
@@ -341,7 +351,7 @@ def _all_text(at: AppTest) -> str:
     parts += [e.value for e in at.subheader] + [e.value for e in at.info] + [e.value for e in at.warning]
     parts += [f"{m.label} {m.value}" for m in at.metric]
     parts += [df.value.to_csv() for df in at.dataframe]
-    parts += [el.proto.spec for el in at.get("plotly_chart")] + [el.proto.json for el in at.get("deck_gl_json_chart")]
+    parts += [el.proto.json for el in charts_of(at)] + [el.proto.json for el in at.get("deck_gl_json_chart")]
     parts += [str(w.label) for w in at.get("download_button")]
     return "\n".join(parts)
 
@@ -422,17 +432,16 @@ def test_home_states_the_territory_and_its_legal_context():
 def test_chart_image_format_follows_the_sidebar_choice():
     at = app()
     at.switch_page("pages/engagement.py").run()
-    config = json.loads(at.get("plotly_chart")[0].proto.config)
-    assert config["toImageButtonOptions"]["format"] == "png"
+    config = chart_config(at)
+    assert config["toImageButtonOptions"]["format"] == "png" and config["locale"] == "fr"
     assert config["modeBarButtons"] == [["toImage"]]  # the toolbar keeps the image button only
     at.toggle(key="image_svg").set_value(True).run()
-    config = json.loads(at.get("plotly_chart")[0].proto.config)
-    assert config["toImageButtonOptions"]["format"] == "svg"
+    assert chart_config(at)["toImageButtonOptions"]["format"] == "svg"
     at.switch_page("pages/accueil.py").run()
     assert not [t for t in at.toggle if t.key == "image_svg"]  # only where there are charts
     at.switch_page("pages/matrice.py").run()
     assert at.toggle(key="image_svg").value is True  # the choice survived the page without charts
-    assert json.loads(at.get("plotly_chart")[0].proto.config)["toImageButtonOptions"]["format"] == "svg"
+    assert chart_config(at)["toImageButtonOptions"]["format"] == "svg"
 
 
 def test_carousel_order_and_toggle_in_workshop_mode():
@@ -461,3 +470,21 @@ def test_engagement_compares_one_view_at_a_time(sample_census):
     assert len(commune["data"][0]["y"]) == sample_census.actors["commune"].nunique()
     at.button_group(key="eng_view").set_value("sunburst").run()
     assert figures(at)[1]["data"][0]["type"] == "sunburst"
+
+
+def test_every_trace_drawn_is_in_the_plotly_build():
+    """The partial plotly.js build (nrdash.plotting) must hold every trace type a page draws: plotly.js silently
+    ignores a type it does not know."""
+    from nrdash.plotting import BUNDLE
+
+    built = set(json.loads(BUNDLE.with_suffix("").with_suffix(".json").read_text(encoding="utf-8"))["traces"])
+    drawn = set()
+    at = app()
+    for path in ("pages/engagement.py", "pages/cercles.py", "pages/matrice.py"):
+        at.switch_page(path).run()
+        drawn |= {t["type"] for f in figures(at) for t in f["data"]}
+    for view in ("type", "commune", "source", "sunburst"):
+        at.switch_page("pages/engagement.py").run()
+        at.segmented_control(key="eng_view").set_value(view).run()
+        drawn |= {t["type"] for f in figures(at) for t in f["data"]}
+    assert drawn == {"bar", "sunburst", "scatter", "heatmap"} and drawn <= built

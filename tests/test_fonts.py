@@ -1,8 +1,6 @@
 """nrdash.fonts: the icon font subset covers every icon Streamlit and nrdash name, the text font subset every
 character French needs; each is served in place of Streamlit's font only when made from it."""
-import asyncio
 import json
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fontTools.ttLib import TTFont
@@ -73,57 +71,8 @@ def test_not_served_when_made_from_another_font(tmp_path, monkeypatch):
         fonts.subset_font.cache_clear()
 
 
-def call(middleware, path, method="GET", headers=()):
-    sent, calls = [], []
-
-    async def send(message):
-        sent.append(message)
-
-    async def run():
-        await middleware({"type": "http", "method": method, "path": path, "headers": list(headers)}, None, send)
-
-    with ThreadPoolExecutor(1) as pool:  # Playwright's sync API (same session) keeps an event loop in this thread
-        pool.submit(asyncio.run, run()).result()
-    start = next((m for m in sent if m["type"] == "http.response.start"), None)
-    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
-    return start, body
-
-
-def inner(calls):
-    async def app(scope, receive, send):
-        calls.append(scope["path"])
-    return app
-
-
-def test_middleware_answers_the_font_request_with_the_subset():
-    calls = []
-    mw = fonts.FontSubsets(inner(calls), fonts={ICONS.url_prefix: b"SUBSET"})
-    start, body = call(mw, "/static/media/MaterialSymbols-Rounded.nEdyypZU.woff2")
-    headers = dict(start["headers"])
-    assert start["status"] == 200 and body == b"SUBSET" and calls == []
-    assert headers[b"content-type"] == b"font/woff2" and headers[b"content-length"] == b"6"
-    assert b"immutable" in headers[b"cache-control"]
-    start, body = call(mw, "/static/media/MaterialSymbols-Rounded.nEdyypZU.woff2",
-                       headers=[(b"If-None-Match", headers[b"etag"])])
-    assert start["status"] == 304 and body == b""
-    start, body = call(mw, "/static/media/MaterialSymbols-Rounded.nEdyypZU.woff2", method="HEAD")
-    assert start["status"] == 200 and body == b"" and dict(start["headers"])[b"content-length"] == b"6"
-
-
-def test_middleware_leaves_everything_else_alone():
-    calls = []
-    mw = fonts.FontSubsets(inner(calls), fonts={ICONS.url_prefix: b"SUBSET"})
-    for path in ("/static/media/SourceSansVF-Upright.ttf.BsWL4Kly.woff2", "/static/js/index.js", "/_stcore/health"):
-        assert call(mw, path) == (None, b"")
-    call(mw, "/static/media/MaterialSymbols-Rounded.nEdyypZU.woff2", method="POST")
-    assert len(calls) == 4
-    without = fonts.FontSubsets(inner(calls), fonts={})  # no subset usable: Streamlit's own fonts go through
-    call(without, "/static/media/MaterialSymbols-Rounded.nEdyypZU.woff2")
-    assert len(calls) == 5
-
-
-def test_middleware_serves_both_subsets_by_default():
-    mw = fonts.FontSubsets(inner([]))
-    assert {prefix: font for prefix, (font, _) in mw.fonts.items()} == {
+def test_routes_serve_both_subsets():
+    assert {prefix: served.body for prefix, served in fonts.routes().items()} == {
         "/static/media/MaterialSymbols-Rounded.": ICONS.path.read_bytes(),
         "/static/media/SourceSansVF-Upright.ttf.": TEXT.path.read_bytes()}
+    assert {served.content_type for served in fonts.routes().values()} == {b"font/woff2"}

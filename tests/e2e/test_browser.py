@@ -64,6 +64,30 @@ def test_charts_draw_in_the_browser(server, page):
     assert bars.count() == 4
 
 
+def test_every_chart_type_drawn_by_nrdash_plotly_build(server, page):
+    """Bars, heatmaps, sunburst and scatter drawn by the partial plotly.js build (nrdash.plotting); Streamlit's
+    own plotly chunk (all of plotly.js) is never fetched."""
+    requested, encodings = [], []
+    page.on("request", lambda r: requested.append(r.url))
+    page.on("response", lambda r: encodings.append(r.headers.get("content-encoding"))
+            if "/nrdash-static/plotly-" in r.url else None)
+    drawn = {}
+    for slug, selector in (("matrice", ".js-plotly-plot .hm image"), ("cercles", ".js-plotly-plot .scatterlayer .point"),
+                           ("engagement", ".js-plotly-plot .bars path")):
+        goto(page, f"{server}/{slug}")
+        page.wait_for_selector(selector, state="attached", timeout=30_000)
+        drawn[slug] = page.locator(selector).count()
+    page.get_by_text("Familles → types → niveaux", exact=True).click()
+    wait_idle(page)
+    page.wait_for_selector(".js-plotly-plot .slice path", state="attached", timeout=30_000)
+    drawn["sunburst"] = page.locator(".js-plotly-plot .slice path").count()
+    assert drawn["matrice"] == 2 and drawn["cercles"] == 150 and drawn["engagement"] >= 4 and drawn["sunburst"] > 10
+    assert [u for u in requested if "/nrdash-static/plotly-" in u]
+    assert encodings and set(encodings) <= {"gzip", "br"}  # compressed like Streamlit's own scripts
+    assert not [u for u in requested if "PlotlyChart" in u]
+    assert not page.js_errors
+
+
 def test_clicking_a_bar_filters_the_dashboard(server, page):
     goto(page, f"{server}/engagement")
     page.wait_for_selector(".js-plotly-plot .bars path", state="attached", timeout=30_000)
@@ -213,7 +237,9 @@ def test_chart_downloads_as_svg_with_the_filters(server, page, tmp_path):
     chart = page.locator(".js-plotly-plot").first
     chart.hover()
     with page.expect_download() as info:
-        chart.locator('.modebar-btn[data-title^="Download"]').first.click()
+        # The toolbar speaks French (plotly's fr locale, nrdash.plotting) and keeps the image button only.
+        assert chart.locator(".modebar-btn").count() == 1
+        chart.locator('.modebar-btn[data-title="Télécharger le graphique"]').click()
     path = tmp_path / info.value.suggested_filename
     info.value.save_as(path)
     svg = path.read_text(encoding="utf-8")

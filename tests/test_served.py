@@ -1,0 +1,60 @@
+"""nrdash.served: the files nrdash's server answers itself (font subsets, plotly.js build), by URL prefix."""
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+from nrdash import fonts, plotting
+from nrdash.served import ServeFiles, Served
+
+FONT = "/static/media/MaterialSymbols-Rounded.nEdyypZU.woff2"
+
+
+def call(middleware, path, method="GET", headers=()):
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    async def run():
+        await middleware({"type": "http", "method": method, "path": path, "headers": list(headers)}, None, send)
+
+    with ThreadPoolExecutor(1) as pool:  # Playwright's sync API (same session) keeps an event loop in this thread
+        pool.submit(asyncio.run, run()).result()
+    start = next((m for m in sent if m["type"] == "http.response.start"), None)
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return start, body
+
+
+def inner(calls):
+    async def app(scope, receive, send):
+        calls.append(scope["path"])
+    return app
+
+
+def test_a_route_is_answered_with_its_file():
+    calls = []
+    mw = ServeFiles(inner(calls), {"/static/media/MaterialSymbols-Rounded.": Served(b"SUBSET", b"font/woff2")})
+    start, body = call(mw, FONT)
+    headers = dict(start["headers"])
+    assert start["status"] == 200 and body == b"SUBSET" and calls == []
+    assert headers[b"content-type"] == b"font/woff2" and headers[b"content-length"] == b"6"
+    assert b"immutable" in headers[b"cache-control"]
+    start, body = call(mw, FONT, headers=[(b"If-None-Match", headers[b"etag"])])
+    assert start["status"] == 304 and body == b""
+    start, body = call(mw, FONT, method="HEAD")
+    assert start["status"] == 200 and body == b"" and dict(start["headers"])[b"content-length"] == b"6"
+
+
+def test_everything_else_goes_through():
+    calls = []
+    mw = ServeFiles(inner(calls), {"/static/media/MaterialSymbols-Rounded.": Served(b"SUBSET", b"font/woff2")})
+    for path in ("/static/media/SourceSansVF-Upright.ttf.BsWL4Kly.woff2", "/static/js/index.js", "/_stcore/health"):
+        assert call(mw, path) == (None, b"")
+    call(mw, FONT, method="POST")
+    assert len(calls) == 4
+    call(ServeFiles(inner(calls), {}), FONT)  # no subset usable: Streamlit's own font goes through
+    assert len(calls) == 5
+
+
+def test_default_routes_are_the_font_subsets_and_the_plotly_build():
+    routes = ServeFiles(inner([])).routes
+    assert set(routes) == set(fonts.routes()) | set(plotting.routes()) and len(routes) == 3
