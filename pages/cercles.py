@@ -16,22 +16,20 @@ members = circle_members(a)
 for number, circle in ref.CIRCLES.items():
     with st.container(border=True):
         st.subheader(f"{circle.label} — {len(members[number])} acteurs", anchor=False)
-        st.markdown(f"*{circle.who}*")
-        st.markdown("**Formats de mobilisation proposés par le kit**\n" + "\n".join(f"- {f}" for f in circle.formats))
+        st.markdown(f"*{circle.who}*\n\n**Formats de mobilisation proposés par le kit**\n"
+                    + "\n".join(f"- {f}" for f in circle.formats))
         if st.toggle("Voir les membres", key=f"circle_members_{number}"):
             st.dataframe(public_table(members[number]), hide_index=True, width="stretch")
 
 st.subheader("Qui pourrait se rapprocher du centre ?", anchor=False)
 st.caption("Des pistes à discuter en atelier, jamais appliquées automatiquement.")
 cand = inward_candidates(a)
-c2, c1 = st.columns(2)
-with c2:
-    st.markdown(f"**Vers le cercle 2** — {len(cand[2])} acteurs du cercle 3 déjà sensibilisés ou plus")
-    if len(cand[2]) and st.toggle("Voir ces acteurs", key="inward_2"):  # tables load only when asked (sobriety)
-        st.dataframe(public_table(cand[2].head(50)), hide_index=True, width="stretch")
-        if len(cand[2]) > 50:
-            st.caption(f"Les 50 plus engagés sur {len(cand[2])}.")
-with c1:
-    st.markdown(f"**Vers le cercle 1** — {len(cand[1])} leaders publics du cercle 2, partenaires possibles")
-    if len(cand[1]) and st.toggle("Voir ces acteurs", key="inward_1"):
-        st.dataframe(public_table(cand[1].head(50)), hide_index=True, width="stretch")
+# One after the other (columns would cost a dozen page elements for two short paragraphs).
+st.markdown(f"**Vers le cercle 2** — {len(cand[2])} acteurs du cercle 3 déjà sensibilisés ou plus")
+if len(cand[2]) and st.toggle("Voir ces acteurs", key="inward_2"):  # tables load only when asked (sobriety)
+    st.dataframe(public_table(cand[2].head(50)), hide_index=True, width="stretch")
+    if len(cand[2]) > 50:
+        st.caption(f"Les 50 plus engagés sur {len(cand[2])}.")
+st.markdown(f"**Vers le cercle 1** — {len(cand[1])} leaders publics du cercle 2, partenaires possibles")
+if len(cand[1]) and st.toggle("Voir ces acteurs", key="inward_1"):
+    st.dataframe(public_table(cand[1].head(50)), hide_index=True, width="stretch")

@@ -312,6 +312,17 @@ def test_static_files_are_served_compressed(server):
     assert fetch("identity") == (None, original)
 
 
+def test_one_icon_request_for_nrdash_icon(server, page):
+    """The tab shows nrdash's icon, fetched once at /favicon.png (nrdash.served), not Streamlit's then ours."""
+    from nrdash.served import FAVICON
+
+    images = []
+    page.on("response", lambda r: images.append((r.url, r.body())) if r.url.endswith(".png") else None)
+    goto(page, f"{server}/engagement")
+    page.wait_for_timeout(500)
+    assert [(url.replace(server, ""), body) for url, body in images] == [("/favicon.png", FAVICON.read_bytes())]
+
+
 def test_territory_chosen_through_its_popover(server, page):
     goto(page, server)
     sidebar = page.locator('[data-testid="stSidebar"]')
