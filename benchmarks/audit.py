@@ -36,6 +36,8 @@ def audit_page(page, url: str) -> dict:
     sizes = []
 
     def on_finished(request):  # bytes as transferred (compressed), headers included, as EcoIndex counts them
+        if request.url.startswith(("blob:", "data:")):  # read from the browser's memory: no network request
+            return
         try:
             sz = request.sizes()
             sizes.append(sz["responseBodySize"] + sz["responseHeadersSize"])

@@ -43,6 +43,10 @@ export default async function (component) {
     const Plotly = (await import(new URL(data.bundle, base).href)).default;
     const figure = JSON.parse(data.figure);
     await Plotly.react(plot, figure.data, figure.layout, data.config);
+    if (!plot._nrResize) {  // follow the column's width (sidebar opened or closed, window resized)
+      plot._nrResize = new ResizeObserver(() => Plotly.Plots.resize(plot));
+      plot._nrResize.observe(plot);
+    }
   } catch (error) {
     console.error(error);
     plot.style.height = "auto";

@@ -1,26 +1,21 @@
 """Files nrdash's web server answers itself, by URL prefix: the font subsets served in place of Streamlit's fonts
-(nrdash.fonts), the partial plotly.js build (nrdash.plotting) and nrdash's icon in place of Streamlit's at
-/favicon.png (the address every Streamlit page asks first: set there rather than with set_page_config, the icon
-costs one request instead of two). ASGI middleware, used by nrdash/server.py inside
+(nrdash.fonts) and the partial plotly.js build (nrdash.plotting). ASGI middleware, used by nrdash/server.py inside
 the compression middleware (so the script is compressed like Streamlit's own).
 
-The files are content-addressed or stand in for content-hashed files, cached by browsers for a year (the icon: a day).
+The files are content-addressed or stand in for content-hashed files: cached by browsers for a year.
 """
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 
 CACHE_CONTROL = b"public, max-age=31536000, immutable"
-FAVICON = Path(__file__).resolve().parent.parent / "assets" / "favicon.png"
 
 
 @dataclass(frozen=True)
 class Served:
     body: bytes
     content_type: bytes
-    cache_control: bytes = CACHE_CONTROL  # for content-addressed files, or stand-ins of Streamlit's hashed ones
 
     @property
     def etag(self) -> bytes:
@@ -30,8 +25,7 @@ class Served:
 def default_routes() -> dict[str, Served]:
     from . import fonts, plotting
 
-    favicon = Served(FAVICON.read_bytes(), b"image/png", b"public, max-age=86400")  # its address never changes
-    return {**fonts.routes(), **plotting.routes(), "/favicon.png": favicon}
+    return {**fonts.routes(), **plotting.routes()}
 
 
 class ServeFiles:
@@ -50,7 +44,7 @@ class ServeFiles:
             return
         served, etag = self.routes[prefix], self._etags[prefix]
         request_headers = {k.lower(): v for k, v in scope.get("headers", [])}
-        headers = [(b"content-type", served.content_type), (b"cache-control", served.cache_control), (b"etag", etag)]
+        headers = [(b"content-type", served.content_type), (b"cache-control", CACHE_CONTROL), (b"etag", etag)]
         if etag in request_headers.get(b"if-none-match", b""):
             await send({"type": "http.response.start", "status": 304, "headers": headers})
             await send({"type": "http.response.body", "body": b""})

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -22,6 +23,7 @@ from .placement import TerritoryInfo, search_territories, territory_info
 from .store import Dataset, load_default, load_upload
 
 log = logging.getLogger("nrdash")
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
 FILTER_KEYS: dict[str, str] = {f: f"filter_{f}" for f in FILTER_FIELDS}
 UPLOAD_KEY = "census_upload"

@@ -3,7 +3,7 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
 from nrdash import fonts, plotting
-from nrdash.served import FAVICON, ServeFiles, Served
+from nrdash.served import ServeFiles, Served
 
 FONT = "/static/media/MaterialSymbols-Rounded.nEdyypZU.woff2"
 
@@ -55,9 +55,6 @@ def test_everything_else_goes_through():
     assert len(calls) == 5
 
 
-def test_default_routes_are_the_font_subsets_the_plotly_build_and_the_icon():
+def test_default_routes_are_the_font_subsets_and_the_plotly_build():
     routes = ServeFiles(inner([])).routes
-    assert set(routes) == set(fonts.routes()) | set(plotting.routes()) | {"/favicon.png"} and len(routes) == 4
-    assert routes["/favicon.png"].body == FAVICON.read_bytes() and routes["/favicon.png"].content_type == b"image/png"
-    start, body = call(ServeFiles(inner([])), "/favicon.png")
-    assert body.startswith(b"\x89PNG") and dict(start["headers"])[b"cache-control"] == b"public, max-age=86400"
+    assert set(routes) == set(fonts.routes()) | set(plotting.routes()) and len(routes) == 3
