@@ -224,11 +224,9 @@ def _filter_widgets(dataset: Dataset) -> Filters:
 
 
 def _source_widgets(dataset: Dataset, workshop: bool) -> bool:
-    """The data source block; returns whether rows in error are included.
+    """Loading a census (its errors, the choice to include rows in error); returns whether they are included.
 
     The upload sits in a popover: its widget (and its scripts) reach the browser only when someone opens it."""
-    c = dataset.census
-    st.sidebar.markdown(f"**{dataset.label}**  \n{len(c.actors)} acteurs — « {escape_md(c.file_name)} »")
     if workshop:
         return bool(st.session_state.get("include_error_rows"))
     with st.sidebar.popover("Charger un recensement", icon=":material/upload_file:", width="stretch",
@@ -262,18 +260,27 @@ def _on_territory_pick() -> None:
         st.session_state["territory_choice"] = found[pick]
 
 
-def _territory_widgets(dataset: Dataset, geo: Geography | None) -> TerritoryInfo | None:
+def _territory(dataset: Dataset, geo: Geography | None) -> TerritoryInfo | None:
+    """The territory chosen in this session, else the census's own."""
     choice = st.session_state.get("territory_choice")
-    info = territory_info(geo, *choice) if (geo is not None and choice) else dataset.territory
-    if info is not None:
-        st.sidebar.markdown(f"Territoire : **{escape_md(info.label)}**")
-    elif dataset.territory_problem:
+    return territory_info(geo, *choice) if (geo is not None and choice) else dataset.territory
+
+
+def _summary(dataset: Dataset, info: TerritoryInfo | None) -> None:
+    """What the dashboard shows, in one block: the census and the territory."""
+    c = dataset.census
+    territory = (f"Territoire : **{escape_md(info.label)}**" if info is not None
+                 else "" if dataset.territory_problem else "Aucun territoire choisi.")
+    st.sidebar.markdown(f"**{dataset.label}**  \n{len(c.actors)} acteurs — « {escape_md(c.file_name)} »"
+                        + (f"\n\n{territory}" if territory else ""))
+
+
+def _territory_widgets(dataset: Dataset, geo: Geography | None, info: TerritoryInfo | None) -> None:
+    if info is None and dataset.territory_problem:
         st.sidebar.warning(escape_md(f"Feuille « Territoire » : {dataset.territory_problem}"), icon=":material/warning:")
-    else:
-        st.sidebar.markdown("Aucun territoire choisi.")
     if geo is None:
         st.sidebar.caption("Géographie hors ligne non installée.")
-        return info
+        return
     with st.sidebar.popover("Choisir le territoire", icon=":material/location_on:", width="stretch",
                             key="territory_popover"):
         query = st.text_input("Chercher une commune ou un EPCI", key="territory_query",
@@ -288,7 +295,6 @@ def _territory_widgets(dataset: Dataset, geo: Geography | None) -> TerritoryInfo
                     st.caption("Les premiers résultats seulement : précisez la recherche.")
             else:
                 st.caption("Aucune commune ni aucun EPCI de ce nom.")
-    return info
 
 
 # Streamlit's captions are faded (opacity 0.6) below the RGAA/WCAG 4.5:1 contrast ratio on white: darken them.
@@ -368,8 +374,10 @@ def sidebar(current_page: str | None = None) -> Context:
     workshop = workshop_toggle()
     if workshop and current_page:
         carousel(current_page)
+    territory = _territory(dataset, geo)
+    _summary(dataset, territory)  # one block rather than two, above the buttons that change them
     include_errors = _source_widgets(dataset, workshop)
-    territory = _territory_widgets(dataset, geo)
+    _territory_widgets(dataset, geo, territory)
     filters = _filter_widgets(dataset)
     _image_format_widget(current_page)
     actors, cats = dataset.actors(include_errors)

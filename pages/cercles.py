@@ -22,10 +22,10 @@ for number, circle in ref.CIRCLES.items():
             st.dataframe(public_table(members[number]), hide_index=True, width="stretch")
 
 st.subheader("Qui pourrait se rapprocher du centre ?", anchor=False)
-st.caption("Des pistes à discuter en atelier, jamais appliquées automatiquement.")
 cand = inward_candidates(a)
 # One after the other (columns would cost a dozen page elements for two short paragraphs).
-st.markdown(f"**Vers le cercle 2** — {len(cand[2])} acteurs du cercle 3 déjà sensibilisés ou plus")
+st.markdown("*Des pistes à discuter en atelier, jamais appliquées automatiquement.*\n\n"
+            f"**Vers le cercle 2** — {len(cand[2])} acteurs du cercle 3 déjà sensibilisés ou plus")
 if len(cand[2]) and st.toggle("Voir ces acteurs", key="inward_2"):  # tables load only when asked (sobriety)
     st.dataframe(public_table(cand[2].head(50)), hide_index=True, width="stretch")
     if len(cand[2]) > 50:

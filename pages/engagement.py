@@ -9,8 +9,8 @@ a = ctx.actors
 st.caption("Cliquez une barre pour filtrer tout le tableau de bord sur ce groupe et ce niveau.")
 ui.level_legend("eng_legend")
 
-ui.chart(charts.level_distribution(a), charts.level_summary(a), key="eng_levels", select_by="level",
-         table=charts.level_counts(a).rename(index=charts.level_names().__getitem__).to_frame("Acteurs"))
+# No data table under this one: its sentence already gives every count and share.
+ui.chart(charts.level_distribution(a), charts.level_summary(a), key="eng_levels", select_by="level")
 
 # One comparison at a time: a legible picture for the room, and a lighter page (one chart sent, not five).
 views = {"family": "Par famille", "type": "Par type", "commune": "Par commune", "source": "Par source",

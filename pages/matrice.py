@@ -15,9 +15,11 @@ ui.chart(charts.plan_heatmap(counts, engaged_by_target(ctx.actors)), charts.plan
 holes = gaps(ctx.actions)
 if holes:
     with st.expander(f"{len(holes)} lacunes et les exemples d'actions du kit pour les combler"):
+        blocks = []  # one text for all the gaps: a single element on the page
         for gap in holes:
             ideas = gap["suggestions"] or ["(le kit ne propose pas d'exemple pour cette case)"]
-            st.markdown(f"**{ref.AXIS_SHORT[gap['axis']]} × {gap['target']}**\n" + "\n".join(f"- {i}" for i in ideas))
+            blocks.append(f"**{ref.AXIS_SHORT[gap['axis']]} × {gap['target']}**\n" + "\n".join(f"- {i}" for i in ideas))
+        st.markdown("\n\n".join(blocks))
 if len(ctx.actions):
     # Tables load only when asked: the heatmap and its sentence already say what the plan holds (sobriety).
     if st.toggle(f"Voir les {len(ctx.actions)} actions du plan", key="plan_actions"):
