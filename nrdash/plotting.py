@@ -44,7 +44,9 @@ export default async function (component) {
     const figure = JSON.parse(data.figure);
     await Plotly.react(plot, figure.data, figure.layout, data.config);
     if (!plot._nrResize) {  // follow the column's width (sidebar opened or closed, window resized)
-      plot._nrResize = new ResizeObserver(() => Plotly.Plots.resize(plot));
+      plot._nrResize = new ResizeObserver(() => {  // not while hidden or leaving the page
+        if (plot.isConnected && plot.offsetParent !== null) Plotly.Plots.resize(plot).catch(() => {});
+      });
       plot._nrResize.observe(plot);
     }
   } catch (error) {
