@@ -111,8 +111,9 @@ class StaticCompression:
             if packed is not None:
                 return "br", packed
             if not self.background:
-                self._make_brotli(key, body)
-                return "br", self.cache.get(key) or brotli.compress(body, quality=BROTLI_QUALITY)
+                packed = brotli.compress(body, quality=BROTLI_QUALITY)
+                self._store(key, packed)
+                return "br", packed
             with self._lock:
                 if key not in self.pending and len(self.cache) < MAX_CACHED:
                     self.pending[key] = self._worker.submit(self._make_brotli, key, body)
