@@ -20,6 +20,7 @@ import plotly.graph_objects as go
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLE = ROOT / "assets" / "js" / "plotly-nrdash.min.js"
+BUNDLE_MANIFEST = BUNDLE.parent / "plotly-nrdash.json"  # its plotly.js version and traces (scripts/build_plotly.sh)
 COMPONENT_NAME = "nrdash_plotly"
 DEFAULT_HEIGHT = 450
 
@@ -77,6 +78,7 @@ def bundle() -> bytes:
     return BUNDLE.read_bytes()
 
 
+@lru_cache(maxsize=1)
 def bundle_url() -> str:
     """The bundle's address, relative to the app's root: content-addressed, so browsers may cache it for good."""
     return f"nrdash-static/plotly-{hashlib.sha256(bundle()).hexdigest()[:16]}.js"

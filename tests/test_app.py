@@ -475,9 +475,9 @@ def test_engagement_compares_one_view_at_a_time(sample_census):
 def test_every_trace_drawn_is_in_the_plotly_build():
     """The partial plotly.js build (nrdash.plotting) must hold every trace type a page draws: plotly.js silently
     ignores a type it does not know."""
-    from nrdash.plotting import BUNDLE
+    from nrdash.plotting import BUNDLE_MANIFEST
 
-    built = set(json.loads(BUNDLE.with_suffix("").with_suffix(".json").read_text(encoding="utf-8"))["traces"])
+    built = set(json.loads(BUNDLE_MANIFEST.read_text(encoding="utf-8"))["traces"])
     drawn = set()
     at = app()
     for path in ("pages/engagement.py", "pages/cercles.py", "pages/matrice.py"):

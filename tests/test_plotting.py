@@ -8,7 +8,7 @@ import plotly.offline
 
 from nrdash import plotting
 
-MANIFEST = json.loads(plotting.BUNDLE.with_suffix("").with_suffix(".json").read_text(encoding="utf-8"))
+MANIFEST = json.loads(plotting.BUNDLE_MANIFEST.read_text(encoding="utf-8"))
 
 
 def test_build_is_the_plotly_js_of_the_plotly_package_and_much_lighter():
