@@ -21,7 +21,7 @@ from tests.e2e.sobriety import VIEWPORT, measure, warm_up  # noqa: E402
 # Streamlit's own widgets and chrome (not content nrdash writes)
 STREAMLIT_OWN = ("stSidebarNav", "stToolbar", "stMainMenu", "stDecoration", "stStatusWidget", "stHeader",
                  "stSidebarCollapse", "stBaseButton-header", "stExpandSidebarButton", "stMultiSelect",
-                 "stSelectbox", "stFileUploader", "data-baseweb", "stPlotlyChart", "stDeckGlJsonChart", "stDataFrame",
+                 "stSelectbox", "stFileUploader", "data-baseweb", "stDeckGlJsonChart", "stDataFrame",
                  "gdg-", "stCheckbox", "stToggle", "stRadio", "stExpander", "stPageLink")
 
 

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from .served import Served
+
 ROOT = Path(__file__).resolve().parent.parent
 FONTS = ROOT / "assets" / "fonts"
 ICON_REFERENCE = re.compile(r"material/([a-z0-9_]+)")
@@ -106,8 +108,6 @@ def subset_font(subset: Subset) -> bytes | None:
     return subset.path.read_bytes()
 
 
-def routes() -> dict:
+def routes() -> dict[str, Served]:
     """URL prefix of each Streamlit font -> its subset (nrdash.served), for the subsets usable with this Streamlit."""
-    from .served import Served
-
     return {s.url_prefix: Served(font, b"font/woff2") for s in SUBSETS if (font := subset_font(s)) is not None}

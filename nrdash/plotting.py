@@ -18,6 +18,8 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
+from .served import Served
+
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLE = ROOT / "assets" / "js" / "plotly-nrdash.min.js"
 BUNDLE_MANIFEST = BUNDLE.parent / "plotly-nrdash.json"  # its plotly.js version and traces (scripts/build_plotly.sh)
@@ -84,10 +86,8 @@ def bundle_url() -> str:
     return f"nrdash-static/plotly-{hashlib.sha256(bundle()).hexdigest()[:16]}.js"
 
 
-def routes() -> dict:
+def routes() -> dict[str, Served]:
     """URL prefix -> the bundle (nrdash.served)."""
-    from .served import Served
-
     return {"/" + bundle_url(): Served(bundle(), b"application/javascript")}
 
 
