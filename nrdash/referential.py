@@ -222,7 +222,6 @@ NR_DIMENSIONS: tuple[str, ...] = (
     "Sensibilisation",
     "Numérique pour une organisation éco-responsable",
 )
-NR_DIMENSIONS_EXPECTED_COUNT = 7
 
 ACTION_TYPES: tuple[str, ...] = (
     "Achat de matériels reconditionnés",

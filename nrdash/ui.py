@@ -333,6 +333,9 @@ def workshop_toggle() -> bool:
     on = st.sidebar.toggle("Mode atelier (projection)", key=WORKSHOP_KEY, on_change=_sync_workshop_url,
                            help="Grands caractères, aucune donnée personnelle, ni chargement ni modification. "
                                 "Lien direct : ajoutez ?atelier=1 à l'adresse.")
+    if on and st.query_params.get(WORKSHOP_KEY) != "1":
+        # A page change (navigation, slideshow) drops the query: without it a reload would leave workshop mode.
+        st.query_params[WORKSHOP_KEY] = "1"
     st.markdown(BASE_CSS + (WORKSHOP_CSS if on else ""), unsafe_allow_html=True)  # our own constants only
     return on
 
