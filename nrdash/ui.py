@@ -28,7 +28,7 @@ ASSETS = Path(__file__).resolve().parent.parent / "assets"
 FILTER_KEYS: dict[str, str] = {f: f"filter_{f}" for f in FILTER_FIELDS}
 UPLOAD_KEY = "census_upload"
 # The chart toolbar keeps its one useful button, the image download (bars and cells are read, not zoomed; a click
-# filters): 16 page elements fewer per chart.
+# filters).
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtons": [["toImage"]],
                  "toImageButtonOptions": {"format": "png", "scale": 2}}
 UNEXPECTED = "Une erreur inattendue est survenue sur cette page."
