@@ -392,22 +392,19 @@ def sidebar(current_page: str | None = None) -> Context:
 
 
 def context() -> Context:
-    """The view computed by the entrypoint for this run (pages never recompute it)."""
-    _leave_legacy_pages_mode()
+    """The view computed by the entrypoint for this run (pages never recompute it).
+
+    A page that finds none was run without app.py. Streamlit does that in its legacy "pages/ folder" mode (a folder
+    named pages/ beside the entry script), until some run calls st.navigation: on a fresh server, the first request
+    for a page URL (a bookmark, the projector laptop's start page) runs that page alone. Calling st.navigation, the
+    public multipage API, ends that mode for the whole server (once an app uses st.navigation, Streamlit ignores
+    the pages/ folder); the rerun then goes through app.py and keeps the requested page. Tested on a fresh server
+    opened on a page URL: tests/e2e/test_navigation.py."""
     ctx = st.session_state.get("_context")
-    return ctx if ctx is not None else sidebar()
-
-
-def _leave_legacy_pages_mode() -> None:
-    """Streamlit runs a page without the entrypoint while it is in its legacy "pages/ folder" mode: on the first
-    request of a fresh server for a page URL (a bookmark, a projector laptop's start page), before any run has
-    called st.navigation. app.py's st.navigation always clears this flag, so a page that still sees it set was
-    run alone: clear it and run again through app.py, which keeps the requested page."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
+    if ctx is None:
+        navigation()
         st.rerun()
+    return ctx
 
 
 # ---------------------------------------------------------------------------------------------
