@@ -27,6 +27,7 @@ ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
 FILTER_KEYS: dict[str, str] = {f: f"filter_{f}" for f in FILTER_FIELDS}
 UPLOAD_KEY = "census_upload"
+THROUGH_APP_KEY = "_through_app"
 # The chart toolbar keeps its one useful button, the image download (bars and cells are read, not zoomed; a click
 # filters).
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtons": [["toImage"]],
@@ -394,17 +395,17 @@ def sidebar(current_page: str | None = None) -> Context:
 def context() -> Context:
     """The view computed by the entrypoint for this run (pages never recompute it).
 
-    A page that finds none was run without app.py. Streamlit does that in its legacy "pages/ folder" mode (a folder
+    A page that is not run by run_page was run without app.py. Streamlit does that in its legacy "pages/ folder" mode (a folder
     named pages/ beside the entry script), until some run calls st.navigation: on a fresh server, the first request
-    for a page URL (a bookmark, the projector laptop's start page) runs that page alone. Calling st.navigation, the
+    for a page URL (a bookmark, the projector laptop's start page) runs that page alone, and AppTest, which starts
+    every run in that mode, runs each page it switches to alone first. Calling st.navigation, the
     public multipage API, ends that mode for the whole server (once an app uses st.navigation, Streamlit ignores
     the pages/ folder); the rerun then goes through app.py and keeps the requested page. Tested on a fresh server
     opened on a page URL: tests/e2e/test_navigation.py."""
-    ctx = st.session_state.get("_context")
-    if ctx is None:
+    if not st.session_state.get(THROUGH_APP_KEY):
         navigation()
         st.rerun()
-    return ctx
+    return st.session_state["_context"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -493,12 +494,15 @@ def coming_soon(what: str) -> None:
 
 def run_page(page: "st.navigation") -> None:
     """Run the selected page; an unexpected error shows a French message, never a traceback."""
+    st.session_state[THROUGH_APP_KEY] = True  # context(): this page runs through app.py
     try:
         page.run()
     except Exception:
         log.exception("page failed")
         st.error(f"{UNEXPECTED} Rechargez la page ; si le problème persiste, signalez-le avec le fichier utilisé.",
                  icon=":material/error:")
+    finally:  # also when the run stops early (st.rerun, st.switch_page)
+        st.session_state.pop(THROUGH_APP_KEY, None)
 
 
 def navigation() -> "st.navigation":
