@@ -20,7 +20,7 @@ from .filters import FILTER_FIELDS, Filters, describe, filter_mask
 from .geography import Geography, GeographyUnavailable, load_geography
 from .matrix import filter_actions
 from .placement import TerritoryInfo, search_territories, territory_info
-from .store import Dataset, load_default, load_upload
+from .dataset import Dataset, load_default, load_upload
 
 log = logging.getLogger("nrdash")
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -574,7 +574,7 @@ def _editor_config() -> dict:
 def _show_edit(frame: pd.DataFrame, corrected) -> None:
     """Make ``frame`` the table in the editor (a new widget key drops the grid's pending edits) and its census
     this session's data."""
-    from .store import prepare
+    from .dataset import prepare
 
     st.session_state["edit_base"] = frame
     st.session_state["edit_version"] = st.session_state.get("edit_version", 0) + 1
