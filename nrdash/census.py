@@ -21,7 +21,7 @@ from . import referential as ref
 from .workbook import (CensusError, Limits, RawSheet, check_zip, detect_format, open_workbook, read_csv_rows,
                        read_sheet, read_source)
 
-__all__ = ["Census", "CensusError", "Issue", "Limits", "Territory", "load_census", "ACTOR_FIELDS"]
+__all__ = ["Census", "CensusError", "Issue", "Limits", "Territory", "load_census"]
 
 HEADER_SEARCH_ROWS = 30
 
@@ -60,11 +60,6 @@ class Territory:
     include_non_residents: bool = True
 
 
-ACTOR_FIELDS: tuple[str, ...] = (
-    "row", "name", "family", "type", "is_local", "commune", "insee", "postcode", "address", "lat", "lon",
-    "placement", "action_types", "dimensions", "other_categories", "description", "level", "circle",
-    "circle_derived", "source", "referent", "contact", "updated", "has_error",
-)
 ACTION_FIELDS: tuple[str, ...] = (
     "row", "action", "axis", "targets", "status", "lead", "due", "quick_win", "description", "has_error",
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from typing import Any
+from typing import Any, Callable
 
 from . import referential as ref
 
@@ -66,13 +66,23 @@ def _lookup(value: Any, table: dict[str, str]) -> str | None:
     return table.get(stripped)
 
 
-def parse_family(value: Any) -> tuple[str | None, Problem]:
-    if is_blank(value):
-        return None, None
-    family = _lookup(value, _FAMILY_LOOKUP)
-    if family is None:
-        return None, (ERROR, f"Famille « {text(value)} » inconnue. Valeurs attendues : {ref.expected(ref.FAMILIES)}.")
-    return family, None
+def _closed_list(label: str, unknown: str, choices: tuple[str, ...], table: dict[str, str],
+                 fallback: Callable[[str], str | None] | None = None, missing: str | None = None):
+    """Parser for one closed list of the kit: canonical value, else an error naming what is expected.
+
+    ``unknown`` agrees with ``label`` (« inconnue » / « inconnu »); ``fallback`` gets the normalised key when the
+    lookup fails; a blank cell is no problem unless ``missing`` says what to write."""
+    def parse(value: Any) -> tuple[str | None, Problem]:
+        if is_blank(value):
+            return None, ((ERROR, f"{missing} Valeurs attendues : {ref.expected(choices)}.") if missing else None)
+        found = _lookup(value, table)
+        if found is None and fallback is not None:
+            found = fallback(ref.norm_key(value))
+        if found is None:
+            return None, (ERROR, f"{label} « {text(value)} » {unknown}. Valeurs attendues : {ref.expected(choices)}.")
+        return found, None
+    parse.__name__ = f"parse_{label.lower()}"
+    return parse
 
 
 def parse_type(value: Any) -> tuple[str | None, Problem]:
@@ -82,37 +92,15 @@ def parse_type(value: Any) -> tuple[str | None, Problem]:
     return _lookup(value, _TYPE_LOOKUP), None
 
 
-def parse_source(value: Any) -> tuple[str | None, Problem]:
-    if is_blank(value):
-        return None, None
-    found = _lookup(value, _SOURCE_LOOKUP)
-    if found is None:
-        key = ref.norm_key(value)
-        found = next((s for s in ref.SOURCES if key.startswith(ref.norm_key(s))), None)
-    if found is None:
-        return None, (ERROR, f"Source « {text(value)} » inconnue. Valeurs attendues : {ref.expected(ref.SOURCES)}.")
-    return found, None
-
-
-def parse_status(value: Any) -> tuple[str | None, Problem]:
-    if is_blank(value):
-        return None, None
-    found = _lookup(value, _STATUS_LOOKUP)
-    if found is None:
-        return None, (ERROR, f"Statut « {text(value)} » inconnu. Valeurs attendues : {ref.expected(ref.STATUSES)}.")
-    return found, None
-
-
-def parse_axis(value: Any) -> tuple[str | None, Problem]:
-    if is_blank(value):
-        return None, (ERROR, f"Axe manquant. Valeurs attendues : {ref.expected(ref.AXES)}.")
-    found = _lookup(value, _AXIS_LOOKUP)
-    if found is None:
-        key = ref.norm_key(value)
-        found = next((a for a in ref.AXES if ref.norm_key(a).startswith(key) and len(key) >= 5), None)
-    if found is None:
-        return None, (ERROR, f"Axe « {text(value)} » inconnu. Valeurs attendues : {ref.expected(ref.AXES)}.")
-    return found, None
+parse_family = _closed_list("Famille", "inconnue", ref.FAMILIES, _FAMILY_LOOKUP)
+# "Recherche internet", "Contact direct par mail"… : the kit's source the cell starts with.
+parse_source = _closed_list("Source", "inconnue", ref.SOURCES, _SOURCE_LOOKUP,
+                            fallback=lambda key: next((s for s in ref.SOURCES if key.startswith(ref.norm_key(s))), None))
+parse_status = _closed_list("Statut", "inconnu", ref.STATUSES, _STATUS_LOOKUP)
+# A prefix of at least five letters names an axis ("sensibiliser").
+parse_axis = _closed_list("Axe", "inconnu", ref.AXES, _AXIS_LOOKUP, missing="Axe manquant.",
+                          fallback=lambda key: next((a for a in ref.AXES if ref.norm_key(a).startswith(key)
+                                                     and len(key) >= 5), None))
 
 
 def parse_yes_no(value: Any) -> tuple[bool | None, Problem]:

@@ -53,10 +53,6 @@ def commune_labels(actors: pd.DataFrame) -> pd.Series:
     return actors["commune"].where(actors["commune"].notna(), actors["insee"]).fillna(UNKNOWN_COMMUNE)
 
 
-def category_columns() -> tuple[str, ...]:
-    return ref.ACTION_TYPES + ref.NR_DIMENSIONS
-
-
 def category_matrix(actors: pd.DataFrame) -> pd.DataFrame:
     """One boolean column per NR category (action types then dimensions): does the actor have it?"""
     out = {}

@@ -1,12 +1,12 @@
 """Streamlit's fonts, cut down to what can be shown.
 
 Every first visit to a Streamlit page fetches two fonts:
-- Google's Material Symbols, with which Streamlit draws its icons (sidebar pages, popover chevrons, alerts…):
-  375 kB for 4,300 icons. nrdash serves a subset holding the ~500 icons that Streamlit's scripts or nrdash's code
-  name (52 kB);
+- Google's Material Symbols, with which Streamlit draws its icons (sidebar pages, popover chevrons, alerts…): all
+  of its icons. nrdash serves a subset holding the icons that Streamlit's scripts or nrdash's code name;
 - Source Sans, Streamlit's default text font, fetched even with another theme font (the page is drawn with the
-  default theme until the app's theme arrives): 170 kB for 1,600 characters. nrdash serves its Latin part — Latin-1,
-  Latin Extended-A (œ, Œ, Ÿ…), general punctuation (’, «, », —, narrow no-break space…), €, arrows — (54 kB).
+  default theme until the app's theme arrives). nrdash serves its Latin part — Latin-1, Latin Extended-A (œ, Œ,
+  Ÿ…), general punctuation (’, «, », —, narrow no-break space…), €, arrows.
+(What each saves is measured in README, « Sobriété ».)
 
 The subsets are made by ``python scripts/subset_fonts.py`` from the fonts of the installed Streamlit and kept in
 assets/fonts/, each with a manifest (the source font's SHA-256, what was kept). At run time a subset is served only if

@@ -1,10 +1,9 @@
 """How a plotly figure reaches the browser: a small Streamlit component over a partial build of plotly.js.
 
-Streamlit's st.plotly_chart ships all of plotly.js (4.7 MB; 1.06 MB Brotli-compressed) to draw any trace type.
-nrdash draws four (scatter, bar, heatmap, sunburst): assets/js/plotly-nrdash.min.js is the same plotly.js, same
-version as the plotly Python package, assembled from those modules only (``bash scripts/build_plotly.sh``):
-1.3 MB, 0.36 MB Brotli-compressed, fetched once per visit and cached. It also carries plotly's French locale, so the
-toolbar speaks French.
+Streamlit's st.plotly_chart ships all of plotly.js to draw any trace type. nrdash draws four (scatter, bar, heatmap,
+sunburst): assets/js/plotly-nrdash.min.js is the same plotly.js, same version as the plotly Python package,
+assembled from those modules only (``bash scripts/build_plotly.sh``), fetched once per visit and cached (sizes in
+README, « Sobriété »). It also carries plotly's French locale, so the toolbar speaks French.
 
 The figures are the same plotly figures (nrdash.charts); the component draws them with Plotly.react and sends back
 the points of a click (their customdata, x and y), which ui.chart turns into shared filters.

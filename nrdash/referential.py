@@ -128,9 +128,6 @@ FAMILY_COLORS: dict[str, str] = {
     COMPANIES: "#009E73",
     CITIZENS: "#CC79A7",
 }
-CATEGORICAL_PALETTE: tuple[str, ...] = (
-    "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000",
-)
 
 
 def level_label(level: int | None) -> str:
@@ -222,7 +219,6 @@ NR_DIMENSIONS: tuple[str, ...] = (
     "Sensibilisation",
     "Numérique pour une organisation éco-responsable",
 )
-NR_DIMENSIONS_EXPECTED_COUNT = 7
 
 ACTION_TYPES: tuple[str, ...] = (
     "Achat de matériels reconditionnés",
@@ -257,11 +253,6 @@ ACTION_TYPE_ALIASES: dict[str, str] = {
 # How actions were identified
 # ---------------------------------------------------------------------------------------------
 SOURCES: tuple[str, ...] = ("Recherche", "Contact direct", "Recensement")
-SOURCE_DETAILS: dict[str, str] = {
-    "Recherche": "internet, rapports annuels, presse",
-    "Contact direct": "mail, téléphone de la structure",
-    "Recensement": "envoi d'un questionnaire",
-}
 SOURCE_ALIASES: dict[str, str] = {
     "Internet": "Recherche",
     "Presse": "Recherche",

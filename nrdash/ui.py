@@ -20,15 +20,16 @@ from .filters import FILTER_FIELDS, Filters, describe, filter_mask
 from .geography import Geography, GeographyUnavailable, load_geography
 from .matrix import filter_actions
 from .placement import TerritoryInfo, search_territories, territory_info
-from .store import Dataset, load_default, load_upload
+from .dataset import Dataset, load_default, load_upload
 
 log = logging.getLogger("nrdash")
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
 FILTER_KEYS: dict[str, str] = {f: f"filter_{f}" for f in FILTER_FIELDS}
 UPLOAD_KEY = "census_upload"
+THROUGH_APP_KEY = "_through_app"
 # The chart toolbar keeps its one useful button, the image download (bars and cells are read, not zoomed; a click
-# filters): 16 page elements fewer per chart.
+# filters).
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtons": [["toImage"]],
                  "toImageButtonOptions": {"format": "png", "scale": 2}}
 UNEXPECTED = "Une erreur inattendue est survenue sur cette page."
@@ -333,6 +334,9 @@ def workshop_toggle() -> bool:
     on = st.sidebar.toggle("Mode atelier (projection)", key=WORKSHOP_KEY, on_change=_sync_workshop_url,
                            help="Grands caractères, aucune donnée personnelle, ni chargement ni modification. "
                                 "Lien direct : ajoutez ?atelier=1 à l'adresse.")
+    if on and st.query_params.get(WORKSHOP_KEY) != "1":
+        # A page change (navigation, slideshow) drops the query: without it a reload would leave workshop mode.
+        st.query_params[WORKSHOP_KEY] = "1"
     st.markdown(BASE_CSS + (WORKSHOP_CSS if on else ""), unsafe_allow_html=True)  # our own constants only
     return on
 
@@ -389,22 +393,19 @@ def sidebar(current_page: str | None = None) -> Context:
 
 
 def context() -> Context:
-    """The view computed by the entrypoint for this run (pages never recompute it)."""
-    _leave_legacy_pages_mode()
-    ctx = st.session_state.get("_context")
-    return ctx if ctx is not None else sidebar()
+    """The view computed by the entrypoint for this run (pages never recompute it).
 
-
-def _leave_legacy_pages_mode() -> None:
-    """Streamlit runs a page without the entrypoint while it is in its legacy "pages/ folder" mode: on the first
-    request of a fresh server for a page URL (a bookmark, a projector laptop's start page), before any run has
-    called st.navigation. app.py's st.navigation always clears this flag, so a page that still sees it set was
-    run alone: clear it and run again through app.py, which keeps the requested page."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
+    A page that is not run by run_page was run without app.py. Streamlit does that in its legacy "pages/ folder" mode (a folder
+    named pages/ beside the entry script), until some run calls st.navigation: on a fresh server, the first request
+    for a page URL (a bookmark, the projector laptop's start page) runs that page alone, and AppTest, which starts
+    every run in that mode, runs each page it switches to alone first. Calling st.navigation, the
+    public multipage API, ends that mode for the whole server (once an app uses st.navigation, Streamlit ignores
+    the pages/ folder); the rerun then goes through app.py and keeps the requested page. Tested on a fresh server
+    opened on a page URL: tests/e2e/test_navigation.py."""
+    if not st.session_state.get(THROUGH_APP_KEY):
+        navigation()
         st.rerun()
+    return st.session_state["_context"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -493,12 +494,15 @@ def coming_soon(what: str) -> None:
 
 def run_page(page: "st.navigation") -> None:
     """Run the selected page; an unexpected error shows a French message, never a traceback."""
+    st.session_state[THROUGH_APP_KEY] = True  # context(): this page runs through app.py
     try:
         page.run()
     except Exception:
         log.exception("page failed")
         st.error(f"{UNEXPECTED} Rechargez la page ; si le problème persiste, signalez-le avec le fichier utilisé.",
                  icon=":material/error:")
+    finally:  # also when the run stops early (st.rerun, st.switch_page)
+        st.session_state.pop(THROUGH_APP_KEY, None)
 
 
 def navigation() -> "st.navigation":
@@ -570,7 +574,7 @@ def _editor_config() -> dict:
 def _show_edit(frame: pd.DataFrame, corrected) -> None:
     """Make ``frame`` the table in the editor (a new widget key drops the grid's pending edits) and its census
     this session's data."""
-    from .store import prepare
+    from .dataset import prepare
 
     st.session_state["edit_base"] = frame
     st.session_state["edit_version"] = st.session_state.get("edit_version", 0) + 1

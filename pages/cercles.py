@@ -23,7 +23,7 @@ for number, circle in ref.CIRCLES.items():
 
 st.subheader("Qui pourrait se rapprocher du centre ?", anchor=False)
 cand = inward_candidates(a)
-# One after the other (columns would cost a dozen page elements for two short paragraphs).
+# One after the other: columns would add page elements for two short paragraphs.
 st.markdown("*Des pistes à discuter en atelier, jamais appliquées automatiquement.*\n\n"
             f"**Vers le cercle 2** — {len(cand[2])} acteurs du cercle 3 déjà sensibilisés ou plus")
 if len(cand[2]) and st.toggle("Voir ces acteurs", key="inward_2"):  # tables load only when asked (sobriety)

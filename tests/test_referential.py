@@ -43,5 +43,20 @@ def test_norm_key_folds_case_accents_apostrophes_spaces():
 
 
 def test_dimensions_are_data():
-    # The kit announces 7 dimensions and names 6: the list is the one place to change.
-    assert len(ref.NR_DIMENSIONS) == 6 and ref.NR_DIMENSIONS_EXPECTED_COUNT == 7
+    """The kit announces 7 dimensions and names 6: ref.NR_DIMENSIONS is the one place to change, so the reader
+    and the template's drop-down list must both take their values from it."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from nrdash import fields as fx
+    from nrdash.template import LISTS_SHEET, build_workbook
+
+    for dimension in ref.NR_DIMENSIONS:
+        (types, dims, free), problem = fx.parse_categories(dimension.upper(), "dimensions")
+        assert (types, dims, free, problem) == ([], [dimension], [], None)
+    buf = io.BytesIO()
+    build_workbook().save(buf)
+    lists = load_workbook(io.BytesIO(buf.getvalue()))[LISTS_SHEET]
+    column = next(col for col in lists.iter_cols(values_only=True) if col[0] == "dimensions")
+    assert [v for v in column[1:] if v is not None] == list(ref.NR_DIMENSIONS)

@@ -1,3 +1,5 @@
+import re
+
 from nrdash.report import SECTIONS, ReportInput, build_report
 
 
@@ -9,5 +11,8 @@ def test_report_has_every_section_and_escapes_census_text(sample_census):
         assert f"<section id='{section}'>" in html
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "@example.org" not in html  # no personal data
-    assert html.count("plotly.js v") >= 1 and "cdn.plot.ly" not in html.split("</style>")[0]
+    # plotly.js embedded once, and nothing the browser would fetch: no script, link, image or frame with a URL
+    assert html.count("plotly.js v") == 1
+    fetched = re.findall(r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=\s*['\"]?([^'\" >]+)", html, re.I)
+    assert fetched == []
     assert sample_census.sha256 in html

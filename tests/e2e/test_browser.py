@@ -5,7 +5,7 @@ import pytest
 from openpyxl import load_workbook
 
 from nrdash.ui import PAGES, UNEXPECTED, url_path
-from tests.conftest import SAMPLE, actors_sheet
+from tests.conftest import actors_sheet
 from tests.e2e.harness import goto, wait_idle
 
 URL_PATHS = {path: url_path(path) for path, _, _ in PAGES}
@@ -165,8 +165,14 @@ def test_template_download_opens(server, page, tmp_path):
     path = tmp_path / info.value.suggested_filename
     info.value.save_as(path)
     wb = load_workbook(path)
-    assert "Acteurs" in wb.sheetnames and wb["Acteurs"]["A1"].value.startswith("Nom de l'acteur")
-    assert SAMPLE.exists()
+    from nrdash import referential as ref
+
+    assert wb.sheetnames[:3] == [ref.INSTRUCTIONS_SHEET, ref.ACTORS_SHEET, ref.ACTIONS_SHEET]
+    actors = wb[ref.ACTORS_SHEET]
+    # Every column of the template, in order, required ones starred (personal columns included: it is blank).
+    assert [c.value for c in actors[1]] == [c.header + (" *" if c.required else "") for c in ref.ACTOR_COLUMNS]
+    assert all(v is None for row in actors.iter_rows(min_row=2, values_only=True) for v in row)  # blank
+    assert len(actors.data_validations.dataValidation) >= 5  # the kit's drop-down lists
 
 
 def _map_canvas(page):
@@ -286,7 +292,9 @@ def test_workshop_slideshow_moves_to_the_next_page(server, page):
     wait_idle(page)
     page.wait_for_url("**/engagement**", timeout=40_000)  # 20 seconds per page by default
     page.wait_for_function("document.body.innerText.includes('Engagement des acteurs')", timeout=20_000)
-    assert "atelier=1" in page.url or "Mode atelier" in page.locator("body").inner_text()
+    # Still in workshop mode on the next page: the address keeps it and no personal column is offered.
+    assert "atelier=1" in page.url
+    assert page.get_by_role("switch", name="Mode atelier").is_checked()
 
 
 def test_static_files_are_served_compressed(server):

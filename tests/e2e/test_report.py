@@ -1,7 +1,7 @@
 """The HTML briefing opens offline in a real browser: every section drawn, no request leaves the file."""
 from nrdash.geography import load_geography
 from nrdash.report import SECTIONS, ReportInput, build_report
-from nrdash.store import load_default
+from nrdash.dataset import load_default
 
 
 def test_report_renders_offline(browser, tmp_path, artifacts):
