@@ -18,6 +18,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from . import referential as ref
 from .census import Census, Territory
+from .export import template_cells
 
 HEADER_FILL = PatternFill("solid", fgColor="1D4E89")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -30,10 +31,10 @@ def _cell_value(value: Any) -> Any:
         return None
     if isinstance(value, (list, tuple)):
         return " ; ".join(str(v) for v in value) or None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()  # numpy scalars (a numpy bool is not a bool)
     if isinstance(value, bool):
         return "oui" if value else "non"
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        return value.item()
     return value
 
 
@@ -152,16 +153,8 @@ def build_workbook(actors: pd.DataFrame | None = None, actions: pd.DataFrame | N
         for row in range(2, VALIDATION_ROWS + 1):
             ws.cell(row=row, column=col_of[field]).number_format = "@"
     if actors is not None:
-        for r, rec in enumerate(actors.itertuples(index=False), start=2):
-            rec = rec._asdict()
-            values = []
-            for c in columns:
-                v = rec.get(c.field)
-                if c.field == "level" and v is not None and v is not pd.NA:
-                    v = ref.level_workbook_label(v)
-                if c.field == "circle" and rec.get("circle_derived"):
-                    v = None
-                values.append(v)
+        cells = [template_cells(actors, c.field) for c in columns]
+        for r, values in enumerate(zip(*cells), start=2):
             _write_row(ws, r, values)
 
     wa = wb.create_sheet(ref.ACTIONS_SHEET)

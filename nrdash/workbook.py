@@ -17,6 +17,8 @@ from typing import Any
 
 import python_calamine as calamine
 
+from .export import FORMULA_START
+
 MB = 1024 * 1024
 
 
@@ -227,6 +229,7 @@ def read_sheet(workbook: calamine.CalamineWorkbook, name: str, limits: Limits) -
 # ---------------------------------------------------------------------------------------------
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 CSV_DELIMITERS = (";", "\t", ",", "|")
+_INERT = tuple(FORMULA_START)  # "'=…": a formula made inert by an export's apostrophe, read back without it
 
 
 def _is_utf16_text(data: bytes) -> bool:
@@ -327,6 +330,8 @@ def _long_cell(text: str, delim: str, first_line: int, limit: int) -> tuple[int,
 def read_csv_rows(data: bytes, limits: Limits) -> RawSheet:
     """CSV as rows; rows[i] holds the record that starts on line i + 1 (blank padding in between).
 
+    The apostrophe an export puts before a cell that would be a formula ("'=…", "'+…") is taken off again.
+
     A cell is read up to the csv module's field limit (131 072 characters, four times the 32 767 a spreadsheet
     cell holds); a longer one is refused with its line and column (usually a quote left open)."""
     text = decode_text(data)
@@ -342,7 +347,7 @@ def read_csv_rows(data: bytes, limits: Limits) -> RawSheet:
         for record in reader:
             while len(rows) < start - 1:
                 rows.append([])
-            rows.append([c if c != "" else None for c in record])
+            rows.append([None if c == "" else c[1:] if c[:1] == "'" and c[1:2] in _INERT else c for c in record])
             start = reader.line_num + 1
     except csv.Error as exc:
         limit = csv.field_size_limit()

@@ -78,3 +78,78 @@ def test_xlsx_round_trip_with_every_column_filled():
     again = load_census(census_to_xlsx(first, with_contacts=True), "rt.xlsx")
     cols = [c for c in first.actors.columns if c != "row"]
     pd.testing.assert_frame_equal(again.actors[cols], first.actors[cols])
+
+
+# ---------------------------------------------------------------------------------------------
+# Round trips: an export loads back as the same census, every column of the template
+# ---------------------------------------------------------------------------------------------
+from openpyxl import load_workbook  # noqa: E402
+
+from tests.conftest import census_differences, frame_differences  # noqa: E402
+
+
+def _export(census, fmt, with_contacts):
+    if fmt == "xlsx":
+        return census_to_xlsx(census, with_contacts)
+    return census_csv(census.actors, with_contacts)
+
+
+def _without_contacts(census):
+    from dataclasses import replace
+    return replace(census, actors=census.actors.assign(referent=None, contact=None))
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+@pytest.mark.parametrize("with_contacts", [True, False])
+@pytest.mark.parametrize("which", ["sample_census", "full_census"])
+def test_export_reloads_as_the_same_census(which, fmt, with_contacts, request):
+    census = request.getfixturevalue(which)
+    again = load_census(_export(census, fmt, with_contacts), f"export.{fmt}")
+    expected = census if with_contacts else _without_contacts(census)
+    assert census_differences(expected, again) == []
+    assert [(i.severity, i.row) for i in again.issues if i.severity == "error"] == \
+        [(i.severity, i.row) for i in census.issues if i.severity == "error"]
+
+
+def test_full_census_has_what_the_round_trip_must_carry(full_census):
+    """The crafted file really exercises free text, 'Autre' types and a derived circle (else the test above
+    would prove little)."""
+    a = full_census.actors
+    assert a["other_categories"].iat[0] == ["Fablab", "Repair café (vélos, couture)", "Cuisine solidaire"]
+    assert a["type"].tolist().count(ref.OTHER_TYPE) == 4 and a["type_text"].tolist()[:4] == [
+        "Tiers-lieu", None, "Autre", None]
+    assert a["has_error"].tolist() == [False, False, False, True, False, False]
+    assert a["circle_derived"].any() and not a["circle_derived"].all()
+    assert a["is_local"].isna().any() and a["updated"].notna().sum() == 3
+
+
+def test_xlsx_actions_and_territory_reload_as_they_were(full_census):
+    again = load_census(census_to_xlsx(full_census), "export.xlsx")
+    assert frame_differences(full_census.actions, again.actions) == []
+    assert again.territory == full_census.territory
+
+
+def _cells(data: bytes, sheet: str, header: str, n: int) -> list:
+    """The first n cells under a header (the template formats empty rows below, so max_row says little)."""
+    ws = load_workbook(io.BytesIO(data))[sheet]
+    col = [c.value.rstrip(" *") for c in ws[1]].index(header) + 1
+    return [ws.cell(row=r, column=col).value for r in range(2, n + 2)]
+
+
+def test_yes_no_written_as_oui_non(full_census):
+    data = census_to_xlsx(full_census)
+    assert _cells(data, "Acteurs", "Local (oui/non)", 6) == ["oui", "non", None, "oui", None, "oui"]
+    assert _cells(data, "Actions", "Gain rapide", 2) == ["oui", "non"]
+    rows = read_csv(census_csv(full_census.actors))
+    local = rows[0].index("Local (oui/non)")
+    assert [r[local] for r in rows[1:]] == ["oui", "non", "", "oui", "", "oui"]
+
+
+def test_exports_write_free_text_categories_and_types(full_census):
+    rows = read_csv(census_csv(full_census.actors))
+    kinds = rows[0].index("Type d'acteur"), rows[0].index("Type d'action NR"), rows[0].index("Date de mise à jour")
+    assert [rows[1][k] for k in kinds] == [
+        "Tiers-lieu", "Inclusion numérique ; Fablab ; Repair café (vélos, couture) ; Cuisine solidaire",
+        "29/02/2024"]
+    assert _cells(census_to_xlsx(full_census), "Acteurs", "Type d'acteur", 4) == [
+        "Tiers-lieu", "Commune", "Autre", None]
