@@ -14,7 +14,8 @@ import pandas as pd
 
 from . import referential as ref
 from .census import Census, load_census
-from .export import cell_text, template_cells
+from .export import Replaced, cell_text, template_cells
+from .template import census_to_xlsx, xlsx_replacements
 
 EDIT_COLUMNS: tuple[ref.Column, ...] = ref.ACTOR_COLUMNS
 LEVEL_CHOICES = [ref.level_workbook_label(n) for n in ref.LEVELS]
@@ -44,6 +45,16 @@ def revalidate(frame: pd.DataFrame, original: Census) -> Census:
     issues = [replace(i, sheet=original.sheet) if i.sheet == "CSV" else i for i in edited.issues]
     return replace(edited, actions=original.actions, territory=original.territory, issues=issues,
                    sheet=original.sheet, file_name=corrected_name(original.file_name))
+
+
+def corrected_workbook(census: Census) -> bytes:
+    """The corrected census in the template's format, with référents and contacts (the person's own file)."""
+    return census_to_xlsx(census, with_contacts=True)
+
+
+def corrected_replacements(census: Census) -> Replaced:
+    """The cells ``corrected_workbook`` writes with control characters replaced."""
+    return xlsx_replacements(census, with_contacts=True)
 
 
 def corrected_name(file_name: str) -> str:

@@ -1,5 +1,13 @@
 """Exports of the (filtered) census: spreadsheet-safe, personal data only on explicit request.
 
+Every export writes the template's columns with the cells the template defines (``template_cells``), so that it
+loads back as the same census.
+
+Control characters (codes 0-31 other than tab, line feed and carriage return) cannot be stored in a .xlsx (XML
+forbids them; openpyxl raises ``IllegalCharacterError``). The .xlsx exports replace each with U+FFFD « \ufffd »,
+the Unicode replacement character, rather than dropping it: the spot stays visible and the text is not silently
+joined; ``Replaced`` says how many cells, where, in French. The CSV keeps them as they are.
+
 A cell that starts with '=', '+', '-', '@', a tab or a carriage return would be run as a formula by a spreadsheet
 (CSV injection, OWASP ASVS 1.2.10). In CSV such text is prefixed with an apostrophe; in .xlsx every text cell
 is written with the text type, so nothing is ever a live formula (pandas' to_excel would write '=…' as formulas,
@@ -10,15 +18,68 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from . import referential as ref
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 RGPD_NOTICE = ("Référents et contacts sont des données personnelles (RGPD) : ne les exportez que pour un usage "
                "prévu par votre registre des traitements, ne les diffusez pas, et supprimez le fichier après usage.")
+
+
+REPLACEMENT = "\ufffd"
+ROWS_NAMED = 5
+
+
+def xml_safe(text: str) -> str:
+    """Text a .xlsx can hold: each control character it cannot store replaced by U+FFFD."""
+    return ILLEGAL_CHARACTERS_RE.sub(REPLACEMENT, text)
+
+
+def has_illegal(value: object) -> bool:
+    return isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value) is not None
+
+
+def _rows_text(rows: list[int | None]) -> str:
+    named = [str(r) for r in rows[:ROWS_NAMED] if r is not None]
+    if not named:
+        return ""
+    more = len(rows) - len(named)
+    if len(named) == 1 and not more:
+        return f" (ligne {named[0]})"
+    if more:
+        return f" (lignes {', '.join(named)} et {more} autre{'s' if more > 1 else ''})"
+    return f" (lignes {', '.join(named[:-1])} et {named[-1]})"
+
+
+@dataclass(frozen=True)
+class Replaced:
+    """Cells whose control characters a .xlsx export replaced: (sheet, row in the census, column header)."""
+
+    found: tuple[tuple[str, int | None, str], ...] = ()
+
+    @property
+    def cells(self) -> int:
+        return len(self.found)
+
+    def message(self) -> str | None:
+        """What was replaced and where, in French; None when nothing was."""
+        if not self.found:
+            return None
+        groups: dict[tuple[str, str], list[int | None]] = {}
+        for sheet, row, header in self.found:
+            groups.setdefault((sheet, header), []).append(row)
+        where = " ; ".join(f"feuille « {sheet} », colonne « {header} »{_rows_text(rows)}"
+                           for (sheet, header), rows in groups.items())
+        n = self.cells
+        return (f"{n} cellule{'s contenaient' if n > 1 else ' contenait'} des caractères invisibles (caractères de "
+                f"contrôle, souvent venus d'un copier-coller) qu'un classeur .xlsx ne peut pas contenir : dans le "
+                f"fichier .xlsx, chacun est remplacé par « {REPLACEMENT} ». Où : {where}. Corrigez ces cellules dans "
+                "votre recensement pour un texte propre ; l'export .csv les garde tels quels.")
 
 
 def neutralise(value: object) -> object:
