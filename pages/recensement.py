@@ -50,8 +50,9 @@ c2.download_button(f"{len(actors)} acteurs filtrés (.csv)", lambda: census_csv(
                    file_name=f"{stem}.csv", mime="text/csv", icon=":material/download:", on_click="ignore")
 if replaced := xlsx_replacements(census, with_contacts, actors, actions).message():
     st.warning(ui.escape_md(replaced), icon=":material/find_replace:")
-st.caption(ui.escape_md(f"Export : {ctx.caption}. Le classeur .xlsx suit le format du modèle et se recharge tel quel ; "
-                        "aucune cellule n'y est une formule."))
+st.caption(ui.escape_md(f"Export : {ctx.caption}. Les deux fichiers suivent les colonnes du modèle et se rechargent "
+                        "tels quels (catégories en texte libre comprises) ; le .xlsx contient aussi les actions prévues "
+                        "et le territoire, le .csv les acteurs seulement. Aucune cellule n'y est une formule."))
 
 st.subheader("Modèle de classeur", anchor=False)
 st.markdown("Le modèle vierge contient une feuille « Mode d'emploi » et des listes déroulantes pour chaque liste "
