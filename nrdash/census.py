@@ -308,6 +308,7 @@ def _actors(table: _Table, issues: list[Issue]) -> pd.DataFrame:
     type_raw = b.raw("type")
     family = np.empty(n, dtype=object)
     atype = np.empty(n, dtype=object)
+    type_text = np.full(n, None, dtype=object)  # the type as written when classed "Autre": exports write it back
     others = {ref.norm_key("autre"), ref.norm_key("autres")}
     if "type" not in table.headers:
         b.add_sheet_issue(fx.ERROR, "type", "Type d'acteur manquant.")
@@ -333,7 +334,7 @@ def _actors(table: _Table, issues: list[Issue]) -> pd.DataFrame:
             if ref.norm_key(raw_t) in others and own_other:
                 atype[i] = own_other[0]
             else:
-                atype[i] = ref.OTHER_TYPE
+                atype[i], type_text[i] = ref.OTHER_TYPE, fx.text(raw_t)
                 b.add(i, fx.WARNING, "type", f"Type « {fx.text(raw_t)} » inconnu : classé « {ref.OTHER_TYPE} » dans "
                                              f"la famille « {fam} ». Types du kit pour cette famille : "
                                              f"{ref.expected(ref.TYPES_BY_FAMILY[fam])}.")
@@ -383,6 +384,7 @@ def _actors(table: _Table, issues: list[Issue]) -> pd.DataFrame:
         "name": obj(name),
         "family": obj(family),
         "type": obj(atype),
+        "type_text": obj(type_text),
         "is_local": pd.array(is_local, dtype="boolean"),
         "commune": obj(b.text("commune")),
         "insee": obj(insee),

@@ -14,6 +14,8 @@ import pandas as pd
 
 from . import referential as ref
 from .census import Census, load_census
+from .export import Replaced, cell_text, template_cells
+from .template import census_to_xlsx, xlsx_replacements
 
 EDIT_COLUMNS: tuple[ref.Column, ...] = ref.ACTOR_COLUMNS
 LEVEL_CHOICES = [ref.level_workbook_label(n) for n in ref.LEVELS]
@@ -23,27 +25,9 @@ HISTORY_LIMIT = 20
 
 
 def to_edit_frame(actors: pd.DataFrame) -> pd.DataFrame:
-    """The actors as a person edits them: one text column per template header."""
-    out = {}
-    for col in EDIT_COLUMNS:
-        values = actors[col.field] if col.field in actors else pd.Series([None] * len(actors), index=actors.index)
-        if col.field == "level":
-            cells = ["" if pd.isna(v) else LEVEL_CHOICES[int(v)] for v in values]
-        elif col.field == "circle":
-            cells = ["" if (pd.isna(v) or d) else str(int(v)) for v, d in zip(values, actors["circle_derived"])]
-        elif col.field == "is_local":
-            cells = ["" if pd.isna(v) else ("oui" if v else "non") for v in values]
-        elif col.field in ("action_types", "dimensions"):
-            extra = actors["other_categories"] if col.field == "action_types" else [[]] * len(actors)
-            cells = [" ; ".join(list(v) + list(o)) for v, o in zip(values, extra)]
-        elif col.field in ("lat", "lon"):
-            cells = ["" if pd.isna(v) else repr(float(v)) for v in values]
-        elif col.field == "updated":
-            cells = ["" if v is None or pd.isna(v) else v.strftime("%d/%m/%Y") for v in values]
-        else:
-            cells = ["" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v) for v in values]
-        out[col.header] = cells
-    return pd.DataFrame(out).reset_index(drop=True)
+    """The actors as a person edits them: one text column per template header, as the exports write them."""
+    return pd.DataFrame({col.header: [cell_text(v) for v in template_cells(actors, col.field)]
+                         for col in EDIT_COLUMNS}).reset_index(drop=True)
 
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
@@ -61,6 +45,16 @@ def revalidate(frame: pd.DataFrame, original: Census) -> Census:
     issues = [replace(i, sheet=original.sheet) if i.sheet == "CSV" else i for i in edited.issues]
     return replace(edited, actions=original.actions, territory=original.territory, issues=issues,
                    sheet=original.sheet, file_name=corrected_name(original.file_name))
+
+
+def corrected_workbook(census: Census) -> bytes:
+    """The corrected census in the template's format, with référents and contacts (the person's own file)."""
+    return census_to_xlsx(census, with_contacts=True)
+
+
+def corrected_replacements(census: Census) -> Replaced:
+    """The cells ``corrected_workbook`` writes with control characters replaced."""
+    return xlsx_replacements(census, with_contacts=True)
 
 
 def corrected_name(file_name: str) -> str:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections import OrderedDict
+from itertools import chain
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -18,6 +20,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from . import referential as ref
 from .census import Census, Territory
+from .export import Replaced, export_columns, has_illegal, template_cells, xml_safe
 
 HEADER_FILL = PatternFill("solid", fgColor="1D4E89")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -25,16 +28,22 @@ LISTS_SHEET = "Listes"
 VALIDATION_ROWS = 5000
 
 
-def _cell_value(value: Any) -> Any:
+def _plain_value(value: Any) -> Any:
+    """A value as the template writes it, before making its text safe for XML."""
     if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return None
     if isinstance(value, (list, tuple)):
         return " ; ".join(str(v) for v in value) or None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()  # numpy scalars (a numpy bool is not a bool)
     if isinstance(value, bool):
         return "oui" if value else "non"
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        return value.item()
     return value
+
+
+def _cell_value(value: Any) -> Any:
+    value = _plain_value(value)
+    return xml_safe(value) if isinstance(value, str) else value
 
 
 def _write_row(ws, row: int, values: Iterable[Any]) -> None:
@@ -133,7 +142,7 @@ def build_workbook(actors: pd.DataFrame | None = None, actions: pd.DataFrame | N
         info.cell(row=r, column=1, value=f"{fam} : {', '.join(types)}")
 
     ws = wb.create_sheet(ref.ACTORS_SHEET)
-    columns = [c for c in ref.ACTOR_COLUMNS if with_contacts or not c.personal]
+    columns = export_columns(with_contacts)
     _header(ws, [c.header + (" *" if c.required else "") for c in columns],
             {1: 34, 3: 30, 11: 40, 12: 34, 13: 50})
     lists = _lists_sheet(wb)
@@ -152,16 +161,8 @@ def build_workbook(actors: pd.DataFrame | None = None, actions: pd.DataFrame | N
         for row in range(2, VALIDATION_ROWS + 1):
             ws.cell(row=row, column=col_of[field]).number_format = "@"
     if actors is not None:
-        for r, rec in enumerate(actors.itertuples(index=False), start=2):
-            rec = rec._asdict()
-            values = []
-            for c in columns:
-                v = rec.get(c.field)
-                if c.field == "level" and v is not None and v is not pd.NA:
-                    v = ref.level_workbook_label(v)
-                if c.field == "circle" and rec.get("circle_derived"):
-                    v = None
-                values.append(v)
+        cells = [template_cells(actors, c.field) for c in columns]
+        for r, values in enumerate(zip(*cells), start=2):
             _write_row(ws, r, values)
 
     wa = wb.create_sheet(ref.ACTIONS_SHEET)
@@ -207,3 +208,62 @@ def census_to_xlsx(census: Census, with_contacts: bool = False, actors: pd.DataF
     build_workbook(census.actors if actors is None else actors, census.actions if actions is None else actions,
                    census.territory, with_contacts).save(buf)
     return buf.getvalue()
+
+
+def _joined_text(values: list) -> str:
+    """All the text of a column (lists of text included) in one string."""
+    try:
+        return "".join(filter(None, values))  # a column of text and None: the common case, at C speed
+    except TypeError:
+        pass
+    try:
+        return "".join(chain.from_iterable(filter(None, values)))  # a column of lists of text
+    except TypeError:
+        pass
+    return "".join(x for v in values for x in (v if isinstance(v, list) else [v]) if isinstance(x, str))
+
+
+def _any_illegal(frame: pd.DataFrame) -> bool:
+    """Whether any text in the frame has a control character: one search per column, so that the cell-by-cell
+    pass runs only when there is something to report."""
+    return any(frame[name].dtype == object and has_illegal(_joined_text(frame[name].tolist()))
+               for name in frame.columns)
+
+
+_ACTORS_WITH_CONTROL: OrderedDict[tuple[str, int], bool] = OrderedDict()
+
+
+def _actors_have_illegal(census: Census) -> bool:
+    """Whether the census's actors hold any control character, remembered per file content (its SHA-256): the
+    common answer, no, then costs nothing on the next reruns of a page (about 2.5 million characters to search at
+    10 000 actors)."""
+    key = (census.sha256, len(census.actors))
+    if key not in _ACTORS_WITH_CONTROL:
+        _ACTORS_WITH_CONTROL[key] = _any_illegal(census.actors)
+        while len(_ACTORS_WITH_CONTROL) > 32:
+            _ACTORS_WITH_CONTROL.popitem(last=False)
+    return _ACTORS_WITH_CONTROL.get(key, True)
+
+
+def xlsx_replacements(census: Census, with_contacts: bool = False, actors: pd.DataFrame | None = None,
+                      actions: pd.DataFrame | None = None) -> Replaced:
+    """The cells ``census_to_xlsx`` (same arguments) writes with control characters replaced: known before the
+    file is made, so that a page can say so next to its download button. ``actors`` and ``actions`` are the
+    census's own or a part of them (a filter): when none of the census's actors has a control character, no part
+    of them has."""
+    actors = census.actors if actors is None else actors
+    actions = census.actions if actions is None else actions
+    found: list[tuple[str, int | None, str]] = []
+    rows = actors["row"].tolist() if "row" in actors else [None] * len(actors)
+    for c in export_columns(with_contacts) if _actors_have_illegal(census) else ():
+        found += [(census.sheet, r, c.header) for r, v in zip(rows, template_cells(actors, c.field))
+                  if has_illegal(v)]
+    action_rows = actions["row"].tolist() if "row" in actions else [None] * len(actions)
+    for c in ref.ACTION_COLUMNS:
+        if c.field in actions:
+            found += [(ref.ACTIONS_SHEET, r, c.header) for r, v in zip(action_rows, actions[c.field].tolist())
+                      if has_illegal(_plain_value(v))]
+    t = census.territory
+    found += [(ref.TERRITORY_SHEET, r, label) for r, (key, label) in enumerate(ref.TERRITORY_LABEL.items(), start=2)
+              if has_illegal(getattr(t, key))]
+    return Replaced(tuple(found))

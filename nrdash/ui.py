@@ -600,8 +600,7 @@ def _undo_edit() -> None:
 def census_editor(ctx: Context) -> None:
     """Edit, re-validate live, apply to this session's dashboard, undo, download the corrected workbook."""
     from .census import issues_table
-    from .editing import revalidate, to_edit_frame
-    from .template import census_to_xlsx
+    from .editing import corrected_replacements, corrected_workbook, revalidate, to_edit_frame
 
     census = ctx.dataset.census
     if "edit_base" not in st.session_state:  # a new census (first edit, or a new upload) starts a new history
@@ -624,7 +623,9 @@ def census_editor(ctx: Context) -> None:
         st.rerun()
     c2.button("Annuler la dernière modification", on_click=_undo_edit, icon=":material/undo:",
               disabled=not st.session_state.get("edit_history"))
-    c3.download_button("Classeur corrigé (.xlsx)", lambda: census_to_xlsx(corrected, with_contacts=True),
+    c3.download_button("Classeur corrigé (.xlsx)", lambda: corrected_workbook(corrected),
                        file_name=f"{corrected.file_name}.xlsx", icon=":material/download:", on_click="ignore",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        help="Au format du modèle, avec référents et contacts (données personnelles : à ne pas diffuser).")
+    if replaced := corrected_replacements(corrected).message():
+        st.warning(escape_md("Classeur corrigé : " + replaced), icon=":material/find_replace:")

@@ -17,6 +17,8 @@ from typing import Any
 
 import python_calamine as calamine
 
+from .export import FORMULA_START
+
 MB = 1024 * 1024
 
 
@@ -98,7 +100,7 @@ def detect_format(data: bytes, filename: str | None = None) -> str:
                 "effacez le mot de passe, enregistrez, puis chargez à nouveau le fichier."
             )
         return "xls"
-    if b"\x00" in data[:8192]:
+    if b"\x00" in data[:8192] and not _is_utf16_text(data):
         raise CensusError(
             "Ce fichier n'est pas un classeur lisible (ni .xlsx, .xls, .ods, ni .csv). "
             "Enregistrez le recensement au format Excel (.xlsx) puis réessayez."
@@ -225,9 +227,28 @@ def read_sheet(workbook: calamine.CalamineWorkbook, name: str, limits: Limits) -
 # ---------------------------------------------------------------------------------------------
 # CSV
 # ---------------------------------------------------------------------------------------------
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+CSV_DELIMITERS = (";", "\t", ",", "|")
+_INERT = tuple(FORMULA_START)  # "'=…": a formula made inert by an export's apostrophe, read back without it
+
+
+def _is_utf16_text(data: bytes) -> bool:
+    """UTF-16 text with its byte-order mark (Excel's « Texte Unicode »): its zero bytes are not binary.
+
+    A UTF-32 mark (which starts like UTF-16 LE's) or bytes that do not decode stay refused as binary."""
+    if not data.startswith(_UTF16_BOMS):
+        return False
+    try:  # the first 8 KB; a character cut at the end is left for later (final=False)
+        text = codecs.getincrementaldecoder("utf-16")().decode(data[:8192], final=False)
+    except UnicodeDecodeError:
+        return False
+    return "\x00" not in text
+
+
 def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252 (Excel's French default)."""
-    if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
+    """UTF-16 with its byte-order mark (LE or BE), else UTF-8 (with or without BOM), else Windows-1252
+    (Excel's French default)."""
+    if data.startswith(_UTF16_BOMS):
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError:
@@ -243,10 +264,10 @@ def decode_text(data: bytes) -> str:
 
 
 def sniff_delimiter(text: str) -> str:
-    """';', ',' or tab: the one that splits the first lines most consistently."""
+    """';', tab, ',' or '|': the one that splits the first lines most consistently."""
     lines = [line for line in text.splitlines()[:30] if line.strip()]
     best, best_score = ";", -1.0
-    for delim in (";", "\t", ","):
+    for delim in CSV_DELIMITERS:
         try:
             counts = [len(r) - 1 for r in csv.reader(lines, delimiter=delim)]
         except csv.Error:
@@ -260,8 +281,59 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
+def _column_letter(index: int) -> str:
+    """0 -> 'A', 26 -> 'AA', as a spreadsheet names its columns."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _long_cell(text: str, delim: str, first_line: int, limit: int) -> tuple[int, int]:
+    """(line, column index) where the first cell longer than ``limit`` starts, reading the records from
+    ``first_line`` (1-based, lines counted as the csv module counts them) with the csv module's quoting rules:
+    a quote opens a quoted cell only at the cell's start, a doubled quote inside it is a quote."""
+    lines = io.StringIO(text, newline="")
+    for _ in range(first_line - 1):
+        lines.readline()
+    line = first_line
+    column, length, cell_line = 0, 0, line
+    state = "start"  # start of a cell | plain | quoted | quote (a quote seen inside a quoted cell)
+    for chunk in lines:
+        for ch in chunk:
+            if state == "quoted":
+                if ch == '"':
+                    state = "quote"
+                    continue
+            elif state == "quote" and ch == '"':
+                state = "quoted"
+            elif state == "start" and ch == '"':
+                state = "quoted"
+                continue
+            elif ch == delim:
+                column, length, cell_line, state = column + 1, 0, line, "start"
+                continue
+            elif ch in "\r\n":
+                column, length, cell_line, state = 0, 0, line + 1, "start"
+                continue
+            else:
+                state = "plain" if state != "quoted" else state
+            length += 1
+            if length > limit:
+                return cell_line, column
+        line += 1
+    return cell_line, column
+
+
 def read_csv_rows(data: bytes, limits: Limits) -> RawSheet:
-    """CSV as rows; rows[i] holds the record that starts on line i + 1 (blank padding in between)."""
+    """CSV as rows; rows[i] holds the record that starts on line i + 1 (blank padding in between).
+
+    The apostrophe an export puts before a cell that would be a formula ("'=…", "'+…") is taken off again.
+
+    A cell is read up to the csv module's field limit (131 072 characters, four times the 32 767 a spreadsheet
+    cell holds); a longer one is refused with its line and column (usually a quote left open)."""
     text = decode_text(data)
     if text.count("\n") > limits.max_rows + 50:
         raise CensusError(
@@ -270,14 +342,25 @@ def read_csv_rows(data: bytes, limits: Limits) -> RawSheet:
     delim = sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
     rows: list[list[Any]] = []
+    start = 1
     try:
-        start = 1
         for record in reader:
             while len(rows) < start - 1:
                 rows.append([])
-            rows.append([c if c != "" else None for c in record])
+            rows.append([None if c == "" else c[1:] if c[:1] == "'" and c[1:2] in _INERT else c for c in record])
             start = reader.line_num + 1
     except csv.Error as exc:
+        limit = csv.field_size_limit()
+        if "field larger than field limit" in str(exc):
+            line, column = _long_cell(text, delim, start, limit)
+            most = f"{limit:,}".replace(",", "\u202f")
+            raise CensusError(
+                f"Cellule trop longue ligne {line}, colonne {_column_letter(column)} ({column + 1}e colonne) : "
+                f"plus de {most} caractères, alors qu'une cellule de tableur en contient au plus 32\u202f767. "
+                "Le plus souvent, un guillemet ouvert dans cette cellule n'est jamais refermé et tout ce qui suit "
+                "est lu comme une seule cellule : refermez-le (ou doublez-le s'il fait partie du texte), ou "
+                "raccourcissez la cellule."
+            ) from None
         raise CensusError(
             f"Le fichier CSV est mal formé ligne {reader.line_num} ({exc}). "
             "Vérifiez les guillemets de cette ligne ou enregistrez le fichier depuis Excel."

@@ -3,7 +3,7 @@ import streamlit as st
 from nrdash import ui
 from nrdash.census import issues_table
 from nrdash.export import RGPD_NOTICE, census_csv
-from nrdash.template import build_workbook, census_to_xlsx
+from nrdash.template import build_workbook, census_to_xlsx, xlsx_replacements
 
 ctx = ui.context()
 census = ctx.dataset.census
@@ -48,8 +48,11 @@ c1.download_button(f"{len(actors)} acteurs filtrés (.xlsx)", lambda: census_to_
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 c2.download_button(f"{len(actors)} acteurs filtrés (.csv)", lambda: census_csv(actors, with_contacts),
                    file_name=f"{stem}.csv", mime="text/csv", icon=":material/download:", on_click="ignore")
-st.caption(ui.escape_md(f"Export : {ctx.caption}. Le classeur .xlsx suit le format du modèle et se recharge tel quel ; "
-                        "aucune cellule n'y est une formule."))
+if replaced := xlsx_replacements(census, with_contacts, actors, actions).message():
+    st.warning(ui.escape_md(replaced), icon=":material/find_replace:")
+st.caption(ui.escape_md(f"Export : {ctx.caption}. Les deux fichiers suivent les colonnes du modèle et se rechargent "
+                        "tels quels (catégories en texte libre comprises) ; le .xlsx contient aussi les actions prévues "
+                        "et le territoire, le .csv les acteurs seulement. Aucune cellule n'y est une formule."))
 
 st.subheader("Modèle de classeur", anchor=False)
 st.markdown("Le modèle vierge contient une feuille « Mode d'emploi » et des listes déroulantes pour chaque liste "

@@ -3,6 +3,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from openpyxl import Workbook
 
@@ -38,3 +39,85 @@ def sample_census():
     from nrdash.census import load_census
 
     return load_census(SAMPLE)
+
+
+def _plain(value):
+    """A cell of a census frame as a plain comparable value (None for every kind of missing)."""
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def census_differences(expected, actual, fields=None) -> list[str]:
+    """Every cell where two censuses' actors differ, column by column ('row 3, type: 'Autre' != ...'):
+    every column of the loaded frame except the Excel row number, or the given fields."""
+    a, b = expected.actors.reset_index(drop=True), actual.actors.reset_index(drop=True)
+    if len(a) != len(b):
+        return [f"{len(a)} actors != {len(b)} actors"]
+    fields = fields or [f for f in a.columns if f != "row"]
+    out = [f"column {f} missing" for f in fields if f not in b.columns]
+    for f in fields:
+        if f not in b.columns:
+            continue
+        for i, (x, y) in enumerate(zip(a[f].tolist(), b[f].tolist())):
+            if _plain(x) != _plain(y):
+                out.append(f"actor {i + 1}, {f}: {_plain(x)!r} != {_plain(y)!r}")
+    return out
+
+
+def frame_differences(expected: pd.DataFrame, actual: pd.DataFrame, skip=("row",)) -> list[str]:
+    """Cell-by-cell differences of two plain frames (the planned actions), in the same terms."""
+    if len(expected) != len(actual) or list(expected.columns) != list(actual.columns):
+        return [f"shape {expected.shape} {list(expected.columns)} != {actual.shape} {list(actual.columns)}"]
+    return [f"line {i + 1}, {f}: {_plain(x)!r} != {_plain(y)!r}"
+            for f in expected.columns if f not in skip
+            for i, (x, y) in enumerate(zip(expected[f].tolist(), actual[f].tolist())) if _plain(x) != _plain(y)]
+
+
+FULL_HEADER = [c.header for c in __import__("nrdash.referential", fromlist=["x"]).ACTOR_COLUMNS]
+
+
+def full_workbook() -> bytes:
+    """A census with every column of the template filled, free text and unusual values included, and the
+    Actions and Territoire sheets."""
+    from nrdash import referential as ref
+
+    actors = [
+        ["=Atelier du réemploi", ref.ASSOCIATIONS, "Tiers-lieu", "oui", "Île-d'Aix", "17004", "17123",
+         "3 rue du Port ; bât. B", 46.123456789, -1.1734,
+         "Inclusion ; Fablab, Repair café (vélos, couture) ; Mesure", "Cuisine solidaire ; Achats",
+         "-2 ateliers\npar mois", "3 - Leader du NR", None, "Recensement", "+33 6 12 34 56 78", "@camille",
+         "29/02/2024"],
+        ["Mairie d'Aytré", None, "Mairie", "non", "Aytré", "17028", "17440", None, None, None, None, None, None, 1, 1,
+         "Contact direct", None, None, None],
+        ['Club "Tech" ; seniors', ref.PUBLIC, "Autre", None, None, "01053", "01000", None, "46,2", "-1,15",
+         "Sensibilisation", None, "Notes « guillemets »", "0", None, "Recherche", "Jeanne", None, 45000],
+        ["Sans type", ref.COMPANIES, None, "oui", "La Rochelle", None, None, None, None, None, None, "Achats", None,
+         2, None, None, None, None, None],
+        ["Jeune pousse", ref.COMPANIES, "Start-up", None, None, "17300", None, None, 46.16, -1.15, None,
+         "Numérique pour une organisation éco-responsable ; Sobriété ⚡", "Café ☕\tnumérique", 1, 3, None,
+         "Léa Dupont", "lea@example.org", "01/01/2026"],
+        ["Asso sans précision", ref.ASSOCIATIONS, "Autre", "oui", None, None, None, None, None, None, None, None,
+         None, 2, None, "Recherche", None, None, None],
+    ]
+    actions = [
+        [c.header for c in ref.ACTION_COLUMNS],
+        ["=Créer un réseau", ref.AXES[1], "Entreprises ; Associations", "En cours", "Mairie d'Aytré", "30/06/2026",
+         "oui", "-avec les communes"],
+        ["Mesurer l'empreinte", ref.AXES[0], "Toutes", "Idée", None, None, "non", None],
+    ]
+    territory = [["Paramètre", "Valeur"], ["Nom du territoire", "CdA test ; « littoral »"],
+                 ["Code SIREN de l'EPCI", "241700434"], ["Code INSEE de la commune", "17300"], ["Échelle", "EPCI"],
+                 [ref.ARBITRATIONS["include_nonlocal_companies"], "non"],
+                 [ref.ARBITRATIONS["include_nonlocal_associations"], "oui"],
+                 [ref.ARBITRATIONS["include_non_residents"], "non"]]
+    return xlsx_bytes({"Acteurs": [FULL_HEADER, *actors], "Actions": actions, "Territoire": territory})
+
+
+@pytest.fixture(scope="session")
+def full_census():
+    from nrdash.census import load_census
+
+    return load_census(full_workbook(), "complet.xlsx")

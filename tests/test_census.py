@@ -234,3 +234,52 @@ def test_table_less_workbook_is_unusable():
 def test_header_only_is_unusable():
     with pytest.raises(CensusError, match="aucun acteur"):
         load_census(actors_sheet([]), "t.xlsx")
+
+
+def _unicode_text(encoding: str) -> bytes:
+    """A census saved as Excel's « Texte Unicode » (UTF-16 with its byte-order mark, tab-separated)."""
+    text = "\t".join(HEADER + ["Commune"]) + "\r\n" + "Atelier du réemploi\tPME\t2\tÎle-d'Aix\r\nŒuvre\tETI\t1\t\r\n"
+    bom = {"utf-16-le": b"\xff\xfe", "utf-16-be": b"\xfe\xff"}[encoding]
+    return bom + text.encode(encoding)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_csv_utf16_with_bom(encoding):
+    c = load_census(_unicode_text(encoding), "texte-unicode.txt")
+    assert c.actors["name"].tolist() == ["Atelier du réemploi", "Œuvre"]
+    assert c.actors["commune"].tolist() == ["Île-d'Aix", None]
+    assert c.actors["level"].tolist() == [2, 1] and c.issues == []
+
+
+def test_binary_file_still_refused_even_after_a_utf16_bom():
+    with pytest.raises(CensusError, match="pas un classeur lisible"):
+        load_census(b"\xff\xfe\x00\x00" + bytes(range(256)) * 4, "r.csv")  # a UTF-32 mark, or garbage
+    with pytest.raises(CensusError, match="pas un classeur lisible"):
+        load_census(b"\x00\x01\x02binary" * 50, "r.csv")
+
+
+def test_csv_pipe_separator():
+    text = "|".join(HEADER + ["Dimension NR"]) + "\nAtelier, réemploi|PME|2|Mesure ; Achats\nB|ETI|1|\n"
+    c = load_census(text.encode(), "r.csv")
+    assert c.actors["name"].tolist() == ["Atelier, réemploi", "B"]
+    assert c.actors["dimensions"].tolist() == [["Mesure", "Achats"], []]
+
+
+@pytest.mark.parametrize("quoted", [True, False])
+def test_csv_over_long_cell_named_with_row_and_column(quoted):
+    import csv
+    limit = csv.field_size_limit()
+    long = "x" * (limit + 10)
+    cell = f'"{long}"' if quoted else long
+    text = ";".join(HEADER + ["Description des actions NR identifiées"]) + "\nA;PME;1;court\n\nB;ETI;2;" + cell + "\n"
+    with pytest.raises(CensusError) as err:
+        load_census(text.encode(), "r.csv")
+    message = str(err.value)
+    assert "Cellule trop longue ligne 4, colonne D" in message
+    assert f"{limit:,}".replace(",", "\u202f") in message and "mal formé" not in message
+
+
+def test_csv_unclosed_quote_reported_where_the_cell_starts():
+    text = ";".join(HEADER) + '\nA;PME;1\nB;"ETI;2\n' + "C;PME;1\n" * 20_000
+    with pytest.raises(CensusError, match=r"Cellule trop longue ligne 3, colonne B .*guillemet"):
+        load_census(text.encode(), "r.csv")

@@ -36,3 +36,15 @@ def test_history_is_bounded():
     for i in range(30):
         history = push(history, pd.DataFrame({"x": [i]}))
     assert len(history) == 20 and history[-1]["x"].iat[0] == 29
+
+
+def test_full_census_edits_and_corrected_workbook_round_trip(full_census):
+    from nrdash.census import load_census
+    from nrdash.template import census_to_xlsx
+    from tests.conftest import census_differences
+
+    again = revalidate(to_edit_frame(full_census.actors), full_census)
+    assert census_differences(full_census, again) == []
+    corrected = load_census(census_to_xlsx(again, with_contacts=True), f"{again.file_name}.xlsx")
+    assert census_differences(full_census, corrected) == []
+    assert corrected.territory == full_census.territory
