@@ -124,6 +124,25 @@ def french_index(html: bytes) -> bytes:
     return re.sub(rb"<html\b", b'<html lang="fr"', html, count=1)
 
 
+def _lower_priority() -> None:
+    """The background Brotli thread yields the CPU to the server's event loop (Linux: a thread's own nice)."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 15)
+    except (AttributeError, OSError):
+        pass
+
+
+def _release_memory() -> None:
+    """Give back to the system the memory Brotli worked in (at its best quality, tens of MB for a large file),
+    which glibc would otherwise keep in the thread's arena for good."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 class _Index:
     """Streamlit's index.html as served by nrdash: in French, compressed once."""
 
@@ -160,7 +179,7 @@ class StaticCompression:
         self.pending: dict[FileKey, Future] = {}  # Brotli being made, per file
         self.gzipping: dict[FileKey, Future] = {}  # gzip of large files being made, per file
         self._lock = threading.Lock()
-        self._brotli = ThreadPoolExecutor(1, thread_name_prefix="nrdash-brotli")
+        self._brotli = ThreadPoolExecutor(1, thread_name_prefix="nrdash-brotli", initializer=_lower_priority)
         self._gzip = ThreadPoolExecutor(1, thread_name_prefix="nrdash-gzip")
         index_path = os.path.join(self.static_dir, "index.html")
         self.index = _Index(index_path) if os.path.isfile(index_path) else None
@@ -289,6 +308,7 @@ class StaticCompression:
         finally:
             with self._lock:
                 self.pending.pop(key, None)
+            _release_memory()
 
     def _queue_brotli(self, key: FileKey, body: bytes) -> Future | None:
         """The Brotli job for a file: the one already queued, a new one, or None when the queue is full."""
