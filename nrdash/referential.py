@@ -120,6 +120,11 @@ LEVELS: dict[int, str] = {
 # a 3:1 contrast against white for graphical objects, RGAA 3.3 / WCAG 1.4.11).
 LEVEL_COLORS: dict[int, str] = {0: "#8c8c8c", 1: "#41b6c4", 2: "#1d75b3", 3: "#0b2a6b"}
 LEVEL_MISSING_COLOR = "#d9d9d9"
+# Neutral sequential scale for counts, light -> dark (Streamlit's theme.chartSequentialColors, .streamlit/config.toml):
+# a warm grey in ten even steps of lightness (CIELAB L* 95 -> 18, one hue, so it reads the same with any colour
+# vision), with no blue in it, so that a count is never taken for an engagement level.
+COUNT_SEQUENTIAL_COLORS: tuple[str, ...] = ("#f9efe5", "#e0d7cd", "#c8bfb6", "#b1a89f", "#9a9188",
+                                            "#847b72", "#6e665d", "#595149", "#453e36", "#322b23")
 
 # Okabe-Ito: the colour-blind-safe categorical palette, one colour per family.
 FAMILY_COLORS: dict[str, str] = {

@@ -4,9 +4,10 @@
 
 Streamlit serves its JavaScript and CSS uncompressed: about 3 MB on every first visit. nrdash.compression
 compresses them once per file (gzip at once, Brotli in the background), which divides what a first visit
-transfers by about three (gzip) to four (Brotli); nrdash.served answers the files nrdash serves itself: Streamlit's
-two fonts cut down to what can be shown (nrdash.fonts, 545 kB → 106 kB) and the partial plotly.js build the charts
-use (nrdash.plotting, 1.06 MB → 0.36 MB once compressed).
+transfers by about three (gzip) to four (Brotli), and serves Streamlit's page with lang="fr"; nrdash.served
+answers the files nrdash serves itself: Streamlit's two fonts cut down to what can be shown (nrdash.fonts,
+545 kB → 106 kB) and the partial plotly.js build the charts use (nrdash.plotting, 1.06 MB → 0.36 MB once
+compressed). nrdash.headers adds the HTTP protections (nosniff, referrer policy, frame-ancestors) to every answer.
 """
 from __future__ import annotations
 
@@ -16,8 +17,12 @@ import streamlit as st
 from starlette.middleware import Middleware
 
 from nrdash.compression import StaticCompression
-from nrdash.served import ServeFiles
+from nrdash.headers import SecurityHeaders
+from nrdash.served import ServeFiles, default_routes
 
 ROOT = Path(__file__).resolve().parent.parent
 
-app = st.App(str(ROOT / "app.py"), middleware=[Middleware(StaticCompression), Middleware(ServeFiles)])
+routes = default_routes()
+app = st.App(str(ROOT / "app.py"), middleware=[Middleware(SecurityHeaders),
+                                               Middleware(StaticCompression, served=routes),
+                                               Middleware(ServeFiles, routes=routes)])

@@ -1,14 +1,26 @@
 """nrdash.compression: Streamlit's static files compressed once (gzip at once, Brotli in the background),
 everything else untouched."""
 import asyncio
+import os
 import gzip
 from concurrent.futures import ThreadPoolExecutor
 
 import brotli
+import pytest
 
+from nrdash import compression
 from nrdash.compression import StaticCompression, accepted_encodings
 
 SCRIPT = b"function f(){return 1}\n" * 400
+
+
+@pytest.fixture(autouse=True)
+def static_dir(tmp_path, monkeypatch):
+    """A static directory holding the script the fake app serves: only real files are compressed."""
+    (tmp_path / "static" / "js").mkdir(parents=True)
+    (tmp_path / "static" / "js" / "index.abc.js").write_bytes(SCRIPT)
+    monkeypatch.setattr(compression, "streamlit_static_dir", lambda: str(tmp_path))
+    return tmp_path
 
 
 def run(coroutine):
@@ -135,3 +147,176 @@ def test_websocket_and_posts_pass_through():
     run(mw({"type": "websocket", "path": "/_stcore/stream", "headers": []}, None, None))
     run(mw({"type": "http", "method": "POST", "path": "/static/x.js", "headers": []}, None, None))
     assert calls == ["websocket", "http"]
+
+
+# -- one cache entry per real file, never one per URL ----------------------------------------------------------
+
+INDEX = b'<!DOCTYPE html>\n<html lang="en">\n<head><title>Streamlit</title></head>' + b"<body></body>" * 60 + b"</html>"
+
+
+def file_app(static_dir, calls=None):
+    """Streamlit's static handler, in short: the real file a path resolves to, else index.html (its fallback)."""
+    async def app(scope, receive, send):
+        if calls is not None:
+            calls.append(scope["path"])
+        found = compression.resolve(str(static_dir), scope["path"])
+        body = (static_dir / "index.html").read_bytes() if found is None else open(found[0], "rb").read()
+        kind = b"application/javascript" if found and found[0].endswith(".js") else b"text/html; charset=utf-8"
+        headers = [(b"content-type", kind), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+    return app
+
+
+@pytest.fixture
+def site(static_dir):
+    (static_dir / "index.html").write_bytes(INDEX)
+    return static_dir
+
+
+VARIANTS = ["/static/js/index.abc.js", "/static////js/index.abc.js", "/static/./js/./index.abc.js",
+            "/static/js/../js/index.abc.js", "/static//./js//index.abc.js"]
+
+
+def test_variants_of_one_file_are_one_cache_entry(site):
+    mw = StaticCompression(file_app(site))
+    for path in VARIANTS:
+        status, headers, body = request(mw, path=path)
+        assert status == 200 and headers[b"content-encoding"] == b"gzip" and gzip.decompress(body) == SCRIPT, path
+    assert len(mw.cache) == 1 and mw.cached_bytes == len(next(iter(mw.cache.values())))
+    for path in VARIANTS:
+        request(mw, path=path, headers=((b"accept-encoding", b"br, gzip"),))
+    mw.wait()
+    assert len(mw.cache) == 2  # the file's gzip and Brotli versions, whatever its URLs
+
+
+def test_unknown_paths_get_the_french_index_never_cached(site):
+    mw = StaticCompression(file_app(site))
+    for i in range(50):
+        for accept in (b"br, gzip", b"gzip", b""):
+            status, headers, body = request(mw, path=f"/static/js/nothing-{i}.js" + "a" * 3000,
+                                            headers=((b"accept-encoding", accept),))
+            encoding = headers.get(b"content-encoding")
+            plain = brotli.decompress(body) if encoding == b"br" else gzip.decompress(body) if encoding else body
+            assert plain == INDEX.replace(b'lang="en"', b'lang="fr"') and int(headers[b"content-length"]) == len(body)
+            assert headers[b"vary"] == b"Accept-Encoding"
+    assert mw.cache == {} and mw.pending == {} and mw.cached_bytes == 0
+
+
+def test_pages_get_the_french_index_also_when_streamlit_gzipped_it(site):
+    """Streamlit gzips the pages' index.html itself (not "/" nor /static/): it is recognised and replaced."""
+    packed = gzip.compress(INDEX)
+    inner = inner_app(body=packed, content_type=b"text/html", extra=[(b"content-encoding", b"gzip")])
+    status, headers, body = request(StaticCompression(inner), path="/engagement", headers=GZIP_ONLY)
+    assert headers[b"content-encoding"] == b"gzip" and b'<html lang="fr">' in gzip.decompress(body)
+    other = gzip.compress(b"<html lang='en'>another page</html>" * 40)
+    inner = inner_app(body=other, content_type=b"text/html", extra=[(b"content-encoding", b"gzip")])
+    assert request(StaticCompression(inner), path="/component/x.html")[2] == other  # other HTML left as it was
+
+
+def test_french_index():
+    assert compression.french_index(INDEX).startswith(b'<!DOCTYPE html>\n<html lang="fr">')
+    assert compression.french_index(b"<html><body></body></html>") == b'<html lang="fr"><body></body></html>'
+    assert compression.french_index(b'<html dir="ltr" lang="en-US">') == b'<html dir="ltr" lang="fr">'
+
+
+def test_resolution_is_starlettes(site):
+    """The file a path is keyed by is the one Starlette's StaticFiles (Streamlit's handler) serves for it."""
+    from starlette.staticfiles import StaticFiles
+
+    files = StaticFiles(directory=str(site), html=True, follow_symlink=True)
+    (site / "static" / "css").mkdir()
+    (site / "static" / "css" / "a.css").write_bytes(b"a{}")
+    for path in [*VARIANTS, "/static/css/a.css", "/static/css/../../static/css/a.css", "/static/js/nothing.js",
+                 "/", "/static", "/static/js", "/../etc/passwd", "/static/" + "a" * 90_000, "/static/a\x00b"]:
+        relative = files.get_path({"type": "http", "path": path, "root_path": ""})
+        try:
+            full, status = files.lookup_path(relative)
+        except (OSError, ValueError):  # a name too long, a NUL byte: Starlette fails (500), nrdash serves no file
+            full, status = "", None
+        expected = full if status is not None and os.path.isfile(full) else None
+        if status is not None and os.path.isdir(full) and os.path.isfile(os.path.join(full, "index.html")):
+            expected = os.path.join(full, "index.html")
+        found = compression.resolve(str(site), path)
+        assert (found and found[0]) == expected, path
+
+
+def test_cache_bounded_in_bytes(site):
+    for i in range(6):
+        (site / "static" / "js" / f"f{i}.js").write_bytes(os.urandom(6000).hex().encode())  # ~6.5 kB gzipped
+    mw = StaticCompression(file_app(site), max_bytes=30_000)
+    sizes = []
+    for i in range(6):
+        status, headers, body = request(mw, path=f"/static/js/f{i}.js")
+        assert headers[b"content-encoding"] == b"gzip" and len(body) > 6000
+        sizes.append(mw.cached_bytes)
+    assert max(sizes) <= 30_000 and mw.cached_bytes == sum(map(len, mw.cache.values())) and len(mw.cache) < 6
+    assert [key[0][0].rsplit("/", 1)[1] for key in mw.cache] == [f"f{i}.js" for i in range(6 - len(mw.cache), 6)]
+
+
+def test_brotli_jobs_one_per_file_and_bounded(site, monkeypatch):
+    for i in range(5):
+        (site / "static" / "js" / f"f{i}.js").write_bytes(SCRIPT + str(i).encode())
+    started = []
+    gate = __import__("threading").Event()
+
+    def slow_brotli(body, quality):
+        started.append(body)
+        gate.wait(10)
+        return b"BR" + body[-1:]
+
+    mw = StaticCompression(file_app(site))
+    monkeypatch.setattr(compression.brotli, "compress", slow_brotli)
+    monkeypatch.setattr(compression, "BROTLI_QUEUE", 3)
+    browser = ((b"accept-encoding", b"gzip, br"),)
+    for _ in range(4):
+        for i in range(5):
+            for path in (f"/static/js/f{i}.js", f"/static//js/./f{i}.js"):
+                assert request(mw, path=path, headers=browser)[1][b"content-encoding"] == b"gzip"
+    assert len(mw.pending) == 3  # one job per file, three at most waiting
+    gate.set()
+    mw.wait()
+    assert len(started) == 3 and len(set(started)) == 3
+    assert request(mw, path="/static/js/f4.js", headers=browser)[1][b"content-encoding"] == b"gzip"  # now queued
+    mw.wait()
+    assert request(mw, path="/static/js/f4.js", headers=browser)[2] == b"BR4" and len(started) == 4
+
+
+def test_large_files_never_compressed_on_the_event_loop(site, monkeypatch):
+    import threading
+
+    big = b"".join(b"function f%d(){return %d}\n" % (i, i * i) for i in range(20_000))
+    assert len(big) > compression.ON_LOOP_MAX
+    (site / "static" / "js" / "big.js").write_bytes(big)
+    threads = []
+    real = gzip.compress
+
+    def recording(body, **kwargs):
+        if body == big:
+            threads.append(threading.current_thread().name)
+        return real(body, **kwargs)
+
+    monkeypatch.setattr(compression.gzip, "compress", recording)
+    mw = StaticCompression(file_app(site), background=False)
+    status, headers, body = request(mw, path="/static/js/big.js")
+    assert gzip.decompress(body) == big and threads == ["nrdash-gzip_0"]
+    status, headers, body = request(mw, path="/static/js/big.js", headers=((b"accept-encoding", b"br"),))
+    assert brotli.decompress(body) == big  # made at once (background=False), in its worker thread
+    request(mw, path="/static//js/big.js")
+    assert threads == ["nrdash-gzip_0"]  # served from the cache afterwards
+
+
+def test_nrdash_files_keyed_by_route(site):
+    from nrdash.served import Served
+
+    served = {"/nrdash-static/plotly-abc.js": Served(SCRIPT, b"application/javascript")}
+
+    async def app(scope, receive, send):  # as nrdash.served: any path starting with the prefix
+        headers = [(b"content-type", b"application/javascript"), (b"content-length", str(len(SCRIPT)).encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": SCRIPT})
+
+    mw = StaticCompression(app, served=served)
+    for suffix in ("", "x", "////y", "a" * 5000):
+        assert gzip.decompress(request(mw, path="/nrdash-static/plotly-abc.js" + suffix)[2]) == SCRIPT
+    assert len(mw.cache) == 1

@@ -27,6 +27,11 @@ def chromium_path() -> str | None:
     return None
 
 
+class ServerURL(str):
+    """The server's base URL (a str, as before), with the server process's id as .pid."""
+    pid: int
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -41,7 +46,8 @@ def streamlit_server(env: dict[str, str] | None = None):
            "--server.fileWatcherType", "none"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
+    url = ServerURL(f"http://127.0.0.1:{port}")
+    url.pid = proc.pid
     try:
         deadline = time.time() + 60
         while time.time() < deadline:
