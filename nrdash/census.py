@@ -18,6 +18,7 @@ import pandas as pd
 
 from . import fields as fx
 from . import referential as ref
+from .prescan import check_extents
 from .workbook import (CensusError, Limits, RawSheet, check_zip, detect_format, open_workbook, read_csv_rows,
                        read_sheet, read_source)
 
@@ -531,6 +532,7 @@ def load_census(source: str | Path | bytes, filename: str | None = None, limits:
     else:
         if kind == "zip":
             kind = check_zip(data, limits)
+            check_extents(data, kind, limits)  # before the reader allocates any sheet
         workbook = open_workbook(data, kind)
         names = list(workbook.sheet_names)
         actor_sheet = _pick_sheet(names, ref.ACTORS_SHEET)
