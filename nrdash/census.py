@@ -514,8 +514,12 @@ def _pick_sheet(names: list[str], wanted: str) -> str | None:
     return None
 
 
-def load_census(source: str | Path | bytes, filename: str | None = None, limits: Limits | None = None) -> Census:
-    """Read, validate and normalise a census. Raises CensusError only for an unusable file."""
+def load_census(source: str | Path | bytes, filename: str | None = None, limits: Limits | None = None,
+                prechecked: bool = False) -> Census:
+    """Read, validate and normalise a census. Raises CensusError only for an unusable file.
+
+    ``prechecked``: the caller already ran ``check_zip`` and ``check_extents`` on these bytes
+    (``nrdash.sandbox`` does, before handing them to its child process)."""
     limits = limits or Limits()
     if filename is None and not isinstance(source, (bytes, bytearray, memoryview)):
         filename = Path(source).name
@@ -531,8 +535,9 @@ def load_census(source: str | Path | bytes, filename: str | None = None, limits:
         workbook = None
     else:
         if kind == "zip":
-            kind = check_zip(data, limits)
-            check_extents(data, kind, limits)  # before the reader allocates any sheet
+            kind = check_zip(data, limits, measure=not prechecked)
+            if not prechecked:
+                check_extents(data, kind, limits)  # before the reader allocates any sheet
         workbook = open_workbook(data, kind)
         names = list(workbook.sheet_names)
         actor_sheet = _pick_sheet(names, ref.ACTORS_SHEET)

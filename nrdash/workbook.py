@@ -38,8 +38,8 @@ class Limits:
     max_file_bytes: int = field(default_factory=lambda: _env_int("NRDASH_MAX_FILE_MB", 50) * MB)
     max_uncompressed_bytes: int = field(default_factory=lambda: _env_int("NRDASH_MAX_UNCOMPRESSED_MB", 500) * MB)
     max_rows: int = field(default_factory=lambda: _env_int("NRDASH_MAX_ROWS", 200_000))
-    # rows × columns of a sheet's used rectangle (what a reader allocates): 200,000 rows × 100 columns
-    max_cells: int = field(default_factory=lambda: _env_int("NRDASH_MAX_CELLS", 20_000_000))
+    # rows × columns of a sheet's used rectangle (what a reader allocates): 200,000 rows × 50 columns
+    max_cells: int = field(default_factory=lambda: _env_int("NRDASH_MAX_CELLS", 10_000_000))
     max_zip_members: int = 5_000
 
 
@@ -113,8 +113,8 @@ def detect_format(data: bytes, filename: str | None = None) -> str:
     return "csv"
 
 
-def check_zip(data: bytes, limits: Limits) -> str:
-    """Check a zip-based workbook before any parsing and return 'xlsx' or 'ods'.
+def check_zip(data: bytes, limits: Limits, measure: bool = True) -> str:
+    """Check a zip-based workbook before any parsing and return 'xlsx' or 'ods' (``measure=False``: only the kind).
 
     The inflated size is measured by inflating every member's real compressed bytes with a bounded
     output buffer, never trusting the sizes the archive declares: a crafted "bomb" is refused as soon
@@ -149,6 +149,8 @@ def check_zip(data: bytes, limits: Limits) -> str:
     )
     if sum(i.file_size for i in infos) > limits.max_uncompressed_bytes:
         raise too_big
+    if not measure:  # already measured on these bytes (nrdash.sandbox's preflight)
+        return kind
     budget = limits.max_uncompressed_bytes
     for info in infos:
         budget -= _inflated_size(data, info, budget)
