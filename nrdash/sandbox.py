@@ -21,7 +21,9 @@ import multiprocessing as mp
 import os
 import resource
 import signal
+import threading
 from dataclasses import dataclass, field
+from multiprocessing import popen_forkserver, spawn
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
@@ -77,8 +79,9 @@ def load_census_isolated(source: str | Path | bytes, filename: str | None = None
     timeout = worker.timeout_for(cells)
     ctx = _context(start_method)
     receiver, sender = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(sender, data, filename, limits, worker.memory_mb), daemon=True,
-                       name="nrdash-reader")
+    process = _ReaderProcess if start_method == "forkserver" else ctx.Process
+    proc = process(target=_child, args=(sender, data, filename, limits, worker.memory_mb), daemon=True,
+                   name="nrdash-reader")
     try:
         proc.start()
         sender.close()
@@ -137,6 +140,35 @@ def _context(method: str) -> mp.context.BaseContext:
             ctx.set_forkserver_preload(PRELOAD)
         _contexts[method] = ctx
     return _contexts[method]
+
+
+class _ForkserverPopen(popen_forkserver.Popen):
+    """multiprocessing prepares a fork server's child by running the parent's main script again: under
+    Streamlit that is the app itself. The reader needs nothing from it: its preparation leaves the main out."""
+
+    _lock = threading.Lock()
+
+    def _launch(self, process_obj):
+        with self._lock:
+            prepare = spawn.get_preparation_data
+
+            def without_main(name):
+                data = prepare(name)
+                data.pop("init_main_from_path", None)
+                data.pop("init_main_from_name", None)
+                return data
+
+            spawn.get_preparation_data = without_main
+            try:
+                super()._launch(process_obj)
+            finally:
+                spawn.get_preparation_data = prepare
+
+
+class _ReaderProcess(mp.context.ForkServerProcess):
+    @staticmethod
+    def _Popen(process_obj):
+        return _ForkserverPopen(process_obj)
 
 
 def warm_up() -> None:
