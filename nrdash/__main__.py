@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from . import referential as ref
-from .census import Census, CensusError, load_census
+from .census import Census, CensusError
+from .sandbox import load_census_isolated
 
 JSON_ACTOR_FIELDS = ("row", "name", "family", "type", "level", "circle", "is_local", "insee", "postcode", "commune",
                      "lat", "lon", "action_types", "dimensions", "source")
@@ -98,7 +99,7 @@ def _place(census: Census) -> tuple[Census, str | None]:
 
 def _check(args: argparse.Namespace) -> int:
     try:
-        census = load_census(Path(args.file))
+        census = load_census_isolated(Path(args.file), start_method="fork")  # this process has no threads
         census, geo_note = _place(census)
     except CensusError as exc:
         if args.json:

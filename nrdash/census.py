@@ -18,6 +18,7 @@ import pandas as pd
 
 from . import fields as fx
 from . import referential as ref
+from .prescan import check_extents
 from .workbook import (CensusError, Limits, RawSheet, check_zip, detect_format, open_workbook, read_csv_rows,
                        read_sheet, read_source)
 
@@ -510,8 +511,12 @@ def _pick_sheet(names: list[str], wanted: str) -> str | None:
     return None
 
 
-def load_census(source: str | Path | bytes, filename: str | None = None, limits: Limits | None = None) -> Census:
-    """Read, validate and normalise a census. Raises CensusError only for an unusable file."""
+def load_census(source: str | Path | bytes, filename: str | None = None, limits: Limits | None = None,
+                prechecked: bool = False) -> Census:
+    """Read, validate and normalise a census. Raises CensusError only for an unusable file.
+
+    ``prechecked``: the caller already ran ``check_zip`` and ``check_extents`` on these bytes
+    (``nrdash.sandbox`` does, before handing them to its child process)."""
     limits = limits or Limits()
     if filename is None and not isinstance(source, (bytes, bytearray, memoryview)):
         filename = Path(source).name
@@ -527,7 +532,9 @@ def load_census(source: str | Path | bytes, filename: str | None = None, limits:
         workbook = None
     else:
         if kind == "zip":
-            kind = check_zip(data, limits)
+            kind = check_zip(data, limits, measure=not prechecked)
+            if not prechecked:
+                check_extents(data, kind, limits)  # before the reader allocates any sheet
         workbook = open_workbook(data, kind)
         names = list(workbook.sheet_names)
         actor_sheet = _pick_sheet(names, ref.ACTORS_SHEET)

@@ -8,11 +8,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .census import Census, load_census
+from .census import Census
 from . import referential as ref
 from .filters import category_matrix, commune_labels
 from .geography import Geography
 from .placement import TerritoryInfo, place_actors, resolve_territory
+from .sandbox import load_census_isolated
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_PATH = ROOT / "data" / "recensement-exemple.xlsx"
@@ -68,8 +69,8 @@ def prepare(census: Census, origin: str, geo: Geography | None) -> Dataset:
 
 def load_default(geo: Geography | None = None) -> Dataset:
     path, origin = configured_path()
-    return prepare(load_census(path), origin, geo)
+    return prepare(load_census_isolated(path), origin, geo)
 
 
 def load_upload(data: bytes, filename: str, geo: Geography | None = None) -> Dataset:
-    return prepare(load_census(data, filename), "upload", geo)
+    return prepare(load_census_isolated(data, filename), "upload", geo)

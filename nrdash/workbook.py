@@ -40,6 +40,8 @@ class Limits:
     max_file_bytes: int = field(default_factory=lambda: _env_int("NRDASH_MAX_FILE_MB", 50) * MB)
     max_uncompressed_bytes: int = field(default_factory=lambda: _env_int("NRDASH_MAX_UNCOMPRESSED_MB", 500) * MB)
     max_rows: int = field(default_factory=lambda: _env_int("NRDASH_MAX_ROWS", 200_000))
+    # rows × columns of a sheet's used rectangle (what a reader allocates): 200,000 rows × 50 columns
+    max_cells: int = field(default_factory=lambda: _env_int("NRDASH_MAX_CELLS", 10_000_000))
     max_zip_members: int = 5_000
 
 
@@ -113,8 +115,8 @@ def detect_format(data: bytes, filename: str | None = None) -> str:
     return "csv"
 
 
-def check_zip(data: bytes, limits: Limits) -> str:
-    """Check a zip-based workbook before any parsing and return 'xlsx' or 'ods'.
+def check_zip(data: bytes, limits: Limits, measure: bool = True) -> str:
+    """Check a zip-based workbook before any parsing and return 'xlsx' or 'ods' (``measure=False``: only the kind).
 
     The inflated size is measured by inflating every member's real compressed bytes with a bounded
     output buffer, never trusting the sizes the archive declares: a crafted "bomb" is refused as soon
@@ -149,6 +151,8 @@ def check_zip(data: bytes, limits: Limits) -> str:
     )
     if sum(i.file_size for i in infos) > limits.max_uncompressed_bytes:
         raise too_big
+    if not measure:  # already measured on these bytes (nrdash.sandbox's preflight)
+        return kind
     budget = limits.max_uncompressed_bytes
     for info in infos:
         budget -= _inflated_size(data, info, budget)
@@ -159,6 +163,15 @@ def check_zip(data: bytes, limits: Limits) -> str:
 
 def _inflated_size(data: bytes, info: zipfile.ZipInfo, budget: int) -> int:
     """Bytes the member really inflates to, stopping just past ``budget``."""
+    total = 0
+    for out in iter_member(data, info, budget):
+        total += len(out)
+    return total
+
+
+def iter_member(data: bytes, info: zipfile.ZipInfo, budget: int, chunk: int = 1 << 20):
+    """The member's inflated bytes, in pieces of at most ``chunk`` bytes, from its real compressed data
+    (never the sizes the archive declares); stops once more than ``budget`` bytes came out."""
     offset = info.header_offset
     header = data[offset: offset + 30]
     if len(header) < 30 or header[:4] != b"PK\x03\x04":
@@ -167,26 +180,28 @@ def _inflated_size(data: bytes, info: zipfile.ZipInfo, budget: int) -> int:
     start = offset + 30 + name_len + extra_len
     compressed = memoryview(data)[start: start + info.compress_size]
     if info.compress_type == zipfile.ZIP_STORED:
-        return len(compressed)
+        for pos in range(0, min(len(compressed), budget + 1), chunk):
+            yield bytes(compressed[pos: pos + chunk])
+        return
     if info.compress_type != zipfile.ZIP_DEFLATED:
         raise CensusError("Le classeur utilise une compression non standard. Enregistrez-le de nouveau dans Excel.")
     inflater = zlib.decompressobj(-15)
     total = 0
-    chunk = 1 << 20
     try:
         for pos in range(0, len(compressed), chunk):
             buf = compressed[pos: pos + chunk]
             while buf:
                 out = inflater.decompress(buf, chunk)
                 total += len(out)
+                if out:
+                    yield out
                 if total > budget:
-                    return total
+                    return
                 buf = inflater.unconsumed_tail
             if inflater.eof:
                 break
     except zlib.error:
         raise CensusError("Le classeur est abîmé (données compressées illisibles). Enregistrez-le de nouveau.") from None
-    return total
 
 
 def open_workbook(data: bytes, kind: str) -> calamine.CalamineWorkbook:
@@ -208,6 +223,15 @@ def read_sheet(workbook: calamine.CalamineWorkbook, name: str, limits: Limits) -
     """Rows of one sheet from A1, refusing a sheet over the row limit before converting its cells."""
     try:
         sheet = workbook.get_sheet_by_name(name)
+        # The dense rectangle from A1 that to_python builds; nrdash.prescan already bounded it for
+        # .xlsx/.ods before the reader allocated anything, this also covers .xls (bounded by the worker).
+        cells = (sheet.total_height + 1) * (sheet.total_width + 1)
+        if cells > limits.max_cells:
+            raise CensusError(
+                f"La feuille « {name} » s'étend jusqu'à la ligne {sheet.total_height + 1} et la colonne "
+                f"{sheet.total_width + 1} : {cells} cellules à lire, au-delà de la limite de {limits.max_cells}. "
+                "Supprimez les lignes et les colonnes au-delà du tableau, enregistrez, puis chargez à nouveau le fichier."
+            )
         if sheet.total_height > limits.max_rows + 50:
             raise CensusError(
                 f"La feuille « {name} » compte {sheet.total_height} lignes, au-delà de la limite de "

@@ -1,16 +1,18 @@
 """Limits are enforced before the work they protect; unusable files get a clear French error."""
 import json
+import os
 import subprocess
 import sys
 import zipfile
 import io
 
+import pandas as pd
 import pytest
 
 from nrdash.census import CensusError, Limits, load_census
 from nrdash.workbook import check_zip
-from tests.bombs import xlsx_bomb
-from tests.conftest import ROOT, actors_sheet, HEADER
+from tests.bombs import ods_repeats, sparse_xlsx, xlsx_bomb
+from tests.conftest import ROOT, SAMPLE, actors_sheet, HEADER
 
 
 def test_file_over_size_limit_refused_before_reading(tmp_path):
@@ -96,3 +98,158 @@ def test_password_protected_workbook():
 def test_missing_file():
     with pytest.raises(CensusError, match="introuvable"):
         load_census(ROOT / "nope.xlsx")
+
+
+# ---------------------------------------------------------------------------------------------
+# Sparse sheets (issue 11): the real extent is known before any reader allocates it
+# ---------------------------------------------------------------------------------------------
+# The child's address space is capped, so a regression fails this test instead of taking the machine down.
+MEASURED_LOAD = (
+    "import json, resource, sys\n"
+    "resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))\n"
+    "from nrdash.census import load_census, CensusError\n"
+    "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+    "try:\n"
+    "    c = load_census(sys.argv[1]); out = f'loaded {len(c.actors)}'\n"
+    "except CensusError as e:\n"
+    "    out = str(e)\n"
+    "print(json.dumps({'out': out, 'growth_kb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base}))\n"
+)
+
+
+def measured_load(path) -> dict:
+    """load_census in a fresh process: its outcome and how much its peak memory grew past the imports."""
+    res = subprocess.run([sys.executable, "-c", MEASURED_LOAD, str(path)], capture_output=True, text=True, cwd=ROOT,
+                         timeout=300)
+    assert res.returncode == 0, f"the reading process died (code {res.returncode}): {res.stderr[-500:]}"
+    return json.loads(res.stdout)
+
+
+@pytest.mark.parametrize("name,build,far", [
+    ("sparse.xlsx", lambda: sparse_xlsx(200_000, 16_384), "XFD200000"),
+    ("sparse-columns.xlsx", lambda: sparse_xlsx(9, 16_384), None),  # 9 × 16,384 cells: within the budget
+    ("lying-dimension.xlsx", lambda: sparse_xlsx(200_000, 16_384, dimension="A1:C2"), "XFD200000"),
+    ("ods-repeats.ods", lambda: ods_repeats(199_998, 16_384), "XFD200001"),
+    ("ods-repeats-5000.ods", lambda: ods_repeats(4_998, 16_384), "XFD5001"),  # 82 M cells: calamine's own cap is 100 M
+])
+def test_sparse_sheet_refused_before_allocation(tmp_path, name, build, far):
+    """A few-KB workbook whose one far value makes the used rectangle billions of cells is refused, naming the
+    sheet, the far cell and the fix, with the reading process's peak memory barely moving."""
+    path = tmp_path / name
+    path.write_bytes(build())
+    assert path.stat().st_size < 10_000
+    result = measured_load(path)
+    if far is None:
+        assert result["out"] == "loaded 2"
+    else:
+        assert "La feuille « Acteurs » s'étend jusqu'à" in result["out"]
+        assert f"cellule {far}" in result["out"] and "Supprimez les lignes au-delà" in result["out"]
+        assert "au-delà de la limite de 10\u202f000\u202f000" in result["out"]
+    assert result["growth_kb"] < 300 * 1024, result
+
+
+def test_declared_dimensions_and_trailing_repeats_do_not_refuse_a_small_sheet():
+    """What a file declares is not what it holds: a <dimension> of the whole sheet around 3 cells, or the
+    empty repeated rows LibreOffice writes at a sheet's end, cost nothing and are not refused."""
+    huge_dimension = sparse_xlsx(2, 3, dimension="A1:XFD1048576")
+    assert len(load_census(huge_dimension, "t.xlsx").actors) == 1
+    trailing = ods_repeats(1_048_573, 16_384, trailing_only=True)
+    assert len(load_census(trailing, "t.ods").actors) == 1
+
+
+def test_cell_budget_is_configurable(monkeypatch):
+    data = sparse_xlsx(50, 40)  # AN50: 2,000 cells
+    assert len(load_census(data, "t.xlsx").actors) == 2
+    monkeypatch.setenv("NRDASH_MAX_CELLS", "1000")
+    with pytest.raises(CensusError, match=r"cellule AN50\).*limite de 1\u202f000"):
+        load_census(data, "t.xlsx")
+
+
+def test_prescan_reads_cells_without_position_in_order():
+    """Cells may omit r="..." (they follow the previous one): the pre-scan falls back to reading tag by tag."""
+    from nrdash.prescan import scan_xlsx_sheet
+
+    xml = (b'<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c></row>'
+           b'<row r="7"><c r="B7"><v>1</v></c><c><v>2</v></c><c s="1"/><c><v>3</v></c></row>'
+           b'<row><c><v>4</v></c></row></sheetData></worksheet>')
+    ext = scan_xlsx_sheet("S", lambda: [xml[:40], xml[40:97], xml[97:]])
+    assert (ext.rows, ext.cols, ext.values) == (8, 5, 5)
+    assert (ext.last_row_cell, ext.last_col_cell) == ("A8", "E7")
+    prefixed = b'<x:worksheet><x:sheetData><x:row r="3"><x:c r="Z3"><x:v>1</x:v></x:c></x:row></x:sheetData></x:worksheet>'
+    assert scan_xlsx_sheet("S", lambda: [prefixed]).cols == 26
+
+
+# ---------------------------------------------------------------------------------------------
+# The sandbox: whatever a reader does, it costs a child process, never the caller
+# ---------------------------------------------------------------------------------------------
+def test_worker_killed_by_its_address_space_limit_becomes_a_french_error(monkeypatch):
+    """A file within the cell budget (here raised) whose reading needs more memory than the worker may map:
+    calamine aborts the child on the failed allocation; the caller gets a French CensusError."""
+    from nrdash.sandbox import load_census_isolated
+
+    monkeypatch.setenv("NRDASH_MAX_CELLS", str(10**9))
+    monkeypatch.setenv("NRDASH_WORKER_MEMORY_MB", "100")
+    with pytest.raises(CensusError, match=r"plus de mémoire que la limite permise \(100 Mo\)"):
+        load_census_isolated(sparse_xlsx(800, 16_384), "t.xlsx")  # 13 M cells: 420 MB for calamine
+
+
+def test_worker_time_limit(monkeypatch):
+    from nrdash import sandbox
+
+    monkeypatch.setattr(sandbox, "SECONDS_PER_MILLION_CELLS", 0.0)
+    with pytest.raises(CensusError, match="dépassé 0 secondes"):
+        sandbox.load_census_isolated(SAMPLE, worker=sandbox.WorkerLimits(base_timeout_s=0))
+
+
+def test_worker_crash_becomes_a_french_error(monkeypatch):
+    import faulthandler
+    import signal
+
+    from nrdash import sandbox
+
+    def crash(*args, **kwargs):
+        faulthandler.disable()  # pytest's handler would print the child's stack
+        os.kill(os.getpid(), signal.SIGSEGV)
+
+    monkeypatch.setattr(sandbox, "load_census", crash)
+    with pytest.raises(CensusError, match="arrêté brutalement \\(signal SIGSEGV\\)"):
+        sandbox.load_census_isolated(SAMPLE, start_method="fork")  # fork: the child sees the patch
+
+
+def test_worker_returns_the_same_census_from_any_thread(sample_census):
+    import threading
+
+    from nrdash.sandbox import load_census_isolated
+
+    out = {}
+    thread = threading.Thread(target=lambda: out.setdefault("census", load_census_isolated(SAMPLE)))
+    thread.start()
+    thread.join(120)
+    census = out["census"]
+    pd.testing.assert_frame_equal(census.actors, sample_census.actors)
+    assert census.issues == sample_census.issues and census.sha256 == sample_census.sha256
+
+
+def test_cli_refuses_the_sparse_bomb_with_exit_2_and_json_error(tmp_path):
+    bomb = tmp_path / "recensement.xlsx"
+    bomb.write_bytes(sparse_xlsx(200_000, 16_384))
+    res = subprocess.run([sys.executable, "-m", "nrdash", "check", "--json", str(bomb)], capture_output=True,
+                         text=True, cwd=ROOT, timeout=120, preexec_fn=_cap_memory)
+    assert res.returncode == 2
+    assert "cellule XFD200000" in json.loads(res.stdout)["error"]
+
+
+def test_cli_survives_a_reader_dying_on_memory(tmp_path):
+    big = tmp_path / "recensement.xlsx"
+    big.write_bytes(sparse_xlsx(800, 16_384))
+    env = {**os.environ, "NRDASH_MAX_CELLS": str(10**9), "NRDASH_WORKER_MEMORY_MB": "100"}
+    res = subprocess.run([sys.executable, "-m", "nrdash", "check", "--json", str(big)], capture_output=True,
+                         text=True, cwd=ROOT, timeout=120, env=env, preexec_fn=_cap_memory)
+    assert res.returncode == 2
+    assert "plus de mémoire" in json.loads(res.stdout)["error"]
+
+
+def _cap_memory():
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))

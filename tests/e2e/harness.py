@@ -39,13 +39,13 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(env: dict[str, str] | None = None):
+def streamlit_server(env: dict[str, str] | None = None, preexec_fn=None):
     port = free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "nrdash" / "server.py"), "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+                            stderr=subprocess.STDOUT, text=True, preexec_fn=preexec_fn)
     url = ServerURL(f"http://127.0.0.1:{port}")
     url.pid = proc.pid
     try:

@@ -1,0 +1,147 @@
+"""Crafted files against the limits (issue 11), and what the sandboxed reader costs.
+
+    python benchmarks/bench_limits.py [--repeat 5]
+
+1. Each crafted file through the app's function (nrdash.sandbox.load_census_isolated, fork server already warm as
+   in a running server), in a fresh process whose address space is capped at 8 GB (a regression fails here, not the
+   machine): the answer, its time, and how much the process's peak memory grew (ru_maxrss after − before).
+2. The same files through the CLI (`python -m nrdash check --json`): exit code and whole-process time.
+3. The sandbox's cost on the sample and on a 10,000-actor census: load time in a warm process with and without
+   it (NRDASH_SANDBOX=0), median of --repeat; whole `python -m nrdash check` process with and without it.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "benchmarks" / "out"
+sys.path.insert(0, str(ROOT))
+
+CAP = 8 << 30
+
+CHILD = """
+import json, resource, sys, time
+from nrdash import sandbox
+sandbox.warm_up()
+from nrdash.census import CensusError
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+t = time.perf_counter()
+try:
+    c = sandbox.load_census_isolated(sys.argv[1]); out = f"chargé : {len(c.actors)} acteurs"
+except CensusError as e:
+    out = str(e)
+wall = time.perf_counter() - t
+print(json.dumps({"wall": wall, "growth_mb": (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024,
+                  "out": out}))
+"""
+
+TIMING = """
+import json, os, statistics, sys, time
+from nrdash import sandbox
+sandbox.warm_up()
+path, repeat = sys.argv[1], int(sys.argv[2])
+sandbox.load_census_isolated(path)  # first read: caches, fork server's first child
+times = []
+for _ in range(repeat):
+    t = time.perf_counter(); sandbox.load_census_isolated(path); times.append(time.perf_counter() - t)
+print(json.dumps({"median": statistics.median(times)}))
+"""
+
+
+def _cap() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (CAP, CAP))
+
+
+def run(code: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(code, capture_output=True, text=True, cwd=ROOT, timeout=900, preexec_fn=_cap,
+                          env={**os.environ, **(env or {})})
+
+
+def crafted() -> dict[str, tuple[Path, dict[str, str]]]:
+    from tests.bombs import ods_repeats, sparse_xlsx, xlsx_bomb
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    files = {
+        "cellule XFD200000 (.xlsx, 5 Ko)": ("far-cell.xlsx", lambda: sparse_xlsx(200_000, 16_384), {}),
+        "<dimension> mensongère A1:C2 (.xlsx)": ("lying-dimension.xlsx",
+                                                 lambda: sparse_xlsx(200_000, 16_384, dimension="A1:C2"), {}),
+        "répétitions .ods (200 000 × 16 384)": ("ods-repeats.ods", lambda: ods_repeats(199_998, 16_384), {}),
+        "bombe zip 2 Go (.xlsx, 2 Mo)": ("zip-bomb.xlsx", lambda: xlsx_bomb(2 << 30, lie=True), {}),
+        "XFD800 au-delà de la mémoire du lecteur (NRDASH_MAX_CELLS relevé, 100 Mo)": (
+            "xfd800.xlsx", lambda: sparse_xlsx(800, 16_384),
+            {"NRDASH_MAX_CELLS": str(10**9), "NRDASH_WORKER_MEMORY_MB": "100"}),
+    }
+    out = {}
+    for label, (name, build, env) in files.items():
+        path = OUT / name
+        if not path.exists():
+            path.write_bytes(build())
+        out[label] = (path, env)
+    return out
+
+
+def census_10k() -> Path:
+    path = OUT / "synthetic-10000.xlsx"
+    if not path.exists():
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        from bench_census import synthetic_census
+
+        synthetic_census(10_000, path)
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+
+    print("1. Fichiers piégés, fonction de l'application (serveur de fork déjà prêt)")
+    print(f"{'fichier':<75} {'réponse':>8} {'mémoire':>9}  message")
+    files = crafted()
+    for label, (path, env) in files.items():
+        res = run([sys.executable, "-c", CHILD, str(path)], env)
+        if res.returncode:
+            print(f"{label:<75} PROCESSUS MORT (code {res.returncode}) {res.stderr[-300:]}")
+            continue
+        r = json.loads(res.stdout.strip().splitlines()[-1])
+        print(f"{label:<75} {r['wall']:>6.2f} s {r['growth_mb']:>+6.0f} Mo  {r['out'][:90]}…", flush=True)
+
+    print("\n2. Les mêmes par la ligne de commande (python -m nrdash check --json)")
+    for label, (path, env) in files.items():
+        t = time.perf_counter()
+        res = run([sys.executable, "-m", "nrdash", "check", "--json", str(path)], env)
+        wall = time.perf_counter() - t
+        try:
+            error = "error" in json.loads(res.stdout)
+        except json.JSONDecodeError:
+            error = False
+        print(f"{label:<75} code {res.returncode}, JSON error : {'oui' if error else 'NON'}, {wall:.2f} s", flush=True)
+
+    print(f"\n3. Coût de la protection (médiane de {args.repeat})")
+    print(f"{'recensement':<34} {'sans':>9} {'avec':>9} | {'CLI sans':>9} {'CLI avec':>9}")
+    for label, path in (("exemple (150 acteurs)", ROOT / "data" / "recensement-exemple.xlsx"),
+                        ("synthétique 10 000 acteurs", census_10k())):
+        row = []
+        for sandbox in ("0", "1"):
+            res = run([sys.executable, "-c", TIMING, str(path), str(args.repeat)], {"NRDASH_SANDBOX": sandbox})
+            row.append(json.loads(res.stdout.strip().splitlines()[-1])["median"])
+        for sandbox in ("0", "1"):
+            times = []
+            for _ in range(args.repeat):
+                t = time.perf_counter()
+                run([sys.executable, "-m", "nrdash", "check", "--json", str(path)], {"NRDASH_SANDBOX": sandbox})
+                times.append(time.perf_counter() - t)
+            row.append(statistics.median(times))
+        print(f"{label:<34} {row[0]:>7.3f} s {row[1]:>7.3f} s | {row[2]:>7.2f} s {row[3]:>7.2f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
