@@ -407,11 +407,9 @@ def redact_file(data: bytes, file_name: str, sheet: str, excel_rows: set[int] | 
     Returns (bytes, file name, note). .xlsx and .csv keep their format; .xls and .ods (which nrdash does not
     write) become the census re-written as .xlsx from ``fallback``, and the note says so.
     """
-    from .workbook import Limits, check_zip, decode_text, detect_format, sniff_delimiter
+    from .workbook import decode_text, sniff_delimiter
 
-    kind = detect_format(data, file_name)
-    if kind == "zip":
-        kind = check_zip(data, Limits())
+    kind = _file_kind(data, file_name)
     if kind == "xlsx":
         from openpyxl import load_workbook
 
@@ -458,6 +456,14 @@ def redact_file(data: bytes, file_name: str, sheet: str, excel_rows: set[int] | 
     note = (f"Copie expurgée écrite au format .xlsx depuis le recensement normalisé : nrdash ne réécrit pas le "
             f"format .{kind} du fichier d'origine « {file_name} ».")
     return census_to_xlsx(fallback, with_contacts=True), f"{stem}-expurge.xlsx", note
+
+
+def _file_kind(data: bytes, file_name: str) -> str:
+    """'xlsx', 'ods', 'xls' or 'csv', as the census reader decides it."""
+    from .workbook import Limits, check_zip, detect_format
+
+    kind = detect_format(data, file_name)
+    return check_zip(data, Limits()) if kind == "zip" else kind
 
 
 def _header_index(rows: list[list[Any]]) -> int | None:
@@ -794,7 +800,7 @@ class Store:
             for t in conn.execute(sa.select(territories)).all():
                 cutoff = _add_months(now, -int(t.retention_months))
                 old = conn.execute(
-                    sa.select(sa.distinct(personal_data.c.version_id))
+                    sa.select(personal_data.c.version_id).distinct()
                     .join(versions, versions.c.id == personal_data.c.version_id)
                     .where(versions.c.territory_id == t.id, versions.c.created_at < cutoff)).scalars().all()
                 if old:
@@ -808,11 +814,8 @@ class Store:
             v = conn.execute(sa.select(versions).where(versions.c.id == vid)).one()
             q = personal_data.delete().where(personal_data.c.version_id == vid)
             conn.execute(q if rows is None else q.where(personal_data.c.row.in_(sorted(rows))))
-            fallback = None
-            from .workbook import detect_format
-
-            if detect_format(bytes(v.file_bytes), v.file_name) not in ("zip", "csv"):
-                fallback = self._redacted_census(conn, v)
+            fallback = None if _file_kind(bytes(v.file_bytes), v.file_name) in ("xlsx", "csv") else \
+                self._redacted_census(conn, v)
             try:
                 data, name, note = redact_file(bytes(v.file_bytes), v.file_name, v.sheet, rows, fallback)
             except StoreError:
