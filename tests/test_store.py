@@ -8,6 +8,7 @@ import json
 import multiprocessing
 import os
 import signal
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -297,7 +298,7 @@ def test_publisher_killed_inside_its_transaction(store):
     kept = [small("k1"), small("k2")]
     for f in kept:
         store.publish(EPCI, f, "k.xlsx")
-    marker = Path(st.data_dir() if False else os.environ.get("TMPDIR", "/tmp")) / f"nrdash-pause-{os.getpid()}-{time.time()}"
+    marker = Path(tempfile.gettempdir()) / f"nrdash-pause-{os.getpid()}-{time.time_ns()}"
     store.engine.dispose()
     p = FORK.Process(target=_child_paused, args=(store.url, small("half"), str(marker)))
     p.start()
