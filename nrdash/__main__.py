@@ -170,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
     geo.add_argument("action", choices=["build"])
     geo.add_argument("--if-missing", action="store_true", help="ne rien faire si le cache existe")
     geo.set_defaults(func=_geo)
+    from .cli_store import register  # store commands: publish, versions, restore, user…
+    register(sub)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -25,7 +25,7 @@ class Dataset:
     """A validated census and what every rerun needs from it, computed once."""
 
     census: Census
-    origin: str  # "sample" | "config" | "upload"
+    origin: str  # "sample" | "config" | "upload" | "store"
     territory: TerritoryInfo | None = None  # from the Territoire sheet
     territory_problem: str | None = None
     categories: pd.DataFrame = field(init=False)
@@ -40,7 +40,7 @@ class Dataset:
     @property
     def label(self) -> str:
         return {"sample": "Recensement d'exemple (fictif)", "config": "Recensement configuré",
-                "upload": "Recensement chargé (cette session)"}[self.origin]
+                "upload": "Recensement chargé (cette session)", "store": "Version publiée"}[self.origin]
 
     def actors(self, include_error_rows: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Actors (and their category matrix) to show: all rows, or only those without errors."""

@@ -121,3 +121,21 @@ def full_census():
     from nrdash.census import load_census
 
     return load_census(full_workbook(), "complet.xlsx")
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    from tests.pg import cluster
+
+    with cluster() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """A fresh, empty database on each backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store' / 'nrdash.db'}"
+    from tests.pg import fresh_database
+
+    return fresh_database(request.getfixturevalue("pg_server"))

@@ -1,0 +1,1076 @@
+"""The shared, versioned census store: territories, published versions, personal data apart, accounts.
+
+No Streamlit here. One database through SQLAlchemy: SQLite in ``NRDASH_DATA_DIR`` by default (WAL, one
+transaction per publish), PostgreSQL when ``NRDASH_DATABASE_URL`` names one (``postgresql+psycopg://…``).
+The schema is made and upgraded by the Alembic migrations of ``nrdash/migrations`` (``ensure_schema``, under
+a lock: several replicas may start together).
+
+A version keeps the original file's bytes, the placed census without its personal columns (Parquet, fast to
+open), the validation report and who published it, when and why. Référent and Contact live in
+``personal_data`` (version, row), so that an erasure request or the territory's retention period removes them
+from every version; the original files they came from are then replaced by redacted copies, the original's
+SHA-256 kept. Every user-facing message is French.
+"""
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import fcntl
+import hashlib
+import io
+import json
+import os
+import re
+import secrets
+import threading
+import time
+import unicodedata
+import zipfile
+from collections import OrderedDict
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path, PurePath
+from typing import Any, Iterator
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from . import referential as ref
+from .census import Census, CensusError, Issue, Territory, load_census
+from .placement import TerritoryInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+URL_ENV, DIR_ENV = "NRDASH_DATABASE_URL", "NRDASH_DATA_DIR"
+PAUSE_ENV = "NRDASH_TEST_PAUSE_IN_PUBLISH"  # tests only: a file path; publish creates it then waits inside its transaction
+SAMPLE_CODE = "exemple"
+SAMPLE_NAME = "Recensement d'exemple (fictif)"
+ROLES = ("lecteur", "éditeur", "administrateur")
+RETENTION_MONTHS = 24
+MAX_FAILURES_PER_EMAIL, MAX_FAILURES_PER_IP, RATE_WINDOW = 5, 20, dt.timedelta(minutes=15)
+LIMITS = {"note": 2000, "author": 200, "reason": 2000, "email": 254, "file_name": 255, "label": 200}
+FIELD_LABEL = {"note": "La note", "author": "Le nom de l'auteur", "reason": "La raison",
+               "email": "L'adresse électronique", "file_name": "Le nom du fichier", "label": "Le libellé"}
+_ADVISORY_KEY = 0x6E72646173680001  # "nrdash" + 1: PostgreSQL lock held while migrating
+
+
+class StoreError(Exception):
+    """A refused or impossible store operation; the message is French and says what to do."""
+
+
+class PublishRefused(StoreError):
+    """The census has rows in error and no reason was given to publish it anyway."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Schema as the code reads it (made by the migrations, never by metadata.create_all)
+# ---------------------------------------------------------------------------------------------
+metadata = sa.MetaData()
+TZ = sa.DateTime(timezone=True)
+territories = sa.Table(
+    "territories", metadata,
+    sa.Column("id", sa.Integer, primary_key=True), sa.Column("code", sa.String(16), unique=True),
+    sa.Column("name", sa.String(300)), sa.Column("anonymous_read", sa.Boolean),
+    sa.Column("retention_months", sa.Integer), sa.Column("created_at", TZ),
+)
+versions = sa.Table(
+    "versions", metadata,
+    sa.Column("id", sa.Integer, primary_key=True), sa.Column("territory_id", sa.Integer),
+    sa.Column("number", sa.Integer), sa.Column("created_at", TZ), sa.Column("author", sa.String(200)),
+    sa.Column("note", sa.Text), sa.Column("force_reason", sa.Text), sa.Column("base_version", sa.Integer),
+    sa.Column("restored_from", sa.Integer),
+    sa.Column("file_name", sa.String(255)), sa.Column("file_bytes", sa.LargeBinary),
+    sa.Column("file_sha256", sa.String(64)), sa.Column("original_sha256", sa.String(64)),
+    sa.Column("redacted_at", TZ), sa.Column("redaction_note", sa.Text), sa.Column("sheet", sa.String(255)),
+    sa.Column("actors_parquet", sa.LargeBinary), sa.Column("actions_parquet", sa.LargeBinary),
+    sa.Column("census_territory", sa.Text), sa.Column("territory_info", sa.Text),
+    sa.Column("territory_problem", sa.Text), sa.Column("issues", sa.Text),
+    *(sa.Column(c, sa.Integer) for c in ("n_actors", "n_actions", "n_errors", "n_warnings", "n_error_rows")),
+)
+personal_data = sa.Table(
+    "personal_data", metadata,
+    sa.Column("version_id", sa.Integer, primary_key=True), sa.Column("row", sa.Integer, primary_key=True),
+    sa.Column("referent", sa.Text), sa.Column("contact", sa.Text),
+)
+workshop_tokens = sa.Table(
+    "workshop_tokens", metadata,
+    sa.Column("id", sa.Integer, primary_key=True), sa.Column("territory_id", sa.Integer),
+    sa.Column("token_hash", sa.String(64)), sa.Column("label", sa.String(200)),
+    sa.Column("created_by", sa.String(254)), sa.Column("created_at", TZ), sa.Column("revoked_at", TZ),
+)
+users = sa.Table(
+    "users", metadata,
+    sa.Column("id", sa.Integer, primary_key=True), sa.Column("email", sa.String(254)),
+    sa.Column("email_key", sa.String(254)), sa.Column("password_hash", sa.String(255)),
+    sa.Column("is_admin", sa.Boolean), sa.Column("created_at", TZ),
+)
+roles = sa.Table(
+    "roles", metadata,
+    sa.Column("user_id", sa.Integer, primary_key=True), sa.Column("territory_id", sa.Integer, primary_key=True),
+    sa.Column("role", sa.String(20)),
+)
+login_attempts = sa.Table(
+    "login_attempts", metadata,
+    sa.Column("id", sa.Integer, primary_key=True), sa.Column("email_key", sa.String(254)),
+    sa.Column("client_ip", sa.String(64)), sa.Column("at", TZ), sa.Column("success", sa.Boolean),
+)
+
+VERSION_META = ("number", "created_at", "author", "note", "force_reason", "base_version", "restored_from",
+                "file_name", "file_sha256", "original_sha256", "redacted_at", "redaction_note", "n_actors",
+                "n_actions", "n_errors", "n_warnings", "n_error_rows")
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    number: int
+    created_at: dt.datetime
+    author: str
+    note: str
+    force_reason: str | None
+    base_version: int | None
+    restored_from: int | None
+    file_name: str
+    file_sha256: str
+    original_sha256: str
+    redacted_at: dt.datetime | None
+    redaction_note: str | None
+    n_actors: int
+    n_actions: int
+    n_errors: int
+    n_warnings: int
+    n_error_rows: int
+
+    def as_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        for k in ("created_at", "redacted_at"):
+            d[k] = d[k].isoformat() if d[k] else None
+        return d
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    number: int
+    created: bool  # False: the bytes were those of the latest version, nothing new was stored
+    version: VersionInfo
+
+
+# ---------------------------------------------------------------------------------------------
+# Small helpers
+# ---------------------------------------------------------------------------------------------
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def fold(text: Any) -> str:
+    """Case-, accent- and spacing-insensitive form, for matching a person's name or e-mail."""
+    s = unicodedata.normalize("NFKD", str(text))
+    s = "".join(ch for ch in s if not unicodedata.combining(ch)).casefold()
+    return " ".join(s.split())
+
+
+def check_text(value: str | None, field: str, required: bool = False) -> str:
+    """The text as typed, or StoreError (French) when too long, missing or holding a NUL character."""
+    value = "" if value is None else str(value)
+    limit = LIMITS[field]
+    if len(value) > limit:
+        raise StoreError(f"{FIELD_LABEL[field]} fait {ref.thousands(len(value))} caractères : "
+                         f"{ref.thousands(limit)} au plus. Raccourcissez-la puis réessayez.")
+    if "\x00" in value:
+        raise StoreError(f"{FIELD_LABEL[field]} contient un caractère nul (\\x00), refusé par la base : "
+                         "retirez-le puis réessayez.")
+    if required and not value.strip():
+        raise StoreError(f"{FIELD_LABEL[field]} est vide : renseignez-la.")
+    return value
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def check_email(email: str) -> str:
+    email = check_text(email, "email", required=True).strip()
+    if not _EMAIL.match(email) or any(unicodedata.category(ch).startswith("C") for ch in email):
+        raise StoreError(f"Adresse électronique invalide : « {email[:80]} ». Forme attendue : nom@domaine.fr.")
+    return email
+
+
+def _add_months(when: dt.datetime, months: int) -> dt.datetime:
+    month0 = when.month - 1 + months
+    year, month = when.year + month0 // 12, month0 % 12 + 1
+    days = [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28, 31, 30, 31, 30, 31, 31, 30, 31,
+            30, 31][month - 1]
+    return when.replace(year=year, month=month, day=min(when.day, days))
+
+
+# ---------------------------------------------------------------------------------------------
+# Frames <-> Parquet, same dtypes and Python values back
+# ---------------------------------------------------------------------------------------------
+def frame_to_parquet(df: pd.DataFrame) -> bytes:
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    dtypes = {c: str(df[c].dtype) for c in df.columns}
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                           b"nrdash_dtypes": json.dumps(dtypes).encode()})
+    buf = io.BytesIO()
+    pq.write_table(table, buf, compression="zstd")
+    return buf.getvalue()
+
+
+def frame_from_parquet(data: bytes) -> pd.DataFrame:
+    table = pq.read_table(io.BytesIO(data))
+    dtypes = json.loads(table.schema.metadata[b"nrdash_dtypes"])
+    df = table.to_pandas()
+    for col, dtype in dtypes.items():
+        if dtype != "object":
+            continue
+        values = df[col].to_numpy(dtype=object, na_value=None)
+        if pa.types.is_list(table.schema.field(col).type):
+            values = [None if v is None else list(v) for v in values]
+        df[col] = pd.Series(values, dtype=object, index=df.index)
+    return df
+
+
+# ---------------------------------------------------------------------------------------------
+# Geography (for territory codes and placement), loaded once
+# ---------------------------------------------------------------------------------------------
+_geo_lock = threading.Lock()
+_geo_cache: list = []
+
+
+def _geography():
+    """The offline geography, or None when it is not installed."""
+    from .geography import GeographyUnavailable, load_geography
+
+    with _geo_lock:
+        if not _geo_cache:
+            try:
+                _geo_cache.append(load_geography(build_if_missing=False))
+            except GeographyUnavailable:
+                return None
+        return _geo_cache[0]
+
+
+def territory_label(code: str) -> str:
+    """The territory's name from the offline geography, or StoreError when the code is not a known one."""
+    code = (code or "").strip()
+    if code == SAMPLE_CODE:
+        return SAMPLE_NAME
+    if not re.fullmatch(r"\d{9}|[0-9][0-9AB][0-9]{3}", code):
+        raise StoreError(f"Code de territoire « {code[:40]} » invalide : donnez le SIREN d'un EPCI (9 chiffres) ou le "
+                         "code INSEE d'une commune (5 caractères, par exemple 17300 ou 2A004).")
+    geo = _geography()
+    if geo is None:
+        from .geography import INSTALL_HINT
+
+        raise StoreError(f"Géographie hors ligne absente : impossible de vérifier le code {code}. {INSTALL_HINT}")
+    from .placement import territory_info
+
+    info = territory_info(geo, "epci" if len(code) == 9 else "commune", code)
+    if info is None:
+        kind = "SIREN d'EPCI" if len(code) == 9 else "code INSEE de commune"
+        raise StoreError(f"Territoire inconnu : {kind} {code} absent du découpage administratif. Vérifiez le code.")
+    return info.label
+
+
+# ---------------------------------------------------------------------------------------------
+# Engine, migrations
+# ---------------------------------------------------------------------------------------------
+def data_dir() -> Path:
+    return Path(os.environ.get(DIR_ENV) or ROOT / "instance").expanduser()
+
+
+def database_url() -> str:
+    url = os.environ.get(URL_ENV, "").strip()
+    if url:
+        return url
+    return f"sqlite:///{data_dir() / 'nrdash.db'}"
+
+
+def _make_engine(url: str) -> Engine:
+    u = sa.engine.make_url(url)
+    if u.get_backend_name() != "sqlite":
+        return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=20)
+    if u.database and u.database != ":memory:":
+        Path(u.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, connect_args={"timeout": 60})
+
+    @sa.event.listens_for(engine, "connect")
+    def _connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None  # SQLAlchemy's begin event says BEGIN itself (below)
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA busy_timeout=60000")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(conn):
+        # A writer takes the database's write lock at once: no two publishers read the same last number.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN")
+
+    return engine
+
+
+def _alembic_config(url: str):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).resolve().parent / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+@contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def upgrade_schema(engine: Engine, revision: str = "head") -> str | None:
+    """Run the migrations up to ``revision`` under a lock (file lock for SQLite, advisory lock for
+    PostgreSQL) and return the database's revision afterwards."""
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+
+    cfg = _alembic_config(engine.url.render_as_string(hide_password=False))
+    sqlite = engine.dialect.name == "sqlite"
+    db = engine.url.database
+    lock = _file_lock(Path(db + ".lock")) if sqlite and db and db != ":memory:" else _null()
+    with lock, engine.connect().execution_options(write=True) as conn:
+        with conn.begin():
+            if engine.dialect.name == "postgresql":
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADVISORY_KEY})
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+@contextmanager
+def _null() -> Iterator[None]:
+    yield
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_alembic_config("sqlite://")).get_current_head()
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading cache: versions are immutable, their non-personal content is cached per process
+# ---------------------------------------------------------------------------------------------
+_CACHE_SIZE = 16
+_cache: OrderedDict[tuple, Any] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def clear_cache() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
+# ---------------------------------------------------------------------------------------------
+# Redacting an original file
+# ---------------------------------------------------------------------------------------------
+def _personal_columns(rows: list[list[Any]]) -> list[int]:
+    """0-based column indexes of Référent and Contact in a sheet, found as the census reader finds them."""
+    from .census import _find_header
+    from .workbook import RawSheet
+
+    found = _find_header(RawSheet("", rows), ref.ACTOR_COLUMNS)
+    if found is None:
+        return []
+    return [j for j, f in found[1].items() if f in ref.PERSONAL_FIELDS]
+
+
+def redact_file(data: bytes, file_name: str, sheet: str, excel_rows: set[int] | None,
+                fallback: Census | None = None) -> tuple[bytes, str, str | None]:
+    """The file with Référent and Contact blanked on the given rows (all rows when None).
+
+    Returns (bytes, file name, note). .xlsx and .csv keep their format; .xls and .ods (which nrdash does not
+    write) become the census re-written as .xlsx from ``fallback``, and the note says so.
+    """
+    from .workbook import decode_text, sniff_delimiter
+
+    kind = _file_kind(data, file_name)
+    if kind == "xlsx":
+        from openpyxl import load_workbook
+
+        wb = load_workbook(io.BytesIO(data), keep_vba=file_name.lower().endswith(".xlsm"))
+        if sheet in wb.sheetnames:
+            ws = wb[sheet]
+            head = [list(r) for r in ws.iter_rows(min_row=1, max_row=30, values_only=True)]
+            cols, hidx = _personal_columns(head), _header_index(head)
+            if cols and hidx is not None:
+                targets = range(hidx + 2, ws.max_row + 1) if excel_rows is None else \
+                    sorted(r for r in excel_rows if r > hidx + 1)
+                for r in targets:
+                    for j in cols:
+                        ws.cell(row=r, column=j + 1).value = None
+        buf = io.BytesIO()
+        wb.save(buf)
+        return buf.getvalue(), file_name, None
+    if kind == "csv":
+        text = decode_text(data)
+        delim = sniff_delimiter(text)
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+        records: list[tuple[int, list[str]]] = []
+        start = 1
+        for record in reader:
+            records.append((start, record))
+            start = reader.line_num + 1
+        by_line: list[list[Any]] = []
+        for line, record in records:
+            while len(by_line) < line - 1:
+                by_line.append([])
+            by_line.append([c if c != "" else None for c in record])
+        cols, hidx = _personal_columns(by_line[:30]), _header_index(by_line[:30])
+        out = io.StringIO(newline="")
+        writer = csv.writer(out, delimiter=delim, lineterminator="\r\n")
+        for line, record in records:
+            hit = hidx is not None and line > hidx + 1 and (excel_rows is None or line in excel_rows)
+            writer.writerow(["" if hit and j in cols else v for j, v in enumerate(record)])
+        return out.getvalue().encode("utf-8-sig"), file_name, None
+    if fallback is None:
+        raise StoreError(f"Impossible d'expurger « {file_name} » : format {kind} non réécrit.")
+    from .template import census_to_xlsx
+
+    stem = PurePath(file_name).stem or "recensement"
+    note = (f"Copie expurgée écrite au format .xlsx depuis le recensement normalisé : nrdash ne réécrit pas le "
+            f"format .{kind} du fichier d'origine « {file_name} ».")
+    return census_to_xlsx(fallback, with_contacts=True), f"{stem}-expurge.xlsx", note
+
+
+def _file_kind(data: bytes, file_name: str) -> str:
+    """'xlsx', 'ods', 'xls' or 'csv', as the census reader decides it."""
+    from .workbook import Limits, check_zip, detect_format
+
+    kind = detect_format(data, file_name)
+    return check_zip(data, Limits()) if kind == "zip" else kind
+
+
+def _header_index(rows: list[list[Any]]) -> int | None:
+    from .census import _find_header
+    from .workbook import RawSheet
+
+    found = _find_header(RawSheet("", rows), ref.ACTOR_COLUMNS)
+    return None if found is None else found[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# The store
+# ---------------------------------------------------------------------------------------------
+class Store:
+    """One instance's database. ``Store()`` reads NRDASH_DATABASE_URL / NRDASH_DATA_DIR, migrates the schema
+    (under a lock) and seeds the fictional sample under the reserved code « exemple » on a fresh store."""
+
+    def __init__(self, url: str | None = None, *, migrate: bool = True, seed_sample: bool = True):
+        self.url = url or database_url()
+        self.engine = _make_engine(self.url)
+        self._key = self.engine.url.render_as_string(hide_password=True)
+        if migrate:
+            self.ensure_schema(seed_sample)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- schema ------------------------------------------------------------------------------
+    def ensure_schema(self, seed_sample: bool = True) -> str | None:
+        revision = upgrade_schema(self.engine)
+        if seed_sample:
+            self.seed_sample()
+        return revision
+
+    def seed_sample(self) -> int | None:
+        """Publish the fictional sample under « exemple » when that territory has no version yet."""
+        with self._read() as conn:
+            if conn.execute(sa.select(territories.c.id).where(territories.c.code == SAMPLE_CODE)).first():
+                return None
+        from .dataset import SAMPLE_PATH
+
+        return self.publish(SAMPLE_CODE, SAMPLE_PATH.read_bytes(), SAMPLE_PATH.name, author="nrdash",
+                            note="Recensement fictif livré avec nrdash.").number
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+            yield conn
+
+    def _insert(self, table: sa.Table):
+        if self.engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        return insert(table)
+
+    def _lock_territory(self, conn: Connection, code: str, create: bool) -> Any:
+        """The territory's row, locked until the transaction ends (created when asked and unknown)."""
+        if create:
+            row = conn.execute(sa.select(territories.c.id).where(territories.c.code == code)).first()
+            if row is None:
+                name = territory_label(code)
+                conn.execute(self._insert(territories).values(
+                    code=code, name=name, anonymous_read=True, retention_months=RETENTION_MONTHS,
+                    created_at=utcnow()).on_conflict_do_nothing(index_elements=["code"]))
+        row = conn.execute(sa.select(territories).where(territories.c.code == code).with_for_update()).first()
+        if row is None:
+            raise StoreError(f"Territoire « {code[:40]} » absent de cette instance : publiez-y d'abord un recensement.")
+        return row
+
+    def _territory_row(self, conn: Connection, code: str) -> Any:
+        row = conn.execute(sa.select(territories).where(territories.c.code == code)).first()
+        if row is None:
+            raise StoreError(f"Territoire « {str(code)[:40]} » absent de cette instance.")
+        return row
+
+    # -- territories ---------------------------------------------------------------------------
+    def territories(self) -> list[dict[str, Any]]:
+        with self._read() as conn:
+            return [dict(r._mapping) for r in conn.execute(sa.select(territories).order_by(territories.c.code))]
+
+    def territory(self, code: str) -> dict[str, Any]:
+        with self._read() as conn:
+            return dict(self._territory_row(conn, code)._mapping)
+
+    def set_territory(self, code: str, *, anonymous_read: bool | None = None,
+                      retention_months: int | None = None) -> None:
+        values: dict[str, Any] = {}
+        if anonymous_read is not None:
+            values["anonymous_read"] = bool(anonymous_read)
+        if retention_months is not None:
+            if not 1 <= int(retention_months) <= 240:
+                raise StoreError("Durée de conservation des données personnelles invalide : entre 1 et 240 mois.")
+            values["retention_months"] = int(retention_months)
+        with self._write() as conn:
+            row = self._lock_territory(conn, code, create=False)
+            if values:
+                conn.execute(territories.update().where(territories.c.id == row.id).values(**values))
+
+    # -- publishing ----------------------------------------------------------------------------
+    def publish(self, territory: str, data: bytes, file_name: str, *, author: str = "", note: str = "",
+                force_reason: str | None = None, base_version: int | None = None) -> PublishResult:
+        """Check, place and store a census as the territory's next version (one transaction).
+
+        Raises StoreError for an unusable file or an unknown territory, PublishRefused when rows are in error
+        and no reason is given. Bytes identical to the latest version's original store nothing new.
+        """
+        territory = (territory or "").strip()
+        author, note = check_text(author, "author"), check_text(note, "note")
+        file_name = check_text(PurePath(file_name or "recensement").name, "file_name") or "recensement"
+        if force_reason is not None:
+            force_reason = check_text(force_reason, "reason").strip() or None
+        territory_label(territory)  # the code is checked before the file is read
+        try:
+            census = load_census(bytes(data), file_name)
+        except CensusError as exc:
+            raise StoreError(f"Fichier inutilisable : {exc}") from None
+        from .dataset import prepare
+
+        ds = prepare(census, "store", _geography())
+        census = ds.census
+        n_error_rows = int(census.actors["has_error"].sum())
+        if n_error_rows and not force_reason:
+            raise PublishRefused(
+                f"Publication refusée : {n_error_rows} ligne(s) en erreur ({len(census.errors)} erreur(s)). "
+                "Corrigez le fichier, ou publiez-le quand même en donnant la raison (--forcer-erreurs RAISON).")
+        content = self._content(census, ds.territory, ds.territory_problem)
+        personal = self._personal_rows(census.actors)
+        digest = sha256(bytes(data))
+        values = dict(author=author, note=note, force_reason=force_reason if n_error_rows else None,
+                      base_version=base_version, restored_from=None, file_name=file_name, file_bytes=bytes(data),
+                      file_sha256=digest, original_sha256=digest, redacted_at=None, redaction_note=None, **content)
+        return self._store_version(territory, values, personal, create=True)
+
+    @staticmethod
+    def _content(census: Census, info: TerritoryInfo | None, problem: str | None) -> dict[str, Any]:
+        actors = census.actors.drop(columns=[c for c in ref.PERSONAL_FIELDS if c in census.actors])
+        return dict(
+            sheet=census.sheet, actors_parquet=frame_to_parquet(actors),
+            actions_parquet=frame_to_parquet(census.actions),
+            census_territory=json.dumps(dataclasses.asdict(census.territory), ensure_ascii=False),
+            territory_info=json.dumps(dataclasses.asdict(info), ensure_ascii=False) if info else None,
+            territory_problem=problem,
+            issues=json.dumps([i.as_dict() for i in census.issues], ensure_ascii=False),
+            n_actors=len(census.actors), n_actions=len(census.actions), n_errors=len(census.errors),
+            n_warnings=len(census.warnings), n_error_rows=int(census.actors["has_error"].sum()))
+
+    @staticmethod
+    def _personal_rows(actors: pd.DataFrame) -> list[dict[str, Any]]:
+        cols = [c for c in ref.PERSONAL_FIELDS if c in actors]
+        out = []
+        for rec in actors[["row", *cols]].itertuples(index=False):
+            values = {c: getattr(rec, c) for c in cols}
+            values = {c: (None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v))
+                      for c, v in values.items()}
+            if any(values.values()):
+                out.append({"row": int(rec.row), "referent": values.get("referent"),
+                            "contact": values.get("contact")})
+        return out
+
+    def _store_version(self, territory: str, values: dict[str, Any], personal: list[dict[str, Any]],
+                       create: bool, created_at: dt.datetime | None = None, number: int | None = None
+                       ) -> PublishResult:
+        for attempt in range(5):
+            try:
+                with self._write() as conn:
+                    trow = self._lock_territory(conn, territory, create)
+                    latest = conn.execute(
+                        sa.select(versions).where(versions.c.territory_id == trow.id)
+                        .order_by(versions.c.number.desc()).limit(1)).first()
+                    if number is None and latest is not None and latest.original_sha256 == values["original_sha256"]:
+                        return PublishResult(latest.number, False, self._info(latest))
+                    n = number if number is not None else (latest.number + 1 if latest else 1)
+                    vid = conn.execute(versions.insert().values(
+                        territory_id=trow.id, number=n, created_at=created_at or utcnow(), **values)
+                        .returning(versions.c.id)).scalar_one()
+                    _pause_for_tests()
+                    if personal:
+                        conn.execute(personal_data.insert(), [{"version_id": vid, **p} for p in personal])
+                    row = conn.execute(sa.select(versions).where(versions.c.id == vid)).one()
+                    return PublishResult(n, True, self._info(row))
+            except sa.exc.IntegrityError:
+                if number is not None or attempt == 4:
+                    raise StoreError(f"Version {number} déjà présente pour le territoire {territory}.") from None
+                time.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    def restore(self, territory: str, number: int, *, author: str = "", note: str = "") -> PublishResult:
+        """Publish version ``number``'s content again as a new version (history is never rewritten)."""
+        author, note = check_text(author, "author"), check_text(note, "note")
+        with self._read() as conn:
+            trow = self._territory_row(conn, territory)
+            old = conn.execute(sa.select(versions).where(versions.c.territory_id == trow.id,
+                                                         versions.c.number == int(number))).first()
+            if old is None:
+                raise StoreError(f"Version {number} introuvable pour le territoire {territory}.")
+            personal = [dict(r._mapping) for r in conn.execute(
+                sa.select(personal_data.c.row, personal_data.c.referent, personal_data.c.contact)
+                .where(personal_data.c.version_id == old.id))]
+        values = {c: getattr(old, c) for c in (
+            "file_name", "file_bytes", "file_sha256", "original_sha256", "redacted_at", "redaction_note", "sheet",
+            "actors_parquet", "actions_parquet", "census_territory", "territory_info", "territory_problem", "issues",
+            "n_actors", "n_actions", "n_errors", "n_warnings", "n_error_rows", "force_reason")}
+        values.update(author=author, note=note or f"Restauration de la version {old.number}.", base_version=None,
+                      restored_from=old.number)
+        return self._store_version(territory, values, personal, create=False)
+
+    # -- reading -------------------------------------------------------------------------------
+    @staticmethod
+    def _info(row: Any) -> VersionInfo:
+        m = row._mapping
+        d = {k: m[k] for k in VERSION_META}
+        d["created_at"], d["redacted_at"] = _utc(d["created_at"]), _utc(d["redacted_at"])
+        return VersionInfo(**d)
+
+    def versions(self, territory: str) -> list[VersionInfo]:
+        cols = [versions.c[k] for k in VERSION_META]
+        with self._read() as conn:
+            trow = self._territory_row(conn, territory)
+            rows = conn.execute(sa.select(*cols).where(versions.c.territory_id == trow.id)
+                                .order_by(versions.c.number))
+            return [self._info(r) for r in rows]
+
+    def _version_row(self, conn: Connection, territory: str, number: int | None, *columns) -> Any:
+        trow = self._territory_row(conn, territory)
+        q = sa.select(*(columns or (versions,))).where(versions.c.territory_id == trow.id)
+        q = q.where(versions.c.number == int(number)) if number is not None else \
+            q.order_by(versions.c.number.desc()).limit(1)
+        row = conn.execute(q).first()
+        if row is None:
+            raise StoreError(f"Version {number} introuvable pour le territoire {territory}." if number is not None
+                             else f"Le territoire {territory} n'a encore aucune version publiée.")
+        return row
+
+    def original(self, territory: str, number: int) -> tuple[str, bytes]:
+        """(file name, bytes) of a version's file as published (its redacted copy after an erasure).
+        For editors and administrators only: it holds personal data."""
+        with self._read() as conn:
+            row = self._version_row(conn, territory, number, versions.c.file_name, versions.c.file_bytes)
+        return row.file_name, bytes(row.file_bytes)
+
+    def issues(self, territory: str, number: int | None = None) -> list[Issue]:
+        with self._read() as conn:
+            row = self._version_row(conn, territory, number, versions.c.issues)
+        return [Issue(**d) for d in json.loads(row.issues)]
+
+    def open_version(self, territory: str, number: int | None = None, *, personal: bool = False):
+        """The version as the dashboard's Dataset (latest when ``number`` is None), from Parquet, cached per
+        process. A viewer's Dataset has no Référent/Contact columns and this does not read ``personal_data``;
+        ``personal=True`` (editors) joins them back."""
+        from .dataset import Dataset
+
+        with self._read() as conn:
+            head = self._version_row(conn, territory, number, versions.c.id, versions.c.number,
+                                     versions.c.original_sha256)
+            key = (self._key, territory, head.number, head.id, head.original_sha256)
+            with _cache_lock:
+                ds = _cache.get(key)
+                if ds is not None:
+                    _cache.move_to_end(key)
+            if ds is None:
+                row = conn.execute(sa.select(versions).where(versions.c.id == head.id)).one()
+                ds = self._dataset(row)
+                with _cache_lock:
+                    _cache[key] = ds
+                    while len(_cache) > _CACHE_SIZE:
+                        _cache.popitem(last=False)
+            if not personal:
+                return ds
+            rows = conn.execute(sa.select(personal_data.c.row, personal_data.c.referent, personal_data.c.contact)
+                                .where(personal_data.c.version_id == head.id)).all()
+        actors = ds.census.actors.copy()
+        by_row = {r.row: r for r in rows}
+        for col in ref.PERSONAL_FIELDS:
+            values = [getattr(by_row[r], col) if r in by_row else None for r in actors["row"]]
+            actors.insert(actors.columns.get_loc("updated"), col, pd.Series(values, dtype=object,
+                                                                               index=actors.index))
+        return Dataset(dataclasses.replace(ds.census, actors=actors), "store", ds.territory, ds.territory_problem)
+
+    @staticmethod
+    def _dataset(row: Any):
+        from .dataset import Dataset
+
+        info = None
+        if row.territory_info:
+            d = json.loads(row.territory_info)
+            d["members"], d["obligations"] = tuple(d["members"]), tuple(d["obligations"])
+            info = TerritoryInfo(**d)
+        census = Census(actors=frame_from_parquet(row.actors_parquet), actions=frame_from_parquet(row.actions_parquet),
+                        territory=Territory(**json.loads(row.census_territory)),
+                        issues=[Issue(**d) for d in json.loads(row.issues)], file_name=row.file_name,
+                        sha256=row.original_sha256, sheet=row.sheet,
+                        loaded_at=_utc(row.created_at).astimezone().replace(tzinfo=None, microsecond=0))
+        return Dataset(census, "store", info, row.territory_problem)
+
+    # -- personal data -------------------------------------------------------------------------
+    def erase_person(self, territory: str, text: str, *, now: dt.datetime | None = None) -> int:
+        """Remove every Référent/Contact matching ``text`` (case and accents ignored; a whole value or whole
+        words inside it) from every version of the territory, and redact the original files. Returns the
+        number of versions changed."""
+        wanted = fold(check_text(text, "note", required=True))
+        if len(wanted) < 3:
+            raise StoreError("Texte à effacer trop court (3 caractères au moins) : donnez le nom ou l'adresse.")
+        pattern = re.compile(r"(?<![\w@.-])" + re.escape(wanted) + r"(?![\w@-])")
+
+        def matches(value: str | None) -> bool:
+            return bool(value) and bool(pattern.search(fold(value)))
+
+        with self._write() as conn:
+            trow = self._lock_territory(conn, territory, create=False)
+            rows = conn.execute(
+                sa.select(personal_data.c.version_id, personal_data.c.row, personal_data.c.referent,
+                          personal_data.c.contact)
+                .join(versions, versions.c.id == personal_data.c.version_id)
+                .where(versions.c.territory_id == trow.id)).all()
+            hits: dict[int, set[int]] = {}
+            for r in rows:
+                if matches(r.referent) or matches(r.contact):
+                    hits.setdefault(r.version_id, set()).add(r.row)
+            self._redact(conn, hits, now or utcnow(), "effacement demandé")
+        return len(hits)
+
+    def apply_retention(self, now: dt.datetime | None = None) -> dict[str, int]:
+        """Remove the personal data of versions older than their territory's retention period (months).
+        Returns {territory code: versions changed}."""
+        now = _utc(now) or utcnow()
+        done: dict[str, int] = {}
+        with self._write() as conn:
+            for t in conn.execute(sa.select(territories)).all():
+                cutoff = _add_months(now, -int(t.retention_months))
+                old = conn.execute(
+                    sa.select(personal_data.c.version_id).distinct()
+                    .join(versions, versions.c.id == personal_data.c.version_id)
+                    .where(versions.c.territory_id == t.id, versions.c.created_at < cutoff)).scalars().all()
+                if old:
+                    self._redact(conn, {vid: None for vid in old}, now,
+                                 f"durée de conservation ({t.retention_months} mois) écoulée")
+                    done[t.code] = len(old)
+        return done
+
+    def _redact(self, conn: Connection, hits: dict[int, set[int] | None], now: dt.datetime, why: str) -> None:
+        for vid, rows in hits.items():
+            v = conn.execute(sa.select(versions).where(versions.c.id == vid)).one()
+            q = personal_data.delete().where(personal_data.c.version_id == vid)
+            conn.execute(q if rows is None else q.where(personal_data.c.row.in_(sorted(rows))))
+            fallback = None if _file_kind(bytes(v.file_bytes), v.file_name) in ("xlsx", "csv") else \
+                self._redacted_census(conn, v)
+            try:
+                data, name, note = redact_file(bytes(v.file_bytes), v.file_name, v.sheet, rows, fallback)
+            except StoreError:
+                raise
+            except Exception:  # a file openpyxl cannot rewrite: the normalised census, re-written
+                from .template import census_to_xlsx
+
+                data = census_to_xlsx(self._redacted_census(conn, v), with_contacts=True)
+                name = f"{PurePath(v.file_name).stem}-expurge.xlsx"
+                note = f"Copie expurgée réécrite au format .xlsx depuis le recensement normalisé (« {v.file_name} » " \
+                       "n'a pas pu être réécrit tel quel)."
+            history = f"{now.date().isoformat()} : {why}, données personnelles retirées ; SHA-256 du fichier " \
+                      f"d'origine : {v.original_sha256}."
+            conn.execute(versions.update().where(versions.c.id == vid).values(
+                file_bytes=data, file_sha256=sha256(data), file_name=name, redacted_at=now,
+                redaction_note="\n".join(filter(None, [v.redaction_note, note, history]))))
+
+    def _redacted_census(self, conn: Connection, v: Any) -> Census:
+        """The version's census with the personal data left in the table (after the deletes above)."""
+        census = self._dataset(v).census
+        rows = {r.row: r for r in conn.execute(sa.select(personal_data).where(personal_data.c.version_id == v.id))}
+        actors = census.actors.copy()
+        for col in ref.PERSONAL_FIELDS:
+            actors[col] = pd.Series([getattr(rows[r], col) if r in rows else None for r in actors["row"]],
+                                    dtype=object, index=actors.index)
+        return dataclasses.replace(census, actors=actors)
+
+    def personal_rows(self, territory: str, number: int) -> list[dict[str, Any]]:
+        with self._read() as conn:
+            row = self._version_row(conn, territory, number, versions.c.id)
+            return [dict(r._mapping) for r in conn.execute(
+                sa.select(personal_data.c.row, personal_data.c.referent, personal_data.c.contact)
+                .where(personal_data.c.version_id == row.id).order_by(personal_data.c.row))]
+
+    # -- export / import -----------------------------------------------------------------------
+    def export_territory(self, territory: str) -> bytes:
+        """A zip: every version's file (as stored), its normalised content and personal rows, and
+        manifest.json (SHA-256s, notes, authors, dates, issues). For editors and administrators only."""
+        buf = io.BytesIO()
+        with self._read() as conn, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            trow = self._territory_row(conn, territory)
+            manifest: dict[str, Any] = {
+                "format": "nrdash-territoire", "format_version": 1, "exported_at": utcnow().isoformat(),
+                "schema_revision": head_revision(),
+                "territory": {"code": trow.code, "name": trow.name, "anonymous_read": trow.anonymous_read,
+                              "retention_months": trow.retention_months,
+                              "created_at": _utc(trow.created_at).isoformat()},
+                "versions": []}
+            for v in conn.execute(sa.select(versions).where(versions.c.territory_id == trow.id)
+                                  .order_by(versions.c.number)):
+                d = self._info(v).as_dict()
+                folder = f"versions/{v.number:04d}"
+                safe = re.sub(r"[^\w.\- ]", "_", v.file_name) or "recensement"
+                d.update(file=f"{folder}/fichier/{safe}", actors=f"{folder}/acteurs.parquet",
+                         actions=f"{folder}/actions.parquet", personal=f"{folder}/donnees-personnelles.json",
+                         sheet=v.sheet, census_territory=json.loads(v.census_territory),
+                         territory_info=json.loads(v.territory_info) if v.territory_info else None,
+                         territory_problem=v.territory_problem, issues=json.loads(v.issues),
+                         actors_sha256=sha256(v.actors_parquet), actions_sha256=sha256(v.actions_parquet))
+                personal = [dict(r._mapping) for r in conn.execute(
+                    sa.select(personal_data.c.row, personal_data.c.referent, personal_data.c.contact)
+                    .where(personal_data.c.version_id == v.id).order_by(personal_data.c.row))]
+                zf.writestr(d["file"], bytes(v.file_bytes))
+                zf.writestr(d["actors"], bytes(v.actors_parquet))
+                zf.writestr(d["actions"], bytes(v.actions_parquet))
+                zf.writestr(d["personal"], json.dumps(personal, ensure_ascii=False))
+                manifest["versions"].append(d)
+            zf.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
+        return buf.getvalue()
+
+    def import_territory(self, data: bytes) -> tuple[str, int]:
+        """Import an export into this instance, where the territory must have no version. Same numbers, same
+        bytes (every SHA-256 checked). Returns (territory code, versions imported)."""
+        try:
+            zf = zipfile.ZipFile(io.BytesIO(data))
+            manifest = json.loads(zf.read("manifest.json"))
+        except (zipfile.BadZipFile, KeyError, ValueError):
+            raise StoreError("Archive d'export illisible : un fichier .zip produit par « export-territoire » "
+                             "(avec son manifest.json) est attendu.") from None
+        if manifest.get("format") != "nrdash-territoire":
+            raise StoreError("Cette archive n'est pas un export de territoire nrdash (manifest.json).")
+        t = manifest["territory"]
+        code = t["code"]
+        with self._read() as conn:
+            row = conn.execute(sa.select(territories.c.id).where(territories.c.code == code)).first()
+            if row is not None and conn.execute(sa.select(sa.func.count()).select_from(versions)
+                                                .where(versions.c.territory_id == row.id)).scalar():
+                raise StoreError(f"Le territoire {code} a déjà des versions dans cette instance : importez-le dans "
+                                 "une instance neuve.")
+        prepared = []
+        for d in manifest["versions"]:
+            try:
+                blob, actors, actions = zf.read(d["file"]), zf.read(d["actors"]), zf.read(d["actions"])
+                personal = json.loads(zf.read(d["personal"]))
+            except KeyError as exc:
+                raise StoreError(f"Archive incomplète : {exc.args[0]} manque (version {d.get('number')}).") from None
+            for what, got, want in (("fichier", sha256(blob), d["file_sha256"]),
+                                    ("contenu", sha256(actors), d["actors_sha256"]),
+                                    ("actions", sha256(actions), d["actions_sha256"])):
+                if got != want:
+                    raise StoreError(f"Archive altérée : le {what} de la version {d['number']} n'a pas le SHA-256 "
+                                     "du manifeste. Refaites l'export.")
+            values = {k: d[k] for k in VERSION_META if k not in ("number", "created_at", "redacted_at")}
+            values.update(redacted_at=_parse_time(d["redacted_at"]), file_bytes=blob, sheet=d["sheet"],
+                          actors_parquet=actors, actions_parquet=actions,
+                          census_territory=json.dumps(d["census_territory"], ensure_ascii=False),
+                          territory_info=json.dumps(d["territory_info"], ensure_ascii=False)
+                          if d["territory_info"] else None,
+                          territory_problem=d["territory_problem"],
+                          issues=json.dumps(d["issues"], ensure_ascii=False))
+            prepared.append((int(d["number"]), _parse_time(d["created_at"]), values, personal))
+        with self._write() as conn:
+            if conn.execute(sa.select(territories.c.id).where(territories.c.code == code)).first() is None:
+                conn.execute(territories.insert().values(
+                    code=code, name=t["name"], anonymous_read=bool(t["anonymous_read"]),
+                    retention_months=int(t["retention_months"]), created_at=_parse_time(t["created_at"])))
+        for number, created_at, values, personal in prepared:
+            self._store_version(code, values, personal, create=False, created_at=created_at, number=number)
+        return code, len(prepared)
+
+    # -- accounts --------------------------------------------------------------------------------
+    def add_user(self, email: str, password: str | None, role: str | None = None,
+                 territory: str | None = None) -> dict[str, Any]:
+        """Create a local account (argon2 hash) or give an existing one a role on a territory. The first
+        account of a fresh instance is the administrator of the instance."""
+        email = check_email(email)
+        key = email.casefold()
+        if role is not None and role not in ROLES:
+            raise StoreError(f"Rôle « {role[:40]} » inconnu : {', '.join(ROLES)}.")
+        with self._write() as conn:
+            user = conn.execute(sa.select(users).where(users.c.email_key == key)).first()
+            if user is None:
+                if not password or len(password) < 10:
+                    raise StoreError("Mot de passe trop court : 10 caractères au moins.")
+                if len(password) > 1024:
+                    raise StoreError("Mot de passe trop long : 1 024 caractères au plus.")
+                first = conn.execute(sa.select(sa.func.count()).select_from(users)).scalar() == 0
+                uid = conn.execute(users.insert().values(
+                    email=email, email_key=key, password_hash=_hasher().hash(password), is_admin=first,
+                    created_at=utcnow()).returning(users.c.id)).scalar_one()
+            else:
+                uid = user.id
+            if territory is not None:
+                if role is None:
+                    raise StoreError("Précisez le rôle sur ce territoire (--role).")
+                trow = self._lock_territory(conn, territory, create=True)
+                conn.execute(roles.delete().where(roles.c.user_id == uid, roles.c.territory_id == trow.id))
+                conn.execute(roles.insert().values(user_id=uid, territory_id=trow.id, role=role))
+            elif role == "administrateur":
+                conn.execute(users.update().where(users.c.id == uid).values(is_admin=True))
+            elif role is not None:
+                raise StoreError(f"Le rôle « {role} » se donne sur un territoire (--territoire CODE).")
+            row = conn.execute(sa.select(users).where(users.c.id == uid)).one()
+        return {"email": row.email, "is_admin": bool(row.is_admin), "created": user is None}
+
+    def user_exists(self, email: str) -> bool:
+        with self._read() as conn:
+            return conn.execute(sa.select(users.c.id).where(users.c.email_key == str(email).strip().casefold())
+                                ).first() is not None
+
+    def role_of(self, email: str, territory: str) -> str | None:
+        """'administrateur' for the instance's administrators, else the account's role on the territory."""
+        key = str(email).strip().casefold()
+        with self._read() as conn:
+            user = conn.execute(sa.select(users).where(users.c.email_key == key)).first()
+            if user is None:
+                return None
+            if user.is_admin:
+                return "administrateur"
+            return conn.execute(sa.select(roles.c.role).join(territories, territories.c.id == roles.c.territory_id)
+                                .where(roles.c.user_id == user.id, territories.c.code == territory)).scalar()
+
+    def verify_password(self, email: str, password: str) -> bool:
+        from argon2.exceptions import VerificationError, InvalidHashError
+
+        key = str(email).strip().casefold()
+        with self._read() as conn:
+            user = conn.execute(sa.select(users).where(users.c.email_key == key)).first()
+        hasher = _hasher()
+        if user is None or not user.password_hash:
+            hasher.hash(password or "")  # same time as a real check: no account enumeration by timing
+            return False
+        try:
+            hasher.verify(user.password_hash, password or "")
+        except (VerificationError, InvalidHashError):
+            return False
+        if hasher.check_needs_rehash(user.password_hash):
+            with self._write() as conn:
+                conn.execute(users.update().where(users.c.id == user.id).values(password_hash=hasher.hash(password)))
+        return True
+
+    def record_login(self, email: str, client_ip: str, success: bool, now: dt.datetime | None = None) -> None:
+        with self._write() as conn:
+            conn.execute(login_attempts.insert().values(
+                email_key=str(email).strip().casefold()[:254], client_ip=str(client_ip)[:64],
+                at=_utc(now) or utcnow(), success=bool(success)))
+
+    def check_rate(self, email: str, client_ip: str, now: dt.datetime | None = None) -> bool:
+        """False when the e-mail (5) or the client address (20) failed too often in the last 15 minutes."""
+        now = _utc(now) or utcnow()
+        since = now - RATE_WINDOW
+        failed = sa.and_(login_attempts.c.success.is_(False), login_attempts.c.at > since)
+        with self._read() as conn:
+            by_email = conn.execute(sa.select(sa.func.count()).select_from(login_attempts).where(
+                failed, login_attempts.c.email_key == str(email).strip().casefold()[:254])).scalar()
+            by_ip = conn.execute(sa.select(sa.func.count()).select_from(login_attempts).where(
+                failed, login_attempts.c.client_ip == str(client_ip)[:64])).scalar()
+        return by_email < MAX_FAILURES_PER_EMAIL and by_ip < MAX_FAILURES_PER_IP
+
+    # -- workshop links (the table; the app uses it in a later phase) ----------------------------
+    def create_workshop_token(self, territory: str, label: str = "", created_by: str = "") -> str:
+        label, created_by = check_text(label, "label"), check_text(created_by, "email")
+        token = secrets.token_urlsafe(24)
+        with self._write() as conn:
+            trow = self._lock_territory(conn, territory, create=False)
+            conn.execute(workshop_tokens.insert().values(
+                territory_id=trow.id, token_hash=sha256(token.encode()), label=label, created_by=created_by,
+                created_at=utcnow()))
+        return token
+
+    def workshop_territory(self, token: str) -> str | None:
+        with self._read() as conn:
+            return conn.execute(sa.select(territories.c.code).join(
+                workshop_tokens, workshop_tokens.c.territory_id == territories.c.id).where(
+                workshop_tokens.c.token_hash == sha256(str(token).encode()),
+                workshop_tokens.c.revoked_at.is_(None))).scalar()
+
+
+def _parse_time(value: str | None) -> dt.datetime | None:
+    return _utc(dt.datetime.fromisoformat(value)) if value else None
+
+
+def _hasher():
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
+
+
+def _pause_for_tests() -> None:
+    """Tests only (NRDASH_TEST_PAUSE_IN_PUBLISH=path): say we are inside the publish transaction, then wait to be
+    killed."""
+    path = os.environ.get(PAUSE_ENV)
+    if path:
+        Path(path).write_text(str(os.getpid()))
+        time.sleep(120)
+
+
+_stores: dict[str, Store] = {}
+_stores_lock = threading.Lock()
+
+
+def get_store(url: str | None = None) -> Store:
+    """One Store per database URL per process (migrated once, at first use)."""
+    url = url or database_url()
+    with _stores_lock:
+        if url not in _stores:
+            _stores[url] = Store(url)
+        return _stores[url]
