@@ -2,8 +2,8 @@
 
     python benchmarks/bench_limits.py [--repeat 5]
 
-1. Each crafted file through the app's function (nrdash.sandbox.load_census_isolated, fork server already warm as
-   in a running server), in a fresh process whose address space is capped at 8 GB (a regression fails here, not the
+1. Each crafted file through the app's function (nrdash.sandbox.load_census_isolated, its warm worker process
+   already started as in a running server), in a fresh process whose address space is capped at 8 GB (a regression fails here, not the
    machine): the answer, its time, and how much the process's peak memory grew (ru_maxrss after − before).
 2. The same files through the CLI (`python -m nrdash check --json`): exit code and whole-process time.
 3. The sandbox's cost on the sample and on a 10,000-actor census: load time in a warm process with and without
@@ -30,12 +30,12 @@ CAP = 8 << 30
 CHILD = """
 import json, resource, sys, time
 from nrdash import sandbox
-sandbox.warm_up()
+sandbox.warm_up(background=False)
 from nrdash.census import CensusError
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 t = time.perf_counter()
 try:
-    c = sandbox.load_census_isolated(sys.argv[1]); out = f"chargé : {len(c.actors)} acteurs"
+    c = sandbox.load_census_isolated(sys.argv[1], mode="worker"); out = f"chargé : {len(c.actors)} acteurs"
 except CensusError as e:
     out = str(e)
 wall = time.perf_counter() - t
@@ -46,12 +46,12 @@ print(json.dumps({"wall": wall, "growth_mb": (resource.getrusage(resource.RUSAGE
 TIMING = """
 import json, os, statistics, sys, time
 from nrdash import sandbox
-sandbox.warm_up()
+sandbox.warm_up(background=False)
 path, repeat = sys.argv[1], int(sys.argv[2])
-sandbox.load_census_isolated(path)  # first read: caches, fork server's first child
+sandbox.load_census_isolated(path, mode="worker")  # first read: caches, the worker's first child
 times = []
 for _ in range(repeat):
-    t = time.perf_counter(); sandbox.load_census_isolated(path); times.append(time.perf_counter() - t)
+    t = time.perf_counter(); sandbox.load_census_isolated(path, mode="worker"); times.append(time.perf_counter() - t)
 print(json.dumps({"median": statistics.median(times)}))
 """
 
@@ -103,7 +103,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
 
-    print("1. Fichiers piégés, fonction de l'application (serveur de fork déjà prêt)")
+    print("1. Fichiers piégés, fonction de l'application (processus de lecture déjà prêt)")
     print(f"{'fichier':<75} {'réponse':>8} {'mémoire':>9}  message")
     files = crafted()
     for label, (path, env) in files.items():

@@ -99,7 +99,7 @@ def _place(census: Census) -> tuple[Census, str | None]:
 
 def _check(args: argparse.Namespace) -> int:
     try:
-        census = load_census_isolated(Path(args.file), start_method="fork")  # this process has no threads
+        census = load_census_isolated(Path(args.file), mode="fork")  # this process runs no other thread
         census, geo_note = _place(census)
     except CensusError as exc:
         if args.json:

@@ -1,39 +1,47 @@
 """Reading a census in a child process: a bug or a blow-up in a third-party reader costs a worker, never the server.
 
-``load_census_isolated`` is what the app (upload, configured file, sample) and the CLI call. In the calling
-process it reads the bytes and runs the checks that need no reader and bounded memory (size, format, real
+``load_census_isolated`` is what the app (upload, configured file, sample), the store and the CLI call. In the
+calling process it reads the bytes and runs the checks that need no reader and bounded memory (size, format, real
 inflated size, every sheet's real extent: ``nrdash.prescan``), so a crafted file is refused at once. The reading
-itself (calamine, then validation) runs in a child process that
+itself (calamine, then validation) runs in a forked child that
 
-- starts from already-imported code: forked from a fork server that imported ``nrdash.census`` once (the
-  Streamlit server has threads, which a plain fork would copy in an unknown state), or forked directly from a
-  single-threaded CLI;
+- starts from already-imported code, forked from a single-threaded process: the CLI itself, or, from a threaded
+  server (where a fork would copy other threads' locks in an unknown state), a warm worker process
+  (``python -m nrdash.sandbox``, started once, which imported ``nrdash.census`` and forks a child per file);
 - has an address-space limit (RLIMIT_AS: what the child already maps + ``NRDASH_WORKER_MEMORY_MB``), so an
   allocation beyond it fails in the child only (calamine then aborts the child, Python raises MemoryError);
 - has a time limit that grows with the cells the pre-scan found (``NRDASH_WORKER_TIMEOUT_S`` + 20 s per million
   cells), after which it is killed.
 
-Its death, whatever the cause, becomes a ``CensusError`` with a French message. The Census comes back pickled.
+Its death, whatever the cause, becomes a ``CensusError`` with a French message. The Census comes back pickled
+(made by nrdash's own code from the file's values: cell text never becomes pickle opcodes). Only public
+interfaces are used: os.fork, resource, select, subprocess.
 """
 from __future__ import annotations
 
-import multiprocessing as mp
+import faulthandler
 import os
+import pickle
 import resource
+import select
 import signal
+import struct
+import subprocess
+import sys
 import threading
+import time
 from dataclasses import dataclass, field
-from multiprocessing import popen_forkserver, spawn
-from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from .census import Census, load_census
 from .prescan import check_extents
 from .workbook import CensusError, Limits, _env_int, check_zip, detect_format, read_source
 
+ROOT = Path(__file__).resolve().parent.parent
 SANDBOX_ENV = "NRDASH_SANDBOX"  # "0": read in the calling process (to measure what the sandbox costs)
-PRELOAD = ["nrdash.census"]
+WORKERS_ENV = "NRDASH_WORKERS"  # warm worker processes of a server: files read at the same time
 SECONDS_PER_MILLION_CELLS = 20.0
+REPLY_MARGIN_S = 15.0  # a worker that has not answered this long after its child's deadline is replaced
 ADVICE = ("Ouvrez le fichier dans Excel ou LibreOffice, gardez seulement le tableau des acteurs (supprimez les lignes "
           "et colonnes au-delà du tableau, les feuilles inutiles), enregistrez-le en .xlsx, puis chargez-le à nouveau.")
 
@@ -64,10 +72,11 @@ def preflight(data: bytes, filename: str | None, limits: Limits) -> int:
 
 
 def load_census_isolated(source: str | Path | bytes, filename: str | None = None, limits: Limits | None = None,
-                         start_method: str = "forkserver", worker: WorkerLimits | None = None) -> Census:
+                         mode: str = "auto", worker: WorkerLimits | None = None) -> Census:
     """``load_census`` in a child process with memory and time limits; any failure is a French CensusError.
 
-    ``start_method``: "forkserver" (default; safe from a threaded server) or "fork" (a single-threaded CLI)."""
+    ``mode``: "fork" forks the calling process (only safe when it runs no other thread), "worker" uses a warm
+    worker process, "auto" forks when this process has a single thread and uses a worker otherwise."""
     limits = limits or Limits()
     if filename is None and not isinstance(source, (bytes, bytearray, memoryview)):
         filename = Path(source).name
@@ -77,41 +86,23 @@ def load_census_isolated(source: str | Path | bytes, filename: str | None = None
         return load_census(data, filename, limits, prechecked=True)
     worker = worker or WorkerLimits()
     timeout = worker.timeout_for(cells)
-    ctx = _context(start_method)
-    receiver, sender = ctx.Pipe(duplex=False)
-    process = _ReaderProcess if start_method == "forkserver" else ctx.Process
-    proc = process(target=_child, args=(sender, data, filename, limits, worker.memory_mb), daemon=True,
-                   name="nrdash-reader")
-    try:
-        proc.start()
-        sender.close()
-        ready = wait([receiver, proc.sentinel], timeout)
-        message = None
-        if receiver in ready:
-            try:
-                message = receiver.recv()
-            except (EOFError, OSError):
-                message = None
-        elif not ready:
-            proc.kill()
-            raise CensusError(f"La lecture du classeur a dépassé {timeout:.0f} secondes : elle a été arrêtée. " + ADVICE)
-    finally:
-        if proc.is_alive() and proc.exitcode is None:
-            proc.join(5)
-        if proc.is_alive():
-            proc.kill()
-        proc.join()
-        receiver.close()
-    if message is not None:
-        status, payload = message
-        if status == "ok":
-            return payload
-        if status == "refused":
-            raise CensusError(payload)
-        if status == "memory":
-            raise CensusError(_memory_message(worker))
-        raise CensusError(f"Le lecteur de classeur a échoué ({payload}). " + ADVICE)
-    raise CensusError(_death_message(proc.exitcode, worker))
+    if mode == "auto":
+        mode = "fork" if threading.active_count() == 1 else "worker"
+    if mode == "fork":
+        status, payload = read_in_child(data, filename, limits, worker.memory_mb, timeout)
+    else:
+        status, payload = _POOL.run((data, filename, limits, worker.memory_mb, timeout), timeout + REPLY_MARGIN_S)
+    if status == "ok":
+        return pickle.loads(payload)
+    if status == "refused":
+        raise CensusError(payload)
+    if status == "memory":
+        raise CensusError(_memory_message(worker))
+    if status == "timeout":
+        raise CensusError(f"La lecture du classeur a dépassé {timeout:.0f} secondes : elle a été arrêtée. " + ADVICE)
+    if status == "died":
+        raise CensusError(_death_message(payload, worker))
+    raise CensusError(f"Le lecteur de classeur a échoué ({payload}). " + ADVICE)
 
 
 def _memory_message(worker: WorkerLimits) -> str:
@@ -120,66 +111,21 @@ def _memory_message(worker: WorkerLimits) -> str:
             "tableau. " + ADVICE)
 
 
-def _death_message(exitcode: int | None, worker: WorkerLimits) -> str:
-    if exitcode is not None and exitcode < 0:
-        sig = -exitcode
+def _death_message(status: int | None, worker: WorkerLimits) -> str:
+    """``status``: os.waitpid's status of the child (None: unknown)."""
+    if status is not None and os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
         if sig in (signal.SIGABRT, signal.SIGKILL):  # a native reader aborts when an allocation fails
             return _memory_message(worker)
         name = signal.Signals(sig).name if sig in signal.valid_signals() else str(sig)
         return f"Le lecteur de classeur s'est arrêté brutalement (signal {name}) sur ce fichier. " + ADVICE
-    return f"Le lecteur de classeur s'est arrêté sans réponse (code {exitcode}). " + ADVICE
+    code = os.WEXITSTATUS(status) if status is not None and os.WIFEXITED(status) else None
+    return f"Le lecteur de classeur s'est arrêté sans réponse (code {code}). " + ADVICE
 
 
-_contexts: dict[str, mp.context.BaseContext] = {}
-
-
-def _context(method: str) -> mp.context.BaseContext:
-    if method not in _contexts:
-        ctx = mp.get_context(method)
-        if method == "forkserver":
-            ctx.set_forkserver_preload(PRELOAD)
-        _contexts[method] = ctx
-    return _contexts[method]
-
-
-class _ForkserverPopen(popen_forkserver.Popen):
-    """multiprocessing prepares a fork server's child by running the parent's main script again: under
-    Streamlit that is the app itself. The reader needs nothing from it: its preparation leaves the main out."""
-
-    _lock = threading.Lock()
-
-    def _launch(self, process_obj):
-        with self._lock:
-            prepare = spawn.get_preparation_data
-
-            def without_main(name):
-                data = prepare(name)
-                data.pop("init_main_from_path", None)
-                data.pop("init_main_from_name", None)
-                return data
-
-            spawn.get_preparation_data = without_main
-            try:
-                super()._launch(process_obj)
-            finally:
-                spawn.get_preparation_data = prepare
-
-
-class _ReaderProcess(mp.context.ForkServerProcess):
-    @staticmethod
-    def _Popen(process_obj):
-        return _ForkserverPopen(process_obj)
-
-
-def warm_up() -> None:
-    """Start the fork server now (it imports nrdash.census once), so the first read does not wait for it."""
-    if enabled():
-        _context("forkserver")
-        from multiprocessing import forkserver
-
-        forkserver.ensure_running()
-
-
+# ---------------------------------------------------------------------------------------------
+# The child: one file, then exit
+# ---------------------------------------------------------------------------------------------
 def _mapped_bytes() -> int:
     try:
         with open("/proc/self/status") as f:
@@ -200,18 +146,198 @@ def _limit_memory(extra_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-def _child(conn: Connection, data: bytes, filename: str | None, limits: Limits, memory_mb: int) -> None:
+def _child(fd: int, data: bytes, filename: str | None, limits: Limits, memory_mb: int) -> None:
+    """Runs in the forked child: never returns."""
+    code = 0
     try:
         os.environ["RUST_BACKTRACE"] = "0"  # a failed allocation: one line in the log, not a backtrace
+        faulthandler.disable()  # an abort here is an expected outcome, said to the user in French: no stack dump
         _limit_memory(memory_mb)
-        census = load_census(data, filename, limits, prechecked=True)
-        del data
-        conn.send(("ok", census))
-    except CensusError as exc:
-        conn.send(("refused", str(exc)))
-    except MemoryError:
-        conn.send(("memory", None))
-    except BaseException as exc:  # a reader's panic included: its type is enough, never a traceback
-        conn.send(("crash", type(exc).__name__))
+        try:
+            census = load_census(data, filename, limits, prechecked=True)
+            del data
+            message = ("ok", pickle.dumps(census, protocol=pickle.HIGHEST_PROTOCOL))
+        except CensusError as exc:
+            message = ("refused", str(exc))
+        except MemoryError:
+            message = ("memory", None)
+        except BaseException as exc:  # a reader's panic included: its type is enough, never a traceback
+            message = ("crash", type(exc).__name__)
+        _write_frame(fd, pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+    except BaseException:
+        code = 70
     finally:
-        conn.close()
+        os._exit(code)
+
+
+def read_in_child(data: bytes, filename: str | None, limits: Limits, memory_mb: int,
+                  timeout: float) -> tuple[str, object]:
+    """Fork, read ``data`` in the child, wait at most ``timeout`` seconds. (status, payload): ("ok", pickled
+    Census), ("refused" | "crash", text), ("memory", None), ("timeout", None) or ("died", waitpid status)."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        os.close(r)
+        _child(w, data, filename, limits, memory_mb)
+    os.close(w)
+    deadline = time.monotonic() + timeout
+    try:
+        frame = _read_frame(r, deadline)
+    finally:
+        os.close(r)
+    if frame is None and time.monotonic() >= deadline:  # out of time
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        return "timeout", None
+    _, status = os.waitpid(pid, 0)  # the child has answered, or closed its end of the pipe by dying
+    if frame is None:
+        return "died", status
+    return pickle.loads(frame)
+
+
+# ---------------------------------------------------------------------------------------------
+# Frames: 8-byte length, then the bytes
+# ---------------------------------------------------------------------------------------------
+def _write_frame(fd: int, payload: bytes) -> None:
+    view = memoryview(struct.pack(">Q", len(payload)) + payload)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _read_exactly(fd: int, n: int, deadline: float) -> bytes | None:
+    chunks, got = [], 0
+    while got < n:
+        left = None if deadline == float("inf") else deadline - time.monotonic()
+        if left is not None and (left <= 0 or not select.select([fd], [], [], left)[0]):
+            return None
+        chunk = os.read(fd, min(n - got, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+def _read_frame(fd: int, deadline: float) -> bytes | None:
+    head = _read_exactly(fd, 8, deadline)
+    if head is None:
+        return None
+    return _read_exactly(fd, struct.unpack(">Q", head)[0], deadline)
+
+
+# ---------------------------------------------------------------------------------------------
+# Warm workers, for a threaded server
+# ---------------------------------------------------------------------------------------------
+class _Worker:
+    """``python -m nrdash.sandbox``: imports the readers once, then forks one child per request."""
+
+    def __init__(self) -> None:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+        self.proc = subprocess.Popen([sys.executable, "-m", "nrdash.sandbox"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, env=env, cwd=ROOT, start_new_session=True)
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def run(self, request: tuple, timeout: float) -> tuple[str, object] | None:
+        try:
+            _write_frame(self.proc.stdin.fileno(), pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL))
+        except OSError:
+            return None
+        frame = _read_frame(self.proc.stdout.fileno(), time.monotonic() + timeout)
+        return pickle.loads(frame) if frame is not None else None
+
+    def kill(self) -> None:
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)  # the worker and a child it may be running
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+
+
+class _Pool:
+    def __init__(self) -> None:
+        self._idle: list[_Worker] = []
+        self._count = 0
+        self._ready = threading.Condition()
+
+    def _acquire(self) -> _Worker:
+        with self._ready:
+            while True:
+                while self._idle:
+                    w = self._idle.pop()
+                    if w.alive():
+                        return w
+                    self._count -= 1
+                if self._count < max(1, _env_int(WORKERS_ENV, 2)):
+                    self._count += 1
+                    break
+                self._ready.wait()
+        try:
+            return _Worker()
+        except BaseException:
+            with self._ready:
+                self._count -= 1
+                self._ready.notify()
+            raise
+
+    def _release(self, w: _Worker | None) -> None:
+        with self._ready:
+            if w is not None and w.alive():
+                self._idle.append(w)
+            else:
+                self._count -= 1
+            self._ready.notify()
+
+    def run(self, request: tuple, timeout: float) -> tuple[str, object]:
+        w = self._acquire()
+        try:
+            reply = w.run(request, timeout)
+        except BaseException:
+            w.kill()
+            self._release(None)
+            raise
+        if reply is None:  # the worker itself failed or hung: replace it
+            w.kill()
+            self._release(None)
+            return "crash", "processus de lecture"
+        self._release(w)
+        return reply
+
+    def warm(self) -> None:
+        self._release(self._acquire())
+
+
+_POOL = _Pool()
+
+
+def warm_up(background: bool = True) -> None:
+    """Start a worker now (it imports the readers once), so the first file read does not wait for it."""
+    if not enabled():
+        return
+    if background:
+        threading.Thread(target=_POOL.warm, name="nrdash-sandbox-warm-up", daemon=True).start()
+    else:
+        _POOL.warm()
+
+
+def _serve() -> None:
+    """The worker's loop: one request at a time on stdin, its answer on stdout; ends when stdin closes."""
+    inp, out = sys.stdin.fileno(), sys.stdout.fileno()
+    sys.stdout = sys.stderr  # nothing but answers on the channel
+    while True:
+        frame = _read_frame(inp, float("inf"))
+        if frame is None:
+            return
+        data, filename, limits, memory_mb, timeout = pickle.loads(frame)
+        reply = read_in_child(data, filename, limits, memory_mb, timeout)
+        _write_frame(out, pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+if __name__ == "__main__":
+    _serve()

@@ -18,11 +18,13 @@ from starlette.middleware import Middleware
 
 from nrdash.compression import StaticCompression
 from nrdash.headers import SecurityHeaders
+from nrdash.sandbox import warm_up
 from nrdash.served import ServeFiles, default_routes
 
 ROOT = Path(__file__).resolve().parent.parent
 
 routes = default_routes()
+warm_up()  # the census reader's worker process, started in the background: the first upload does not wait for it
 app = st.App(str(ROOT / "app.py"), middleware=[Middleware(SecurityHeaders),
                                                Middleware(StaticCompression, served=routes),
                                                Middleware(ServeFiles, routes=routes)])

@@ -42,6 +42,7 @@ from sqlalchemy.engine import Connection, Engine
 from . import referential as ref
 from .census import Census, CensusError, Issue, Territory, load_census
 from .placement import TerritoryInfo
+from .sandbox import load_census_isolated
 
 ROOT = Path(__file__).resolve().parent.parent
 URL_ENV, DIR_ENV = "NRDASH_DATABASE_URL", "NRDASH_DATA_DIR"
@@ -583,7 +584,7 @@ class Store:
             force_reason = check_text(force_reason, "reason").strip() or None
         territory_label(territory)  # the code is checked before the file is read
         try:
-            census = load_census(bytes(data), file_name)
+            census = load_census_isolated(bytes(data), file_name)  # a hostile file costs a worker, never us
         except CensusError as exc:
             raise StoreError(f"Fichier inutilisable : {exc}") from None
         from .dataset import prepare

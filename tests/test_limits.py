@@ -182,15 +182,17 @@ def test_prescan_reads_cells_without_position_in_order():
 # ---------------------------------------------------------------------------------------------
 # The sandbox: whatever a reader does, it costs a child process, never the caller
 # ---------------------------------------------------------------------------------------------
-def test_worker_killed_by_its_address_space_limit_becomes_a_french_error(monkeypatch):
+@pytest.mark.parametrize("mode", ["fork", "worker"])
+def test_worker_killed_by_its_address_space_limit_becomes_a_french_error(monkeypatch, mode):
     """A file within the cell budget (here raised) whose reading needs more memory than the worker may map:
-    calamine aborts the child on the failed allocation; the caller gets a French CensusError."""
+    calamine aborts the child on the failed allocation; the caller gets a French CensusError. "fork": the CLI's
+    way (a fork of the caller); "worker": a threaded server's (a fork of a warm worker process)."""
     from nrdash.sandbox import load_census_isolated
 
     monkeypatch.setenv("NRDASH_MAX_CELLS", str(10**9))
     monkeypatch.setenv("NRDASH_WORKER_MEMORY_MB", "100")
     with pytest.raises(CensusError, match=r"plus de mémoire que la limite permise \(100 Mo\)"):
-        load_census_isolated(sparse_xlsx(800, 16_384), "t.xlsx")  # 13 M cells: 420 MB for calamine
+        load_census_isolated(sparse_xlsx(800, 16_384), "t.xlsx", mode=mode)  # 13 M cells: 420 MB for calamine
 
 
 def test_worker_time_limit(monkeypatch):
@@ -213,7 +215,7 @@ def test_worker_crash_becomes_a_french_error(monkeypatch):
 
     monkeypatch.setattr(sandbox, "load_census", crash)
     with pytest.raises(CensusError, match="arrêté brutalement \\(signal SIGSEGV\\)"):
-        sandbox.load_census_isolated(SAMPLE, start_method="fork")  # fork: the child sees the patch
+        sandbox.load_census_isolated(SAMPLE, mode="fork")  # fork: the child sees the patch
 
 
 def test_worker_returns_the_same_census_from_any_thread(sample_census):
@@ -222,12 +224,29 @@ def test_worker_returns_the_same_census_from_any_thread(sample_census):
     from nrdash.sandbox import load_census_isolated
 
     out = {}
-    thread = threading.Thread(target=lambda: out.setdefault("census", load_census_isolated(SAMPLE)))
+    thread = threading.Thread(target=lambda: out.setdefault("census", load_census_isolated(SAMPLE)))  # "auto"
     thread.start()
     thread.join(120)
     census = out["census"]
     pd.testing.assert_frame_equal(census.actors, sample_census.actors)
     assert census.issues == sample_census.issues and census.sha256 == sample_census.sha256
+
+
+def test_a_dead_worker_is_replaced(sample_census):
+    """A warm worker that died between two files (killed, out of memory) is not handed a request: a new one is."""
+    import signal
+
+    from nrdash import sandbox
+
+    sandbox.warm_up(background=False)
+    workers = list(sandbox._POOL._idle)
+    assert workers and all(w.alive() for w in workers)
+    for w in workers:
+        os.kill(w.proc.pid, signal.SIGKILL)
+        w.proc.wait()
+    census = sandbox.load_census_isolated(SAMPLE, mode="worker")
+    assert len(census.actors) == len(sample_census.actors)
+    assert all(w not in sandbox._POOL._idle for w in workers)
 
 
 def test_cli_refuses_the_sparse_bomb_with_exit_2_and_json_error(tmp_path):
