@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Installs everything the tests need (.venv, and Debian's chromium for the browser tests) and runs them all.
+# Installs everything the tests need (.venv, Debian's chromium and PostgreSQL) and runs them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
-if ! command -v chromium >/dev/null 2>&1; then
+# Debian's chromium (browser tests) and PostgreSQL (the store's tests start a cluster of their own on loopback).
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing+=(postgresql)
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "chromium absent : installez-le (sudo apt-get install chromium) pour les tests navigateur." >&2
+    echo "${missing[*]} absent(s) : installez-les (sudo apt-get install ${missing[*]}) pour les tests navigateur et PostgreSQL." >&2
   fi
 fi
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
