@@ -175,6 +175,35 @@ def build_cache(out: Path | None = None) -> dict:
 # ---------------------------------------------------------------------------------------------
 # Load
 # ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Grouped:
+    """The communes table's rows grouped by a value (postal code, name key), each group in the table's order.
+
+    ``locate(values)`` gives each value's group number (-1 when unknown); ``count[g]`` its size and
+    ``members(g)`` its rows (positions in ``Geography.communes``). Built once, so that placing a census is a few
+    array look-ups, not one search per actor.
+    """
+
+    index: pd.Index
+    start: np.ndarray
+    count: np.ndarray
+    rows: np.ndarray
+
+    @classmethod
+    def build(cls, values: np.ndarray, rows: np.ndarray) -> "Grouped":
+        labels, uniques = pd.factorize(values)
+        order = np.argsort(labels, kind="stable")
+        count = np.bincount(labels, minlength=len(uniques))
+        start = np.concatenate(([0], np.cumsum(count)[:-1]))
+        return cls(pd.Index(uniques, dtype=object), start, count, rows[order])
+
+    def locate(self, values: np.ndarray) -> np.ndarray:
+        return self.index.get_indexer(pd.Index(values, dtype=object))
+
+    def members(self, group: int) -> np.ndarray:
+        return self.rows[self.start[group]:self.start[group] + self.count[group]]
+
+
 @dataclass
 class Geography:
     communes: pd.DataFrame
@@ -199,6 +228,36 @@ class Geography:
             for pc in postcodes:
                 table.setdefault(pc, []).append(code)
         return table
+
+    @cached_property
+    def code_index(self) -> pd.Index:
+        """Commune code -> row of ``communes`` (``code_index.get_indexer(codes)``, -1 when unknown)."""
+        return pd.Index(self.communes["code"].to_numpy(dtype=object), dtype=object)
+
+    @cached_property
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Columns of ``communes`` as plain NumPy arrays (text as objects, NaN for unknown numbers)."""
+        c = self.communes
+        out = {k: c[k].to_numpy(dtype=object) for k in ("code", "name", "dep", "key")}
+        out["lat"], out["lon"] = c["lat"].to_numpy(dtype=float), c["lon"].to_numpy(dtype=float)
+        out["population"] = c["population"].to_numpy(dtype=float, na_value=np.nan)
+        return out
+
+    @cached_property
+    def postcode_groups(self) -> Grouped:
+        """Postal code -> communes, the same lists as ``by_postcode`` (arrondissements for Paris, Lyon, Marseille)."""
+        c = self.communes
+        has_arm = set(c.loc[c["kind"] == "arrondissement", "parent"])
+        keep = ~((c["kind"] == "commune") & c["code"].isin(has_arm)).to_numpy()
+        lists = c["postcodes"].to_numpy(dtype=object)[keep]
+        sizes = np.fromiter((len(p) for p in lists), dtype=np.int64, count=len(lists))
+        values = np.fromiter((pc for p in lists for pc in p), dtype=object, count=int(sizes.sum()))
+        return Grouped.build(values, np.repeat(np.flatnonzero(keep), sizes))
+
+    @cached_property
+    def key_groups(self) -> Grouped:
+        """Name key -> communes, the same lists as ``by_key``."""
+        return Grouped.build(self.communes["key"].to_numpy(dtype=object), np.arange(len(self.communes)))
 
     @cached_property
     def by_key(self) -> dict[str, list[str]]:
