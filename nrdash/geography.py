@@ -249,15 +249,18 @@ class Geography:
         c = self.communes
         has_arm = set(c.loc[c["kind"] == "arrondissement", "parent"])
         keep = ~((c["kind"] == "commune") & c["code"].isin(has_arm)).to_numpy()
-        lists = c["postcodes"].to_numpy(dtype=object)[keep]
-        sizes = np.fromiter((len(p) for p in lists), dtype=np.int64, count=len(lists))
-        values = np.fromiter((pc for p in lists for pc in p), dtype=object, count=int(sizes.sum()))
-        return Grouped.build(values, np.repeat(np.flatnonzero(keep), sizes))
+        pairs = pd.Series(c["postcodes"].to_numpy(dtype=object)[keep], index=np.flatnonzero(keep)).explode().dropna()
+        return Grouped.build(pairs.to_numpy(dtype=object), pairs.index.to_numpy(dtype=np.int64))
 
     @cached_property
     def key_groups(self) -> Grouped:
         """Name key -> communes, the same lists as ``by_key``."""
         return Grouped.build(self.communes["key"].to_numpy(dtype=object), np.arange(len(self.communes)))
+
+    @cached_property
+    def official_keys(self) -> dict[str, str]:
+        """Official commune name -> its name key (saves computing the key of names written as in the COG)."""
+        return dict(zip(self.communes["name"].to_numpy(dtype=object), self.communes["key"].to_numpy(dtype=object)))
 
     @cached_property
     def by_key(self) -> dict[str, list[str]]:

@@ -67,16 +67,14 @@ def _labels(geo: Geography, rows, limit: int = 6) -> str:
 
 def _filled(values: np.ndarray) -> np.ndarray:
     """True where a text cell holds something (not None, NA or empty)."""
-    return np.fromiter((isinstance(v, str) and v != "" for v in values), dtype=bool, count=len(values))
+    return pd.notna(values) & (values != "")
 
 
-def _name_keys(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """name_key of each masked value, computed once per distinct spelling."""
-    keys = np.full(len(values), None, dtype=object)
-    if mask.any():
-        codes, uniques = pd.factorize(values[mask])
-        keys[mask] = np.array([name_key(u) for u in uniques], dtype=object)[codes]
-    return keys
+def _name_keys(geo: Geography, values: np.ndarray) -> np.ndarray:
+    """name_key of each commune name, computed once per distinct spelling (official spellings looked up)."""
+    codes, uniques = pd.factorize(values)
+    official = geo.official_keys
+    return np.array([official.get(u) or name_key(u) for u in uniques], dtype=object)[codes]
 
 
 @dataclass(frozen=True)
@@ -170,7 +168,7 @@ def place_actors(census: Census, geo: Geography, territory_codes: set[str] | Non
     lon[~keep_xy] = np.nan
 
     has_commune = _filled(commune)
-    keys = _name_keys(commune, has_commune)
+    keys = np.full(n, None, dtype=object)  # name keys, computed only where a name is compared
     by_code = _filled(insee) & ~keep_xy
     by_postcode = ~by_code & _filled(postcode) & ~keep_xy
     by_name = ~by_code & ~by_postcode & has_commune & ~keep_xy
@@ -203,7 +201,9 @@ def place_actors(census: Census, geo: Geography, territory_codes: set[str] | Non
         issue(2, i, ERROR, "insee", f"Code INSEE {code} inconnu du code officiel géographique.{hint}")
         reason[i] = f"code INSEE {code} inconnu"
     rows, pos = rows[pos >= 0], pos[pos >= 0]
-    mismatch = has_commune[rows] & (keys[rows] != arr["key"][pos])
+    named = has_commune[rows]
+    keys[rows[named]] = _name_keys(geo, commune[rows[named]])
+    mismatch = named & (keys[rows] != arr["key"][pos])
     for i, r in zip(rows[mismatch], pos[mismatch]):
         issue(2, i, WARNING, "commune", f"La commune « {commune[i]} » ne correspond pas au code INSEE {arr['code'][r]} "
                                         f"({arr['name'][r]}) : le code INSEE est retenu.")
@@ -223,6 +223,7 @@ def place_actors(census: Census, geo: Geography, territory_codes: set[str] | Non
     named = (size > 1) & has_commune[rows]
     if named.any():  # the written name picks one of the postal code's communes when exactly one bears it
         nrows, ngroup = rows[named], group[named]
+        keys[nrows] = _name_keys(geo, commune[nrows])
         lengths = pcs.count[ngroup]
         owner = np.repeat(np.arange(len(nrows)), lengths)
         members = pcs.rows[np.repeat(pcs.start[ngroup] - np.cumsum(lengths) + lengths, lengths)
@@ -254,6 +255,7 @@ def place_actors(census: Census, geo: Geography, territory_codes: set[str] | Non
     # 4. Commune names that only one commune bears
     names = geo.key_groups
     rows = np.flatnonzero(by_name)
+    keys[rows] = _name_keys(geo, commune[rows])
     group = names.locate(keys[rows])
     for i in rows[group < 0]:
         issue(3, i, ERROR, "commune", f"Commune « {commune[i]} » introuvable : vérifiez l'orthographe ou indiquez son "
