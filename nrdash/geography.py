@@ -206,8 +206,7 @@ class Grouped:
 
 @dataclass
 class Geography:
-    communes: pd.DataFrame
-    epci: pd.DataFrame  # without geometry (contours read on demand)
+    communes: pd.DataFrame  # without the postal codes (``postcode_groups``, ``by_postcode``)
     old_codes: dict[str, str]
     meta: dict
     directory: Path
@@ -218,16 +217,19 @@ class Geography:
         return self.communes.set_index("code", drop=False)
 
     @cached_property
+    def epci(self) -> pd.DataFrame:
+        """EPCI without geometry (contours read on demand), read on first use."""
+        epci = pd.read_parquet(self.directory / "epci.parquet", columns=["siren", "name", "type", "members",
+                                                                        "population_municipale",
+                                                                        "population_totale", "key"])
+        epci["members"] = epci["members"].map(list)
+        return epci
+
+    @cached_property
     def by_postcode(self) -> dict[str, list[str]]:
         """Postal code -> commune codes. For Paris, Lyon, Marseille: the arrondissements, not the whole city."""
-        table: dict[str, list[str]] = {}
-        has_arm = set(self.communes.loc[self.communes["kind"] == "arrondissement", "parent"])
-        for code, kind, postcodes in zip(self.communes["code"], self.communes["kind"], self.communes["postcodes"]):
-            if kind == "commune" and code in has_arm:
-                continue
-            for pc in postcodes:
-                table.setdefault(pc, []).append(code)
-        return table
+        groups, code = self.postcode_groups, self.arrays["code"]
+        return {pc: code[groups.members(g)].tolist() for g, pc in enumerate(groups.index)}
 
     @cached_property
     def code_index(self) -> pd.Index:
@@ -246,11 +248,17 @@ class Geography:
     @cached_property
     def postcode_groups(self) -> Grouped:
         """Postal code -> communes, the same lists as ``by_postcode`` (arrondissements for Paris, Lyon, Marseille)."""
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        lists = pq.read_table(self.directory / "communes.parquet", columns=["postcodes"]).column(0).combine_chunks()
+        values = pc.list_flatten(lists).to_numpy(zero_copy_only=False).astype(object)
+        rows = pc.list_parent_indices(lists).to_numpy().astype(np.int64)  # same row order as ``communes``
         c = self.communes
         has_arm = set(c.loc[c["kind"] == "arrondissement", "parent"])
-        keep = ~((c["kind"] == "commune") & c["code"].isin(has_arm)).to_numpy()
-        pairs = pd.Series(c["postcodes"].to_numpy(dtype=object)[keep], index=np.flatnonzero(keep)).explode().dropna()
-        return Grouped.build(pairs.to_numpy(dtype=object), pairs.index.to_numpy(dtype=np.int64))
+        skip = ((c["kind"] == "commune") & c["code"].isin(has_arm)).to_numpy()
+        keep = ~skip[rows]
+        return Grouped.build(values[keep], rows[keep])
 
     @cached_property
     def key_groups(self) -> Grouped:
@@ -294,11 +302,10 @@ def load_geography(directory: Path | None = None, build_if_missing: bool = True)
         if not build_if_missing:
             raise GeographyUnavailable(f"Cache géographique absent ({directory}). {INSTALL_HINT}")
         build_cache(directory)
-    communes = pd.read_parquet(directory / "communes.parquet")
-    communes["postcodes"] = communes["postcodes"].map(list)
-    epci = pd.read_parquet(directory / "epci.parquet", columns=["siren", "name", "type", "members",
-                                                               "population_municipale", "population_totale", "key"])
-    epci["members"] = epci["members"].map(list)
+    import pyarrow.parquet as pq
+
+    path = directory / "communes.parquet"
+    communes = pd.read_parquet(path, columns=[c for c in pq.read_schema(path).names if c != "postcodes"])
     old = pd.read_parquet(directory / "old_codes.parquet")
     meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
-    return Geography(communes, epci, dict(zip(old["old"], old["code"])), meta, directory)
+    return Geography(communes, dict(zip(old["old"], old["code"])), meta, directory)

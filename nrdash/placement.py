@@ -72,6 +72,8 @@ def _filled(values: np.ndarray) -> np.ndarray:
 
 def _name_keys(geo: Geography, values: np.ndarray) -> np.ndarray:
     """name_key of each commune name, computed once per distinct spelling (official spellings looked up)."""
+    if not len(values):
+        return np.array([], dtype=object)
     codes, uniques = pd.factorize(values)
     official = geo.official_keys
     return np.array([official.get(u) or name_key(u) for u in uniques], dtype=object)[codes]
@@ -202,7 +204,8 @@ def place_actors(census: Census, geo: Geography, territory_codes: set[str] | Non
         reason[i] = f"code INSEE {code} inconnu"
     rows, pos = rows[pos >= 0], pos[pos >= 0]
     named = has_commune[rows]
-    keys[rows[named]] = _name_keys(geo, commune[rows[named]])
+    if named.any():
+        keys[rows[named]] = _name_keys(geo, commune[rows[named]])
     mismatch = named & (keys[rows] != arr["key"][pos])
     for i, r in zip(rows[mismatch], pos[mismatch]):
         issue(2, i, WARNING, "commune", f"La commune « {commune[i]} » ne correspond pas au code INSEE {arr['code'][r]} "
@@ -211,41 +214,43 @@ def place_actors(census: Census, geo: Geography, territory_codes: set[str] | Non
     put(rows, pos, INSEE, no_contour)
 
     # 3. Postal codes: one commune, or the one of its communes whose name is written, or the centre of them all
-    pcs = geo.postcode_groups
     rows = np.flatnonzero(by_postcode)
-    group = pcs.locate(postcode[rows])
-    for i in rows[group < 0]:
-        issue(2, i, ERROR, "postcode", f"Code postal {postcode[i]} inconnu de la base des codes postaux : vérifiez-le.")
-        reason[i] = f"code postal {postcode[i]} inconnu"
-    rows, group = rows[group >= 0], group[group >= 0]
-    size = pcs.count[group]
-    chosen = np.where(size == 1, pcs.rows[pcs.start[group]], -1)
-    named = (size > 1) & has_commune[rows]
-    if named.any():  # the written name picks one of the postal code's communes when exactly one bears it
-        nrows, ngroup = rows[named], group[named]
-        keys[nrows] = _name_keys(geo, commune[nrows])
-        lengths = pcs.count[ngroup]
-        owner = np.repeat(np.arange(len(nrows)), lengths)
-        members = pcs.rows[np.repeat(pcs.start[ngroup] - np.cumsum(lengths) + lengths, lengths)
-                           + np.arange(lengths.sum())]
-        match = arr["key"][members] == keys[nrows][owner]
-        hits = np.bincount(owner[match], minlength=len(nrows))
-        first = np.full(len(nrows), -1)
-        first[owner[match]] = members[match]  # used only where there is exactly one match
-        chosen[np.flatnonzero(named)[hits == 1]] = first[hits == 1]
-    single = chosen >= 0
-    put(rows[single], chosen[single], POSTCODE, lambda i, r: f"pas de contour pour le code postal {postcode[i]}")
-    for i, g in zip(rows[~single], group[~single]):
-        members = pcs.members(g)
-        pc = postcode[i]
-        names = ", ".join(arr["name"][members[:6]]) + ("…" if len(members) > 6 else "")
-        issue(2, i, WARNING, "postcode", f"Le code postal {pc} couvre {len(members)} communes ({names}) : acteur "
-                                         "placé au centre de ces communes. Précisez le code INSEE.")
-        plat = arr["lat"][members]
-        if np.isnan(plat).all():
-            reason[i] = f"pas de contour pour le code postal {pc}"
-            continue
-        lat[i], lon[i], placement[i] = np.nanmean(plat), np.nanmean(arr["lon"][members]), POSTCODE
+    if len(rows):  # the tables are built on first use only
+        pcs = geo.postcode_groups
+        group = pcs.locate(postcode[rows])
+        for i in rows[group < 0]:
+            issue(2, i, ERROR, "postcode", f"Code postal {postcode[i]} inconnu de la base des codes postaux : "
+                                           "vérifiez-le.")
+            reason[i] = f"code postal {postcode[i]} inconnu"
+        rows, group = rows[group >= 0], group[group >= 0]
+        size = pcs.count[group]
+        chosen = np.where(size == 1, pcs.rows[pcs.start[group]], -1)
+        named = (size > 1) & has_commune[rows]
+        if named.any():  # the written name picks one of the postal code's communes when exactly one bears it
+            nrows, ngroup = rows[named], group[named]
+            keys[nrows] = _name_keys(geo, commune[nrows])
+            lengths = pcs.count[ngroup]
+            owner = np.repeat(np.arange(len(nrows)), lengths)
+            members = pcs.rows[np.repeat(pcs.start[ngroup] - np.cumsum(lengths) + lengths, lengths)
+                               + np.arange(lengths.sum())]
+            match = arr["key"][members] == keys[nrows][owner]
+            hits = np.bincount(owner[match], minlength=len(nrows))
+            first = np.full(len(nrows), -1)
+            first[owner[match]] = members[match]  # used only where there is exactly one match
+            chosen[np.flatnonzero(named)[hits == 1]] = first[hits == 1]
+        single = chosen >= 0
+        put(rows[single], chosen[single], POSTCODE, lambda i, r: f"pas de contour pour le code postal {postcode[i]}")
+        for i, g in zip(rows[~single], group[~single]):
+            members = pcs.members(g)
+            pc = postcode[i]
+            listed = ", ".join(arr["name"][members[:6]]) + ("…" if len(members) > 6 else "")
+            issue(2, i, WARNING, "postcode", f"Le code postal {pc} couvre {len(members)} communes ({listed}) : acteur "
+                                             "placé au centre de ces communes. Précisez le code INSEE.")
+            plat = arr["lat"][members]
+            if np.isnan(plat).all():
+                reason[i] = f"pas de contour pour le code postal {pc}"
+                continue
+            lat[i], lon[i], placement[i] = np.nanmean(plat), np.nanmean(arr["lon"][members]), POSTCODE
 
     for i in np.flatnonzero(~keep_xy & ~by_code & ~by_postcode & ~has_commune):
         reason[i] = "aucune localisation (coordonnées, code INSEE, code postal ou commune)"
@@ -253,18 +258,20 @@ def place_actors(census: Census, geo: Geography, territory_codes: set[str] | Non
                                         "commune, son code INSEE ou des coordonnées.")
 
     # 4. Commune names that only one commune bears
-    names = geo.key_groups
     rows = np.flatnonzero(by_name)
-    keys[rows] = _name_keys(geo, commune[rows])
-    group = names.locate(keys[rows])
-    for i in rows[group < 0]:
-        issue(3, i, ERROR, "commune", f"Commune « {commune[i]} » introuvable : vérifiez l'orthographe ou indiquez son "
-                                      "code INSEE.")
-        reason[i] = f"commune « {commune[i]} » introuvable"
-    size = np.where(group >= 0, names.count[np.maximum(group, 0)], 0)
-    unique = size == 1
-    put(rows[unique], names.rows[names.start[group[unique]]], NAME, no_contour)
-    homonym_rows, homonym_groups = rows[size > 1], group[size > 1]
+    homonym_rows = homonym_groups = np.zeros(0, dtype=np.int64)
+    if len(rows):
+        names = geo.key_groups
+        keys[rows] = _name_keys(geo, commune[rows])
+        group = names.locate(keys[rows])
+        for i in rows[group < 0]:
+            issue(3, i, ERROR, "commune", f"Commune « {commune[i]} » introuvable : vérifiez l'orthographe ou indiquez "
+                                          "son code INSEE.")
+            reason[i] = f"commune « {commune[i]} » introuvable"
+        size = np.where(group >= 0, names.count[np.maximum(group, 0)], 0)
+        unique = size == 1
+        put(rows[unique], names.rows[names.start[group[unique]]], NAME, no_contour)
+        homonym_rows, homonym_groups = rows[size > 1], group[size > 1]
 
     # 5. Which commune are the actors placed by coordinates in? (one spatial join, only if needed)
     need = np.flatnonzero((placement == COORDS) & ~_filled(insee))
@@ -275,7 +282,7 @@ def place_actors(census: Census, geo: Geography, territory_codes: set[str] | Non
     # 6. Homonyms, settled once per distinct name: territory, dominant département, population, else an error.
     if len(homonym_rows):
         dominant, note = dominant_departement(dep[pd.notna(placement)])
-        choices = {g: _settle_homonyms(geo, names.members(g), territory_codes, dominant, note)
+        choices = {g: _settle_homonyms(geo, geo.key_groups.members(g), territory_codes, dominant, note)
                    for g in np.unique(homonym_groups)}
         for i, g in zip(homonym_rows, homonym_groups):
             choice = choices[g]
