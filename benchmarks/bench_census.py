@@ -1,15 +1,28 @@
-"""Census load benchmark: nrdash's full check beside bare pandas reads of the same file.
+"""Census benchmark: what the user waits for, as whole processes, beside bare pandas reads of the same file.
 
-    python benchmarks/bench_census.py [--sizes 1000 10000 100000] [--repeat 3]
+    python benchmarks/bench_census.py [--sizes 10000 100000] [--repeat 5] [--no-communes] [--no-upload]
 
-Generates synthetic censuses (cached in benchmarks/out/), then times each reader in a fresh subprocess
-(wall time of the read alone, best of --repeat; peak RSS of the process, imports included) and prints a table.
+For each census file, alternating in the same run (so that the load of a shared machine falls on all alike):
+- ``python -m nrdash check FILE`` as a process (interpreter start, imports, read, validation, geography, placement,
+  report on stdout): the command a person types;
+- a process that only reads the file with pandas + calamine (``pd.read_excel(engine="calamine")``), imports
+  included; the same with openpyxl (pandas' default engine).
+Median wall time of --repeat runs each (peak RSS of the process beside it).
+
+Census files (cached in benchmarks/out/): synthetic censuses (every actor has coordinates and an INSEE code, levels
+written many ways…), and every current French commune with its name and first postal code (34,964 actors, from
+the official list scripts/geo.sh installs): placement by postal code.
+
+Then the upload in the app: ``streamlit run`` (tests/e2e/harness.py) and Chromium; the clock starts when the file is
+given to the uploader and stops when the Accueil page shows the uploaded census (its number of actors) and the
+script has finished. Median of --upload-repeat uploads, each in a fresh browser page.
 """
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import random
+import statistics
 import subprocess
 import sys
 import time
@@ -19,21 +32,12 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out"
 sys.path.insert(0, str(ROOT))
 
-READERS = {
-    "nrdash check": "from nrdash.census import load_census\nrun = lambda p: load_census(p)",
-    "pandas calamine": "import pandas as pd\nrun = lambda p: pd.read_excel(p, sheet_name='Acteurs', engine='calamine')",
-    "pandas openpyxl": "import pandas as pd\nrun = lambda p: pd.read_excel(p, sheet_name='Acteurs', engine='openpyxl')",
+BARE = "import sys, pandas as pd\npd.read_excel(sys.argv[1], sheet_name='Acteurs', engine={engine!r})"
+COMMANDS = {
+    "nrdash check": lambda path: [sys.executable, "-m", "nrdash", "check", str(path)],
+    "pandas + calamine": lambda path: [sys.executable, "-c", BARE.format(engine="calamine"), str(path)],
+    "pandas + openpyxl": lambda path: [sys.executable, "-c", BARE.format(engine="openpyxl"), str(path)],
 }
-
-CHILD = """
-import json, resource, sys, time
-sys.path.insert(0, {root!r})
-{setup}
-t = time.perf_counter()
-run({path!r})
-wall = time.perf_counter() - t
-print(json.dumps({{"wall": wall, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
-"""
 
 
 def synthetic_census(n: int, path: Path) -> None:
@@ -66,34 +70,130 @@ def synthetic_census(n: int, path: Path) -> None:
     wb.save(path)
 
 
-def measure(reader: str, path: Path) -> dict:
-    code = CHILD.format(root=str(ROOT), setup=READERS[reader], path=str(path))
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=1800)
-    if res.returncode:
-        raise RuntimeError(res.stderr)
-    return json.loads(res.stdout.strip().splitlines()[-1])
+def communes_census(path: Path) -> int:
+    """Every current commune (name, first postal code) as an .xlsx census; returns the number of actors."""
+    from openpyxl import Workbook
+
+    from tests.all_communes import HEADER, census_rows, official_communes
+
+    rows = census_rows(official_communes(), with_postcode=True)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Acteurs")
+    ws.append(HEADER)
+    for r in rows:
+        ws.append(r)
+    wb.save(path)
+    return len(rows)
+
+
+def run_process(argv: list[str]) -> tuple[float, float]:
+    """Wall time (s) and peak RSS (MB) of one process, its output discarded."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in (0, 1):  # check exits 1 when rows are in error
+        raise RuntimeError(f"{argv[:4]} -> {proc.returncode}: {proc.stderr.read().decode()[-2000:]}")
+    proc.stderr.close()
+    return wall, usage.ru_maxrss / 1024
+
+
+def time_processes(path: Path, repeat: int, openpyxl_repeat: int) -> dict[str, dict]:
+    runs: dict[str, list[tuple[float, float]]] = {name: [] for name in COMMANDS}
+    for r in range(repeat):
+        for name, argv in COMMANDS.items():
+            if name == "pandas + openpyxl" and r >= openpyxl_repeat:
+                continue
+            runs[name].append(run_process(argv(path)))
+    return {name: {"wall": statistics.median(w for w, _ in rs), "rss": max(m for _, m in rs), "n": len(rs)}
+            for name, rs in runs.items()}
+
+
+def time_uploads(path: Path, actors: int, repeat: int) -> list[float]:
+    """Upload the file in the app (real server, Chromium) and wait for the Accueil page showing it."""
+    from playwright.sync_api import sync_playwright
+
+    from nrdash import referential as ref
+    from tests.e2e.harness import CHROMIUM_ARGS, chromium_path, goto, streamlit_server, wait_idle
+
+    data = path.read_bytes()
+    figure = ref.thousands(actors).replace("\u202f", "").replace("\u00a0", "").replace(" ", "")
+    times = []
+    with streamlit_server() as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        try:
+            for _ in range(repeat):
+                page = browser.new_page(viewport={"width": 1920, "height": 1080})
+                goto(page, url)
+                page.locator('[data-testid="stSidebar"]').get_by_text("Charger un recensement").click()
+                uploader = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
+                uploader.wait_for(state="attached", timeout=30_000)
+                t = time.perf_counter()
+                uploader.set_input_files(files=[{"name": path.name, "mimeType": "application/octet-stream",
+                                                 "buffer": data}])
+                page.wait_for_function(
+                    "([figure]) => { const m = document.querySelector('[data-testid=stMain]');"
+                    " const text = m ? m.innerText.replace(/\\s/g, '') : '';"
+                    " return text.includes('Recensementchargé(cettesession)') && text.includes('Acteursrecensés' + figure); }",
+                    arg=[figure], timeout=600_000, polling=50)
+                wait_idle(page, timeout=600_000)
+                times.append(time.perf_counter() - t - 0.3)  # wait_idle's own 300 ms pause
+                page.close()
+        finally:
+            browser.close()
+    return times
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--openpyxl-repeat", type=int, default=5, help="runs of the (slow) openpyxl read")
+    parser.add_argument("--no-communes", action="store_true", help="skip the all-communes census")
+    parser.add_argument("--no-upload", action="store_true", help="skip the upload in the app")
+    parser.add_argument("--upload-repeat", type=int, default=3)
+    parser.add_argument("--upload-size", type=int, default=100_000)
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
-    print(f"{'acteurs':>8} {'fichier':>8} | " + " | ".join(f"{r:>22}" for r in READERS) + " | check/calamine")
+
+    files: list[tuple[str, Path, int]] = []
     for n in args.sizes:
         path = OUT / f"synthetic-{n}.xlsx"
         if not path.exists():
-            t = time.perf_counter()
             synthetic_census(n, path)
-            print(f"  (généré {path.name} en {time.perf_counter() - t:.1f} s)", file=sys.stderr)
-        results = {}
-        for reader in READERS:
-            runs = [measure(reader, path) for _ in range(args.repeat if reader != "pandas openpyxl" or n < 100000 else 1)]
-            results[reader] = {"wall": min(r["wall"] for r in runs), "rss_mb": max(r["rss_mb"] for r in runs)}
-        ratio = results["nrdash check"]["wall"] / results["pandas calamine"]["wall"]
-        cells = " | ".join(f"{results[r]['wall']:>8.3f} s {results[r]['rss_mb']:>7.0f} Mo" for r in READERS)
-        print(f"{n:>8} {path.stat().st_size / 1e6:>6.1f}Mo | {cells} | {ratio:>6.2f}x", flush=True)
+        files.append((f"synthétique {n}", path, n))
+    if not args.no_communes:
+        path = OUT / "communes-codes-postaux.xlsx"
+        n = communes_census(path) if not path.exists() else 34_964
+        files.append(("toutes les communes, code postal", path, n))
+
+    print(f"Machine : {os.cpu_count()} cœurs, Python {sys.version.split()[0]}, charge moyenne au départ "
+          f"{os.getloadavg()[0]:.1f} ; médiane de {args.repeat} processus alternés par fichier", flush=True)
+    header = f"{'recensement':<34} {'acteurs':>8} {'fichier':>8} | " + " | ".join(f"{c:>24}" for c in COMMANDS)
+    print(header + " | check / calamine | check / openpyxl", flush=True)
+    check_wall = {}
+    for label, path, n in files:
+        res = time_processes(path, args.repeat, args.openpyxl_repeat)
+        check_wall[n] = res["nrdash check"]["wall"]
+        cells = " | ".join(f"{res[c]['wall']:>7.2f} s {res[c]['rss']:>5.0f} Mo (n={res[c]['n']})" for c in COMMANDS)
+        ratio = res["nrdash check"]["wall"] / res["pandas + calamine"]["wall"]
+        ratio_o = res["nrdash check"]["wall"] / res["pandas + openpyxl"]["wall"]
+        print(f"{label:<34} {n:>8} {path.stat().st_size / 1e6:>6.1f}Mo | {cells} | {ratio:>15.2f}x | "
+              f"{ratio_o:>15.2f}x", flush=True)
+
+    if not args.no_upload:
+        n = args.upload_size
+        path = OUT / f"synthetic-{n}.xlsx"
+        if not path.exists():
+            synthetic_census(n, path)
+        times = time_uploads(path, n, args.upload_repeat)
+        med = statistics.median(times)
+        line = (f"Chargement dans l'application, {n} acteurs, jusqu'à l'Accueil affiché : médiane {med:.2f} s "
+                f"({', '.join(f'{t:.2f}' for t in times)})")
+        if n in check_wall:
+            line += f" ; {med / check_wall[n]:.2f}x le processus check"
+        print(line, flush=True)
 
 
 if __name__ == "__main__":

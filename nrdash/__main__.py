@@ -17,7 +17,7 @@ from .census import Census, CensusError
 from .sandbox import load_census_isolated
 
 JSON_ACTOR_FIELDS = ("row", "name", "family", "type", "level", "circle", "is_local", "insee", "postcode", "commune",
-                     "lat", "lon", "action_types", "dimensions", "source")
+                     "lat", "lon", "placement", "action_types", "dimensions", "source")
 
 
 def _plain(value: Any) -> Any:
@@ -40,7 +40,10 @@ def _plain(value: Any) -> Any:
 
 def census_json(census: Census, with_contacts: bool = False) -> dict[str, Any]:
     fields = JSON_ACTOR_FIELDS + (ref.PERSONAL_FIELDS if with_contacts else ())
-    records = census.actors[list(fields)].to_dict("records")
+    table = census.actors[list(fields)]
+    from .placement import placement_codes  # coordinates / insee / postcode / name / name-tiebreak
+
+    records = table.assign(placement=placement_codes(table["placement"])).to_dict("records")
     actors = [{k: _plain(v) for k, v in r.items()} for r in records]
     return {"file": census.file_name, "rows": len(actors), "actors": actors,
             "issues": [i.as_dict() for i in census.issues]}

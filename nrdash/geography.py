@@ -175,10 +175,38 @@ def build_cache(out: Path | None = None) -> dict:
 # ---------------------------------------------------------------------------------------------
 # Load
 # ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Grouped:
+    """The communes table's rows grouped by a value (postal code, name key), each group in the table's order.
+
+    ``locate(values)`` gives each value's group number (-1 when unknown); ``count[g]`` its size and
+    ``members(g)`` its rows (positions in ``Geography.communes``). Built once, so that placing a census is a few
+    array look-ups, not one search per actor.
+    """
+
+    index: pd.Index
+    start: np.ndarray
+    count: np.ndarray
+    rows: np.ndarray
+
+    @classmethod
+    def build(cls, values: np.ndarray, rows: np.ndarray) -> "Grouped":
+        labels, uniques = pd.factorize(values)
+        order = np.argsort(labels, kind="stable")
+        count = np.bincount(labels, minlength=len(uniques))
+        start = np.concatenate(([0], np.cumsum(count)[:-1]))
+        return cls(pd.Index(uniques, dtype=object), start, count, rows[order])
+
+    def locate(self, values: np.ndarray) -> np.ndarray:
+        return self.index.get_indexer(pd.Index(values, dtype=object))
+
+    def members(self, group: int) -> np.ndarray:
+        return self.rows[self.start[group]:self.start[group] + self.count[group]]
+
+
 @dataclass
 class Geography:
-    communes: pd.DataFrame
-    epci: pd.DataFrame  # without geometry (contours read on demand)
+    communes: pd.DataFrame  # without the postal codes (``postcode_groups``, ``by_postcode``)
     old_codes: dict[str, str]
     meta: dict
     directory: Path
@@ -189,16 +217,58 @@ class Geography:
         return self.communes.set_index("code", drop=False)
 
     @cached_property
+    def epci(self) -> pd.DataFrame:
+        """EPCI without geometry (contours read on demand), read on first use."""
+        epci = pd.read_parquet(self.directory / "epci.parquet", columns=["siren", "name", "type", "members",
+                                                                        "population_municipale",
+                                                                        "population_totale", "key"])
+        epci["members"] = epci["members"].map(list)
+        return epci
+
+    @cached_property
     def by_postcode(self) -> dict[str, list[str]]:
         """Postal code -> commune codes. For Paris, Lyon, Marseille: the arrondissements, not the whole city."""
-        table: dict[str, list[str]] = {}
-        has_arm = set(self.communes.loc[self.communes["kind"] == "arrondissement", "parent"])
-        for code, kind, postcodes in zip(self.communes["code"], self.communes["kind"], self.communes["postcodes"]):
-            if kind == "commune" and code in has_arm:
-                continue
-            for pc in postcodes:
-                table.setdefault(pc, []).append(code)
-        return table
+        groups, code = self.postcode_groups, self.arrays["code"]
+        return {pc: code[groups.members(g)].tolist() for g, pc in enumerate(groups.index)}
+
+    @cached_property
+    def code_index(self) -> pd.Index:
+        """Commune code -> row of ``communes`` (``code_index.get_indexer(codes)``, -1 when unknown)."""
+        return pd.Index(self.communes["code"].to_numpy(dtype=object), dtype=object)
+
+    @cached_property
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Columns of ``communes`` as plain NumPy arrays (text as objects, NaN for unknown numbers)."""
+        c = self.communes
+        out = {k: c[k].to_numpy(dtype=object) for k in ("code", "name", "dep", "key")}
+        out["lat"], out["lon"] = c["lat"].to_numpy(dtype=float), c["lon"].to_numpy(dtype=float)
+        out["population"] = c["population"].to_numpy(dtype=float, na_value=np.nan)
+        return out
+
+    @cached_property
+    def postcode_groups(self) -> Grouped:
+        """Postal code -> communes, the same lists as ``by_postcode`` (arrondissements for Paris, Lyon, Marseille)."""
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        lists = pq.read_table(self.directory / "communes.parquet", columns=["postcodes"]).column(0).combine_chunks()
+        values = pc.list_flatten(lists).to_numpy(zero_copy_only=False).astype(object)
+        rows = pc.list_parent_indices(lists).to_numpy().astype(np.int64)  # same row order as ``communes``
+        c = self.communes
+        has_arm = set(c.loc[c["kind"] == "arrondissement", "parent"])
+        skip = ((c["kind"] == "commune") & c["code"].isin(has_arm)).to_numpy()
+        keep = ~skip[rows]
+        return Grouped.build(values[keep], rows[keep])
+
+    @cached_property
+    def key_groups(self) -> Grouped:
+        """Name key -> communes, the same lists as ``by_key``."""
+        return Grouped.build(self.communes["key"].to_numpy(dtype=object), np.arange(len(self.communes)))
+
+    @cached_property
+    def official_keys(self) -> dict[str, str]:
+        """Official commune name -> its name key (saves computing the key of names written as in the COG)."""
+        return dict(zip(self.communes["name"].to_numpy(dtype=object), self.communes["key"].to_numpy(dtype=object)))
 
     @cached_property
     def by_key(self) -> dict[str, list[str]]:
@@ -232,11 +302,10 @@ def load_geography(directory: Path | None = None, build_if_missing: bool = True)
         if not build_if_missing:
             raise GeographyUnavailable(f"Cache géographique absent ({directory}). {INSTALL_HINT}")
         build_cache(directory)
-    communes = pd.read_parquet(directory / "communes.parquet")
-    communes["postcodes"] = communes["postcodes"].map(list)
-    epci = pd.read_parquet(directory / "epci.parquet", columns=["siren", "name", "type", "members",
-                                                               "population_municipale", "population_totale", "key"])
-    epci["members"] = epci["members"].map(list)
+    import pyarrow.parquet as pq
+
+    path = directory / "communes.parquet"
+    communes = pd.read_parquet(path, columns=[c for c in pq.read_schema(path).names if c != "postcodes"])
     old = pd.read_parquet(directory / "old_codes.parquet")
     meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
-    return Geography(communes, epci, dict(zip(old["old"], old["code"])), meta, directory)
+    return Geography(communes, dict(zip(old["old"], old["code"])), meta, directory)

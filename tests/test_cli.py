@@ -19,7 +19,7 @@ def test_check_json_on_sample(sample_census):
     assert out["rows"] == len(out["actors"]) == len(sample_census.actors)
     first = out["actors"][0]
     assert set(first) == {"row", "name", "family", "type", "level", "circle", "is_local", "insee", "postcode",
-                          "commune", "lat", "lon", "action_types", "dimensions", "source"}
+                          "commune", "lat", "lon", "placement", "action_types", "dimensions", "source"}
     assert isinstance(first["level"], int) and isinstance(first["circle"], int)
     assert first["row"] == 2
     assert all(a["lat"] is None or isinstance(a["lat"], float) for a in out["actors"])
