@@ -12,6 +12,7 @@ from nrdash.filters import Filters, apply_filters
 from nrdash.plotting import COMPONENT_NAME, payload_figure
 from nrdash.ui import FILTER_KEYS, PAGES, UNEXPECTED
 from tests.conftest import ROOT, actors_sheet
+from tests.mdtext import displayed
 
 APP = str(ROOT / "app.py")
 PAGE_PATHS = [p for p, _, _ in PAGES]
@@ -65,7 +66,7 @@ def chart_config(at: AppTest, n: int = 0) -> dict:
 
 def caption_with(at: AppTest, fragment: str) -> str:
     """A caption's text as displayed (markdown escapes removed)."""
-    texts = [re.sub(r"\\(.)", r"\1", c.value) for c in at.caption]
+    texts = [displayed(c.value) for c in at.caption]
     return next(t for t in texts if fragment in t)
 
 
@@ -424,7 +425,7 @@ def test_clickable_level_legend_filters(sample_census):
 
 def test_home_states_the_territory_and_its_legal_context():
     at = app()
-    text = re.sub(r"\\(.)", r"\1", " ".join(m.value for m in at.markdown))
+    text = displayed(" ".join(m.value for m in at.markdown))
     assert "CA de La Rochelle (EPCI 241700434) : 28 communes, 181\u202f057 habitants" in text
     assert "Stratégie Numérique responsable obligatoire" in text
 
