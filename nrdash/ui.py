@@ -438,6 +438,14 @@ def escape_md(text: object) -> str:
     return lead + body.translate(_MD_LITERAL)
 
 
+def data_table(frame: pd.DataFrame, **kwargs) -> None:
+    """st.dataframe for every table of census text: what its toolbar downloads or a copy takes is spreadsheet-safe
+    (nrdash.tables)."""
+    from .tables import safe_table
+
+    st.dataframe(safe_table(frame), **kwargs)
+
+
 def filter_caption(ctx: Context) -> None:
     st.caption(escape_md(ctx.caption))
 
@@ -469,7 +477,7 @@ def chart(fig: go.Figure, summary: str, key: str, select_by: str | None = None,
     plotting.plotly_chart(fig, key=key, config=config, on_select=on_select)
     st.caption(escape_md(summary))
     if table is not None and st.toggle("Données du graphique", key=f"{key}_data"):
-        st.dataframe(table, width="stretch")
+        data_table(table, width="stretch")
 
 
 def key_figures(items: list[tuple[str, object, str | None]]) -> None:
@@ -504,7 +512,7 @@ def actors_table(actors: pd.DataFrame, key: str) -> None:
     from .indicators import public_table
 
     if st.toggle(f"Afficher les {len(actors)} acteurs correspondants", key=key):
-        st.dataframe(public_table(actors), hide_index=True, width="stretch")
+        data_table(public_table(actors), hide_index=True, width="stretch")
 
 
 def coming_soon(what: str) -> None:
@@ -617,6 +625,7 @@ def census_editor(ctx: Context) -> None:
     """Edit, re-validate live, apply to this session's dashboard, undo, download the corrected workbook."""
     from .census import issues_table
     from .editing import revalidate, to_edit_frame
+    from .tables import from_editor, to_editor
     from .template import census_to_xlsx
 
     census = ctx.dataset.census
@@ -625,15 +634,17 @@ def census_editor(ctx: Context) -> None:
         st.session_state["edit_base"] = to_edit_frame(census.actors)
         st.session_state["edit_history"] = []
     base = st.session_state["edit_base"]
-    edited = st.data_editor(base, num_rows="dynamic", hide_index=True, width="stretch", column_config=_editor_config(),
-                            key=f"editor_{st.session_state.get('edit_version', 0)}")
+    # The grid holds spreadsheet-safe text (its toolbar downloads a CSV); what comes back is the census's own text.
+    edited = from_editor(st.data_editor(to_editor(base), num_rows="dynamic", hide_index=True, width="stretch",
+                                        column_config=_editor_config(),
+                                        key=f"editor_{st.session_state.get('edit_version', 0)}"))
     corrected = revalidate(edited, st.session_state["edit_original"])
     changed = not edited.equals(base)
     errors = len(corrected.errors)
     st.caption(f"{len(corrected.actors)} acteurs, {errors} erreur(s), {len(corrected.warnings)} avertissement(s) "
                "après modification (numéros de ligne comme dans le classeur : ligne 2 = premier acteur).")
     if corrected.issues:
-        st.dataframe(issues_table(corrected.issues, with_sheet=False), hide_index=True, width="stretch")
+        data_table(issues_table(corrected.issues, with_sheet=False), hide_index=True, width="stretch")
     c1, c2, c3 = st.columns(3)
     if c1.button("Appliquer au tableau de bord", disabled=not changed, icon=":material/check:"):
         _apply_edit(edited, corrected)

@@ -489,3 +489,21 @@ def test_every_trace_drawn_is_in_the_plotly_build():
         at.segmented_control(key="eng_view").set_value(view).run()
         drawn |= {t["type"] for f in figures(at) for t in f["data"]}
     assert drawn == {"bar", "sunburst", "scatter", "heatmap"} and drawn <= built
+
+
+def test_tables_of_census_text_are_spreadsheet_safe():
+    """Streamlit's table toolbar downloads (and a copy takes) what the table holds: never a live formula."""
+    from nrdash.export import FORMULA_START
+
+    formulas = ['=HYPERLINK("http://x","y")', "=cmd|' /C calc'!A0", "+1", "@SUM(A1)"]
+    at = app()
+    _upload(at, "formules.xlsx", actors_sheet([[f, "PME", 2] for f in formulas] + [["Mystère", "PME", "beaucoup"]]))
+    at.switch_page("pages/recensement.py").run()
+    at.toggle(key="census_table").set_value(True).run()
+    at.toggle(key="edit_mode").set_value(True).run()
+    assert_clean(at)
+    tables = [t.value for t in at.dataframe]
+    assert len(tables) >= 3  # the check report, the actors, the editor (and its report)
+    cells = [v for t in tables for col in t for v in t[col]] + [c for t in tables for c in t.columns]
+    assert [v for v in cells if isinstance(v, str) and v.startswith(FORMULA_START)] == []
+    assert {"'" + f for f in formulas} <= set(cells)
