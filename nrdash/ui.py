@@ -6,6 +6,7 @@ so that pages stay thin and never copy each other.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 import pandas as pd
@@ -412,19 +413,20 @@ def _leave_legacy_pages_mode() -> None:
 # ---------------------------------------------------------------------------------------------
 # Streamlit's markdown changes text in two ways. The syntax (emphasis, headings, lists, links, tables, quotes, code,
 # HTML, LaTeX, :red[…] directives, setext underlines, character references): each character that has a meaning there
-# is backslash-escaped, which CommonMark always reads as that character. And transforms run on the parsed text, after the escapes are
-# read: GFM autolinks (https://…, www.…, e-mail addresses), :material/…: and :material_…: icons, :emoji: shortcodes,
-# :streamlit:, and typographic arrows (->, <-, --, >=…). Those only match inside one text node: an empty span
-# (the ':color[]' directive, drawn by Streamlit as <span></span>, no style, no text) splits the text after each
-# ':', '@', '-', '<', '>', '~' and before each '.', so that no pattern can match, and the text reads as typed.
+# is backslash-escaped, which CommonMark always reads as that character. And transforms run on the parsed text, after
+# the escapes are read: GFM autolinks (https://…, www.…, e-mail addresses), :material/…: and :material_…: icons,
+# :emoji: shortcodes, :streamlit:, typographic arrows (->, <-, --, >=…). Those only match inside one text node: an
+# empty span (the ':color[]' directive, drawn by Streamlit as <span></span>, no style, no text) splits the text
+# where such a pattern could start (after ':' or '@' before a word, before '.' in a word, between two of -<>=~), so
+# that none can match, and the text reads as typed.
 _MD_SPLIT = ":color[]"
 _MD_PUNCTUATION = "\\`*_{}[]()#+-.!|<>~$:=&"  # every character with a meaning in Streamlit's markdown syntax
-_MD_SPLIT_AFTER, _MD_SPLIT_BEFORE = ":@-<>~", "."
 _MD_LITERAL = str.maketrans({
-    **{c: (_MD_SPLIT if c in _MD_SPLIT_BEFORE else "") + "\\" + c + (_MD_SPLIT if c in _MD_SPLIT_AFTER else "")
-       for c in _MD_PUNCTUATION},
+    **{c: "\\" + c for c in _MD_PUNCTUATION},
     "\n": "\\\n",  # a hard line break: the text's own line breaks stay
+    "\0": _MD_SPLIT,  # where _MD_SPLIT_AT marked the text (a NUL of the text itself is dropped first)
 })
+_MD_SPLIT_AT = re.compile(r"(?<=[:@])(?=[\w/+-])|(?=\.[\w-])|(?<=[-<>~])(?=[-<>=~])")
 _LEADING_BLANKS = {" ": "&#32;", "\t": "&#9;"}  # four leading spaces would start a code block
 
 
@@ -432,10 +434,10 @@ def escape_md(text: object) -> str:
     """Census text for st.markdown (and every element that reads markdown: captions, titles, alerts), shown as typed:
     no markup, HTML, link, icon, emoji, colour, LaTeX or typographic replacement. Line breaks are kept (line breaks
     at the very start or end are dropped, and runs of spaces show as one, as everywhere in HTML)."""
-    s = str(text).replace("\r\n", "\n").replace("\r", "\n").strip("\n")
+    s = str(text).replace("\0", "").replace("\r\n", "\n").replace("\r", "\n").strip("\n")
     body = s.lstrip(" \t")
     lead = "".join(_LEADING_BLANKS[c] for c in s[:len(s) - len(body)])
-    return lead + body.translate(_MD_LITERAL)
+    return lead + _MD_SPLIT_AT.sub("\0", body).translate(_MD_LITERAL)
 
 
 def data_table(frame: pd.DataFrame, **kwargs) -> None:

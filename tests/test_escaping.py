@@ -28,7 +28,7 @@ FEATURES = {
     "code": "`code`", "fence": "```\ncode\n```", "table": "| a | b |\n|---|---|\n| 1 | 2 |", "quote": "> citation",
     "rule": "---", "hard_break": "ligne  \nsuivante", "backslash": "a\\b \\* \\\\", "task": "- [ ] tâche",
     "footnote": "texte[^1]\n\n[^1]: note", "arrows": "a -> b <- c <-> d -- e >= f <= g ~= h",
-    "directive_container": ":::note\nx\n:::", "braces": "{#id .class}", "indented": "    code indenté",
+    "directive_container": ":::note\nx\n:::", "domain_dash": "www.-x.fr a@-b.fr", "braces": "{#id .class}", "indented": "    code indenté",
     "pipes_dollars": "5 $ et 6 $", "percent_caret": "100 % ^ ?", "csv": "=HYPERLINK(\"http://x\",\"y\")",
     "tab_start": "\tdébut tabulé", "line_breaks": "ligne 1\nligne 2\n\nligne 4",
 }
