@@ -38,6 +38,21 @@ COMMUNE_LINE = [90, 100, 120, 160]
 MISSING = [200, 200, 200]
 
 
+# deck.gl's JSON converter (@deck.gl/json, run by Streamlit on the whole deck, layer data included) reads a string
+# value starting with '@@=' as a JavaScript expression and one starting with '@@#' as a constant; '@@type' and
+# '@@function' are only read as keys, and every key sent is nrdash's own.
+CONVERTER_PREFIX = "@@"
+
+
+def deck_text(text: str) -> str:
+    """A string for a deck.gl layer's data, never read by the converter as an expression, constant or reference.
+
+    Only a string that starts with '@@' changes: it gets one leading space. The tooltip shows data with innerText,
+    where a space at the start of a line is collapsed (CSS white-space: normal): the tooltip reads exactly as typed
+    (checked in Chromium by tests/e2e/test_hostile_text.py), and no character a reader could copy is added."""
+    return " " + text if text.startswith(CONVERTER_PREFIX) else text
+
+
 def hex_rgb(color: str) -> list[int]:
     c = color.lstrip("#")
     return [int(c[i:i + 2], 16) for i in (0, 2, 4)]
@@ -61,7 +76,8 @@ def color_expression(mode: str) -> str:
 def actor_records(actors: pd.DataFrame, mode: str, full_tooltip: bool) -> list[dict[str, Any]]:
     """The points: p = [lon, lat], k = colour code, i = census row; with the tooltip text for small censuses.
 
-    Census strings go into a plain-text tooltip (never HTML), so a name such as <img onerror=…> stays text."""
+    Census strings go into a plain-text tooltip (never HTML), so a name such as <img onerror=…> stays text, and
+    through deck_text, so a name such as '@@=constructor…' is never run by deck.gl's JSON converter."""
     placed = actors[actors["lat"].notna() & actors["lon"].notna()]
     digits = 5 if full_tooltip else 4  # about 1 m, or 11 m for large censuses (ample for a territory map)
     lon = placed["lon"].to_numpy(dtype=float).round(digits)
@@ -76,7 +92,7 @@ def actor_records(actors: pd.DataFrame, mode: str, full_tooltip: bool) -> list[d
         return [{"p": [x, y], "k": int(k), "i": int(r)} for x, y, k, r in zip(lon.tolist(), lat.tolist(), codes, rows)]
     labels = [f"{n}\n{t} — {ref.level_label(lv)}\n{c or ''}" for n, t, lv, c in
               zip(placed["name"].fillna("?"), placed["type"].fillna("?"), placed["level"], placed["commune"])]
-    return [{"p": [x, y], "k": int(k), "i": int(r), "t": s}
+    return [{"p": [x, y], "k": int(k), "i": int(r), "t": deck_text(s)}
             for x, y, k, r, s in zip(lon.tolist(), lat.tolist(), codes, rows, labels)]
 
 
@@ -173,7 +189,7 @@ def communes_geojson(contours, stats: pd.DataFrame, choropleth: str) -> dict:
             label += f"\n{CHOROPLETHS[choropleth]} : {_fmt(s[choropleth], choropleth)}"
         geometry = json.loads(shapely.to_geojson(shapely.set_precision(geom, 1e-4)))
         features.append({"type": "Feature", "geometry": geometry,
-                         "properties": {"f": fills.get(code, [0, 0, 0, 0]), "t": label}})
+                         "properties": {"f": fills.get(code, [0, 0, 0, 0]), "t": deck_text(label)}})
     return {"type": "FeatureCollection", "features": features}
 
 

@@ -6,6 +6,7 @@ so that pages stay thin and never copy each other.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 import pandas as pd
@@ -411,12 +412,41 @@ def context() -> Context:
 # ---------------------------------------------------------------------------------------------
 # Rendering helpers
 # ---------------------------------------------------------------------------------------------
-_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>~$:"})
+# Streamlit's markdown changes text in two ways. The syntax (emphasis, headings, lists, links, tables, quotes, code,
+# HTML, LaTeX, :red[…] directives, setext underlines, character references): each character that has a meaning there
+# is backslash-escaped, which CommonMark always reads as that character. And transforms run on the parsed text, after
+# the escapes are read: GFM autolinks (https://…, www.…, e-mail addresses), :material/…: and :material_…: icons,
+# :emoji: shortcodes, :streamlit:, typographic arrows (->, <-, --, >=…). Those only match inside one text node: an
+# empty span (the ':color[]' directive, drawn by Streamlit as <span></span>, no style, no text) splits the text
+# where such a pattern could start (after ':' or '@' before a word, before '.' in a word, between two of -<>=~), so
+# that none can match, and the text reads as typed.
+_MD_SPLIT = ":color[]"
+_MD_PUNCTUATION = "\\`*_{}[]()#+-.!|<>~$:=&"  # every character with a meaning in Streamlit's markdown syntax
+_MD_LITERAL = str.maketrans({
+    **{c: "\\" + c for c in _MD_PUNCTUATION},
+    "\n": "\\\n",  # a hard line break: the text's own line breaks stay
+    "\0": _MD_SPLIT,  # where _MD_SPLIT_AT marked the text (a NUL of the text itself is dropped first)
+})
+_MD_SPLIT_AT = re.compile(r"(?<=[:@])(?=[\w/+-])|(?=\.[\w-])|(?<=[-<>~])(?=[-<>=~])")
+_LEADING_BLANKS = {" ": "&#32;", "\t": "&#9;"}  # four leading spaces would start a code block
 
 
 def escape_md(text: object) -> str:
-    """Census text made inert for st.markdown (no markup, no HTML, no links)."""
-    return str(text).translate(_MD_SPECIAL)
+    """Census text for st.markdown (and every element that reads markdown: captions, titles, alerts), shown as typed:
+    no markup, HTML, link, icon, emoji, colour, LaTeX or typographic replacement. Line breaks are kept (line breaks
+    at the very start or end are dropped, and runs of spaces show as one, as everywhere in HTML)."""
+    s = str(text).replace("\0", "").replace("\r\n", "\n").replace("\r", "\n").strip("\n")
+    body = s.lstrip(" \t")
+    lead = "".join(_LEADING_BLANKS[c] for c in s[:len(s) - len(body)])
+    return lead + _MD_SPLIT_AT.sub("\0", body).translate(_MD_LITERAL)
+
+
+def data_table(frame: pd.DataFrame, **kwargs) -> None:
+    """st.dataframe for every table of census text: what its toolbar downloads or a copy takes is spreadsheet-safe
+    (nrdash.tables)."""
+    from .tables import safe_table
+
+    st.dataframe(safe_table(frame), **kwargs)
 
 
 def filter_caption(ctx: Context) -> None:
@@ -450,7 +480,7 @@ def chart(fig: go.Figure, summary: str, key: str, select_by: str | None = None,
     plotting.plotly_chart(fig, key=key, config=config, on_select=on_select)
     st.caption(escape_md(summary))
     if table is not None and st.toggle("Données du graphique", key=f"{key}_data"):
-        st.dataframe(table, width="stretch")
+        data_table(table, width="stretch")
 
 
 def key_figures(items: list[tuple[str, object, str | None]]) -> None:
@@ -485,7 +515,7 @@ def actors_table(actors: pd.DataFrame, key: str) -> None:
     from .indicators import public_table
 
     if st.toggle(f"Afficher les {len(actors)} acteurs correspondants", key=key):
-        st.dataframe(public_table(actors), hide_index=True, width="stretch")
+        data_table(public_table(actors), hide_index=True, width="stretch")
 
 
 def coming_soon(what: str) -> None:
@@ -601,6 +631,7 @@ def census_editor(ctx: Context) -> None:
     """Edit, re-validate live, apply to this session's dashboard, undo, download the corrected workbook."""
     from .census import issues_table
     from .editing import corrected_replacements, corrected_workbook, revalidate, to_edit_frame
+    from .tables import from_editor, to_editor
 
     census = ctx.dataset.census
     if "edit_base" not in st.session_state:  # a new census (first edit, or a new upload) starts a new history
@@ -608,15 +639,17 @@ def census_editor(ctx: Context) -> None:
         st.session_state["edit_base"] = to_edit_frame(census.actors)
         st.session_state["edit_history"] = []
     base = st.session_state["edit_base"]
-    edited = st.data_editor(base, num_rows="dynamic", hide_index=True, width="stretch", column_config=_editor_config(),
-                            key=f"editor_{st.session_state.get('edit_version', 0)}")
+    # The grid holds spreadsheet-safe text (its toolbar downloads a CSV); what comes back is the census's own text.
+    edited = from_editor(st.data_editor(to_editor(base), num_rows="dynamic", hide_index=True, width="stretch",
+                                        column_config=_editor_config(),
+                                        key=f"editor_{st.session_state.get('edit_version', 0)}"))
     corrected = revalidate(edited, st.session_state["edit_original"])
     changed = not edited.equals(base)
     errors = len(corrected.errors)
     st.caption(f"{len(corrected.actors)} acteurs, {errors} erreur(s), {len(corrected.warnings)} avertissement(s) "
                "après modification (numéros de ligne comme dans le classeur : ligne 2 = premier acteur).")
     if corrected.issues:
-        st.dataframe(issues_table(corrected.issues, with_sheet=False), hide_index=True, width="stretch")
+        data_table(issues_table(corrected.issues, with_sheet=False), hide_index=True, width="stretch")
     c1, c2, c3 = st.columns(3)
     if c1.button("Appliquer au tableau de bord", disabled=not changed, icon=":material/check:"):
         _apply_edit(edited, corrected)

@@ -64,7 +64,7 @@ with st.expander(f"{len(unplaced)} acteur(s) non placé(s) sur la carte", expand
     if len(unplaced):
         table = public_table(unplaced)[["Ligne", ref.HEADER_OF["name"], ref.HEADER_OF["commune"]]]
         table["Raison"] = unplaced["unplaced_reason"].fillna("").to_list()
-        st.dataframe(table, hide_index=True, width="stretch")
+        ui.data_table(table, hide_index=True, width="stretch")
     else:
         st.markdown("Tous les acteurs filtrés sont placés.")
 

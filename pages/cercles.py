@@ -19,7 +19,7 @@ for number, circle in ref.CIRCLES.items():
         st.markdown(f"*{circle.who}*\n\n**Formats de mobilisation proposés par le kit**\n"
                     + "\n".join(f"- {f}" for f in circle.formats))
         if st.toggle("Voir les membres", key=f"circle_members_{number}"):
-            st.dataframe(public_table(members[number]), hide_index=True, width="stretch")
+            ui.data_table(public_table(members[number]), hide_index=True, width="stretch")
 
 st.subheader("Qui pourrait se rapprocher du centre ?", anchor=False)
 cand = inward_candidates(a)
@@ -27,9 +27,9 @@ cand = inward_candidates(a)
 st.markdown("*Des pistes à discuter en atelier, jamais appliquées automatiquement.*\n\n"
             f"**Vers le cercle 2** — {len(cand[2])} acteurs du cercle 3 déjà sensibilisés ou plus")
 if len(cand[2]) and st.toggle("Voir ces acteurs", key="inward_2"):  # tables load only when asked (sobriety)
-    st.dataframe(public_table(cand[2].head(50)), hide_index=True, width="stretch")
+    ui.data_table(public_table(cand[2].head(50)), hide_index=True, width="stretch")
     if len(cand[2]) > 50:
         st.caption(f"Les 50 plus engagés sur {len(cand[2])}.")
 st.markdown(f"**Vers le cercle 1** — {len(cand[1])} leaders publics du cercle 2, partenaires possibles")
 if len(cand[1]) and st.toggle("Voir ces acteurs", key="inward_1"):
-    st.dataframe(public_table(cand[1].head(50)), hide_index=True, width="stretch")
+    ui.data_table(public_table(cand[1].head(50)), hide_index=True, width="stretch")

@@ -23,7 +23,7 @@ if holes:
 if len(ctx.actions):
     # Tables load only when asked: the heatmap and its sentence already say what the plan holds (sobriety).
     if st.toggle(f"Voir les {len(ctx.actions)} actions du plan", key="plan_actions"):
-        st.dataframe(plan_table(ctx.actions), hide_index=True, width="stretch")
+        ui.data_table(plan_table(ctx.actions), hide_index=True, width="stretch")
 else:
     st.info("Aucune action prévue (feuille « Actions » absente, vide, ou hors des filtres).")
 
@@ -32,7 +32,7 @@ qw = quick_wins(ctx.actions)
 if len(qw):
     st.markdown(f"{len(qw)} action{'s' if len(qw) > 1 else ''} marquée{'s' if len(qw) > 1 else ''} « gain rapide ».")
     if st.toggle("Voir les gains rapides", key="quick_wins"):
-        st.dataframe(qw, hide_index=True, width="stretch")
+        ui.data_table(qw, hide_index=True, width="stretch")
 else:
     st.markdown("Aucune action marquée « gain rapide ». Le kit conseille d'en viser pour créer une dynamique.")
 

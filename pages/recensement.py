@@ -23,7 +23,7 @@ else:
 
 if census.issues:
     st.subheader("Rapport de vérification", anchor=False)
-    st.dataframe(issues_table(census.issues), hide_index=True, width="stretch",
+    ui.data_table(issues_table(census.issues), hide_index=True, width="stretch",
                  column_config={"Problème et correction": st.column_config.TextColumn(width="large")})
 
 st.subheader("Acteurs", anchor=False)

@@ -12,6 +12,7 @@ from nrdash.filters import Filters, apply_filters
 from nrdash.plotting import COMPONENT_NAME, payload_figure
 from nrdash.ui import FILTER_KEYS, PAGES, UNEXPECTED
 from tests.conftest import ROOT, actors_sheet
+from tests.mdtext import displayed
 
 APP = str(ROOT / "app.py")
 PAGE_PATHS = [p for p, _, _ in PAGES]
@@ -65,7 +66,7 @@ def chart_config(at: AppTest, n: int = 0) -> dict:
 
 def caption_with(at: AppTest, fragment: str) -> str:
     """A caption's text as displayed (markdown escapes removed)."""
-    texts = [re.sub(r"\\(.)", r"\1", c.value) for c in at.caption]
+    texts = [displayed(c.value) for c in at.caption]
     return next(t for t in texts if fragment in t)
 
 
@@ -447,7 +448,7 @@ def test_clickable_level_legend_filters(sample_census):
 
 def test_home_states_the_territory_and_its_legal_context():
     at = app()
-    text = re.sub(r"\\(.)", r"\1", " ".join(m.value for m in at.markdown))
+    text = displayed(" ".join(m.value for m in at.markdown))
     assert "CA de La Rochelle (EPCI 241700434) : 28 communes, 181\u202f057 habitants" in text
     assert "Stratégie Numérique responsable obligatoire" in text
 
@@ -511,3 +512,21 @@ def test_every_trace_drawn_is_in_the_plotly_build():
         at.segmented_control(key="eng_view").set_value(view).run()
         drawn |= {t["type"] for f in figures(at) for t in f["data"]}
     assert drawn == {"bar", "sunburst", "scatter", "heatmap"} and drawn <= built
+
+
+def test_tables_of_census_text_are_spreadsheet_safe():
+    """Streamlit's table toolbar downloads (and a copy takes) what the table holds: never a live formula."""
+    from nrdash.export import FORMULA_START
+
+    formulas = ['=HYPERLINK("http://x","y")', "=cmd|' /C calc'!A0", "+1", "@SUM(A1)"]
+    at = app()
+    _upload(at, "formules.xlsx", actors_sheet([[f, "PME", 2] for f in formulas] + [["Mystère", "PME", "beaucoup"]]))
+    at.switch_page("pages/recensement.py").run()
+    at.toggle(key="census_table").set_value(True).run()
+    at.toggle(key="edit_mode").set_value(True).run()
+    assert_clean(at)
+    tables = [t.value for t in at.dataframe]
+    assert len(tables) >= 3  # the check report, the actors, the editor (and its report)
+    cells = [v for t in tables for col in t for v in t[col]] + [c for t in tables for c in t.columns]
+    assert [v for v in cells if isinstance(v, str) and v.startswith(FORMULA_START)] == []
+    assert {"'" + f for f in formulas} <= set(cells)

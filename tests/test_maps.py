@@ -120,3 +120,48 @@ def test_no_string_option_is_turned_into_an_expression_by_mistake():
             for key, value in lyr.items():
                 if isinstance(value, str) and value.startswith("@@="):
                     assert key.startswith("get"), (lyr["id"], key, value)
+
+
+CONVERTER_TEXTS = ["@@=constructor.constructor('alert(1)')()", "@@=i", "@@#GL.ONE", "@@type", "@@function", "@@", "@@@=x"]
+
+
+def _strings(node, path=()):
+    """Every string value in a JSON tree, with its path (keys are not values)."""
+    if isinstance(node, str):
+        yield path, node
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _strings(v, (*path, i))
+    elif isinstance(node, dict):
+        for k, v in node.items():
+            yield from _strings(v, (*path, k))
+
+
+def test_no_census_string_in_the_deck_is_read_by_deck_gl_json_converter():
+    """deck.gl's converter runs on the whole deck, layer data included: '@@=' is an expression, '@@#' a constant."""
+    a = synth(len(CONVERTER_TEXTS)).assign(name=CONVERTER_TEXTS, type=CONVERTER_TEXTS, commune=CONVERTER_TEXTS)
+    for options in (maps.MapOptions(), maps.MapOptions(color_by="family"), maps.MapOptions(aggregate=True)):
+        spec = json.loads(maps.build_deck(a, options).to_json())
+        for lyr in spec["layers"]:
+            data = [(p, s) for p, s in _strings(lyr.get("data"))]
+            assert [s for _, s in data if s.startswith("@@")] == [], (options, lyr["id"])
+        assert not any(s.startswith("@@") for _, s in _strings(spec.get("tooltip") or {}))
+    points = layer(maps.build_deck(a, maps.MapOptions()), "acteurs")["data"]
+    # The text is kept whole: one leading space (collapsed by the tooltip's innerText), nothing else.
+    assert [p["t"].split("\n")[0] for p in points] == [" " + t for t in CONVERTER_TEXTS]
+    assert all(p["t"].split("\n")[2] == t for p, t in zip(points, CONVERTER_TEXTS))
+
+
+def test_deck_text_changes_only_what_the_converter_would_read():
+    assert maps.deck_text("@@=i") == " @@=i"
+    assert maps.deck_text("@=i") == "@=i" and maps.deck_text("a @@=i") == "a @@=i" and maps.deck_text("") == ""
+
+
+def test_commune_labels_are_neutralised_too():
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    contours = gpd.GeoDataFrame({"code": ["17028"]}, geometry=[box(-1.1, 46.1, -1.0, 46.2)], crs="EPSG:4326")
+    stats = maps.commune_stats(synth(2), pd.DataFrame({"code": ["17028"], "name": ["@@=name"], "population": [100]}))
+    geo = maps.communes_geojson(contours, stats, "actors")
+    assert geo["features"][0]["properties"]["t"].startswith(" @@=name (17028)")
