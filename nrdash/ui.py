@@ -661,4 +661,4 @@ def census_editor(ctx: Context) -> None:
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        help="Au format du modèle, avec référents et contacts (données personnelles : à ne pas diffuser).")
     if replaced := corrected_replacements(corrected).message():
-        st.warning(escape_md("Classeur corrigé : " + replaced), icon=":material/find_replace:")
+        st.warning(escape_md("Classeur corrigé : " + replaced), icon=":material/warning:")

@@ -49,7 +49,7 @@ c1.download_button(f"{len(actors)} acteurs filtrés (.xlsx)", lambda: census_to_
 c2.download_button(f"{len(actors)} acteurs filtrés (.csv)", lambda: census_csv(actors, with_contacts),
                    file_name=f"{stem}.csv", mime="text/csv", icon=":material/download:", on_click="ignore")
 if replaced := xlsx_replacements(census, with_contacts, actors, actions).message():
-    st.warning(ui.escape_md(replaced), icon=":material/find_replace:")
+    st.warning(ui.escape_md(replaced), icon=":material/warning:")
 st.caption(ui.escape_md(f"Export : {ctx.caption}. Les deux fichiers suivent les colonnes du modèle et se rechargent "
                         "tels quels (catégories en texte libre comprises) ; le .xlsx contient aussi les actions prévues "
                         "et le territoire, le .csv les acteurs seulement. Aucune cellule n'y est une formule."))
