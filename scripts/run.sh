@@ -1,10 +1,7 @@
 #!/usr/bin/env bash
-# Installs nrdash in .venv and starts the app on the embedded sample census.
+# Installs nrdash in .venv when needed (scripts/install.sh: nothing is done, and no network is used, once it is
+# installed) and starts the app on the embedded sample census.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY=${PYTHON:-python3}
-[ -x .venv/bin/python ] || "$PY" -m venv .venv
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -r requirements.txt
-bash scripts/geo.sh .venv/bin/python
+bash scripts/install.sh requirements.txt
 exec .venv/bin/python -m streamlit run nrdash/server.py "$@"

@@ -2,7 +2,6 @@
 # Installs everything the tests need (.venv, Debian's chromium and PostgreSQL) and runs them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY=${PYTHON:-python3}
 # Debian's chromium (browser tests) and PostgreSQL (the store's tests start a cluster of their own on loopback).
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
@@ -14,8 +13,5 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "${missing[*]} absent(s) : installez-les (sudo apt-get install ${missing[*]}) pour les tests navigateur et PostgreSQL." >&2
   fi
 fi
-[ -x .venv/bin/python ] || "$PY" -m venv .venv
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -r requirements-dev.txt
-bash scripts/geo.sh .venv/bin/python
+bash scripts/install.sh requirements-dev.txt
 exec .venv/bin/python -m pytest "$@"
