@@ -16,7 +16,7 @@ from . import referential as ref
 from .census import Census, CensusError
 from .sandbox import load_census_isolated
 
-JSON_ACTOR_FIELDS = ("row", "name", "family", "type", "level", "circle", "is_local", "insee", "postcode", "commune",
+JSON_ACTOR_FIELDS = ("row", "name", "siret", "family", "type", "level", "circle", "is_local", "insee", "postcode", "commune",
                      "lat", "lon", "action_types", "dimensions", "source")
 
 
