@@ -136,6 +136,8 @@ class Comparison:
     unresolved_links: list[tuple[str, str]] = field(default_factory=list)
     label_a: str = "A"
     label_b: str = "B"
+    cells_a: dict[str, list] = field(default_factory=dict, repr=False)  # compared_cells of a and b
+    cells_b: dict[str, list] = field(default_factory=dict, repr=False)
 
     @property
     def changed(self) -> pd.DataFrame:
@@ -168,25 +170,27 @@ def _cells(actors: pd.DataFrame, field_name: str) -> list:
     return values
 
 
-def changed_fields(a: pd.DataFrame, b: pd.DataFrame, ia: np.ndarray, ib: np.ndarray,
-                   include_personal: bool = False) -> list[tuple[str, ...]]:
-    """For each pair (a.iloc[ia[k]], b.iloc[ib[k]]): the French headers of the fields that differ."""
+def compared_cells(actors: pd.DataFrame, include_personal: bool = False) -> dict[str, list]:
+    """French header -> the cells compared, one per actor (module docstring)."""
+    return {c.header: _cells(actors, c.field) for c in _compared_fields(include_personal)}
+
+
+def changed_fields(cells_a: Mapping[str, list], cells_b: Mapping[str, list], ia: np.ndarray,
+                   ib: np.ndarray) -> list[tuple[str, ...]]:
+    """For each pair (ia[k], ib[k]): the French headers whose cells differ, in the template's order."""
     out: list[list[str]] = [[] for _ in range(len(ia))]
-    for col in _compared_fields(include_personal):
-        if col.field not in a and col.field not in b:
-            continue
-        va, vb = _cells(a, col.field), _cells(b, col.field)
-        for k, (i, j) in enumerate(zip(ia.tolist(), ib.tolist())):
+    ia_l, ib_l = ia.tolist(), ib.tolist()
+    for header, va in cells_a.items():
+        vb = cells_b[header]
+        for k, (i, j) in enumerate(zip(ia_l, ib_l)):
             if va[i] != vb[j]:
-                out[k].append(col.header)
+                out[k].append(header)
     return [tuple(x) for x in out]
 
 
-def field_values(actors: pd.DataFrame, pos: int, headers: Iterable[str]) -> dict[str, Any]:
-    """The template cells of one actor for the given French headers (before/after of a change)."""
-    by_header = {c.header: c.field for c in ref.ACTOR_COLUMNS}
-    one = actors.iloc[[pos]]
-    return {h: _cells(one, by_header[h])[0] for h in headers}
+def change_details(cmp: "Comparison", ia: int, ib: int, headers: Iterable[str]) -> dict[str, list]:
+    """{header: [cell in A, cell in B]} for one pair, as the template writes the cells."""
+    return {h: [cmp.cells_a[h][ia], cmp.cells_b[h][ib]] for h in headers}
 
 
 class _Matcher:
@@ -272,10 +276,11 @@ def compare(a, b, links: Iterable[tuple[str, str]] = (), unlinks: Iterable[tuple
     order = np.argsort(ib, kind="stable")
     ia, ib = ia[order], ib[order]
     methods = [m.pairs[k][2] for k in order]
+    cells_a, cells_b = compared_cells(aa, include_personal), compared_cells(bb, include_personal)
     pairs = pd.DataFrame({"ia": ia, "ib": ib, "method": methods,
-                          "changed": changed_fields(aa, bb, ia, ib, include_personal)})
+                          "changed": changed_fields(cells_a, cells_b, ia, ib)})
     return Comparison(aa, bb, a.actions, b.actions, pairs, np.flatnonzero(m.free_b), np.flatnonzero(m.free_a),
-                      m.ambiguities, unresolved, a.file_name, b.file_name)
+                      m.ambiguities, unresolved, a.file_name, b.file_name, cells_a, cells_b)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -183,8 +183,8 @@ def test_changed_fields_by_french_header(pair):
         "Six": (),  # circle 3 given, then derived as 3: the same circle
     }
     assert len(pair.changed) == 3 and len(pair.unchanged) == 2
-    assert cp.field_values(pair.b, 0, ["Niveau d'engagement estimé"]) == {"Niveau d'engagement estimé":
-                                                                         "2 - Acteur du NR"}
+    assert cp.change_details(pair, 0, 0, ["Niveau d'engagement estimé", "Cercle"]) == {
+        "Niveau d'engagement estimé": ["1 - Sensibilisé au NR", "2 - Acteur du NR"], "Cercle": [3, 2]}
 
 
 def test_level_transitions_matrix(pair):
