@@ -105,11 +105,12 @@ def _place_text(actors: pd.DataFrame) -> list[str]:
     return _keys(actors["commune"].tolist(), commune_key)
 
 
-def actor_refs(actors: pd.DataFrame) -> list[str]:
-    """Each actor's reference, stable from one version to the next (see the module's docstring)."""
+def actor_refs(actors: pd.DataFrame, names: list[str] | None = None, places: list[str] | None = None) -> list[str]:
+    """Each actor's reference, stable from one version to the next (see the module's docstring). ``names`` and
+    ``places``: the name and commune keys when already computed."""
     sirets = actors["siret"].tolist() if "siret" in actors else [None] * len(actors)
-    names = _keys(actors["name"].tolist(), name_key)
-    places = _place_text(actors)
+    names = _keys(actors["name"].tolist(), name_key) if names is None else names
+    places = _place_text(actors) if places is None else places
     return [f"siret:{s}" if isinstance(s, str) else f"nom:{n}|{p}" for s, n, p in zip(sirets, names, places)]
 
 
@@ -244,13 +245,16 @@ def compare(a, b, links: Iterable[tuple[str, str]] = (), unlinks: Iterable[tuple
     actor references (:func:`actor_refs`) made or forbidden by a person."""
     aa, bb = a.actors.reset_index(drop=True), b.actors.reset_index(drop=True)
     m = _Matcher(aa, bb)
-    refs_a, refs_b = actor_refs(aa), actor_refs(bb)
+    links, unlinks = list(links), list(unlinks)
+    names_a, names_b = _keys(aa["name"].tolist(), name_key), _keys(bb["name"].tolist(), name_key)
+    text_a, text_b = _place_text(aa), _place_text(bb)
     pos_a: dict[str, list[int]] = {}
     pos_b: dict[str, list[int]] = {}
-    for i, r in enumerate(refs_a):
-        pos_a.setdefault(r, []).append(i)
-    for j, r in enumerate(refs_b):
-        pos_b.setdefault(r, []).append(j)
+    if links or unlinks:
+        for i, r in enumerate(actor_refs(aa, names_a, text_a)):
+            pos_a.setdefault(r, []).append(i)
+        for j, r in enumerate(actor_refs(bb, names_b, text_b)):
+            pos_b.setdefault(r, []).append(j)
     for ra, rb in unlinks:
         m.forbidden.update((i, j) for i in pos_a.get(ra, ()) for j in pos_b.get(rb, ()))
     unresolved = []
@@ -262,11 +266,9 @@ def compare(a, b, links: Iterable[tuple[str, str]] = (), unlinks: Iterable[tuple
         else:
             m.pair(i, j, MANUAL)
     m.by_key(m.siret_a, m.siret_b, SIRET)
-    names_a, names_b = _keys(aa["name"].tolist(), name_key), _keys(bb["name"].tolist(), name_key)
     insee_a, insee_b = aa["insee"].tolist(), bb["insee"].tolist()
     key = lambda n, c: (n, c) if n and isinstance(c, str) else None  # noqa: E731
     m.by_key([key(n, c) for n, c in zip(names_a, insee_a)], [key(n, c) for n, c in zip(names_b, insee_b)], NAME)
-    text_a, text_b = _place_text(aa), _place_text(bb)
     # the commune as text, only where one side has no INSEE code (two homonym communes are not one)
     m.by_key([(n, c) if n else None for n, c in zip(names_a, text_a)],
              [(n, c) if n else None for n, c in zip(names_b, text_b)], NAME,
