@@ -369,3 +369,16 @@ def test_objective_sentence():
         "(le chemin prévu en attendait 36 acteurs).")
     assert cp.objective_sentence(o, cp.progress({}, 30, START, 60, o.deadline, START)) == (
         "Acteurs de niveau ≥ 2 : aucune version publiée à ce jour, pour une cible de 60 acteurs au 31/12/2026.")
+
+
+def test_action_moved_back_and_missing_status_compared_with_nothing():
+    a = census([actor("A")], actions=[["Réseau", ref.AXES[1], "Entreprises", "En cours"],
+                                      ["Guide", ref.AXES[0], "Citoyens", None]])
+    b = census([actor("A")], "b.xlsx", actions=[["Réseau", ref.AXES[1], "Entreprises", "Planifiée"],
+                                                ["Guide", ref.AXES[0], "Citoyens", "Réalisée"]])
+    changes = cp.action_changes(a.actions, b.actions)
+    assert changes == {"advanced": [], "moved_back": [{"action": "Réseau", "from": "En cours", "to": "Planifiée"}],
+                       "new": [], "removed": []}
+    assert cp.plan_sentences(changes, cp.coverage_changes(a.actions, b.actions)) == [
+        "1 action a reculé (« Réseau » : En cours → Planifiée)."]
+    assert cp.plan_sentences(cp.action_changes(a.actions, a.actions), {}) == ["Le plan d'actions n'a pas changé."]
