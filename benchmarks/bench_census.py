@@ -40,34 +40,62 @@ COMMANDS = {
 }
 
 
-def synthetic_census(n: int, path: Path) -> None:
-    """n actors in the template's layout, with the variety of real files (levels written many ways…)."""
-    from openpyxl import Workbook
+def siret_for(i: int) -> str:
+    """A valid SIRET (Luhn key) of its own for actor i: 13 digits then the key."""
+    from nrdash.fields import luhn_ok
 
+    body = f"{400000000 + i:09d}{i % 10000:04d}"
+    return next(body + k for k in "0123456789" if luhn_ok(body + k))
+
+
+def synthetic_records(n: int) -> list[dict]:
+    """n actors as {field: cell}, with the variety of real files (levels written many ways…); three in five
+    have a SIRET (written with spaces, as people do)."""
     from nrdash import referential as ref
 
     rnd = random.Random(n)
     level_ways = ["0", "1", "2", "3", "Niveau 2", "N1", "2 - Acteur du NR", "Leader du NR", "acteur", 3, 2.0]
+    out = []
+    for i in range(n):
+        t = rnd.choice(ref.TYPES)
+        insee = f"{rnd.randint(1, 95):02d}{rnd.randint(1, 600):03d}"
+        siret = siret_for(i)
+        out.append({
+            "name": f"Acteur {i} {rnd.choice(['SARL', 'Association', 'Mairie', 'Collectif'])}",
+            "siret": f"{siret[:3]} {siret[3:6]} {siret[6:9]} {siret[9:]}" if i % 5 < 3 else None,
+            "family": None, "type": t,
+            "is_local": rnd.choice(["oui", "non", "Oui", None]), "commune": f"Commune {insee}",
+            "insee": int(insee) if rnd.random() < .3 else insee, "postcode": insee,
+            "address": f"{rnd.randint(1, 99)} rue du Port",
+            "lat": f"{rnd.uniform(43, 50):.5f}".replace(".", ","), "lon": round(rnd.uniform(-4, 7), 5),
+            "action_types": " ; ".join(rnd.sample(ref.ACTION_TYPES, rnd.randint(0, 3))),
+            "dimensions": ", ".join(rnd.sample(ref.NR_DIMENSIONS, rnd.randint(0, 2))),
+            "description": "Actions de sobriété numérique menées depuis 2023.", "level": rnd.choice(level_ways),
+            "circle": rnd.choice([None, None, 1, 2, 3]), "source": rnd.choice(ref.SOURCES),
+            "referent": f"Référent {i}", "contact": f"referent{i}@example.org", "updated": "15/03/2026",
+        })
+    return out
+
+
+def write_census(records: list[dict], path: Path) -> None:
+    """The records in the template's layout (its columns in its order), under a title line."""
+    from openpyxl import Workbook
+
+    from nrdash import referential as ref
+
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(ref.ACTORS_SHEET)
     ws.append(["Recensement synthétique"])
     ws.append([])
     ws.append([c.header for c in ref.ACTOR_COLUMNS])
-    for i in range(n):
-        t = rnd.choice(ref.TYPES)
-        insee = f"{rnd.randint(1, 95):02d}{rnd.randint(1, 600):03d}"
-        ws.append([
-            f"Acteur {i} {rnd.choice(['SARL', 'Association', 'Mairie', 'Collectif'])}", None, t,
-            rnd.choice(["oui", "non", "Oui", None]), f"Commune {insee}", int(insee) if rnd.random() < .3 else insee,
-            insee, f"{rnd.randint(1, 99)} rue du Port",
-            f"{rnd.uniform(43, 50):.5f}".replace(".", ","), round(rnd.uniform(-4, 7), 5),
-            " ; ".join(rnd.sample(ref.ACTION_TYPES, rnd.randint(0, 3))),
-            ", ".join(rnd.sample(ref.NR_DIMENSIONS, rnd.randint(0, 2))),
-            "Actions de sobriété numérique menées depuis 2023.", rnd.choice(level_ways),
-            rnd.choice([None, None, 1, 2, 3]), rnd.choice(ref.SOURCES), f"Référent {i}",
-            f"referent{i}@example.org", "15/03/2026",
-        ])
+    for rec in records:
+        ws.append([rec.get(c.field) for c in ref.ACTOR_COLUMNS])
     wb.save(path)
+
+
+def synthetic_census(n: int, path: Path) -> None:
+    """n synthetic actors written to path."""
+    write_census(synthetic_records(n), path)
 
 
 def communes_census(path: Path) -> int:

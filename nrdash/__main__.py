@@ -1,4 +1,5 @@
-"""Command line: ``python -m nrdash check FILE [--json] [--with-contacts]`` and ``python -m nrdash template OUT``.
+"""Command line: ``python -m nrdash check FILE [--json] [--with-contacts]``, ``python -m nrdash template OUT``,
+``python -m nrdash diff ANCIEN NOUVEAU [--json]`` (nrdash.cli_diff) and the store's commands (nrdash.cli_store).
 
 Exit codes of ``check``: 0 loaded without errors (warnings allowed), 1 loaded with rows in error,
 2 unusable file. Never a traceback.
@@ -16,8 +17,8 @@ from . import referential as ref
 from .census import Census, CensusError
 from .sandbox import load_census_isolated
 
-JSON_ACTOR_FIELDS = ("row", "name", "family", "type", "level", "circle", "is_local", "insee", "postcode", "commune",
-                     "lat", "lon", "placement", "action_types", "dimensions", "source")
+JSON_ACTOR_FIELDS = ("row", "name", "siret", "family", "type", "level", "circle", "is_local", "insee", "postcode",
+                     "commune", "lat", "lon", "placement", "action_types", "dimensions", "source")
 
 
 def _plain(value: Any) -> Any:
@@ -175,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
     geo.set_defaults(func=_geo)
     from .cli_store import register  # store commands: publish, versions, restore, user…
     register(sub)
+    from .cli_diff import register as register_diff  # diff ANCIEN NOUVEAU
+    register_diff(sub)
     args = parser.parse_args(argv)
     return args.func(args)
 

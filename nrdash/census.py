@@ -344,6 +344,12 @@ def _actors(table: _Table, issues: list[Issue]) -> pd.DataFrame:
             b.add(i, fx.ERROR, "type", f"Type « {fx.text(raw_t)} » inconnu et famille non précisée. Choisissez un "
                                        "type du kit, ou indiquez la famille d'acteurs.")
 
+    siret = b.parse("siret", fx.parse_siret)
+    # An invalid SIRET (a warning) is not used, but kept as typed so that exports write it back.
+    siret_text = np.full(n, None, dtype=object)
+    if "siret" in table.headers:
+        unread = pd.isna(siret) & ~_blank_mask(b.raw("siret"))
+        siret_text[unread] = [fx.text(v) for v in b.raw("siret")[unread]]
     is_local = b.parse("is_local", fx.parse_yes_no)
     insee = b.parse("insee", fx.parse_insee, _fast_code)
     postcode = b.parse("postcode", fx.parse_postcode, _fast_code)
@@ -383,6 +389,8 @@ def _actors(table: _Table, issues: list[Issue]) -> pd.DataFrame:
     actors = pd.DataFrame({
         "row": table.rows,
         "name": obj(name),
+        "siret": obj(siret),
+        "siret_text": obj(siret_text),
         "family": obj(family),
         "type": obj(atype),
         "type_text": obj(type_text),

@@ -99,7 +99,7 @@ def _missing(v: Any) -> bool:
 
 def template_cells(actors: pd.DataFrame, field: str) -> list[Any]:
     """One template column's cells for these actors, as the template writes them, so that they load back as the
-    same census: text (None when blank), 'oui'/'non', the level's dropdown label, the circle only when given
+    same census: text (None when blank), an invalid SIRET as it was typed, 'oui'/'non', the level's dropdown label, the circle only when given
     (blank: the kit's rule), the kit's categories then the free-text ones (« ; »-separated), a type outside the
     kit as it was written, coordinates as floats, the date as a date. The one definition shared by the .xlsx
     and .csv exports and the census editor."""
@@ -107,6 +107,8 @@ def template_cells(actors: pd.DataFrame, field: str) -> list[Any]:
     values = actors[field].tolist() if field in actors else [None] * n
     if field == "type" and "type_text" in actors:
         return [t if v == ref.OTHER_TYPE else v for v, t in zip(values, actors["type_text"].tolist())]
+    if field == "siret" and "siret_text" in actors:
+        return [t if _missing(v) else v for v, t in zip(values, actors["siret_text"].tolist())]
     if field == "is_local":
         return [None if _missing(v) else ("oui" if v else "non") for v in values]
     if field == "level":

@@ -339,3 +339,81 @@ def parse_date(value: Any) -> tuple[dt.date | None, Problem]:
         except ValueError:
             continue
     return None, (WARNING, f"Date « {s} » illisible, ignorée : écrivez-la JJ/MM/AAAA (ex. 15/03/2026).")
+
+
+# ---------------------------------------------------------------------------------------------
+# SIRET
+# ---------------------------------------------------------------------------------------------
+LA_POSTE_SIREN = "356000000"
+SIRET_EXAMPLE = "356 000 000 00048"
+_SIRET_SEPARATORS = re.compile(r"[\s.\u00a0\u202f]+")
+_DECIMAL_ZERO = re.compile(r"^\d{13,14}[.,]0+$")
+_SCIENTIFIC = re.compile(r"^(\d+)(?:[.,](\d*))?e\+?(\d+)$", re.IGNORECASE)
+_SIRET_UNUSED = "Il est conservé tel quel mais ne sert pas à reconnaître l'acteur d'une version à l'autre."
+
+
+def luhn_ok(digits: str) -> bool:
+    """The Luhn key: from the right, every second digit doubled (minus 9 above 9); the total a multiple of 10."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def siret_ok(digits: str) -> bool:
+    """14 digits with a valid key: the Luhn key, or for La Poste's establishments (SIREN 356 000 000, which
+    INSEE numbers outside the Luhn rule) digits summing to a multiple of 5."""
+    if len(digits) != 14 or not digits.isdigit() or not digits.isascii():
+        return False
+    if luhn_ok(digits):
+        return True
+    return digits.startswith(LA_POSTE_SIREN) and sum(ord(c) - 48 for c in digits) % 5 == 0
+
+
+def _siret_digits(value: Any) -> tuple[str | None, str | None]:
+    """(14 digits or another string of digits, None) or (None, why the digits cannot be known)."""
+    if isinstance(value, bool):
+        return None, None
+    if isinstance(value, int):
+        return str(value).zfill(14) if 0 <= value < 10**14 else str(value), None
+    if isinstance(value, float):
+        # A number cell: Excel keeps 15 significant digits, so a 14-digit number is exact; a lost leading zero
+        # is put back.
+        if not math.isfinite(value) or not value.is_integer() or not 0 <= value < 1e14:
+            return None, "n'est pas un nombre entier de 14 chiffres"
+        return str(int(value)).zfill(14), None
+    s = str(value).strip()
+    if _DECIMAL_ZERO.match(s):  # '35600000000048.0': a number cell written out as text
+        s = s[:s.index(".") if "." in s else s.index(",")]
+    s = _SIRET_SEPARATORS.sub("", s)
+    m = _SCIENTIFIC.match(s)
+    if m:
+        # '3,5600000000048E+13' (a CSV saved from a number cell) holds every digit: the decimals fill the
+        # exponent exactly. '3,56E+13' does not: the digits after 356 are lost.
+        whole, frac, exp = m.group(1), m.group(2) or "", int(m.group(3))
+        if len(frac) != exp:
+            return None, "est écrit en notation scientifique, qui a perdu des chiffres"
+        return (whole + frac).zfill(14), None
+    return s, None
+
+
+def parse_siret(value: Any) -> tuple[str | None, Problem]:
+    """The 14 digits of a valid SIRET ('35600000000048'), spaces and dots removed; None and a warning when it
+    is not one (the caller keeps the cell as typed)."""
+    if is_blank(value):
+        return None, None
+    digits, lost = _siret_digits(value)
+    shown = text(value)
+    if lost:
+        return None, (WARNING, f"SIRET « {shown} » illisible : il {lost}. Mettez la colonne « SIRET » au format "
+                               f"texte et saisissez les 14 chiffres (ex. {SIRET_EXAMPLE}). {_SIRET_UNUSED}")
+    if digits is None or len(digits) != 14 or not digits.isdigit() or not digits.isascii():
+        return None, (WARNING, f"SIRET « {shown} » invalide : 14 chiffres attendus (ex. {SIRET_EXAMPLE}), espaces "
+                               f"et points permis. {_SIRET_UNUSED}")
+    if not siret_ok(digits):
+        return None, (WARNING, f"SIRET « {shown} » invalide : sa clé de contrôle ne correspond pas (un chiffre "
+                               f"faux ou inversé ?). Vérifiez-le sur annuaire-entreprises.data.gouv.fr. {_SIRET_UNUSED}")
+    return digits, None

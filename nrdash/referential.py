@@ -402,6 +402,9 @@ class Column:
 ACTOR_COLUMNS: tuple[Column, ...] = (
     Column("name", "Nom de l'acteur", True, ("Nom", "Acteur", "Nom de la structure", "Structure", "Raison sociale"),
            help="Nom de la structure ou de la personne morale."),
+    Column("siret", "SIRET", False, ("N° SIRET", "Numéro SIRET", "Code SIRET", "SIRET de l'établissement"),
+           help="Facultatif : les 14 chiffres de l'établissement ; il sert à reconnaître l'acteur d'une version "
+                "du recensement à l'autre."),
     Column("family", "Famille d'acteurs", False, ("Famille", "Famille d'acteur"),
            help="Facultatif : déduite du type d'acteur."),
     Column("type", "Type d'acteur", True, ("Type", "Typologie", "Catégorie d'acteur"),

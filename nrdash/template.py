@@ -115,6 +115,8 @@ INSTRUCTIONS: tuple[str, ...] = (
     "   • Cercle : laissez vide pour appliquer la règle du kit (administration et partenaires → 1, "
     "niveau ≥ 2 → 2, sinon 3).",
     "   • Type d'action NR et Dimension NR : plusieurs valeurs possibles, séparées par « ; ».",
+    "   • SIRET (facultatif) : les 14 chiffres de l'établissement ; il sert à reconnaître l'acteur d'une version "
+    "du recensement à l'autre, même renommé.",
     "   • Localisation : latitude et longitude, ou le code INSEE de la commune (5 caractères, ex. 17300), "
     "ou le code postal, ou le nom de la commune.",
     "   • Référent et Contact sont des données personnelles (RGPD) : ils ne sont jamais projetés en mode atelier "
@@ -143,10 +145,11 @@ def build_workbook(actors: pd.DataFrame | None = None, actions: pd.DataFrame | N
 
     ws = wb.create_sheet(ref.ACTORS_SHEET)
     columns = export_columns(with_contacts)
-    _header(ws, [c.header + (" *" if c.required else "") for c in columns],
-            {1: 34, 3: 30, 11: 40, 12: 34, 13: 50})
-    lists = _lists_sheet(wb)
     col_of = {c.field: i for i, c in enumerate(columns, start=1)}
+    widths = {"name": 34, "siret": 18, "type": 30, "action_types": 40, "dimensions": 34, "description": 50}
+    _header(ws, [c.header + (" *" if c.required else "") for c in columns],
+            {col_of[f]: w for f, w in widths.items()})
+    lists = _lists_sheet(wb)
     _validate(ws, col_of["family"], lists["familles"])
     _validate(ws, col_of["type"], lists["types"], strict=False)
     _validate(ws, col_of["is_local"], lists["oui_non"])
@@ -157,7 +160,7 @@ def build_workbook(actors: pd.DataFrame | None = None, actions: pd.DataFrame | N
     _validate(ws, col_of["level"], lists["niveaux"])
     _validate(ws, col_of["circle"], lists["cercles"], prompt="Vide : règle du kit")
     _validate(ws, col_of["source"], lists["sources"])
-    for field in ("insee", "postcode"):
+    for field in ("siret", "insee", "postcode"):  # text cells: no leading zero or digit lost to a number format
         for row in range(2, VALIDATION_ROWS + 1):
             ws.cell(row=row, column=col_of[field]).number_format = "@"
     if actors is not None:

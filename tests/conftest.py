@@ -80,26 +80,26 @@ FULL_HEADER = [c.header for c in __import__("nrdash.referential", fromlist=["x"]
 
 
 def full_workbook() -> bytes:
-    """A census with every column of the template filled, free text and unusual values included, and the
-    Actions and Territoire sheets."""
+    """A census with every column of the template filled, free text and unusual values included (SIRET valid,
+    invalid, a number cell, digits lost to scientific notation), and the Actions and Territoire sheets."""
     from nrdash import referential as ref
 
     actors = [
-        ["=Atelier du réemploi", ref.ASSOCIATIONS, "Tiers-lieu", "oui", "Île-d'Aix", "17004", "17123",
+        ["=Atelier du réemploi", "732 829 320 00074", ref.ASSOCIATIONS, "Tiers-lieu", "oui", "Île-d'Aix", "17004", "17123",
          "3 rue du Port ; bât. B", 46.123456789, -1.1734,
          "Inclusion ; Fablab, Repair café (vélos, couture) ; Mesure", "Cuisine solidaire ; Achats",
          "-2 ateliers\npar mois", "3 - Leader du NR", None, "Recensement", "+33 6 12 34 56 78", "@camille",
          "29/02/2024"],
-        ["Mairie d'Aytré", None, "Mairie", "non", "Aytré", "17028", "17440", None, None, None, None, None, None, 1, 1,
+        ["Mairie d'Aytré", "123 456", None, "Mairie", "non", "Aytré", "17028", "17440", None, None, None, None, None, None, 1, 1,
          "Contact direct", None, None, None],
-        ['Club "Tech" ; seniors', ref.PUBLIC, "Autre", None, None, "01053", "01000", None, "46,2", "-1,15",
+        ['Club "Tech" ; seniors', 35600000000010.0, ref.PUBLIC, "Autre", None, None, "01053", "01000", None, "46,2", "-1,15",
          "Sensibilisation", None, "Notes « guillemets »", "0", None, "Recherche", "Jeanne", None, 45000],
-        ["Sans type", ref.COMPANIES, None, "oui", "La Rochelle", None, None, None, None, None, None, "Achats", None,
+        ["Sans type", None, ref.COMPANIES, None, "oui", "La Rochelle", None, None, None, None, None, None, "Achats", None,
          2, None, None, None, None, None],
-        ["Jeune pousse", ref.COMPANIES, "Start-up", None, None, "17300", None, None, 46.16, -1.15, None,
+        ["Jeune pousse", "3,56E+13", ref.COMPANIES, "Start-up", None, None, "17300", None, None, 46.16, -1.15, None,
          "Numérique pour une organisation éco-responsable ; Sobriété ⚡", "Café ☕\tnumérique", 1, 3, None,
          "Léa Dupont", "lea@example.org", "01/01/2026"],
-        ["Asso sans précision", ref.ASSOCIATIONS, "Autre", "oui", None, None, None, None, None, None, None, None,
+        ["Asso sans précision", None, ref.ASSOCIATIONS, "Autre", "oui", None, None, None, None, None, None, None, None,
          None, 2, None, "Recherche", None, None, None],
     ]
     actions = [

@@ -18,7 +18,7 @@ def test_check_json_on_sample(sample_census):
     assert set(out) == {"file", "rows", "actors", "issues"}
     assert out["rows"] == len(out["actors"]) == len(sample_census.actors)
     first = out["actors"][0]
-    assert set(first) == {"row", "name", "family", "type", "level", "circle", "is_local", "insee", "postcode",
+    assert set(first) == {"row", "name", "siret", "family", "type", "level", "circle", "is_local", "insee", "postcode",
                           "commune", "lat", "lon", "placement", "action_types", "dimensions", "source"}
     assert isinstance(first["level"], int) and isinstance(first["circle"], int)
     assert first["row"] == 2

@@ -64,7 +64,7 @@ def test_filtered_xlsx_round_trip(sample_census):
 
 def test_xlsx_round_trip_with_every_column_filled():
     values = {
-        "Nom de l'acteur": "Atelier du réemploi", "Famille d'acteurs": ref.ASSOCIATIONS, "Type d'acteur": "Associations du NR",
+        "Nom de l'acteur": "Atelier du réemploi", "SIRET": "732 829 320 00074", "Famille d'acteurs": ref.ASSOCIATIONS, "Type d'acteur": "Associations du NR",
         "Local (oui/non)": "non", "Commune": "Aytré", "Code INSEE": "17028", "Code postal": "17440",
         "Adresse": "3 rue du Port", "Latitude": 46.13, "Longitude": -1.11,
         "Type d'action NR": "Gestion de la fin de vie du matériel ; Inclusion numérique", "Dimension NR": "Mesure",
@@ -115,6 +115,8 @@ def test_full_census_has_what_the_round_trip_must_carry(full_census):
     """The crafted file really exercises free text, 'Autre' types and a derived circle (else the test above
     would prove little)."""
     a = full_census.actors
+    assert a["siret"].tolist() == ["73282932000074", None, "35600000000010", None, None, None]
+    assert a["siret_text"].tolist() == [None, "123 456", None, None, "3,56E+13", None]
     assert a["other_categories"].iat[0] == ["Fablab", "Repair café (vélos, couture)", "Cuisine solidaire"]
     assert a["type"].tolist().count(ref.OTHER_TYPE) == 4 and a["type_text"].tolist()[:4] == [
         "Tiers-lieu", None, "Autre", None]

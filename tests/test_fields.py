@@ -126,3 +126,69 @@ def test_dates():
 def test_text_numbers_lose_spurious_decimal():
     assert fx.text(17000.0) == "17000"
     assert fx.text("  Atelier   du\u00a0réemploi ") == "Atelier du réemploi"
+
+
+# ---------------------------------------------------------------------------------------------
+# SIRET
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("raw,expected", [
+    ("732 829 320 00074", "73282932000074"),  # spaces
+    ("732.829.320.00074", "73282932000074"),  # dots
+    ("73282932000074", "73282932000074"),
+    (73282932000074, "73282932000074"),  # an int cell
+    (73282932000074.0, "73282932000074"),  # Excel's number cell: a float, exact at 14 digits
+    (7.3282932000074e13, "73282932000074"),
+    ("73282932000074.0", "73282932000074"),  # a number cell written out as text
+    ("7,3282932000074E+13", "73282932000074"),  # scientific notation that kept every digit
+    ("356 000 000 00048", "35600000000048"),  # La Poste's head office: a Luhn key
+    ("35600000000010", "35600000000010"),  # a La Poste establishment: digits sum to 15, Luhn fails
+])
+def test_siret_valid(raw, expected):
+    assert fx.parse_siret(raw) == (expected, None)
+
+
+def test_la_poste_rule_applies_to_la_poste_only():
+    assert not fx.luhn_ok("35600000000010") and sum(map(int, "35600000000010")) % 5 == 0
+    assert fx.siret_ok("35600000000010")
+    # the same digit sum outside SIREN 356000000 is not a key
+    assert not fx.luhn_ok("35700000000010") and sum(map(int, "35700000000010")) % 5 == 1
+    assert not fx.siret_ok("35600000000011")  # La Poste, sum 16: neither rule
+    body = "4000000010000"
+    mult5 = next(body + k for k in "0123456789" if sum(map(int, body + k)) % 5 == 0 and not fx.luhn_ok(body + k))
+    assert not fx.siret_ok(mult5)  # a digit sum multiple of 5 is no key outside La Poste
+
+
+@pytest.mark.parametrize("raw,why", [
+    ("73282932000075", "clé de contrôle"),  # one digit wrong
+    ("73282932000047", "clé de contrôle"),  # two digits swapped
+    ("7328293200007", "14 chiffres attendus"),  # 13 digits typed as text
+    ("732829320000745", "14 chiffres attendus"),
+    ("SIRET 73282932000074", "14 chiffres attendus"),
+    ("3,56E+13", "notation scientifique"),  # digits lost by a number format
+    (1.5, "nombre entier"),
+    (1e15, "nombre entier"),
+])
+def test_siret_invalid_is_a_warning_naming_the_value(raw, why):
+    value, problem = fx.parse_siret(raw)
+    assert value is None
+    assert problem[0] == "warning" and why in problem[1] and f"« {fx.text(raw)} »" in problem[1]
+    assert "ne sert pas à reconnaître l'acteur" in problem[1]
+
+
+def test_siret_number_cell_gets_its_leading_zero_back():
+    body = "0123456780001"
+    siret = next(body + k for k in "0123456789" if fx.luhn_ok(body + k))
+    assert fx.parse_siret(float(siret)) == (siret, None)
+    assert fx.parse_siret(None) == (None, None) and fx.parse_siret("  ") == (None, None)
+
+
+def test_census_keeps_an_invalid_siret_as_typed():
+    from nrdash.census import load_census
+    from tests.conftest import HEADER, actors_sheet
+
+    c = load_census(actors_sheet([["A", "PME", 1, "732 829 320 00074"], ["B", "PME", 1, "732 829 320 00075"],
+                                  ["C", "PME", 1, None]], HEADER + ["SIRET"]), "t.xlsx")
+    assert c.actors["siret"].tolist() == ["73282932000074", None, None]
+    assert c.actors["siret_text"].tolist() == [None, "732 829 320 00075", None]
+    assert [(i.severity, i.row, i.column) for i in c.issues] == [("warning", 3, "SIRET")]
+    assert not c.actors["has_error"].any()

@@ -1,0 +1,89 @@
+"""Diff benchmark: ``python -m nrdash diff A B --json`` beside checking both files, whole processes.
+
+    python benchmarks/bench_diff.py [--size 100000] [--repeat 3]
+
+A is bench_census's synthetic census; B is A a year later: 5 % of the actors gone, 5 % new, 10 % renamed
+(found again by SIRET when they have one, else new and gone), 20 % with another level, rows shuffled.
+Measured, each a fresh process, median of --repeat runs (wall time, output to /dev/null):
+
+- diff: one ``python -m nrdash diff A B --json`` (reads, places and compares both);
+- check both: ``python -m nrdash check A --json`` then ``python -m nrdash check B --json`` (two processes, sum).
+
+Target (issue 15): diff ≤ 1.2 × check both.
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "benchmarks" / "out"
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench_census import siret_for, synthetic_records, write_census  # noqa: E402
+
+
+def next_version(records: list[dict], seed: int = 15) -> list[dict]:
+    rnd = random.Random(seed)
+    n = len(records)
+    out = []
+    for rec in records:
+        r = rnd.random()
+        if r < 0.05:
+            continue  # gone
+        rec = dict(rec)
+        if r < 0.15:
+            rec["name"] = rec["name"] + " (nouveau nom)"
+        if rnd.random() < 0.2:
+            rec["level"] = rnd.choice(["0", "1", "2", "3"])
+        out.append(rec)
+    for k in range(n // 20):
+        new = dict(rnd.choice(records))
+        new["name"] = f"Nouvel acteur {k}"
+        new["siret"] = siret_for(n + k) if k % 2 else None
+        out.append(new)
+    rnd.shuffle(out)
+    return out
+
+
+def timed(args: list[str]) -> float:
+    t = time.perf_counter()
+    res = subprocess.run([sys.executable, "-m", "nrdash", *args], cwd=ROOT, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True, timeout=3600)
+    wall = time.perf_counter() - t
+    if res.returncode not in (0, 1):
+        raise RuntimeError(res.stderr)
+    return wall
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--size", type=int, default=100000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    a, b = OUT / f"diff-{args.size}-a.xlsx", OUT / f"diff-{args.size}-b.xlsx"
+    if not (a.exists() and b.exists()):
+        t = time.perf_counter()
+        records = synthetic_records(args.size)
+        write_census(records, a)
+        write_census(next_version(records), b)
+        print(f"  (générés {a.name} et {b.name} en {time.perf_counter() - t:.1f} s)", file=sys.stderr)
+    checks, diffs = [], []
+    for _ in range(args.repeat):  # interleaved, so that a load change on the shared machine hits both
+        checks.append(timed(["check", str(a), "--json"]) + timed(["check", str(b), "--json"]))
+        diffs.append(timed(["diff", str(a), str(b), "--json"]))
+        print(f"  check A + check B {checks[-1]:.1f} s, diff {diffs[-1]:.1f} s", file=sys.stderr, flush=True)
+    c, d = statistics.median(checks), statistics.median(diffs)
+    print(f"{args.size} acteurs : check A + check B {c:.1f} s (médiane de {args.repeat}), diff A B {d:.1f} s, "
+          f"rapport {d / c:.2f}× (cible ≤ 1,2×)")
+
+
+if __name__ == "__main__":
+    main()

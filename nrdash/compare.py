@@ -1,0 +1,718 @@
+"""What changed between two censuses A (older) and B (newer): pure pandas, no Streamlit.
+
+Compare *placed* censuses (``nrdash.placement.place_actors``): the commune is then the one the geography resolved
+(« St-Xandre » and « Saint-Xandre » both become INSEE 17414), not the spelling typed.
+
+Matching an actor of A with one of B, one to one, in this order (each pair records its method):
+
+1. ``manuel``: the pairs a person made (``links``), applied first; the pairs a person forbade (``unlinks``) are
+   never made by the steps below. Both are given as actor references (:func:`actor_ref`), which stay the same
+   from one version to the next: ``siret:<14 digits>`` for an actor with a valid SIRET, else
+   ``nom:<name key>|<commune key>`` (:func:`name_key` of the name, ``geography.name_key`` of the commune as the
+   census holds it: the official name once placed, else as typed). A reference may name several actors of a
+   side (duplicates): the first not yet matched, in row order, is taken.
+2. ``siret``: the same valid SIRET on both sides (an invalid SIRET is never used).
+3. ``nom+commune``: the same :func:`name_key` and the same INSEE code; then, for actors still unmatched, the same
+   name key and the same commune text key (for actors without an INSEE code on one side or both). Two actors
+   whose valid SIRETs differ are different establishments and are never matched by name.
+
+Duplicates on one side (several actors with one key) are paired in row order and reported in ``ambiguities``.
+
+Name key (:func:`name_key`): ``referential.norm_key`` (case, accents, punctuation, « & » → « et »), initials
+joined (« S.A.S. » → « sas »), then removed, at the start or at the end of the name only and never down to an
+empty name: the legal forms in :data:`LEGAL_FORMS` (SA, SAS, SASU, SARL, EURL, EI, EIRL, SCOP, SCIC, SCI, SNC,
+association, asso, assoc), then one leading article (« l' », « la », « le », « les »). Words inside a name are
+kept: « Le Sas numérique » is « sas numerique »; « Les Amis du Vélo » and « Association Amis du vélo » are one key;
+« Atelier » and « Atelier solidaire » are two.
+
+Changed fields are compared on the template's cells (``export.template_cells``: what an export would write,
+in French headers), except the personal columns (Référent, Contact) unless asked, and « Date de mise à jour »
+(updating the date alone does not change an actor; see :func:`freshness`). The circle is compared as the
+effective circle (given or derived by the kit's rule), coordinates to the sixth decimal.
+
+Filters (:func:`filter_comparison`): an actor is kept when its state in A *or* its state in B passes every
+shared filter (family, type, level, circle, commune…); a new actor by its state in B, a gone one by its state
+in A. A level or circle filter thus keeps an actor that entered or left that level or circle.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from . import referential as ref
+from .export import template_cells
+from .filters import Filters, commune_labels, filter_mask
+from .geography import name_key as commune_key
+from .matrix import filter_actions, plan_counts
+
+MANUAL, SIRET, NAME = "manuel", "siret", "nom+commune"
+NEW, GONE, UNKNOWN_LEVEL = "nouveau", "sorti", "non renseigné"
+
+LEGAL_FORMS: frozenset[str] = frozenset({
+    "sa", "sas", "sasu", "sarl", "eurl", "ei", "eirl", "scop", "scic", "sci", "snc", "association", "asso", "assoc",
+})
+LEADING_ARTICLES: frozenset[str] = frozenset({"l", "la", "le", "les"})
+NOT_COMPARED: frozenset[str] = frozenset({"updated", *ref.PERSONAL_FIELDS})
+
+
+# ---------------------------------------------------------------------------------------------
+# Keys
+# ---------------------------------------------------------------------------------------------
+def name_key(name: object) -> str:
+    """'S.A.S. L'Atelier du Réemploi' -> 'atelier du reemploi'; 'Les Amis du Vélo (association)' -> 'amis du velo'."""
+    if name is None or (isinstance(name, float) and name != name):
+        return ""
+    words = ref.norm_key(name).split()
+    joined: list[str] = []
+    run: list[str] = []
+    for w in words + [""]:  # initials in a row ('s a s') become one word
+        if len(w) == 1 and w.isalpha():
+            run.append(w)
+            continue
+        if run:
+            joined.extend(["".join(run)] if len(run) > 1 else run)
+            run = []
+        if w:
+            joined.append(w)
+    words = joined
+    while len(words) > 1 and words[-1] in LEGAL_FORMS:
+        words = words[:-1]
+    while len(words) > 1 and words[0] in LEGAL_FORMS:
+        words = words[1:]
+    if len(words) > 1 and words[0] in LEADING_ARTICLES:
+        words = words[1:]
+    return " ".join(words)
+
+
+def _keys(values: Iterable[object], fn) -> list[str]:
+    cache: dict[object, str] = {}
+    out = []
+    for v in values:
+        k = cache.get(v)
+        if k is None:
+            k = cache[v] = fn(v) if isinstance(v, str) else ""
+        out.append(k)
+    return out
+
+
+def _place_text(actors: pd.DataFrame) -> list[str]:
+    return _keys(actors["commune"].tolist(), commune_key)
+
+
+def actor_refs(actors: pd.DataFrame, names: list[str] | None = None, places: list[str] | None = None) -> list[str]:
+    """Each actor's reference, stable from one version to the next (see the module's docstring). ``names`` and
+    ``places``: the name and commune keys when already computed."""
+    sirets = actors["siret"].tolist() if "siret" in actors else [None] * len(actors)
+    names = _keys(actors["name"].tolist(), name_key) if names is None else names
+    places = _place_text(actors) if places is None else places
+    return [f"siret:{s}" if isinstance(s, str) else f"nom:{n}|{p}" for s, n, p in zip(sirets, names, places)]
+
+
+def actor_ref(actor: Mapping[str, Any]) -> str:
+    """The reference of one actor (a row of a census's actors, as a mapping)."""
+    return actor_refs(pd.DataFrame([{k: actor.get(k) for k in ("name", "siret", "commune")}]))[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# The comparison
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class Comparison:
+    """Positions (0-based, into ``a`` and ``b``) of the pairs, the new and the gone actors."""
+
+    a: pd.DataFrame
+    b: pd.DataFrame
+    actions_a: pd.DataFrame
+    actions_b: pd.DataFrame
+    pairs: pd.DataFrame  # ia, ib, method, changed (tuple of French headers)
+    new: np.ndarray  # positions in b
+    gone: np.ndarray  # positions in a
+    ambiguities: list[dict] = field(default_factory=list)
+    unresolved_links: list[tuple[str, str]] = field(default_factory=list)
+    label_a: str = "A"
+    label_b: str = "B"
+    cells_a: dict[str, list] = field(default_factory=dict, repr=False)  # compared_cells of a and b
+    cells_b: dict[str, list] = field(default_factory=dict, repr=False)
+
+    @property
+    def changed(self) -> pd.DataFrame:
+        return self.pairs[self.pairs["changed"].map(bool)]
+
+    @property
+    def unchanged(self) -> pd.DataFrame:
+        return self.pairs[~self.pairs["changed"].map(bool)]
+
+    def side_a(self) -> pd.DataFrame:
+        """The actors of A in this comparison (paired or gone)."""
+        return self.a.iloc[np.sort(np.concatenate([self.pairs["ia"].to_numpy(dtype=np.int64), self.gone]))]
+
+    def side_b(self) -> pd.DataFrame:
+        """The actors of B in this comparison (paired or new)."""
+        return self.b.iloc[np.sort(np.concatenate([self.pairs["ib"].to_numpy(dtype=np.int64), self.new]))]
+
+
+def _compared_fields(include_personal: bool) -> list[ref.Column]:
+    return [c for c in ref.ACTOR_COLUMNS
+            if c.field != "updated" and (include_personal or not c.personal)]
+
+
+def _cells(actors: pd.DataFrame, field_name: str) -> list:
+    if field_name == "circle":
+        return [None if pd.isna(v) else int(v) for v in actors["circle"].tolist()]
+    values = template_cells(actors, field_name)
+    if field_name in ("lat", "lon"):
+        return [None if v is None else round(v, 6) for v in values]
+    return values
+
+
+def compared_cells(actors: pd.DataFrame, include_personal: bool = False) -> dict[str, list]:
+    """French header -> the cells compared, one per actor (module docstring)."""
+    return {c.header: _cells(actors, c.field) for c in _compared_fields(include_personal)}
+
+
+def changed_fields(cells_a: Mapping[str, list], cells_b: Mapping[str, list], ia: np.ndarray,
+                   ib: np.ndarray) -> list[tuple[str, ...]]:
+    """For each pair (ia[k], ib[k]): the French headers whose cells differ, in the template's order."""
+    out: list[list[str]] = [[] for _ in range(len(ia))]
+    ia_l, ib_l = ia.tolist(), ib.tolist()
+    for header, va in cells_a.items():
+        vb = cells_b[header]
+        for k, (i, j) in enumerate(zip(ia_l, ib_l)):
+            if va[i] != vb[j]:
+                out[k].append(header)
+    return [tuple(x) for x in out]
+
+
+def change_details(cmp: "Comparison", ia: int, ib: int, headers: Iterable[str]) -> dict[str, list]:
+    """{header: [cell in A, cell in B]} for one pair, as the template writes the cells."""
+    return {h: [cmp.cells_a[h][ia], cmp.cells_b[h][ib]] for h in headers}
+
+
+class _Matcher:
+    def __init__(self, a: pd.DataFrame, b: pd.DataFrame):
+        self.free_a = np.ones(len(a), dtype=bool)
+        self.free_b = np.ones(len(b), dtype=bool)
+        self.pairs: list[tuple[int, int, str]] = []
+        self.ambiguities: list[dict] = []
+        self.forbidden: set[tuple[int, int]] = set()
+        self.siret_a = a["siret"].tolist() if "siret" in a else [None] * len(a)
+        self.siret_b = b["siret"].tolist() if "siret" in b else [None] * len(b)
+        self.rows_a, self.rows_b = a["row"].tolist(), b["row"].tolist()
+
+    def pair(self, i: int, j: int, method: str) -> None:
+        self.free_a[i] = self.free_b[j] = False
+        self.pairs.append((i, j, method))
+
+    def by_key(self, keys_a: list, keys_b: list, method: str, allow=None) -> None:
+        """Pair free actors with equal keys (None: no key), in row order, when ``allow(i, j)`` (if given);
+        report duplicates."""
+        index_b: dict[Any, list[int]] = {}
+        for j, k in enumerate(keys_b):
+            if k is not None and self.free_b[j]:
+                index_b.setdefault(k, []).append(j)
+        groups_a: dict[Any, list[int]] = {}
+        for i, k in enumerate(keys_a):
+            if k is not None and self.free_a[i] and k in index_b:
+                groups_a.setdefault(k, []).append(i)
+        for k, ias in groups_a.items():
+            jbs = index_b[k]
+            if len(ias) > 1 or len(jbs) > 1:
+                self.ambiguities.append({"method": method, "key": k, "rows_a": [self.rows_a[i] for i in ias],
+                                         "rows_b": [self.rows_b[j] for j in jbs]})
+            rest = list(jbs)
+            for i in ias:
+                for j in rest:
+                    if (i, j) in self.forbidden or self._sirets_differ(i, j, method) or (allow and not allow(i, j)):
+                        continue
+                    self.pair(i, j, method)
+                    rest.remove(j)
+                    break
+
+    def _sirets_differ(self, i: int, j: int, method: str) -> bool:
+        sa, sb = self.siret_a[i], self.siret_b[j]
+        return method == NAME and isinstance(sa, str) and isinstance(sb, str) and sa != sb
+
+
+def compare(a, b, links: Iterable[tuple[str, str]] = (), unlinks: Iterable[tuple[str, str]] = (),
+            include_personal: bool = False) -> Comparison:
+    """Compare census ``a`` (older) with census ``b`` (newer); both placed. ``links`` and ``unlinks`` are pairs of
+    actor references (:func:`actor_refs`) made or forbidden by a person."""
+    aa, bb = a.actors.reset_index(drop=True), b.actors.reset_index(drop=True)
+    m = _Matcher(aa, bb)
+    links, unlinks = list(links), list(unlinks)
+    names_a, names_b = _keys(aa["name"].tolist(), name_key), _keys(bb["name"].tolist(), name_key)
+    text_a, text_b = _place_text(aa), _place_text(bb)
+    pos_a: dict[str, list[int]] = {}
+    pos_b: dict[str, list[int]] = {}
+    if links or unlinks:
+        for i, r in enumerate(actor_refs(aa, names_a, text_a)):
+            pos_a.setdefault(r, []).append(i)
+        for j, r in enumerate(actor_refs(bb, names_b, text_b)):
+            pos_b.setdefault(r, []).append(j)
+    for ra, rb in unlinks:
+        m.forbidden.update((i, j) for i in pos_a.get(ra, ()) for j in pos_b.get(rb, ()))
+    unresolved = []
+    for ra, rb in links:
+        i = next((i for i in pos_a.get(ra, ()) if m.free_a[i]), None)
+        j = next((j for j in pos_b.get(rb, ()) if m.free_b[j]), None)
+        if i is None or j is None:
+            unresolved.append((ra, rb))
+        else:
+            m.pair(i, j, MANUAL)
+    m.by_key(m.siret_a, m.siret_b, SIRET)
+    insee_a, insee_b = aa["insee"].tolist(), bb["insee"].tolist()
+    key = lambda n, c: (n, c) if n and isinstance(c, str) else None  # noqa: E731
+    m.by_key([key(n, c) for n, c in zip(names_a, insee_a)], [key(n, c) for n, c in zip(names_b, insee_b)], NAME)
+    # the commune as text, only where one side has no INSEE code (two homonym communes are not one)
+    m.by_key([(n, c) if n else None for n, c in zip(names_a, text_a)],
+             [(n, c) if n else None for n, c in zip(names_b, text_b)], NAME,
+             allow=lambda i, j: not isinstance(insee_a[i], str) or not isinstance(insee_b[j], str))
+    ia = np.array([p[0] for p in m.pairs], dtype=np.int64)
+    ib = np.array([p[1] for p in m.pairs], dtype=np.int64)
+    order = np.argsort(ib, kind="stable")
+    ia, ib = ia[order], ib[order]
+    methods = [m.pairs[k][2] for k in order]
+    cells_a, cells_b = compared_cells(aa, include_personal), compared_cells(bb, include_personal)
+    pairs = pd.DataFrame({"ia": ia, "ib": ib, "method": methods,
+                          "changed": changed_fields(cells_a, cells_b, ia, ib)})
+    return Comparison(aa, bb, a.actions, b.actions, pairs, np.flatnonzero(m.free_b), np.flatnonzero(m.free_a),
+                      m.ambiguities, unresolved, a.file_name, b.file_name, cells_a, cells_b)
+
+
+# ---------------------------------------------------------------------------------------------
+# Filters
+# ---------------------------------------------------------------------------------------------
+def filter_comparison(cmp: Comparison, f: Filters) -> Comparison:
+    """The comparison restricted to the actors whose state in A or in B passes the filters (module docstring);
+    the planned actions of both versions follow the family filter as on the Matrice page."""
+    mask_a, mask_b = filter_mask(cmp.a, f), filter_mask(cmp.b, f)
+    ia, ib = cmp.pairs["ia"].to_numpy(dtype=np.int64), cmp.pairs["ib"].to_numpy(dtype=np.int64)
+    keep = mask_a[ia] | mask_b[ib]
+    return replace(cmp, pairs=cmp.pairs[keep].reset_index(drop=True), new=cmp.new[mask_b[cmp.new]],
+                   gone=cmp.gone[mask_a[cmp.gone]], actions_a=filter_actions(cmp.actions_a, f),
+                   actions_b=filter_actions(cmp.actions_b, f))
+
+
+def transition_filters(f: Filters) -> Filters:
+    """The filters the level transitions are drawn with: all but the level filter (the transitions are levels)."""
+    return replace(f, levels=())
+
+
+TRANSITIONS_IGNORE_LEVEL = ("Le diagramme des transitions ignore le filtre de niveau : il montre tous les niveaux "
+                            "de départ et d'arrivée des acteurs retenus par les autres filtres.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Level transitions and circle movements
+# ---------------------------------------------------------------------------------------------
+def _level(v: Any) -> int | str:
+    return UNKNOWN_LEVEL if pd.isna(v) else int(v)
+
+
+LEVEL_KEYS: tuple[int | str, ...] = (*ref.LEVELS, UNKNOWN_LEVEL)
+
+
+def level_transitions(cmp: Comparison) -> dict[int | str, dict[int | str, int]]:
+    """{from: {to: n}}: levels 0-3 or « non renseigné »; « nouveau » as a source, « sorti » as a destination.
+    Cells with no actor are left out."""
+    out: dict[Any, dict[Any, int]] = {}
+
+    def add(src, dst, n=1):
+        out.setdefault(src, {})
+        out[src][dst] = out[src].get(dst, 0) + n
+
+    la, lb = cmp.a["level"].tolist(), cmp.b["level"].tolist()
+    for i, j in zip(cmp.pairs["ia"].tolist(), cmp.pairs["ib"].tolist()):
+        add(_level(la[i]), _level(lb[j]))
+    for j in cmp.new.tolist():
+        add(NEW, _level(lb[j]))
+    for i in cmp.gone.tolist():
+        add(_level(la[i]), GONE)
+    order = {k: n for n, k in enumerate((NEW, *LEVEL_KEYS, GONE))}
+    return {s: dict(sorted(d.items(), key=lambda kv: order[kv[0]])) for s, d in sorted(out.items(),
+                                                                                       key=lambda kv: order[kv[0]])}
+
+
+def circle_movements(cmp: Comparison) -> tuple[dict[int, dict[int, int]], pd.DataFrame]:
+    """Paired actors whose circle changed: counts {from: {to: n}} and the list (row A, row B, name, from, to)."""
+    ia, ib = cmp.pairs["ia"].to_numpy(dtype=np.int64), cmp.pairs["ib"].to_numpy(dtype=np.int64)
+    ca = cmp.a["circle"].to_numpy(dtype=float, na_value=np.nan)[ia]
+    cb = cmp.b["circle"].to_numpy(dtype=float, na_value=np.nan)[ib]
+    moved = (ca != cb) & ~np.isnan(ca) & ~np.isnan(cb)
+    rows = pd.DataFrame({"row_a": cmp.a["row"].to_numpy()[ia[moved]], "row_b": cmp.b["row"].to_numpy()[ib[moved]],
+                         "name": cmp.b["name"].to_numpy(dtype=object)[ib[moved]],
+                         "from": ca[moved].astype(int), "to": cb[moved].astype(int)})
+    counts: dict[int, dict[int, int]] = {}
+    for (s, d), n in rows.groupby(["from", "to"]).size().items():
+        counts.setdefault(int(s), {})[int(d)] = int(n)
+    return counts, rows
+
+
+# ---------------------------------------------------------------------------------------------
+# Engagement per family and per commune
+# ---------------------------------------------------------------------------------------------
+def _engaged_share(actors: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
+    level = actors["level"]
+    frame = pd.DataFrame({"group": groups.to_numpy(), "known": level.notna().to_numpy(),
+                          "engaged": (level.fillna(-1) >= 2).to_numpy(dtype=bool)})
+    return frame.groupby("group").agg(actors=("known", "size"), known=("known", "sum"), engaged=("engaged", "sum"))
+
+
+def engagement_progress(cmp: Comparison, by: str = "family") -> pd.DataFrame:
+    """Per family (the kit's order) or per commune: actors, engaged (level ≥ 2) and share of engaged among the
+    actors with a known level, in A and in B, and the progression in points of percentage (None when a share is
+    unknown)."""
+    a, b = cmp.side_a(), cmp.side_b()
+    if by == "family":
+        ga, gb = a["family"].fillna("Famille inconnue"), b["family"].fillna("Famille inconnue")
+    elif by == "commune":
+        ga, gb = commune_labels(a), commune_labels(b)
+    else:
+        raise ValueError(by)
+    sa, sb = _engaged_share(a, ga), _engaged_share(b, gb)
+    index = list(ref.FAMILIES) if by == "family" else []
+    index += sorted((set(sa.index) | set(sb.index)) - set(index), key=str)
+    index = [g for g in index if g in sa.index or g in sb.index]
+    out = pd.DataFrame(index=pd.Index(index, name=by))
+    for side, s in (("a", sa), ("b", sb)):
+        s = s.reindex(index)
+        out[f"actors_{side}"] = s["actors"].fillna(0).astype(int)
+        out[f"engaged_{side}"] = s["engaged"].fillna(0).astype(int)
+        known = s["known"].fillna(0).to_numpy(dtype=float)
+        out[f"share_{side}"] = [e / k if k else None for e, k in zip(s["engaged"].fillna(0), known)]
+    out["progress_points"] = [None if x is None or y is None else (y - x) * 100
+                              for x, y in zip(out["share_a"], out["share_b"])]
+    return out.reset_index()
+
+
+# ---------------------------------------------------------------------------------------------
+# The action plan
+# ---------------------------------------------------------------------------------------------
+_STATUS_RANK = {s: n for n, s in enumerate(ref.STATUSES)}
+
+
+def action_changes(actions_a: pd.DataFrame, actions_b: pd.DataFrame) -> dict[str, list[dict]]:
+    """Planned actions matched by title (``referential.norm_key``), duplicates in row order: ``advanced`` (status
+    later in Idée < Planifiée < En cours < Réalisée), ``moved_back``, ``new`` and ``removed``. A missing status
+    is compared with nothing."""
+    def index(actions):
+        out: dict[str, list[dict]] = {}
+        for rec in actions.to_dict("records") if len(actions) else []:
+            out.setdefault(ref.norm_key(rec.get("action") or ""), []).append(rec)
+        return out
+
+    ia, ib = index(actions_a), index(actions_b)
+    result: dict[str, list[dict]] = {"advanced": [], "moved_back": [], "new": [], "removed": []}
+    for key in list(ia) + [k for k in ib if k not in ia]:
+        left, right = ia.get(key, []), ib.get(key, [])
+        for x, y in zip(left, right):
+            ra, rb = _STATUS_RANK.get(x.get("status")), _STATUS_RANK.get(y.get("status"))
+            item = {"action": y.get("action"), "from": x.get("status"), "to": y.get("status")}
+            if ra is not None and rb is not None and rb != ra:
+                result["advanced" if rb > ra else "moved_back"].append(item)
+        result["removed"] += [{"action": x.get("action"), "status": x.get("status")} for x in left[len(right):]]
+        result["new"] += [{"action": y.get("action"), "status": y.get("status")} for y in right[len(left):]]
+    return result
+
+
+def coverage_changes(actions_a: pd.DataFrame, actions_b: pd.DataFrame) -> dict[str, list[tuple[str, str]]]:
+    """Matrix cells (axis, target) covered by at least one planned action (``matrix.plan_counts``, all
+    statuses, as the Matrice page counts them) in B and not in A (``covered``), and the reverse
+    (``uncovered``). The plan's coverage, not the actors'."""
+    ca, cb = plan_counts(actions_a) > 0, plan_counts(actions_b) > 0
+    cells = [(axis, target) for axis in ref.AXES for target in ref.TARGETS]
+    return {"covered": [c for c in cells if cb.loc[c] and not ca.loc[c]],
+            "uncovered": [c for c in cells if ca.loc[c] and not cb.loc[c]]}
+
+
+# ---------------------------------------------------------------------------------------------
+# Sentences (French), for the page and the command line
+# ---------------------------------------------------------------------------------------------
+def _n(n: int, singular: str, plural: str) -> str:
+    return f"{ref.thousands(n)} {singular if n <= 1 else plural}"
+
+
+def level_words(level: int | str) -> str:
+    return f"« {ref.level_label(level if level != UNKNOWN_LEVEL else None)} »"
+
+
+def summary_sentence(cmp: Comparison) -> str:
+    """'Entre « a.xlsx » et « b.xlsx » : 3 nouveaux acteurs, 1 sorti, 12 modifiés, 130 inchangés.'"""
+    n_new, n_gone, n_changed = len(cmp.new), len(cmp.gone), len(cmp.changed)
+    n_same = len(cmp.pairs) - n_changed
+    return (f"Entre « {cmp.label_a} » et « {cmp.label_b} » : {_n(n_new, 'nouvel acteur', 'nouveaux acteurs')}, "
+            f"{_n(n_gone, 'sorti', 'sortis')}, {_n(n_changed, 'modifié', 'modifiés')}, "
+            f"{_n(n_same, 'inchangé', 'inchangés')}.")
+
+
+def transition_sentences(matrix: Mapping) -> list[str]:
+    """One sentence per non-empty cell: '12 acteurs sont passés de « 1 — Sensibilisé au NR » à « 2 — Acteur du
+    NR »', '1 acteur est resté…', '3 nouveaux acteurs au niveau…', '2 acteurs sortis étaient au niveau…'.
+    Changes first, then new and gone actors, then the actors who kept their level."""
+    moves, entries, stays = [], [], []
+    for src, row in matrix.items():
+        for dst, n in row.items():
+            if not n:
+                continue
+            if src == NEW:
+                entries.append(f"{_n(n, 'nouvel acteur', 'nouveaux acteurs')} au niveau {level_words(dst)}")
+            elif dst == GONE:
+                entries.append(f"{_n(n, 'acteur sorti du recensement était', 'acteurs sortis du recensement étaient')}"
+                               f" au niveau {level_words(src)}")
+            elif src == dst:
+                stays.append(f"{_n(n, 'acteur est resté', 'acteurs sont restés')} au niveau {level_words(src)}")
+            else:
+                moves.append(f"{_n(n, 'acteur est passé', 'acteurs sont passés')} de {level_words(src)} à "
+                             f"{level_words(dst)}")
+    return moves + entries + stays
+
+
+def circle_sentences(counts: Mapping[int, Mapping[int, int]]) -> list[str]:
+    return [f"{_n(n, 'acteur est passé', 'acteurs sont passés')} du cercle {s} au cercle {d}"
+            for s, row in sorted(counts.items()) for d, n in sorted(row.items()) if n]
+
+
+def _percent(share: float | None) -> str:
+    return "—" if share is None else f"{share * 100:.0f} %"
+
+
+def engagement_sentences(progress: pd.DataFrame, by: str = "family") -> list[str]:
+    """'Entreprises : 20 % des acteurs au niveau ≥ 2 → 35 % (+15 points).'"""
+    out = []
+    for rec in progress.to_dict("records"):
+        p = rec["progress_points"]
+        delta = "" if p is None else f" ({'+' if p >= 0 else '−'}{abs(p):.0f} point{'s' if round(abs(p)) > 1 else ''})"
+        out.append(f"{rec[by]} : {_percent(rec['share_a'])} des acteurs au niveau ≥ 2 → "
+                   f"{_percent(rec['share_b'])}{delta}.")
+    return out
+
+
+def plan_sentences(changes: Mapping[str, list], coverage: Mapping[str, list]) -> list[str]:
+    out = []
+    adv = changes.get("advanced", [])
+    if adv:
+        detail = " ; ".join(f"« {c['action']} » : {c['from']} → {c['to']}" for c in adv)
+        out.append(f"{_n(len(adv), 'action a avancé', 'actions ont avancé')} ({detail}).")
+    back = changes.get("moved_back", [])
+    if back:
+        detail = " ; ".join(f"« {c['action']} » : {c['from']} → {c['to']}" for c in back)
+        out.append(f"{_n(len(back), 'action a reculé', 'actions ont reculé')} ({detail}).")
+    for key, one, many in (("new", "action nouvelle", "actions nouvelles"),
+                           ("removed", "action retirée du plan", "actions retirées du plan")):
+        if changes.get(key):
+            out.append(f"{_n(len(changes[key]), one, many)}.")
+    cells = lambda cs: " ; ".join(f"{ref.AXIS_SHORT[a]} × {t}" for a, t in cs)  # noqa: E731
+    for key, one, many in (("covered", "case de la matrice est nouvellement couverte",
+                            "cases de la matrice sont nouvellement couvertes"),
+                           ("uncovered", "case de la matrice n'est plus couverte",
+                            "cases de la matrice ne sont plus couvertes")):
+        if coverage.get(key):
+            out.append(f"{_n(len(coverage[key]), one, many)} : {cells(coverage[key])}.")
+    return out or ["Le plan d'actions n'a pas changé."]
+
+
+# ---------------------------------------------------------------------------------------------
+# Freshness
+# ---------------------------------------------------------------------------------------------
+DEFAULT_FRESHNESS_MONTHS = 12
+STALE_LABEL = "actualisation conseillée"
+
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` calendar months earlier (the month's last day when it has fewer days)."""
+    y, m = divmod(day.year * 12 + day.month - 1 - months, 12)
+    m += 1
+    for d in range(day.day, 27, -1) if day.day > 28 else (day.day,):
+        try:
+            return dt.date(y, m, d)
+        except ValueError:
+            continue
+    return dt.date(y, m, 28)
+
+
+@dataclass(frozen=True)
+class Freshness:
+    months: int
+    cutoff: dt.date
+    stale: pd.DataFrame  # actors last updated before the cutoff
+    undated: int  # actors without a « Date de mise à jour »
+
+    @property
+    def count(self) -> int:
+        return len(self.stale)
+
+    def sentence(self) -> str:
+        who = _n(self.count, "acteur n'a pas été mis à jour", "acteurs n'ont pas été mis à jour")
+        head = (f"{who} depuis plus "
+                f"de {self.months} mois (avant le {self.cutoff.strftime('%d/%m/%Y')}) : {STALE_LABEL}.")
+        if self.undated:
+            undated = _n(self.undated, "acteur n'a", "acteurs n'ont")
+            head += f" {undated} pas de « {ref.HEADER_OF['updated']} »."
+        return head
+
+
+def freshness(actors: pd.DataFrame, today: dt.date, months: int = DEFAULT_FRESHNESS_MONTHS) -> Freshness:
+    """Actors whose « Date de mise à jour » is more than ``months`` months before ``today``."""
+    cutoff = months_before(today, months)
+    dates = actors["updated"].tolist()
+    stale = np.fromiter((isinstance(d, dt.date) and (d.date() if isinstance(d, dt.datetime) else d) < cutoff
+                         for d in dates), dtype=bool, count=len(dates))
+    undated = sum(not isinstance(d, dt.date) for d in dates)
+    return Freshness(months, cutoff, actors[stale], undated)
+
+
+# ---------------------------------------------------------------------------------------------
+# Objectives
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class IndicatorDef:
+    key: str
+    label: str  # '{family}' is replaced by the family for a per-family indicator
+    unit: str
+    needs_family: bool = False
+
+
+INDICATORS: dict[str, IndicatorDef] = {d.key: d for d in (
+    IndicatorDef("engaged_actors", "Acteurs de niveau ≥ 2", "acteurs"),
+    IndicatorDef("engaged_communes_share", "Part des communes ayant au moins un acteur de niveau ≥ 2", "%"),
+    IndicatorDef("cells_covered", "Cases de la matrice couvertes par une action prévue", "cases"),
+    IndicatorDef("actions_done", "Actions « Réalisée »", "actions"),
+    IndicatorDef("family_in_circle_2", "Acteurs « {family} » dans le cercle 2", "acteurs", needs_family=True),
+)}
+
+
+def indicator_label(key: str, family: str | None = None) -> str:
+    d = INDICATORS[key]
+    return d.label.format(family=family or "?") if d.needs_family else d.label
+
+
+def indicator_value(key: str, actors: pd.DataFrame, actions: pd.DataFrame, members: Iterable[str] | None = None,
+                    family: str | None = None) -> float:
+    """One indicator computed from a census (its actors and planned actions). ``members``: the territory's
+    member communes (INSEE codes) when known; the share of communes is then over them, else over the communes
+    present in the census."""
+    engaged = (actors["level"].fillna(-1) >= 2).to_numpy(dtype=bool)
+    if key == "engaged_actors":
+        return float(engaged.sum())
+    if key == "engaged_communes_share":
+        places = actors["insee"].where(actors["insee"].notna(), actors["commune"].map(
+            lambda c: f"txt:{commune_key(c)}" if isinstance(c, str) else None))
+        hit = set(places[engaged].dropna())
+        if members:
+            members = set(members)
+            return 100.0 * len(hit & members) / len(members)
+        present = set(places.dropna())
+        return 100.0 * len(hit) / len(present) if present else 0.0
+    if key == "cells_covered":
+        return float((plan_counts(actions).to_numpy() > 0).sum())
+    if key == "actions_done":
+        return float((actions["status"] == "Réalisée").sum()) if len(actions) else 0.0
+    if key == "family_in_circle_2":
+        if family not in ref.FAMILIES:
+            raise ValueError(f"Famille « {family} » inconnue : {ref.expected(ref.FAMILIES)}.")
+        return float(((actors["family"] == family) & (actors["circle"] == 2)).fillna(False).sum())
+    raise KeyError(key)
+
+
+@dataclass(frozen=True)
+class Objective:
+    """A territory's objective: an indicator, its value when the objective was set (the version current then),
+    a target and a deadline. Stored as JSON by whoever stores it (``to_json`` / ``from_json``)."""
+
+    indicator: str
+    target: float
+    deadline: dt.date
+    start_date: dt.date
+    start_value: float
+    family: str | None = None
+    note: str = ""
+
+    def __post_init__(self):
+        if self.indicator not in INDICATORS:
+            raise ValueError(f"Indicateur « {self.indicator} » inconnu.")
+        if INDICATORS[self.indicator].needs_family and self.family not in ref.FAMILIES:
+            raise ValueError(f"Cet indicateur demande une famille : {ref.expected(ref.FAMILIES)}.")
+
+    @property
+    def label(self) -> str:
+        return indicator_label(self.indicator, self.family)
+
+    @property
+    def unit(self) -> str:
+        return INDICATORS[self.indicator].unit
+
+    def to_json(self) -> str:
+        d = asdict(self)
+        d["deadline"], d["start_date"] = self.deadline.isoformat(), self.start_date.isoformat()
+        return json.dumps(d, ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Objective":
+        d = json.loads(text)
+        d["deadline"], d["start_date"] = dt.date.fromisoformat(d["deadline"]), dt.date.fromisoformat(d["start_date"])
+        return cls(**d)
+
+
+AHEAD, BEHIND, REACHED = "en avance", "en retard", "atteint"
+
+
+@dataclass(frozen=True)
+class Progress:
+    status: str | None  # AHEAD, BEHIND, REACHED, or None without any version up to today
+    value: float | None  # the value of the version current on ``today``
+    value_date: dt.date | None
+    expected: float | None  # the straight path's value at value_date
+
+
+def expected_value(start_value: float, start_date: dt.date, target: float, deadline: dt.date, day: dt.date) -> float:
+    """The straight path from (start_date, start_value) to (deadline, target), flat outside it."""
+    span = (deadline - start_date).days
+    if span <= 0 or day >= deadline:
+        return float(target)
+    t = max(0.0, (day - start_date).days / span)
+    return start_value + (target - start_value) * t
+
+
+def progress(values_by_version_date: Mapping[dt.date, float], start_value: float, start_date: dt.date,
+             target: float, deadline: dt.date, today: dt.date) -> Progress:
+    """Where the indicator stands against its objective: the value of the latest version on or before ``today``
+    compared with the straight path. « atteint » once the value reaches the target (in the target's direction);
+    else « en avance » when at or beyond the path, « en retard » when short of it."""
+    dated = sorted((d, v) for d, v in values_by_version_date.items() if d <= today and v is not None)
+    if not dated:
+        return Progress(None, None, None, None)
+    day, value = dated[-1]
+    expected = expected_value(start_value, start_date, target, deadline, day)
+    rising = target >= start_value
+    reached = value >= target if rising else value <= target
+    if reached:
+        status = REACHED
+    else:
+        ahead = value >= expected if rising else value <= expected
+        status = AHEAD if ahead else BEHIND
+    return Progress(status, float(value), day, expected)
+
+
+def _number(x: float, unit: str) -> str:
+    if unit == "%":
+        return f"{x:.0f} %"
+    return f"{ref.thousands(round(x))} {unit}" if not math.isnan(x) else "—"
+
+
+def objective_sentence(objective: Objective, p: Progress) -> str:
+    """'Acteurs de niveau ≥ 2 : 45 acteurs au 15/03/2026 pour une cible de 60 acteurs au 31/12/2026 — en avance
+    (le chemin prévu en attendait 40 acteurs).'"""
+    u = objective.unit
+    goal = f"une cible de {_number(objective.target, u)} au {objective.deadline.strftime('%d/%m/%Y')}"
+    if p.status is None:
+        return f"{objective.label} : aucune version publiée à ce jour, pour {goal}."
+    head = f"{objective.label} : {_number(p.value, u)} au {p.value_date.strftime('%d/%m/%Y')} pour {goal} — {p.status}"
+    if p.status == REACHED:
+        return head + "."
+    return head + f" (le chemin prévu en attendait {_number(p.expected, u)})."
