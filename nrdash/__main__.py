@@ -15,6 +15,7 @@ from typing import Any
 from . import referential as ref
 from .census import Census, CensusError
 from .sandbox import load_census_isolated
+from .text import count_noun, plural
 
 JSON_ACTOR_FIELDS = ("row", "name", "family", "type", "level", "circle", "is_local", "insee", "postcode", "commune",
                      "lat", "lon", "placement", "action_types", "dimensions", "source")
@@ -58,8 +59,8 @@ def _counts(title: str, column, labels: dict, missing_label: str) -> list[str]:
 
 def report_text(census: Census) -> str:
     a = census.actors
-    lines = [f"Recensement « {census.file_name} » (feuille « {census.sheet} ») : {len(a)} acteurs, "
-             f"{len(census.actions)} actions prévues."]
+    lines = [f"Recensement « {census.file_name} » (feuille « {census.sheet} ») : {count_noun(len(a), 'acteur')}, "
+             f"{count_noun(len(census.actions), 'action')} {plural(len(census.actions), 'prévue')}."]
     if census.territory.name:
         lines.append(f"Territoire : {census.territory.name}")
     lines.append("")

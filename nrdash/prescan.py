@@ -21,7 +21,7 @@ import zipfile
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
-from .referential import thousands
+from .text import thousands
 from .workbook import CensusError, Limits, iter_member
 
 MAX_TAG_BYTES = 8 << 20  # longest stretch between two '<' a sheet may hold (Excel caps a cell at 32,767 characters)

@@ -16,12 +16,12 @@ import streamlit as st
 from . import plotting
 from . import referential as ref
 from .census import CensusError
-from .charts import esc
 from .filters import FILTER_FIELDS, Filters, describe, filter_mask
 from .geography import Geography, GeographyUnavailable, load_geography
 from .matrix import filter_actions
 from .placement import TerritoryInfo, search_territories, territory_info
 from .dataset import Dataset, load_default, load_upload
+from .text import count_noun, esc, escape_md, plural
 
 log = logging.getLogger("nrdash")
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -66,7 +66,7 @@ class Context:
         text = describe(self.filters, len(self.actors), self.total)
         errors = int((~self.dataset.valid).sum())
         if errors and not self.include_error_rows:
-            text += f" (hors {errors} ligne{'s' if errors > 1 else ''} en erreur)"
+            text += f" (hors {count_noun(errors, 'ligne')} en erreur)"
         return text
 
 
@@ -198,7 +198,7 @@ def _filter_widgets(dataset: Dataset) -> Filters:
     if any(key not in st.session_state for key in FILTER_KEYS.values()):
         reset_filters()  # first run of the session; a new upload resets them too (_on_upload)
     active = _state_filters().differences(_defaults(dataset))
-    label = f"Filtres ({active} actif{'s' if active > 1 else ''})" if active else "Filtres"
+    label = f"Filtres ({count_noun(active, 'actif')})" if active else "Filtres"
     # In a popover: its ten widgets (and their scripts) reach the browser only when someone opens it.
     with st.sidebar.popover(label, icon=":material/filter_alt:", width="stretch", key="filters_popover"):
         st.multiselect("Famille d'acteurs", opts["families"], key=FILTER_KEYS["families"],
@@ -241,7 +241,7 @@ def _source_widgets(dataset: Dataset, workshop: bool) -> bool:
     errors = int((~dataset.valid).sum())
     include = False
     if errors:
-        st.sidebar.warning(f"{errors} ligne{'s' if errors > 1 else ''} en erreur : voir la page Recensement.",
+        st.sidebar.warning(f"{count_noun(errors, 'ligne')} en erreur : voir la page Recensement.",
                            icon=":material/warning:")
         include = st.sidebar.checkbox("Inclure les lignes en erreur dans les graphiques", key="include_error_rows")
     return include
@@ -273,7 +273,7 @@ def _summary(dataset: Dataset, info: TerritoryInfo | None) -> None:
     c = dataset.census
     territory = (f"Territoire : **{escape_md(info.label)}**" if info is not None
                  else "" if dataset.territory_problem else "Aucun territoire choisi.")
-    st.sidebar.markdown(f"**{dataset.label}**  \n{len(c.actors)} acteurs — « {escape_md(c.file_name)} »"
+    st.sidebar.markdown(f"**{dataset.label}**  \n{count_noun(len(c.actors), 'acteur')} — « {escape_md(c.file_name)} »"
                         + (f"\n\n{territory}" if territory else ""))
 
 
@@ -412,35 +412,6 @@ def context() -> Context:
 # ---------------------------------------------------------------------------------------------
 # Rendering helpers
 # ---------------------------------------------------------------------------------------------
-# Streamlit's markdown changes text in two ways. The syntax (emphasis, headings, lists, links, tables, quotes, code,
-# HTML, LaTeX, :red[…] directives, setext underlines, character references): each character that has a meaning there
-# is backslash-escaped, which CommonMark always reads as that character. And transforms run on the parsed text, after
-# the escapes are read: GFM autolinks (https://…, www.…, e-mail addresses), :material/…: and :material_…: icons,
-# :emoji: shortcodes, :streamlit:, typographic arrows (->, <-, --, >=…). Those only match inside one text node: an
-# empty span (the ':color[]' directive, drawn by Streamlit as <span></span>, no style, no text) splits the text
-# where such a pattern could start (after ':' or '@' before a word, before '.' in a word, between two of -<>=~), so
-# that none can match, and the text reads as typed.
-_MD_SPLIT = ":color[]"
-_MD_PUNCTUATION = "\\`*_{}[]()#+-.!|<>~$:=&"  # every character with a meaning in Streamlit's markdown syntax
-_MD_LITERAL = str.maketrans({
-    **{c: "\\" + c for c in _MD_PUNCTUATION},
-    "\n": "\\\n",  # a hard line break: the text's own line breaks stay
-    "\0": _MD_SPLIT,  # where _MD_SPLIT_AT marked the text (a NUL of the text itself is dropped first)
-})
-_MD_SPLIT_AT = re.compile(r"(?<=[:@])(?=[\w/+-])|(?=\.[\w-])|(?<=[-<>~])(?=[-<>=~])")
-_LEADING_BLANKS = {" ": "&#32;", "\t": "&#9;"}  # four leading spaces would start a code block
-
-
-def escape_md(text: object) -> str:
-    """Census text for st.markdown (and every element that reads markdown: captions, titles, alerts), shown as typed:
-    no markup, HTML, link, icon, emoji, colour, LaTeX or typographic replacement. Line breaks are kept (line breaks
-    at the very start or end are dropped, and runs of spaces show as one, as everywhere in HTML)."""
-    s = str(text).replace("\0", "").replace("\r\n", "\n").replace("\r", "\n").strip("\n")
-    body = s.lstrip(" \t")
-    lead = "".join(_LEADING_BLANKS[c] for c in s[:len(s) - len(body)])
-    return lead + _MD_SPLIT_AT.sub("\0", body).translate(_MD_LITERAL)
-
-
 def data_table(frame: pd.DataFrame, **kwargs) -> None:
     """st.dataframe for every table of census text: what its toolbar downloads or a copy takes is spreadsheet-safe
     (nrdash.tables)."""

@@ -3,6 +3,7 @@ import streamlit as st
 from nrdash import charts, ui
 from nrdash import referential as ref
 from nrdash.matrix import categories_by_family, engaged_by_target, gaps, plan_counts, plan_table, quick_wins
+from nrdash.text import count_noun, plural
 
 ctx = ui.context()
 st.title("Matrice d'actions", anchor=False)
@@ -30,7 +31,7 @@ else:
 st.header("Gains rapides", anchor=False)
 qw = quick_wins(ctx.actions)
 if len(qw):
-    st.markdown(f"{len(qw)} action{'s' if len(qw) > 1 else ''} marquée{'s' if len(qw) > 1 else ''} « gain rapide ».")
+    st.markdown(f"{count_noun(len(qw), 'action')} {plural(len(qw), 'marquée')} « gain rapide ».")
     if st.toggle("Voir les gains rapides", key="quick_wins"):
         ui.data_table(qw, hide_index=True, width="stretch")
 else:

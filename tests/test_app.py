@@ -80,7 +80,8 @@ def test_every_page_renders_on_the_sample(path):
 
 
 def test_home_key_figures(sample_census):
-    from nrdash.indicators import kpis, percent
+    from nrdash.indicators import kpis
+    from nrdash.text import percent
 
     at = app()
     k = kpis(sample_census.actors, sample_census.actions)
