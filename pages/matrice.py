@@ -11,8 +11,8 @@ ui.filter_caption(ctx)
 
 st.header("Le plan : axes × cibles", anchor=False)
 counts = plan_counts(ctx.actions)
-ui.chart(charts.plan_heatmap(counts, engaged_by_target(ctx.actors)), charts.plan_summary(counts), key="plan_heatmap",
-         table=counts)
+ui.chart(ctx, charts.plan_heatmap(counts, engaged_by_target(ctx.actors)), charts.plan_summary(counts),
+         key="plan_heatmap", table=counts)
 holes = gaps(ctx.actions)
 if holes:
     with st.expander(f"{len(holes)} lacunes et les exemples d'actions du kit pour les combler"):
@@ -39,6 +39,6 @@ else:
 
 st.header("Ce que font déjà les acteurs", anchor=False)
 table = categories_by_family(ctx.actors, ctx.categories)
-ui.chart(charts.categories_heatmap(table), charts.categories_summary(table), key="categories_heatmap",
+ui.chart(ctx, charts.categories_heatmap(table), charts.categories_summary(table), key="categories_heatmap",
          table=table.rename(columns={"category": "Catégorie", "family": "Famille", "actors": "Acteurs",
                                      "engaged": "Dont niveau ≥ 2", "engaged_share": "Part niveau ≥ 2"}))
