@@ -142,11 +142,11 @@ def time_uploads(path: Path, actors: int, repeat: int) -> list[float]:
     """Upload the file in the app (real server, Chromium) and wait for the Accueil page showing it."""
     from playwright.sync_api import sync_playwright
 
-    from nrdash import referential as ref
+    from nrdash.text import thousands
     from tests.e2e.harness import CHROMIUM_ARGS, chromium_path, goto, streamlit_server, wait_idle
 
     data = path.read_bytes()
-    figure = ref.thousands(actors).replace("\u202f", "").replace("\u00a0", "").replace(" ", "")
+    figure = thousands(actors).replace("\u202f", "").replace("\u00a0", "").replace(" ", "")
     times = []
     with streamlit_server() as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)

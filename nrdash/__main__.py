@@ -16,6 +16,7 @@ from typing import Any
 from . import referential as ref
 from .census import Census, CensusError
 from .sandbox import load_census_isolated
+from .text import count_noun, plural
 
 JSON_ACTOR_FIELDS = ("row", "name", "siret", "family", "type", "level", "circle", "is_local", "insee", "postcode",
                      "commune", "lat", "lon", "placement", "action_types", "dimensions", "source")
@@ -50,25 +51,23 @@ def census_json(census: Census, with_contacts: bool = False) -> dict[str, Any]:
             "issues": [i.as_dict() for i in census.issues]}
 
 
+def _counts(title: str, column, labels: dict, missing_label: str) -> list[str]:
+    """A titled count per value (``labels``: value -> label), then the blank cells' count if there are any."""
+    lines = [title] + [f"  {label:<34} {int((column == value).sum()):>6}" for value, label in labels.items()]
+    missing = int(column.isna().sum())
+    return lines + ([f"  {missing_label:<34} {missing:>6}"] if missing else [])
+
+
 def report_text(census: Census) -> str:
     a = census.actors
-    lines = [f"Recensement « {census.file_name} » (feuille « {census.sheet} ») : {len(a)} acteurs, "
-             f"{len(census.actions)} actions prévues."]
+    lines = [f"Recensement « {census.file_name} » (feuille « {census.sheet} ») : {count_noun(len(a), 'acteur')}, "
+             f"{count_noun(len(census.actions), 'action')} {plural(len(census.actions), 'prévue')}."]
     if census.territory.name:
         lines.append(f"Territoire : {census.territory.name}")
     lines.append("")
-    lines.append("Acteurs par famille :")
-    for fam in ref.FAMILIES:
-        lines.append(f"  {fam:<34} {int((a['family'] == fam).sum()):>6}")
-    unknown = int(a["family"].isna().sum())
-    if unknown:
-        lines.append(f"  {'Famille inconnue':<34} {unknown:>6}")
-    lines.append("Acteurs par niveau d'engagement :")
-    for level in ref.LEVELS:
-        lines.append(f"  {ref.level_label(level):<34} {int((a['level'] == level).sum()):>6}")
-    missing = int(a["level"].isna().sum())
-    if missing:
-        lines.append(f"  {'Niveau non lu':<34} {missing:>6}")
+    lines += _counts("Acteurs par famille :", a["family"], {fam: fam for fam in ref.FAMILIES}, "Famille inconnue")
+    lines += _counts("Acteurs par niveau d'engagement :", a["level"], {lv: ref.level_label(lv) for lv in ref.LEVELS},
+                     "Niveau non lu")
     lines.append("")
     errors, warnings = census.errors, census.warnings
     rows_in_error = int(a["has_error"].sum())
@@ -101,25 +100,25 @@ def _place(census: Census) -> tuple[Census, str | None]:
     return place_actors(census, geo, set(info.members) if info else None), None
 
 
+def _unusable(args: argparse.Namespace, error: str, text: str | None = None) -> int:
+    """An unusable file: a JSON object saying why on standard output (--json), else ``text`` on standard error."""
+    if args.json:
+        print(json.dumps({"file": Path(args.file).name, "rows": 0, "actors": [], "issues": [], "error": error},
+                         ensure_ascii=False))
+    else:
+        print(error if text is None else text, file=sys.stderr)
+    return 2
+
+
 def _check(args: argparse.Namespace) -> int:
     try:
         census = load_census_isolated(Path(args.file), mode="fork")  # this process runs no other thread
         census, geo_note = _place(census)
     except CensusError as exc:
-        if args.json:
-            print(json.dumps({"file": Path(args.file).name, "rows": 0, "actors": [], "issues": [],
-                              "error": str(exc)}, ensure_ascii=False))
-        else:
-            print(f"Fichier inutilisable : {exc}", file=sys.stderr)
-        return 2
+        return _unusable(args, str(exc), f"Fichier inutilisable : {exc}")
     except Exception as exc:  # the contract: never a traceback
-        message = f"Erreur inattendue à la lecture ({type(exc).__name__}). Signalez-la avec le fichier si possible."
-        if args.json:
-            print(json.dumps({"file": Path(args.file).name, "rows": 0, "actors": [], "issues": [],
-                              "error": message}, ensure_ascii=False))
-        else:
-            print(message, file=sys.stderr)
-        return 2
+        return _unusable(args, f"Erreur inattendue à la lecture ({type(exc).__name__}). "
+                               "Signalez-la avec le fichier si possible.")
     if args.json:
         print(json.dumps(census_json(census, args.with_contacts), ensure_ascii=False, default=str))
     else:

@@ -6,7 +6,6 @@ labels and hover text). Each figure has a text alternative (``*_summary``) for s
 """
 from __future__ import annotations
 
-import html
 import math
 from typing import Any
 
@@ -16,15 +15,10 @@ import plotly.graph_objects as go
 
 from . import referential as ref
 from .filters import commune_labels
-from .indicators import percent
+from .text import count_noun, esc, percent
 
 FONT = dict(family="Marianne, Arial, Helvetica, sans-serif", size=16, color="#1e1e1e")
 GROUP_LABELS = {"family": "Famille", "type": "Type d'acteur", "commune": "Commune", "source": "Source"}
-
-
-def esc(value: Any) -> str:
-    """Census text made inert wherever it meets HTML (plotly labels, the HTML briefing)."""
-    return html.escape("" if value is None else str(value), quote=True)
 
 
 AXIS = dict(gridcolor="#e5e8ee", linecolor="#6b7280", zerolinecolor="#c9ced6", automargin=True,
@@ -233,9 +227,9 @@ def circles_summary(actors: pd.DataFrame) -> str:
 def plan_heatmap(counts: pd.DataFrame, engaged: pd.Series) -> go.Figure:
     """Axes x targets: planned actions per cell; empty cells are gaps, marked as such."""
     z = counts.to_numpy()
-    text = [[(f"{int(v)} action{'s' if v > 1 else ''}" if v else "lacune") for v in row] for row in z]
+    text = [[(count_noun(int(v), "action") if v else "lacune") for v in row] for row in z]
     heat = dict(type="heatmap", z=z.tolist(),
-                x=[f"{t}<br>({int(engaged[t])} engagé{'s' if engaged[t] > 1 else ''})" for t in counts.columns],
+                x=[f"{t}<br>({count_noun(int(engaged[t]), 'engagé')})" for t in counts.columns],
                 y=[ref.AXIS_SHORT[a] for a in counts.index], text=text, texttemplate="%{text}",
                 textfont=dict(size=17), colorscale=[[0, "#ffffff"], [0.001, "#dbe9f6"], [1, "#1d4e89"]],
                 zmin=0, zmax=max(1, int(z.max())), xgap=4, ygap=4, showscale=False,

@@ -25,6 +25,7 @@ import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from . import referential as ref
+from .text import count_noun
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 RGPD_NOTICE = ("Référents et contacts sont des données personnelles (RGPD) : ne les exportez que pour un usage "
@@ -52,7 +53,7 @@ def _rows_text(rows: list[int | None]) -> str:
     if len(named) == 1 and not more:
         return f" (ligne {named[0]})"
     if more:
-        return f" (lignes {', '.join(named)} et {more} autre{'s' if more > 1 else ''})"
+        return f" (lignes {', '.join(named)} et {count_noun(more, 'autre')})"
     return f" (lignes {', '.join(named[:-1])} et {named[-1]})"
 
 

@@ -12,6 +12,7 @@ import re
 from typing import Any, Callable
 
 from . import referential as ref
+from .text import plural
 
 Problem = tuple[str, str] | None
 ERROR, WARNING = "error", "warning"
@@ -237,8 +238,8 @@ def parse_categories(value: Any, column: str) -> tuple[tuple[list[str], list[str
     problem = None
     if free:
         vocab = ref.ACTION_TYPES if column == "action_types" else ref.NR_DIMENSIONS
-        problem = (WARNING, f"Catégorie{'s' if len(free) > 1 else ''} « {' ; '.join(free)} » hors des listes du kit, "
-                            f"conservée{'s' if len(free) > 1 else ''} en texte libre. Valeurs du kit : "
+        problem = (WARNING, f"{plural(len(free), 'Catégorie')} « {' ; '.join(free)} » hors des listes du kit, "
+                            f"{plural(len(free), 'conservée')} en texte libre. Valeurs du kit : "
                             f"{ref.expected(vocab)}.")
     return (action_types, dimensions, free), problem
 

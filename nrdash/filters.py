@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from . import referential as ref
+from .text import plural, thousands
 
 UNKNOWN_COMMUNE = "Commune non renseignée"
 
@@ -133,6 +134,6 @@ def describe(f: Filters, shown: int, total: int) -> str:
         parts.append("sans associations non locales")
     if not f.include_non_residents:
         parts.append("sans non-résidents")
-    count = (f"{ref.thousands(shown)} acteur{'s' if shown > 1 else ''}"
-             + (f" sur {ref.thousands(total)}" if shown != total or parts else ""))
+    count = (f"{thousands(shown)} {plural(shown, 'acteur')}"
+             + (f" sur {thousands(total)}" if shown != total or parts else ""))
     return count + (" — filtres : " + ", ".join(parts) if parts else " — aucun filtre")

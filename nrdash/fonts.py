@@ -78,7 +78,7 @@ def icons_named_in(paths) -> set[str]:
 
 
 def nrdash_sources() -> list[Path]:
-    return [ROOT / "app.py", *sorted((ROOT / "nrdash").glob("*.py")), *sorted((ROOT / "pages").glob("*.py"))]
+    return [ROOT / "app.py", *sorted((ROOT / "nrdash").rglob("*.py")), *sorted((ROOT / "pages").glob("*.py"))]
 
 
 def ligatures(font) -> dict[str, str]:

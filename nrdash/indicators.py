@@ -41,10 +41,6 @@ def kpis(actors: pd.DataFrame, actions: pd.DataFrame) -> Kpis:
     )
 
 
-def percent(share: float | None) -> str:
-    return "—" if share is None else f"{share * 100:.0f} %".replace(".", ",")
-
-
 PUBLIC_COLUMNS: dict[str, str] = {
     "row": "Ligne",
     "name": ref.HEADER_OF["name"],

@@ -16,6 +16,7 @@ import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
 from . import referential as ref
+from .text import decimal, percent
 
 # At most GRID_CELLS_ACROSS² discs, whatever the census size: every shape drawn costs on every frame while
 # panning (about 9 µs per disc or outline segment in software rendering, benchmarks/bench_map.py).
@@ -160,9 +161,9 @@ def _fmt(value: float, kind: str) -> str:
     if not np.isfinite(value):
         return "—"
     if kind == "engaged_share":
-        return f"{value * 100:.0f} %"
+        return percent(value)
     if kind == "per_1000":
-        return f"{value:.1f}".replace(".", ",")
+        return decimal(value, 1)
     return f"{int(value)}"
 
 

@@ -23,6 +23,7 @@ from . import referential as ref
 from .census import Census, Issue, Territory
 from .fields import ERROR, WARNING
 from .geography import PCAET_THRESHOLD, POPULATION_NOTE, REEN_THRESHOLD, Geography, name_key
+from .text import plural, thousands
 
 COORDS, INSEE, POSTCODE, NAME = "coordonnées", "code INSEE", "code postal", "nom de commune"
 NAME_TIEBREAK = "nom de commune (homonyme départagé)"
@@ -109,7 +110,7 @@ def _settle_homonyms(geo: Geography, candidates: np.ndarray, territory: set[str]
         order = np.argsort(-pops, kind="stable")
         top, second = pops[order[0]], pops[order[1]]
         if top > 0 and top >= POPULATION_FACTOR * second:
-            return _Choice(rest[order[0]], f"de loin la plus peuplée ({ref.thousands(int(top))} habitants, au moins "
+            return _Choice(rest[order[0]], f"de loin la plus peuplée ({thousands(int(top))} habitants, au moins "
                                            f"{POPULATION_FACTOR} fois chacune des autres)", tuple(candidates), ())
     return _Choice(None, "", tuple(candidates), tuple(rest))
 
@@ -123,7 +124,7 @@ def dominant_departement(deps: np.ndarray) -> tuple[str | None, str]:
     top = int(np.argmax(counts))
     if 2 * counts[top] <= len(known):
         return None, ""
-    return str(values[top]), f"{ref.thousands(int(counts[top]))} des {ref.thousands(len(known))} acteurs placés sans homonyme"
+    return str(values[top]), f"{thousands(int(counts[top]))} des {thousands(len(known))} acteurs placés sans homonyme"
 
 
 def place_actors(census: Census, geo: Geography, territory_codes: set[str] | None = None) -> Census:
@@ -293,8 +294,8 @@ def place_actors(census: Census, geo: Geography, territory_codes: set[str] | Non
                 continue
             others = [r for r in choice.candidates if r != choice.row]
             issue(3, i, WARNING, "commune", f"Commune « {commune[i]} » : {len(choice.candidates)} communes portent ce "
-                                            f"nom ; retenue : {_label(geo, choice.row)}, {choice.how} ; écartée"
-                                            f"{'s' if len(others) > 1 else ''} : {_labels(geo, others)}. Indiquez le "
+                                            f"nom ; retenue : {_label(geo, choice.row)}, {choice.how} ; "
+                                            f"{plural(len(others), 'écartée')} : {_labels(geo, others)}. Indiquez le "
                                             "code INSEE pour lever le doute.")
         settled = np.array([choices[g].row is not None for g in homonym_groups], dtype=bool)
         put(homonym_rows[settled], np.array([choices[g].row for g in homonym_groups[settled]], dtype=np.int64),
@@ -326,9 +327,9 @@ def placement_codes(placement: pd.Series) -> pd.Series:
 def placement_summary(actors: pd.DataFrame) -> str:
     """'148 acteurs placés sur 150 (129 par coordonnées, 19 par code INSEE)'."""
     placed = actors["placement"].notna()
-    counts = ", ".join(f"{ref.thousands(n)} par {how}"
+    counts = ", ".join(f"{thousands(n)} par {how}"
                        for how, n in actors.loc[placed, "placement"].value_counts().items())
-    return (f"{ref.thousands(placed.sum())} acteurs placés sur {ref.thousands(len(actors))}"
+    return (f"{thousands(placed.sum())} acteurs placés sur {thousands(len(actors))}"
             + (f" ({counts})" if counts else ""))
 
 
@@ -373,7 +374,7 @@ def obligations(kind: str, population: int | None) -> tuple[str, ...]:
     if population is None:
         return ("Population inconnue : obligations non évaluées.",)
     out = []
-    pop = ref.thousands(population)
+    pop = thousands(population)
     if population > REEN_THRESHOLD:
         out.append(f"Stratégie Numérique responsable obligatoire (loi REEN : communes et EPCI de plus de "
                    f"50\u202f000 habitants, depuis le 1er janvier 2025) — {pop} habitants.")

@@ -21,7 +21,7 @@ import zipfile
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
-from .referential import thousands
+from .text import thousands
 from .workbook import CensusError, Limits, iter_member
 
 MAX_TAG_BYTES = 8 << 20  # longest stretch between two '<' a sheet may hold (Excel caps a cell at 32,767 characters)
@@ -83,17 +83,8 @@ class _Bounds:
 
 def _tags(chunks: Iterable[bytes], pattern: re.Pattern) -> Iterator[re.Match]:
     """Matches of ``pattern`` (one tag) over a stream of chunks, a tag cut between two chunks included."""
-    carry = b""
-    for chunk in chunks:
-        buf = carry + chunk
-        cut = buf.rfind(b"<")
-        if cut < 0:
-            cut = len(buf)
-        yield from pattern.finditer(buf, 0, cut)
-        carry = buf[cut:]
-        if len(carry) > MAX_TAG_BYTES:
-            raise CensusError("Le classeur est abîmé (une balise XML démesurée). Enregistrez-le de nouveau dans Excel.")
-    yield from pattern.finditer(carry)
+    for piece in _whole_tags(chunks):
+        yield from pattern.finditer(piece)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -495,8 +495,3 @@ def expected(values: Iterable[str]) -> str:
     """'« a », « b » ou « c »' for messages."""
     quoted = [f"« {v} »" for v in values]
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " ou " + quoted[-1]
-
-
-def thousands(n: int) -> str:
-    """French typography for counts: 181 057, with a narrow no-break space (never split across lines)."""
-    return f"{int(n):,}".replace(",", "\u202f")

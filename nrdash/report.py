@@ -10,13 +10,13 @@ import numpy as np
 import pandas as pd
 
 from . import charts, maps
-from .charts import esc
 from . import referential as ref
 from .census import Census
-from .indicators import kpis, percent, public_table
+from .indicators import kpis, public_table
 from .matrix import categories_by_family, engaged_by_target, gaps, plan_counts, plan_table, quick_wins
 from .mobilisation import circle_members
 from .placement import TerritoryInfo
+from .text import count_noun, date_time, esc, percent, thousands
 
 SECTIONS = ("contexte", "indicateurs", "engagement", "cercles", "matrice", "carte", "provenance")
 
@@ -127,11 +127,11 @@ def build_report(data: ReportInput) -> str:
     out = [f"<!DOCTYPE html><html lang='fr'><head><meta charset='utf-8'><title>Numérique responsable — {esc(title)}"
            f"</title><meta name='viewport' content='width=device-width, initial-scale=1'><style>{CSS}</style></head><body>"]
     out.append(f"<h1>Numérique responsable : {esc(title)}</h1>")
-    out.append(f"<p class='note'>Rapport du {generated:%d/%m/%Y à %H:%M} — {esc(data.filters_caption)}</p>")
+    out.append(f"<p class='note'>Rapport du {date_time(generated)} — {esc(data.filters_caption)}</p>")
 
     out.append("<section id='contexte'><h2>Le territoire</h2>")
     if territory:
-        pop = ref.thousands(territory.population) if territory.population else "inconnue"
+        pop = thousands(territory.population) if territory.population else "inconnue"
         out.append(f"<p><b>{esc(territory.label)}</b> — {len(territory.members)} commune(s), population municipale "
                    f"{pop}.</p><ul>" + "".join(f"<li>{esc(o)}</li>" for o in territory.obligations) + "</ul>")
     else:
@@ -156,7 +156,7 @@ def build_report(data: ReportInput) -> str:
     out.append(fig(charts.circles(a)) + f"<p>{esc(charts.circles_summary(a))}</p>")
     members = circle_members(a)
     for n, circle in ref.CIRCLES.items():
-        out.append(f"<h3>{esc(circle.label)} — {len(members[n])} acteurs</h3><p>{esc(circle.who)}</p><ul>"
+        out.append(f"<h3>{esc(circle.label)} — {count_noun(len(members[n]), 'acteur')}</h3><p>{esc(circle.who)}</p><ul>"
                    + "".join(f"<li>{esc(f)}</li>" for f in circle.formats) + "</ul>")
     out.append(f"<p><i>{esc(ref.CIRCLE_FOR_EVERYONE)}</i></p></section>")
 
@@ -184,7 +184,7 @@ def build_report(data: ReportInput) -> str:
     out.append(f"<p class='legend'>{legend}</p><p>{placed} acteurs placés sur {len(a)}.</p></section>")
 
     out.append("<section id='provenance'><h2>Provenance</h2>")
-    out.append(f"<p>Recensement « {esc(c.file_name)} » (feuille « {esc(c.sheet)} »), lu le {c.loaded_at:%d/%m/%Y à %H:%M}"
+    out.append(f"<p>Recensement « {esc(c.file_name)} » (feuille « {esc(c.sheet)} »), lu le {date_time(c.loaded_at)}"
                f" ; empreinte SHA-256 <code>{esc(c.sha256)}</code>. {len(c.actors)} acteurs dans le fichier, "
                f"{len(c.errors)} erreur(s), {len(c.warnings)} avertissement(s).</p>")
     out.append(f"<p>Filtres : {esc(data.filters_caption)}.</p>")

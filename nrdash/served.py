@@ -1,6 +1,7 @@
-"""Files nrdash's web server answers itself, by URL prefix: the font subsets served in place of Streamlit's fonts
-(nrdash.fonts) and the partial plotly.js build (nrdash.plotting). ASGI middleware, used by nrdash/server.py inside
-the compression middleware (so the script is compressed like Streamlit's own).
+"""Files nrdash's web server answers itself, by URL prefix: a mapping of routes (URL prefix -> Served) given to the
+middleware. nrdash/server.py composes them (the font subsets of nrdash.fonts, the plotly.js build of
+nrdash.plotting) and puts this middleware inside the compression middleware (so the script is compressed like
+Streamlit's own).
 
 The files are content-addressed or stand in for content-hashed files: cached by browsers for a year.
 """
@@ -22,18 +23,12 @@ class Served:
         return b'"' + hashlib.sha256(self.body).hexdigest()[:32].encode() + b'"'
 
 
-def default_routes() -> dict[str, Served]:
-    from . import fonts, plotting
-
-    return {**fonts.routes(), **plotting.routes()}
-
-
 class ServeFiles:
     """ASGI middleware: GET/HEAD of a path starting with one of the routes' prefixes gets that file."""
 
-    def __init__(self, app, routes: dict[str, Served] | None = None) -> None:
+    def __init__(self, app, routes: dict[str, Served]) -> None:
         self.app = app
-        self.routes = default_routes() if routes is None else routes
+        self.routes = routes
         self._etags = {prefix: served.etag for prefix, served in self.routes.items()}
 
     async def __call__(self, scope, receive, send) -> None:

@@ -16,14 +16,21 @@ from pathlib import Path
 import streamlit as st
 from starlette.middleware import Middleware
 
+from nrdash import fonts, plotting
 from nrdash.compression import StaticCompression
 from nrdash.headers import SecurityHeaders
 from nrdash.sandbox import warm_up
-from nrdash.served import ServeFiles, default_routes
+from nrdash.served import ServeFiles, Served
 
 ROOT = Path(__file__).resolve().parent.parent
 
-routes = default_routes()
+
+def served_routes() -> dict[str, Served]:
+    """The files nrdash answers itself (URL prefix -> file): the font subsets and the charts' plotly.js build."""
+    return {**fonts.routes(), **plotting.routes()}
+
+
+routes = served_routes()
 warm_up()  # the census reader's worker process, started in the background: the first upload does not wait for it
 app = st.App(str(ROOT / "app.py"), middleware=[Middleware(SecurityHeaders),
                                                Middleware(StaticCompression, served=routes),

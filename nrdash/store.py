@@ -43,6 +43,7 @@ from . import referential as ref
 from .census import Census, CensusError, Issue, Territory, load_census
 from .placement import TerritoryInfo
 from .sandbox import load_census_isolated
+from .text import thousands
 
 ROOT = Path(__file__).resolve().parent.parent
 URL_ENV, DIR_ENV = "NRDASH_DATABASE_URL", "NRDASH_DATA_DIR"
@@ -187,8 +188,8 @@ def check_text(value: str | None, field: str, required: bool = False) -> str:
     value = "" if value is None else str(value)
     limit = LIMITS[field]
     if len(value) > limit:
-        raise StoreError(f"{FIELD_LABEL[field]} fait {ref.thousands(len(value))} caractères : "
-                         f"{ref.thousands(limit)} au plus. Raccourcissez-la puis réessayez.")
+        raise StoreError(f"{FIELD_LABEL[field]} fait {thousands(len(value))} caractères : "
+                         f"{thousands(limit)} au plus. Raccourcissez-la puis réessayez.")
     if "\x00" in value:
         raise StoreError(f"{FIELD_LABEL[field]} contient un caractère nul (\\x00), refusé par la base : "
                          "retirez-le puis réessayez.")

@@ -18,6 +18,7 @@ from typing import Any
 import python_calamine as calamine
 
 from .export import FORMULA_START
+from .text import file_size, thousands
 
 MB = 1024 * 1024
 
@@ -58,17 +59,13 @@ _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 _SPREADSHEET_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".txt", ".xlsb")
 
 
-def _fmt_mb(n: int) -> str:
-    return f"{n / MB:.0f} Mo" if n >= MB else f"{n / 1024:.0f} Ko"
-
-
 def read_source(source: str | Path | bytes, limits: Limits) -> bytes:
     """The file's bytes, refusing an oversized file before reading it."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
         if len(data) > limits.max_file_bytes:
             raise CensusError(
-                f"Le fichier pèse {_fmt_mb(len(data))}, au-delà de la limite de {_fmt_mb(limits.max_file_bytes)}. "
+                f"Le fichier pèse {file_size(len(data))}, au-delà de la limite de {file_size(limits.max_file_bytes)}. "
                 "Supprimez les feuilles, images ou colonnes inutiles, ou découpez le recensement."
             )
         return data
@@ -79,7 +76,7 @@ def read_source(source: str | Path | bytes, limits: Limits) -> bytes:
         raise CensusError(f"Fichier introuvable ou illisible : {path}. Vérifiez le chemin.") from None
     if size > limits.max_file_bytes:
         raise CensusError(
-            f"Le fichier pèse {_fmt_mb(size)}, au-delà de la limite de {_fmt_mb(limits.max_file_bytes)}. "
+            f"Le fichier pèse {file_size(size)}, au-delà de la limite de {file_size(limits.max_file_bytes)}. "
             "Supprimez les feuilles, images ou colonnes inutiles, ou découpez le recensement."
         )
     try:
@@ -145,7 +142,7 @@ def check_zip(data: bytes, limits: Limits, measure: bool = True) -> str:
             "Enregistrez le recensement au format Excel (.xlsx) puis réessayez."
         )
     too_big = CensusError(
-        f"Une fois décompressé, le classeur dépasse {_fmt_mb(limits.max_uncompressed_bytes)} : "
+        f"Une fois décompressé, le classeur dépasse {file_size(limits.max_uncompressed_bytes)} : "
         "il est refusé par sécurité. Supprimez les feuilles, images ou mises en forme inutiles, "
         "ou enregistrez seulement la feuille « Acteurs » dans un nouveau classeur."
     )
@@ -377,10 +374,9 @@ def read_csv_rows(data: bytes, limits: Limits) -> RawSheet:
         limit = csv.field_size_limit()
         if "field larger than field limit" in str(exc):
             line, column = _long_cell(text, delim, start, limit)
-            most = f"{limit:,}".replace(",", "\u202f")
             raise CensusError(
                 f"Cellule trop longue ligne {line}, colonne {_column_letter(column)} ({column + 1}e colonne) : "
-                f"plus de {most} caractères, alors qu'une cellule de tableur en contient au plus 32\u202f767. "
+                f"plus de {thousands(limit)} caractères, alors qu'une cellule de tableur en contient au plus 32\u202f767. "
                 "Le plus souvent, un guillemet ouvert dans cette cellule n'est jamais refermé et tout ce qui suit "
                 "est lu comme une seule cellule : refermez-le (ou doublez-le s'il fait partie du texte), ou "
                 "raccourcissez la cellule."

@@ -2,33 +2,34 @@ import streamlit as st
 
 from nrdash import referential as ref
 from nrdash import ui
-from nrdash.indicators import kpis, percent
+from nrdash.indicators import kpis
+from nrdash.text import count_noun, date_time, escape_md, percent, thousands
 
 ctx = ui.context()
 census = ctx.dataset.census
 territory = ctx.territory.name if ctx.territory else (census.territory.name or "Territoire non précisé")
 st.title("Numérique responsable : le territoire en un coup d'œil", anchor=False)
-st.markdown(f"**{ui.escape_md(territory)}** — {ui.escape_md(ctx.dataset.label)}")
+st.markdown(f"**{escape_md(territory)}** — {escape_md(ctx.dataset.label)}")
 ui.filter_caption(ctx)
 
 communes = ctx.dataset.census.actors["commune"].dropna().nunique()
 if ctx.territory:
     t = ctx.territory
-    pop = ref.thousands(t.population) + " habitants (population municipale INSEE)" if t.population else ""
+    pop = thousands(t.population) + " habitants (population municipale INSEE)" if t.population else ""
     n = len(t.members)
-    st.markdown(ui.escape_md(f"{t.label} : {n} commune{'s' if n > 1 else ''}, {pop}. {t.obligations[0]}"))
+    st.markdown(escape_md(f"{t.label} : {count_noun(n, 'commune')}, {pop}. {t.obligations[0]}"))
 st.caption(f"{communes} communes représentées dans le recensement — fichier lu le "
-           f"{census.loaded_at:%d/%m/%Y à %H:%M}.")
+           f"{date_time(census.loaded_at)}.")
 
 k = kpis(ctx.actors, ctx.actions)
 ui.key_figures([
-    ("Acteurs recensés", ref.thousands(k.actors), None),
-    ("Acteurs engagés (niveau ≥ 2)", percent(k.engaged_share), f"{k.engaged} acteurs"),
-    ("Leaders du NR (niveau 3)", ref.thousands(k.leaders), None),
+    ("Acteurs recensés", thousands(k.actors), None),
+    ("Acteurs engagés (niveau ≥ 2)", percent(k.engaged_share), count_noun(k.engaged, "acteur")),
+    ("Leaders du NR (niveau 3)", thousands(k.leaders), None),
     ("Cases de la matrice couvertes", f"{k.cells_covered} / {k.cells_total}",
      f"{k.planned_actions} actions prévues, dont {k.quick_wins} gains rapides"),
 ])
-ui.key_figures([(circle.label, ref.thousands(k.circle_sizes[number]), None) for number, circle in ref.CIRCLES.items()])
+ui.key_figures([(circle.label, thousands(k.circle_sizes[number]), None) for number, circle in ref.CIRCLES.items()])
 
 st.subheader("Et ensuite ?", anchor=False)
 hints = []

@@ -5,13 +5,14 @@ from nrdash import referential as ref
 from nrdash.geography import CREDITS
 from nrdash.indicators import public_table
 from nrdash.placement import placement_summary
+from nrdash.text import count_noun, escape_md, thousands
 
 ctx = ui.context()
 st.title("Carte des acteurs", anchor=False)
 ui.filter_caption(ctx)
 a = ctx.actors
 if ctx.geo is None:
-    st.warning(ui.escape_md(ctx.geo_note or "Géographie hors ligne indisponible."), icon=":material/warning:")
+    st.warning(escape_md(ctx.geo_note or "Géographie hors ligne indisponible."), icon=":material/warning:")
     st.stop()
 
 c1, c2, c3, c4 = st.columns(4)
@@ -36,9 +37,9 @@ placed = a["placement"].notna()
 summary = placement_summary(a) + (f", sur le territoire {territory.name}" if territory else "") + "."
 event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="actor_map", height=620,
                         alt=f"Carte des acteurs. {summary}")
-st.caption(ui.escape_md(summary))
+st.caption(escape_md(summary))
 if not aggregate and placed.sum() > maps.POINTS_SMOOTH_MAX:
-    st.caption(f"{ref.thousands(placed.sum())} points : sans carte graphique, le déplacement de la carte peut "
+    st.caption(f"{thousands(placed.sum())} points : sans carte graphique, le déplacement de la carte peut "
                "être lent. La grille (« Regrouper sur une grille ») ou un filtre (commune, famille, niveau…) l'allège.")
 legend = " ".join(f'<span style="color:{color}">⬤</span> {label}' for label, color in maps.legend(color_by))
 st.markdown(f"**Légende** — {legend}", unsafe_allow_html=True)  # our own constants only, no census text
@@ -50,14 +51,14 @@ if picked:
     if len(actor):
         r = actor.iloc[0]
         with st.container(border=True):
-            st.subheader(ui.escape_md(r["name"]), anchor=False)
-            st.markdown(ui.escape_md(f"{r['type']} — {r['family']} — {ref.level_label(r['level'])} — cercle {r['circle']}"))
-            st.markdown(ui.escape_md(f"{r['commune'] or ''} — placé par {r['placement']} (ligne {r['row']})"))
+            st.subheader(escape_md(r["name"]), anchor=False)
+            st.markdown(escape_md(f"{r['type']} — {r['family']} — {ref.level_label(r['level'])} — cercle {r['circle']}"))
+            st.markdown(escape_md(f"{r['commune'] or ''} — placé par {r['placement']} (ligne {r['row']})"))
             cats = r["action_types"] + r["dimensions"] + r["other_categories"]
             if cats:
-                st.markdown(ui.escape_md("Catégories NR : " + " ; ".join(cats)))
+                st.markdown(escape_md("Catégories NR : " + " ; ".join(cats)))
             if r["description"]:
-                st.markdown(ui.escape_md(r["description"]))
+                st.markdown(escape_md(r["description"]))
 
 unplaced = a[~placed]
 with st.expander(f"{len(unplaced)} acteur(s) non placé(s) sur la carte", expanded=False):
@@ -71,6 +72,6 @@ with st.expander(f"{len(unplaced)} acteur(s) non placé(s) sur la carte", expand
 if territory:
     with st.container(border=True):
         n = len(territory.members)
-        st.markdown(f"**{ui.escape_md(territory.label)}** — {n} commune{'s' if n > 1 else ''}")
-        st.markdown("\n".join(f"- {ui.escape_md(o)}" for o in territory.obligations))
-st.caption(ui.escape_md(f"{CREDITS} Millésime : {ctx.geo.meta['vintage']}."))
+        st.markdown(f"**{escape_md(territory.label)}** — {count_noun(n, 'commune')}")
+        st.markdown("\n".join(f"- {escape_md(o)}" for o in territory.obligations))
+st.caption(escape_md(f"{CREDITS} Millésime : {ctx.geo.meta['vintage']}."))

@@ -4,18 +4,19 @@ from nrdash import charts, ui
 from nrdash import referential as ref
 from nrdash.indicators import public_table
 from nrdash.mobilisation import circle_members, inward_candidates
+from nrdash.text import count_noun
 
 ctx = ui.context()
 st.title("Cercles de mobilisation", anchor=False)
 ui.filter_caption(ctx)
 a = ctx.actors
-ui.chart(charts.circles(a), charts.circles_summary(a), key="circles_fig")
+ui.chart(ctx, charts.circles(a), charts.circles_summary(a), key="circles_fig")
 st.info(ref.CIRCLE_FOR_EVERYONE, icon=":material/campaign:")
 
 members = circle_members(a)
 for number, circle in ref.CIRCLES.items():
     with st.container(border=True):
-        st.subheader(f"{circle.label} — {len(members[number])} acteurs", anchor=False)
+        st.subheader(f"{circle.label} — {count_noun(len(members[number]), 'acteur')}", anchor=False)
         st.markdown(f"*{circle.who}*\n\n**Formats de mobilisation proposés par le kit**\n"
                     + "\n".join(f"- {f}" for f in circle.formats))
         if st.toggle("Voir les membres", key=f"circle_members_{number}"):

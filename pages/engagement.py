@@ -7,10 +7,10 @@ st.title("Engagement des acteurs", anchor=False)
 ui.filter_caption(ctx)
 a = ctx.actors
 st.caption("Cliquez une barre pour filtrer tout le tableau de bord sur ce groupe et ce niveau.")
-ui.level_legend("eng_legend")
+ui.level_legend(ctx, "eng_legend")
 
 # No data table under this one: its sentence already gives every count and share.
-ui.chart(charts.level_distribution(a), charts.level_summary(a), key="eng_levels", select_by="level")
+ui.chart(ctx, charts.level_distribution(a), charts.level_summary(a), key="eng_levels", select_by="level")
 
 # One comparison at a time: a legible picture for the room, and a lighter page (one chart sent, not five).
 views = {"family": "Par famille", "type": "Par type", "commune": "Par commune", "source": "Par source",
@@ -18,9 +18,10 @@ views = {"family": "Par famille", "type": "Par type", "commune": "Par commune", 
 view = st.segmented_control("Comparer", list(views), format_func=views.get, key="eng_view", default="family")
 view = view or "family"
 if view == "sunburst":
-    ui.chart(charts.hierarchy(a), "Familles, types et niveaux : " + charts.level_summary(a), key="eng_sunburst")
+    ui.chart(ctx, charts.hierarchy(a), "Familles, types et niveaux : " + charts.level_summary(a),
+             key="eng_sunburst")
 else:
     table = charts.levels_table(a, view)
-    ui.chart(charts.levels_by(a, view, top=25 if view == "commune" else None, table=table),
+    ui.chart(ctx, charts.levels_by(a, view, top=25 if view == "commune" else None, table=table),
              charts.levels_by_summary(a, view, table), key=f"eng_{view}", select_by=view, table=table)
 ui.actors_table(a, key="eng_table")

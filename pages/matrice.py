@@ -3,6 +3,7 @@ import streamlit as st
 from nrdash import charts, ui
 from nrdash import referential as ref
 from nrdash.matrix import categories_by_family, engaged_by_target, gaps, plan_counts, plan_table, quick_wins
+from nrdash.text import count_noun, plural
 
 ctx = ui.context()
 st.title("Matrice d'actions", anchor=False)
@@ -10,8 +11,8 @@ ui.filter_caption(ctx)
 
 st.header("Le plan : axes × cibles", anchor=False)
 counts = plan_counts(ctx.actions)
-ui.chart(charts.plan_heatmap(counts, engaged_by_target(ctx.actors)), charts.plan_summary(counts), key="plan_heatmap",
-         table=counts)
+ui.chart(ctx, charts.plan_heatmap(counts, engaged_by_target(ctx.actors)), charts.plan_summary(counts),
+         key="plan_heatmap", table=counts)
 holes = gaps(ctx.actions)
 if holes:
     with st.expander(f"{len(holes)} lacunes et les exemples d'actions du kit pour les combler"):
@@ -30,7 +31,7 @@ else:
 st.header("Gains rapides", anchor=False)
 qw = quick_wins(ctx.actions)
 if len(qw):
-    st.markdown(f"{len(qw)} action{'s' if len(qw) > 1 else ''} marquée{'s' if len(qw) > 1 else ''} « gain rapide ».")
+    st.markdown(f"{count_noun(len(qw), 'action')} {plural(len(qw), 'marquée')} « gain rapide ».")
     if st.toggle("Voir les gains rapides", key="quick_wins"):
         ui.data_table(qw, hide_index=True, width="stretch")
 else:
@@ -38,6 +39,6 @@ else:
 
 st.header("Ce que font déjà les acteurs", anchor=False)
 table = categories_by_family(ctx.actors, ctx.categories)
-ui.chart(charts.categories_heatmap(table), charts.categories_summary(table), key="categories_heatmap",
+ui.chart(ctx, charts.categories_heatmap(table), charts.categories_summary(table), key="categories_heatmap",
          table=table.rename(columns={"category": "Catégorie", "family": "Famille", "actors": "Acteurs",
                                      "engaged": "Dont niveau ≥ 2", "engaged_share": "Part niveau ≥ 2"}))

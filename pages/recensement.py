@@ -4,12 +4,14 @@ from nrdash import ui
 from nrdash.census import issues_table
 from nrdash.export import RGPD_NOTICE, census_csv
 from nrdash.template import build_workbook, census_to_xlsx, xlsx_replacements
+from nrdash.text import count_noun, escape_md, plural
 
 ctx = ui.context()
 census = ctx.dataset.census
 st.title("Recensement des acteurs", anchor=False)
-st.markdown(f"Fichier « {ui.escape_md(census.file_name)} », feuille « {ui.escape_md(census.sheet)} » — "
-            f"{len(census.actors)} acteurs, {len(census.actions)} actions prévues.")
+st.markdown(f"Fichier « {escape_md(census.file_name)} », feuille « {escape_md(census.sheet)} » — "
+            f"{count_noun(len(census.actors), 'acteur')}, {count_noun(len(census.actions), 'action')} "
+            f"{plural(len(census.actions), 'prévue')}.")
 
 errors, warnings = census.errors, census.warnings
 if errors:
@@ -49,8 +51,8 @@ c1.download_button(f"{len(actors)} acteurs filtrés (.xlsx)", lambda: census_to_
 c2.download_button(f"{len(actors)} acteurs filtrés (.csv)", lambda: census_csv(actors, with_contacts),
                    file_name=f"{stem}.csv", mime="text/csv", icon=":material/download:", on_click="ignore")
 if replaced := xlsx_replacements(census, with_contacts, actors, actions).message():
-    st.warning(ui.escape_md(replaced), icon=":material/warning:")
-st.caption(ui.escape_md(f"Export : {ctx.caption}. Les deux fichiers suivent les colonnes du modèle et se rechargent "
+    st.warning(escape_md(replaced), icon=":material/warning:")
+st.caption(escape_md(f"Export : {ctx.caption}. Les deux fichiers suivent les colonnes du modèle et se rechargent "
                         "tels quels (catégories en texte libre comprises) ; le .xlsx contient aussi les actions prévues "
                         "et le territoire, le .csv les acteurs seulement. Aucune cellule n'y est une formule."))
 

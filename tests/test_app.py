@@ -9,8 +9,9 @@ from streamlit.testing.v1 import AppTest
 
 from nrdash import referential as ref
 from nrdash.filters import Filters, apply_filters
-from nrdash.plotting import COMPONENT_NAME, payload_figure
+from nrdash.plotting import payload_figure
 from nrdash.ui import FILTER_KEYS, PAGES, UNEXPECTED
+from nrdash.ui.chart_component import COMPONENT_NAME
 from tests.conftest import ROOT, actors_sheet
 from tests.mdtext import displayed
 
@@ -80,7 +81,8 @@ def test_every_page_renders_on_the_sample(path):
 
 
 def test_home_key_figures(sample_census):
-    from nrdash.indicators import kpis, percent
+    from nrdash.indicators import kpis
+    from nrdash.text import percent
 
     at = app()
     k = kpis(sample_census.actors, sample_census.actions)
@@ -189,11 +191,11 @@ def test_engagement_charts_follow_filters(sample_census):
 
 def test_chart_click_callback_sets_shared_filters(monkeypatch):
     """The chart's click callback turns a clicked bar into shared filter values."""
-    from nrdash import ui
+    from nrdash.ui import elements
 
     state = {}
-    monkeypatch.setattr(ui.st, "session_state", state)
-    ui._on_chart_points([{"customdata": [ref.PUBLIC, 3], "x": 4, "y": "Public"}], "family")
+    monkeypatch.setattr(elements.st, "session_state", state)
+    elements._on_chart_points([{"customdata": [ref.PUBLIC, 3], "x": 4, "y": "Public"}], "family")
     assert state[FILTER_KEYS["families"]] == [ref.PUBLIC] and state[FILTER_KEYS["levels"]] == [3]
 
 

@@ -59,3 +59,21 @@ def test_template_command(tmp_path):
     out = tmp_path / "modele.xlsx"
     res = run("template", str(out))
     assert res.returncode == 0 and out.exists()
+
+
+def test_check_unexpected_error_is_one_message_never_traceback(tmp_path, monkeypatch, capsys):
+    from nrdash import __main__ as cli
+
+    def broken(path, mode):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cli, "load_census_isolated", broken)
+    f = tmp_path / "r.xlsx"
+    f.write_bytes(b"x")
+    message = "Erreur inattendue à la lecture (RuntimeError). Signalez-la avec le fichier si possible."
+    assert cli.main(["check", str(f), "--json"]) == 2
+    out = capsys.readouterr()
+    assert json.loads(out.out) == {"file": "r.xlsx", "rows": 0, "actors": [], "issues": [], "error": message}
+    assert cli.main(["check", str(f)]) == 2
+    out = capsys.readouterr()
+    assert out.err == message + "\n" and out.out == ""

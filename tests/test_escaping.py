@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from nrdash import ui
-from nrdash.ui import escape_md
+from nrdash import text as fr
+from nrdash.text import escape_md
 from tests.mdtext import displayed
 
 # Every markdown feature Streamlit renders, as a census cell might hold it.
@@ -47,7 +47,7 @@ TEXT_TRANSFORMS = {
 
 def text_nodes(md: str) -> list[str]:
     """The text nodes escape_md's markdown parses to: the pieces between its empty spans, escapes read."""
-    return [re.sub(r"\\(.)", r"\1", piece, flags=re.S) for piece in md.split(ui._MD_SPLIT)]
+    return [re.sub(r"\\(.)", r"\1", piece, flags=re.S) for piece in md.split(fr._MD_SPLIT)]
 
 
 @pytest.mark.parametrize("name", FEATURES)
@@ -59,7 +59,7 @@ def test_text_is_kept_whole(name):
 def test_no_markdown_syntax_is_left(name):
     """Every character with a meaning in markdown is backslash-escaped: CommonMark reads it as that character (no
     emphasis, heading, list, link, table, quote, code, HTML, entity, directive or LaTeX delimiter)."""
-    md = escape_md(FEATURES[name]).replace(ui._MD_SPLIT, "")
+    md = escape_md(FEATURES[name]).replace(fr._MD_SPLIT, "")
     unescaped = re.sub(r"\\[!-/:-@\[-`{-~]", "", md.replace("\\\n", "")).replace("&#9;", "").replace("&#32;", "")
     assert not re.search(r"[\\`*_{}\[\]()#+\-.!|<>~$:=&]", unescaped)
     assert "\n" not in md.replace("\\\n", "")  # a line break is always a hard break, never a new block

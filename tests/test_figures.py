@@ -10,6 +10,7 @@ from nrdash import referential as ref
 from nrdash.indicators import kpis, public_table
 from nrdash.matrix import categories_by_family, engaged_by_target, filter_actions, gaps, plan_counts, quick_wins
 from nrdash.mobilisation import circle_members, inward_candidates
+from nrdash.text import esc
 from nrdash.filters import Filters
 
 
@@ -45,7 +46,7 @@ def test_level_distribution_values_and_order():
 def test_levels_by_family_stacked_in_level_order():
     fig = charts.levels_by(A, "family")
     assert [t.name for t in fig.data] == [ref.level_label(n) for n in ref.LEVELS]
-    assert list(fig.data[0].y) == [charts.esc(ref.COMPANIES), charts.esc(ref.PUBLIC)]  # largest group first
+    assert list(fig.data[0].y) == [esc(ref.COMPANIES), esc(ref.PUBLIC)]  # largest group first
     assert list(fig.data[2].x) == [2, 0] and list(fig.data[3].x) == [0, 1]
     assert fig.layout.barmode == "stack"
     assert [list(c) for c in fig.data[3].customdata] == [[ref.COMPANIES, 3], [ref.PUBLIC, 3]]

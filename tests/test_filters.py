@@ -3,6 +3,7 @@ import pytest
 
 from nrdash import referential as ref
 from nrdash.filters import Filters, apply_filters, category_matrix, commune_labels, describe
+from nrdash.text import thousands
 
 
 def frame(rows):
@@ -75,7 +76,7 @@ def test_from_territory(sample_census):
 
 
 def test_counts_are_written_the_french_way():
-    assert ref.thousands(181057) == "181\u202f057" and ref.thousands(150) == "150" and ref.thousands(0) == "0"
+    assert thousands(181057) == "181\u202f057" and thousands(150) == "150" and thousands(0) == "0"
     assert describe(Filters(), 100_000, 100_000) == "100\u202f000 acteurs — aucun filtre"
     assert describe(Filters(levels=(3,)), 12_345, 100_000).startswith("12\u202f345 acteurs sur 100\u202f000")
 

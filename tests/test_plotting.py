@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 import plotly.offline
 
 from nrdash import plotting
+from nrdash.ui import chart_component
 
 MANIFEST = json.loads(plotting.BUNDLE_MANIFEST.read_text(encoding="utf-8"))
 
@@ -45,7 +46,7 @@ def test_clicked_points_read_from_the_component_state():
 
 
 def test_component_js_draws_with_plotly_react_and_reports_clicks():
-    js = plotting.COMPONENT_JS
+    js = chart_component.COMPONENT_JS
     assert "Plotly.react(plot, figure.data, figure.layout, data.config)" in js
     assert 'plot._nrTrigger("select", { points })' in js and "plotly_click" in js
     assert "n'a pas pu être dessiné" in js  # a failure is said in French, never a stack trace

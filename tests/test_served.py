@@ -1,9 +1,17 @@
 """nrdash.served: the files nrdash's server answers itself (font subsets, plotly.js build), by URL prefix."""
 import asyncio
+import json
+import os
+import re
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
+
+import pytest
 
 from nrdash import fonts, plotting
 from nrdash.served import ServeFiles, Served
+from tests.conftest import ROOT
 
 FONT = "/static/media/MaterialSymbols-Rounded.nEdyypZU.woff2"
 
@@ -55,6 +63,20 @@ def test_everything_else_goes_through():
     assert len(calls) == 5
 
 
-def test_default_routes_are_the_font_subsets_and_the_plotly_build():
-    routes = ServeFiles(inner([])).routes
-    assert set(routes) == set(fonts.routes()) | set(plotting.routes()) and len(routes) == 3
+def test_server_serves_the_font_subsets_and_the_plotly_build():
+    """nrdash/server.py composes the routes; nrdash.served answers only those it is given."""
+    code = ("import json, nrdash.server as s; "
+            "print(json.dumps({p: f.content_type.decode() for p, f in s.served_routes().items()}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120,
+                         env={**os.environ, "NRDASH_SANDBOX": "0"})  # no census reader worker for this
+    routes = json.loads(out.stdout.splitlines()[-1])
+    expected = {**fonts.routes(), **plotting.routes()}
+    assert routes == {p: f.content_type.decode() for p, f in expected.items()} and len(routes) == 3
+    assert set(routes.values()) == {"font/woff2", "application/javascript"}
+
+
+def test_served_knows_nothing_of_what_it_serves():
+    source = (ROOT / "nrdash" / "served.py").read_text(encoding="utf-8")
+    assert not re.search(r"^\s*(from|import) .*\b(fonts|plotting|plotly|streamlit)\b", source, re.M)
+    with pytest.raises(TypeError):
+        ServeFiles(inner([]))  # routes are required: there is no default set

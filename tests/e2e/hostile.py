@@ -7,7 +7,7 @@ from tests.conftest import xlsx_bytes
 
 # Read by deck.gl's JSON converter as an expression, a constant, a class or a function (nrdash.maps.deck_text).
 CONVERTER_NAMES = ["@@=constructor.constructor('alert(1)')()", "@@=i", "@@#GL.ONE", "@@type", "@@function"]
-# Every feature of Streamlit's markdown (nrdash.ui.escape_md).
+# Every feature of Streamlit's markdown (nrdash.text.escape_md).
 MARKDOWN_NAME = "**Gras** www.exemple.fr :material/home: :smile: :red[rouge] $x^2$ -> [lien](https://x.fr) <b>b</b>"
 MARKDOWN_DESCRIPTION = ("Voir https://exemple.fr et contact@exemple.fr :streamlit: :material_home: "
                         ":blue-background[fond] :rainbow[arc] &amp; `code` | a | b | ~~barré~~ $$y$$ a -- b >= c\n"

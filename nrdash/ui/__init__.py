@@ -1,0 +1,33 @@
+"""Streamlit glue shared by the entrypoint and the pages, one concern a module (logic lives in the other nrdash
+modules; pages stay thin and never copy each other):
+
+- page_context: the page context (census, territory, filters, the filtered view): sidebar() computes it once per
+  run (app.py), context() gives it to a page;
+- pages: the list of pages, st.navigation over it, running a page, links and addresses;
+- source: the offline geography and the session's census;
+- widgets, filter_state, territory: the sidebar's widgets, the shared filters they hold, the territory search;
+- workshop: mode atelier (projection) and its slideshow;
+- elements: what pages draw with (chart, key figures, level legend, tables, captions);
+- chart_component: the Streamlit component that draws a plotly figure (payload: nrdash.plotting);
+- geometry: contours for the map and the report, computed once;
+- editor: the census editor;
+- assets: the favicon's folder and the stylesheets (assets/css).
+
+A page does ``ctx = ui.context()`` and passes ``ctx`` to the helpers that need the view (``ui.chart(ctx, …)``).
+The names below are what pages and app.py use; a module's other names are reached through the module.
+"""
+import streamlit as st  # noqa: F401  (tests patch ui.st)
+
+from .assets import ASSETS
+from .page_context import Context, context, sidebar
+from .editor import census_editor
+from .elements import actors_table, chart, coming_soon, data_table, filter_caption, key_figures, level_legend
+from .filter_state import FILTER_KEYS, set_filters
+from .geometry import commune_contours, territory_shape
+from .pages import PAGES, UNEXPECTED, navigation, page_link, page_path, run_page, url_path
+from .workshop import CAROUSEL_PAGES, carousel_next
+
+__all__ = ["ASSETS", "CAROUSEL_PAGES", "FILTER_KEYS", "PAGES", "UNEXPECTED", "Context", "actors_table",
+           "carousel_next", "census_editor", "chart", "coming_soon", "commune_contours", "context", "data_table",
+           "filter_caption", "key_figures", "level_legend", "navigation", "page_link", "page_path", "run_page",
+           "set_filters", "sidebar", "territory_shape", "url_path"]

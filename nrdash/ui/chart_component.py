@@ -1,0 +1,78 @@
+"""The chart component: a small Streamlit component (no iframe) that draws a plotly figure with the partial
+plotly.js build (nrdash.plotting) and reports the points of a click."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from ..plotting import clicked_points, figure_payload
+
+COMPONENT_NAME = "nrdash_plotly"
+
+# Runs in the page (no iframe, no shadow root: plotly puts its styles in the document). Called again with new data
+# on every rerun: Plotly.react updates the chart in place. The bundle's address is given relative to Streamlit's
+# own scripts, so it resolves whatever the page's address.
+COMPONENT_JS = """
+export default async function (component) {
+  const { data, parentElement } = component;
+  let plot = parentElement.querySelector("div.nr-plot");
+  if (!plot) {
+    plot = document.createElement("div");
+    plot.className = "nr-plot";
+    parentElement.appendChild(plot);
+  }
+  plot._nrTrigger = component.setTriggerValue;
+  plot.style.height = data.height + "px";
+  try {
+    const index = document.querySelector('script[src*="static/js/index"]');
+    const base = index ? index.src.replace(/static\\/js\\/[^/]*$/, "") : document.baseURI;
+    const Plotly = (await import(new URL(data.bundle, base).href)).default;
+    const figure = JSON.parse(data.figure);
+    await Plotly.react(plot, figure.data, figure.layout, data.config);
+    if (!plot._nrResize) {  // follow the column's width (sidebar opened or closed, window resized)
+      plot._nrResize = new ResizeObserver(() => {  // not while hidden or leaving the page
+        if (plot.isConnected && plot.offsetParent !== null) Plotly.Plots.resize(plot).catch(() => {});
+      });
+      plot._nrResize.observe(plot);
+    }
+  } catch (error) {
+    console.error(error);
+    plot.style.height = "auto";
+    plot.textContent = "Le graphique n'a pas pu être dessiné : rechargez la page. Ses données sont dans le texte "
+      + "ci-dessous et dans « Données du graphique ».";
+    return;
+  }
+  if (data.selectable && !plot._nrClick) {
+    plot._nrClick = true;
+    plot.on("plotly_click", (event) => {
+      const points = event.points.map((p) => ({
+        customdata: p.customdata === undefined ? null : p.customdata,
+        x: p.x === undefined ? null : p.x,
+        y: p.y === undefined ? null : p.y,
+      }));
+      plot._nrTrigger("select", { points });
+    });
+  }
+}
+"""
+COMPONENT_CSS = "div.nr-plot { width: 100%; }"
+
+
+@lru_cache(maxsize=1)
+def _component():
+    return st.components.v2.component(COMPONENT_NAME, html="", css=COMPONENT_CSS, js=COMPONENT_JS,
+                                      isolate_styles=False)
+
+
+def plotly_chart(fig: go.Figure, key: str, config: dict, on_select=None) -> None:
+    """Draw a figure; ``on_select(points)`` is called with the points of a click (chart filters)."""
+
+    def changed() -> None:
+        points = clicked_points(st.session_state.get(key))
+        if points and on_select is not None:
+            on_select(points)
+
+    kwargs = {"on_select_change": changed} if on_select is not None else {}
+    _component()(key=key, data=figure_payload(fig, config, on_select is not None), **kwargs)

@@ -1,0 +1,96 @@
+"""Editing the census on the Recensement page (never in workshop mode): edit, re-validate live, apply to this
+session's dashboard, undo, download the corrected workbook."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import streamlit as st
+
+from .. import referential as ref
+from ..census import issues_table
+from ..dataset import prepare
+from ..editing import (CIRCLE_CHOICES, LEVEL_CHOICES, YES_NO, corrected_replacements, corrected_workbook, push,
+                       revalidate, to_edit_frame)
+from ..tables import from_editor, to_editor
+from ..text import escape_md
+from .elements import data_table
+from .source import DATASET_KEY, geography
+
+if TYPE_CHECKING:
+    from .page_context import Context
+
+EDIT_KEYS = ("edit_base", "edit_original", "edit_history")  # this census's edits: the table, the census, the undo
+
+
+def forget_edits() -> None:
+    """A new census (an upload) starts without edits."""
+    for key in EDIT_KEYS:
+        st.session_state.pop(key, None)
+
+
+def _editor_config() -> dict:
+    h = ref.HEADER_OF
+    return {
+        h["family"]: st.column_config.SelectboxColumn(options=["", *ref.FAMILIES]),
+        h["type"]: st.column_config.SelectboxColumn(options=["", *ref.TYPES, ref.OTHER_TYPE], required=True),
+        h["level"]: st.column_config.SelectboxColumn(options=LEVEL_CHOICES, required=True),
+        h["circle"]: st.column_config.SelectboxColumn(options=CIRCLE_CHOICES, help="Vide : règle du kit"),
+        h["source"]: st.column_config.SelectboxColumn(options=["", *ref.SOURCES]),
+        h["is_local"]: st.column_config.SelectboxColumn(options=YES_NO),
+        h["action_types"]: st.column_config.TextColumn(help="Valeurs séparées par « ; » : " + " ; ".join(ref.ACTION_TYPES)),
+        h["dimensions"]: st.column_config.TextColumn(help="Valeurs séparées par « ; » : " + " ; ".join(ref.NR_DIMENSIONS)),
+    }
+
+
+def _show_edit(frame: pd.DataFrame, corrected) -> None:
+    """Make ``frame`` the table in the editor (a new widget key drops the grid's pending edits) and its census
+    this session's data."""
+    st.session_state["edit_base"] = frame
+    st.session_state["edit_version"] = st.session_state.get("edit_version", 0) + 1
+    st.session_state[DATASET_KEY] = prepare(corrected, "upload", geography()[0])
+
+
+def _apply_edit(frame: pd.DataFrame, corrected) -> None:
+    st.session_state["edit_history"] = push(st.session_state.get("edit_history", []), st.session_state["edit_base"])
+    _show_edit(frame, corrected)
+
+
+def _undo_edit() -> None:
+    history = st.session_state.get("edit_history", [])
+    if history:
+        frame = history.pop()
+        _show_edit(frame, revalidate(frame, st.session_state["edit_original"]))
+
+
+def census_editor(ctx: Context) -> None:
+    """Edit, re-validate live, apply to this session's dashboard, undo, download the corrected workbook."""
+    census = ctx.dataset.census
+    if "edit_base" not in st.session_state:  # a new census (first edit, or a new upload) starts a new history
+        st.session_state["edit_original"] = census
+        st.session_state["edit_base"] = to_edit_frame(census.actors)
+        st.session_state["edit_history"] = []
+    base = st.session_state["edit_base"]
+    # The grid holds spreadsheet-safe text (its toolbar downloads a CSV); what comes back is the census's own text.
+    edited = from_editor(st.data_editor(to_editor(base), num_rows="dynamic", hide_index=True, width="stretch",
+                                        column_config=_editor_config(),
+                                        key=f"editor_{st.session_state.get('edit_version', 0)}"))
+    corrected = revalidate(edited, st.session_state["edit_original"])
+    changed = not edited.equals(base)
+    errors = len(corrected.errors)
+    st.caption(f"{len(corrected.actors)} acteurs, {errors} erreur(s), {len(corrected.warnings)} avertissement(s) "
+               "après modification (numéros de ligne comme dans le classeur : ligne 2 = premier acteur).")
+    if corrected.issues:
+        data_table(issues_table(corrected.issues, with_sheet=False), hide_index=True, width="stretch")
+    c1, c2, c3 = st.columns(3)
+    if c1.button("Appliquer au tableau de bord", disabled=not changed, icon=":material/check:"):
+        _apply_edit(edited, corrected)
+        st.rerun()
+    c2.button("Annuler la dernière modification", on_click=_undo_edit, icon=":material/undo:",
+              disabled=not st.session_state.get("edit_history"))
+    c3.download_button("Classeur corrigé (.xlsx)", lambda: corrected_workbook(corrected),
+                       file_name=f"{corrected.file_name}.xlsx", icon=":material/download:", on_click="ignore",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       help="Au format du modèle, avec référents et contacts (données personnelles : à ne pas diffuser).")
+    if replaced := corrected_replacements(corrected).message():
+        st.warning(escape_md("Classeur corrigé : " + replaced), icon=":material/warning:")

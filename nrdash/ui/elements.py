@@ -1,0 +1,98 @@
+"""What pages draw with: the chart with its text alternative, key figures, the level legend, tables of census text,
+the filter caption. Each takes the page's context (ui.context()) when it needs the view."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from .. import referential as ref
+from ..charts import selection_to_filters
+from ..indicators import public_table
+from ..tables import safe_table
+from ..text import esc, escape_md
+from .chart_component import plotly_chart
+from .filter_state import set_filters
+
+if TYPE_CHECKING:
+    from .page_context import Context
+
+# The chart toolbar keeps its one useful button, the image download (bars and cells are read, not zoomed; a click
+# filters).
+PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtons": [["toImage"]],
+                 "toImageButtonOptions": {"format": "png", "scale": 2}}
+LEVEL_SHORT = {0: "Non impliqué", 1: "Sensibilisé", 2: "Acteur", 3: "Leader"}
+
+
+def data_table(frame: pd.DataFrame, **kwargs) -> None:
+    """st.dataframe for every table of census text: what its toolbar downloads or a copy takes is spreadsheet-safe
+    (nrdash.tables)."""
+    st.dataframe(safe_table(frame), **kwargs)
+
+
+def filter_caption(ctx: Context) -> None:
+    st.caption(escape_md(ctx.caption))
+
+
+def _on_chart_points(points: list[dict], by: str | None) -> None:
+    changes = selection_to_filters(points, by)
+    if changes:
+        set_filters(**changes)
+
+
+def chart(ctx: Context, fig: go.Figure, summary: str, key: str, select_by: str | None = None,
+          table: pd.DataFrame | None = None) -> None:
+    """A plotly chart with its text alternative; a click on a bar filters when ``select_by`` is given.
+
+    The active filters are written in the figure itself, so the image downloaded from the chart's toolbar
+    (PNG, drawn by the browser) always says what it shows."""
+    fig.update_layout(title_subtitle_text=esc(ctx.caption), title_subtitle_font_size=14)
+    on_select = None if select_by is None else (lambda points: _on_chart_points(points, select_by))
+    if ctx.workshop:
+        fig.update_layout(font_size=21, title_font_size=27, legend_font_size=19, hoverlabel_font_size=19)
+        fig.update_xaxes(tickfont_size=19)
+        fig.update_yaxes(tickfont_size=19)
+    config = {**PLOTLY_CONFIG, "toImageButtonOptions": {"format": ctx.image_format, "scale": 2,
+                                                        "filename": f"nrdash-{key}"}}
+    plotly_chart(fig, key=key, config=config, on_select=on_select)
+    st.caption(escape_md(summary))
+    if table is not None and st.toggle("Données du graphique", key=f"{key}_data"):
+        data_table(table, width="stretch")
+
+
+def key_figures(items: list[tuple[str, object, str | None]]) -> None:
+    """Key figures (label, value, optional note) as one light list: Streamlit's st.metric costs five scripts and
+    about ten nodes per figure; the note is written under the value rather than hidden in a tooltip."""
+    cells = []
+    for label, value, note in items:
+        extra = f'<div class="nr-kpi-note">{esc(note)}</div>' if note else ""
+        cells.append(f'<li class="nr-kpi"><div class="nr-kpi-label">{esc(label)}</div>'
+                     f'<div class="nr-kpi-value">{esc(value)}</div>{extra}</li>')
+    st.markdown(f'<ul class="nr-kpis">{"".join(cells)}</ul>', unsafe_allow_html=True)  # every text escaped
+
+
+def level_legend(ctx: Context, key: str) -> None:
+    """The level scale as a clickable legend: a click filters every page on that level, a second click on the
+    active level lifts that filter (plotly's own legend only hides a series in the browser and cannot tell the app).
+    One row of pills: it shows which level is filtered, and weighs a third of four buttons in columns."""
+    levels = ctx.filters.levels
+    st.session_state[key] = levels[0] if len(levels) == 1 else None  # the filter as set anywhere else
+
+    def on_change() -> None:
+        chosen = st.session_state.get(key)
+        set_filters(levels=() if chosen is None else (chosen,))
+
+    st.pills("Filtrer sur un niveau", list(ref.LEVELS), format_func=lambda n: f"{n} · {LEVEL_SHORT[n]}", key=key,
+             on_change=on_change)
+
+
+def actors_table(actors: pd.DataFrame, key: str) -> None:
+    """The actors behind the charts, never with personal data; sent to the browser only when asked."""
+    if st.toggle(f"Afficher les {len(actors)} acteurs correspondants", key=key):
+        data_table(public_table(actors), hide_index=True, width="stretch")
+
+
+def coming_soon(what: str) -> None:
+    st.info(f"À venir : {what}", icon=":material/construction:")

@@ -1,0 +1,85 @@
+"""The page context: what the sidebar is set to (census, territory, filters, workshop mode) and the filtered view
+every page reads. app.py computes it once per run (sidebar()); a page asks for it (context()) and passes it on."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from ..dataset import Dataset
+from ..filters import Filters, describe, filter_mask
+from ..geography import Geography
+from ..matrix import filter_actions
+from ..placement import TerritoryInfo
+from ..text import count_noun
+from . import widgets
+from . import territory as territories
+from . import workshop as workshop_mode
+from .assets import style
+from .pages import THROUGH_APP_KEY, navigation
+from .source import current_dataset, geography
+
+CONTEXT_KEY = "_context"
+
+
+@dataclass
+class Context:
+    dataset: Dataset
+    filters: Filters
+    actors: pd.DataFrame  # filtered
+    categories: pd.DataFrame  # filtered, aligned with actors
+    actions: pd.DataFrame  # filtered
+    total: int  # actors before the shared filters
+    include_error_rows: bool
+    geo: Geography | None = None
+    geo_note: str | None = None  # why the geography is unavailable
+    territory: TerritoryInfo | None = None  # chosen in the sidebar, else the census's
+    workshop: bool = False  # mode atelier: projected, no personal data, no upload or editing controls
+    image_format: str = "png"  # of the charts' image button: "png" or "svg"
+
+    @property
+    def caption(self) -> str:
+        text = describe(self.filters, len(self.actors), self.total)
+        errors = int((~self.dataset.valid).sum())
+        if errors and not self.include_error_rows:
+            text += f" (hors {count_noun(errors, 'ligne')} en erreur)"
+        return text
+
+
+def sidebar(current_page: str | None = None) -> Context:
+    """Draw the data source and the shared filters; compute the filtered view every page reads."""
+    dataset = current_dataset()
+    geo, geo_note = geography()
+    workshop = workshop_mode.toggle()
+    st.markdown(style("base", *(["workshop"] if workshop else [])), unsafe_allow_html=True)  # our own files only
+    if workshop and current_page:
+        workshop_mode.carousel(current_page)
+    territory = territories.chosen(dataset, geo)
+    widgets.summary(dataset, territory)  # one block rather than two, above the buttons that change them
+    include_errors = widgets.source_widgets(dataset, workshop)
+    territories.widgets(dataset, geo, territory)
+    filters = widgets.filter_widgets(dataset)
+    image_format = widgets.image_format_widget(current_page)
+    actors, cats = dataset.actors(include_errors)
+    mask = filter_mask(actors, filters, cats)
+    ctx = Context(dataset, filters, actors[mask], cats[mask], filter_actions(dataset.census.actions, filters),
+                  len(actors), include_errors, geo, geo_note, territory, workshop, image_format)
+    st.session_state[CONTEXT_KEY] = ctx
+    return ctx
+
+
+def context() -> Context:
+    """The view computed by the entrypoint for this run (pages never recompute it).
+
+    A page that is not run by run_page was run without app.py. Streamlit does that in its legacy "pages/ folder" mode (a folder
+    named pages/ beside the entry script), until some run calls st.navigation: on a fresh server, the first request
+    for a page URL (a bookmark, the projector laptop's start page) runs that page alone, and AppTest, which starts
+    every run in that mode, runs each page it switches to alone first. Calling st.navigation, the
+    public multipage API, ends that mode for the whole server (once an app uses st.navigation, Streamlit ignores
+    the pages/ folder); the rerun then goes through app.py and keeps the requested page. Tested on a fresh server
+    opened on a page URL: tests/e2e/test_navigation.py."""
+    if not st.session_state.get(THROUGH_APP_KEY):
+        navigation()
+        st.rerun()
+    return st.session_state[CONTEXT_KEY]

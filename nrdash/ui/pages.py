@@ -1,0 +1,56 @@
+"""The pages: their list, st.navigation over it, running the selected page, links and addresses."""
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+
+log = logging.getLogger("nrdash")
+
+# (file, title, icon): the first is the home page. A new page is one line here and one file in pages/.
+PAGES: tuple[tuple[str, str, str], ...] = (
+    ("pages/accueil.py", "Accueil", ":material/home:"),
+    ("pages/recensement.py", "Recensement", ":material/table_view:"),
+    ("pages/carte.py", "Carte", ":material/map:"),
+    ("pages/engagement.py", "Engagement", ":material/bar_chart:"),
+    ("pages/cercles.py", "Cercles", ":material/radio_button_checked:"),
+    ("pages/matrice.py", "Matrice d'actions", ":material/grid_view:"),
+    ("pages/suivi.py", "Suivi", ":material/timeline:"),
+    ("pages/rapport.py", "Rapport", ":material/description:"),
+)
+CHART_PAGES = ("pages/engagement.py", "pages/cercles.py", "pages/matrice.py")  # the image format switch shows there
+THROUGH_APP_KEY = "_through_app"
+UNEXPECTED = "Une erreur inattendue est survenue sur cette page."
+
+
+def navigation() -> "st.navigation":
+    return st.navigation([st.Page(path, title=title, icon=icon, default=(i == 0))
+                          for i, (path, title, icon) in enumerate(PAGES)])
+
+
+def run_page(page: "st.navigation") -> None:
+    """Run the selected page; an unexpected error shows a French message, never a traceback."""
+    st.session_state[THROUGH_APP_KEY] = True  # context(): this page runs through app.py
+    try:
+        page.run()
+    except Exception:
+        log.exception("page failed")
+        st.error(f"{UNEXPECTED} Rechargez la page ; si le problème persiste, signalez-le avec le fichier utilisé.",
+                 icon=":material/error:")
+    finally:  # also when the run stops early (st.rerun, st.switch_page)
+        st.session_state.pop(THROUGH_APP_KEY, None)
+
+
+def url_path(path: str) -> str:
+    """The page's address in the browser: '' for the home page (st.navigation's default), else the file's stem."""
+    return "" if path == PAGES[0][0] else path.split("/")[-1].removesuffix(".py")
+
+
+def page_path(page) -> str:
+    """'pages/engagement.py' for the page st.navigation selected."""
+    return next((p for p, t, _ in PAGES if t == page.title), PAGES[0][0])
+
+
+def page_link(path: str) -> None:
+    title, icon = next((t, i) for p, t, i in PAGES if p == path)
+    st.page_link(path, label=title, icon=icon)

@@ -1,0 +1,165 @@
+"""The sidebar's widgets: the census source (upload, rows in error) and what it shows, the shared filters and the
+charts' image format, with the memory that keeps their values across pages (the territory: ui.territory)."""
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+
+from .. import referential as ref
+from ..census import CensusError
+from ..dataset import Dataset, load_upload
+from ..filters import Filters
+from ..placement import TerritoryInfo
+from ..text import count_noun, escape_md
+from . import editor, territory
+from .filter_state import FILTER_KEYS, default_filters, reset_filters, state_filters
+from .pages import CHART_PAGES
+from .source import DATASET_KEY, geography
+
+log = logging.getLogger("nrdash")
+
+UPLOAD_KEY = "census_upload"
+IMAGE_SVG_KEY = "image_svg"
+REMEMBERED_KEY = "_widget_values"
+
+
+# ---------------------------------------------------------------------------------------------
+# Widget memory
+# ---------------------------------------------------------------------------------------------
+def _restore_widgets(keys) -> None:
+    """Streamlit forgets a widget's value when a run does not draw it (the image format on pages without
+    charts), or when the page changes while the browser never showed it (the filters in an unopened popover):
+    put back the value of the last run that drew it."""
+    saved = st.session_state.get(REMEMBERED_KEY, {})
+    for key in keys:
+        if key not in st.session_state and key in saved:
+            st.session_state[key] = saved[key]
+
+
+def _remember_widgets(keys) -> None:
+    st.session_state.setdefault(REMEMBERED_KEY, {}).update({k: st.session_state[k] for k in keys})
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared filters
+# ---------------------------------------------------------------------------------------------
+def _options(dataset: Dataset) -> dict[str, list]:
+    a = dataset.census.actors
+    types = [t for t in ref.TYPES] + ([ref.OTHER_TYPE] if (a["type"] == ref.OTHER_TYPE).any() else [])
+    return {
+        "families": list(ref.FAMILIES),
+        "types": types,
+        "levels": list(ref.LEVELS),
+        "circles": list(ref.CIRCLES),
+        "communes": dataset.communes,
+        "categories": list(ref.ACTION_TYPES) + list(ref.NR_DIMENSIONS),
+        "sources": list(ref.SOURCES),
+    }
+
+
+def filter_widgets(dataset: Dataset) -> Filters:
+    opts = _options(dataset)
+    _restore_widgets(FILTER_KEYS.values())
+    if any(key not in st.session_state for key in FILTER_KEYS.values()):
+        reset_filters()  # first run of the session; a new upload resets them too (_on_upload)
+    active = state_filters().differences(default_filters(dataset))
+    label = f"Filtres ({count_noun(active, 'actif')})" if active else "Filtres"
+    # In a popover: its ten widgets (and their scripts) reach the browser only when someone opens it.
+    with st.sidebar.popover(label, icon=":material/filter_alt:", width="stretch", key="filters_popover"):
+        st.multiselect("Famille d'acteurs", opts["families"], key=FILTER_KEYS["families"],
+                       placeholder="Toutes")
+        st.multiselect("Type d'acteur", opts["types"], key=FILTER_KEYS["types"], placeholder="Tous")
+        st.multiselect("Niveau d'engagement", opts["levels"], key=FILTER_KEYS["levels"],
+                       format_func=ref.level_label, placeholder="Tous")
+        st.multiselect("Cercle", opts["circles"], key=FILTER_KEYS["circles"],
+                       format_func=lambda c: ref.CIRCLES[c].label, placeholder="Tous")
+        st.multiselect("Commune", opts["communes"], key=FILTER_KEYS["communes"], placeholder="Toutes")
+        st.multiselect("Catégorie NR (type d'action ou dimension)", opts["categories"],
+                       key=FILTER_KEYS["categories"], placeholder="Toutes")
+        st.multiselect("Source d'identification", opts["sources"], key=FILTER_KEYS["sources"],
+                       placeholder="Toutes")
+        with st.expander("Arbitrages du kit", expanded=False):
+            st.checkbox(ref.ARBITRATIONS["include_nonlocal_companies"], key=FILTER_KEYS["include_nonlocal_companies"])
+            st.checkbox(ref.ARBITRATIONS["include_nonlocal_associations"],
+                        key=FILTER_KEYS["include_nonlocal_associations"])
+            st.checkbox(ref.ARBITRATIONS["include_non_residents"], key=FILTER_KEYS["include_non_residents"])
+    if active:
+        st.sidebar.button("Réinitialiser les filtres", on_click=reset_filters, icon=":material/filter_alt_off:",
+                          width="stretch")
+    _remember_widgets(FILTER_KEYS.values())
+    return state_filters()
+
+
+# ---------------------------------------------------------------------------------------------
+# The charts' image format
+# ---------------------------------------------------------------------------------------------
+def image_format_widget(current_page: str | None) -> str:
+    """Format of the charts' image button: PNG unless SVG was asked for.
+
+    The switch shows only on pages with charts (the choice is kept while other pages are shown). A switch rather
+    than a PNG/SVG radio: half the page elements, and no radio script to fetch."""
+    if current_page in CHART_PAGES:
+        _restore_widgets([IMAGE_SVG_KEY])
+        st.sidebar.toggle("Images des graphiques en SVG", key=IMAGE_SVG_KEY,
+                          help="Format du bouton « appareil photo » de chaque graphique : PNG par défaut, SVG "
+                               "(vectoriel, net à toute taille) si activé. Les filtres actifs sont écrits sous le "
+                               "titre de l'image.")
+        _remember_widgets([IMAGE_SVG_KEY])
+    return "svg" if st.session_state.get(IMAGE_SVG_KEY) else "png"
+
+
+# ---------------------------------------------------------------------------------------------
+# The census source
+# ---------------------------------------------------------------------------------------------
+def _on_upload() -> None:
+    """Validate a newly uploaded file; its census belongs to this session only."""
+    file = st.session_state.get(UPLOAD_KEY)
+    st.session_state.pop("upload_error", None)
+    if file is None:
+        st.session_state.pop(DATASET_KEY, None)
+    else:
+        try:
+            st.session_state[DATASET_KEY] = load_upload(file.getvalue(), file.name, geography()[0])
+        except CensusError as exc:
+            st.session_state.pop(DATASET_KEY, None)
+            st.session_state["upload_error"] = f"« {file.name} » n'a pas pu être lu : {exc}"
+        except Exception:  # never a traceback for the user
+            log.exception("upload failed")
+            st.session_state.pop(DATASET_KEY, None)
+            st.session_state["upload_error"] = (f"« {file.name} » n'a pas pu être lu (erreur inattendue). "
+                                                "Vérifiez-le avec « python -m nrdash check ».")
+    st.session_state.pop(territory.CHOICE_KEY, None)
+    editor.forget_edits()
+    reset_filters()
+
+
+def source_widgets(dataset: Dataset, workshop: bool) -> bool:
+    """Loading a census (its errors, the choice to include rows in error); returns whether they are included.
+
+    The upload sits in a popover: its widget (and its scripts) reach the browser only when someone opens it."""
+    if workshop:
+        return bool(st.session_state.get("include_error_rows"))
+    with st.sidebar.popover("Charger un recensement", icon=":material/upload_file:", width="stretch",
+                            key="source_popover"):
+        st.file_uploader("Recensement (.xlsx, .xls, .ods, .csv)", type=["xlsx", "xls", "ods", "csv"],
+                         key=UPLOAD_KEY, on_change=_on_upload,
+                         help="Le fichier est vérifié puis utilisé dans votre session seulement.")
+    if st.session_state.get("upload_error"):
+        st.sidebar.error(escape_md(st.session_state["upload_error"]), icon=":material/error:")
+    errors = int((~dataset.valid).sum())
+    include = False
+    if errors:
+        st.sidebar.warning(f"{count_noun(errors, 'ligne')} en erreur : voir la page Recensement.",
+                           icon=":material/warning:")
+        include = st.sidebar.checkbox("Inclure les lignes en erreur dans les graphiques", key="include_error_rows")
+    return include
+
+
+def summary(dataset: Dataset, info: TerritoryInfo | None) -> None:
+    """What the dashboard shows, in one block: the census and the territory."""
+    c = dataset.census
+    territory = (f"Territoire : **{escape_md(info.label)}**" if info is not None
+                 else "" if dataset.territory_problem else "Aucun territoire choisi.")
+    st.sidebar.markdown(f"**{dataset.label}**  \n{count_noun(len(c.actors), 'acteur')} — « {escape_md(c.file_name)} »"
+                        + (f"\n\n{territory}" if territory else ""))

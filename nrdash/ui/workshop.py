@@ -1,0 +1,54 @@
+"""Mode atelier (projection): large type, no personal data, no upload or editing; its optional slideshow."""
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+WORKSHOP_KEY = "atelier"  # also the query parameter: ?atelier=1
+CAROUSEL_PAGES = ("pages/accueil.py", "pages/engagement.py", "pages/cercles.py", "pages/matrice.py", "pages/carte.py")
+
+
+def _sync_url() -> None:
+    if st.session_state.get(WORKSHOP_KEY):
+        st.query_params[WORKSHOP_KEY] = "1"
+    else:
+        st.query_params.pop(WORKSHOP_KEY, None)
+
+
+def toggle() -> bool:
+    """Mode atelier, shareable as ?atelier=1 (the projector laptop opens straight into it)."""
+    if WORKSHOP_KEY not in st.session_state:
+        st.session_state[WORKSHOP_KEY] = st.query_params.get(WORKSHOP_KEY) == "1"
+    on = st.sidebar.toggle("Mode atelier (projection)", key=WORKSHOP_KEY, on_change=_sync_url,
+                           help="Grands caractères, aucune donnée personnelle, ni chargement ni modification. "
+                                "Lien direct : ajoutez ?atelier=1 à l'adresse.")
+    if on and st.query_params.get(WORKSHOP_KEY) != "1":
+        # A page change (navigation, slideshow) drops the query: without it a reload would leave workshop mode.
+        st.query_params[WORKSHOP_KEY] = "1"
+    return on
+
+
+def carousel_next(current: str) -> str:
+    """The page after ``current`` in the stand's slideshow (it starts over at the end)."""
+    if current not in CAROUSEL_PAGES:
+        return CAROUSEL_PAGES[0]
+    return CAROUSEL_PAGES[(CAROUSEL_PAGES.index(current) + 1) % len(CAROUSEL_PAGES)]
+
+
+def carousel(current: str) -> None:
+    """Workshop mode's optional slideshow: the main pages in turn, for a stand."""
+    if not st.sidebar.toggle("Diaporama (pages successives)", key="carousel"):
+        return
+    period = st.sidebar.select_slider("Secondes par page", [5, 10, 20, 30, 60], value=20, key="carousel_period")
+
+    @st.fragment(run_every=period)
+    def tick() -> None:
+        now = time.monotonic()
+        started = st.session_state.setdefault("carousel_since", now)
+        if now - started >= period - 0.5:
+            st.session_state["carousel_since"] = now
+            st.switch_page(carousel_next(current))
+
+    with st.sidebar:
+        tick()
