@@ -100,7 +100,7 @@ def diff_text(cmp: cp.Comparison) -> str:
 
 
 def ref_n(n: int) -> str:
-    from .referential import thousands
+    from .text import thousands
 
     return thousands(n)
 

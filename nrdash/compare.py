@@ -50,6 +50,7 @@ from .export import template_cells
 from .filters import Filters, commune_labels, filter_mask
 from .geography import name_key as commune_key
 from .matrix import filter_actions, plan_counts
+from .text import plural, thousands
 
 MANUAL, SIRET, NAME = "manuel", "siret", "nom+commune"
 NEW, GONE, UNKNOWN_LEVEL = "nouveau", "sorti", "non renseigné"
@@ -434,8 +435,8 @@ def coverage_changes(actions_a: pd.DataFrame, actions_b: pd.DataFrame) -> dict[s
 # ---------------------------------------------------------------------------------------------
 # Sentences (French), for the page and the command line
 # ---------------------------------------------------------------------------------------------
-def _n(n: int, singular: str, plural: str) -> str:
-    return f"{ref.thousands(n)} {singular if n <= 1 else plural}"
+def _n(n: int, singular: str, plural_form: str) -> str:
+    return f"{thousands(n)} {plural(n, singular, plural_form)}"
 
 
 def level_words(level: int | str) -> str:
@@ -487,7 +488,7 @@ def engagement_sentences(progress: pd.DataFrame, by: str = "family") -> list[str
     out = []
     for rec in progress.to_dict("records"):
         p = rec["progress_points"]
-        delta = "" if p is None else f" ({'+' if p >= 0 else '−'}{abs(p):.0f} point{'s' if round(abs(p)) > 1 else ''})"
+        delta = "" if p is None else f" ({'+' if p >= 0 else '−'}{abs(p):.0f} {plural(round(abs(p)), 'point')})"
         out.append(f"{rec[by]} : {_percent(rec['share_a'])} des acteurs au niveau ≥ 2 → "
                    f"{_percent(rec['share_b'])}{delta}.")
     return out
@@ -702,7 +703,7 @@ def progress(values_by_version_date: Mapping[dt.date, float], start_value: float
 def _number(x: float, unit: str) -> str:
     if unit == "%":
         return f"{x:.0f} %"
-    return f"{ref.thousands(round(x))} {unit}" if not math.isnan(x) else "—"
+    return f"{thousands(round(x))} {unit}" if not math.isnan(x) else "—"
 
 
 def objective_sentence(objective: Objective, p: Progress) -> str:
