@@ -1,8 +1,9 @@
 import streamlit as st
 
+from nrdash import charts, ui
 from nrdash import referential as ref
-from nrdash import ui
-from nrdash.indicators import kpis, percent
+from nrdash.indicators import kpis, percent, territory_headline
+from nrdash.matrix import shown_targets
 
 ctx = ui.context()
 census = ctx.dataset.census
@@ -13,14 +14,13 @@ ui.filter_caption(ctx)
 
 communes = ctx.dataset.census.actors["commune"].dropna().nunique()
 if ctx.territory:
-    t = ctx.territory
-    pop = ref.thousands(t.population) + " habitants (population municipale INSEE)" if t.population else ""
-    n = len(t.members)
-    st.markdown(ui.escape_md(f"{t.label} : {n} commune{'s' if n > 1 else ''}, {pop}. {t.obligations[0]}"))
+    st.markdown(ui.escape_md(f"{territory_headline(ctx.territory)} {ctx.territory.obligations[0]}"))
 st.caption(f"{communes} communes représentées dans le recensement — fichier lu le "
            f"{census.loaded_at:%d/%m/%Y à %H:%M}.")
 
-k = kpis(ctx.actors, ctx.actions)
+ui.chart(charts.territory_state(ctx.actors), charts.territory_state_summary(ctx.actors), key="home_levels",
+         select_by="level")
+k = kpis(ctx.actors, ctx.actions, shown_targets(ctx.filters))
 ui.key_figures([
     ("Acteurs recensés", ref.thousands(k.actors), None),
     ("Acteurs engagés (niveau ≥ 2)", percent(k.engaged_share), f"{k.engaged} acteurs"),
