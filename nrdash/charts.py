@@ -42,8 +42,8 @@ def _figure(data: list[dict], title: str, height: int | None = None, legend: boo
                    yanchor="top"),
         font=FONT, height=height, showlegend=legend, paper_bgcolor="white", plot_bgcolor="white",
         margin=dict(l=10, r=10, t=(top or (110 if legend else 60)) + 22, b=10),
-        legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0.01, xref="container", title=dict(text=""),
-                    traceorder="normal", font=dict(size=15)),
+        legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0, title=dict(text=""),
+                    traceorder="normal", font=dict(size=15), entrywidth=0.5, entrywidthmode="fraction"),
         hoverlabel=dict(font=dict(size=15)), separators=", ",
         xaxis=dict(AXIS), yaxis=dict(AXIS),
     )
@@ -130,7 +130,8 @@ def level_distribution(actors: pd.DataFrame) -> go.Figure:
                text=counts.tolist(), textposition="outside", customdata=[[None, n] for n in ref.LEVELS],
                hovertemplate="%{x} : %{y} acteurs<extra></extra>", cliponaxis=False)
     return _figure([bar], "Niveaux d'engagement", legend=False,
-                   xaxis=dict(categoryorder="array", categoryarray=level_names(), tickangle=0),
+                   xaxis=dict(categoryorder="array", categoryarray=level_names(), tickangle=0,
+                              tickvals=level_names(), ticktext=[wrap(n, 14) for n in level_names()]),
                    yaxis=dict(title=dict(text="Acteurs"), **count_axis(max(counts.max(), 1))))
 
 
@@ -251,18 +252,25 @@ def types_by_family_table(actors: pd.DataFrame) -> pd.DataFrame:
 
 
 def types_by_family(actors: pd.DataFrame, table: pd.DataFrame | None = None) -> go.Figure:
-    """Horizontal stacked bars: one bar per type, grouped by family, stacked by level 0 -> 3 with the counts written
-    (readable from the back of a room, where a sunburst's outer ring is not). A click filters on type and level."""
+    """Horizontal stacked bars: one bar per type under its family's name (a bold heading row), stacked by level
+    0 -> 3 with the counts written: readable from the back of a room, where a sunburst's outer ring is not. One
+    column of labels (not plotly's two-column multicategory axis), so that the bars keep the width on a projector.
+    A click filters on type and level."""
     table = types_by_family_table(actors) if table is None else table
-    families = [wrap(f, 12) for f in table.index.get_level_values(0)]
-    types = [wrap(t, 30) for t in table.index.get_level_values(1)]
-    data = [_level_bars([families, types], table[name].tolist(), n, [[t, n] for t in table.index.get_level_values(1)])
-            for n, name in zip(ref.LEVELS, table.columns)]
+    labels, keys, rows = [], [], []
+    for family in dict.fromkeys(table.index.get_level_values(0)):
+        labels.append("<b>" + wrap(family, 28) + "</b>")
+        keys.append(None)
+        rows.append([0] * len(table.columns))
+        for typ, counts in table.xs(family, level=0).iterrows():
+            labels.append(wrap(typ, 28))
+            keys.append(typ)
+            rows.append([int(v) for v in counts])
+    data = [_level_bars(labels, [r[i] for r in rows], n, [[k, n] for k in keys]) for i, n in enumerate(ref.LEVELS)]
     top_value = int(table.sum(axis=1).max()) if len(table) else 1
-    return _figure(data, "Types d'acteurs par famille", height=max(360, 170 + 52 * len(table)), barmode="stack",
+    return _figure(data, "Types d'acteurs par famille", height=max(360, 190 + 50 * len(labels)), barmode="stack",
                    uniformtext=dict(minsize=12, mode="hide"),
-                   yaxis=dict(autorange="reversed", title=dict(text=""), type="multicategory", dividercolor="#6b7280",
-                              tickson="boundaries"),
+                   yaxis=dict(autorange="reversed", title=dict(text="")),
                    xaxis=dict(title=dict(text="Acteurs"), **count_axis(max(top_value, 1))))
 
 

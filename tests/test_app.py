@@ -495,7 +495,8 @@ def test_engagement_compares_one_view_at_a_time(sample_census):
     at.button_group(key="eng_view").set_value("family_type").run()  # replaces the sunburst (issue 13)
     by_type = figures(at)[1]
     assert by_type["layout"]["title"]["text"] == "Types d&#x27;acteurs par famille"
-    assert len(by_type["data"][0]["y"][1]) == sample_census.actors["type"].nunique()
+    headings = sample_census.actors["family"].nunique()
+    assert len(by_type["data"][0]["y"]) == sample_census.actors["type"].nunique() + headings
 
 
 def test_every_trace_drawn_is_in_the_plotly_build():

@@ -281,15 +281,23 @@ def test_territory_state_figure_and_sentence(sample_census):
 def test_types_by_family_groups_types_under_their_family(sample_census):
     a = sample_census.actors
     fig = charts.types_by_family(a)
-    families, types = (list(v) for v in fig.data[0].y)
-    assert len(types) == a["type"].nunique()
-    seen = [f for i, f in enumerate(families) if i == 0 or families[i - 1] != f]
-    assert len(seen) == len(set(seen))  # each family is one block
-    for t_index, t in enumerate(types):
-        row = a[a["type"] == html.unescape(t.replace("<br>", " "))]
-        assert [int(tr.x[t_index]) for tr in fig.data] == [int((row["level"] == n).sum()) for n in ref.LEVELS]
-    assert charts.selection_to_filters([{"customdata": list(fig.data[2].customdata[0])}], "type") == \
-        {"types": (fig.data[2].customdata[0][0],), "levels": (2,)}
+    labels = [html.unescape(y.replace("<br>", " ")) for y in fig.data[0].y]
+    headings = [y for y in labels if y.startswith("<b>")]
+    assert headings == [f"<b>{f}</b>" for f in ref.FAMILIES if (a["family"] == f).any()]
+    types = [y for y in labels if not y.startswith("<b>")]
+    assert sorted(types) == sorted(a["type"].unique())
+    family = None
+    for i, label in enumerate(labels):
+        if label.startswith("<b>"):
+            family = label[3:-4]
+            assert [int(t.x[i]) for t in fig.data] == [0, 0, 0, 0]
+            continue
+        assert ref.FAMILY_OF_TYPE[label] == family  # each type under its own family's heading
+        row = a[a["type"] == label]
+        assert [int(t.x[i]) for t in fig.data] == [int((row["level"] == n).sum()) for n in ref.LEVELS]
+    first_type = next(i for i, y in enumerate(labels) if not y.startswith("<b>"))
+    assert charts.selection_to_filters([{"customdata": list(fig.data[2].customdata[first_type])}], "type") == \
+        {"types": (labels[first_type],), "levels": (2,)}
     assert "Types d'acteurs par famille — " in charts.types_by_family_summary(charts.types_by_family_table(a))
 
 
@@ -319,3 +327,17 @@ def test_report_states_population_once_and_writes_due_dates(sample_census):
     assert "None" not in matrix and "2027-03-31" not in matrix
     assert "31/03/2027" in matrix
     assert "\"type\":\"sunburst\"" not in html.replace(" ", "")
+
+
+def test_map_colourings_use_the_count_scale_darker_for_more():
+    import numpy as np
+
+    from nrdash import maps
+
+    ramp = maps._ramp(np.array([0.0, 1.0, 2.5, 5.0, 10.0, np.nan]))
+    colours = ["#%02x%02x%02x" % tuple(c[:3]) for c in ramp[:5]]
+    assert colours[0] == ref.COUNT_SEQUENTIAL_COLORS[0] and colours[-1] == ref.COUNT_SEQUENTIAL_COLORS[-1]
+    lum = [luminance(c) for c in colours]
+    assert all(a > b for a, b in zip(lum, lum[1:]))
+    assert ramp[5][3] == 0  # missing: transparent
+    assert [c for _, c in maps.legend("family")] == [ref.FAMILY_COLORS[f].lower() for f in ref.FAMILIES]
