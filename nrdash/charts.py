@@ -53,6 +53,64 @@ def level_names() -> list[str]:
     return [ref.level_label(n) for n in ref.LEVELS]
 
 
+# Every count is drawn with the one neutral scale, light (few) -> dark (many).
+COUNT_COLORSCALE = [[i / (len(ref.COUNT_SEQUENTIAL_COLORS) - 1), c] for i, c in enumerate(ref.COUNT_SEQUENTIAL_COLORS)]
+DARK_TEXT, LIGHT_TEXT = "#000000", "#ffffff"
+
+
+def _luminance(color: str) -> float:
+    channels = [int(color[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def text_color(background: str) -> str:
+    """Black or white, whichever contrasts more with the background (one of them always reaches 4.5:1)."""
+    lum = _luminance(background)
+    return LIGHT_TEXT if (1.05 / (lum + 0.05)) > ((lum + 0.05) / 0.05) else DARK_TEXT
+
+
+def count_fill(value: float, top: float) -> str:
+    """The count scale's colour for value in [0, top], as plotly draws it with zmin=0, zmax=top."""
+    return "#%02x%02x%02x" % ref.count_color(value / top if top else 0.0)
+
+
+def count_axis(top: float) -> dict:
+    """Integer ticks for a count axis (never "0,2 acteur"): a step of 1, 2 or 5 x 10^n, at most about 8 ticks."""
+    step = 1
+    while top / step > 8:
+        for factor in (2, 2.5, 2):
+            step = int(step * factor)
+            if top / step <= 8:
+                break
+    return dict(tickformat=",d", tick0=0, dtick=step, rangemode="tozero")
+
+
+def wrap(label: str, width: int = 14) -> str:
+    """An escaped label over several lines (<br>), so that axis labels stay horizontal."""
+    lines, line = [], ""
+    for word in str(label).split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    lines.append(line)
+    return "<br>".join(esc(x) for x in lines)
+
+
+def _cell_text(x: list, y: list, z, text: list[list[str]], top: float, size: int = 17) -> dict:
+    """The numbers written over a heatmap, each in black or white for its cell's colour (a heatmap's own text
+    has one colour for all cells)."""
+    xs, ys, texts, colors = [], [], [], []
+    for j, row in enumerate(z):
+        for i, v in enumerate(row):
+            xs.append(x[i]); ys.append(y[j]); texts.append(text[j][i])
+            colors.append(text_color(count_fill(0 if v is None or v != v else v, top)))
+    return dict(type="scatter", mode="text", x=xs, y=ys, text=texts, textfont=dict(size=size, color=colors),
+                hoverinfo="skip", showlegend=False, cliponaxis=False)
+
+
 # ---------------------------------------------------------------------------------------------
 # Engagement
 # ---------------------------------------------------------------------------------------------
@@ -66,8 +124,9 @@ def level_distribution(actors: pd.DataFrame) -> go.Figure:
                text=counts.tolist(), textposition="outside", customdata=[[None, n] for n in ref.LEVELS],
                hovertemplate="%{x} : %{y} acteurs<extra></extra>", cliponaxis=False)
     return _figure([bar], "Niveaux d'engagement", legend=False,
-                   xaxis=dict(categoryorder="array", categoryarray=level_names()),
-                   yaxis=dict(title=dict(text="Acteurs")))
+                   xaxis=dict(categoryorder="array", categoryarray=level_names(), tickangle=0,
+                              tickvals=level_names(), ticktext=[wrap(n, 14) for n in level_names()]),
+                   yaxis=dict(title=dict(text="Acteurs"), **count_axis(max(counts.max(), 1))))
 
 
 def level_summary(actors: pd.DataFrame) -> str:
@@ -79,6 +138,41 @@ def level_summary(actors: pd.DataFrame) -> str:
     missing = total - int(counts.sum())
     tail = f", {missing} sans niveau lisible" if missing else ""
     return f"Sur {total} acteurs : " + ", ".join(parts) + tail + "."
+
+
+def territory_state(actors: pd.DataFrame) -> go.Figure:
+    """The territory in five seconds (Accueil): the actors as one horizontal bar cut by level 0 -> 3, each part's
+    count and share written in it, the engaged part (levels 2 and 3) on the right."""
+    counts = level_counts(actors)
+    total = max(int(counts.sum()), 1)
+    data = []
+    for n in ref.LEVELS:
+        v = int(counts[n])
+        color = ref.LEVEL_COLORS[n]
+        data.append(dict(type="bar", orientation="h", y=[""], x=[v], name=ref.level_label(n), marker=dict(color=color),
+                         text=[f"<b>{v}</b> ({percent(v / total)})" if v else ""], texttemplate="%{text}",
+                         textposition="inside", insidetextanchor="middle", textangle=0,
+                         textfont=dict(size=22, color=text_color(color)), customdata=[[None, n]],
+                         hovertemplate=esc(ref.level_label(n)) + " : %{x} acteurs<extra></extra>"))
+    return _figure(data, "Où en est le territoire : les acteurs par niveau d'engagement", height=260, barmode="stack",
+                   uniformtext=dict(minsize=14, mode="hide"), top=110,
+                   xaxis=dict(visible=False, range=[0, total]), yaxis=dict(visible=False), bargap=0.15)
+
+
+def territory_state_summary(actors: pd.DataFrame) -> str:
+    counts = level_counts(actors)
+    total = len(actors)
+    if not total:
+        return "Aucun acteur ne correspond aux filtres."
+    engaged = int(counts[2] + counts[3])
+    known = int(counts.sum())
+    s = (f"Sur {count_noun(total, 'acteur')}, {engaged} "
+         f"{'sont engagés' if engaged > 1 else 'est engagé'} (niveau 2 ou 3, {percent(engaged / known if known else None)}"
+         f" des niveaux renseignés) : {counts[3]} « {ref.LEVELS[3]} » et {counts[2]} « {ref.LEVELS[2]} » ; "
+         f"{counts[1]} « {ref.LEVELS[1]} » et {counts[0]} « {ref.LEVELS[0]} ».")
+    if total > known:
+        s += f" {total - known} sans niveau lisible."
+    return s
 
 
 def group_values(actors: pd.DataFrame, by: str) -> pd.Series:
@@ -108,13 +202,23 @@ def levels_by(actors: pd.DataFrame, by: str, top: int | None = None, table: pd.D
         table = table.iloc[:top]
     groups = list(table.index)
     labels = [esc(g) for g in groups]
-    data = [dict(type="bar", y=labels, x=table[name].tolist(), name=name, orientation="h",
-                 marker=dict(color=ref.LEVEL_COLORS[n]), customdata=[[g, n] for g in groups],
-                 hovertemplate="%{y}<br>" + esc(name) + " : %{x}<extra></extra>")
-            for n, name in zip(ref.LEVELS, table.columns)]
+    data = [_level_bars(labels, table[name].tolist(), n, [[g, n] for g in groups]) for n, name in zip(ref.LEVELS, table.columns)]
     title = f"Engagement par {GROUP_LABELS[by].lower()}" + (f" ({len(groups)} plus représentées)" if truncated else "")
+    top_value = int(table.sum(axis=1).max()) if len(table) else 1
     return _figure(data, title, height=max(320, 140 + 34 * len(groups)), barmode="stack",
-                   yaxis=dict(autorange="reversed", title=dict(text="")), xaxis=dict(title=dict(text="Acteurs")))
+                   uniformtext=dict(minsize=12, mode="hide"),
+                   yaxis=dict(autorange="reversed", title=dict(text="")),
+                   xaxis=dict(title=dict(text="Acteurs"), **count_axis(max(top_value, 1))))
+
+
+def _level_bars(y: list, x: list[int], level: int, customdata: list) -> dict:
+    """One level's horizontal bars, its counts written inside in black or white for the level's colour."""
+    name = ref.level_label(level)
+    color = ref.LEVEL_COLORS[level]
+    return dict(type="bar", y=y, x=x, name=name, orientation="h", marker=dict(color=color), customdata=customdata,
+                text=[str(v) if v else "" for v in x], textposition="inside", insidetextanchor="middle", textangle=0,
+                textfont=dict(color=text_color(color)), texttemplate="%{text}",
+                hovertemplate="%{y}<br>" + esc(name) + " : %{x}<extra></extra>")
 
 
 def levels_by_summary(actors: pd.DataFrame, by: str, table: pd.DataFrame | None = None) -> str:
@@ -129,28 +233,53 @@ def levels_by_summary(actors: pd.DataFrame, by: str, table: pd.DataFrame | None 
             f"({percent(share[best])}).")
 
 
-def hierarchy(actors: pd.DataFrame) -> go.Figure:
-    """Sunburst family -> type -> level."""
-    df = actors.assign(level_label=actors["level"].map(ref.level_label, na_action=None).astype(object))
-    g = df.groupby(["family", "type", "level_label"], dropna=False).size().reset_index(name="n")
-    g = g.fillna({"family": "Famille inconnue", "type": "Type inconnu"})
-    ids, labels, parents, values, colors = [], [], [], [], []
-    level_color = {ref.level_label(n): ref.LEVEL_COLORS[n] for n in ref.LEVELS}
-    for fam, fdf in g.groupby("family", sort=False):
-        ids.append(fam); labels.append(esc(fam)); parents.append(""); values.append(int(fdf["n"].sum()))
-        colors.append(ref.FAMILY_COLORS.get(fam, ref.LEVEL_MISSING_COLOR))
-        for typ, tdf in fdf.groupby("type", sort=False):
-            tid = f"{fam}/{typ}"
-            ids.append(tid); labels.append(esc(typ)); parents.append(fam); values.append(int(tdf["n"].sum()))
-            colors.append(ref.FAMILY_COLORS.get(fam, ref.LEVEL_MISSING_COLOR))
-            for _, r in tdf.iterrows():
-                ids.append(f"{tid}/{r['level_label']}"); labels.append(esc(r["level_label"])); parents.append(tid)
-                values.append(int(r["n"])); colors.append(level_color.get(r["level_label"], ref.LEVEL_MISSING_COLOR))
-    sunburst = dict(type="sunburst", ids=ids, labels=labels, parents=parents, values=values, branchvalues="total",
-                    marker=dict(colors=colors, line=dict(color="white", width=1)),
-                    hovertemplate="%{label} : %{value} acteurs<extra></extra>", maxdepth=3,
-                    insidetextorientation="radial")
-    return _figure([sunburst], "Familles, types et niveaux", height=560, legend=False)
+def types_by_family_table(actors: pd.DataFrame) -> pd.DataFrame:
+    """Type x level counts, types grouped by family (kit order), largest first within a family."""
+    table = levels_table(actors, "type")
+    family = pd.Series([ref.FAMILY_OF_TYPE.get(t, "Famille inconnue") for t in table.index], index=table.index)
+    order = {f: i for i, f in enumerate(ref.FAMILIES)}
+    key = pd.DataFrame({"f": family.map(order).fillna(len(order)), "n": -table.sum(axis=1)})
+    index = key.sort_values(["f", "n"], kind="stable").index
+    table = table.loc[index]
+    table.index = pd.MultiIndex.from_arrays([family.loc[index].to_list(), list(index)], names=["Famille", "Type d'acteur"])
+    return table
+
+
+def types_by_family(actors: pd.DataFrame, table: pd.DataFrame | None = None) -> go.Figure:
+    """Horizontal stacked bars: one bar per type under its family's name (a bold heading row), stacked by level
+    0 -> 3 with the counts written: readable from the back of a room, where a sunburst's outer ring is not. One
+    column of labels (not plotly's two-column multicategory axis), so that the bars keep the width on a projector.
+    A click filters on type and level."""
+    table = types_by_family_table(actors) if table is None else table
+    labels, keys, rows = [], [], []
+    for family in dict.fromkeys(table.index.get_level_values(0)):
+        labels.append("<b>" + wrap(family, 28) + "</b>")
+        keys.append(None)
+        rows.append([0] * len(table.columns))
+        for typ, counts in table.xs(family, level=0).iterrows():
+            labels.append(wrap(typ, 28))
+            keys.append(typ)
+            rows.append([int(v) for v in counts])
+    data = [_level_bars(labels, [r[i] for r in rows], n, [[k, n] for k in keys]) for i, n in enumerate(ref.LEVELS)]
+    top_value = int(table.sum(axis=1).max()) if len(table) else 1
+    return _figure(data, "Types d'acteurs par famille", height=max(360, 190 + 50 * len(labels)), barmode="stack",
+                   uniformtext=dict(minsize=12, mode="hide"),
+                   yaxis=dict(autorange="reversed", title=dict(text="")),
+                   xaxis=dict(title=dict(text="Acteurs"), **count_axis(max(top_value, 1))))
+
+
+def types_by_family_summary(table: pd.DataFrame) -> str:
+    if table.empty:
+        return "Aucun acteur ne correspond aux filtres."
+    parts = []
+    for family in dict.fromkeys(table.index.get_level_values(0)):
+        sub = table.xs(family, level=0)
+        total = int(sub.to_numpy().sum())
+        engaged = int(sub.iloc[:, 2:].to_numpy().sum())
+        first = sub.index[0]
+        parts.append(f"{family} : {total} acteurs dont {engaged} de niveau ≥ 2, surtout « {first} » "
+                     f"({int(sub.loc[first].sum())})")
+    return "Types d'acteurs par famille — " + " ; ".join(parts) + "."
 
 
 def selection_to_filters(points: list[dict], by: str | None) -> dict[str, tuple]:
@@ -225,44 +354,40 @@ def circles_summary(actors: pd.DataFrame) -> str:
 # Action matrix
 # ---------------------------------------------------------------------------------------------
 def plan_heatmap(counts: pd.DataFrame, engaged: pd.Series) -> go.Figure:
-    """Axes x targets: planned actions per cell; empty cells are gaps, marked as such."""
+    """Axes x targets shown: planned actions per cell, darker = more; empty cells are gaps, marked as such."""
     z = counts.to_numpy()
+    top = max(1, int(z.max()) if z.size else 1)
     text = [[(count_noun(int(v), "action") if v else "lacune") for v in row] for row in z]
-    heat = dict(type="heatmap", z=z.tolist(),
-                x=[f"{t}<br>({count_noun(int(engaged[t]), 'engagé')})" for t in counts.columns],
-                y=[ref.AXIS_SHORT[a] for a in counts.index], text=text, texttemplate="%{text}",
-                textfont=dict(size=17), colorscale=[[0, "#ffffff"], [0.001, "#dbe9f6"], [1, "#1d4e89"]],
-                zmin=0, zmax=max(1, int(z.max())), xgap=4, ygap=4, showscale=False,
-                hovertemplate="%{y} × %{x}<br>%{z} action(s) prévue(s)<extra></extra>")
-    return _figure([heat], "Matrice d'actions : axes × cibles", height=500, legend=False, top=120,
-                   yaxis=dict(autorange="reversed"), xaxis=dict(side="top"))
-
-
-def plan_summary(counts: pd.DataFrame) -> str:
-    covered = int((counts.to_numpy() > 0).sum())
-    total = counts.size
-    gaps = [f"{ref.AXIS_SHORT[a]} × {t}" for a in counts.index for t in counts.columns if counts.loc[a, t] == 0]
-    s = f"{covered} cases sur {total} ont au moins une action prévue ({int(counts.to_numpy().sum())} au total)."
-    if gaps:
-        s += " Lacunes : " + ", ".join(gaps) + "."
-    return s
+    x = [wrap(t) + f"<br>({count_noun(int(engaged.get(t, 0)), 'engagé')})" for t in counts.columns]
+    y = [ref.AXIS_SHORT[a] for a in counts.index]
+    heat = dict(type="heatmap", z=z.tolist(), x=x, y=y, colorscale=COUNT_COLORSCALE, zmin=0, zmax=top, xgap=4, ygap=4,
+                showscale=False, text=text,  # drawn by _cell_text; here for the hover
+                hovertemplate="%{y} × %{x}<br>%{text}<extra></extra>")
+    return _figure([heat, _cell_text(x, y, z.tolist(), text, top)], "Matrice d'actions : axes × cibles", height=500,
+                   legend=False, top=120, yaxis=dict(autorange="reversed"), xaxis=dict(side="top", tickangle=0))
 
 
 def categories_heatmap(table: pd.DataFrame) -> go.Figure:
-    """NR categories x families: actors doing it (cell text) and the engaged share (hover)."""
+    """NR categories x families: actors doing it (cell text, darker = more) and the engaged share (hover)."""
     pivot = table.pivot(index="category", columns="family", values="actors").reindex(
         index=[c for c in list(ref.ACTION_TYPES) + list(ref.NR_DIMENSIONS) if c in set(table["category"])],
         columns=list(ref.FAMILIES))
     share = table.pivot(index="category", columns="family", values="engaged_share").reindex_like(pivot)
     shares = share.to_numpy(dtype=float, na_value=np.nan)
     custom = [[percent(None if v != v else v) for v in row] for row in shares]
-    heat = dict(type="heatmap", z=pivot.to_numpy().tolist(), x=list(pivot.columns), y=[esc(c) for c in pivot.index],
-                text=pivot.to_numpy().tolist(), texttemplate="%{text}", customdata=custom, colorscale="Blues",
-                xgap=2, ygap=2, colorbar=dict(title=dict(text="Acteurs")),
+    z = pivot.fillna(0).astype(int).to_numpy()
+    top = max(1, int(z.max()) if z.size else 1)
+    x = [wrap(f, 11) for f in pivot.columns]
+    y = [wrap(c, 30) for c in pivot.index]
+    # Each cell's number is written in it: no colour bar, the width goes to the columns.
+    heat = dict(type="heatmap", z=z.tolist(), x=x, y=y, customdata=custom, colorscale=COUNT_COLORSCALE,
+                zmin=0, zmax=top, xgap=2, ygap=2, showscale=False,
                 hovertemplate="%{y}<br>%{x} : %{z} acteurs, dont %{customdata} de niveau ≥ 2<extra></extra>")
-    return _figure([heat], "Ce que font déjà les acteurs : catégories NR × familles",
-                   height=max(420, 160 + 30 * len(pivot)), legend=False, top=130,
-                   yaxis=dict(autorange="reversed"), xaxis=dict(side="top"))
+    text = [[str(v) for v in row] for row in z.tolist()]
+    return _figure([heat, _cell_text(x, y, z.tolist(), text, top, size=15)],
+                   "Ce que font déjà les acteurs : catégories NR × familles",
+                   height=max(420, 200 + 50 * len(pivot)), legend=False, top=130,
+                   yaxis=dict(autorange="reversed"), xaxis=dict(side="top", tickangle=0))
 
 
 def categories_summary(table: pd.DataFrame) -> str:

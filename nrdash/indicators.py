@@ -8,6 +8,7 @@ import pandas as pd
 from . import referential as ref
 from .filters import commune_labels
 from .matrix import plan_counts
+from .text import count_noun, thousands
 
 
 @dataclass(frozen=True)
@@ -23,11 +24,12 @@ class Kpis:
     quick_wins: int
 
 
-def kpis(actors: pd.DataFrame, actions: pd.DataFrame) -> Kpis:
+def kpis(actors: pd.DataFrame, actions: pd.DataFrame, targets: tuple[str, ...] = ref.TARGETS) -> Kpis:
+    """``targets``: the matrix columns shown (matrix.shown_targets), so that Accueil and Matrice count the same cells."""
     level = actors["level"]
     known = int(level.notna().sum())
     engaged = int((level >= 2).sum())
-    counts = plan_counts(actions)
+    counts = plan_counts(actions, targets)
     return Kpis(
         actors=len(actors),
         engaged=engaged,
@@ -69,3 +71,13 @@ def public_table(actors: pd.DataFrame) -> pd.DataFrame:
     out["source"] = actors["source"]
     assert not set(out.columns) & set(ref.PERSONAL_FIELDS)
     return out.rename(columns=PUBLIC_COLUMNS).reset_index(drop=True)
+
+
+def territory_headline(territory) -> str:
+    """« CA de La Rochelle (EPCI 241700434) : 28 communes, 181 057 habitants (population municipale INSEE). » — the
+    one sentence stating the territory (Accueil, Carte, report), its population said once."""
+    n = len(territory.members)
+    s = f"{territory.label} : {count_noun(n, 'commune')}"
+    if territory.population:
+        s += f", {thousands(territory.population)} habitants (population municipale INSEE)"
+    return s + "."

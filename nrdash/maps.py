@@ -143,8 +143,8 @@ def grid_cells(actors: pd.DataFrame, cells_across: int = GRID_CELLS_ACROSS) -> l
 
 
 def _ramp(values: np.ndarray) -> list[list[int]]:
-    """Sequential blue ramp (light -> dark), transparent for missing values."""
-    low, high = np.array([222, 235, 247]), np.array([8, 69, 148])
+    """The one neutral count scale (light = few, dark = many; referential.COUNT_SEQUENTIAL_COLORS), used for every
+    commune colouring (counts, rates, shares) and the grid; transparent for missing values."""
     finite = values[np.isfinite(values)]
     top = finite.max() if len(finite) and finite.max() > 0 else 1.0
     out = []
@@ -152,8 +152,7 @@ def _ramp(values: np.ndarray) -> list[list[int]]:
         if not np.isfinite(v):
             out.append([0, 0, 0, 0])
         else:
-            t = min(1.0, max(0.0, v / top))
-            out.append([*(low + (high - low) * t).round().astype(int).tolist(), 170])
+            out.append([*ref.count_color(v / top), 170])
     return out
 
 

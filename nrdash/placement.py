@@ -373,13 +373,12 @@ def obligations(kind: str, population: int | None) -> tuple[str, ...]:
     """The legal context the kit recalls, from the population municipale."""
     if population is None:
         return ("Population inconnue : obligations non évaluées.",)
-    out = []
-    pop = thousands(population)
+    out = []  # the population itself is said once, by indicators.territory_headline, just before these
     if population > REEN_THRESHOLD:
-        out.append(f"Stratégie Numérique responsable obligatoire (loi REEN : communes et EPCI de plus de "
-                   f"50\u202f000 habitants, depuis le 1er janvier 2025) — {pop} habitants.")
+        out.append("Stratégie Numérique responsable obligatoire (loi REEN : communes et EPCI de plus de "
+                   "50\u202f000 habitants, depuis le 1er janvier 2025).")
     else:
-        out.append(f"Pas d'obligation de stratégie NR au titre de la loi REEN ({pop} habitants, seuil 50\u202f000) : "
+        out.append("Pas d'obligation de stratégie NR au titre de la loi REEN (seuil : 50\u202f000 habitants) : "
                    "démarche volontaire.")
     if kind == "epci":
         if population > PCAET_THRESHOLD:

@@ -126,13 +126,28 @@ LEVEL_MISSING_COLOR = "#d9d9d9"
 COUNT_SEQUENTIAL_COLORS: tuple[str, ...] = ("#f9efe5", "#e0d7cd", "#c8bfb6", "#b1a89f", "#9a9188",
                                             "#847b72", "#6e665d", "#595149", "#453e36", "#322b23")
 
-# Okabe-Ito: the colour-blind-safe categorical palette, one colour per family.
+# Families: a qualitative palette kept away from the level palette, so that a colour means one thing. Blue, cyan,
+# navy and grey belong to the levels (and, as seen with any colour vision, so do greens, purples and pinks): every
+# family colour is at CIEDE2000 >= 20 from every level colour, with normal vision and simulated protanopia,
+# deuteranopia and tritanopia (Machado 2009), and has a 3:1 contrast against white (tests/test_colours.py).
+# The same four open .streamlit/config.toml's chartCategoricalColors.
 FAMILY_COLORS: dict[str, str] = {
-    PUBLIC: "#0072B2",
-    ASSOCIATIONS: "#D55E00",
-    COMPANIES: "#009E73",
-    CITIZENS: "#CC79A7",
+    PUBLIC: "#110000",
+    ASSOCIATIONS: "#dd7711",
+    COMPANIES: "#aa3300",
+    CITIZENS: "#554444",
 }
+
+
+def count_color(t: float) -> tuple[int, int, int]:
+    """The count scale at t in [0, 1] (0 lightest, 1 darkest), interpolated in sRGB between its ten steps as
+    plotly does for a colorscale."""
+    t = min(1.0, max(0.0, float(t)))
+    steps = [tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in COUNT_SEQUENTIAL_COLORS]
+    x = t * (len(steps) - 1)
+    k = min(int(x), len(steps) - 2)
+    f = x - k
+    return tuple(round(a + (b - a) * f) for a, b in zip(steps[k], steps[k + 1]))
 
 
 def level_label(level: int | None) -> str:

@@ -12,8 +12,10 @@ import pandas as pd
 from . import charts, maps
 from . import referential as ref
 from .census import Census
-from .indicators import kpis, public_table
-from .matrix import categories_by_family, engaged_by_target, gaps, plan_counts, plan_table, quick_wins
+from .filters import Filters
+from .indicators import kpis, public_table, territory_headline
+from .matrix import (categories_by_family, engaged_by_target, format_due, plan_summary, plan_table, plan_view,
+                     quick_wins)
 from .mobilisation import circle_members
 from .placement import TerritoryInfo
 from .text import count_noun, date_time, esc, percent, thousands
@@ -56,6 +58,7 @@ class ReportInput:
     territory: TerritoryInfo | None = None
     contours: Any = None  # GeoDataFrame of the communes to draw, or None
     generated: dt.datetime | None = None
+    filters: Filters | None = None  # the plan shows the targets of the families filtered (matrix.plan_view)
 
 
 def svg_map(actors: pd.DataFrame, contours=None, width: int = 900, height: int = 620) -> str:
@@ -109,6 +112,11 @@ def svg_map(actors: pd.DataFrame, contours=None, width: int = 900, height: int =
     return "".join(parts)
 
 
+def _dates_written(table: pd.DataFrame) -> pd.DataFrame:
+    """« Échéance » as people write it: JJ/MM/AAAA, nothing when there is none."""
+    return table.assign(**{"Échéance": table["Échéance"].map(format_due, na_action=None)}) if len(table) else table
+
+
 def build_report(data: ReportInput) -> str:
     c, a, acts = data.census, data.actors, data.actions
     generated = data.generated or dt.datetime.now().replace(microsecond=0)
@@ -120,8 +128,9 @@ def build_report(data: ReportInput) -> str:
         return figure.to_html(full_html=False, include_plotlyjs=include, config={"displaylogo": False,
                                                                                  "staticPlot": False})
 
-    k = kpis(a, acts)
-    counts = plan_counts(acts)
+    plan = plan_view(acts, data.filters or Filters())
+    k = kpis(a, plan.actions, plan.targets)
+    counts = plan.counts
     territory = data.territory
     title = territory.name if territory else (c.territory.name or "Territoire")
     out = [f"<!DOCTYPE html><html lang='fr'><head><meta charset='utf-8'><title>Numérique responsable — {esc(title)}"
@@ -131,9 +140,8 @@ def build_report(data: ReportInput) -> str:
 
     out.append("<section id='contexte'><h2>Le territoire</h2>")
     if territory:
-        pop = thousands(territory.population) if territory.population else "inconnue"
-        out.append(f"<p><b>{esc(territory.label)}</b> — {len(territory.members)} commune(s), population municipale "
-                   f"{pop}.</p><ul>" + "".join(f"<li>{esc(o)}</li>" for o in territory.obligations) + "</ul>")
+        out.append(f"<p>{esc(territory_headline(territory))}</p><ul>"
+                   + "".join(f"<li>{esc(o)}</li>" for o in territory.obligations) + "</ul>")
     else:
         out.append("<p>Territoire non précisé (feuille « Territoire » du classeur ou barre latérale).</p>")
     out.append("</section>")
@@ -147,6 +155,7 @@ def build_report(data: ReportInput) -> str:
     out.append("</div></section>")
 
     out.append("<section id='engagement'><h2>Engagement des acteurs</h2>")
+    out.append(fig(charts.territory_state(a)) + f"<p>{esc(charts.territory_state_summary(a))}</p>")
     out.append(fig(charts.level_distribution(a)) + f"<p>{esc(charts.level_summary(a))}</p>")
     fam = charts.levels_table(a, "family")
     out.append(fig(charts.levels_by(a, "family", table=fam)) + f"<p>{esc(charts.levels_by_summary(a, 'family', fam))}</p>")
@@ -161,18 +170,18 @@ def build_report(data: ReportInput) -> str:
     out.append(f"<p><i>{esc(ref.CIRCLE_FOR_EVERYONE)}</i></p></section>")
 
     out.append("<section id='matrice'><h2>Matrice d'actions</h2>")
-    out.append(fig(charts.plan_heatmap(counts, engaged_by_target(a))) + f"<p>{esc(charts.plan_summary(counts))}</p>")
-    holes = gaps(acts)
+    out.append(fig(charts.plan_heatmap(counts, engaged_by_target(a))) + f"<p>{esc(plan_summary(plan))}</p>")
+    holes = plan.gaps
     if holes:
         out.append("<h3>Lacunes et exemples d'actions du kit</h3><ul>")
         for g in holes:
             ideas = "; ".join(g["suggestions"]) or "(pas d'exemple dans le kit)"
             out.append(f"<li><b>{esc(ref.AXIS_SHORT[g['axis']])} × {esc(g['target'])}</b> : {esc(ideas)}</li>")
         out.append("</ul>")
-    qw = quick_wins(acts)
+    qw = _dates_written(quick_wins(plan.actions))
     out.append("<h3>Gains rapides</h3>" + (table_html(qw) if len(qw) else "<p>Aucune action marquée gain rapide.</p>"))
-    if len(acts):
-        out.append("<h3>Actions prévues</h3>" + table_html(plan_table(acts)))
+    if len(plan.actions):
+        out.append("<h3>Actions prévues</h3>" + table_html(_dates_written(plan_table(plan.actions))))
     cats = categories_by_family(a)
     out.append(fig(charts.categories_heatmap(cats)) + f"<p>{esc(charts.categories_summary(cats))}</p></section>")
 

@@ -1,8 +1,9 @@
 import streamlit as st
 
+from nrdash import charts, ui
 from nrdash import referential as ref
-from nrdash import ui
-from nrdash.indicators import kpis
+from nrdash.indicators import kpis, territory_headline
+from nrdash.matrix import shown_targets
 from nrdash.text import count_noun, date_time, escape_md, percent, thousands
 
 ctx = ui.context()
@@ -14,14 +15,13 @@ ui.filter_caption(ctx)
 
 communes = ctx.dataset.census.actors["commune"].dropna().nunique()
 if ctx.territory:
-    t = ctx.territory
-    pop = thousands(t.population) + " habitants (population municipale INSEE)" if t.population else ""
-    n = len(t.members)
-    st.markdown(escape_md(f"{t.label} : {count_noun(n, 'commune')}, {pop}. {t.obligations[0]}"))
+    st.markdown(escape_md(f"{territory_headline(ctx.territory)} {ctx.territory.obligations[0]}"))
 st.caption(f"{communes} communes représentées dans le recensement — fichier lu le "
            f"{date_time(census.loaded_at)}.")
 
-k = kpis(ctx.actors, ctx.actions)
+ui.chart(ctx, charts.territory_state(ctx.actors), charts.territory_state_summary(ctx.actors), key="home_levels",
+         select_by="level")
+k = kpis(ctx.actors, ctx.actions, shown_targets(ctx.filters))
 ui.key_figures([
     ("Acteurs recensés", thousands(k.actors), None),
     ("Acteurs engagés (niveau ≥ 2)", percent(k.engaged_share), count_noun(k.engaged, "acteur")),

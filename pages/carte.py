@@ -3,7 +3,7 @@ import streamlit as st
 from nrdash import maps, ui
 from nrdash import referential as ref
 from nrdash.geography import CREDITS
-from nrdash.indicators import public_table
+from nrdash.indicators import public_table, territory_headline
 from nrdash.placement import placement_summary
 from nrdash.text import count_noun, escape_md, thousands
 
@@ -71,7 +71,6 @@ with st.expander(f"{len(unplaced)} acteur(s) non placé(s) sur la carte", expand
 
 if territory:
     with st.container(border=True):
-        n = len(territory.members)
-        st.markdown(f"**{escape_md(territory.label)}** — {count_noun(n, 'commune')}")
+        st.markdown(escape_md(territory_headline(territory)))
         st.markdown("\n".join(f"- {escape_md(o)}" for o in territory.obligations))
 st.caption(escape_md(f"{CREDITS} Millésime : {ctx.geo.meta['vintage']}."))

@@ -14,12 +14,13 @@ ui.chart(ctx, charts.level_distribution(a), charts.level_summary(a), key="eng_le
 
 # One comparison at a time: a legible picture for the room, and a lighter page (one chart sent, not five).
 views = {"family": "Par famille", "type": "Par type", "commune": "Par commune", "source": "Par source",
-         "sunburst": "Familles → types → niveaux"}
+         "family_type": "Types par famille"}
 view = st.segmented_control("Comparer", list(views), format_func=views.get, key="eng_view", default="family")
 view = view or "family"
-if view == "sunburst":
-    ui.chart(ctx, charts.hierarchy(a), "Familles, types et niveaux : " + charts.level_summary(a),
-             key="eng_sunburst")
+if view == "family_type":
+    table = charts.types_by_family_table(a)
+    ui.chart(ctx, charts.types_by_family(a, table), charts.types_by_family_summary(table), key="eng_family_type",
+             select_by="type", table=table)
 else:
     table = charts.levels_table(a, view)
     ui.chart(ctx, charts.levels_by(a, view, top=25 if view == "commune" else None, table=table),

@@ -2,7 +2,8 @@ import streamlit as st
 
 from nrdash import charts, ui
 from nrdash import referential as ref
-from nrdash.matrix import categories_by_family, engaged_by_target, gaps, plan_counts, plan_table, quick_wins
+from nrdash.matrix import (actions_toggle_label, categories_by_family, engaged_by_target, gaps_label, plan_summary,
+                           plan_table, plan_view, quick_wins, scope_note)
 from nrdash.text import count_noun, plural
 
 ctx = ui.context()
@@ -10,26 +11,29 @@ st.title("Matrice d'actions", anchor=False)
 ui.filter_caption(ctx)
 
 st.header("Le plan : axes × cibles", anchor=False)
-counts = plan_counts(ctx.actions)
-ui.chart(ctx, charts.plan_heatmap(counts, engaged_by_target(ctx.actors)), charts.plan_summary(counts),
-         key="plan_heatmap", table=counts)
-holes = gaps(ctx.actions)
+plan = plan_view(ctx.actions, ctx.filters)  # every count below comes from it
+if note := scope_note(plan):
+    st.caption(note)
+counts = plan.counts
+ui.chart(ctx, charts.plan_heatmap(counts, engaged_by_target(ctx.actors)), plan_summary(plan), key="plan_heatmap",
+         table=counts)
+holes = plan.gaps
 if holes:
-    with st.expander(f"{len(holes)} lacunes et les exemples d'actions du kit pour les combler"):
+    with st.expander(gaps_label(plan)):
         blocks = []  # one text for all the gaps: a single element on the page
         for gap in holes:
             ideas = gap["suggestions"] or ["(le kit ne propose pas d'exemple pour cette case)"]
             blocks.append(f"**{ref.AXIS_SHORT[gap['axis']]} × {gap['target']}**\n" + "\n".join(f"- {i}" for i in ideas))
         st.markdown("\n\n".join(blocks))
-if len(ctx.actions):
+if len(plan.actions):
     # Tables load only when asked: the heatmap and its sentence already say what the plan holds (sobriety).
-    if st.toggle(f"Voir les {len(ctx.actions)} actions du plan", key="plan_actions"):
-        ui.data_table(plan_table(ctx.actions), hide_index=True, width="stretch")
+    if st.toggle(actions_toggle_label(plan), key="plan_actions"):
+        ui.data_table(plan_table(plan.actions), hide_index=True, width="stretch")
 else:
     st.info("Aucune action prévue (feuille « Actions » absente, vide, ou hors des filtres).")
 
 st.header("Gains rapides", anchor=False)
-qw = quick_wins(ctx.actions)
+qw = quick_wins(plan.actions)
 if len(qw):
     st.markdown(f"{count_noun(len(qw), 'action')} {plural(len(qw), 'marquée')} « gain rapide ».")
     if st.toggle("Voir les gains rapides", key="quick_wins"):

@@ -16,7 +16,8 @@ st.markdown("Un seul fichier HTML, lisible sans réseau (graphiques intégrés, 
 def report() -> bytes:
     territory = ctx.territory
     contours = ui.commune_contours(tuple(sorted(territory.members))) if (territory and ctx.geo) else None
-    data = ReportInput(ctx.dataset.census, ctx.actors, ctx.actions, ctx.caption, territory, contours)
+    data = ReportInput(ctx.dataset.census, ctx.actors, ctx.actions, ctx.caption, territory, contours,
+                       filters=ctx.filters)
     return build_report(data).encode("utf-8")
 
 

@@ -494,8 +494,11 @@ def test_engagement_compares_one_view_at_a_time(sample_census):
     commune = figures(at)[1]
     assert commune["layout"]["title"]["text"] == "Engagement par commune"
     assert len(commune["data"][0]["y"]) == sample_census.actors["commune"].nunique()
-    at.button_group(key="eng_view").set_value("sunburst").run()
-    assert figures(at)[1]["data"][0]["type"] == "sunburst"
+    at.button_group(key="eng_view").set_value("family_type").run()  # replaces the sunburst (issue 13)
+    by_type = figures(at)[1]
+    assert by_type["layout"]["title"]["text"] == "Types d&#x27;acteurs par famille"
+    headings = sample_census.actors["family"].nunique()
+    assert len(by_type["data"][0]["y"]) == sample_census.actors["type"].nunique() + headings
 
 
 def test_every_trace_drawn_is_in_the_plotly_build():
@@ -509,11 +512,11 @@ def test_every_trace_drawn_is_in_the_plotly_build():
     for path in ("pages/engagement.py", "pages/cercles.py", "pages/matrice.py"):
         at.switch_page(path).run()
         drawn |= {t["type"] for f in figures(at) for t in f["data"]}
-    for view in ("type", "commune", "source", "sunburst"):
+    for view in ("type", "commune", "source", "family_type"):
         at.switch_page("pages/engagement.py").run()
         at.segmented_control(key="eng_view").set_value(view).run()
         drawn |= {t["type"] for f in figures(at) for t in f["data"]}
-    assert drawn == {"bar", "sunburst", "scatter", "heatmap"} and drawn <= built
+    assert drawn == {"bar", "scatter", "heatmap"} and drawn <= built
 
 
 def test_tables_of_census_text_are_spreadsheet_safe():

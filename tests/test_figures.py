@@ -8,7 +8,8 @@ import plotly.graph_objects as go
 from nrdash import charts
 from nrdash import referential as ref
 from nrdash.indicators import kpis, public_table
-from nrdash.matrix import categories_by_family, engaged_by_target, filter_actions, gaps, plan_counts, quick_wins
+from nrdash.matrix import (categories_by_family, engaged_by_target, filter_actions, gaps, plan_counts, plan_summary,
+                           plan_view, quick_wins)
 from nrdash.mobilisation import circle_members, inward_candidates
 from nrdash.text import esc
 from nrdash.filters import Filters
@@ -102,7 +103,7 @@ def test_plan_matrix_gaps_and_heatmap():
     assert ref.EXAMPLE_ACTIONS[0].text in first["suggestions"]
     fig = charts.plan_heatmap(counts, engaged_by_target(A))
     assert fig.data[0].text[0][0] == "lacune" and fig.data[0].text[1][0] == "1 action"
-    assert "4 cases sur 16" in charts.plan_summary(counts)
+    assert "4 cases sur 16" in plan_summary(plan_view(acts, Filters()))
 
 
 def test_filter_actions_by_family_targets():
@@ -150,7 +151,8 @@ def _every_figure(census):
     yield charts.level_distribution(a)
     for by in ("family", "type", "commune", "source"):
         yield charts.levels_by(a, by, top=25)
-    yield charts.hierarchy(a)
+    yield charts.types_by_family(a)
+    yield charts.territory_state(a)
     yield charts.circles(a)
     yield charts.plan_heatmap(plan_counts(acts), engaged_by_target(a))
     yield charts.categories_heatmap(categories_by_family(a))
@@ -159,6 +161,6 @@ def _every_figure(census):
 def test_every_figure_spec_passes_plotly_validation(sample_census):
     """Figures are built without plotly's validation for speed: prove here that each spec is valid."""
     figs = list(_every_figure(sample_census))
-    assert len(figs) == 9
+    assert len(figs) == 10
     for fig in figs:
         go.Figure(fig.to_plotly_json())  # raises ValueError on any invalid property or value

@@ -73,7 +73,7 @@ def test_charts_draw_in_the_browser(server, page):
 
 
 def test_every_chart_type_drawn_by_nrdash_plotly_build(server, page):
-    """Bars, heatmaps, sunburst and scatter drawn by the partial plotly.js build (nrdash.plotting); Streamlit's
+    """Bars (multicategory too), heatmaps and scatter drawn by the partial plotly.js build (nrdash.plotting); Streamlit's
     own plotly chunk (all of plotly.js) is never fetched."""
     requested, encodings = [], []
     page.on("request", lambda r: requested.append(r.url))
@@ -85,11 +85,11 @@ def test_every_chart_type_drawn_by_nrdash_plotly_build(server, page):
         goto(page, f"{server}/{slug}")
         page.wait_for_selector(selector, state="attached", timeout=30_000)
         drawn[slug] = page.locator(selector).count()
-    page.get_by_text("Familles → types → niveaux", exact=True).click()
+    page.get_by_text("Types par famille", exact=True).click()  # replaces the sunburst (issue 13)
     wait_idle(page)
-    page.wait_for_selector(".js-plotly-plot .slice path", state="attached", timeout=30_000)
-    drawn["sunburst"] = page.locator(".js-plotly-plot .slice path").count()
-    assert drawn["matrice"] == 2 and drawn["cercles"] == 150 and drawn["engagement"] >= 4 and drawn["sunburst"] > 10
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot .bars path').length > 40", timeout=30_000)
+    drawn["types"] = page.locator(".js-plotly-plot .bars path").count()
+    assert drawn["matrice"] == 2 and drawn["cercles"] == 150 and drawn["engagement"] >= 4 and drawn["types"] > 40
     assert [u for u in requested if "/nrdash-static/plotly-" in u]
     assert encodings and set(encodings) <= {"gzip", "br"}  # compressed like Streamlit's own scripts
     assert not [u for u in requested if "PlotlyChart" in u]
