@@ -463,7 +463,9 @@ def test_chart_image_format_follows_the_sidebar_choice():
     assert config["modeBarButtons"] == [["toImage"]]  # the toolbar keeps the image button only
     at.toggle(key="image_svg").set_value(True).run()
     assert chart_config(at)["toImageButtonOptions"]["format"] == "svg"
-    at.switch_page("pages/accueil.py").run()
+    at.switch_page("pages/accueil.py").run()  # its level bar is a chart too
+    assert at.toggle(key="image_svg").value is True and chart_config(at)["toImageButtonOptions"]["format"] == "svg"
+    at.switch_page("pages/recensement.py").run()
     assert not [t for t in at.toggle if t.key == "image_svg"]  # only where there are charts
     at.switch_page("pages/matrice.py").run()
     assert at.toggle(key="image_svg").value is True  # the choice survived the page without charts

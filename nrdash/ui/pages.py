@@ -18,7 +18,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/suivi.py", "Suivi", ":material/timeline:"),
     ("pages/rapport.py", "Rapport", ":material/description:"),
 )
-CHART_PAGES = ("pages/engagement.py", "pages/cercles.py", "pages/matrice.py")  # the image format switch shows there
+CHART_PAGES = ("pages/accueil.py", "pages/engagement.py", "pages/cercles.py", "pages/matrice.py")  # the image format switch shows there
 THROUGH_APP_KEY = "_through_app"
 UNEXPECTED = "Une erreur inattendue est survenue sur cette page."
 
