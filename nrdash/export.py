@@ -26,8 +26,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from . import referential as ref
 from .text import count_noun
+from .workbook import FORMULA_START  # defined with the reader, which reads such cells back
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 RGPD_NOTICE = ("Référents et contacts sont des données personnelles (RGPD) : ne les exportez que pour un usage "
                "prévu par votre registre des traitements, ne les diffusez pas, et supprimez le fichier après usage.")
 

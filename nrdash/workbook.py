@@ -17,7 +17,6 @@ from typing import Any
 
 import python_calamine as calamine
 
-from .export import FORMULA_START
 from .text import file_size, thousands
 
 MB = 1024 * 1024
@@ -32,6 +31,10 @@ def _env_int(name: str, default: int) -> int:
         return int(os.environ.get(name, default))
     except ValueError:
         return default
+
+
+# What a spreadsheet reads as the start of a formula: exports make such cells inert, the CSV reader reads them back.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
