@@ -87,15 +87,24 @@ def report_text(census: Census) -> str:
     return "\n".join(lines)
 
 
-def _place(census: Census) -> tuple[Census, str | None]:
-    """Place actors on the map when the offline geography is installed; otherwise say so."""
+def _geography():
+    """The offline geography, or the note that says why there is none."""
     from .geography import GeographyUnavailable, load_geography
-    from .placement import place_actors, resolve_territory
 
     try:
-        geo = load_geography()
+        return load_geography(), None
     except GeographyUnavailable as exc:
-        return census, f"Placement géographique non effectué : {exc}"
+        return None, f"Placement géographique non effectué : {exc}"
+
+
+def _place(census: Census, geography=None) -> tuple[Census, str | None]:
+    """Place actors on the map when the offline geography is installed; otherwise say so. ``geography``: the
+    result of _geography() when already loaded."""
+    from .placement import place_actors, resolve_territory
+
+    geo, note = geography or _geography()
+    if geo is None:
+        return census, note
     info, _ = resolve_territory(census.territory, geo)
     return place_actors(census, geo, set(info.members) if info else None), None
 
@@ -112,8 +121,10 @@ def _unusable(args: argparse.Namespace, error: str, text: str | None = None) -> 
 
 def _check(args: argparse.Namespace) -> int:
     try:
-        census = load_census_isolated(Path(args.file), mode="fork")  # this process runs no other thread
-        census, geo_note = _place(census)
+        loaded = {}  # the geography, loaded while the child reads the file (the two cores work together)
+        census = load_census_isolated(Path(args.file), mode="fork",  # this process runs no other thread
+                                      while_reading=lambda: loaded.setdefault("geo", _geography()))
+        census, geo_note = _place(census, loaded.get("geo"))
     except CensusError as exc:
         return _unusable(args, str(exc), f"Fichier inutilisable : {exc}")
     except Exception as exc:  # the contract: never a traceback

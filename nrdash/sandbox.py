@@ -32,6 +32,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from .census import Census, load_census
 from .prescan import check_extents
@@ -72,11 +73,13 @@ def preflight(data: bytes, filename: str | None, limits: Limits) -> int:
 
 
 def load_census_isolated(source: str | Path | bytes, filename: str | None = None, limits: Limits | None = None,
-                         mode: str = "auto", worker: WorkerLimits | None = None) -> Census:
+                         mode: str = "auto", worker: WorkerLimits | None = None,
+                         while_reading: Callable[[], object] | None = None) -> Census:
     """``load_census`` in a child process with memory and time limits; any failure is a French CensusError.
 
     ``mode``: "fork" forks the calling process (only safe when it runs no other thread), "worker" uses a warm
-    worker process, "auto" forks when this process has a single thread and uses a worker otherwise."""
+    worker process, "auto" forks when this process has a single thread and uses a worker otherwise.
+    ``while_reading``: work for the caller to do while the child reads (fork mode), e.g. loading the geography."""
     limits = limits or Limits()
     if filename is None and not isinstance(source, (bytes, bytearray, memoryview)):
         filename = Path(source).name
@@ -89,7 +92,7 @@ def load_census_isolated(source: str | Path | bytes, filename: str | None = None
     if mode == "auto":
         mode = "fork" if threading.active_count() == 1 else "worker"
     if mode == "fork":
-        status, payload = read_in_child(data, filename, limits, worker.memory_mb, timeout)
+        status, payload = read_in_child(data, filename, limits, worker.memory_mb, timeout, while_reading)
     else:
         status, payload = _POOL.run((data, filename, limits, worker.memory_mb, timeout), timeout + REPLY_MARGIN_S)
     if status == "ok":
@@ -171,7 +174,7 @@ def _child(fd: int, data: bytes, filename: str | None, limits: Limits, memory_mb
 
 
 def read_in_child(data: bytes, filename: str | None, limits: Limits, memory_mb: int,
-                  timeout: float) -> tuple[str, object]:
+                  timeout: float, while_reading: Callable[[], object] | None = None) -> tuple[str, object]:
     """Fork, read ``data`` in the child, wait at most ``timeout`` seconds. (status, payload): ("ok", pickled
     Census), ("refused" | "crash", text), ("memory", None), ("timeout", None) or ("died", waitpid status)."""
     r, w = os.pipe()
@@ -182,6 +185,8 @@ def read_in_child(data: bytes, filename: str | None, limits: Limits, memory_mb: 
     os.close(w)
     deadline = time.monotonic() + timeout
     try:
+        if while_reading is not None:
+            while_reading()  # the child's answer waits in the pipe meanwhile (it blocks when the pipe is full)
         frame = _read_frame(r, deadline)
     finally:
         os.close(r)
