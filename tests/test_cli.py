@@ -64,7 +64,7 @@ def test_template_command(tmp_path):
 def test_check_unexpected_error_is_one_message_never_traceback(tmp_path, monkeypatch, capsys):
     from nrdash import __main__ as cli
 
-    def broken(path, mode):
+    def broken(path, **options):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(cli, "load_census_isolated", broken)
