@@ -28,8 +28,9 @@ def test_report_renders_offline(browser, tmp_path, artifacts):
     page.wait_for_timeout(1000)
     for section in SECTIONS:
         assert page.locator(f"section#{section}").count() == 1, section
-    assert page.locator(".js-plotly-plot").count() == 5
-    assert page.locator(".js-plotly-plot .main-svg").count() >= 5
+    # territory state, levels, levels by family, circles, plan, categories: each drawn
+    assert page.locator(".js-plotly-plot").count() == 6
+    assert page.locator(".js-plotly-plot .main-svg").count() >= 6
     assert page.locator("section#carte svg.carte circle").count() == 150
     assert page.locator("section#carte svg.carte polygon").count() >= 28
     assert "CA de La Rochelle" in page.locator("section#contexte").inner_text()
