@@ -74,18 +74,17 @@ def key_figures(items: list[tuple[str, object, str | None]]) -> None:
 
 
 def level_legend(ctx: Context, key: str) -> None:
-    """The level scale as a clickable legend: a click filters every page on that level, a second click on the
-    active level lifts that filter (plotly's own legend only hides a series in the browser and cannot tell the app).
-    One row of pills: it shows which level is filtered, and weighs a third of four buttons in columns."""
-    levels = ctx.filters.levels
-    st.session_state[key] = levels[0] if len(levels) == 1 else None  # the filter as set anywhere else
+    """The level scale as a clickable legend: a click on a level adds it to the shared level filter, a second click
+    takes it out (plotly's own legend only hides a series in the browser and cannot tell the app).
+    One row of pills showing the levels filtered, whatever set them (the Filtres popover, a chart click, the
+    address); it weighs a third of four buttons in columns."""
+    st.session_state[key] = sorted(ctx.filters.levels)  # the filter as set anywhere else
 
     def on_change() -> None:
-        chosen = st.session_state.get(key)
-        set_filters(levels=() if chosen is None else (chosen,))
+        set_filters(levels=tuple(sorted(st.session_state.get(key) or ())))
 
-    st.pills("Filtrer sur un niveau", list(ref.LEVELS), format_func=lambda n: f"{n} · {LEVEL_SHORT[n]}", key=key,
-             on_change=on_change)
+    st.pills("Filtrer sur des niveaux", list(ref.LEVELS), selection_mode="multi",
+             format_func=lambda n: f"{n} · {LEVEL_SHORT[n]}", key=key, on_change=on_change)
 
 
 def actors_table(actors: pd.DataFrame, key: str) -> None:
