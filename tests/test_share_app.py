@@ -67,3 +67,57 @@ def test_level_pills_show_a_level_filter_set_elsewhere(sample_census):
     at.button_group(key="eng_legend").set_value([1, 3]).run()  # a click on a pill adds its level
     assert at.multiselect(key=FILTER_KEYS["levels"]).value == [1, 3]
     assert caption_with(at, "acteurs").endswith("filtres : niveaux 1, 3")
+
+
+def _card_text(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown if 'class="nr-card"' in m.value)
+
+
+def _personal(sample_census) -> list[str]:
+    a = sample_census.actors
+    return [v for v in list(a["referent"]) + list(a["contact"]) if isinstance(v, str)]
+
+
+def test_search_finds_an_actor_whatever_the_case_and_accents(sample_census):
+    at = app_at()
+    at.switch_page("pages/recensement.py").run()
+    for query in ("commune de la rochelle", "COMMUNE DE LA ROCHELLE", "Commune de La Rochelle"):
+        at.text_input(key="actor_search").input(query).run()
+        assert_clean(at)
+        card = _card_text(at)
+        assert "<h4>Commune de La Rochelle</h4>" in card
+        for label, value in (("Type d&#x27;acteur", "Commune"), ("Ligne du classeur", "19"),
+                             ("Niveau d&#x27;engagement", "1 — Sensibilisé au NR"), ("Commune", "La Rochelle")):
+            assert f"<dt>{label}</dt><dd>{value}</dd>" in card
+        assert "Dominique Guérin" not in card and "dominique.guerin@example.org" not in card
+    at.text_input(key="actor_search").input("editeur LOGICIEL la rochelle").run()  # « Éditeur logiciel … »
+    assert "<h4>Éditeur logiciel La Rochelle</h4>" in _card_text(at)
+    at.text_input(key="actor_search").input("la rochelle").run()  # many: a choice, the first one's card
+    assert at.selectbox(key="actor_search_pick").options and len(at.selectbox(key="actor_search_pick").options) > 5
+    at.selectbox(key="actor_search_pick").select(19).run()
+    assert "<h4>Commune de La Rochelle</h4>" in _card_text(at)
+    at.text_input(key="actor_search").input("zzz introuvable").run()
+    assert not _card_text(at) and any("Aucun acteur dont le nom contient" in i.value for i in at.info)
+
+
+def test_cards_never_hold_personal_data(sample_census):
+    from nrdash.search import card_fields
+
+    personal = set(_personal(sample_census))
+    for _, actor in sample_census.actors.iterrows():
+        assert not {text for _, text in card_fields(actor)} & personal
+
+
+def test_selecting_a_table_row_opens_the_card(sample_census):
+    at = app_at()
+    at.switch_page("pages/recensement.py").run()
+    at.toggle(key="census_table").set_value(True).run()
+    assert not _card_text(at)
+    at.session_state["census_table_rows"] = {"selection": {"rows": [2], "columns": [], "cells": []}}
+    at.run()
+    assert_clean(at)
+    third = sample_census.actors.iloc[2]
+    card = _card_text(at)
+    assert f"<h4>{third['name']}</h4>" in card.replace("&#x27;", "'")
+    assert f"<dt>Ligne du classeur</dt><dd>{third['row']}</dd>" in card
+    assert not [v for v in _personal(sample_census) if v in card]
