@@ -88,7 +88,7 @@ def test_search_finds_an_actor_whatever_the_case_and_accents(sample_census):
         assert "<h4>Commune de La Rochelle</h4>" in card
         for label, value in (("Type d&#x27;acteur", "Commune"), ("Ligne du classeur", "19"),
                              ("Niveau d&#x27;engagement", "1 — Sensibilisé au NR"), ("Commune", "La Rochelle")):
-            assert f"<dt>{label}</dt><dd>{value}</dd>" in card
+            assert f'<dt style="font-weight:600">{label}</dt><dd style="margin:0">{value}</dd>' in card
         assert "Dominique Guérin" not in card and "dominique.guerin@example.org" not in card
     at.text_input(key="actor_search").input("editeur LOGICIEL la rochelle").run()  # « Éditeur logiciel … »
     assert "<h4>Éditeur logiciel La Rochelle</h4>" in _card_text(at)
@@ -119,5 +119,5 @@ def test_selecting_a_table_row_opens_the_card(sample_census):
     third = sample_census.actors.iloc[2]
     card = _card_text(at)
     assert f"<h4>{third['name']}</h4>" in card.replace("&#x27;", "'")
-    assert f"<dt>Ligne du classeur</dt><dd>{third['row']}</dd>" in card
+    assert f'Ligne du classeur</dt><dd style="margin:0">{third["row"]}</dd>' in card
     assert not [v for v in _personal(sample_census) if v in card]

@@ -12,6 +12,9 @@ if TYPE_CHECKING:
     from .page_context import Context
 
 
+CARD_GRID = "display:grid;grid-template-columns:max-content 1fr;gap:0.2rem 1.2rem;margin:0"
+
+
 def actor_card(ctx: Context, row: int) -> None:
     """The card of the actor on workbook row ``row`` (the census's « Ligne »): its public fields only — the card's
     data never holds référent or contact. Says so when the current filters leave the actor out."""
@@ -21,19 +24,20 @@ def actor_card(ctx: Context, row: int) -> None:
         st.warning(f"Aucun acteur à la ligne {row} du recensement chargé.", icon=":material/person_off:")
         return
     actor = match.iloc[0]
-    items = "".join(f'<dt>{esc(label)}</dt><dd>{esc(text)}</dd>' for label, text in card_fields(actor))
+    items = "".join(f'<dt style="font-weight:600">{esc(label)}</dt><dd style="margin:0">{esc(text)}</dd>' for label, text in card_fields(actor))
+    # Two columns, label then value (inline: the stylesheets belong to the page layout).
     shown = bool((ctx.actors["row"] == row).any())
     note = "" if shown else ('<p class="nr-card-note">Cet acteur n\'est pas compté dans la vue actuelle '
                              '(filtres ou ligne en erreur).</p>')
     with st.container(border=True, key=f"actor_card_{row}"):
-        st.markdown(f'<div class="nr-card"><h4>{esc(actor["name"])}</h4>{note}<dl>{items}</dl></div>',
+        st.markdown(f'<div class="nr-card" style="padding-bottom:0.6rem"><h4>{esc(actor["name"])}</h4>{note}<dl style="{CARD_GRID}">{items}</dl></div>',
                     unsafe_allow_html=True)  # every text escaped
 
 
 def actor_search(ctx: Context, key: str = "actor_search") -> None:
     """A search box over the whole census (filters aside): one match opens its card, several offer a choice."""
-    query = st.text_input("Rechercher un acteur", key=key, placeholder="Nom, ou une partie du nom",
-                          help="Majuscules, accents et ponctuation sont ignorés.", icon=":material/search:")
+    query = st.text_input("Rechercher un acteur", key=key, icon=":material/search:",
+                          placeholder="Nom ou partie du nom (majuscules et accents ignorés)")
     if not query.strip():
         return
     found = find_actors(ctx.dataset.census.actors, query)
