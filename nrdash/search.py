@@ -15,14 +15,22 @@ CARD_LABELS: dict[str, str] = {"is_local": "Local", "action_types": "Types d'act
                                "row": "Ligne du classeur"}
 
 
-def find_actors(actors: pd.DataFrame, query: str, limit: int = 50) -> pd.DataFrame:
+def name_keys(actors: pd.DataFrame) -> pd.Series:
+    """Each actor's name as the search compares it (referential.norm_key), aligned with ``actors``."""
+    return actors["name"].map(lambda n: ref.norm_key(n) if isinstance(n, str) else "")
+
+
+def find_actors(actors: pd.DataFrame, query: str, limit: int = 50, keys: pd.Series | None = None) -> pd.DataFrame:
     """The actors whose name holds every word of ``query`` (case, accents and punctuation ignored): exact names
-    first, then names starting with the query, then the others, each in alphabetical order."""
+    first, then names starting with the query, then the others, each in alphabetical order. ``keys``: name_keys
+    of ``actors``, computed once per census by the caller."""
     words = ref.norm_key(query).split()
     if not words:
         return actors.iloc[:0]
-    keys = actors["name"].map(lambda n: ref.norm_key(n) if isinstance(n, str) else "")
-    hit = keys.map(lambda k: all(w in k for w in words))
+    keys = name_keys(actors) if keys is None else keys
+    hit = keys.str.contains(words[0], regex=False)
+    for w in words[1:]:
+        hit &= keys.str.contains(w, regex=False)
     found = actors[hit]
     if found.empty:
         return found
