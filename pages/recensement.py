@@ -29,8 +29,9 @@ if census.issues:
                  column_config={"Problème et correction": st.column_config.TextColumn(width="large")})
 
 st.subheader("Acteurs", anchor=False)
+ui.actor_search(ctx)
 ui.filter_caption(ctx)
-ui.actors_table(ctx.actors, key="census_table")
+ui.actors_table(ctx.actors, key="census_table", ctx=ctx)
 
 if not ctx.workshop and st.toggle("Modifier le recensement", key="edit_mode",
                                   help="Ajoutez, modifiez ou supprimez des lignes ; le rapport se met à jour."):

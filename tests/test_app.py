@@ -434,18 +434,18 @@ def test_census_editor_revalidates_live_without_applying():
 def test_clickable_level_legend_filters(sample_census):
     at = app()
     at.switch_page("pages/engagement.py").run()
-    assert at.button_group(key="eng_legend").value is None
-    at.button_group(key="eng_legend").set_value(3).run()
+    assert at.button_group(key="eng_legend").value == []
+    at.button_group(key="eng_legend").set_value([3]).run()
     leaders = int((sample_census.actors["level"] == 3).sum())
     assert caption_with(at, "acteurs") == f"{leaders} acteurs sur 150 — filtres : niveau 3"
     assert figures(at)[0]["data"][0]["y"] == [0, 0, 0, leaders]
-    assert at.button_group(key="eng_legend").value == 3  # the legend shows the level filtered
-    at.button_group(key="eng_legend").set_value(None).run()  # a second click on it lifts the filter
+    assert at.button_group(key="eng_legend").value == [3]  # the legend shows the level filtered
+    at.button_group(key="eng_legend").set_value([]).run()  # a second click on it lifts the filter
     assert caption_with(at, "acteurs") == "150 acteurs — aucun filtre"
     at.switch_page("pages/accueil.py").run()
     at.multiselect(key=FILTER_KEYS["levels"]).set_value([1]).run()
     at.switch_page("pages/engagement.py").run()
-    assert at.button_group(key="eng_legend").value == 1  # a level filtered elsewhere is shown too
+    assert at.button_group(key="eng_legend").value == [1]  # a level filtered elsewhere is shown too
 
 
 def test_home_states_the_territory_and_its_legal_context():

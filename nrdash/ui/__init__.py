@@ -5,7 +5,9 @@ modules; pages stay thin and never copy each other):
   run (app.py), context() gives it to a page;
 - pages: the list of pages, st.navigation over it, running a page, links and addresses;
 - source: the offline geography and the session's census;
-- widgets, filter_state, territory: the sidebar's widgets, the shared filters they hold, the territory search;
+- widgets, filter_state, territory: the sidebar's widgets, the shared filters they hold (and the address's query,
+  nrdash.urlstate), the territory search;
+- search: finding an actor by name and its card (public fields only), also opened from the actors table;
 - workshop: mode atelier (projection) and its slideshow;
 - elements: what pages draw with (chart, key figures, level legend, tables, captions);
 - chart_component: the Streamlit component that draws a plotly figure (payload: nrdash.plotting);
@@ -23,11 +25,13 @@ from .page_context import Context, context, sidebar
 from .editor import census_editor
 from .elements import actors_table, chart, coming_soon, data_table, filter_caption, key_figures, level_legend
 from .filter_state import FILTER_KEYS, set_filters
+from .search import actor_card, actor_search
 from .geometry import commune_contours, territory_shape
 from .pages import PAGES, UNEXPECTED, navigation, page_link, page_path, run_page, url_path
 from .workshop import CAROUSEL_PAGES, carousel_next
 
-__all__ = ["ASSETS", "CAROUSEL_PAGES", "FILTER_KEYS", "PAGES", "UNEXPECTED", "Context", "actors_table",
+__all__ = ["ASSETS", "CAROUSEL_PAGES", "FILTER_KEYS", "PAGES", "UNEXPECTED", "Context", "actor_card",
+           "actor_search", "actors_table",
            "carousel_next", "census_editor", "chart", "coming_soon", "commune_contours", "context", "data_table",
            "filter_caption", "key_figures", "level_legend", "navigation", "page_link", "page_path", "run_page",
            "set_filters", "sidebar", "territory_shape", "url_path"]

@@ -10,11 +10,12 @@ import streamlit as st
 
 from .. import referential as ref
 from ..charts import selection_to_filters
-from ..indicators import public_table
+from ..indicators import PUBLIC_COLUMNS, public_table
 from ..tables import safe_table
 from ..text import esc, escape_md
 from .chart_component import plotly_chart
 from .filter_state import set_filters
+from .search import actor_card
 
 if TYPE_CHECKING:
     from .page_context import Context
@@ -74,24 +75,35 @@ def key_figures(items: list[tuple[str, object, str | None]]) -> None:
 
 
 def level_legend(ctx: Context, key: str) -> None:
-    """The level scale as a clickable legend: a click filters every page on that level, a second click on the
-    active level lifts that filter (plotly's own legend only hides a series in the browser and cannot tell the app).
-    One row of pills: it shows which level is filtered, and weighs a third of four buttons in columns."""
-    levels = ctx.filters.levels
-    st.session_state[key] = levels[0] if len(levels) == 1 else None  # the filter as set anywhere else
+    """The level scale as a clickable legend: a click on a level adds it to the shared level filter, a second click
+    takes it out (plotly's own legend only hides a series in the browser and cannot tell the app).
+    One row of pills showing the levels filtered, whatever set them (the Filtres popover, a chart click, the
+    address); it weighs a third of four buttons in columns."""
+    st.session_state[key] = sorted(ctx.filters.levels)  # the filter as set anywhere else
 
     def on_change() -> None:
-        chosen = st.session_state.get(key)
-        set_filters(levels=() if chosen is None else (chosen,))
+        set_filters(levels=tuple(sorted(st.session_state.get(key) or ())))
 
-    st.pills("Filtrer sur un niveau", list(ref.LEVELS), format_func=lambda n: f"{n} · {LEVEL_SHORT[n]}", key=key,
-             on_change=on_change)
+    st.pills("Filtrer sur des niveaux", list(ref.LEVELS), selection_mode="multi",
+             format_func=lambda n: f"{n} · {LEVEL_SHORT[n]}", key=key, on_change=on_change)
 
 
-def actors_table(actors: pd.DataFrame, key: str) -> None:
-    """The actors behind the charts, never with personal data; sent to the browser only when asked."""
-    if st.toggle(f"Afficher les {len(actors)} acteurs correspondants", key=key):
-        data_table(public_table(actors), hide_index=True, width="stretch")
+def actors_table(actors: pd.DataFrame, key: str, ctx: Context | None = None) -> None:
+    """The actors behind the charts, never with personal data; sent to the browser only when asked. With the page's
+    context, a row can be selected to open that actor's card (ui.search.actor_card) under the table."""
+    if not st.toggle(f"Afficher les {len(actors)} acteurs correspondants", key=key):
+        return
+    table = public_table(actors)
+    if ctx is None:
+        data_table(table, hide_index=True, width="stretch")
+        return
+    event = st.dataframe(safe_table(table), hide_index=True, width="stretch", on_select="rerun",
+                         selection_mode="single-row", key=f"{key}_rows")
+    picked = event.selection.rows if event is not None else []
+    if picked and picked[0] < len(table):
+        actor_card(ctx, int(table.iloc[picked[0]][PUBLIC_COLUMNS["row"]]))
+    else:
+        st.caption("Sélectionnez une ligne (case à gauche) pour ouvrir la fiche de l'acteur.")
 
 
 def coming_soon(what: str) -> None:

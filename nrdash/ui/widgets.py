@@ -7,13 +7,14 @@ import logging
 import streamlit as st
 
 from .. import referential as ref
+from .. import urlstate
 from ..census import CensusError
 from ..dataset import Dataset, load_upload
 from ..filters import Filters
 from ..placement import TerritoryInfo
 from ..text import count_noun, escape_md
 from . import editor, territory
-from .filter_state import FILTER_KEYS, default_filters, reset_filters, state_filters
+from .filter_state import FILTER_KEYS, default_filters, reset_filters, set_filters, state_filters
 from .pages import CHART_PAGES
 from .source import DATASET_KEY, geography
 
@@ -22,6 +23,8 @@ log = logging.getLogger("nrdash")
 UPLOAD_KEY = "census_upload"
 IMAGE_SVG_KEY = "image_svg"
 REMEMBERED_KEY = "_widget_values"
+URL_READ_KEY = "_filters_url_read"
+URL_NOTES_KEY = "_filters_url_notes"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -47,15 +50,39 @@ def _remember_widgets(keys) -> None:
 def _options(dataset: Dataset) -> dict[str, list]:
     a = dataset.census.actors
     types = [t for t in ref.TYPES] + ([ref.OTHER_TYPE] if (a["type"] == ref.OTHER_TYPE).any() else [])
-    return {
-        "families": list(ref.FAMILIES),
-        "types": types,
-        "levels": list(ref.LEVELS),
-        "circles": list(ref.CIRCLES),
-        "communes": dataset.communes,
-        "categories": list(ref.ACTION_TYPES) + list(ref.NR_DIMENSIONS),
-        "sources": list(ref.SOURCES),
-    }
+    return urlstate.filter_options(dataset.communes, types)
+
+
+def _filters_from_url(dataset: Dataset, opts: dict[str, list]) -> None:
+    """A new session starts from the filters its address states (a shared link, a reload); what the address
+    states wrongly is left out and said in the sidebar."""
+    params = {name: st.query_params.get_all(name) for name in st.query_params.keys()}
+    decoded = urlstate.decode(params, opts, default_filters(dataset))
+    set_filters(**{f: getattr(decoded.filters, f) for f in FILTER_KEYS})
+    st.session_state[URL_NOTES_KEY] = (decoded.notes, decoded.filters) if decoded.notes else None
+
+
+def _sync_url(dataset: Dataset, filters: Filters) -> None:
+    """The address states the current filters on every run (a page change drops the query: put it back)."""
+    wanted = urlstate.encode(filters, default_filters(dataset))
+    for name in urlstate.FILTER_PARAMS:
+        if name not in wanted and name in st.query_params:
+            del st.query_params[name]
+    for name, values in wanted.items():
+        if st.query_params.get_all(name) != values:
+            st.query_params[name] = values
+
+
+def _url_notes(filters: Filters) -> None:
+    """What the address stated that could not be used, until the filters are changed."""
+    noted = st.session_state.get(URL_NOTES_KEY)
+    if not noted:
+        return
+    notes, decoded = noted
+    if filters != decoded:
+        st.session_state[URL_NOTES_KEY] = None
+        return
+    st.sidebar.warning("Lien partagé : " + " ".join(escape_md(n) for n in notes), icon=":material/link_off:")
 
 
 def filter_widgets(dataset: Dataset) -> Filters:
@@ -63,6 +90,9 @@ def filter_widgets(dataset: Dataset) -> Filters:
     _restore_widgets(FILTER_KEYS.values())
     if any(key not in st.session_state for key in FILTER_KEYS.values()):
         reset_filters()  # first run of the session; a new upload resets them too (_on_upload)
+        if not st.session_state.get(URL_READ_KEY):
+            st.session_state[URL_READ_KEY] = True
+            _filters_from_url(dataset, opts)
     active = state_filters().differences(default_filters(dataset))
     label = f"Filtres ({count_noun(active, 'actif')})" if active else "Filtres"
     # In a popover: its ten widgets (and their scripts) reach the browser only when someone opens it.
@@ -88,7 +118,10 @@ def filter_widgets(dataset: Dataset) -> Filters:
         st.sidebar.button("Réinitialiser les filtres", on_click=reset_filters, icon=":material/filter_alt_off:",
                           width="stretch")
     _remember_widgets(FILTER_KEYS.values())
-    return state_filters()
+    filters = state_filters()
+    _url_notes(filters)
+    _sync_url(dataset, filters)
+    return filters
 
 
 # ---------------------------------------------------------------------------------------------
