@@ -146,7 +146,7 @@ def grid_cells(actors: pd.DataFrame, cells_across: int = GRID_CELLS_ACROSS) -> l
     out = []
     for (n, e, x, y), color in zip(g[["n", "e", "lon", "lat"]].itertuples(index=False), ramp):
         out.append({"p": [round(x, 4), round(y, 4)], "r": round(float(metres * 0.5 * np.sqrt(n / top)) + 80),
-                    "c": [*color[:3], 220], "t": f"{int(n)} acteurs, dont {int(e)} de niveau ≥ 2 ({e / n:.0%})"})
+                    "c": [*color[:3], GRID_ALPHA], "t": f"{int(n)} acteurs, dont {int(e)} de niveau ≥ 2 ({e / n:.0%})"})
     return out
 
 
@@ -160,7 +160,7 @@ def _ramp(values: np.ndarray) -> list[list[int]]:
         if not np.isfinite(v):
             out.append([0, 0, 0, 0])
         else:
-            out.append([*ref.count_color(v / top), 170])
+            out.append([*ref.count_color(v / top), COMMUNE_ALPHA])
     return out
 
 
@@ -336,6 +336,12 @@ class Legend:
 
 
 RAMP_STEPS = (0.0, 0.25, 0.5, 0.75, 1.0)
+COMMUNE_ALPHA, GRID_ALPHA = 170, 220  # the fills' opacity on the map, over a white page
+
+
+def _on_white(rgb, alpha: int) -> str:
+    """The colour a swatch must have to look like a fill drawn with this opacity over white."""
+    return _hex([round(c * alpha / 255 + 255 * (1 - alpha / 255)) for c in rgb[:3]])
 
 
 def legends(options: MapOptions, stats: pd.DataFrame | None = None) -> list[Legend]:
@@ -343,7 +349,7 @@ def legends(options: MapOptions, stats: pd.DataFrame | None = None) -> list[Lege
     out = []
     if options.aggregate:
         out.append(Legend("Disques de la grille : part d'acteurs de niveau ≥ 2",
-                          tuple((percent(t), _hex(ref.count_color(t))) for t in RAMP_STEPS),
+                          tuple((percent(t), _on_white(ref.count_color(t), GRID_ALPHA)) for t in RAMP_STEPS),
                           "Plus foncé = part plus grande (échelle relative à la maille la plus engagée) ; "
                           "surface du disque selon le nombre d'acteurs de la maille."))
     else:
@@ -354,9 +360,11 @@ def legends(options: MapOptions, stats: pd.DataFrame | None = None) -> list[Lege
         values = stats[options.choropleth].to_numpy(dtype=float)
         finite = values[np.isfinite(values)]
         top = float(finite.max()) if len(finite) and finite.max() > 0 else 1.0
-        items = tuple((_fmt(t * top, options.choropleth), _hex(ref.count_color(t))) for t in RAMP_STEPS)
+        items = tuple((_fmt(t * top, options.choropleth), _on_white(ref.count_color(t), COMMUNE_ALPHA))
+                      for t in RAMP_STEPS)
         if options.choropleth == "actors":  # counts are whole: no « 2,5 acteurs » step
-            items = tuple(dict.fromkeys((f"{round(t * top)}", _hex(ref.count_color(round(t * top) / top)))
+            items = tuple(dict.fromkeys((f"{round(t * top)}", _on_white(ref.count_color(round(t * top) / top),
+                                                                         COMMUNE_ALPHA))
                                         for t in RAMP_STEPS))
         note = "Plus foncé = valeur plus grande."
         if options.choropleth != "actors":

@@ -225,7 +225,9 @@ def test_every_colouring_has_a_legend_in_words():
         assert maps.CHOROPLETHS[kind].lower() in communes_key.title
         labels, colours = zip(*communes_key.items)
         assert labels[-1].replace("\u202f", " ") == top, labels  # the darkest swatch is the top value
-        assert colours[0] == "#%02x%02x%02x" % ref.count_color(0) and colours[-1] == "#%02x%02x%02x" % ref.count_color(1)
+        # The swatches look like the fills drawn (opacity 170 over white): lightest first, darkest last.
+        assert colours[0] == maps._on_white(ref.count_color(0), 170) and colours[-1] == maps._on_white(ref.count_color(1), 170)
+        assert colours[-1] == "#%02x%02x%02x" % tuple(round(c * 170 / 255 + 85) for c in ref.count_color(1))
         page = maps.legend_html(communes_key)
         assert all(html.escape(l) in page for l in labels)
     assert "Aucune" not in [l.title for l in maps.legends(maps.MapOptions(), stats)]
