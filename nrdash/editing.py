@@ -65,3 +65,53 @@ def corrected_name(file_name: str) -> str:
 def push(history: list[pd.DataFrame], frame: pd.DataFrame) -> list[pd.DataFrame]:
     """History of applied tables for undo, bounded."""
     return (history + [frame])[-HISTORY_LIMIT:]
+
+
+LINE_COLUMN = "Ligne"
+PROBLEM_COLUMN = "Problème"
+FIRST_LINE = 2  # the workbook's row of the first actor (row 1 holds the headers)
+
+
+def problems_by_line(census: Census) -> dict[int, str]:
+    """Each actor row's problems in one sentence (« Erreur — colonne : message »), by workbook row number."""
+    out: dict[int, list[str]] = {}
+    for issue in census.issues:
+        if issue.row is None:
+            continue
+        where = f" — {issue.column}" if issue.column else ""
+        out.setdefault(int(issue.row), []).append(
+            f"{'Erreur' if issue.severity == 'error' else 'Avertissement'}{where} : {issue.message}")
+    return {line: " | ".join(messages) for line, messages in out.items()}
+
+
+def grid_view(frame: pd.DataFrame, problems: dict[int, str], lines: list[int] | None = None) -> pd.DataFrame:
+    """The grid shown: the workbook's row number, the actor's name and the row's problems first, then the other
+    columns; only ``lines`` (workbook row numbers) when given, as a filter."""
+    name = ref.HEADER_OF["name"]
+    numbers = list(range(FIRST_LINE, FIRST_LINE + len(frame)))
+    view = frame[[name, *[c for c in frame.columns if c != name]]].copy()
+    view.insert(1, PROBLEM_COLUMN, [problems.get(n, "") for n in numbers])
+    view.insert(0, LINE_COLUMN, numbers)
+    if lines is not None:
+        view = view[view[LINE_COLUMN].isin(lines)]
+    return view.reset_index(drop=True)
+
+
+def merge_grid(frame: pd.DataFrame, lines: list[int], edited: pd.DataFrame) -> pd.DataFrame:
+    """The whole table after the grid's edits, when the grid showed only ``lines`` of ``frame``: a shown row
+    comes back changed (found by its row number) or is gone (deleted); a row without a number is new and goes at
+    the end. Rows not shown are kept as they were: the whole table stays the source of truth."""
+    columns = list(frame.columns)
+    kept = edited[edited[LINE_COLUMN].notna()]
+    by_line = {int(n): row for n, row in zip(kept[LINE_COLUMN], kept[columns].itertuples(index=False))}
+    shown = set(lines)
+    rows = []
+    for n, row in zip(range(FIRST_LINE, FIRST_LINE + len(frame)), frame.itertuples(index=False)):
+        if n not in shown:
+            rows.append(tuple(row))
+        elif n in by_line:
+            rows.append(tuple(by_line[n]))
+    added = edited[edited[LINE_COLUMN].isna()][columns]
+    rows.extend(tuple(r) for r in added.itertuples(index=False))
+    out = pd.DataFrame(rows, columns=columns)
+    return out.astype(frame.dtypes.to_dict()) if len(out) else frame.iloc[:0].copy()

@@ -6,6 +6,7 @@ names needed by the tooltip are only added for censuses small enough to afford t
 """
 from __future__ import annotations
 
+import html
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,13 @@ CHOROPLETHS = {
 }
 BASEMAPS = {"none": "Sans fond de carte (hors ligne)", "carto": "Fond Carto (en ligne)"}
 CONTOUR_COLOR = [29, 78, 137, 255]
+LABEL_COLOR = [20, 20, 20, 255]
+LABEL_OUTLINE = [255, 255, 255, 255]
+# Commune names drawn on the map: at most this many, the most populous first, none closer to an already named one
+# than an eighth of the map's extent, so that labels never pile up whatever the territory.
+LABELS_MAX = 25
+LABEL_GAP = 0.12
+ZOOM_MIN, ZOOM_MAX = 3.0, 16.0
 COMMUNE_LINE = [90, 100, 120, 160]
 MISSING = [200, 200, 200]
 
@@ -138,7 +146,7 @@ def grid_cells(actors: pd.DataFrame, cells_across: int = GRID_CELLS_ACROSS) -> l
     out = []
     for (n, e, x, y), color in zip(g[["n", "e", "lon", "lat"]].itertuples(index=False), ramp):
         out.append({"p": [round(x, 4), round(y, 4)], "r": round(float(metres * 0.5 * np.sqrt(n / top)) + 80),
-                    "c": [*color[:3], 220], "t": f"{int(n)} acteurs, dont {int(e)} de niveau ≥ 2 ({e / n:.0%})"})
+                    "c": [*color[:3], GRID_ALPHA], "t": f"{int(n)} acteurs, dont {int(e)} de niveau ≥ 2 ({e / n:.0%})"})
     return out
 
 
@@ -152,7 +160,7 @@ def _ramp(values: np.ndarray) -> list[list[int]]:
         if not np.isfinite(v):
             out.append([0, 0, 0, 0])
         else:
-            out.append([*ref.count_color(v / top), 170])
+            out.append([*ref.count_color(v / top), COMMUNE_ALPHA])
     return out
 
 
@@ -223,8 +231,40 @@ def view_state(actors: pd.DataFrame, territory_geom=None) -> pdk.ViewState:
     return pdk.ViewState(latitude=(y0 + y1) / 2, longitude=(x0 + x1) / 2, zoom=round(zoom, 2))
 
 
+def commune_labels(communes: pd.DataFrame, limit: int = LABELS_MAX, gap: float = LABEL_GAP) -> list[dict[str, Any]]:
+    """Commune names for the map (p = [lon, lat], n = name, s = size in pixels): the most populous first, a name
+    left out when it would sit closer than ``gap`` × the communes' extent to one already kept; larger for larger
+    populations. ``communes`` has code, name, population, lon, lat (nrdash.geography's communes)."""
+    c = communes[communes["lon"].notna() & communes["lat"].notna() & communes["name"].notna()]
+    if c.empty:
+        return []
+    pop = pd.to_numeric(c["population"], errors="coerce").fillna(0).astype(float)
+    c = c.assign(_pop=pop.to_numpy()).sort_values(["_pop", "name"], ascending=[False, True])
+    lon = c["lon"].to_numpy(dtype=float)
+    lat = c["lat"].to_numpy(dtype=float)
+    shrink = np.cos(np.radians(float(np.mean(lat))))  # a degree of longitude is shorter than one of latitude
+    extent = max((lon.max() - lon.min()) * shrink, lat.max() - lat.min(), 0.01)
+    top = max(float(c["_pop"].iat[0]), 1.0)
+    kept: list[int] = []
+    for i in range(len(c)):
+        if len(kept) >= limit:
+            break
+        if all(np.hypot((lon[i] - lon[j]) * shrink, lat[i] - lat[j]) >= gap * extent for j in kept):
+            kept.append(i)
+    return [{"p": [round(float(lon[i]), 4), round(float(lat[i]), 4)], "n": deck_text(str(c["name"].iat[i])),
+             "s": round(12 + 6 * float(np.sqrt(c["_pop"].iat[i] / top)))} for i in kept]
+
+
+def zoomed(view: pdk.ViewState, zoom_change: float, resets: int = 0) -> pdk.ViewState:
+    """The view after the page's « Zoom + / − / Recentrer » buttons. deck.gl moves to a new initial view only when
+    it differs from the last one: each « Recentrer » shifts the centre by an invisible 1e-7 degree."""
+    zoom = float(np.clip(view.zoom + zoom_change, ZOOM_MIN, ZOOM_MAX))
+    return pdk.ViewState(latitude=view.latitude + (resets % 2) * 1e-7, longitude=view.longitude, zoom=round(zoom, 2))
+
+
 def build_deck(actors: pd.DataFrame, options: MapOptions, communes_geo: dict | None = None,
-               territory_geojson: dict | None = None, territory_geom=None) -> pdk.Deck:
+               territory_geojson: dict | None = None, territory_geom=None, labels: list[dict] | None = None,
+               view: pdk.ViewState | None = None) -> pdk.Deck:
     layers = []
     if communes_geo and communes_geo["features"]:
         layers.append(pdk.Layer("GeoJsonLayer", communes_geo, id="communes", pickable=True, stroked=True,
@@ -234,6 +274,17 @@ def build_deck(actors: pd.DataFrame, options: MapOptions, communes_geo: dict | N
     if territory_geojson:
         layers.append(pdk.Layer("GeoJsonLayer", territory_geojson, id="territoire", stroked=True, filled=False,
                                 get_line_color=CONTOUR_COLOR, line_width_min_pixels=3, pickable=False))
+    if labels:
+        # Over the contours, under the points (a point stays visible and clickable); not pickable; sizes in pixels.
+        text = pdk.Layer("TextLayer", labels, id="noms", get_position="p", get_text="n", get_size="s",
+                         get_color=LABEL_COLOR, font_settings={"sdf": True}, outline_width=4,
+                         outline_color=LABEL_OUTLINE, get_pixel_offset=[0, -14], pickable=False)
+        # deck.gl's default character set is ASCII only (no « é »): 'auto' takes the characters from the data. Set
+        # after construction: pydeck turns a string argument into a JavaScript expression ('@@=auto').
+        text.character_set = "auto"
+        text.font_family = "Helvetica, Arial, sans-serif"  # a proportional system font (deck.gl's default: Monaco)
+        text.font_weight = 600
+        layers.append(text)
     full = len(actors) <= FULL_TOOLTIP_MAX
     records = [] if options.aggregate else actor_records(actors, options.color_by, full)
     if options.aggregate:
@@ -259,7 +310,7 @@ def build_deck(actors: pd.DataFrame, options: MapOptions, communes_geo: dict | N
         # Tile-free: pydeck's own "__MAP_STYLE__" placeholder tells Streamlit to draw no base map. (map_style=None
         # would make Streamlit fetch its default Carto style from the network.)
         basemap = dict(map_provider=None)
-    return CompactDeck(layers=layers, initial_view_state=view_state(actors, territory_geom), tooltip=tooltip,
+    return CompactDeck(layers=layers, initial_view_state=view or view_state(actors, territory_geom), tooltip=tooltip,
                        **basemap)
 
 
@@ -268,5 +319,67 @@ def payload_bytes(deck: pdk.Deck) -> int:
     return len(deck.to_json().encode("utf-8"))
 
 
+def _hex(rgb) -> str:
+    return "#%02x%02x%02x" % tuple(rgb[:3])
+
+
 def legend(mode: str) -> list[tuple[str, str]]:
-    return [(label, "#%02x%02x%02x" % tuple(rgb)) for label, rgb in palette(mode)]
+    return [(label, _hex(rgb)) for label, rgb in palette(mode)]
+
+
+@dataclass(frozen=True)
+class Legend:
+    """One colouring's key: a title, (meaning, colour) items, and a note on sizes or missing values."""
+    title: str
+    items: tuple[tuple[str, str], ...]
+    note: str = ""
+
+
+RAMP_STEPS = (0.0, 0.25, 0.5, 0.75, 1.0)
+COMMUNE_ALPHA, GRID_ALPHA = 170, 220  # the fills' opacity on the map, over a white page
+
+
+def _on_white(rgb, alpha: int) -> str:
+    """The colour a swatch must have to look like a fill drawn with this opacity over white."""
+    return _hex([round(c * alpha / 255 + 255 * (1 - alpha / 255)) for c in rgb[:3]])
+
+
+def legends(options: MapOptions, stats: pd.DataFrame | None = None) -> list[Legend]:
+    """The key of every colouring on the map: points (levels or families) or grid discs, and the communes."""
+    out = []
+    if options.aggregate:
+        out.append(Legend("Disques de la grille : part d'acteurs de niveau ≥ 2",
+                          tuple((percent(t), _on_white(ref.count_color(t), GRID_ALPHA)) for t in RAMP_STEPS),
+                          "Plus foncé = part plus grande (échelle relative à la maille la plus engagée) ; "
+                          "surface du disque selon le nombre d'acteurs de la maille."))
+    else:
+        missing = "Niveau non renseigné" if options.color_by == "level" else "Famille non renseignée"
+        out.append(Legend(f"Points : {COLOR_MODES[options.color_by].lower()}",
+                          (*legend(options.color_by), (missing, _hex(MISSING)))))
+    if options.choropleth != "none" and stats is not None:
+        values = stats[options.choropleth].to_numpy(dtype=float)
+        finite = values[np.isfinite(values)]
+        top = float(finite.max()) if len(finite) and finite.max() > 0 else 1.0
+        items = tuple((_fmt(t * top, options.choropleth), _on_white(ref.count_color(t), COMMUNE_ALPHA))
+                      for t in RAMP_STEPS)
+        if options.choropleth == "actors":  # counts are whole: no « 2,5 acteurs » step
+            items = tuple(dict.fromkeys((f"{round(t * top)}", _on_white(ref.count_color(round(t * top) / top),
+                                                                         COMMUNE_ALPHA))
+                                        for t in RAMP_STEPS))
+        note = "Plus foncé = valeur plus grande."
+        if options.choropleth != "actors":
+            note += " Commune sans couleur : " + ("aucun habitant recensé." if options.choropleth == "per_1000"
+                                                  else "aucun acteur, pas de part calculable.")
+        out.append(Legend(f"Communes : {CHOROPLETHS[options.choropleth].lower()}", items, note))
+    return out
+
+
+def legend_html(item: Legend) -> str:
+    """A legend as HTML: every colour is followed by its meaning in words (colour is never the only cue); the
+    swatch is hidden from screen readers. Every text is escaped."""
+    rows = "".join(f'<li><span aria-hidden="true" style="display:inline-block;width:0.9em;height:0.9em;'
+                   f'border:1px solid #555;border-radius:50%;background:{color};margin-right:0.4em;'
+                   f'vertical-align:middle"></span>{html.escape(label)}</li>' for label, color in item.items)
+    note = f'<p style="margin:0.2em 0 0.6em 0;font-size:0.9em">{html.escape(item.note)}</p>' if item.note else ""
+    return (f'<div class="nrdash-map-legend"><p style="margin:0;font-weight:600">{html.escape(item.title)}</p>'
+            f'<ul style="list-style:none;padding-left:0;margin:0.2em 0">{rows}</ul>{note}</div>')

@@ -31,26 +31,47 @@ communes = ctx.geo.by_code.loc[[c for c in codes if c in ctx.geo.by_code.index]]
 stats = maps.commune_stats(a, communes)
 outline, outline_geom = ui.territory_shape(territory.kind, territory.code, territory.members) if territory else (None, None)
 options = maps.MapOptions(color_by, choropleth, basemap, aggregate)
-deck = maps.build_deck(a, options, maps.communes_geojson(contours, stats, choropleth), outline, outline_geom)
+labels = maps.commune_labels(communes)
+zoom_change, resets = st.session_state.get("map_zoom", 0.0), st.session_state.get("map_resets", 0)
+view = maps.zoomed(maps.view_state(a, outline_geom), zoom_change, resets)
+deck = maps.build_deck(a, options, maps.communes_geojson(contours, stats, choropleth), outline, outline_geom,
+                       labels=labels, view=view)
+
+
+def _zoom(change: float) -> None:
+    st.session_state["map_zoom"] = max(-6.0, min(8.0, st.session_state.get("map_zoom", 0.0) + change))
+
+
+def _recentre() -> None:
+    st.session_state["map_zoom"] = 0.0
+    st.session_state["map_resets"] = st.session_state.get("map_resets", 0) + 1
+
 
 placed = a["placement"].notna()
 summary = placement_summary(a) + (f", sur le territoire {territory.name}" if territory else "") + "."
-event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="actor_map", height=620,
-                        alt=f"Carte des acteurs. {summary}")
-st.caption(escape_md(summary))
-if not aggregate and placed.sum() > maps.POINTS_SMOOTH_MAX:
-    st.caption(f"{thousands(placed.sum())} points : sans carte graphique, le déplacement de la carte peut "
-               "être lent. La grille (« Regrouper sur une grille ») ou un filtre (commune, famille, niveau…) l'allège.")
-legend = " ".join(f'<span style="color:{color}">⬤</span> {label}' for label, color in maps.legend(color_by))
-st.markdown(f"**Légende** — {legend}", unsafe_allow_html=True)  # our own constants only, no census text
+left, right = st.columns([3, 1], gap="medium")
+with left:
+    with st.container(horizontal=True, vertical_alignment="center", key="map_zoom_bar"):
+        st.button("Zoom +", on_click=_zoom, args=(1.0,), key="map_zoom_in",
+                  help="Rapproche la vue, centrée sur le territoire.")
+        st.button("Zoom −", on_click=_zoom, args=(-1.0,), key="map_zoom_out",
+                  help="Éloigne la vue, centrée sur le territoire.")
+        st.button("Recentrer", on_click=_recentre, key="map_recentre",
+                  help="Revient à la vue de départ : tout le territoire.")
+        st.caption("Sur la carte : molette ou double-clic pour zoomer, glisser pour se déplacer.")
+    event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="actor_map", height=620,
+                            alt=f"Carte des acteurs. {summary}")
+    st.caption(escape_md(summary))
+    if not aggregate and placed.sum() > maps.POINTS_SMOOTH_MAX:
+        st.caption(f"{thousands(placed.sum())} points : sans carte graphique, le déplacement de la carte peut "
+                   "être lent. La grille (« Regrouper sur une grille ») ou un filtre (commune, famille, niveau…) l'allège.")
 
-picked = (event.selection.objects.get("acteurs") or []) if event and event.selection else []
-if picked:
-    row = picked[0].get("i")
-    actor = a[a["row"] == row]
+with right:
+    picked = (event.selection.objects.get("acteurs") or []) if event and event.selection else []
+    actor = a[a["row"] == picked[0].get("i")] if picked else a.iloc[:0]
     if len(actor):
         r = actor.iloc[0]
-        with st.container(border=True):
+        with st.container(border=True, key="map_actor_card"):
             st.subheader(escape_md(r["name"]), anchor=False)
             st.markdown(escape_md(f"{r['type']} — {r['family']} — {ref.level_label(r['level'])} — cercle {r['circle']}"))
             st.markdown(escape_md(f"{r['commune'] or ''} — placé par {r['placement']} (ligne {r['row']})"))
@@ -59,6 +80,15 @@ if picked:
                 st.markdown(escape_md("Catégories NR : " + " ; ".join(cats)))
             if r["description"]:
                 st.markdown(escape_md(r["description"]))
+    elif not aggregate:
+        st.caption("Cliquez sur un point pour afficher la fiche de l'acteur ici.")
+    with st.container(key="map_legend"):
+        st.markdown("**Légende**")
+        for item in maps.legends(options, stats):  # our own constants and numbers, escaped all the same
+            st.markdown(maps.legend_html(item), unsafe_allow_html=True)
+        if labels:
+            st.caption(f"Noms : {count_noun(len(labels), 'commune')} parmi les plus peuplées, "
+                       "taille selon la population.")
 
 unplaced = a[~placed]
 with st.expander(f"{len(unplaced)} acteur(s) non placé(s) sur la carte", expanded=False):

@@ -1,3 +1,4 @@
+import html
 import json
 
 import numpy as np
@@ -165,3 +166,74 @@ def test_commune_labels_are_neutralised_too():
     stats = maps.commune_stats(synth(2), pd.DataFrame({"code": ["17028"], "name": ["@@=name"], "population": [100]}))
     geo = maps.communes_geojson(contours, stats, "actors")
     assert geo["features"][0]["properties"]["t"].startswith(" @@=name (17028)")
+
+
+def _communes(names, pops, lons, lats):
+    return pd.DataFrame({"code": [f"17{i:03}" for i in range(len(names))], "name": names, "population": pops,
+                         "lon": lons, "lat": lats})
+
+
+def test_commune_names_are_drawn_offline_most_populous_first_without_piling_up():
+    communes = _communes(["Petite", "La Rochelle", "Voisine", "Aytré", "@@=x"], [100, 80_000, 5_000, 9_000, 50],
+                         [-1.0, -1.15, -1.1501, -1.10, -1.3], [46.0, 46.16, 46.1601, 46.12, 46.3])
+    labels = maps.commune_labels(communes)
+    names = [l["n"] for l in labels]
+    assert names[0] == "La Rochelle" and "Voisine" not in names  # too close to La Rochelle: left out
+    assert " @@=x" in names and "@@=x" not in names  # escaped for deck.gl's converter
+    assert labels[0]["s"] == 18 and all(12 <= l["s"] < 18 for l in labels[1:])  # size follows the population
+    assert len(maps.commune_labels(communes, limit=2)) == 2
+    deck = maps.build_deck(synth(3), maps.MapOptions(), labels=labels)
+    spec = json.loads(deck.to_json())
+    text = layer(deck, "noms")
+    assert [l["id"] for l in spec["layers"]] == ["noms", "acteurs"]  # under the points, which stay clickable
+    assert text["@@type"] == "TextLayer" and text["getText"] == "@@=n" and text["characterSet"] == "auto"
+    assert "La Rochelle" in deck.to_json() and text.get("pickable") is False
+    assert not any(s.startswith("@@") for _, s in _strings(text["data"]))
+
+
+def test_many_communes_give_a_bounded_number_of_labels():
+    rng = np.random.default_rng(3)
+    n = 2000
+    communes = _communes([f"C{i}" for i in range(n)], rng.integers(10, 100_000, n), rng.uniform(-2, 0, n),
+                         rng.uniform(45, 47, n))
+    assert len(maps.commune_labels(communes)) <= maps.LABELS_MAX
+
+
+def test_zoom_and_recentre_change_the_initial_view():
+    base = maps.view_state(synth(100))
+    assert maps.zoomed(base, 1).zoom == pytest.approx(base.zoom + 1)
+    assert maps.zoomed(base, -30).zoom == maps.ZOOM_MIN
+    # deck.gl only moves to a new initial view: two recentrings in a row must differ.
+    assert maps.zoomed(base, 0, 1).latitude != maps.zoomed(base, 0, 2).latitude
+    deck = maps.build_deck(synth(5), maps.MapOptions(), view=maps.zoomed(base, 2))
+    assert json.loads(deck.to_json())["initialViewState"]["zoom"] == pytest.approx(base.zoom + 2)
+
+
+def test_every_colouring_has_a_legend_in_words():
+    communes = pd.DataFrame({"code": ["17028", "17300"], "name": ["Aytré", "La Rochelle"], "population": [10_000, 0]})
+    a = synth(12).assign(level=pd.array([0, 2, 3, 1] * 3, dtype="Int64"), insee="17028")
+    stats = maps.commune_stats(a, communes)
+    level, = maps.legends(maps.MapOptions(), stats)
+    assert [l for l, _ in level.items] == [ref.level_label(n) for n in ref.LEVELS] + ["Niveau non renseigné"]
+    family, = maps.legends(maps.MapOptions(color_by="family"), stats)
+    assert [c for _, c in family.items][:4] == [ref.FAMILY_COLORS[f] for f in ref.FAMILIES]
+    grid, = maps.legends(maps.MapOptions(aggregate=True), stats)
+    assert grid.items[0][0] == "0 %" or grid.items[0][0].startswith("0")
+    assert "niveau ≥ 2" in grid.title and "surface" in grid.note
+    for kind, top in (("actors", "12"), ("per_1000", "1,2"), ("engaged_share", "50 %")):
+        points, communes_key = maps.legends(maps.MapOptions(choropleth=kind), stats)
+        assert maps.CHOROPLETHS[kind].lower() in communes_key.title
+        labels, colours = zip(*communes_key.items)
+        assert labels[-1].replace("\u202f", " ") == top, labels  # the darkest swatch is the top value
+        # The swatches look like the fills drawn (opacity 170 over white): lightest first, darkest last.
+        assert colours[0] == maps._on_white(ref.count_color(0), 170) and colours[-1] == maps._on_white(ref.count_color(1), 170)
+        assert colours[-1] == "#%02x%02x%02x" % tuple(round(c * 170 / 255 + 85) for c in ref.count_color(1))
+        page = maps.legend_html(communes_key)
+        assert all(html.escape(l) in page for l in labels)
+    assert "Aucune" not in [l.title for l in maps.legends(maps.MapOptions(), stats)]
+
+
+def test_legend_html_escapes_and_says_each_colour_in_words():
+    page = maps.legend_html(maps.Legend("<b>T</b>", (("<img>", "#000000"),), "a & b"))
+    assert "<img>" not in page and "&lt;img&gt;" in page and "&lt;b&gt;" in page and "a &amp; b" in page
+    assert 'aria-hidden="true"' in page
