@@ -24,10 +24,12 @@ from .editor import census_editor
 from .elements import actors_table, chart, coming_soon, data_table, filter_caption, key_figures, level_legend
 from .filter_state import FILTER_KEYS, set_filters
 from .geometry import commune_contours, territory_shape
+from .source import refused_upload_banner
 from .pages import PAGES, UNEXPECTED, navigation, page_link, page_path, run_page, url_path
 from .workshop import CAROUSEL_PAGES, carousel_next
 
 __all__ = ["ASSETS", "CAROUSEL_PAGES", "FILTER_KEYS", "PAGES", "UNEXPECTED", "Context", "actors_table",
            "carousel_next", "census_editor", "chart", "coming_soon", "commune_contours", "context", "data_table",
-           "filter_caption", "key_figures", "level_legend", "navigation", "page_link", "page_path", "run_page",
+           "filter_caption", "key_figures", "level_legend", "navigation", "page_link", "page_path",
+           "refused_upload_banner", "run_page",
            "set_filters", "sidebar", "territory_shape", "url_path"]

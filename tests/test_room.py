@@ -1,0 +1,44 @@
+"""What the room sees (issue 13): a refused upload is stated in the main area of every page."""
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from nrdash.ui import PAGES
+from tests.conftest import ROOT
+from tests.mdtext import displayed
+
+APP = str(ROOT / "app.py")
+TEXT_AS_XLSX = "Ville;Date\nNiort;2024\n".encode()
+
+
+def _refused(at: AppTest) -> str:
+    return "\n".join(displayed(e.value) for e in at.main.error)
+
+
+@pytest.mark.parametrize("path", [p for p, _, _ in PAGES])
+def test_a_refused_upload_is_stated_in_the_main_area_of_every_page(path):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.file_uploader[0].upload("recensement.xlsx", TEXT_AS_XLSX).run()
+    at.switch_page(path).run()
+    assert not at.exception
+    main = _refused(at)
+    assert "Fichier refusé" in main and "« recensement.xlsx »" in main
+    assert "feuilles lues : CSV" not in main
+    assert "porte l'extension .xlsx mais n'est pas un classeur" in main  # why, with what was really read
+    assert "Recensement d'exemple (fictif)" in main and "150 acteurs" in main  # which census is shown instead
+    assert "python -m" not in main
+    links = [p for p in at.get("page_link") if "modèle vierge" in p.proto.label]
+    assert links and links[0].proto.page.endswith("recensement")
+    for ok in at.success:  # a green light names what it is about: the sample, not the refused file
+        assert "recensement-exemple.xlsx" in displayed(ok.value) and "recensement.xlsx »" not in displayed(ok.value)
+
+
+def test_a_good_upload_after_a_refused_one_lifts_the_banner():
+    from tests.conftest import actors_sheet
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.file_uploader[0].upload("r.xlsx", TEXT_AS_XLSX).run()
+    assert "Fichier refusé" in _refused(at)
+    at.file_uploader[0].upload("r.xlsx", actors_sheet([[f"A{i}", "PME", 1] for i in range(4)])).run()
+    assert "Fichier refusé" not in _refused(at)
