@@ -42,3 +42,25 @@ def test_a_good_upload_after_a_refused_one_lifts_the_banner():
     assert "Fichier refusé" in _refused(at)
     at.file_uploader[0].upload("r.xlsx", actors_sheet([[f"A{i}", "PME", 1] for i in range(4)])).run()
     assert "Fichier refusé" not in _refused(at)
+
+
+def test_workshop_high_contrast_theme_reaches_the_page_and_the_charts():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["atelier"] = "1"
+    at.run()
+    at.switch_page("pages/engagement.py").run()
+    assert "Contraste élevé" in at.toggle(key="atelier").help  # stated in the workshop help
+    assert "color: #000000 !important" not in "".join(m.value for m in at.markdown if "<style>" in m.value)
+    at.toggle(key="contraste").set_value(True).run()
+    assert not at.exception
+    styles = "".join(m.value for m in at.markdown if "<style>" in m.value)
+    assert "color: #000000 !important" in styles  # assets/css/contrast.css
+    import json
+
+    from nrdash.plotting import payload_figure
+    from nrdash.ui.chart_component import COMPONENT_NAME
+    charts = [el for el in at.get("bidi_component") if el.proto.component_name == COMPONENT_NAME]
+    layout = payload_figure(charts[0].proto.json)["layout"]
+    assert layout["font"]["color"] == "#000000" and layout["xaxis"]["linewidth"] == 2
+    assert layout["title"]["subtitle"]["font"]["size"] >= 14
+    assert json.loads(charts[0].proto.json)["fit"]["min"] >= 300  # the main figure takes the screen's height
