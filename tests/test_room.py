@@ -64,3 +64,14 @@ def test_workshop_high_contrast_theme_reaches_the_page_and_the_charts():
     assert layout["font"]["color"] == "#000000" and layout["xaxis"]["linewidth"] == 2
     assert layout["title"]["subtitle"]["font"]["size"] >= 14
     assert json.loads(charts[0].proto.json)["fit"]["min"] >= 300  # the main figure takes the screen's height
+
+
+def test_levels_are_spelled_as_level_label_in_the_texts_users_read():
+    from nrdash import referential as ref
+    from nrdash.template import build_workbook
+
+    spelled = ", ".join(ref.level_label(n) for n in ref.LEVELS)  # "0 — Non impliqué, 1 — Sensibilisé au NR, …"
+    level_column = next(c for c in ref.ACTOR_COLUMNS if c.field == "level")
+    assert level_column.help == spelled + "."
+    guide = "\n".join(str(c.value) for row in build_workbook()[ref.INSTRUCTIONS_SHEET].iter_rows() for c in row if c.value)
+    assert spelled in guide
