@@ -75,3 +75,15 @@ def test_levels_are_spelled_as_level_label_in_the_texts_users_read():
     assert level_column.help == spelled + "."
     guide = "\n".join(str(c.value) for row in build_workbook()[ref.INSTRUCTIONS_SHEET].iter_rows() for c in row if c.value)
     assert spelled in guide
+
+
+def test_high_contrast_draws_no_grid_line_through_the_columns_counts():
+    from nrdash import charts
+    import pandas as pd
+
+    from nrdash.ui.elements import workshop_figure
+
+    actors = pd.DataFrame({"level": [0, 1, 2, 2, 3]})
+    fig = charts.level_distribution(actors)
+    workshop_figure(fig, contrast=True)
+    assert fig.layout.xaxis.showgrid is False and fig.layout.yaxis.gridcolor == "#595959"

@@ -82,8 +82,10 @@ def workshop_figure(fig: go.Figure, contrast: bool = False) -> None:
     if contrast:
         fig.update_layout(font_color="#000000", title_font_color="#000000", title_subtitle_font_color="#000000",
                           legend_font_color="#000000")
+        # No dark line through a column's count: category axes lose their grid, value axes get a dark one.
+        columns = any(t.type == "bar" and t.orientation != "h" for t in fig.data)
         fig.update_xaxes(gridcolor="#595959", linecolor="#000000", linewidth=2, zerolinecolor="#000000",
-                         tickfont_color="#000000")
+                         tickfont_color="#000000", **({"showgrid": False} if columns else {}))
         fig.update_yaxes(gridcolor="#595959", linecolor="#000000", linewidth=2, zerolinecolor="#000000",
                          tickfont_color="#000000")
         fig.update_shapes(line_color="#000000", line_width=3)
