@@ -4,7 +4,10 @@ import streamlit as st
 from nrdash import ui
 
 # A local icon: a Material icon name here would make every browser fetch it from Google's font servers.
-st.set_page_config(page_title="nrdash — Numérique responsable", page_icon=str(ui.ASSETS / "favicon.png"), layout="wide")
+# Mode atelier starts with the sidebar folded away (decided here, before anything is drawn).
+st.set_page_config(page_title="nrdash — Numérique responsable", page_icon=str(ui.ASSETS / "favicon.png"), layout="wide",
+                   initial_sidebar_state=ui.initial_sidebar_state())
 page = ui.navigation()
-ui.sidebar(current_page=ui.page_path(page))
+ctx = ui.sidebar(current_page=ui.page_path(page))
+ui.refused_upload_banner(ctx.dataset)  # above every page: a refused file never passes for the census shown
 ui.run_page(page)

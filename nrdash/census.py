@@ -508,6 +508,22 @@ def _territory(raw: RawSheet, issues: list[Issue]) -> Territory:
 # ---------------------------------------------------------------------------------------------
 # Entry point
 # ---------------------------------------------------------------------------------------------
+TEMPLATE_HINT = ("Partez du modèle vierge : bouton « Télécharger le modèle vierge (.xlsx) » en bas de la page "
+                 "Recensement.")
+WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
+
+
+def _what_was_read(kind: str, names: list[str], filename: str | None) -> str:
+    """What the reader really read, for a refusal: the workbook's sheets, or a text file (which has no sheet)."""
+    if kind != "csv":
+        return f"feuilles lues : {', '.join(f'« {n} »' for n in names) or 'aucune'}"
+    ext = Path(filename).suffix.lower() if filename else ""
+    if ext in WORKBOOK_EXTENSIONS:
+        return (f"le fichier porte l'extension {ext} mais n'est pas un classeur : son contenu est du texte, lu comme "
+                "un fichier CSV, sans feuille")
+    return "fichier texte lu comme un CSV, sans feuille"
+
+
 def _pick_sheet(names: list[str], wanted: str) -> str | None:
     key = ref.norm_key(wanted)
     for n in names:
@@ -567,9 +583,9 @@ def load_census(source: str | Path | bytes, filename: str | None = None, limits:
                 break
     if table is None or "name" not in table.headers:
         raise CensusError(
-            f"Aucun tableau d'acteurs trouvé (feuilles lues : {', '.join(names) or 'aucune'}). La ligne d'en-tête doit "
+            f"Aucun tableau d'acteurs trouvé ({_what_was_read(kind, names, filename)}). La ligne d'en-tête doit "
             f"contenir au moins « {ref.HEADER_OF['name']} », « {ref.HEADER_OF['type']} » et "
-            f"« {ref.HEADER_OF['level']} ». Partez du modèle : python -m nrdash template modele.xlsx"
+            f"« {ref.HEADER_OF['level']} ». {TEMPLATE_HINT}"
         )
     if len(table.rows) > limits.max_rows:
         raise CensusError(f"Le recensement compte {len(table.rows)} acteurs, au-delà de la limite de "

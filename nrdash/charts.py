@@ -156,6 +156,7 @@ def territory_state(actors: pd.DataFrame) -> go.Figure:
                          hovertemplate=esc(ref.level_label(n)) + " : %{x} acteurs<extra></extra>"))
     return _figure(data, "Où en est le territoire : les acteurs par niveau d'engagement", height=260, barmode="stack",
                    uniformtext=dict(minsize=14, mode="hide"), top=110,
+                   meta=dict(max_height=440),  # one bar: taller says nothing more
                    xaxis=dict(visible=False, range=[0, total]), yaxis=dict(visible=False), bargap=0.15)
 
 
@@ -316,13 +317,17 @@ def circle_positions(n: int, inner: float, outer: float, seed_angle: float = 0.0
     return r * np.cos(theta), r * np.sin(theta)
 
 
+CIRCLE_LABEL_ANGLES = {1: 20, 2: 35, 3: 50}  # degrees: where each label's arrow meets its ring's band
+CIRCLE_LABEL_Y = {1: -1.2, 2: 0.4, 3: 2.2}  # the labels' heights, beside the rings (data units)
+
+
 def circles(actors: pd.DataFrame) -> go.Figure:
     radii = {1: (0.0, 1.0), 2: (1.0, 2.0), 3: (2.0, 3.0)}
     fills = {1: "#dbe9f6", 2: "#eaf2fa", 3: "#f6f9fc"}
     shapes = [dict(type="circle", x0=-radii[c][1], y0=-radii[c][1], x1=radii[c][1], y1=radii[c][1],
                    fillcolor=fills[c], line=dict(color="#1d4e89", width=2), layer="below") for c in (3, 2, 1)]
     data, annotations = [], []
-    size = 9 if len(actors) < 400 else 5
+    size = 12 if len(actors) < 400 else 6  # at 640 px; grows with the figure in mode atelier (meta below)
     for c, (inner, outer) in radii.items():
         members = actors[actors["circle"] == c].sort_values(["level", "name"], ascending=[False, True])
         x, y = circle_positions(len(members), inner + 0.12, outer - 0.12, seed_angle=c)
@@ -334,14 +339,18 @@ def circles(actors: pd.DataFrame) -> go.Figure:
         data.append(dict(type="scatter", x=x.round(4).tolist(), y=y.round(4).tolist(), mode="markers",
                          name=ref.CIRCLES[c].label, showlegend=False, hovertext=hover, hoverinfo="text",
                          marker=dict(size=size, color=colors, line=dict(color="white", width=0.5))))
-        annotations.append(dict(x=0, y=outer - 0.06 if c > 1 else 0.55, text=f"<b>Cercle {c}</b> : {len(members)} acteurs",
-                                showarrow=False, font=dict(size=17, color="#0b2a6b"),
-                                bgcolor="rgba(255,255,255,0.85)"))
+        # Each ring's label beside the rings, an arrow to its band: never over the dots.
+        mid, angle = (inner + outer) / 2, math.radians(CIRCLE_LABEL_ANGLES[c])
+        annotations.append(dict(x=round(mid * math.cos(angle), 3), y=round(mid * math.sin(angle), 3),
+                                ax=3.5, ay=CIRCLE_LABEL_Y[c], axref="x", ayref="y", xanchor="left",
+                                text=f"<b>Cercle {c}</b> : {count_noun(len(members), 'acteur')}",
+                                showarrow=True, arrowhead=0, arrowwidth=2, arrowcolor="#0b2a6b",
+                                font=dict(size=17, color="#0b2a6b")))
     for n in ref.LEVELS:  # legend of the level scale
         data.append(dict(type="scatter", x=[None], y=[None], mode="markers", name=ref.level_label(n),
                          marker=dict(size=12, color=ref.LEVEL_COLORS[n])))
     return _figure(data, "Cercles de mobilisation", height=640, shapes=shapes, annotations=annotations,
-                   xaxis=dict(visible=False, range=[-3.1, 3.1]),
+                   meta=dict(scale_markers=True), xaxis=dict(visible=False, range=[-3.1, 7.4]),
                    yaxis=dict(visible=False, range=[-3.1, 3.1], scaleanchor="x", scaleratio=1))
 
 

@@ -440,7 +440,7 @@ ACTOR_COLUMNS: tuple[Column, ...] = (
     Column("description", "Description des actions NR identifiées", False,
            ("Description", "Description des actions", "Actions identifiées")),
     Column("level", "Niveau d'engagement estimé", True, ("Niveau d'engagement", "Niveau", "Engagement"),
-           help="0 Non impliqué, 1 Sensibilisé au NR, 2 Acteur du NR, 3 Leader du NR."),
+           help="0 — Non impliqué, 1 — Sensibilisé au NR, 2 — Acteur du NR, 3 — Leader du NR."),
     Column("circle", "Cercle", False, ("Cercle de mobilisation",),
            help="1, 2 ou 3 ; vide : déduit selon les règles du kit."),
     Column("source", "Source d'identification", False, ("Source", "Mode d'identification")),

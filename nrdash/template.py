@@ -111,7 +111,7 @@ INSTRUCTIONS: tuple[str, ...] = (
     "1. Feuille « Acteurs » (obligatoire) : une ligne par acteur. Colonnes obligatoires : Nom de l'acteur, "
     "Type d'acteur, Niveau d'engagement estimé.",
     "   • La famille se déduit du type. Un type hors liste est classé « Autre » dans la famille indiquée.",
-    "   • Niveau : 0 Non impliqué, 1 Sensibilisé au NR, 2 Acteur du NR, 3 Leader du NR.",
+    "   • Niveau : 0 — Non impliqué, 1 — Sensibilisé au NR, 2 — Acteur du NR, 3 — Leader du NR (la liste déroulante écrit « 2 - Acteur du NR » : les deux sont compris).",
     "   • Cercle : laissez vide pour appliquer la règle du kit (administration et partenaires → 1, "
     "niveau ≥ 2 → 2, sinon 3).",
     "   • Type d'action NR et Dimension NR : plusieurs valeurs possibles, séparées par « ; ».",

@@ -14,13 +14,15 @@ st.markdown(f"**{escape_md(territory)}** — {escape_md(ctx.dataset.label)}")
 ui.filter_caption(ctx)
 
 communes = ctx.dataset.census.actors["commune"].dropna().nunique()
-if ctx.territory:
-    st.markdown(escape_md(f"{territory_headline(ctx.territory)} {ctx.territory.obligations[0]}"))
-st.caption(f"{communes} communes représentées dans le recensement — fichier lu le "
-           f"{date_time(census.loaded_at)}.")
+# Mode atelier: the territory's legal context folded away, the figure first.
+with st.expander("Le territoire et ses obligations") if ctx.workshop else st.container():
+    if ctx.territory:
+        st.markdown(escape_md(f"{territory_headline(ctx.territory)} {ctx.territory.obligations[0]}"))
+    st.caption(f"{communes} communes représentées dans le recensement — fichier lu le "
+               f"{date_time(census.loaded_at)}.")
 
 ui.chart(ctx, charts.territory_state(ctx.actors), charts.territory_state_summary(ctx.actors), key="home_levels",
-         select_by="level")
+         select_by="level", main=True)
 k = kpis(ctx.actors, ctx.actions, shown_targets(ctx.filters))
 ui.key_figures([
     ("Acteurs recensés", thousands(k.actors), None),

@@ -10,7 +10,7 @@ ctx = ui.context()
 st.title("Cercles de mobilisation", anchor=False)
 ui.filter_caption(ctx)
 a = ctx.actors
-ui.chart(ctx, charts.circles(a), charts.circles_summary(a), key="circles_fig")
+ui.chart(ctx, charts.circles(a), charts.circles_summary(a), key="circles_fig", main=True)
 st.info(ref.CIRCLE_FOR_EVERYONE, icon=":material/campaign:")
 
 members = circle_members(a)

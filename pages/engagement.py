@@ -6,11 +6,13 @@ ctx = ui.context()
 st.title("Engagement des acteurs", anchor=False)
 ui.filter_caption(ctx)
 a = ctx.actors
-st.caption("Cliquez une barre pour filtrer tout le tableau de bord sur ce groupe et ce niveau.")
+st.caption("Cliquez une barre pour filtrer." if ctx.workshop else
+           "Cliquez une barre pour filtrer tout le tableau de bord sur ce groupe et ce niveau.")
 ui.level_legend(ctx, "eng_legend")
 
 # No data table under this one: its sentence already gives every count and share.
-ui.chart(ctx, charts.level_distribution(a), charts.level_summary(a), key="eng_levels", select_by="level")
+ui.chart(ctx, charts.level_distribution(a), charts.level_summary(a), key="eng_levels", select_by="level",
+         main=True)
 
 # One comparison at a time: a legible picture for the room, and a lighter page (one chart sent, not five).
 views = {"family": "Par famille", "type": "Par type", "commune": "Par commune", "source": "Par source",

@@ -10,13 +10,14 @@ ctx = ui.context()
 st.title("Matrice d'actions", anchor=False)
 ui.filter_caption(ctx)
 
-st.header("Le plan : axes × cibles", anchor=False)
+if not ctx.workshop:  # the figure's own title says it
+    st.header("Le plan : axes × cibles", anchor=False)
 plan = plan_view(ctx.actions, ctx.filters)  # every count below comes from it
 if note := scope_note(plan):
     st.caption(note)
 counts = plan.counts
 ui.chart(ctx, charts.plan_heatmap(counts, engaged_by_target(ctx.actors)), plan_summary(plan), key="plan_heatmap",
-         table=counts)
+         table=counts, main=True)
 holes = plan.gaps
 if holes:
     with st.expander(gaps_label(plan)):

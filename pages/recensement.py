@@ -21,7 +21,8 @@ if errors:
 elif warnings:
     st.warning(f"Aucune erreur, {len(warnings)} avertissement(s).", icon=":material/warning:")
 else:
-    st.success("Aucun problème détecté dans le classeur.", icon=":material/check_circle:")
+    st.success(escape_md(f"Aucun problème détecté dans « {census.file_name} » ({ctx.dataset.label})."),
+               icon=":material/check_circle:")
 
 if census.issues:
     st.subheader("Rapport de vérification", anchor=False)

@@ -27,11 +27,14 @@ from .elements import actors_table, chart, coming_soon, data_table, filter_capti
 from .filter_state import FILTER_KEYS, set_filters
 from .search import actor_card, actor_search
 from .geometry import commune_contours, territory_shape
+from .source import refused_upload_banner
 from .pages import PAGES, UNEXPECTED, navigation, page_link, page_path, run_page, url_path
 from .workshop import CAROUSEL_PAGES, carousel_next
+from .workshop import sidebar_state as initial_sidebar_state
 
 __all__ = ["ASSETS", "CAROUSEL_PAGES", "FILTER_KEYS", "PAGES", "UNEXPECTED", "Context", "actor_card",
            "actor_search", "actors_table",
            "carousel_next", "census_editor", "chart", "coming_soon", "commune_contours", "context", "data_table",
-           "filter_caption", "key_figures", "level_legend", "navigation", "page_link", "page_path", "run_page",
+           "filter_caption", "initial_sidebar_state", "key_figures", "level_legend", "navigation", "page_link", "page_path",
+           "refused_upload_banner", "run_page",
            "set_filters", "sidebar", "territory_shape", "url_path"]

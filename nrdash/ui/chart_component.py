@@ -24,12 +24,35 @@ export default async function (component) {
     parentElement.appendChild(plot);
   }
   plot._nrTrigger = component.setTriggerValue;
+  if (!data.fit) plot._nrRefit = null;
   plot.style.height = data.height + "px";
   try {
     const index = document.querySelector('script[src*="static/js/index"]');
     const base = index ? index.src.replace(/static\\/js\\/[^/]*$/, "") : document.baseURI;
     const Plotly = (await import(new URL(data.bundle, base).href)).default;
     const figure = JSON.parse(data.figure);
+    if (data.fit) {  // mode atelier: the page's main figure takes the screen's height left below it, not more
+      const baseSizes = figure.data.map((t) => (t.marker && typeof t.marker.size === "number") ? t.marker.size : null);
+      const fit = () => {
+        const top = plot.getBoundingClientRect().top + window.scrollY;
+        let height = Math.max(data.fit.min, Math.floor(window.innerHeight - top - data.fit.below));
+        if (data.fit.max) height = Math.min(height, data.fit.max);
+        if (Math.abs(height - (figure.layout.height || 0)) < 4) return false;
+        const scale = data.fit.scale_markers ? height / data.height : 1;  // dots grow with the figure
+        figure.data.forEach((t, i) => { if (baseSizes[i] !== null) t.marker.size = Math.round(baseSizes[i] * scale); });
+        figure.layout.height = height;
+        plot.style.height = height + "px";
+        return true;
+      };
+      fit();
+      plot._nrRefit = () => { if (plot.isConnected && fit()) Plotly.react(plot, figure.data, figure.layout, data.config); };
+      if (!plot._nrFitListener) {  // the window resized, or what stands above the figure finished drawing
+        plot._nrFitListener = true;
+        window.addEventListener("resize", () => plot._nrRefit && plot._nrRefit());
+      }
+      setTimeout(() => plot._nrRefit && plot._nrRefit(), 400);
+      setTimeout(() => plot._nrRefit && plot._nrRefit(), 1500);
+    }
     await Plotly.react(plot, figure.data, figure.layout, data.config);
     if (!plot._nrResize) {  // follow the column's width (sidebar opened or closed, window resized)
       plot._nrResize = new ResizeObserver(() => {  // not while hidden or leaving the page
@@ -66,8 +89,11 @@ def _component():
                                       isolate_styles=False)
 
 
-def plotly_chart(fig: go.Figure, key: str, config: dict, on_select=None) -> None:
-    """Draw a figure; ``on_select(points)`` is called with the points of a click (chart filters)."""
+def plotly_chart(fig: go.Figure, key: str, config: dict, on_select=None, fit: dict | None = None) -> None:
+    """Draw a figure; ``on_select(points)`` is called with the points of a click (chart filters).
+
+    ``fit`` (mode atelier's main figure): the browser sets the figure's height to what the window leaves below its
+    top, minus ``below`` pixels, at least ``min``; ``scale_markers`` grows fixed-size dots with it."""
 
     def changed() -> None:
         points = clicked_points(st.session_state.get(key))
@@ -75,4 +101,4 @@ def plotly_chart(fig: go.Figure, key: str, config: dict, on_select=None) -> None
             on_select(points)
 
     kwargs = {"on_select_change": changed} if on_select is not None else {}
-    _component()(key=key, data=figure_payload(fig, config, on_select is not None), **kwargs)
+    _component()(key=key, data={**figure_payload(fig, config, on_select is not None), "fit": fit}, **kwargs)

@@ -44,23 +44,53 @@ def _on_chart_points(points: list[dict], by: str | None) -> None:
 
 
 def chart(ctx: Context, fig: go.Figure, summary: str, key: str, select_by: str | None = None,
-          table: pd.DataFrame | None = None) -> None:
+          table: pd.DataFrame | None = None, main: bool = False) -> None:
     """A plotly chart with its text alternative; a click on a bar filters when ``select_by`` is given.
 
     The active filters are written in the figure itself, so the image downloaded from the chart's toolbar
-    (PNG, drawn by the browser) always says what it shows."""
+    (PNG, drawn by the browser) always says what it shows. ``main``: the page's main figure, which in mode atelier
+    takes the height the screen leaves below it (whole on screen, without scrolling)."""
     fig.update_layout(title_subtitle_text=esc(ctx.caption), title_subtitle_font_size=14)
     on_select = None if select_by is None else (lambda points: _on_chart_points(points, select_by))
+    fit = None
     if ctx.workshop:
-        fig.update_layout(font_size=21, title_font_size=27, legend_font_size=19, hoverlabel_font_size=19)
-        fig.update_xaxes(tickfont_size=19)
-        fig.update_yaxes(tickfont_size=19)
+        workshop_figure(fig, ctx.contrast)
+        if main:
+            meta = fig.layout.meta or {}
+            fit = {"min": WORKSHOP_MIN_HEIGHT, "max": meta.get("max_height"), "below": 8,
+                   "scale_markers": bool(meta.get("scale_markers"))}
     config = {**PLOTLY_CONFIG, "toImageButtonOptions": {"format": ctx.image_format, "scale": 2,
                                                         "filename": f"nrdash-{key}"}}
-    plotly_chart(fig, key=key, config=config, on_select=on_select)
+    plotly_chart(fig, key=key, config=config, on_select=on_select, fit=fit)
     st.caption(escape_md(summary))
     if table is not None and st.toggle("Données du graphique", key=f"{key}_data"):
         data_table(table, width="stretch")
+
+
+WORKSHOP_MIN_HEIGHT = 300  # px: below this a projected figure is no longer read from the back of the room
+
+
+def workshop_figure(fig: go.Figure, contrast: bool = False) -> None:
+    """Mode atelier: type read from the back of a room, the filter line too (≥ 14 px), legend entries as wide as
+    their text (a fixed fraction cut "1 — Sensibilisé au NR"); ``contrast``: black text, dark grid and thicker lines
+    for a washed-out projector."""
+    fig.update_layout(font_size=21, title_font_size=27, legend_font_size=19, hoverlabel_font_size=19,
+                      title_subtitle_font_size=18, legend_entrywidth=0, legend_entrywidthmode="pixels")
+    fig.update_xaxes(tickfont_size=19)
+    fig.update_yaxes(tickfont_size=19)
+    if fig.layout.xaxis.side == "top":  # column labels above the cells: room for them under the filter line
+        fig.update_layout(margin_t=(fig.layout.margin.t or 0) + 50)
+    if contrast:
+        fig.update_layout(font_color="#000000", title_font_color="#000000", title_subtitle_font_color="#000000",
+                          legend_font_color="#000000")
+        # No dark line through a column's count: category axes lose their grid, value axes get a dark one.
+        columns = any(t.type == "bar" and t.orientation != "h" for t in fig.data)
+        fig.update_xaxes(gridcolor="#595959", linecolor="#000000", linewidth=2, zerolinecolor="#000000",
+                         tickfont_color="#000000", **({"showgrid": False} if columns else {}))
+        fig.update_yaxes(gridcolor="#595959", linecolor="#000000", linewidth=2, zerolinecolor="#000000",
+                         tickfont_color="#000000")
+        fig.update_shapes(line_color="#000000", line_width=3)
+        fig.update_traces(marker_line_color="#000000", marker_line_width=1, selector=dict(type="bar"))
 
 
 def key_figures(items: list[tuple[str, object, str | None]]) -> None:

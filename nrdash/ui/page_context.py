@@ -37,6 +37,7 @@ class Context:
     territory: TerritoryInfo | None = None  # chosen in the sidebar, else the census's
     workshop: bool = False  # mode atelier: projected, no personal data, no upload or editing controls
     image_format: str = "png"  # of the charts' image button: "png" or "svg"
+    contrast: bool = False  # mode atelier's high-contrast theme (washed-out projectors)
 
     @property
     def caption(self) -> str:
@@ -52,7 +53,9 @@ def sidebar(current_page: str | None = None) -> Context:
     dataset = current_dataset()
     geo, geo_note = geography()
     workshop = workshop_mode.toggle()
-    st.markdown(style("base", *(["workshop"] if workshop else [])), unsafe_allow_html=True)  # our own files only
+    contrast = workshop and workshop_mode.contrast_toggle()
+    sheets = ["base", *(["workshop"] if workshop else []), *(["contrast"] if contrast else [])]
+    st.markdown(style(*sheets), unsafe_allow_html=True)  # our own files only
     if workshop and current_page:
         workshop_mode.carousel(current_page)
     territory = territories.chosen(dataset, geo)
@@ -64,7 +67,7 @@ def sidebar(current_page: str | None = None) -> Context:
     actors, cats = dataset.actors(include_errors)
     mask = filter_mask(actors, filters, cats)
     ctx = Context(dataset, filters, actors[mask], cats[mask], filter_actions(dataset.census.actions, filters),
-                  len(actors), include_errors, geo, geo_note, territory, workshop, image_format)
+                  len(actors), include_errors, geo, geo_note, territory, workshop, image_format, contrast)
     st.session_state[CONTEXT_KEY] = ctx
     return ctx
 

@@ -6,6 +6,7 @@ import streamlit as st
 
 from ..dataset import Dataset, load_default
 from ..geography import Geography, GeographyUnavailable, load_geography
+from ..text import count_noun, escape_md
 
 DATASET_KEY = "dataset"  # this session's own census (upload, edit); absent: the shared one
 
@@ -27,3 +28,22 @@ def _default_dataset() -> Dataset:
 
 def current_dataset() -> Dataset:
     return st.session_state.get(DATASET_KEY) or _default_dataset()
+
+
+UPLOAD_ERROR_KEY = "upload_error"  # why this session's last upload was refused (set by widgets._on_upload)
+TEMPLATE_PAGE = "pages/recensement.py"  # where the blank template's download button is
+
+
+def refused_upload_banner(dataset: Dataset) -> None:
+    """On every page, above its content: the last upload was refused, why, and which census is shown instead
+    (otherwise the main area would show the sample as if the file had been read)."""
+    error = st.session_state.get(UPLOAD_ERROR_KEY)
+    if not error:
+        return
+    census = dataset.census
+    shown = (f"{dataset.label} : « {census.file_name} », {count_noun(len(census.actors), 'acteur')}")
+    with st.container(key="refused_upload"):
+        st.error(f"**Fichier refusé — il n'est pas affiché.** {escape_md(error)}\n\n"
+                 f"Ce que vous voyez à la place : {escape_md(shown)}.", icon=":material/error:")
+        st.page_link(TEMPLATE_PAGE, label="Télécharger le modèle vierge (page Recensement)",
+                     icon=":material/download:")

@@ -161,7 +161,8 @@ def _on_upload() -> None:
             log.exception("upload failed")
             st.session_state.pop(DATASET_KEY, None)
             st.session_state["upload_error"] = (f"« {file.name} » n'a pas pu être lu (erreur inattendue). "
-                                                "Vérifiez-le avec « python -m nrdash check ».")
+                                                "Enregistrez-le de nouveau au format du modèle vierge (page "
+                                                "Recensement) puis réessayez.")
     st.session_state.pop(territory.CHOICE_KEY, None)
     editor.forget_edits()
     reset_filters()
@@ -179,7 +180,7 @@ def source_widgets(dataset: Dataset, workshop: bool) -> bool:
                          key=UPLOAD_KEY, on_change=_on_upload,
                          help="Le fichier est vérifié puis utilisé dans votre session seulement.")
     if st.session_state.get("upload_error"):
-        st.sidebar.error(escape_md(st.session_state["upload_error"]), icon=":material/error:")
+        st.sidebar.error("Fichier refusé : le motif est en haut de la page.", icon=":material/error:")
     errors = int((~dataset.valid).sum())
     include = False
     if errors:

@@ -21,12 +21,31 @@ def toggle() -> bool:
     if WORKSHOP_KEY not in st.session_state:
         st.session_state[WORKSHOP_KEY] = st.query_params.get(WORKSHOP_KEY) == "1"
     on = st.sidebar.toggle("Mode atelier (projection)", key=WORKSHOP_KEY, on_change=_sync_url,
-                           help="Grands caractères, aucune donnée personnelle, ni chargement ni modification. "
-                                "Lien direct : ajoutez ?atelier=1 à l'adresse.")
+                           help="Grands caractères, barre latérale repliée, figure principale entière à l'écran, aucune "
+                                "donnée personnelle, ni chargement ni modification. « Contraste élevé » (dessous) "
+                                "pour un projecteur délavé. Lien direct : ajoutez ?atelier=1 à l'adresse.")
     if on and st.query_params.get(WORKSHOP_KEY) != "1":
         # A page change (navigation, slideshow) drops the query: without it a reload would leave workshop mode.
         st.query_params[WORKSHOP_KEY] = "1"
     return on
+
+
+CONTRAST_KEY = "contraste"
+
+
+def sidebar_state() -> str:
+    """st.set_page_config's initial_sidebar_state, decided before the sidebar is drawn: folded away in mode atelier
+    (the figure gets the whole width), Streamlit's default otherwise."""
+    on = st.session_state.get(WORKSHOP_KEY)
+    if on is None:
+        on = st.query_params.get(WORKSHOP_KEY) == "1"
+    return "collapsed" if on else "auto"
+
+
+def contrast_toggle() -> bool:
+    """Mode atelier's high-contrast theme: black text, dark grid, thicker lines, no light grey (assets/css)."""
+    return st.sidebar.toggle("Contraste élevé", key=CONTRAST_KEY,
+                             help="Pour un projecteur délavé : texte noir pur, traits plus épais, aucun gris clair.")
 
 
 def carousel_next(current: str) -> str:

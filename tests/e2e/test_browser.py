@@ -287,6 +287,7 @@ def test_editing_the_census_in_the_grid(server, page):
 
 def test_workshop_slideshow_moves_to_the_next_page(server, page):
     goto(page, f"{server}/?atelier=1")
+    page.locator('[data-testid="stExpandSidebarButton"]').click()  # mode atelier opens with the sidebar folded
     sidebar = page.locator('[data-testid="stSidebar"]')
     sidebar.get_by_text("Diaporama (pages successives)").click()
     wait_idle(page)

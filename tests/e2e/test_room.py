@@ -1,0 +1,77 @@
+"""What the room sees in a real browser (issue 13): a refused upload, the workshop layout, the keyboard focus."""
+import pytest
+
+from tests.e2e.harness import goto, wait_idle
+from tests.e2e.test_browser import _upload, main_text, nav_link
+
+
+def test_a_refused_upload_is_said_in_the_main_area_not_only_in_the_sidebar(server, page):
+    _upload(page, server, "recensement.xlsx", "Ville;Date\nNiort;2024\n".encode())
+    page.keyboard.press("Escape")
+    page.wait_for_function("document.querySelector('[data-testid=stMain]').innerText.includes('Fichier refusé')",
+                           timeout=20_000)
+    for title in ("Accueil", "Recensement"):
+        nav_link(page, title).click()
+        wait_idle(page)
+        page.wait_for_function(
+            "document.querySelector('[data-testid=stMain]').innerText.includes('Fichier refusé')", timeout=20_000)
+        text = main_text(page)
+        assert "« recensement.xlsx »" in text and "feuilles lues : CSV" not in text
+        assert "Recensement d'exemple (fictif)" in text and "150 acteurs" in text
+        banner = page.locator(".st-key-refused_upload")
+        assert banner.is_visible() and banner.bounding_box()["y"] < page.viewport_size["height"]  # above the fold
+    page.locator(".st-key-refused_upload").get_by_role("link", name="Télécharger le modèle vierge (page Recensement)"
+                                                       ).click()
+    wait_idle(page)
+    page.get_by_role("button", name="Télécharger le modèle vierge (.xlsx)").wait_for(timeout=20_000)
+
+
+MAIN_FIGURE_PAGES = ["", "engagement", "cercles", "matrice"]  # url paths (Accueil is "")
+
+
+def _luminance(rgb: str) -> float:
+    r, g, b = (int(v) / 255 for v in rgb[rgb.index("(") + 1:rgb.index(")")].split(",")[:3])
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)], ids=["1280x720", "1920x1080"])
+def test_workshop_main_figure_is_whole_on_screen_with_the_sidebar_folded(server, browser, size):
+    width, height = size
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR")
+    page = context.new_page()
+    try:
+        for path in MAIN_FIGURE_PAGES:
+            goto(page, f"{server}/{path}?atelier=1")
+            plot = page.locator("div.nr-plot").first
+            plot.locator(".main-svg").first.wait_for(timeout=30_000)
+            page.wait_for_timeout(2000)  # the figure refits once what stands above it has drawn
+            sidebar = page.locator('[data-testid="stSidebar"]').bounding_box()
+            assert sidebar is None or sidebar["x"] + sidebar["width"] <= 1, (path, "sidebar open", sidebar)
+            box = plot.bounding_box()
+            assert box["y"] >= 0 and box["y"] + box["height"] <= height, (path, size, box)
+            assert box["height"] >= 300, (path, size, box)  # and it uses the room it has
+            assert page.evaluate("window.scrollY") == 0
+            legend_right = page.evaluate("""(plot) => Math.max(0, ...[...plot.querySelectorAll('.legendtext')]
+                .map(e => e.getBoundingClientRect().right))""", plot.element_handle())
+            assert legend_right <= box["x"] + box["width"], (path, "legend entry cut")
+            sizes = page.evaluate("""(plot) => [...plot.querySelectorAll('.gtitle-subtitle')]
+                .map(e => parseFloat(getComputedStyle(e).fontSize))""", plot.element_handle())
+            assert sizes and min(sizes) >= 14, (path, sizes)  # the filter line inside the chart
+    finally:
+        context.close()
+
+
+def test_a_focused_button_shows_a_visible_outline(server, page):
+    goto(page, server + "/recensement")
+    page.locator("h1").first.click()  # then the keyboard: :focus-visible applies to keyboard focus, not to a click
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.tagName") == "BUTTON":
+            break
+    style = page.evaluate("""() => { const e = document.activeElement, s = getComputedStyle(e);
+        return {tag: e.tagName, style: s.outlineStyle, width: parseFloat(s.outlineWidth), color: s.outlineColor}; }""")
+    assert style["style"] not in ("none", "") and style["width"] >= 2, style
+    white = 1.0
+    ratio = (white + 0.05) / (_luminance(style["color"]) + 0.05)
+    assert ratio >= 3, style
