@@ -266,11 +266,19 @@ def test_editing_the_census_in_the_grid(server, page):
     page.get_by_text("Modifier le recensement").click()
     wait_idle(page)
     grid = page.locator('[data-testid="stDataFrame"]').last
-    box = grid.bounding_box()
-    page.mouse.click(box["x"] + 150, box["y"] + 36 + 18)  # first actor's name
-    page.keyboard.type("   ", delay=30)  # a blank name: an error the loader reports
-    page.keyboard.press("Enter")
-    page.wait_for_function("document.body.innerText.includes('1 erreur(s)')", timeout=20_000)
+    grid.locator("canvas").first.wait_for(state="visible", timeout=20_000)
+    for attempt in range(3):  # the grid's canvas may take clicks before it is ready on a cold server: try again
+        box = grid.bounding_box()
+        page.mouse.click(box["x"] + 150, box["y"] + 36 + 18)  # first actor's name
+        page.keyboard.type("   ", delay=30)  # a blank name: an error the loader reports
+        page.keyboard.press("Enter")
+        try:
+            page.wait_for_function("document.body.innerText.includes('1 erreur(s)')", timeout=10_000)
+            break
+        except Exception:
+            if attempt == 2:
+                raise
+            wait_idle(page)
     page.get_by_role("button", name="Appliquer au tableau de bord").click()
     # The sidebar is drawn before the page (the script streams): wait for the page's own sentence.
     page.wait_for_function("""document.querySelector('[data-testid=stMain]').innerText
