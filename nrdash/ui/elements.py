@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 # filters).
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtons": [["toImage"]],
                  "toImageButtonOptions": {"format": "png", "scale": 2}}
-LEVEL_SHORT = {0: "Non impliqué", 1: "Sensibilisé", 2: "Acteur", 3: "Leader"}
 
 
 def data_table(frame: pd.DataFrame, **kwargs) -> None:
@@ -115,7 +114,7 @@ def level_legend(ctx: Context, key: str) -> None:
         set_filters(levels=tuple(sorted(st.session_state.get(key) or ())))
 
     st.pills("Filtrer sur des niveaux", list(ref.LEVELS), selection_mode="multi",
-             format_func=lambda n: f"{n} · {LEVEL_SHORT[n]}", key=key, on_change=on_change)
+             format_func=ref.level_label, key=key, on_change=on_change)
 
 
 def actors_table(actors: pd.DataFrame, key: str, ctx: Context | None = None) -> None:

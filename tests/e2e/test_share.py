@@ -17,7 +17,7 @@ def _key_figures(page) -> list[str]:
 
 def test_a_copied_address_reproduces_the_view(server, page, browser):
     goto(page, f"{server}/engagement")
-    for pill in ("2 · Acteur", "3 · Leader"):
+    for pill in ("2 — Acteur du NR", "3 — Leader du NR"):
         page.get_by_role("button", name=pill).click()
         wait_idle(page)
     page.wait_for_function("document.body.innerText.includes('filtres : niveau ≥ 2')", timeout=15_000)
