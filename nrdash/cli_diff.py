@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from . import compare as cp
 from .census import Census, CensusError
 
 
@@ -36,6 +35,8 @@ def _actors(actors, positions) -> list[dict[str, Any]]:
 
 
 def diff_json(cmp: cp.Comparison) -> dict[str, Any]:
+    from . import compare as cp
+
     pairs = cmp.pairs
     rows_a, rows_b = cmp.a["row"].tolist(), cmp.b["row"].tolist()
     names_b = cmp.b["name"].tolist()
@@ -70,6 +71,8 @@ def _line(actors, pos: int) -> str:
 
 
 def diff_text(cmp: cp.Comparison) -> str:
+    from . import compare as cp
+
     lines = [cp.summary_sentence(cmp), ""]
     methods = cmp.pairs["method"].value_counts()
     if len(methods):
@@ -110,6 +113,8 @@ def _shown(v: Any) -> str:
 
 
 def _diff(args: argparse.Namespace) -> int:
+    from . import compare as cp
+
     censuses, notes = [], []
     for path in (args.ancien, args.nouveau):
         try:

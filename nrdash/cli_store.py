@@ -137,7 +137,7 @@ def _erase(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the store's subcommands to ``python -m nrdash``."""
-    from .store import ROLES
+    from .referential import ROLES  # not the store: listing the commands must not import SQLAlchemy
 
     db = sub.add_parser("db", help="base partagée : créer ou mettre à jour le schéma")
     db.add_argument("action", choices=["upgrade"])

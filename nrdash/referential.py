@@ -510,3 +510,9 @@ def expected(values: Iterable[str]) -> str:
     """'« a », « b » ou « c »' for messages."""
     quoted = [f"« {v} »" for v in values]
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " ou " + quoted[-1]
+
+
+# ---------------------------------------------------------------------------------------------
+# Who may do what in a territory's shared workspace
+# ---------------------------------------------------------------------------------------------
+ROLES: tuple[str, ...] = ("lecteur", "éditeur", "administrateur")

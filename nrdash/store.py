@@ -50,7 +50,7 @@ URL_ENV, DIR_ENV = "NRDASH_DATABASE_URL", "NRDASH_DATA_DIR"
 PAUSE_ENV = "NRDASH_TEST_PAUSE_IN_PUBLISH"  # tests only: a file path; publish creates it then waits inside its transaction
 SAMPLE_CODE = "exemple"
 SAMPLE_NAME = "Recensement d'exemple (fictif)"
-ROLES = ("lecteur", "éditeur", "administrateur")
+ROLES = ref.ROLES
 RETENTION_MONTHS = 24
 MAX_FAILURES_PER_EMAIL, MAX_FAILURES_PER_IP, RATE_WINDOW = 5, 20, dt.timedelta(minutes=15)
 LIMITS = {"note": 2000, "author": 200, "reason": 2000, "email": 254, "file_name": 255, "label": 200}
