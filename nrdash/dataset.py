@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ from .census import Census
 from . import referential as ref
 from .filters import category_matrix, commune_labels
 from .geography import Geography
+from .search import name_keys
 from .placement import TerritoryInfo, place_actors, resolve_territory
 from .sandbox import load_census_isolated
 
@@ -36,6 +38,11 @@ class Dataset:
         self.categories = category_matrix(self.census.actors)
         self.valid = ~self.census.actors["has_error"].to_numpy(dtype=bool)
         self.communes = sorted(commune_labels(self.census.actors).unique(), key=ref.norm_key)
+
+    @cached_property
+    def name_keys(self) -> pd.Series:
+        """The actors' names as the search compares them: computed once per census, when first searched."""
+        return name_keys(self.census.actors)
 
     @property
     def label(self) -> str:

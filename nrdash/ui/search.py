@@ -5,14 +5,13 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from ..search import card_fields, find_actors, name_keys
+from ..search import card_fields, find_actors
 from ..text import count_noun, esc, escape_md
 
 if TYPE_CHECKING:
     from .page_context import Context
 
 
-KEYS_KEY = "_actor_name_keys"
 CARD_GRID = "display:grid;grid-template-columns:max-content 1fr;gap:0.2rem 1.2rem;margin:0"
 
 
@@ -35,15 +34,6 @@ def actor_card(ctx: Context, row: int) -> None:
                     unsafe_allow_html=True)  # every text escaped
 
 
-def _name_keys(actors):
-    """The census's search keys, computed once per census (not on every run while a name is typed)."""
-    cached = st.session_state.get(KEYS_KEY)
-    if cached is None or cached[0] is not actors:
-        cached = (actors, name_keys(actors))
-        st.session_state[KEYS_KEY] = cached
-    return cached[1]
-
-
 def actor_search(ctx: Context, key: str = "actor_search") -> None:
     """A search box over the whole census (filters aside): one match opens its card, several offer a choice."""
     query = st.text_input("Rechercher un acteur", key=key, icon=":material/search:",
@@ -51,7 +41,7 @@ def actor_search(ctx: Context, key: str = "actor_search") -> None:
     if not query.strip():
         return
     actors = ctx.dataset.census.actors
-    found = find_actors(actors, query, keys=_name_keys(actors))
+    found = find_actors(actors, query, keys=ctx.dataset.name_keys)
     if found.empty:
         st.info(f"Aucun acteur dont le nom contient « {escape_md(query.strip())} ».", icon=":material/search_off:")
         return
