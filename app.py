@@ -10,4 +10,5 @@ st.set_page_config(page_title="nrdash — Numérique responsable", page_icon=str
 page = ui.navigation()
 ctx = ui.sidebar(current_page=ui.page_path(page))
 ui.refused_upload_banner(ctx.dataset)  # above every page: a refused file never passes for the census shown
+ui.status_banner(ctx.source)  # a draft or an old version never passes for the published census
 ui.run_page(page)

@@ -67,6 +67,10 @@ class PublishRefused(StoreError):
     """The census has rows in error and no reason was given to publish it anyway."""
 
 
+class NewerVersion(StoreError):
+    """Another version was published after the one the publisher last saw."""
+
+
 # ---------------------------------------------------------------------------------------------
 # Schema as the code reads it (made by the migrations, never by metadata.create_all)
 # ---------------------------------------------------------------------------------------------
@@ -114,6 +118,13 @@ roles = sa.Table(
     sa.Column("user_id", sa.Integer, primary_key=True), sa.Column("territory_id", sa.Integer, primary_key=True),
     sa.Column("role", sa.String(20)),
 )
+drafts = sa.Table(
+    "drafts", metadata,
+    sa.Column("id", sa.Integer, primary_key=True), sa.Column("territory_id", sa.Integer),
+    sa.Column("author_key", sa.String(254)), sa.Column("author", sa.String(254)),
+    sa.Column("base_version", sa.Integer), sa.Column("file_name", sa.String(255)),
+    sa.Column("file_bytes", sa.LargeBinary), sa.Column("file_sha256", sa.String(64)), sa.Column("updated_at", TZ),
+)
 login_attempts = sa.Table(
     "login_attempts", metadata,
     sa.Column("id", sa.Integer, primary_key=True), sa.Column("email_key", sa.String(254)),
@@ -150,6 +161,18 @@ class VersionInfo:
         for k in ("created_at", "redacted_at"):
             d[k] = d[k].isoformat() if d[k] else None
         return d
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An editor's census in progress on a territory: the file as given, and the version it started from."""
+
+    author: str
+    file_name: str
+    data: bytes
+    sha256: str
+    base_version: int | None
+    updated_at: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -572,11 +595,14 @@ class Store:
 
     # -- publishing ----------------------------------------------------------------------------
     def publish(self, territory: str, data: bytes, file_name: str, *, author: str = "", note: str = "",
-                force_reason: str | None = None, base_version: int | None = None) -> PublishResult:
+                force_reason: str | None = None, base_version: int | None = None,
+                expected_latest: int | None = None) -> PublishResult:
         """Check, place and store a census as the territory's next version (one transaction).
 
         Raises StoreError for an unusable file or an unknown territory, PublishRefused when rows are in error
-        and no reason is given. Bytes identical to the latest version's original store nothing new.
+        and no reason is given, NewerVersion when ``expected_latest`` is given and another version was published
+        since (the person confirmed what they saw: nothing is lost silently). Bytes identical to the latest
+        version's original store nothing new.
         """
         territory = (territory or "").strip()
         author, note = check_text(author, "author"), check_text(note, "note")
@@ -603,7 +629,7 @@ class Store:
         values = dict(author=author, note=note, force_reason=force_reason if n_error_rows else None,
                       base_version=base_version, restored_from=None, file_name=file_name, file_bytes=bytes(data),
                       file_sha256=digest, original_sha256=digest, redacted_at=None, redaction_note=None, **content)
-        return self._store_version(territory, values, personal, create=True)
+        return self._store_version(territory, values, personal, create=True, expected_latest=expected_latest)
 
     @staticmethod
     def _content(census: Census, info: TerritoryInfo | None, problem: str | None) -> dict[str, Any]:
@@ -632,8 +658,8 @@ class Store:
         return out
 
     def _store_version(self, territory: str, values: dict[str, Any], personal: list[dict[str, Any]],
-                       create: bool, created_at: dt.datetime | None = None, number: int | None = None
-                       ) -> PublishResult:
+                       create: bool, created_at: dt.datetime | None = None, number: int | None = None,
+                       expected_latest: int | None = None) -> PublishResult:
         for attempt in range(5):
             try:
                 with self._write() as conn:
@@ -641,6 +667,11 @@ class Store:
                     latest = conn.execute(
                         sa.select(versions).where(versions.c.territory_id == trow.id)
                         .order_by(versions.c.number.desc()).limit(1)).first()
+                    if expected_latest is not None and (latest.number if latest else 0) != expected_latest:
+                        raise NewerVersion(
+                            f"La version {latest.number if latest else 0} a été publiée pendant que vous prépariez "
+                            f"la vôtre (vous aviez vu la version {expected_latest}) : relisez ce qu'elle change, "
+                            "puis publiez de nouveau.")
                     if number is None and latest is not None and latest.original_sha256 == values["original_sha256"]:
                         return PublishResult(latest.number, False, self._info(latest))
                     n = number if number is not None else (latest.number + 1 if latest else 1)
@@ -766,6 +797,77 @@ class Store:
                         loaded_at=_utc(row.created_at).astimezone().replace(tzinfo=None, microsecond=0))
         return Dataset(census, "store", info, row.territory_problem)
 
+    # -- drafts ----------------------------------------------------------------------------------
+    def save_draft(self, territory: str, author: str, data: bytes, file_name: str,
+                   base_version: int | None) -> Draft:
+        """Keep ``data`` as ``author``'s draft on the territory (replacing theirs): only they see it, until they
+        publish or discard it. ``base_version`` is the published version it started from."""
+        author = check_email(author)
+        file_name = check_text(PurePath(file_name or "recensement").name, "file_name") or "recensement"
+        data = bytes(data)
+        now = utcnow()
+        with self._write() as conn:
+            trow = self._lock_territory(conn, territory, create=False)
+            key = author.casefold()
+            conn.execute(drafts.delete().where(drafts.c.territory_id == trow.id, drafts.c.author_key == key))
+            conn.execute(drafts.insert().values(
+                territory_id=trow.id, author_key=key, author=author, base_version=base_version,
+                file_name=file_name, file_bytes=data, file_sha256=sha256(data), updated_at=now))
+        return Draft(author, file_name, data, sha256(data), base_version, now)
+
+    def draft(self, territory: str, author: str) -> Draft | None:
+        with self._read() as conn:
+            trow = conn.execute(sa.select(territories.c.id).where(territories.c.code == territory)).first()
+            if trow is None:
+                return None
+            row = conn.execute(sa.select(drafts).where(drafts.c.territory_id == trow.id,
+                                                       drafts.c.author_key == str(author).strip().casefold())
+                               ).first()
+        if row is None:
+            return None
+        return Draft(row.author, row.file_name, bytes(row.file_bytes), row.file_sha256, row.base_version,
+                     _utc(row.updated_at))
+
+    def discard_draft(self, territory: str, author: str) -> bool:
+        with self._write() as conn:
+            trow = conn.execute(sa.select(territories.c.id).where(territories.c.code == territory)).first()
+            if trow is None:
+                return False
+            return conn.execute(drafts.delete().where(
+                drafts.c.territory_id == trow.id, drafts.c.author_key == str(author).strip().casefold())
+                ).rowcount > 0
+
+    def publish_draft(self, territory: str, author: str, *, note: str = "", force_reason: str | None = None,
+                      expected_latest: int | None = None) -> PublishResult:
+        """Publish ``author``'s draft as the territory's next version, then drop the draft."""
+        d = self.draft(territory, author)
+        if d is None:
+            raise StoreError("Aucun brouillon à publier : chargez ou modifiez d'abord un recensement.")
+        result = self.publish(territory, d.data, d.file_name, author=d.author, note=note, force_reason=force_reason,
+                              base_version=d.base_version, expected_latest=expected_latest)
+        with self._write() as conn:  # only the draft that was published (not one saved meanwhile)
+            conn.execute(drafts.delete().where(drafts.c.author_key == d.author.casefold(),
+                                               drafts.c.file_sha256 == d.sha256,
+                                               drafts.c.territory_id == sa.select(territories.c.id).where(
+                                                   territories.c.code == territory).scalar_subquery()))
+        return result
+
+    def _drop_drafts_mentioning(self, conn: Connection, territory_id: int, matches) -> int:
+        """Drafts are working copies: one that holds a matching Référent/Contact is deleted whole (an erasure
+        reaches it too). An unreadable draft is deleted as well: it cannot be checked."""
+        dropped = 0
+        for d in conn.execute(sa.select(drafts).where(drafts.c.territory_id == territory_id)).all():
+            try:
+                actors = load_census_isolated(bytes(d.file_bytes), d.file_name).actors
+                hit = any(matches(v) for c in ref.PERSONAL_FIELDS if c in actors
+                          for v in actors[c].dropna().astype(str))
+            except Exception:
+                hit = True
+            if hit:
+                conn.execute(drafts.delete().where(drafts.c.id == d.id))
+                dropped += 1
+        return dropped
+
     # -- personal data -------------------------------------------------------------------------
     def erase_person(self, territory: str, text: str, *, now: dt.datetime | None = None) -> int:
         """Remove every Référent/Contact matching ``text`` (case and accents ignored; a whole value or whole
@@ -791,6 +893,7 @@ class Store:
                 if matches(r.referent) or matches(r.contact):
                     hits.setdefault(r.version_id, set()).add(r.row)
             self._redact(conn, hits, now or utcnow(), "effacement demandé")
+            self._drop_drafts_mentioning(conn, trow.id, matches)
         return len(hits)
 
     def apply_retention(self, now: dt.datetime | None = None) -> dict[str, int]:
@@ -809,6 +912,7 @@ class Store:
                     self._redact(conn, {vid: None for vid in old}, now,
                                  f"durée de conservation ({t.retention_months} mois) écoulée")
                     done[t.code] = len(old)
+                conn.execute(drafts.delete().where(drafts.c.territory_id == t.id, drafts.c.updated_at < cutoff))
         return done
 
     def _redact(self, conn: Connection, hits: dict[int, set[int] | None], now: dt.datetime, why: str) -> None:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import io
+import os
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -8,6 +10,12 @@ import pytest
 from openpyxl import Workbook
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# The app's store in tests: a fresh embedded database of this test run (AppTest runs in this process, the browser
+# tests' servers inherit the environment), never the project's instance/ nor a database configured outside.
+os.environ["NRDASH_DATA_DIR"] = tempfile.mkdtemp(prefix="nrdash-tests-")
+for _name in ("NRDASH_DATABASE_URL", "NRDASH_TERRITOIRE"):
+    os.environ.pop(_name, None)
 SAMPLE = ROOT / "data" / "recensement-exemple.xlsx"
 
 HEADER = ["Nom de l'acteur", "Type d'acteur", "Niveau d'engagement estimé"]

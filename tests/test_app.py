@@ -110,6 +110,7 @@ PAGE_TITLES = {
     "pages/cercles.py": "Cercles de mobilisation",
     "pages/matrice.py": "Matrice d'actions",
     "pages/suivi.py": "Suivi",
+    "pages/versions.py": "Versions du recensement",
     "pages/rapport.py": "Rapport",
 }
 

@@ -488,3 +488,43 @@ def test_workshop_tokens(store):
     assert store.workshop_territory(token) == "17300" and store.workshop_territory(token + "x") is None
     with store.engine.connect() as conn:
         assert token not in str(conn.execute(sa.select(st.workshop_tokens)).all())  # only its hash is kept
+
+
+# ---------------------------------------------------------------------------------------------
+# Drafts
+# ---------------------------------------------------------------------------------------------
+def test_drafts_per_editor_publish_and_newer_version(store):
+    store.publish(EPCI, small("v1"), "v1.xlsx", author="a@x.fr")
+    assert store.draft(EPCI, "marie@x.fr") is None
+    first = small("brouillon")
+    d = store.save_draft(EPCI, "Marie@X.fr", first, "b.xlsx", base_version=1)
+    assert (d.base_version, d.file_name, d.author) == (1, "b.xlsx", "Marie@X.fr")
+    assert store.draft(EPCI, "marie@x.fr").data == first  # the e-mail's case does not matter
+    assert store.draft(EPCI, "paul@x.fr") is None  # visible to its author only
+    second = small("brouillon 2")
+    store.save_draft(EPCI, "marie@x.fr", second, "b2.xlsx", base_version=1)  # replaces hers
+    assert store.draft(EPCI, "marie@x.fr").file_name == "b2.xlsx"
+    # Paul publishes version 2 meanwhile: Marie, who saw version 1, is stopped and told
+    store.publish(EPCI, small("v2"), "v2.xlsx", author="paul@x.fr")
+    with pytest.raises(st.NewerVersion, match="La version 2 a été publiée"):
+        store.publish_draft(EPCI, "marie@x.fr", note="n", expected_latest=1)
+    assert numbers(store) == [1, 2] and store.draft(EPCI, "marie@x.fr") is not None
+    r = store.publish_draft(EPCI, "marie@x.fr", note="après relecture", expected_latest=2)
+    assert r.number == 3 and r.version.base_version == 1 and r.version.author == "marie@x.fr"
+    assert store.original(EPCI, 3) == ("b2.xlsx", second)
+    assert store.draft(EPCI, "marie@x.fr") is None  # published: the draft is gone
+    with pytest.raises(StoreError, match="Aucun brouillon"):
+        store.publish_draft(EPCI, "marie@x.fr")
+    store.save_draft(EPCI, "marie@x.fr", small("x"), "x.xlsx", base_version=3)
+    assert store.discard_draft(EPCI, "marie@x.fr") and store.draft(EPCI, "marie@x.fr") is None
+
+
+def test_erasure_and_retention_reach_drafts(store):
+    store.publish(EPCI, small("v1"), "v1.xlsx")
+    store.save_draft(EPCI, "marie@x.fr", small("b", [("Hugo Guérin", "hugo@example.org")]), "b.xlsx", 1)
+    store.save_draft(EPCI, "paul@x.fr", small("c"), "c.xlsx", 1)
+    store.erase_person(EPCI, "hugo guerin")
+    assert store.draft(EPCI, "marie@x.fr") is None  # it held the person: deleted whole
+    assert store.draft(EPCI, "paul@x.fr") is not None
+    store.apply_retention(now=st.utcnow() + dt.timedelta(days=365 * 3))
+    assert store.draft(EPCI, "paul@x.fr") is None  # older than the retention period

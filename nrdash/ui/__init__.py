@@ -13,6 +13,7 @@ modules; pages stay thin and never copy each other):
 - chart_component: the Streamlit component that draws a plotly figure (payload: nrdash.plotting);
 - geometry: contours for the map and the report, computed once;
 - editor: the census editor;
+- account: who is signed in; workspace: the shared workspace (territory, draft, versions, links, settings);
 - assets: the favicon's folder and the stylesheets (assets/css).
 
 A page does ``ctx = ui.context()`` and passes ``ctx`` to the helpers that need the view (``ui.chart(ctx, …)``).
@@ -27,7 +28,9 @@ from .elements import actors_table, chart, coming_soon, data_table, filter_capti
 from .filter_state import FILTER_KEYS, set_filters
 from .search import actor_card, actor_search
 from .geometry import commune_contours, territory_shape
+from .source import locked as source_locked
 from .source import refused_upload_banner
+from .workspace import status_banner
 from .pages import PAGES, UNEXPECTED, navigation, page_link, page_path, run_page, url_path
 from .workshop import CAROUSEL_PAGES, carousel_next
 from .workshop import sidebar_state as initial_sidebar_state
@@ -36,5 +39,5 @@ __all__ = ["ASSETS", "CAROUSEL_PAGES", "FILTER_KEYS", "PAGES", "UNEXPECTED", "Co
            "actor_search", "actors_table",
            "carousel_next", "census_editor", "chart", "coming_soon", "commune_contours", "context", "data_table",
            "filter_caption", "initial_sidebar_state", "key_figures", "level_legend", "navigation", "page_link", "page_path",
-           "refused_upload_banner", "run_page",
+           "refused_upload_banner", "run_page", "source_locked", "status_banner",
            "set_filters", "sidebar", "territory_shape", "url_path"]

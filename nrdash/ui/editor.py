@@ -15,6 +15,7 @@ from ..editing import (CIRCLE_CHOICES, LEVEL_CHOICES, LINE_COLUMN, PROBLEM_COLUM
 from ..tables import from_editor, to_editor
 from ..text import escape_md
 from .elements import data_table
+from . import source
 from .source import DATASET_KEY, geography
 
 if TYPE_CHECKING:
@@ -135,3 +136,19 @@ def census_editor(ctx: Context) -> None:
                        help="Au format du modèle, avec référents et contacts (données personnelles : à ne pas diffuser).")
     if replaced := corrected_replacements(corrected).message():
         st.warning(escape_md("Classeur corrigé : " + replaced), icon=":material/warning:")
+    src = ctx.source
+    if src is not None and src.access.editor and src.stored:
+        if st.button("Enregistrer comme brouillon", icon=":material/save:", key="edit_save_draft",
+                     help=f"Le classeur corrigé devient votre brouillon de « {src.name} » (vous seul le voyez), "
+                          "à publier depuis la page Versions."):
+            _save_as_draft(src, corrected)
+            st.rerun()
+
+
+def _save_as_draft(src, corrected) -> None:
+    """The corrected workbook becomes the editor's draft of the territory (its Référent/Contact included)."""
+    source.store().save_draft(src.code, src.account.email, corrected_workbook(corrected),
+                              f"{corrected.file_name.rsplit('.', 1)[0]}-corrige.xlsx", src.latest)
+    st.session_state.pop(DATASET_KEY, None)
+    st.session_state[source.SHOW_DRAFT_KEY] = True
+    forget_edits()

@@ -12,13 +12,15 @@ from ..filters import Filters, describe, filter_mask
 from ..geography import Geography
 from ..matrix import filter_actions
 from ..placement import TerritoryInfo
-from ..text import count_noun
+from ..text import count_noun, escape_md
 from . import widgets
 from . import territory as territories
 from . import workshop as workshop_mode
 from .assets import style
 from .pages import THROUGH_APP_KEY, navigation
-from .source import current_dataset, geography
+from . import source
+from . import workspace as workspace_ui
+from .source import SOURCE_KEY, Source, geography
 
 CONTEXT_KEY = "_context"
 
@@ -38,6 +40,7 @@ class Context:
     workshop: bool = False  # mode atelier: projected, no personal data, no upload or editing controls
     image_format: str = "png"  # of the charts' image button: "png" or "svg"
     contrast: bool = False  # mode atelier's high-contrast theme (washed-out projectors)
+    source: Source | None = None  # the territory, version or draft shown, and what this session may do
 
     @property
     def caption(self) -> str:
@@ -50,24 +53,31 @@ class Context:
 
 def sidebar(current_page: str | None = None) -> Context:
     """Draw the data source and the shared filters; compute the filtered view every page reads."""
-    dataset = current_dataset()
     geo, geo_note = geography()
-    workshop = workshop_mode.toggle()
+    workshop = workshop_mode.toggle(locked=source.locked())
     contrast = workshop and workshop_mode.contrast_toggle()
     sheets = ["base", *(["workshop"] if workshop else []), *(["contrast"] if contrast else [])]
     st.markdown(style(*sheets), unsafe_allow_html=True)  # our own files only
     if workshop and current_page:
         workshop_mode.carousel(current_page)
+    src = source.resolve(workshop)
+    st.session_state[SOURCE_KEY] = src
+    workspace_ui.sidebar_block(src, workshop, current_page)
+    if src.dataset is None:  # nothing may or can be shown: say why, show nothing else
+        st.error(escape_md(src.problem), icon=":material/lock:")
+        st.stop()
+    dataset = src.dataset
+    workspace_ui.reset_on_change(src)
     territory = territories.chosen(dataset, geo)
-    widgets.summary(dataset, territory)  # one block rather than two, above the buttons that change them
-    include_errors = widgets.source_widgets(dataset, workshop)
+    widgets.summary(src.label, dataset, territory)  # one block rather than two, above the buttons that change them
+    include_errors = widgets.source_widgets(src, workshop)
     territories.widgets(dataset, geo, territory)
     filters = widgets.filter_widgets(dataset)
     image_format = widgets.image_format_widget(current_page)
     actors, cats = dataset.actors(include_errors)
     mask = filter_mask(actors, filters, cats)
     ctx = Context(dataset, filters, actors[mask], cats[mask], filter_actions(dataset.census.actions, filters),
-                  len(actors), include_errors, geo, geo_note, territory, workshop, image_format, contrast)
+                  len(actors), include_errors, geo, geo_note, territory, workshop, image_format, contrast, src)
     st.session_state[CONTEXT_KEY] = ctx
     return ctx
 

@@ -16,6 +16,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/cercles.py", "Cercles", ":material/radio_button_checked:"),
     ("pages/matrice.py", "Matrice d'actions", ":material/grid_view:"),
     ("pages/suivi.py", "Suivi", ":material/timeline:"),
+    ("pages/versions.py", "Versions", ":material/history:"),
     ("pages/rapport.py", "Rapport", ":material/description:"),
 )
 CHART_PAGES = ("pages/accueil.py", "pages/engagement.py", "pages/cercles.py", "pages/matrice.py")  # the image format switch shows there

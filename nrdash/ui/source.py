@@ -1,14 +1,29 @@
-"""Where a session's data comes from: the offline geography and the census (the shared sample or configured file,
-else this session's upload or edit), each read once."""
+"""Where a session's data comes from: the offline geography, the shared store of published versions, and the
+census this session shows (nrdash.workspace says which, in what order), each read once."""
 from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
 
 import streamlit as st
 
-from ..dataset import Dataset, load_default
+from .. import workspace as ws
+from ..census import CensusError
+from ..dataset import Dataset, configured_path, load_default, load_upload
 from ..geography import Geography, GeographyUnavailable, load_geography
-from ..text import count_noun, escape_md
+from ..store import SAMPLE_CODE, Store, StoreError, get_store
+from ..text import count_noun, date_time, escape_md
+from . import account as accounts
 
-DATASET_KEY = "dataset"  # this session's own census (upload, edit); absent: the shared one
+log = logging.getLogger("nrdash")
+
+DATASET_KEY = "dataset"  # this session's own census (upload, edit): never stored
+CODE_KEY, VERSION_KEY, LOCKED_KEY = "ws_code", "ws_version", "ws_locked"  # the territory, version, locked link
+SHOW_DRAFT_KEY = "ws_show_draft"  # an editor shows their draft (True) or the published version
+DRAFT_CACHE_KEY = "ws_draft_dataset"  # (sha256, Dataset) of the draft, read once per session
+SOURCE_KEY = "_source"  # this run's Source, set by the sidebar
+SHOWN_KEY = "ws_shown"  # what was shown on the previous run: a change resets the filters
+TERRITORY_PARAM, VERSION_PARAM, TOKEN_PARAM = "territoire", "version", "jeton"
 
 
 @st.cache_resource(show_spinner="Chargement de la géographie hors ligne…")
@@ -21,13 +36,152 @@ def geography() -> tuple[Geography | None, str | None]:
 
 
 @st.cache_resource(show_spinner="Lecture du recensement…")
-def _default_dataset() -> Dataset:
-    """The sample (or configured) census: read once per server process, shared read-only by all sessions."""
+def _configured_dataset() -> Dataset:
+    """NRDASH_CENSUS's file: read once per server process, shared read-only by all sessions."""
     return load_default(geography()[0])
 
 
-def current_dataset() -> Dataset:
-    return st.session_state.get(DATASET_KEY) or _default_dataset()
+@st.cache_resource(show_spinner="Ouverture de la base des recensements…")
+def store() -> Store:
+    """The instance's store (migrated, the sample seeded under « exemple » on a fresh one): once per process."""
+    return get_store()
+
+
+@dataclass
+class Source:
+    """What this session shows and may do."""
+
+    dataset: Dataset | None  # None when nothing may or can be shown (``problem`` says why)
+    label: str  # what the census shown is, in words (« Version 3 publiée le … », « Brouillon … »)
+    code: str | None  # the store's territory shown or edited (None: the configured file)
+    name: str  # its name
+    access: ws.Access
+    account: accounts.Account | None
+    number: int | None = None  # the published version shown (None: a draft, an upload, the configured file)
+    latest: int | None = None  # the territory's latest version
+    draft: bool = False  # the census shown is the editor's draft
+    has_draft: bool = False  # the editor has a draft on this territory (shown or not)
+    problem: str | None = None  # why the store's census cannot be shown (the page says it, nothing else)
+
+    @property
+    def stored(self) -> bool:
+        return self.code is not None and self.problem is None
+
+
+def _remembered(key: str, param: str, parse) -> object:
+    """A session's territory or version: read from the address on the first run, then kept (a page change drops
+    the query: it is written back)."""
+    if key not in st.session_state:
+        st.session_state[key] = parse(st.query_params.get(param))
+    value = st.session_state[key]
+    wanted = None if value is None else str(value)
+    if st.query_params.get(param) != wanted:
+        if wanted is None:
+            st.query_params.pop(param, None)
+        else:
+            st.query_params[param] = wanted
+    return value
+
+
+def _locked_territory(s: Store) -> str | None:
+    """A session opened with a locked workshop link stays on its territory, a viewer in mode atelier."""
+    if LOCKED_KEY not in st.session_state:
+        token = (st.query_params.get(TOKEN_PARAM) or "").strip()
+        st.session_state[LOCKED_KEY] = (s.workshop_territory(token[:100]) or False) if token else None
+    return st.session_state[LOCKED_KEY]
+
+
+def locked() -> bool:
+    """Whether this session was opened with a valid locked workshop link (mode atelier cannot be left)."""
+    if LOCKED_KEY not in st.session_state:
+        _locked_territory(store())
+    return bool(st.session_state.get(LOCKED_KEY))
+
+
+def _draft_dataset(s: Store, code: str, email: str) -> Dataset | None:
+    draft = s.draft(code, email)
+    if draft is None:
+        st.session_state.pop(DRAFT_CACHE_KEY, None)
+        return None
+    cached = st.session_state.get(DRAFT_CACHE_KEY)
+    if cached and cached[0] == (code, draft.sha256):
+        return cached[1]
+    try:
+        ds = load_upload(draft.data, draft.file_name, geography()[0])
+    except CensusError as exc:  # stored by an older reader, refused by this one: say it, keep the draft
+        st.session_state["upload_error"] = f"Votre brouillon « {draft.file_name} » n'a pas pu être relu : {exc}"
+        return None
+    ds = Dataset(ds.census, "draft", ds.territory, ds.territory_problem)
+    st.session_state[DRAFT_CACHE_KEY] = ((code, draft.sha256), ds)
+    return ds
+
+
+def resolve(workshop: bool) -> Source:
+    """This run's census and rights (nrdash.workspace's order)."""
+    account = accounts.current_account()
+    own = st.session_state.get(DATASET_KEY)
+    s = store()
+    lock = _locked_territory(s)
+    if lock is False:
+        return _refused("Ce lien d'atelier n'est pas (ou plus) valide : demandez-en un nouveau à l'équipe projet.")
+    asked = _remembered(CODE_KEY, TERRITORY_PARAM, lambda v: (v or "").strip()[:16] or None)
+    number = _remembered(VERSION_KEY, VERSION_PARAM, ws.parse_version)
+    if lock:
+        asked, number = lock, None
+    configured = configured_path()[1] == "config" and asked is None
+    code = asked or ws.default_territory()
+    if configured and own is None:
+        ds = _configured_dataset()
+        return Source(ds, ds.label, None, ds.label, ws.access(None, True, account is not None), account)
+    try:
+        territory = s.territory(code)
+    except StoreError:
+        territory = None
+    if territory is None:
+        msg = (f"Le territoire « {code} » n'a encore aucune version publiée sur cette instance."
+               if code != SAMPLE_CODE else "Le recensement d'exemple n'est pas dans la base.")
+        return _refused(msg, code, account)
+    role = s.role_of(account.email, code) if account else None
+    acc = ws.access(role, territory["anonymous_read"], account is not None, locked=bool(lock))
+    name = territory["name"]
+    if not acc.may_read:
+        return _refused(f"Le recensement de « {name} » n'est visible que des personnes qui y ont un rôle : "
+                        "connectez-vous (barre latérale).", code, account, acc, name)
+    infos = s.versions(code)
+    latest = infos[-1].number if infos else None
+    if own is not None:
+        return Source(own, own.label, code, name, acc, account, latest=latest)
+    draft = _draft_dataset(s, code, account.email) if acc.editor else None
+    if draft is not None and st.session_state.get(SHOW_DRAFT_KEY, True) and not workshop:
+        base = s.draft(code, account.email).base_version
+        label = (f"Brouillon (non publié), d'après la version {base}" if base else "Brouillon (non publié)")
+        return Source(draft, label, code, name, acc, account, latest=latest, draft=True, has_draft=True)
+    if number is not None and number not in {v.number for v in infos}:
+        st.session_state[VERSION_KEY] = number = None
+        st.session_state["ws_note"] = "La version demandée dans l'adresse n'existe pas : la dernière est affichée."
+    try:
+        ds = s.open_version(code, number, personal=acc.personal(workshop))
+    except StoreError as exc:
+        return _refused(str(exc), code, account, acc, name)
+    info = next(v for v in infos if v.number == (number or latest))
+    when = date_time(info.created_at.astimezone())
+    label = ("Recensement d'exemple (fictif)" if code == SAMPLE_CODE and info.number == latest
+             else f"Version {info.number} publiée le {when}"
+             + ("" if info.number == latest else f" (ancienne : la dernière est la {latest})"))
+    return Source(ds, label, code, name, acc, account, info.number, latest, has_draft=draft is not None)
+
+
+def _refused(problem: str, code: str | None = None, account=None, acc: ws.Access | None = None,
+             name: str = "") -> Source:
+    """Nothing of the store can be shown: the page says why and shows nothing else (no dataset)."""
+    return Source(None, "Aucun recensement affiché", code, name or (code or ""),
+                  acc or ws.access(None, False, account is not None), account, problem=problem)
+
+
+def current_dataset() -> Dataset | None:
+    """The census shown on the last run (callbacks run before the script: they act on what the person saw)."""
+    src = st.session_state.get(SOURCE_KEY)
+    return src.dataset if src is not None else resolve(False).dataset
 
 
 UPLOAD_ERROR_KEY = "upload_error"  # why this session's last upload was refused (set by widgets._on_upload)
@@ -41,7 +195,9 @@ def refused_upload_banner(dataset: Dataset) -> None:
     if not error:
         return
     census = dataset.census
-    shown = (f"{dataset.label} : « {census.file_name} », {count_noun(len(census.actors), 'acteur')}")
+    src = st.session_state.get(SOURCE_KEY)
+    label = src.label if src is not None else dataset.label
+    shown = (f"{label} : « {census.file_name} », {count_noun(len(census.actors), 'acteur')}")
     with st.container(key="refused_upload"):
         st.error(f"**Fichier refusé — il n'est pas affiché.** {escape_md(error)}\n\n"
                  f"Ce que vous voyez à la place : {escape_md(shown)}.", icon=":material/error:")

@@ -16,6 +16,7 @@ from ..text import count_noun, escape_md
 from . import editor, territory
 from .filter_state import FILTER_KEYS, default_filters, reset_filters, set_filters, state_filters
 from .pages import CHART_PAGES
+from . import source
 from .source import DATASET_KEY, geography
 
 log = logging.getLogger("nrdash")
@@ -145,15 +146,30 @@ def image_format_widget(current_page: str | None) -> str:
 # ---------------------------------------------------------------------------------------------
 # The census source
 # ---------------------------------------------------------------------------------------------
+UPLOAD_TARGET_KEY = "upload_target"
+DRAFT_TARGET, SESSION_TARGET = "Brouillon du territoire", "Ma session seulement"
+
+
 def _on_upload() -> None:
-    """Validate a newly uploaded file; its census belongs to this session only."""
+    """Validate a newly uploaded file. An editor's file becomes their draft of the territory (stored, seen by
+    them only) unless they chose their session only; anyone else's belongs to this session only."""
     file = st.session_state.get(UPLOAD_KEY)
     st.session_state.pop("upload_error", None)
+    src = st.session_state.get(source.SOURCE_KEY)
+    to_draft = (src is not None and src.access.editor and src.code is not None
+                and st.session_state.get(UPLOAD_TARGET_KEY, DRAFT_TARGET) == DRAFT_TARGET)
     if file is None:
         st.session_state.pop(DATASET_KEY, None)
     else:
         try:
-            st.session_state[DATASET_KEY] = load_upload(file.getvalue(), file.name, geography()[0])
+            data = file.getvalue()
+            ds = load_upload(data, file.name, geography()[0])
+            if to_draft:
+                source.store().save_draft(src.code, src.account.email, data, file.name, src.latest)
+                st.session_state.pop(DATASET_KEY, None)
+                st.session_state[source.SHOW_DRAFT_KEY] = True
+            else:
+                st.session_state[DATASET_KEY] = ds
         except CensusError as exc:
             st.session_state.pop(DATASET_KEY, None)
             st.session_state["upload_error"] = f"« {file.name} » n'a pas pu être lu : {exc}"
@@ -168,17 +184,25 @@ def _on_upload() -> None:
     reset_filters()
 
 
-def source_widgets(dataset: Dataset, workshop: bool) -> bool:
+def source_widgets(src: "source.Source", workshop: bool) -> bool:
     """Loading a census (its errors, the choice to include rows in error); returns whether they are included.
 
     The upload sits in a popover: its widget (and its scripts) reach the browser only when someone opens it."""
+    dataset = src.dataset
     if workshop:
         return bool(st.session_state.get("include_error_rows"))
     with st.sidebar.popover("Charger un recensement", icon=":material/upload_file:", width="stretch",
                             key="source_popover"):
+        editor_here = src.access.editor and src.code is not None
+        if editor_here:
+            st.radio("Le fichier sera", [DRAFT_TARGET, SESSION_TARGET], key=UPLOAD_TARGET_KEY,
+                     captions=[f"enregistré comme votre brouillon de « {escape_md(src.name)} » (vous seul le voyez ; "
+                               "à publier depuis la page Versions)",
+                               "vérifié et affiché dans cette session, jamais enregistré"])
         st.file_uploader("Recensement (.xlsx, .xls, .ods, .csv)", type=["xlsx", "xls", "ods", "csv"],
                          key=UPLOAD_KEY, on_change=_on_upload,
-                         help="Le fichier est vérifié puis utilisé dans votre session seulement.")
+                         help=("Le fichier est vérifié puis utilisé selon votre choix ci-dessus." if editor_here else
+                               "Le fichier est vérifié puis utilisé dans votre session seulement, jamais enregistré."))
     if st.session_state.get("upload_error"):
         st.sidebar.error("Fichier refusé : le motif est en haut de la page.", icon=":material/error:")
     errors = int((~dataset.valid).sum())
@@ -190,10 +214,10 @@ def source_widgets(dataset: Dataset, workshop: bool) -> bool:
     return include
 
 
-def summary(dataset: Dataset, info: TerritoryInfo | None) -> None:
+def summary(label: str, dataset: Dataset, info: TerritoryInfo | None) -> None:
     """What the dashboard shows, in one block: the census and the territory."""
     c = dataset.census
     territory = (f"Territoire : **{escape_md(info.label)}**" if info is not None
                  else "" if dataset.territory_problem else "Aucun territoire choisi.")
-    st.sidebar.markdown(f"**{dataset.label}**  \n{count_noun(len(c.actors), 'acteur')} — « {escape_md(c.file_name)} »"
+    st.sidebar.markdown(f"**{escape_md(label)}**  \n{count_noun(len(c.actors), 'acteur')} — « {escape_md(c.file_name)} »"
                         + (f"\n\n{territory}" if territory else ""))

@@ -16,11 +16,12 @@ def _sync_url() -> None:
         st.query_params.pop(WORKSHOP_KEY, None)
 
 
-def toggle() -> bool:
-    """Mode atelier, shareable as ?atelier=1 (the projector laptop opens straight into it)."""
-    if WORKSHOP_KEY not in st.session_state:
-        st.session_state[WORKSHOP_KEY] = st.query_params.get(WORKSHOP_KEY) == "1"
-    on = st.sidebar.toggle("Mode atelier (projection)", key=WORKSHOP_KEY, on_change=_sync_url,
+def toggle(locked: bool = False) -> bool:
+    """Mode atelier, shareable as ?atelier=1 (the projector laptop opens straight into it). A session opened with
+    a locked workshop link stays in it: the toggle is forced on and disabled, whatever the address says."""
+    if WORKSHOP_KEY not in st.session_state or locked:
+        st.session_state[WORKSHOP_KEY] = locked or st.query_params.get(WORKSHOP_KEY) == "1"
+    on = st.sidebar.toggle("Mode atelier (projection)", key=WORKSHOP_KEY, on_change=_sync_url, disabled=locked,
                            help="Grands caractères, barre latérale repliée, figure principale entière à l'écran, aucune "
                                 "donnée personnelle, ni chargement ni modification. « Contraste élevé » (dessous) "
                                 "pour un projecteur délavé. Lien direct : ajoutez ?atelier=1 à l'adresse.")
@@ -38,7 +39,7 @@ def sidebar_state() -> str:
     (the figure gets the whole width), Streamlit's default otherwise."""
     on = st.session_state.get(WORKSHOP_KEY)
     if on is None:
-        on = st.query_params.get(WORKSHOP_KEY) == "1"
+        on = st.query_params.get(WORKSHOP_KEY) == "1" or bool(st.query_params.get("jeton"))
     return "collapsed" if on else "auto"
 
 

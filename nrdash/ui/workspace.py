@@ -1,0 +1,275 @@
+"""The shared workspace in the app: the account and territory in the sidebar, the draft/old-version banner on
+every page, and the Versions page's sections (draft and publishing, history, restore, workshop links, the
+territory's settings). Logic: nrdash.workspace and nrdash.store."""
+from __future__ import annotations
+
+import logging
+import urllib.parse
+from typing import TYPE_CHECKING
+
+import streamlit as st
+
+from .. import workspace as ws
+from ..store import NewerVersion, PublishRefused, StoreError
+from ..text import count_noun, escape_md
+from . import account as accounts
+from . import editor, source
+from . import territory as territories
+from .elements import data_table
+from .filter_state import reset_filters
+from .pages import url_path
+
+if TYPE_CHECKING:
+    from .source import Source
+
+log = logging.getLogger("nrdash")
+VERSIONS_PAGE = "pages/versions.py"
+TERRITORY_PICK_KEY = "ws_territory_pick"
+
+
+def _shown_key(src: Source) -> tuple:
+    c = src.dataset.census
+    return (src.code, src.number, src.draft, c.sha256, src.dataset.origin)
+
+
+def reset_on_change(src: Source) -> None:
+    """Another census shown than on the previous run (a territory, a version, the draft): the filters, edits and
+    map area start anew (an upload already does this in its callback)."""
+    key = _shown_key(src)
+    before = st.session_state.get(source.SHOWN_KEY)
+    st.session_state[source.SHOWN_KEY] = key
+    if before is not None and before != key and src.dataset.origin != "upload":
+        st.session_state.pop(territories.CHOICE_KEY, None)
+        editor.forget_edits()
+        reset_filters()
+
+
+def _readable_territories(src: Source) -> list[tuple[str, str]]:
+    """(code, name) of the territories this session may read, for the chooser."""
+    s = source.store()
+    out = []
+    for t in s.territories():
+        if t["anonymous_read"] or (src.account and s.role_of(src.account.email, t["code"])):
+            out.append((t["code"], t["name"]))
+    return out
+
+
+def _on_territory() -> None:
+    code = st.session_state.get(TERRITORY_PICK_KEY)
+    if code:
+        st.session_state[source.CODE_KEY] = code
+        st.session_state[source.VERSION_KEY] = None
+        st.session_state.pop(source.DATASET_KEY, None)
+
+
+def _latest() -> None:
+    st.session_state[source.VERSION_KEY] = None
+
+
+def sidebar_block(src: Source, workshop: bool, current_page: str | None) -> None:
+    """Who is signed in, which published territory, the draft switch, the way back to the latest version."""
+    if source.locked():
+        st.sidebar.caption(f"Lien d'atelier verrouillé : « {escape_md(src.name)} », lecture seule.")
+        return
+    accounts.account_block(_here(current_page))
+    if src.code is None or src.problem and not src.account:
+        return
+    choices = _readable_territories(src)
+    if len(choices) > 1:
+        names = dict(choices)
+        if st.session_state.get(TERRITORY_PICK_KEY) != src.code:
+            st.session_state[TERRITORY_PICK_KEY] = src.code if src.code in names else None
+        st.sidebar.selectbox("Territoire publié", list(names), key=TERRITORY_PICK_KEY, on_change=_on_territory,
+                             format_func=lambda c: names.get(c, c), placeholder="Choisir un territoire")
+    if src.problem:
+        return
+    if src.access.editor and src.has_draft and not workshop:
+        st.sidebar.toggle("Afficher mon brouillon", key=source.SHOW_DRAFT_KEY, value=True,
+                          help="Votre brouillon n'est visible que de vous ; désactivez pour voir la version publiée.")
+    if src.number is not None and src.latest is not None and src.number != src.latest:
+        st.sidebar.button(f"Revenir à la dernière version ({src.latest})", on_click=_latest,
+                          icon=":material/update:", width="stretch")
+
+
+def _here(current_page: str | None) -> str:
+    """This page's address with its query, for « Se connecter » to come back to."""
+    path = "/" + (url_path(current_page) if current_page else "")
+    query = urllib.parse.urlencode([(k, v) for k in st.query_params.keys() for v in st.query_params.get_all(k)])
+    return path + (f"?{query}" if query else "")
+
+
+def status_banner(src: Source | None) -> None:
+    """Above every page: a draft or an old version is never taken for the published census."""
+    if src is None or src.dataset is None:
+        return
+    if src.draft:
+        with st.container(key="draft_banner"):
+            st.warning(f"**Brouillon — non publié.** {escape_md(src.label)} ; vous seul le voyez. Publiez-le ou "
+                       "abandonnez-le depuis la page Versions.", icon=":material/edit_note:")
+    elif src.number is not None and src.latest is not None and src.number != src.latest:
+        with st.container(key="old_version_banner"):
+            st.info(f"**Ancienne version.** {escape_md(src.label)}.", icon=":material/history:")
+    note = st.session_state.pop("ws_note", None)
+    if note:
+        st.warning(escape_md(note), icon=":material/link_off:")
+
+
+# ---------------------------------------------------------------------------------------------
+# The Versions page
+# ---------------------------------------------------------------------------------------------
+def _account_email(src: Source) -> str:
+    return src.account.email if src.account else ""
+
+
+def draft_section(src: Source) -> None:
+    """An editor's draft: what it holds, its report, and publishing it (with what it would undo)."""
+    s = source.store()
+    st.subheader("Votre brouillon", anchor=False)
+    draft = s.draft(src.code, src.account.email)
+    if draft is None:
+        st.markdown("Vous n'avez pas de brouillon sur ce territoire. Chargez un fichier (barre latérale, « Charger un "
+                    "recensement ») ou modifiez le recensement (page Recensement) puis « Enregistrer comme "
+                    "brouillon ».")
+        return
+    ds = source._draft_dataset(s, src.code, src.account.email)
+    if ds is None:
+        st.error("Votre brouillon n'a pas pu être relu : chargez de nouveau le fichier.", icon=":material/error:")
+        return
+    c = ds.census
+    n_error_rows = int(c.actors["has_error"].sum())
+    st.markdown(escape_md(f"« {draft.file_name} », enregistré le {draft.updated_at.astimezone():%d/%m/%Y à %H:%M}, "
+                          f"d'après la version {draft.base_version or '—'} : "
+                          f"{count_noun(len(c.actors), 'acteur')}, {count_noun(len(c.errors), 'erreur')} sur "
+                          f"{count_noun(n_error_rows, 'ligne')}, {count_noun(len(c.warnings), 'avertissement')}."))
+    if c.issues:
+        st.caption("Le rapport de vérification complet est sur la page Recensement (brouillon affiché).")
+    reason = None
+    if n_error_rows:
+        reason = st.text_input("Raison de publier malgré les lignes en erreur (obligatoire)", key="ws_force_reason",
+                               max_chars=2000)
+    note = st.text_area("Note de version (ce qui change, pourquoi)", key="ws_note_text", max_chars=2000)
+    confirm = True
+    if src.latest is not None and (draft.base_version or 0) < src.latest:
+        base = s.open_version(src.code, draft.base_version).census if draft.base_version else None
+        latest = s.open_version(src.code).census
+        if base is not None:
+            undone = ws.undone_by(base, latest, c, draft.base_version, src.latest)
+            box = st.warning if undone.lines else st.info
+            box(escape_md(undone.sentence), icon=":material/merge_type:")
+            if undone.lines:
+                st.markdown("\n".join(f"- {escape_md(line)}" for line in undone.lines))
+            st.caption(escape_md(f"Ce que la version {src.latest} avait changé : {undone.others}"))
+        confirm = st.checkbox(f"J'ai lu ce que la version {src.latest} a changé et je publie quand même",
+                              key="ws_confirm_over")
+    nxt = (src.latest or 0) + 1
+    c1, c2 = st.columns(2)
+    if c1.button(f"Publier la version {nxt}", type="primary", icon=":material/publish:", key="ws_publish",
+                 disabled=not confirm or (n_error_rows and not (reason or "").strip())):
+        try:
+            result = s.publish_draft(src.code, src.account.email, note=note or "", force_reason=reason or None,
+                                     expected_latest=src.latest or 0)
+        except NewerVersion as exc:
+            st.error(escape_md(str(exc)), icon=":material/error:")
+        except (PublishRefused, StoreError) as exc:
+            st.error(escape_md(str(exc)), icon=":material/error:")
+        else:
+            st.session_state[source.VERSION_KEY] = None
+            st.session_state.pop(source.DRAFT_CACHE_KEY, None)
+            for k in ("ws_note_text", "ws_force_reason", "ws_confirm_over"):
+                st.session_state.pop(k, None)
+            st.session_state["ws_done"] = (f"Version {result.number} publiée." if result.created else
+                                           f"Fichier identique à la version {result.number} : rien de nouveau.")
+            st.rerun()
+    if c2.button("Abandonner le brouillon", icon=":material/delete:", key="ws_discard"):
+        s.discard_draft(src.code, src.account.email)
+        st.session_state.pop(source.DRAFT_CACHE_KEY, None)
+        st.session_state["ws_done"] = "Brouillon abandonné."
+        st.rerun()
+
+
+def _show_version(number: int) -> None:
+    st.session_state[source.VERSION_KEY] = number
+    st.session_state[source.SHOW_DRAFT_KEY] = False
+    st.session_state.pop(source.DATASET_KEY, None)
+
+
+def history_section(src: Source) -> None:
+    """Every version (newest first); an editor downloads original files and restores."""
+    s = source.store()
+    infos = s.versions(src.code)
+    st.subheader(f"Historique ({count_noun(len(infos), 'version')})", anchor=False)
+    data_table(ws.history_table(infos, src.access.editor), hide_index=True, width="stretch")
+    if not infos:
+        return
+    numbers = [v.number for v in reversed(infos)]
+    pick = st.selectbox("Version", numbers, key="ws_pick",
+                        format_func=lambda n: f"Version {n}" + (" (dernière)" if n == numbers[0] else ""))
+    c1, c2, c3 = st.columns(3)
+    c1.button("Afficher cette version", icon=":material/visibility:", on_click=_show_version, args=(pick,),
+              key="ws_show", disabled=(pick == src.number and not src.draft))
+    if not src.access.editor:
+        return
+    c2.download_button("Fichier d'origine", lambda: s.original(src.code, pick)[1],
+                       file_name=next(v.file_name for v in infos if v.number == pick), icon=":material/download:",
+                       on_click="ignore", key="ws_original",
+                       help="Le fichier tel que publié (données personnelles comprises : à ne pas diffuser).")
+    if pick != numbers[0] and c3.button(f"Restaurer la version {pick}", icon=":material/restore:", key="ws_restore"):
+        try:
+            r = s.restore(src.code, pick, author=_account_email(src))
+        except StoreError as exc:
+            st.error(escape_md(str(exc)), icon=":material/error:")
+        else:
+            st.session_state[source.VERSION_KEY] = None
+            st.session_state["ws_done"] = f"Version {pick} restaurée comme version {r.number}."
+            st.rerun()
+
+
+def links_section(src: Source) -> None:
+    """Locked workshop links: the projector opens the dashboard read-only in mode atelier, whatever is done."""
+    st.subheader("Liens d'atelier verrouillés", anchor=False)
+    st.markdown("Un lien verrouillé ouvre ce territoire en mode atelier, en lecture seule : ni données "
+                "personnelles, ni chargement, ni sortie du mode atelier, quoi qu'on fasse de l'adresse ou des boutons.")
+    label = st.text_input("Libellé (par exemple « Atelier du 12 mars »)", key="ws_link_label", max_chars=200)
+    if st.button("Créer un lien", icon=":material/link:", key="ws_link"):
+        token = source.store().create_workshop_token(src.code, label, _account_email(src))
+        query = urllib.parse.urlencode({"territoire": src.code, "atelier": "1", "jeton": token})
+        st.session_state["ws_link_url"] = f"/?{query}"
+    url = st.session_state.get("ws_link_url")
+    if url:
+        st.markdown("Copiez ce lien maintenant (il n'est montré qu'une fois), en le faisant précéder de l'adresse du "
+                    "serveur :")
+        st.code(url, language=None)
+
+
+def settings_section(src: Source) -> None:
+    """An administrator's settings of the territory: anonymous reading, retention, erasing a person's data."""
+    s = source.store()
+    t = s.territory(src.code)
+    st.subheader("Réglages du territoire", anchor=False)
+    anon = st.checkbox("Lecture sans connexion (tableau de bord public)", value=bool(t["anonymous_read"]),
+                       key="ws_anon")
+    months = st.number_input("Conservation des référents et contacts (mois)", 1, 240, int(t["retention_months"]),
+                             key="ws_retention")
+    if st.button("Enregistrer les réglages", key="ws_settings"):
+        s.set_territory(src.code, anonymous_read=anon, retention_months=int(months))
+        st.session_state["ws_done"] = "Réglages enregistrés."
+        st.rerun()
+    st.markdown("**Effacer les données d'une personne** (demande RGPD) : son nom ou son adresse est retiré de "
+                "toutes les versions et de leurs fichiers d'origine (remplacés par des copies expurgées).")
+    who = st.text_input("Nom ou adresse électronique", key="ws_erase_who", max_chars=200)
+    sure = st.checkbox("Je confirme l'effacement (il est définitif)", key="ws_erase_sure")
+    if st.button("Effacer", key="ws_erase", disabled=not (who.strip() and sure), icon=":material/person_remove:"):
+        try:
+            n = s.erase_person(src.code, who)
+        except StoreError as exc:
+            st.error(escape_md(str(exc)), icon=":material/error:")
+        else:
+            st.session_state["ws_done"] = (f"Données effacées de {count_noun(n, 'version')}." if n else
+                                           "Aucune version ne contenait ce nom ou cette adresse.")
+            st.rerun()
+
+
+def done_message() -> None:
+    msg = st.session_state.pop("ws_done", None)
+    if msg:
+        st.success(escape_md(msg), icon=":material/check_circle:")
