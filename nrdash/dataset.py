@@ -27,7 +27,7 @@ class Dataset:
     """A validated census and what every rerun needs from it, computed once."""
 
     census: Census
-    origin: str  # "sample" | "config" | "upload" | "store"
+    origin: str  # "sample" | "config" | "upload" | "store" | "draft"
     territory: TerritoryInfo | None = None  # from the Territoire sheet
     territory_problem: str | None = None
     categories: pd.DataFrame = field(init=False)
@@ -47,7 +47,8 @@ class Dataset:
     @property
     def label(self) -> str:
         return {"sample": "Recensement d'exemple (fictif)", "config": "Recensement configuré",
-                "upload": "Recensement chargé (cette session)", "store": "Version publiée"}[self.origin]
+                "upload": "Recensement chargé (cette session)", "store": "Version publiée",
+                "draft": "Brouillon (non publié)"}[self.origin]
 
     def actors(self, include_error_rows: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Actors (and their category matrix) to show: all rows, or only those without errors."""
@@ -65,11 +66,14 @@ def configured_path() -> tuple[Path, str]:
     return SAMPLE_PATH, "sample"
 
 
-def prepare(census: Census, origin: str, geo: Geography | None) -> Dataset:
-    """Place the actors and find the territory when the offline geography is available."""
+def prepare(census: Census, origin: str, geo: Geography | None, fallback: TerritoryInfo | None = None) -> Dataset:
+    """Place the actors and find the territory when the offline geography is available. ``fallback``: the
+    territory a census without a « Territoire » sheet belongs to (the store's territory it is published to)."""
     if geo is None:
         return Dataset(census, origin)
     info, problem = resolve_territory(census.territory, geo)
+    if info is None and problem is None:
+        info = fallback
     placed = place_actors(census, geo, set(info.members) if info else None)
     return Dataset(placed, origin, info, problem)
 

@@ -615,8 +615,13 @@ class Store:
         except CensusError as exc:
             raise StoreError(f"Fichier inutilisable : {exc}") from None
         from .dataset import prepare
+        from .placement import territory_info
 
-        ds = prepare(census, "store", _geography())
+        geo = _geography()
+        home = None  # a census without a Territoire sheet is about the territory it is published to
+        if geo is not None and territory != SAMPLE_CODE:
+            home = territory_info(geo, "epci" if len(territory) == 9 else "commune", territory)
+        ds = prepare(census, "store", geo, home)
         census = ds.census
         n_error_rows = int(census.actors["has_error"].sum())
         if n_error_rows and not force_reason:

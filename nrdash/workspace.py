@@ -110,14 +110,19 @@ class Undone:
                 f"brouillon. Le publier défera {count_noun(len(self.lines), 'changement')} de cette version :")
 
 
+def _shown(actors: pd.DataFrame) -> list[str]:
+    """« Name (Commune) » of each actor, as a person names it."""
+    return [f"{n} ({c})" if isinstance(c, str) and c.strip() else str(n)
+            for n, c in zip(actors["name"], actors["commune"])]
+
+
 def undone_by(base: Census, latest: Census, draft: Census, base_number: int, latest_number: int,
               limit: int = 50) -> Undone:
     """Among the actors the newer version changed (added, removed, modified) relative to the draft's base, those
     the draft would put back as they were."""
     others = compare(base, latest)
     mine = compare(latest, draft)
-    refs_latest = actor_refs(others.b)
-    refs_base = actor_refs(others.a)
+    refs_latest, refs_base = _shown(others.b), _shown(others.a)
     gone_in_draft = set(int(i) for i in mine.gone)
     draft_pair = {int(r.ia): tuple(r.changed) for r in mine.pairs.itertuples()}
     lines: list[str] = []
@@ -133,8 +138,9 @@ def undone_by(base: Census, latest: Census, draft: Census, base_number: int, lat
             lines.append(f"« {refs_latest[ib]} » : ce que la version {latest_number} a changé ({fields}) serait "
                          "remplacé par votre brouillon.")
     back = set(actor_refs(mine.b.iloc[list(mine.new)])) if len(mine.new) else set()
+    keys_base = actor_refs(others.a)
     for ia in (int(i) for i in others.gone):
-        if refs_base[ia] in back:
+        if keys_base[ia] in back:
             lines.append(f"« {refs_base[ia]} », retiré par la version {latest_number}, reviendrait.")
     from .compare import summary_sentence
 

@@ -8,7 +8,6 @@ ctx = ui.context()
 src = ctx.source
 st.title("Versions du recensement", anchor=False)
 ui.filter_caption(ctx)
-shared.done_message()
 if src is None or not src.stored:
     st.info("Le recensement affiché vient d'un fichier configuré sur le serveur (NRDASH_CENSUS) : il n'a pas de "
             "versions publiées. Ouvrez un territoire de la base avec ?territoire=CODE.", icon=":material/info:")

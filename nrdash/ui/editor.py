@@ -138,11 +138,10 @@ def census_editor(ctx: Context) -> None:
         st.warning(escape_md("Classeur corrigé : " + replaced), icon=":material/warning:")
     src = ctx.source
     if src is not None and src.access.editor and src.stored:
-        if st.button("Enregistrer comme brouillon", icon=":material/save:", key="edit_save_draft",
-                     help=f"Le classeur corrigé devient votre brouillon de « {src.name} » (vous seul le voyez), "
-                          "à publier depuis la page Versions."):
-            _save_as_draft(src, corrected)
-            st.rerun()
+        st.button("Enregistrer comme brouillon", icon=":material/save:", key="edit_save_draft",
+                  on_click=_save_as_draft, args=(src, corrected),
+                  help=f"Le classeur corrigé devient votre brouillon de « {src.name} » (vous seul le voyez), "
+                       "à publier depuis la page Versions.")
 
 
 def _save_as_draft(src, corrected) -> None:
@@ -151,4 +150,5 @@ def _save_as_draft(src, corrected) -> None:
                               f"{corrected.file_name.rsplit('.', 1)[0]}-corrige.xlsx", src.latest)
     st.session_state.pop(DATASET_KEY, None)
     st.session_state[source.SHOW_DRAFT_KEY] = True
+    st.session_state["ws_done"] = "Brouillon enregistré : il est affiché (vous seul le voyez)."
     forget_edits()

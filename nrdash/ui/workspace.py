@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from .. import workspace as ws
-from ..store import NewerVersion, PublishRefused, StoreError
+from ..store import StoreError
 from ..text import count_noun, escape_md
 from . import account as accounts
 from . import editor, source
@@ -84,7 +84,8 @@ def sidebar_block(src: Source, workshop: bool, current_page: str | None) -> None
     if src.problem:
         return
     if src.access.editor and src.has_draft and not workshop:
-        st.sidebar.toggle("Afficher mon brouillon", key=source.SHOW_DRAFT_KEY, value=True,
+        st.session_state.setdefault(source.SHOW_DRAFT_KEY, True)
+        st.sidebar.toggle("Afficher mon brouillon", key=source.SHOW_DRAFT_KEY,
                           help="Votre brouillon n'est visible que de vous ; désactivez pour voir la version publiée.")
     if src.number is not None and src.latest is not None and src.number != src.latest:
         st.sidebar.button(f"Revenir à la dernière version ({src.latest})", on_click=_latest,
@@ -112,6 +113,7 @@ def status_banner(src: Source | None) -> None:
     note = st.session_state.pop("ws_note", None)
     if note:
         st.warning(escape_md(note), icon=":material/link_off:")
+    done_message()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -163,28 +165,99 @@ def draft_section(src: Source) -> None:
                               key="ws_confirm_over")
     nxt = (src.latest or 0) + 1
     c1, c2 = st.columns(2)
-    if c1.button(f"Publier la version {nxt}", type="primary", icon=":material/publish:", key="ws_publish",
-                 disabled=not confirm or (n_error_rows and not (reason or "").strip())):
-        try:
-            result = s.publish_draft(src.code, src.account.email, note=note or "", force_reason=reason or None,
-                                     expected_latest=src.latest or 0)
-        except NewerVersion as exc:
-            st.error(escape_md(str(exc)), icon=":material/error:")
-        except (PublishRefused, StoreError) as exc:
-            st.error(escape_md(str(exc)), icon=":material/error:")
-        else:
-            st.session_state[source.VERSION_KEY] = None
-            st.session_state.pop(source.DRAFT_CACHE_KEY, None)
-            for k in ("ws_note_text", "ws_force_reason", "ws_confirm_over"):
-                st.session_state.pop(k, None)
-            st.session_state["ws_done"] = (f"Version {result.number} publiée." if result.created else
-                                           f"Fichier identique à la version {result.number} : rien de nouveau.")
-            st.rerun()
-    if c2.button("Abandonner le brouillon", icon=":material/delete:", key="ws_discard"):
-        s.discard_draft(src.code, src.account.email)
+    c1.button(f"Publier la version {nxt}", type="primary", icon=":material/publish:", key="ws_publish",
+              on_click=_publish, disabled=not confirm or bool(n_error_rows and not (reason or "").strip()))
+    c2.button("Abandonner le brouillon", icon=":material/delete:", key="ws_discard", on_click=_discard)
+
+
+# Buttons act in callbacks (before the script reruns), on what the person saw: the last run's Source.
+def _editing_source() -> Source | None:
+    src = st.session_state.get(source.SOURCE_KEY)
+    return src if src is not None and src.access.editor and src.stored else None
+
+
+def _done(message: str) -> None:
+    st.session_state["ws_done"] = message
+
+
+def _failed(message: str) -> None:
+    st.session_state["ws_failed"] = message
+
+
+def _publish() -> None:
+    src = _editing_source()
+    if src is None:
+        return
+    state = st.session_state
+    try:
+        result = source.store().publish_draft(
+            src.code, src.account.email, note=state.get("ws_note_text") or "",
+            force_reason=(state.get("ws_force_reason") or "").strip() or None, expected_latest=src.latest or 0)
+    except StoreError as exc:  # NewerVersion, PublishRefused, an unusable file: said as the store words it
+        _failed(str(exc))
+        return
+    state[source.VERSION_KEY] = None
+    state[source.SHOW_DRAFT_KEY] = True
+    state.pop(source.DRAFT_CACHE_KEY, None)
+    for k in ("ws_note_text", "ws_force_reason", "ws_confirm_over"):
+        state.pop(k, None)
+    _done(f"Version {result.number} publiée." if result.created else
+          f"Fichier identique à la version {result.number} : rien de nouveau n'a été publié.")
+
+
+def _discard() -> None:
+    src = _editing_source()
+    if src is not None:
+        source.store().discard_draft(src.code, src.account.email)
         st.session_state.pop(source.DRAFT_CACHE_KEY, None)
-        st.session_state["ws_done"] = "Brouillon abandonné."
-        st.rerun()
+        _done("Brouillon abandonné.")
+
+
+def _restore(number: int) -> None:
+    src = _editing_source()
+    if src is None:
+        return
+    try:
+        r = source.store().restore(src.code, number, author=_account_email(src))
+    except StoreError as exc:
+        _failed(str(exc))
+        return
+    st.session_state[source.VERSION_KEY] = None
+    _done(f"Version {number} restaurée comme version {r.number}.")
+
+
+def _create_link() -> None:
+    src = _editing_source()
+    if src is None:
+        return
+    token = source.store().create_workshop_token(src.code, st.session_state.get("ws_link_label") or "",
+                                                 _account_email(src))
+    query = urllib.parse.urlencode({"territoire": src.code, "atelier": "1", "jeton": token})
+    st.session_state["ws_link_url"] = f"/?{query}"
+
+
+def _save_settings() -> None:
+    src = _editing_source()
+    if src is None or not src.access.admin:
+        return
+    source.store().set_territory(src.code, anonymous_read=bool(st.session_state.get("ws_anon")),
+                                 retention_months=int(st.session_state.get("ws_retention")))
+    _done("Réglages enregistrés.")
+
+
+def _erase() -> None:
+    src = _editing_source()
+    if src is None or not src.access.admin or not st.session_state.get("ws_erase_sure"):
+        return
+    try:
+        n = source.store().erase_person(src.code, st.session_state.get("ws_erase_who") or "")
+    except StoreError as exc:
+        _failed(str(exc))
+        return
+    for k in ("ws_erase_who", "ws_erase_sure"):
+        st.session_state.pop(k, None)
+    _done(f"Données effacées de {count_noun(n, 'version')}." if n else
+          "Aucune version ne contenait ce nom ou cette adresse : rien n'a été effacé.")
 
 
 def _show_version(number: int) -> None:
@@ -213,15 +286,9 @@ def history_section(src: Source) -> None:
                        file_name=next(v.file_name for v in infos if v.number == pick), icon=":material/download:",
                        on_click="ignore", key="ws_original",
                        help="Le fichier tel que publié (données personnelles comprises : à ne pas diffuser).")
-    if pick != numbers[0] and c3.button(f"Restaurer la version {pick}", icon=":material/restore:", key="ws_restore"):
-        try:
-            r = s.restore(src.code, pick, author=_account_email(src))
-        except StoreError as exc:
-            st.error(escape_md(str(exc)), icon=":material/error:")
-        else:
-            st.session_state[source.VERSION_KEY] = None
-            st.session_state["ws_done"] = f"Version {pick} restaurée comme version {r.number}."
-            st.rerun()
+    if pick != numbers[0]:
+        c3.button(f"Restaurer la version {pick}", icon=":material/restore:", key="ws_restore", on_click=_restore,
+                  args=(pick,), help="Publie de nouveau son contenu comme nouvelle version ; rien n'est effacé.")
 
 
 def links_section(src: Source) -> None:
@@ -229,11 +296,8 @@ def links_section(src: Source) -> None:
     st.subheader("Liens d'atelier verrouillés", anchor=False)
     st.markdown("Un lien verrouillé ouvre ce territoire en mode atelier, en lecture seule : ni données "
                 "personnelles, ni chargement, ni sortie du mode atelier, quoi qu'on fasse de l'adresse ou des boutons.")
-    label = st.text_input("Libellé (par exemple « Atelier du 12 mars »)", key="ws_link_label", max_chars=200)
-    if st.button("Créer un lien", icon=":material/link:", key="ws_link"):
-        token = source.store().create_workshop_token(src.code, label, _account_email(src))
-        query = urllib.parse.urlencode({"territoire": src.code, "atelier": "1", "jeton": token})
-        st.session_state["ws_link_url"] = f"/?{query}"
+    st.text_input("Libellé (par exemple « Atelier du 12 mars »)", key="ws_link_label", max_chars=200)
+    st.button("Créer un lien", icon=":material/link:", key="ws_link", on_click=_create_link)
     url = st.session_state.get("ws_link_url")
     if url:
         st.markdown("Copiez ce lien maintenant (il n'est montré qu'une fois), en le faisant précéder de l'adresse du "
@@ -246,30 +310,24 @@ def settings_section(src: Source) -> None:
     s = source.store()
     t = s.territory(src.code)
     st.subheader("Réglages du territoire", anchor=False)
-    anon = st.checkbox("Lecture sans connexion (tableau de bord public)", value=bool(t["anonymous_read"]),
-                       key="ws_anon")
-    months = st.number_input("Conservation des référents et contacts (mois)", 1, 240, int(t["retention_months"]),
-                             key="ws_retention")
-    if st.button("Enregistrer les réglages", key="ws_settings"):
-        s.set_territory(src.code, anonymous_read=anon, retention_months=int(months))
-        st.session_state["ws_done"] = "Réglages enregistrés."
-        st.rerun()
+    st.session_state.setdefault("ws_anon", bool(t["anonymous_read"]))
+    st.session_state.setdefault("ws_retention", int(t["retention_months"]))
+    st.checkbox("Lecture sans connexion (tableau de bord public)", key="ws_anon")
+    st.number_input("Conservation des référents et contacts (mois)", 1, 240, key="ws_retention")
+    st.button("Enregistrer les réglages", key="ws_settings", on_click=_save_settings)
     st.markdown("**Effacer les données d'une personne** (demande RGPD) : son nom ou son adresse est retiré de "
                 "toutes les versions et de leurs fichiers d'origine (remplacés par des copies expurgées).")
     who = st.text_input("Nom ou adresse électronique", key="ws_erase_who", max_chars=200)
     sure = st.checkbox("Je confirme l'effacement (il est définitif)", key="ws_erase_sure")
-    if st.button("Effacer", key="ws_erase", disabled=not (who.strip() and sure), icon=":material/person_remove:"):
-        try:
-            n = s.erase_person(src.code, who)
-        except StoreError as exc:
-            st.error(escape_md(str(exc)), icon=":material/error:")
-        else:
-            st.session_state["ws_done"] = (f"Données effacées de {count_noun(n, 'version')}." if n else
-                                           "Aucune version ne contenait ce nom ou cette adresse.")
-            st.rerun()
+    st.button("Effacer", key="ws_erase", disabled=not (who.strip() and sure), icon=":material/person_remove:",
+              on_click=_erase)
 
 
 def done_message() -> None:
+    """What the last button did (or why it could not)."""
     msg = st.session_state.pop("ws_done", None)
     if msg:
         st.success(escape_md(msg), icon=":material/check_circle:")
+    failed = st.session_state.pop("ws_failed", None)
+    if failed:
+        st.error(escape_md(failed), icon=":material/error:")

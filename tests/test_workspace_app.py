@@ -1,0 +1,177 @@
+"""The shared workspace in the app (issue 14): territory and version from the address, an editor's draft,
+publishing with what it would undo, history and restore, closed territories, locked workshop links, and personal
+data never in a viewer's census. The signed-in account is set through nrdash.ui.account.current_account (the
+sign-in itself is tested end to end in the browser tests); the store is a real embedded database per test."""
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from nrdash import store as st_store
+from nrdash.ui import account as accounts
+from nrdash.ui import source
+from tests.conftest import ROOT, actors_sheet
+from tests.mdtext import displayed
+
+APP = str(ROOT / "app.py")
+EPCI = "241700434"
+HEADER_P = ["Nom de l'acteur", "Type d'acteur", "Niveau d'engagement estimé", "Commune", "Référent", "Contact"]
+
+
+def census(*rows) -> bytes:
+    return actors_sheet([list(r) for r in rows], HEADER_P)
+
+
+V1 = census(["Atelier Vélo", "Associations du NR", 1, "Aytré", "Hugo Guérin", "hugo@example.org"],
+            ["Mairie de Lagord", "Commune", 2, "Lagord", "Ana Lopez", "ana@example.org"])
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    """A fresh store for this test, the app's process-wide handle pointed at it."""
+    url = f"sqlite:///{tmp_path / 'nrdash.db'}"
+    monkeypatch.setenv("NRDASH_DATABASE_URL", url)
+    source.store.clear()
+    s = st_store.get_store(url)
+    s.publish(EPCI, V1, "v1.xlsx", author="marie@x.fr", note="premier recensement")
+    yield s
+    source.store.clear()
+
+
+def signed_in(monkeypatch, email: str | None) -> None:
+    account = accounts.Account(email, email, "local") if email else None
+    monkeypatch.setattr(accounts, "current_account", lambda: account)
+
+
+def app(**params) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    for k, v in params.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def texts(at: AppTest) -> str:
+    parts = [displayed(e.value) for kind in ("markdown", "caption", "error", "warning", "info", "success")
+             for e in getattr(at, kind)]
+    return "\n".join(parts)
+
+
+def test_territory_from_the_address_without_personal_data_for_a_viewer(db):
+    at = app(territoire=EPCI)
+    assert not at.exception
+    ds = at.session_state[source.SOURCE_KEY].dataset
+    assert sorted(ds.census.actors["name"]) == ["Atelier Vélo", "Mairie de Lagord"]
+    assert "referent" not in ds.census.actors and "contact" not in ds.census.actors  # never loaded for a viewer
+    side = "\n".join(displayed(m.value) for m in at.sidebar.markdown)
+    assert "Version 1 publiée le" in side and "2 acteurs" in side
+
+
+def test_editor_sees_personal_data_but_not_in_workshop_mode(db, monkeypatch):
+    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", EPCI)
+    signed_in(monkeypatch, "marie@x.fr")
+    at = app(territoire=EPCI)
+    actors = at.session_state[source.SOURCE_KEY].dataset.census.actors
+    assert set(actors["referent"]) == {"Hugo Guérin", "Ana Lopez"}
+    at = app(territoire=EPCI, atelier="1")
+    assert "referent" not in at.session_state[source.SOURCE_KEY].dataset.census.actors
+
+
+def test_an_unknown_or_closed_territory_shows_nothing_but_why(db, monkeypatch):
+    at = app(territoire="17300")  # La Rochelle: a real commune, nothing published
+    assert not at.exception and "aucune version publiée" in texts(at) and source.SOURCE_KEY in at.session_state
+    assert at.session_state[source.SOURCE_KEY].dataset is None and not at.get("plotly_chart")
+    db.set_territory(EPCI, anonymous_read=False)
+    at = app(territoire=EPCI)
+    assert "visible que des personnes qui y ont un rôle" in texts(at)
+    assert at.session_state[source.SOURCE_KEY].dataset is None
+    db.add_user("admin@x.fr", "motdepasse-long")  # the instance's first account is its administrator
+    db.add_user("paul@x.fr", "motdepasse-long", "lecteur", EPCI)
+    signed_in(monkeypatch, "paul@x.fr")
+    at = app(territoire=EPCI)
+    ds = at.session_state[source.SOURCE_KEY].dataset
+    assert len(ds.census.actors) == 2 and "referent" not in ds.census.actors  # a reader: no personal data
+
+
+def test_old_version_from_the_address_is_labelled(db):
+    db.publish(EPCI, census(["Seul acteur", "PME", 3, "Aytré", None, None]), "v2.xlsx")
+    at = app(territoire=EPCI, version="1")
+    assert len(at.session_state[source.SOURCE_KEY].dataset.census.actors) == 2
+    assert "Ancienne version." in texts(at) and "la dernière est la 2" in texts(at)
+    at = app(territoire=EPCI, version="9")
+    assert len(at.session_state[source.SOURCE_KEY].dataset.census.actors) == 1
+    assert "La version demandée dans l'adresse n'existe pas" in texts(at)
+
+
+def test_draft_upload_publish_over_a_newer_version(db, monkeypatch):
+    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", EPCI)
+    signed_in(monkeypatch, "marie@x.fr")
+    at = app(territoire=EPCI)
+    draft = census(["Atelier Vélo", "Associations du NR", 3, "Aytré", "Hugo Guérin", "hugo@example.org"],
+                   ["Mairie de Lagord", "Commune", 2, "Lagord", "Ana Lopez", "ana@example.org"],
+                   ["Nouvelle PME", "PME", 1, "Aytré", None, None])
+    assert at.radio(key="upload_target").value == "Brouillon du territoire"
+    at.file_uploader[0].upload("brouillon.xlsx", draft).run()
+    assert not at.exception
+    assert db.draft(EPCI, "marie@x.fr").data == draft and db.versions(EPCI)[-1].number == 1  # stored, not published
+    assert "Brouillon — non publié." in texts(at)
+    assert len(at.session_state[source.SOURCE_KEY].dataset.census.actors) == 3
+    # meanwhile a colleague publishes version 2, which removes the Mairie
+    db.publish(EPCI, census(["Atelier Vélo", "Associations du NR", 1, "Aytré", None, None]), "v2.xlsx",
+               author="paul@x.fr")
+    at.switch_page("pages/versions.py").run()
+    assert not at.exception
+    body = texts(at)
+    assert "La version 2 a été publiée depuis la version 1" in body
+    assert "« Mairie de Lagord (Lagord) », retiré par la version 2, reviendrait." in body
+    publish = at.button(key="ws_publish")
+    assert publish.label == "Publier la version 3" and publish.disabled  # not before the confirmation
+    at.text_area(key="ws_note_text").input("relu avec Paul")
+    at.checkbox(key="ws_confirm_over").check().run()
+    at.button(key="ws_publish").click().run()
+    assert not at.exception
+    infos = db.versions(EPCI)
+    assert [v.number for v in infos] == [1, 2, 3] and infos[-1].note == "relu avec Paul"
+    assert infos[-1].base_version == 1 and infos[-1].author == "marie@x.fr"
+    assert db.draft(EPCI, "marie@x.fr") is None
+    assert "Version 3 publiée." in texts(at) and "Brouillon — non publié." not in texts(at)
+    assert len(at.session_state[source.SOURCE_KEY].dataset.census.actors) == 3
+
+
+def test_history_restore_and_viewers_see_no_authors(db, monkeypatch):
+    db.publish(EPCI, census(["Seul acteur", "PME", 3, "Aytré", None, None]), "v2.xlsx", author="paul@x.fr")
+    at = app(territoire=EPCI)
+    at.switch_page("pages/versions.py").run()
+    table = at.dataframe[0].value
+    assert list(table["Version"]) == [2, 1] and "Auteur" not in table.columns
+    assert not at.get("download_button") or all("origine" not in b.proto.label for b in at.get("download_button"))
+    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", EPCI)
+    signed_in(monkeypatch, "marie@x.fr")
+    at = app(territoire=EPCI)
+    at.switch_page("pages/versions.py").run()
+    assert list(at.dataframe[0].value["Auteur"]) == ["paul@x.fr", "marie@x.fr"]
+    at.selectbox(key="ws_pick").select(1).run()
+    at.button(key="ws_restore").click().run()
+    assert not at.exception and "Version 1 restaurée comme version 3." in texts(at)
+    assert db.versions(EPCI)[-1].restored_from == 1
+    assert len(at.session_state[source.SOURCE_KEY].dataset.census.actors) == 2
+
+
+def test_locked_workshop_link(db):
+    token = db.create_workshop_token(EPCI, "atelier", "marie@x.fr")
+    at = app(territoire="exemple", jeton=token)  # the token's territory wins over the address
+    assert not at.exception
+    src = at.session_state[source.SOURCE_KEY]
+    assert src.code == EPCI and src.access.locked and not src.access.editor
+    toggle = at.toggle(key="atelier")
+    assert toggle.value is True and toggle.proto.disabled
+    assert "referent" not in src.dataset.census.actors
+    at.query_params.pop("jeton")  # whatever is done to the address: still locked
+    at.query_params["atelier"] = "0"
+    at.run()
+    assert at.toggle(key="atelier").value is True and at.session_state[source.SOURCE_KEY].code == EPCI
+    at.session_state["atelier"] = False  # as a crafted message switching the disabled toggle off would
+    at.run()
+    assert at.toggle(key="atelier").value is True and "referent" not in at.session_state[source.SOURCE_KEY].dataset.census.actors
+    bad = app(territoire=EPCI, jeton="faux")
+    assert "lien d'atelier n'est pas (ou plus) valide" in texts(bad)
+    assert bad.session_state[source.SOURCE_KEY].dataset is None
