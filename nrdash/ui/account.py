@@ -125,6 +125,9 @@ def account_block(next_path: str) -> None:
     if account.via == "oidc":
         if st.button("Se déconnecter", key="nrdash_logout_oidc"):
             st.logout()
-    else:
-        st.markdown(f'<a href="{html.escape(paths.logout)}?suivant={quote(auth.safe_next(next_path), safe="/")}" '
-                    'target="_self">Se déconnecter</a>', unsafe_allow_html=True)
+    else:  # the cookie is HttpOnly: only the server's route can clear it, by a form posted to it
+        st.html(f'<form method="post" action="{html.escape(paths.logout)}">'
+                f'<input type="hidden" name="suivant" value="{html.escape(auth.safe_next(next_path))}">'
+                '<button type="submit" style="font:inherit;color:inherit;background:#fff;cursor:pointer;'
+                'border:1px solid rgba(49,51,63,.4);border-radius:.5rem;padding:.25rem .75rem">Se déconnecter'
+                '</button></form>')

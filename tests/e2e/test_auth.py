@@ -7,6 +7,7 @@ which shows nrdash.ui.account's block until the real app's sidebar does."""
 from __future__ import annotations
 
 import contextlib
+import os
 import json
 import subprocess
 import sys
@@ -64,15 +65,16 @@ def test_local_sign_in_survives_a_reload_then_sign_out(local_server, page):
     assert account_line(page) == "compte : ed@exemple.fr | ed@exemple.fr | local | None"
     sidebar = page.get_by_test_id("stSidebar")
     assert "Connecté : ed@exemple.fr" in sidebar.inner_text()
+    if os.environ.get("NRDASH_AUTH_SHOT"):
+        sidebar.screenshot(path=os.environ["NRDASH_AUTH_SHOT"])
     [cookie] = [c for c in page.context.cookies() if c["name"] == auth.COOKIE_NAME]
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and cookie["path"] == "/"
     assert auth.verify_session(cookie["value"], SECRET) == "ed@exemple.fr"
     page.reload()
     app_idle(page)
     assert account_line(page) == "compte : ed@exemple.fr | ed@exemple.fr | local | None"
-    sidebar.get_by_role("link", name="Se déconnecter").click()
-    page.wait_for_url(local_server + "/deconnexion?suivant=/%3Fvue%3Dtest")
-    page.get_by_role("button", name="Se déconnecter").click()
+    with page.expect_response(lambda r: r.url == local_server + "/deconnexion" and r.status == 303):
+        sidebar.get_by_role("button", name="Se déconnecter").click()
     page.wait_for_url(local_server + "/?vue=test")
     app_idle(page)
     assert account_line(page) == "compte : aucun"
