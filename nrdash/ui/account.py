@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from urllib.parse import quote
 
 import streamlit as st
 

@@ -133,7 +133,6 @@ def provider():
 
 @pytest.fixture(scope="module")
 def oidc(tmp_path_factory):
-    pytest.importorskip("authlib")
     tmp = tmp_path_factory.mktemp("oidc")
     with provider() as issuer:
         secrets = tmp / "secrets.toml"
