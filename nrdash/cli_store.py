@@ -111,7 +111,7 @@ def _user(args: argparse.Namespace) -> int:
     store = _store()
     email = check_email(args.email)
     password = None
-    if not store.user_exists(email):
+    if not store.user_exists(email) and not args.sans_mot_de_passe:
         if sys.stdin is not None and sys.stdin.isatty():
             password = getpass.getpass("Mot de passe : ")
             if getpass.getpass("Mot de passe (encore) : ") != password:
@@ -119,11 +119,13 @@ def _user(args: argparse.Namespace) -> int:
                 return 2
         else:
             password = (sys.stdin.readline() if sys.stdin else "").rstrip("\r\n")
-    res = store.add_user(email, password, args.role, args.territoire)
+    res = store.add_user(email, password, args.role, args.territoire, without_password=args.sans_mot_de_passe)
     where = f" sur le territoire {args.territoire}" if args.territoire else ""
     print(("Compte créé" if res["created"] else "Compte mis à jour") + f" : {res['email']}"
           + (f", rôle {args.role}{where}" if args.role else "")
-          + (" ; administrateur de l'instance" if res["is_admin"] else "") + ".")
+          + (" ; administrateur de l'instance" if res["is_admin"] else "")
+          + (" ; connexion par le fournisseur d'identité seulement (sans mot de passe local)"
+             if res["created"] and args.sans_mot_de_passe else "") + ".")
     return 0
 
 
@@ -171,6 +173,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     u.add_argument("email")
     u.add_argument("--role", choices=ROLES)
     u.add_argument("--territoire")
+    u.add_argument("--sans-mot-de-passe", action="store_true",
+                   help="compte qui se connecte seulement par le fournisseur d'identité (OpenID Connect)")
     u.set_defaults(func=_user)
     x = sub.add_parser("erase-person", help="effacer les données personnelles d'une personne dans toutes les versions")
     x.add_argument("text")

@@ -1049,23 +1049,28 @@ class Store:
 
     # -- accounts --------------------------------------------------------------------------------
     def add_user(self, email: str, password: str | None, role: str | None = None,
-                 territory: str | None = None) -> dict[str, Any]:
+                 territory: str | None = None, *, without_password: bool = False) -> dict[str, Any]:
         """Create a local account (argon2 hash) or give an existing one a role on a territory. The first
-        account of a fresh instance is the administrator of the instance."""
+        account of a fresh instance is the administrator of the instance. ``without_password``: an account that
+        signs in only through the identity provider (OpenID Connect), never with a local password."""
         email = check_email(email)
         key = email.casefold()
         if role is not None and role not in ROLES:
             raise StoreError(f"Rôle « {role[:40]} » inconnu : {', '.join(ROLES)}.")
         with self._write() as conn:
             user = conn.execute(sa.select(users).where(users.c.email_key == key)).first()
-            if user is None:
+            if user is None and without_password:
+                password_hash = None
+            elif user is None:
                 if not password or len(password) < 10:
                     raise StoreError("Mot de passe trop court : 10 caractères au moins.")
                 if len(password) > 1024:
                     raise StoreError("Mot de passe trop long : 1 024 caractères au plus.")
+                password_hash = _hasher().hash(password)
+            if user is None:
                 first = conn.execute(sa.select(sa.func.count()).select_from(users)).scalar() == 0
                 uid = conn.execute(users.insert().values(
-                    email=email, email_key=key, password_hash=_hasher().hash(password), is_admin=first,
+                    email=email, email_key=key, password_hash=password_hash, is_admin=first,
                     created_at=utcnow()).returning(users.c.id)).scalar_one()
             else:
                 uid = user.id

@@ -39,9 +39,10 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(env: dict[str, str] | None = None, preexec_fn=None):
+def streamlit_server(env: dict[str, str] | None = None, preexec_fn=None, script: Path | None = None):
     port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "nrdash" / "server.py"), "--server.port", str(port),
+    script = script or ROOT / "nrdash" / "server.py"
+    cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE,

@@ -1,0 +1,179 @@
+"""Signing in, in a real browser: a local account through /connexion (the cookie survives a reload, signing out
+clears it), and OpenID Connect through st.login against a real provider on loopback (oidc-provider-mock), with
+the provider's userinfo read with the access token. No mock of st.user.
+
+The page is tests/e2e/auth_app.py (served by tests/e2e/auth_server.py: nrdash's sign-in routes and headers),
+which shows nrdash.ui.account's block until the real app's sidebar does."""
+from __future__ import annotations
+
+import contextlib
+import os
+import json
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from nrdash import auth
+from nrdash.store import Store
+from tests.e2e.harness import ROOT, free_port, goto, streamlit_server, wait_idle
+
+SCRIPT = ROOT / "tests" / "e2e" / "auth_server.py"
+SECRET = "secret partagé des répliques de test"
+PASSWORD = "un mot de passe long"
+
+
+def account_line(page) -> str:
+    return page.get_by_text("compte : ").inner_text().strip()
+
+
+def app_idle(page) -> None:
+    page.wait_for_selector('[data-testid="stApp"]', timeout=30_000)
+    wait_idle(page)
+
+
+# -- local accounts ---------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def local_server(tmp_path_factory):
+    data = tmp_path_factory.mktemp("auth-e2e")
+    s = Store(f"sqlite:///{data / 'nrdash.db'}", seed_sample=False)
+    s.add_user("ed@exemple.fr", PASSWORD)
+    s.close()
+    with streamlit_server(env={"NRDASH_DATA_DIR": str(data), "STREAMLIT_SERVER_COOKIE_SECRET": SECRET},
+                          script=SCRIPT) as url:
+        yield url
+
+
+def test_local_sign_in_survives_a_reload_then_sign_out(local_server, page):
+    goto(page, local_server + "/?vue=test")
+    assert account_line(page) == "compte : aucun"
+    page.get_by_role("link", name="Se connecter").click()
+    page.wait_for_url(local_server + "/connexion?suivant=/%3Fvue%3Dtest")
+    page.get_by_label("Adresse électronique").fill("ed@exemple.fr")
+    page.get_by_label("Mot de passe").fill("pas le bon")
+    page.get_by_role("button", name="Se connecter").click()
+    assert page.get_by_role("alert").inner_text().strip() == auth.WRONG
+    assert page.title() == "Erreur – Connexion – nrdash"
+    assert page.get_by_label("Adresse électronique").input_value() == "ed@exemple.fr"
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(local_server + "/?vue=test")
+    app_idle(page)
+    assert account_line(page) == "compte : ed@exemple.fr | ed@exemple.fr | local | None"
+    sidebar = page.get_by_test_id("stSidebar")
+    assert "Connecté : ed@exemple.fr" in sidebar.inner_text()
+    if os.environ.get("NRDASH_AUTH_SHOT"):
+        sidebar.screenshot(path=os.environ["NRDASH_AUTH_SHOT"])
+    [cookie] = [c for c in page.context.cookies() if c["name"] == auth.COOKIE_NAME]
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and cookie["path"] == "/"
+    assert auth.verify_session(cookie["value"], SECRET) == "ed@exemple.fr"
+    page.reload()
+    app_idle(page)
+    assert account_line(page) == "compte : ed@exemple.fr | ed@exemple.fr | local | None"
+    with page.expect_response(lambda r: r.url == local_server + "/deconnexion" and r.status == 303):
+        sidebar.get_by_role("button", name="Se déconnecter").click()
+    page.wait_for_url(local_server + "/?vue=test")
+    app_idle(page)
+    assert account_line(page) == "compte : aucun"
+    assert not [c for c in page.context.cookies() if c["name"] == auth.COOKIE_NAME]
+    page.reload()
+    app_idle(page)
+    assert account_line(page) == "compte : aucun"
+
+
+def test_sign_in_page_has_no_serious_accessibility_violation(local_server, page):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.goto(local_server + "/connexion")
+    page.get_by_label("Adresse électronique").fill("x@exemple.fr")
+    page.get_by_label("Mot de passe").fill("faux")
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("alert").wait_for()
+    results = Axe().run(page).response
+    serious = [(v["id"], n["html"][:120]) for v in results["violations"] if v["impact"] in ("serious", "critical")
+               for n in v["nodes"]]
+    assert serious == [] and results["passes"]
+    assert page.js_errors == []
+
+
+# -- OpenID Connect ---------------------------------------------------------------------------------------------
+
+AGENT = {"sub": "agent-1", "email": "camille.martin@mairie.fr", "siret": "21170300000011",
+         "given_name": "Camille", "usual_name": "Martin"}
+
+
+@contextlib.contextmanager
+def provider():
+    """oidc-provider-mock on a free loopback port, with one predefined user."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "oidc_provider_mock", "-p", str(port), "--user-claims",
+                             json.dumps(AGENT)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/.well-known/openid-configuration", timeout=2):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.time() > deadline:
+                    raise RuntimeError("oidc-provider-mock did not start:\n" + (proc.stdout.read() or ""))
+                time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def oidc(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("oidc")
+    with provider() as issuer:
+        secrets = tmp / "secrets.toml"
+        secrets.write_text(f"""[auth]
+redirect_uri = "http://127.0.0.1:{{port}}/oauth2callback"
+cookie_secret = "secret des cookies de st.login pour le test"
+client_id = "nrdash"
+client_secret = "secret du client"
+server_metadata_url = "{issuer}/.well-known/openid-configuration"
+expose_tokens = ["access"]
+""", encoding="utf-8")
+        env = {"STREAMLIT_SECRETS_FILES": str(secrets), "NRDASH_DATA_DIR": str(tmp / "data"),
+               "STREAMLIT_SERVER_COOKIE_SECRET": SECRET}
+        with streamlit_server(env=env, script=SCRIPT) as url:
+            yield url, issuer
+
+
+def test_openid_connect_through_st_login_and_userinfo(oidc, page):
+    app, issuer = oidc
+    goto(page, app + "/?vue=test")
+    assert account_line(page) == "compte : aucun"
+    sidebar = page.get_by_test_id("stSidebar")
+    assert sidebar.get_by_role("link", name="Se connecter avec un compte local").is_visible()
+    sidebar.get_by_role("button", name="Se connecter avec le compte de l'organisation").click()
+    page.wait_for_url(issuer + "/oauth2/authorize?**")  # the provider's own authorize page
+    page.get_by_role("button", name="agent-1").click()
+    page.wait_for_url(app + "/**")
+    app_idle(page)
+    assert account_line(page) == "compte : camille.martin@mairie.fr | Camille Martin | oidc | 21170300000011"
+    assert "Connecté : Camille Martin" in sidebar.inner_text()
+    # The SIRET is read from the provider's userinfo (with the access token), not only from the identity token
+    # kept in Streamlit's cookie: the provider changes it, a new session shows the new one.
+    changed = {**AGENT, "siret": "21170300099999"}
+    request = urllib.request.Request(f"{issuer}/users/agent-1", data=json.dumps(changed).encode(), method="PUT",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as r:
+        assert r.status == 204
+    page.reload()
+    app_idle(page)
+    assert account_line(page) == "compte : camille.martin@mairie.fr | Camille Martin | oidc | 21170300099999"
+    sidebar.get_by_role("button", name="Se déconnecter").click()
+    page.wait_for_url(issuer + "/oauth2/end_session?**")  # Streamlit clears its cookies, then the provider's page
+    goto(page, app + "/?vue=test")
+    assert account_line(page) == "compte : aucun"
