@@ -71,7 +71,8 @@ def sidebar_block(src: Source, workshop: bool, current_page: str | None) -> None
     if source.locked():
         st.sidebar.caption(f"Lien d'atelier verrouillé : « {escape_md(src.name)} », lecture seule.")
         return
-    accounts.account_block(_here(current_page))
+    with st.sidebar:
+        accounts.account_block(_here(current_page))
     if src.code is None or src.problem and not src.account:
         return
     choices = _readable_territories(src)
