@@ -1,5 +1,6 @@
 import streamlit as st
 
+from nrdash import referential as ref
 from nrdash import ui
 from nrdash.census import issues_table
 from nrdash.export import RGPD_NOTICE, census_csv
@@ -40,10 +41,14 @@ if not ctx.workshop and st.toggle("Modifier le recensement", key="edit_mode",
 
 st.subheader("Exporter les acteurs filtrés", anchor=False)
 with_contacts = False
-if not ctx.workshop:
+has_personal = all(f in census.actors for f in ref.PERSONAL_FIELDS)  # never loaded for a viewer's session
+if not ctx.workshop and has_personal:
     with_contacts = st.checkbox("Inclure référents et contacts (données personnelles)", key="export_contacts")
     if with_contacts:
         st.warning(RGPD_NOTICE, icon=":material/shield_person:")
+elif not ctx.workshop:
+    st.caption("Référents et contacts (données personnelles) : réservés aux éditeurs du territoire connectés ; ils "
+               "ne sont pas transmis à cette session.")
 actors, actions = ctx.actors, ctx.actions
 stem = "acteurs-nr" + ("-avec-contacts" if with_contacts else "")
 c1, c2 = st.columns(2)

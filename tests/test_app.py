@@ -399,7 +399,18 @@ def test_workshop_mode_shows_no_personal_data(path, sample_census):
     assert "150 acteurs" in text
 
 
-def test_personal_data_export_needs_the_explicit_option():
+def test_personal_data_export_needs_an_editor_and_the_explicit_option(monkeypatch):
+    from nrdash.ui import account, source
+
+    at = app()  # anonymous: the census it received has no Référent/Contact, and no option offers them
+    at.switch_page("pages/recensement.py").run()
+    assert not [c for c in at.checkbox if c.key == "export_contacts"]
+    assert any("réservés aux éditeurs du territoire" in c.value for c in at.caption)
+    s = source.store()
+    if not s.user_exists("admin@exemple.fr"):
+        s.add_user("admin@exemple.fr", "motdepasse-long")  # the instance's first account: its administrator
+    s.add_user("ed@exemple.fr", "motdepasse-long", "éditeur", "exemple")
+    monkeypatch.setattr(account, "current_account", lambda: account.Account("ed@exemple.fr", "Ed", "local"))
     at = app()
     at.switch_page("pages/recensement.py").run()
     labels = [c.label for c in at.checkbox]
