@@ -575,6 +575,22 @@ class Store:
         with self._read() as conn:
             return [dict(r._mapping) for r in conn.execute(sa.select(territories).order_by(territories.c.code))]
 
+    def readable_territories(self, email: str | None) -> list[tuple[str, str]]:
+        """(code, name) of the territories a person may read, in one query: those open to anonymous reading,
+        those where the account has a role, every one for an instance administrator."""
+        q = sa.select(territories.c.code, territories.c.name).order_by(territories.c.name)
+        with self._read() as conn:
+            user = None
+            if email:
+                user = conn.execute(sa.select(users.c.id, users.c.is_admin).where(
+                    users.c.email_key == str(email).strip().casefold())).first()
+            if user is None:
+                q = q.where(territories.c.anonymous_read.is_(True))
+            elif not user.is_admin:
+                q = q.where(sa.or_(territories.c.anonymous_read.is_(True), territories.c.id.in_(
+                    sa.select(roles.c.territory_id).where(roles.c.user_id == user.id))))
+            return [(r.code, r.name) for r in conn.execute(q)]
+
     def territory(self, code: str) -> dict[str, Any]:
         with self._read() as conn:
             return dict(self._territory_row(conn, code)._mapping)

@@ -528,3 +528,16 @@ def test_erasure_and_retention_reach_drafts(store):
     assert store.draft(EPCI, "paul@x.fr") is not None
     store.apply_retention(now=st.utcnow() + dt.timedelta(days=365 * 3))
     assert store.draft(EPCI, "paul@x.fr") is None  # older than the retention period
+
+
+def test_readable_territories(store):
+    store.publish(EPCI, small("a"), "a.xlsx")
+    store.publish("17300", small("b"), "b.xlsx")  # La Rochelle, the commune
+    store.set_territory("17300", anonymous_read=False)
+    store.add_user("admin@x.fr", "motdepasse-long")
+    store.add_user("paul@x.fr", "motdepasse-long")
+    store.add_user("marie@x.fr", "motdepasse-long", "lecteur", "17300")
+    assert [c for c, _ in store.readable_territories(None)] == [EPCI]
+    assert [c for c, _ in store.readable_territories("paul@x.fr")] == [EPCI]
+    assert sorted(c for c, _ in store.readable_territories("Marie@x.fr")) == ["17300", EPCI]
+    assert sorted(c for c, _ in store.readable_territories("admin@x.fr")) == ["17300", EPCI]

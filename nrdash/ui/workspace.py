@@ -46,12 +46,7 @@ def reset_on_change(src: Source) -> None:
 
 def _readable_territories(src: Source) -> list[tuple[str, str]]:
     """(code, name) of the territories this session may read, for the chooser."""
-    s = source.store()
-    out = []
-    for t in s.territories():
-        if t["anonymous_read"] or (src.account and s.role_of(src.account.email, t["code"])):
-            out.append((t["code"], t["name"]))
-    return out
+    return source.store().readable_territories(src.account.email if src.account else None)
 
 
 def _on_territory() -> None:
