@@ -175,3 +175,31 @@ def test_locked_workshop_link(db):
     bad = app(territoire=EPCI, jeton="faux")
     assert "lien d'atelier n'est pas (ou plus) valide" in texts(bad)
     assert bad.session_state[source.SOURCE_KEY].dataset is None
+
+
+def test_administrator_settings_roles_and_erasure(db, monkeypatch):
+    db.add_user("admin@x.fr", "motdepasse-long")  # first account: administrator of the instance
+    signed_in(monkeypatch, "admin@x.fr")
+    at = app(territoire=EPCI)
+    at.switch_page("pages/versions.py").run()
+    assert not at.exception and "Réglages du territoire" in [s.value for s in at.subheader]
+    at.text_input(key="ws_role_email").input("paul@x.fr")
+    at.selectbox(key="ws_role").select("éditeur")
+    at.button(key="ws_give_role").click().run()
+    assert db.role_of("paul@x.fr", EPCI) == "éditeur" and "paul@x.fr : rôle « éditeur »" in texts(at)
+    assert not db.verify_password("paul@x.fr", "")  # no local password: signs in through the provider
+    at.checkbox(key="ws_anon").uncheck()
+    at.button(key="ws_settings").click().run()
+    assert db.territory(EPCI)["anonymous_read"] is False
+    assert {r["referent"] for r in db.personal_rows(EPCI, 1)} == {"Hugo Guérin", "Ana Lopez"}
+    at.text_input(key="ws_erase_who").input("hugo guerin")
+    at.checkbox(key="ws_erase_sure").check().run()
+    at.button(key="ws_erase").click().run()
+    assert "Données effacées de 1 version." in texts(at)
+    assert {r["referent"] for r in db.personal_rows(EPCI, 1)} == {"Ana Lopez"}
+    # an editor who is not an administrator gets no settings
+    signed_in(monkeypatch, "paul@x.fr")
+    at = app(territoire=EPCI)
+    at.switch_page("pages/versions.py").run()
+    assert "Réglages du territoire" not in [s.value for s in at.subheader]
+    assert "Votre brouillon" in [s.value for s in at.subheader]

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from .. import referential as ref
 from .. import workspace as ws
 from ..store import StoreError
 from ..text import count_noun, escape_md
@@ -241,6 +242,21 @@ def _save_settings() -> None:
     _done("Réglages enregistrés.")
 
 
+def _give_role() -> None:
+    src = _editing_source()
+    if src is None or not src.access.admin:
+        return
+    email, role = (st.session_state.get("ws_role_email") or "").strip(), st.session_state.get("ws_role")
+    s = source.store()
+    try:
+        s.add_user(email, None, role, None if role == ws.ADMIN else src.code, without_password=True)
+    except StoreError as exc:
+        _failed(str(exc))
+        return
+    st.session_state.pop("ws_role_email", None)
+    _done(f"{email} : rôle « {role} » " + ("sur l'instance." if role == ws.ADMIN else f"sur « {src.name} »."))
+
+
 def _erase() -> None:
     src = _editing_source()
     if src is None or not src.access.admin or not st.session_state.get("ws_erase_sure"):
@@ -311,6 +327,14 @@ def settings_section(src: Source) -> None:
     st.checkbox("Lecture sans connexion (tableau de bord public)", key="ws_anon")
     st.number_input("Conservation des référents et contacts (mois)", 1, 240, key="ws_retention")
     st.button("Enregistrer les réglages", key="ws_settings", on_click=_save_settings)
+    st.markdown("**Donner un rôle sur ce territoire** : lecteur (tableau de bord fermé), éditeur (brouillons, "
+                "publication, données personnelles) ou administrateur de l'instance.")
+    c1, c2 = st.columns([3, 2])
+    c1.text_input("Adresse électronique de la personne", key="ws_role_email", max_chars=254)
+    c2.selectbox("Rôle", ref.ROLES, key="ws_role")
+    st.button("Donner ce rôle", key="ws_give_role", on_click=_give_role, icon=":material/person_add:",
+              help="Un compte absent est créé sans mot de passe local : la personne se connecte par le fournisseur "
+                   "d'identité, ou reçoit un mot de passe par la commande « python -m nrdash user add ».")
     st.markdown("**Effacer les données d'une personne** (demande RGPD) : son nom ou son adresse est retiré de "
                 "toutes les versions et de leurs fichiers d'origine (remplacés par des copies expurgées).")
     who = st.text_input("Nom ou adresse électronique", key="ws_erase_who", max_chars=200)
