@@ -29,7 +29,7 @@ HAPROXY_CFG = ROOT / "deploy" / "haproxy.cfg"
 REPLICAS = ("a", "b")  # the server names and SERVERID cookie values of deploy/haproxy.cfg
 STICKY_COOKIE = "SERVERID"
 PROXY_ADDRESS = "127.0.0.1"  # where HAProxy connects to the replicas from: their NRDASH_TRUSTED_PROXIES
-INSTALL_HAPROXY = "apt-get install haproxy (Debian's HAProxy 2.6)"
+INSTALL_HAPROXY = "apt-get install haproxy (paquet Debian)"
 
 
 class Unavailable(RuntimeError):
