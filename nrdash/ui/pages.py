@@ -25,8 +25,9 @@ UNEXPECTED = "Une erreur inattendue est survenue sur cette page."
 
 
 def navigation() -> "st.navigation":
-    return st.navigation([st.Page(path, title=title, icon=icon, default=(i == 0))
-                          for i, (path, title, icon) in enumerate(PAGES)])
+    """The sidebar's menu, in words only: an icon costs every page three more elements per menu entry (about 30
+    in all), which the pages' sobriety grade cannot afford (tests/e2e/test_sobriety.py); links elsewhere keep them."""
+    return st.navigation([st.Page(path, title=title, default=(i == 0)) for i, (path, title, _) in enumerate(PAGES)])
 
 
 def run_page(page: "st.navigation") -> None:

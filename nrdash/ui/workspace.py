@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("nrdash")
 VERSIONS_PAGE = "pages/versions.py"
+# Pages that are one figure: « Se connecter » is not offered there (Accueil, Recensement, Versions… offer it): it
+# would cost each of them a sidebar element, and their sobriety grade is at its limit (tests/e2e/test_sobriety.py).
+FIGURE_PAGES = ("pages/engagement.py", "pages/cercles.py", "pages/matrice.py", "pages/carte.py")
 TERRITORY_PICK_KEY = "ws_territory_pick"
 
 
@@ -67,8 +70,9 @@ def sidebar_block(src: Source, workshop: bool, current_page: str | None) -> None
     if source.locked():
         st.sidebar.caption(f"Lien d'atelier verrouillé : « {escape_md(src.name)} », lecture seule.")
         return
-    with st.sidebar:
-        accounts.account_block(_here(current_page))
+    if src.account is not None or current_page not in FIGURE_PAGES:
+        with st.sidebar:
+            accounts.account_block(_here(current_page))
     if src.code is None or src.problem and not src.account:
         return
     choices = _readable_territories(src)
@@ -287,20 +291,22 @@ def history_section(src: Source) -> None:
     if not infos:
         return
     numbers = [v.number for v in reversed(infos)]
-    pick = st.selectbox("Version", numbers, key="ws_pick",
-                        format_func=lambda n: f"Version {n}" + (" (dernière)" if n == numbers[0] else ""))
-    c1, c2, c3 = st.columns(3)
-    c1.button("Afficher cette version", icon=":material/visibility:", on_click=_show_version, args=(pick,),
-              key="ws_show", disabled=(pick == src.number and not src.draft))
-    if not src.access.editor:
-        return
-    c2.download_button("Fichier d'origine", lambda: s.original(src.code, pick)[1],
-                       file_name=next(v.file_name for v in infos if v.number == pick), icon=":material/download:",
-                       on_click="ignore", key="ws_original",
-                       help="Le fichier tel que publié (données personnelles comprises : à ne pas diffuser).")
-    if pick != numbers[0]:
-        c3.button(f"Restaurer la version {pick}", icon=":material/restore:", key="ws_restore", on_click=_restore,
-                  args=(pick,), help="Publie de nouveau son contenu comme nouvelle version ; rien n'est effacé.")
+    what = "Afficher, télécharger ou restaurer une version" if src.access.editor else "Afficher une ancienne version"
+    # In a popover: its widgets (and their scripts) reach the browser only when someone opens it.
+    with st.popover(what, key="ws_versions_popover"):
+        pick = st.selectbox("Version", numbers, key="ws_pick",
+                            format_func=lambda n: f"Version {n}" + (" (dernière)" if n == numbers[0] else ""))
+        st.button("Afficher cette version", on_click=_show_version, args=(pick,), key="ws_show",
+                  disabled=(pick == src.number and not src.draft))
+        if not src.access.editor:
+            return
+        st.download_button("Fichier d'origine", lambda: s.original(src.code, pick)[1],
+                           file_name=next(v.file_name for v in infos if v.number == pick), icon=":material/download:",
+                           on_click="ignore", key="ws_original",
+                           help="Le fichier tel que publié (données personnelles comprises : à ne pas diffuser).")
+        if pick != numbers[0]:
+            st.button(f"Restaurer la version {pick}", key="ws_restore", on_click=_restore, args=(pick,),
+                      help="Publie de nouveau son contenu comme nouvelle version ; rien n'est effacé.")
 
 
 def links_section(src: Source) -> None:
