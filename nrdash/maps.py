@@ -43,6 +43,10 @@ LABEL_OUTLINE = [255, 255, 255, 255]
 LABELS_MAX = 25
 LABEL_GAP = 0.12
 ZOOM_MIN, ZOOM_MAX = 3.0, 16.0
+MAP_HEIGHT = 620  # px, the Carte page's map
+# Mode atelier fits the map to the screen (ui.fit): its height is known in the browser only, so the view is framed
+# for about the smallest one, a 1280×720 projector's; never below WORKSHOP_MAP_MIN.
+WORKSHOP_MAP_HEIGHT, WORKSHOP_MAP_MIN = 400, 300
 COMMUNE_LINE = [90, 100, 120, 160]
 MISSING = [200, 200, 200]
 
@@ -217,7 +221,10 @@ class MapOptions:
     aggregate: bool = False  # hexagons instead of points
 
 
-def view_state(actors: pd.DataFrame, territory_geom=None) -> pdk.ViewState:
+def view_state(actors: pd.DataFrame, territory_geom=None, height: int | None = None) -> pdk.ViewState:
+    """The view framing the territory (or most placed actors). ``height``: the map's height in pixels when it is
+    less than the default's room (mode atelier fits the map to the screen): the zoom is lowered until the north-south
+    extent fits in 90 % of it."""
     if territory_geom is not None:
         x0, y0, x1, y1 = territory_geom.bounds
     else:
@@ -227,7 +234,11 @@ def view_state(actors: pd.DataFrame, territory_geom=None) -> pdk.ViewState:
         x0, x1 = np.nanpercentile(placed["lon"].astype(float), [2, 98])
         y0, y1 = np.nanpercentile(placed["lat"].astype(float), [2, 98])
     span = max(x1 - x0, (y1 - y0) * 1.6, 0.02)
-    zoom = float(np.clip(np.log2(360 / span) + 0.3, 3, 15))
+    zoom = np.log2(360 / span) + 0.3
+    if height:  # Web Mercator: 512 px × 2^zoom for the whole world, 2π across in projected units
+        m0, m1 = (np.log(np.tan(np.pi / 4 + np.radians(y) / 2)) for y in (y0, y1))
+        zoom = min(zoom, np.log2(0.9 * height * 2 * np.pi / (512 * max(m1 - m0, 1e-6))))
+    zoom = float(np.clip(zoom, 3, 15))
     return pdk.ViewState(latitude=(y0 + y1) / 2, longitude=(x0 + x1) / 2, zoom=round(zoom, 2))
 
 

@@ -6,6 +6,7 @@ from nrdash.geography import CREDITS
 from nrdash.indicators import public_table, territory_headline
 from nrdash.placement import placement_summary
 from nrdash.text import count_noun, escape_md, thousands
+from nrdash.ui.fit import fit_height
 
 ctx = ui.context()
 st.title("Carte des acteurs", anchor=False)
@@ -15,7 +16,9 @@ if ctx.geo is None:
     st.warning(escape_md(ctx.geo_note or "Géographie hors ligne indisponible."), icon=":material/warning:")
     st.stop()
 
-c1, c2, c3, c4 = st.columns(4)
+# Mode atelier: the map and its legend take the screen, the settings are folded away.
+settings = st.expander("Réglages de la carte") if ctx.workshop else st.container()
+c1, c2, c3, c4 = settings.columns(4)
 color_by = c1.radio("Couleur des points", list(maps.COLOR_MODES), format_func=maps.COLOR_MODES.get, key="map_color")
 choropleth = c2.selectbox("Communes colorées selon", list(maps.CHOROPLETHS), format_func=maps.CHOROPLETHS.get,
                           key="map_choropleth")
@@ -33,7 +36,8 @@ outline, outline_geom = ui.territory_shape(territory.kind, territory.code, terri
 options = maps.MapOptions(color_by, choropleth, basemap, aggregate)
 labels = maps.commune_labels(communes)
 zoom_change, resets = st.session_state.get("map_zoom", 0.0), st.session_state.get("map_resets", 0)
-view = maps.zoomed(maps.view_state(a, outline_geom), zoom_change, resets)
+view = maps.zoomed(maps.view_state(a, outline_geom, maps.WORKSHOP_MAP_HEIGHT if ctx.workshop else None),
+                  zoom_change, resets)
 deck = maps.build_deck(a, options, maps.communes_geojson(contours, stats, choropleth), outline, outline_geom,
                        labels=labels, view=view)
 
@@ -58,8 +62,10 @@ with left:
                   help="Éloigne la vue, centrée sur le territoire.")
         st.button("Recentrer", on_click=_recentre, key="map_recentre",
                   help="Revient à la vue de départ : tout le territoire.")
-        st.caption("Sur la carte : molette ou double-clic pour zoomer, glisser pour se déplacer.")
-    event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="actor_map", height=620,
+        if not ctx.workshop:
+            st.caption("Sur la carte : molette ou double-clic pour zoomer, glisser pour se déplacer.")
+    event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="actor_map",
+                            height=maps.MAP_HEIGHT,
                             alt=f"Carte des acteurs. {summary}")
     st.caption(escape_md(summary))
     if not aggregate and placed.sum() > maps.POINTS_SMOOTH_MAX:
@@ -80,15 +86,18 @@ with right:
                 st.markdown(escape_md("Catégories NR : " + " ; ".join(cats)))
             if r["description"]:
                 st.markdown(escape_md(r["description"]))
-    elif not aggregate:
+    elif not aggregate and not ctx.workshop:
         st.caption("Cliquez sur un point pour afficher la fiche de l'acteur ici.")
     with st.container(key="map_legend"):
         st.markdown("**Légende**")
         for item in maps.legends(options, stats):  # our own constants and numbers, escaped all the same
             st.markdown(maps.legend_html(item), unsafe_allow_html=True)
-        if labels:
+        if labels and not ctx.workshop:
             st.caption(f"Noms : {count_noun(len(labels), 'commune')} parmi les plus peuplées, "
                        "taille selon la population.")
+
+    if ctx.workshop:  # the map takes the height the screen leaves (the legend beside it is shorter)
+        fit_height("actor_map", min_height=maps.WORKSHOP_MAP_MIN)
 
 unplaced = a[~placed]
 with st.expander(f"{len(unplaced)} acteur(s) non placé(s) sur la carte", expanded=False):

@@ -237,3 +237,16 @@ def test_legend_html_escapes_and_says_each_colour_in_words():
     page = maps.legend_html(maps.Legend("<b>T</b>", (("<img>", "#000000"),), "a & b"))
     assert "<img>" not in page and "&lt;img&gt;" in page and "&lt;b&gt;" in page and "a &amp; b" in page
     assert 'aria-hidden="true"' in page
+
+
+def test_view_state_for_a_short_map_fits_the_north_south_extent():
+    """Mode atelier fits the map to the screen (a 1280×720 projector leaves ~400 px): the whole territory stays in
+    view, its north-south extent within 90 % of the height."""
+    a = synth(100)
+    tall, short = maps.view_state(a), maps.view_state(a, height=maps.WORKSHOP_MAP_HEIGHT)
+    assert short.zoom < tall.zoom
+    y0, y1 = np.nanpercentile(a["lat"].astype(float), [2, 98])
+    m0, m1 = (np.log(np.tan(np.pi / 4 + np.radians(y) / 2)) for y in (y0, y1))
+    pixels = 512 * 2 ** short.zoom * (m1 - m0) / (2 * np.pi)
+    assert pixels == pytest.approx(0.9 * maps.WORKSHOP_MAP_HEIGHT, rel=0.01)
+    assert maps.view_state(a, height=5000).zoom == tall.zoom  # a tall map keeps the default framing

@@ -58,6 +58,24 @@ def test_workshop_main_figure_is_whole_on_screen_with_the_sidebar_folded(server,
             sizes = page.evaluate("""(plot) => [...plot.querySelectorAll('.gtitle-subtitle')]
                 .map(e => parseFloat(getComputedStyle(e).fontSize))""", plot.element_handle())
             assert sizes and min(sizes) >= 14, (path, sizes)  # the filter line inside the chart
+        # Carte: its main figure is the map and its legend beside it (Streamlit draws the map, not plotly).
+        goto(page, f"{server}/carte?atelier=1")
+        page.locator(".st-key-actor_map canvas").first.wait_for(timeout=30_000)
+        page.wait_for_timeout(3000)  # the map refits once what stands above it has drawn
+        sidebar = page.locator('[data-testid="stSidebar"]').bounding_box()
+        assert sidebar is None or sidebar["x"] + sidebar["width"] <= 1, ("carte", "sidebar open", sidebar)
+        assert not page.get_by_text("Couleur des points").is_visible()  # the map's settings are folded away
+        for key in ("actor_map", "map_legend"):
+            box = page.locator(f".st-key-{key}").bounding_box()
+            assert box["y"] >= 0 and box["y"] + box["height"] <= height, (key, size, box)
+            assert box["x"] >= 0 and box["x"] + box["width"] <= width, (key, size, box)
+        canvas = page.locator(".st-key-actor_map canvas").first.bounding_box()
+        assert canvas["y"] + canvas["height"] <= height and canvas["height"] >= 300, (size, canvas)
+        assert canvas["height"] >= height - canvas["y"] - 60, (size, canvas)  # and it uses the room it has
+        assert page.evaluate("window.scrollY") == 0
+        legend_right = page.evaluate("""() => Math.max(...[...document.querySelectorAll('.st-key-map_legend li')]
+            .map(e => e.getBoundingClientRect().right))""")
+        assert legend_right <= width, ("carte", "legend entry cut", legend_right)
     finally:
         context.close()
 
