@@ -44,8 +44,9 @@ LABELS_MAX = 25
 LABEL_GAP = 0.12
 ZOOM_MIN, ZOOM_MAX = 3.0, 16.0
 MAP_HEIGHT = 620  # px, the Carte page's map
-# Mode atelier fits the map to the screen (ui.fit): its height is known in the browser only, so the view is framed
-# for about the smallest one, a 1280×720 projector's; never below WORKSHOP_MAP_MIN.
+# Mode atelier fits the map to the screen (ui.fit): its height is known in the browser only, so the first view is
+# framed for about the smallest one, a 1280×720 projector's, then for the height the browser reports; never below
+# WORKSHOP_MAP_MIN.
 WORKSHOP_MAP_HEIGHT, WORKSHOP_MAP_MIN = 400, 300
 COMMUNE_LINE = [90, 100, 120, 160]
 MISSING = [200, 200, 200]

@@ -6,7 +6,7 @@ from nrdash.geography import CREDITS
 from nrdash.indicators import public_table, territory_headline
 from nrdash.placement import placement_summary
 from nrdash.text import count_noun, escape_md, thousands
-from nrdash.ui.fit import fit_height
+from nrdash.ui.fit import fit_height, fitted_height
 
 ctx = ui.context()
 st.title("Carte des acteurs", anchor=False)
@@ -36,7 +36,8 @@ outline, outline_geom = ui.territory_shape(territory.kind, territory.code, terri
 options = maps.MapOptions(color_by, choropleth, basemap, aggregate)
 labels = maps.commune_labels(communes)
 zoom_change, resets = st.session_state.get("map_zoom", 0.0), st.session_state.get("map_resets", 0)
-view = maps.zoomed(maps.view_state(a, outline_geom, maps.WORKSHOP_MAP_HEIGHT if ctx.workshop else None),
+map_height = (fitted_height("actor_map") or maps.WORKSHOP_MAP_HEIGHT) if ctx.workshop else None
+view = maps.zoomed(maps.view_state(a, outline_geom, map_height),
                   zoom_change, resets)
 deck = maps.build_deck(a, options, maps.communes_geojson(contours, stats, choropleth), outline, outline_geom,
                        labels=labels, view=view)
@@ -97,7 +98,7 @@ with right:
                        "taille selon la population.")
 
     if ctx.workshop:  # the map takes the height the screen leaves (the legend beside it is shorter)
-        fit_height("actor_map", min_height=maps.WORKSHOP_MAP_MIN)
+        fit_height("actor_map", min_height=maps.WORKSHOP_MAP_MIN, report=True)
 
 unplaced = a[~placed]
 with st.expander(f"{len(unplaced)} acteur(s) non placé(s) sur la carte", expanded=False):

@@ -15,13 +15,16 @@ COMPONENT_NAME = "nrdash_fit"
 # (workshop mode turned off), so the element gets its own height back.
 COMPONENT_JS = """
 export default function (component) {
-  const { data } = component;
+  const { data, setStateValue } = component;
+  let sent = data.reported;
   const fit = () => {
     const el = document.querySelector(data.target);
     if (!el || !el.isConnected) return;
     const top = el.getBoundingClientRect().top + window.scrollY;
     const height = Math.max(data.min, Math.floor(window.innerHeight - top - data.below));
     el.classList.add("nr-fit");
+    const step = Math.floor(height / data.step) * data.step;  // the server reframes the view when this changes
+    if (data.report && step !== sent) { sent = step; setStateValue("height", step); }
     if (Math.abs(height - (parseFloat(el.style.height) || 0)) < 2) return;
     el.style.setProperty("height", height + "px", "important");
     el.style.setProperty("flex", "0 0 " + height + "px", "important");  // in a column, the basis sets the height
@@ -50,8 +53,21 @@ def _component():
                                       isolate_styles=False)
 
 
-def fit_height(key: str, min_height: int, below: int = 8) -> None:
+REPORT_STEP = 40  # px: the height reported to the server, rounded down to this (a rerun per step, not per pixel)
+
+
+def fit_height(key: str, min_height: int, below: int = 8, report: bool = False) -> None:
     """Give the element whose Streamlit key is ``key`` the window's height left below its top, minus ``below``
     pixels, at least ``min_height``. Call it after the element (its own slot is empty: put it where a gap costs
-    nothing, e.g. at the end of a column)."""
-    _component()(key=f"fit_{key}", data={"target": f".st-key-{key}", "min": min_height, "below": below})
+    nothing, e.g. at the end of a column). ``report``: the browser sends the height back (rounded down to
+    REPORT_STEP; one rerun when it changes), read with fitted_height(key) on the next run."""
+    _component()(key=f"fit_{key}", data={"target": f".st-key-{key}", "min": min_height, "below": below,
+                                         "report": report, "step": REPORT_STEP, "reported": fitted_height(key)},
+                 on_height_change=lambda: None)
+
+
+def fitted_height(key: str) -> int | None:
+    """The height (px) the browser last gave the element ``key`` (fit_height with ``report``), None before."""
+    state = st.session_state.get(f"fit_{key}")
+    height = state.get("height") if hasattr(state, "get") else None
+    return int(height) if isinstance(height, (int, float)) and height > 0 else None
