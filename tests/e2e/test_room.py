@@ -93,3 +93,23 @@ def test_a_focused_button_shows_a_visible_outline(server, page):
     white = 1.0
     ratio = (white + 0.05) / (_luminance(style["color"]) + 0.05)
     assert ratio >= 3, style
+
+
+def test_high_contrast_theme_turns_the_texts_black_in_the_browser(server, browser):
+    """« Contraste élevé » must reach the browser's computed styles, not only the page's source: every stylesheet
+    rule parsed (several <style> elements in one markdown once lost the first rule of the next sheet)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="fr-FR")
+    page = context.new_page()
+    try:
+        goto(page, f"{server}/engagement?atelier=1")
+        page.locator('[data-testid="stExpandSidebarButton"]').click()
+        page.get_by_text("Contraste élevé").click()
+        wait_idle(page)
+        colours = page.evaluate("""() => ['h1', '[data-testid=stCaptionContainer] p', '[data-testid=stSidebar] label']
+            .map(s => [s, getComputedStyle(document.querySelector(s)).color])""")
+        assert all(colour == "rgb(0, 0, 0)" for _, colour in colours), colours
+        assert page.evaluate("getComputedStyle(document.documentElement).fontSize") == "21px"  # workshop.css too
+        assert page.evaluate("getComputedStyle(document.querySelector('.nr-kpis, [data-testid=stMain]')).color") \
+            == "rgb(0, 0, 0)"
+    finally:
+        context.close()
