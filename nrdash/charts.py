@@ -19,6 +19,10 @@ from .text import count_noun, esc, percent
 
 FONT = dict(family="Marianne, Arial, Helvetica, sans-serif", size=16, color="#1e1e1e")
 GROUP_LABELS = {"family": "Famille", "type": "Type d'acteur", "commune": "Commune", "source": "Source"}
+# Counted in sentences: singular, plural, and « the most represented » in the noun's gender.
+GROUP_NOUNS = {"family": ("famille", None, "La plus représentée"),
+               "type": ("type d'acteur", "types d'acteur", "Le plus représenté"),
+               "commune": ("commune", None, "La plus représentée"), "source": ("source", None, "La plus représentée")}
 
 
 AXIS = dict(gridcolor="#e5e8ee", linecolor="#6b7280", zerolinecolor="#c9ced6", automargin=True,
@@ -229,8 +233,9 @@ def levels_by_summary(actors: pd.DataFrame, by: str, table: pd.DataFrame | None 
     engaged = table.iloc[:, 2:].sum(axis=1)
     share = engaged / table.sum(axis=1)
     best = share.idxmax()
-    return (f"{len(table)} {GROUP_LABELS[by].lower()}(s). La plus représentée : « {table.index[0]} » "
-            f"({int(table.iloc[0].sum())} acteurs). Part d'acteurs de niveau ≥ 2 la plus forte : « {best} » "
+    singular, plural_form, most = GROUP_NOUNS[by]
+    return (f"{count_noun(len(table), singular, plural_form)}. {most} : « {table.index[0]} » "
+            f"({count_noun(int(table.iloc[0].sum()), 'acteur')}). Part d'acteurs de niveau ≥ 2 la plus forte : « {best} » "
             f"({percent(share[best])}).")
 
 
