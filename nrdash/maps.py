@@ -389,7 +389,7 @@ def legends(options: MapOptions, stats: pd.DataFrame | None = None) -> list[Lege
 def legend_html(item: Legend) -> str:
     """A legend as HTML: every colour is followed by its meaning in words (colour is never the only cue); the
     swatch is hidden from screen readers. Every text is escaped."""
-    rows = "".join(f'<li><span aria-hidden="true" style="display:inline-block;width:0.9em;height:0.9em;'
+    rows = "".join(f'<li style="margin:0.15em 0;padding:0"><span aria-hidden="true" style="display:inline-block;width:0.9em;height:0.9em;'
                    f'border:1px solid #555;border-radius:50%;background:{color};margin-right:0.4em;'
                    f'vertical-align:middle"></span>{html.escape(label)}</li>' for label, color in item.items)
     note = f'<p style="margin:0.2em 0 0.6em 0;font-size:0.9em">{html.escape(item.note)}</p>' if item.note else ""

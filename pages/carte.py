@@ -18,12 +18,12 @@ if ctx.geo is None:
 
 # Mode atelier: the map and its legend take the screen, the settings are folded away.
 settings = st.expander("Réglages de la carte") if ctx.workshop else st.container()
-c1, c2, c3, c4 = settings.columns(4)
+c1, c2, c3 = settings.columns(3)  # three, not four: « Regrouper sur une grille » was cut at 1280 px
 color_by = c1.radio("Couleur des points", list(maps.COLOR_MODES), format_func=maps.COLOR_MODES.get, key="map_color")
 choropleth = c2.selectbox("Communes colorées selon", list(maps.CHOROPLETHS), format_func=maps.CHOROPLETHS.get,
                           key="map_choropleth")
 basemap = c3.radio("Fond de carte", list(maps.BASEMAPS), format_func=maps.BASEMAPS.get, key="map_basemap")
-aggregate = c4.toggle("Regrouper sur une grille", value=len(a) > maps.GRID_BY_DEFAULT_ABOVE, key="map_grid",
+aggregate = c2.toggle("Regrouper sur une grille", value=len(a) > maps.GRID_BY_DEFAULT_ABOVE, key="map_grid",
                       help="Pour les grands recensements : un disque par maille, sa surface selon le nombre "
                            "d'acteurs, sa couleur selon la part d'acteurs de niveau ≥ 2.")
 
@@ -54,7 +54,7 @@ def _recentre() -> None:
 
 placed = a["placement"].notna()
 summary = placement_summary(a) + (f", sur le territoire {territory.name}" if territory else "") + "."
-left, right = st.columns([3, 1], gap="medium")
+left, right = st.columns([5, 2], gap="medium")  # the legend's entries on one line each at 1280 px
 with left:
     with st.container(horizontal=True, vertical_alignment="center", key="map_zoom_bar"):
         st.button("Zoom +", on_click=_zoom, args=(1.0,), key="map_zoom_in",
@@ -101,7 +101,8 @@ with right:
         fit_height("actor_map", min_height=maps.WORKSHOP_MAP_MIN, report=True)
 
 unplaced = a[~placed]
-with st.expander(f"{len(unplaced)} acteur(s) non placé(s) sur la carte", expanded=False):
+with st.expander(f"{count_noun(len(unplaced), 'acteur non placé', 'acteurs non placés')} sur la carte",
+                 expanded=False):
     if len(unplaced):
         table = public_table(unplaced)[["Ligne", ref.HEADER_OF["name"], ref.HEADER_OF["commune"]]]
         table["Raison"] = unplaced["unplaced_reason"].fillna("").to_list()
