@@ -49,6 +49,7 @@ MAP_HEIGHT = 620  # px, the Carte page's map
 # WORKSHOP_MAP_MIN.
 WORKSHOP_MAP_HEIGHT, WORKSHOP_MAP_MIN = 400, 300
 COMMUNE_LINE = [90, 100, 120, 160]
+COMMUNE_LINE_CONTRAST = [0, 0, 0, 230]
 MISSING = [200, 200, 200]
 
 
@@ -220,6 +221,8 @@ class MapOptions:
     choropleth: str = "none"
     basemap: str = "none"
     aggregate: bool = False  # hexagons instead of points
+    room: bool = False  # mode atelier: points read from the back of a room
+    contrast: bool = False  # « Contraste élevé »: dark commune lines and names for a washed-out projector
 
 
 def view_state(actors: pd.DataFrame, territory_geom=None, height: int | None = None) -> pdk.ViewState:
@@ -281,15 +284,15 @@ def build_deck(actors: pd.DataFrame, options: MapOptions, communes_geo: dict | N
     if communes_geo and communes_geo["features"]:
         layers.append(pdk.Layer("GeoJsonLayer", communes_geo, id="communes", pickable=True, stroked=True,
                                 filled=options.choropleth != "none", get_fill_color="properties.f",
-                                get_line_color=COMMUNE_LINE,
-                                line_width_min_pixels=1))
+                                get_line_color=COMMUNE_LINE_CONTRAST if options.contrast else COMMUNE_LINE,
+                                line_width_min_pixels=2 if options.contrast else 1))
     if territory_geojson:
         layers.append(pdk.Layer("GeoJsonLayer", territory_geojson, id="territoire", stroked=True, filled=False,
                                 get_line_color=CONTOUR_COLOR, line_width_min_pixels=3, pickable=False))
     if labels:
         # Over the contours, under the points (a point stays visible and clickable); not pickable; sizes in pixels.
         text = pdk.Layer("TextLayer", labels, id="noms", get_position="p", get_text="n", get_size="s",
-                         get_color=LABEL_COLOR, font_settings={"sdf": True}, outline_width=4,
+                         get_color=[0, 0, 0, 255] if options.contrast else LABEL_COLOR, font_settings={"sdf": True}, outline_width=4,
                          outline_color=LABEL_OUTLINE, get_pixel_offset=[0, -14], pickable=False)
         # deck.gl's default character set is ASCII only (no « é »): 'auto' takes the characters from the data. Set
         # after construction: pydeck turns a string argument into a JavaScript expression ('@@=auto').
@@ -307,8 +310,9 @@ def build_deck(actors: pd.DataFrame, options: MapOptions, communes_geo: dict | N
     else:
         layers.append(pdk.Layer("ScatterplotLayer", records, id="acteurs", get_position="p",
                                 get_fill_color=color_expression(options.color_by), get_line_color=[255, 255, 255],
-                                stroked=full, line_width_min_pixels=1, radius_min_pixels=4 if full else 2,
-                                radius_max_pixels=12, get_radius=60, pickable=True))
+                                stroked=full, line_width_min_pixels=1,
+                                radius_min_pixels=(6 if options.room else 4) if full else 2,
+                                radius_max_pixels=16 if options.room else 12, get_radius=60, pickable=True))
     if options.aggregate:
         tooltip = {"text": "{t}"}
     elif full:

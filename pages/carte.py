@@ -33,7 +33,7 @@ contours = ui.commune_contours(codes)
 communes = ctx.geo.by_code.loc[[c for c in codes if c in ctx.geo.by_code.index]]
 stats = maps.commune_stats(a, communes)
 outline, outline_geom = ui.territory_shape(territory.kind, territory.code, territory.members) if territory else (None, None)
-options = maps.MapOptions(color_by, choropleth, basemap, aggregate)
+options = maps.MapOptions(color_by, choropleth, basemap, aggregate, room=ctx.workshop, contrast=ctx.contrast)
 labels = maps.commune_labels(communes)
 zoom_change, resets = st.session_state.get("map_zoom", 0.0), st.session_state.get("map_resets", 0)
 map_height = (fitted_height("actor_map") or maps.WORKSHOP_MAP_HEIGHT) if ctx.workshop else None
