@@ -41,7 +41,7 @@ def _figure(data: list[dict], title: str, height: int | None = None, legend: boo
         font=FONT, height=height, showlegend=legend, paper_bgcolor="white", plot_bgcolor="white",
         margin=dict(l=10, r=10, t=(top or (110 if legend else 60)) + 22, b=10),
         legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0, title=dict(text=""),
-                    traceorder="normal", font=dict(size=15), entrywidth=0.5, entrywidthmode="fraction"),
+                    traceorder="normal", font=dict(size=15), entrywidth=0, entrywidthmode="pixels"),
         hoverlabel=dict(font=dict(size=15)), separators=", ",
         xaxis=dict(AXIS), yaxis=dict(AXIS),
     )

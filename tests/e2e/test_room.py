@@ -113,3 +113,22 @@ def test_high_contrast_theme_turns_the_texts_black_in_the_browser(server, browse
             == "rgb(0, 0, 0)"
     finally:
         context.close()
+
+
+def test_chart_legends_are_whole_and_on_one_row_at_1280_in_normal_mode(server, browser):
+    """Outside mode atelier too, a level legend is one row of whole entries at 1280 px (a half-width fraction per
+    entry spread four levels over two rows, far apart at 1920 px)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="fr-FR")
+    page = context.new_page()
+    try:
+        for path in ("", "cercles"):
+            goto(page, f"{server}/{path}")
+            plot = page.locator("div.nr-plot").first
+            plot.locator(".legendtext").first.wait_for(timeout=30_000)
+            boxes = page.evaluate("""(plot) => [...plot.querySelectorAll('.legendtext')].map(e => {
+                const b = e.getBoundingClientRect(); return [b.top, b.right]; })""", plot.element_handle())
+            right = plot.bounding_box()["x"] + plot.bounding_box()["width"]
+            assert len(boxes) == 4 and all(r <= right for _, r in boxes), (path, boxes, right)
+            assert max(t for t, _ in boxes) - min(t for t, _ in boxes) < 5, (path, "legend on several rows", boxes)
+    finally:
+        context.close()
