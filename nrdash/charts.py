@@ -129,7 +129,7 @@ def level_distribution(actors: pd.DataFrame) -> go.Figure:
                hovertemplate="%{x} : %{y} acteurs<extra></extra>", cliponaxis=False)
     return _figure([bar], "Niveaux d'engagement", legend=False,
                    xaxis=dict(categoryorder="array", categoryarray=level_names(), tickangle=0,
-                              tickvals=level_names(), ticktext=[wrap(n, 14) for n in level_names()]),
+                              tickvals=level_names(), ticktext=[wrap(n, 16) for n in level_names()]),
                    yaxis=dict(title=dict(text="Acteurs"), **count_axis(max(counts.max(), 1))))
 
 

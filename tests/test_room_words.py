@@ -20,3 +20,11 @@ def test_levels_by_summary_counts_in_words_with_the_nouns_gender():
     one = charts.levels_by_summary(a.iloc[:1], "commune")
     assert one.startswith("1 commune. La plus représentée : « La Rochelle » (1 acteur).")
     assert "(s)" not in family + kinds + one
+
+
+def test_level_axis_labels_break_after_the_level_name_not_inside_it():
+    """« 1 — / Sensibilisé au / NR » read badly from the back of a room: each level on one line, the longest on
+    two, its number and first word together."""
+    fig = charts.level_distribution(_actors([("Entreprises", "PME", 2)]))
+    assert list(fig.layout.xaxis.ticktext) == ["0 — Non impliqué", "1 — Sensibilisé<br>au NR", "2 — Acteur du NR",
+                                               "3 — Leader du NR"]
