@@ -19,6 +19,10 @@ from .text import count_noun, esc, percent
 
 FONT = dict(family="Marianne, Arial, Helvetica, sans-serif", size=16, color="#1e1e1e")
 GROUP_LABELS = {"family": "Famille", "type": "Type d'acteur", "commune": "Commune", "source": "Source"}
+# Counted in sentences: singular, plural, and « the most represented » in the noun's gender.
+GROUP_NOUNS = {"family": ("famille", None, "La plus représentée"),
+               "type": ("type d'acteur", "types d'acteur", "Le plus représenté"),
+               "commune": ("commune", None, "La plus représentée"), "source": ("source", None, "La plus représentée")}
 
 
 AXIS = dict(gridcolor="#e5e8ee", linecolor="#6b7280", zerolinecolor="#c9ced6", automargin=True,
@@ -37,7 +41,7 @@ def _figure(data: list[dict], title: str, height: int | None = None, legend: boo
         font=FONT, height=height, showlegend=legend, paper_bgcolor="white", plot_bgcolor="white",
         margin=dict(l=10, r=10, t=(top or (110 if legend else 60)) + 22, b=10),
         legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0, title=dict(text=""),
-                    traceorder="normal", font=dict(size=15), entrywidth=0.5, entrywidthmode="fraction"),
+                    traceorder="normal", font=dict(size=15), entrywidth=0, entrywidthmode="pixels"),
         hoverlabel=dict(font=dict(size=15)), separators=", ",
         xaxis=dict(AXIS), yaxis=dict(AXIS),
     )
@@ -125,7 +129,7 @@ def level_distribution(actors: pd.DataFrame) -> go.Figure:
                hovertemplate="%{x} : %{y} acteurs<extra></extra>", cliponaxis=False)
     return _figure([bar], "Niveaux d'engagement", legend=False,
                    xaxis=dict(categoryorder="array", categoryarray=level_names(), tickangle=0,
-                              tickvals=level_names(), ticktext=[wrap(n, 14) for n in level_names()]),
+                              tickvals=level_names(), ticktext=[wrap(n, 16) for n in level_names()]),
                    yaxis=dict(title=dict(text="Acteurs"), **count_axis(max(counts.max(), 1))))
 
 
@@ -229,8 +233,9 @@ def levels_by_summary(actors: pd.DataFrame, by: str, table: pd.DataFrame | None 
     engaged = table.iloc[:, 2:].sum(axis=1)
     share = engaged / table.sum(axis=1)
     best = share.idxmax()
-    return (f"{len(table)} {GROUP_LABELS[by].lower()}(s). La plus représentée : « {table.index[0]} » "
-            f"({int(table.iloc[0].sum())} acteurs). Part d'acteurs de niveau ≥ 2 la plus forte : « {best} » "
+    singular, plural_form, most = GROUP_NOUNS[by]
+    return (f"{count_noun(len(table), singular, plural_form)}. {most} : « {table.index[0]} » "
+            f"({count_noun(int(table.iloc[0].sum()), 'acteur')}). Part d'acteurs de niveau ≥ 2 la plus forte : « {best} » "
             f"({percent(share[best])}).")
 
 

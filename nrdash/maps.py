@@ -43,7 +43,13 @@ LABEL_OUTLINE = [255, 255, 255, 255]
 LABELS_MAX = 25
 LABEL_GAP = 0.12
 ZOOM_MIN, ZOOM_MAX = 3.0, 16.0
+MAP_HEIGHT = 620  # px, the Carte page's map
+# Mode atelier fits the map to the screen (ui.fit): its height is known in the browser only, so the first view is
+# framed for about the smallest one, a 1280×720 projector's, then for the height the browser reports; never below
+# WORKSHOP_MAP_MIN.
+WORKSHOP_MAP_HEIGHT, WORKSHOP_MAP_MIN = 400, 300
 COMMUNE_LINE = [90, 100, 120, 160]
+COMMUNE_LINE_CONTRAST = [0, 0, 0, 230]
 MISSING = [200, 200, 200]
 
 
@@ -215,9 +221,14 @@ class MapOptions:
     choropleth: str = "none"
     basemap: str = "none"
     aggregate: bool = False  # hexagons instead of points
+    room: bool = False  # mode atelier: points read from the back of a room
+    contrast: bool = False  # « Contraste élevé »: dark commune lines and names for a washed-out projector
 
 
-def view_state(actors: pd.DataFrame, territory_geom=None) -> pdk.ViewState:
+def view_state(actors: pd.DataFrame, territory_geom=None, height: int | None = None) -> pdk.ViewState:
+    """The view framing the territory (or most placed actors). ``height``: the map's height in pixels when it is
+    less than the default's room (mode atelier fits the map to the screen): the zoom is lowered until the north-south
+    extent fits in 90 % of it."""
     if territory_geom is not None:
         x0, y0, x1, y1 = territory_geom.bounds
     else:
@@ -227,7 +238,11 @@ def view_state(actors: pd.DataFrame, territory_geom=None) -> pdk.ViewState:
         x0, x1 = np.nanpercentile(placed["lon"].astype(float), [2, 98])
         y0, y1 = np.nanpercentile(placed["lat"].astype(float), [2, 98])
     span = max(x1 - x0, (y1 - y0) * 1.6, 0.02)
-    zoom = float(np.clip(np.log2(360 / span) + 0.3, 3, 15))
+    zoom = np.log2(360 / span) + 0.3
+    if height:  # Web Mercator: 512 px × 2^zoom for the whole world, 2π across in projected units
+        m0, m1 = (np.log(np.tan(np.pi / 4 + np.radians(y) / 2)) for y in (y0, y1))
+        zoom = min(zoom, np.log2(0.9 * height * 2 * np.pi / (512 * max(m1 - m0, 1e-6))))
+    zoom = float(np.clip(zoom, 3, 15))
     return pdk.ViewState(latitude=(y0 + y1) / 2, longitude=(x0 + x1) / 2, zoom=round(zoom, 2))
 
 
@@ -269,15 +284,15 @@ def build_deck(actors: pd.DataFrame, options: MapOptions, communes_geo: dict | N
     if communes_geo and communes_geo["features"]:
         layers.append(pdk.Layer("GeoJsonLayer", communes_geo, id="communes", pickable=True, stroked=True,
                                 filled=options.choropleth != "none", get_fill_color="properties.f",
-                                get_line_color=COMMUNE_LINE,
-                                line_width_min_pixels=1))
+                                get_line_color=COMMUNE_LINE_CONTRAST if options.contrast else COMMUNE_LINE,
+                                line_width_min_pixels=2 if options.contrast else 1))
     if territory_geojson:
         layers.append(pdk.Layer("GeoJsonLayer", territory_geojson, id="territoire", stroked=True, filled=False,
                                 get_line_color=CONTOUR_COLOR, line_width_min_pixels=3, pickable=False))
     if labels:
         # Over the contours, under the points (a point stays visible and clickable); not pickable; sizes in pixels.
         text = pdk.Layer("TextLayer", labels, id="noms", get_position="p", get_text="n", get_size="s",
-                         get_color=LABEL_COLOR, font_settings={"sdf": True}, outline_width=4,
+                         get_color=[0, 0, 0, 255] if options.contrast else LABEL_COLOR, font_settings={"sdf": True}, outline_width=4,
                          outline_color=LABEL_OUTLINE, get_pixel_offset=[0, -14], pickable=False)
         # deck.gl's default character set is ASCII only (no « é »): 'auto' takes the characters from the data. Set
         # after construction: pydeck turns a string argument into a JavaScript expression ('@@=auto').
@@ -295,8 +310,9 @@ def build_deck(actors: pd.DataFrame, options: MapOptions, communes_geo: dict | N
     else:
         layers.append(pdk.Layer("ScatterplotLayer", records, id="acteurs", get_position="p",
                                 get_fill_color=color_expression(options.color_by), get_line_color=[255, 255, 255],
-                                stroked=full, line_width_min_pixels=1, radius_min_pixels=4 if full else 2,
-                                radius_max_pixels=12, get_radius=60, pickable=True))
+                                stroked=full, line_width_min_pixels=1,
+                                radius_min_pixels=(6 if options.room else 4) if full else 2,
+                                radius_max_pixels=16 if options.room else 12, get_radius=60, pickable=True))
     if options.aggregate:
         tooltip = {"text": "{t}"}
     elif full:
@@ -377,7 +393,7 @@ def legends(options: MapOptions, stats: pd.DataFrame | None = None) -> list[Lege
 def legend_html(item: Legend) -> str:
     """A legend as HTML: every colour is followed by its meaning in words (colour is never the only cue); the
     swatch is hidden from screen readers. Every text is escaped."""
-    rows = "".join(f'<li><span aria-hidden="true" style="display:inline-block;width:0.9em;height:0.9em;'
+    rows = "".join(f'<li style="margin:0.15em 0;padding:0"><span aria-hidden="true" style="display:inline-block;width:0.9em;height:0.9em;'
                    f'border:1px solid #555;border-radius:50%;background:{color};margin-right:0.4em;'
                    f'vertical-align:middle"></span>{html.escape(label)}</li>' for label, color in item.items)
     note = f'<p style="margin:0.2em 0 0.6em 0;font-size:0.9em">{html.escape(item.note)}</p>' if item.note else ""

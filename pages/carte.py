@@ -6,6 +6,7 @@ from nrdash.geography import CREDITS
 from nrdash.indicators import public_table, territory_headline
 from nrdash.placement import placement_summary
 from nrdash.text import count_noun, escape_md, thousands
+from nrdash.ui.fit import fit_height, fitted_height
 
 ctx = ui.context()
 st.title("Carte des acteurs", anchor=False)
@@ -15,12 +16,14 @@ if ctx.geo is None:
     st.warning(escape_md(ctx.geo_note or "Géographie hors ligne indisponible."), icon=":material/warning:")
     st.stop()
 
-c1, c2, c3, c4 = st.columns(4)
+# Mode atelier: the map and its legend take the screen, the settings are folded away.
+settings = st.expander("Réglages de la carte") if ctx.workshop else st.container()
+c1, c2, c3 = settings.columns(3)  # three, not four: « Regrouper sur une grille » was cut at 1280 px
 color_by = c1.radio("Couleur des points", list(maps.COLOR_MODES), format_func=maps.COLOR_MODES.get, key="map_color")
 choropleth = c2.selectbox("Communes colorées selon", list(maps.CHOROPLETHS), format_func=maps.CHOROPLETHS.get,
                           key="map_choropleth")
 basemap = c3.radio("Fond de carte", list(maps.BASEMAPS), format_func=maps.BASEMAPS.get, key="map_basemap")
-aggregate = c4.toggle("Regrouper sur une grille", value=len(a) > maps.GRID_BY_DEFAULT_ABOVE, key="map_grid",
+aggregate = c2.toggle("Regrouper sur une grille", value=len(a) > maps.GRID_BY_DEFAULT_ABOVE, key="map_grid",
                       help="Pour les grands recensements : un disque par maille, sa surface selon le nombre "
                            "d'acteurs, sa couleur selon la part d'acteurs de niveau ≥ 2.")
 
@@ -30,10 +33,12 @@ contours = ui.commune_contours(codes)
 communes = ctx.geo.by_code.loc[[c for c in codes if c in ctx.geo.by_code.index]]
 stats = maps.commune_stats(a, communes)
 outline, outline_geom = ui.territory_shape(territory.kind, territory.code, territory.members) if territory else (None, None)
-options = maps.MapOptions(color_by, choropleth, basemap, aggregate)
+options = maps.MapOptions(color_by, choropleth, basemap, aggregate, room=ctx.workshop, contrast=ctx.contrast)
 labels = maps.commune_labels(communes)
 zoom_change, resets = st.session_state.get("map_zoom", 0.0), st.session_state.get("map_resets", 0)
-view = maps.zoomed(maps.view_state(a, outline_geom), zoom_change, resets)
+map_height = (fitted_height("actor_map") or maps.WORKSHOP_MAP_HEIGHT) if ctx.workshop else None
+view = maps.zoomed(maps.view_state(a, outline_geom, map_height),
+                  zoom_change, resets)
 deck = maps.build_deck(a, options, maps.communes_geojson(contours, stats, choropleth), outline, outline_geom,
                        labels=labels, view=view)
 
@@ -49,7 +54,7 @@ def _recentre() -> None:
 
 placed = a["placement"].notna()
 summary = placement_summary(a) + (f", sur le territoire {territory.name}" if territory else "") + "."
-left, right = st.columns([3, 1], gap="medium")
+left, right = st.columns([5, 2], gap="medium")  # the legend's entries on one line each at 1280 px
 with left:
     with st.container(horizontal=True, vertical_alignment="center", key="map_zoom_bar"):
         st.button("Zoom +", on_click=_zoom, args=(1.0,), key="map_zoom_in",
@@ -58,8 +63,10 @@ with left:
                   help="Éloigne la vue, centrée sur le territoire.")
         st.button("Recentrer", on_click=_recentre, key="map_recentre",
                   help="Revient à la vue de départ : tout le territoire.")
-        st.caption("Sur la carte : molette ou double-clic pour zoomer, glisser pour se déplacer.")
-    event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="actor_map", height=620,
+        if not ctx.workshop:
+            st.caption("Sur la carte : molette ou double-clic pour zoomer, glisser pour se déplacer.")
+    event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="actor_map",
+                            height=maps.MAP_HEIGHT,
                             alt=f"Carte des acteurs. {summary}")
     st.caption(escape_md(summary))
     if not aggregate and placed.sum() > maps.POINTS_SMOOTH_MAX:
@@ -80,18 +87,22 @@ with right:
                 st.markdown(escape_md("Catégories NR : " + " ; ".join(cats)))
             if r["description"]:
                 st.markdown(escape_md(r["description"]))
-    elif not aggregate:
+    elif not aggregate and not ctx.workshop:
         st.caption("Cliquez sur un point pour afficher la fiche de l'acteur ici.")
     with st.container(key="map_legend"):
         st.markdown("**Légende**")
         for item in maps.legends(options, stats):  # our own constants and numbers, escaped all the same
             st.markdown(maps.legend_html(item), unsafe_allow_html=True)
-        if labels:
+        if labels and not ctx.workshop:
             st.caption(f"Noms : {count_noun(len(labels), 'commune')} parmi les plus peuplées, "
                        "taille selon la population.")
 
+    if ctx.workshop:  # the map takes the height the screen leaves (the legend beside it is shorter)
+        fit_height("actor_map", min_height=maps.WORKSHOP_MAP_MIN, report=True)
+
 unplaced = a[~placed]
-with st.expander(f"{len(unplaced)} acteur(s) non placé(s) sur la carte", expanded=False):
+with st.expander(f"{count_noun(len(unplaced), 'acteur non placé', 'acteurs non placés')} sur la carte",
+                 expanded=False):
     if len(unplaced):
         table = public_table(unplaced)[["Ligne", ref.HEADER_OF["name"], ref.HEADER_OF["commune"]]]
         table["Raison"] = unplaced["unplaced_reason"].fillna("").to_list()

@@ -237,3 +237,31 @@ def test_legend_html_escapes_and_says_each_colour_in_words():
     page = maps.legend_html(maps.Legend("<b>T</b>", (("<img>", "#000000"),), "a & b"))
     assert "<img>" not in page and "&lt;img&gt;" in page and "&lt;b&gt;" in page and "a &amp; b" in page
     assert 'aria-hidden="true"' in page
+
+
+def test_view_state_for_a_short_map_fits_the_north_south_extent():
+    """Mode atelier fits the map to the screen (a 1280×720 projector leaves ~400 px): the whole territory stays in
+    view, its north-south extent within 90 % of the height."""
+    a = synth(100)
+    tall, short = maps.view_state(a), maps.view_state(a, height=maps.WORKSHOP_MAP_HEIGHT)
+    assert short.zoom < tall.zoom
+    y0, y1 = np.nanpercentile(a["lat"].astype(float), [2, 98])
+    m0, m1 = (np.log(np.tan(np.pi / 4 + np.radians(y) / 2)) for y in (y0, y1))
+    pixels = 512 * 2 ** short.zoom * (m1 - m0) / (2 * np.pi)
+    assert pixels == pytest.approx(0.9 * maps.WORKSHOP_MAP_HEIGHT, rel=0.01)
+    assert maps.view_state(a, height=5000).zoom == tall.zoom  # a tall map keeps the default framing
+
+
+def test_room_and_high_contrast_maps():
+    """Mode atelier draws larger points; « Contraste élevé » dark commune lines and black names."""
+    communes = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"f": [0, 0, 0, 0]},
+         "geometry": {"type": "Polygon", "coordinates": [[[-1, 46], [-1.1, 46], [-1.1, 46.1], [-1, 46]]]}}]}
+    labels = [{"p": [-1.05, 46.05], "n": "Aytré", "s": 14}]
+    plain = maps.build_deck(synth(5), maps.MapOptions(), communes, labels=labels)
+    room = maps.build_deck(synth(5), maps.MapOptions(room=True, contrast=True), communes, labels=labels)
+    assert layer(plain, "acteurs")["radiusMinPixels"] == 4 and layer(room, "acteurs")["radiusMinPixels"] == 6
+    assert layer(plain, "communes")["getLineColor"] == maps.COMMUNE_LINE
+    assert layer(room, "communes")["getLineColor"] == [0, 0, 0, 230]
+    assert layer(room, "communes")["lineWidthMinPixels"] == 2
+    assert layer(room, "noms")["getColor"] == [0, 0, 0, 255]

@@ -15,5 +15,7 @@ def _stylesheet(name: str) -> str:
 
 
 def style(*names: str) -> str:
-    """assets/css/<name>.css, each in a <style> element, for one st.markdown(..., unsafe_allow_html=True)."""
-    return "".join(f"<style>\n{_stylesheet(name)}\n</style>" for name in names)
+    """assets/css/<name>.css, in this order, in ONE <style> element for one st.markdown(..., unsafe_allow_html=True):
+    with one element per sheet the browser got "</style><style>" inside the first element's text, and lost the
+    first rule of the next sheet (the high-contrast colours)."""
+    return "<style>\n" + "\n".join(_stylesheet(name) for name in names) + "\n</style>"

@@ -76,3 +76,30 @@ def test_clicked_actor_card_is_on_the_first_screen(server, page, artifacts):
     assert "Médiathèque test" in main_text(page)
     assert card["y"] + card["height"] <= 1080 and card["x"] + card["width"] <= 1920  # wholly on the first screen
     assert card["x"] > box["x"] + box["width"] * 0.9  # beside the map, not under it
+
+
+def _last_zoom(frames: list[bytes]) -> float:
+    import re
+
+    zooms = re.findall(rb'"initialViewState":\{[^}]*"zoom":([0-9.]+)', b"".join(frames))
+    assert zooms, "no view sent"
+    return float(zooms[-1])
+
+
+def test_workshop_map_is_framed_for_the_height_the_screen_gives_it(server, browser):
+    """Mode atelier fits the map to the screen: on a 1080-high screen the territory is drawn larger (a closer zoom)
+    than on a 720-high one, where it is still whole (tests/e2e/test_room.py checks the map's box)."""
+    zooms = {}
+    for width, height in ((1280, 720), (1920, 1080)):
+        context = browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR")
+        page = context.new_page()
+        frames = _deck_frames(page)
+        try:
+            goto(page, f"{server}/carte?atelier=1")
+            page.locator(".st-key-actor_map canvas").first.wait_for(timeout=30_000)
+            page.wait_for_timeout(3000)  # the browser reports the map's height, the server reframes once
+            wait_idle(page)
+            zooms[height] = _last_zoom(frames)
+        finally:
+            context.close()
+    assert zooms[1080] >= zooms[720] + 0.4, zooms

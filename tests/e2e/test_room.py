@@ -58,6 +58,24 @@ def test_workshop_main_figure_is_whole_on_screen_with_the_sidebar_folded(server,
             sizes = page.evaluate("""(plot) => [...plot.querySelectorAll('.gtitle-subtitle')]
                 .map(e => parseFloat(getComputedStyle(e).fontSize))""", plot.element_handle())
             assert sizes and min(sizes) >= 14, (path, sizes)  # the filter line inside the chart
+        # Carte: its main figure is the map and its legend beside it (Streamlit draws the map, not plotly).
+        goto(page, f"{server}/carte?atelier=1")
+        page.locator(".st-key-actor_map canvas").first.wait_for(timeout=30_000)
+        page.wait_for_timeout(3000)  # the map refits once what stands above it has drawn
+        sidebar = page.locator('[data-testid="stSidebar"]').bounding_box()
+        assert sidebar is None or sidebar["x"] + sidebar["width"] <= 1, ("carte", "sidebar open", sidebar)
+        assert not page.get_by_text("Couleur des points").is_visible()  # the map's settings are folded away
+        for key in ("actor_map", "map_legend"):
+            box = page.locator(f".st-key-{key}").bounding_box()
+            assert box["y"] >= 0 and box["y"] + box["height"] <= height, (key, size, box)
+            assert box["x"] >= 0 and box["x"] + box["width"] <= width, (key, size, box)
+        canvas = page.locator(".st-key-actor_map canvas").first.bounding_box()
+        assert canvas["y"] + canvas["height"] <= height and canvas["height"] >= 300, (size, canvas)
+        assert canvas["height"] >= height - canvas["y"] - 60, (size, canvas)  # and it uses the room it has
+        assert page.evaluate("window.scrollY") == 0
+        legend_right = page.evaluate("""() => Math.max(...[...document.querySelectorAll('.st-key-map_legend li')]
+            .map(e => e.getBoundingClientRect().right))""")
+        assert legend_right <= width, ("carte", "legend entry cut", legend_right)
     finally:
         context.close()
 
@@ -75,3 +93,42 @@ def test_a_focused_button_shows_a_visible_outline(server, page):
     white = 1.0
     ratio = (white + 0.05) / (_luminance(style["color"]) + 0.05)
     assert ratio >= 3, style
+
+
+def test_high_contrast_theme_turns_the_texts_black_in_the_browser(server, browser):
+    """« Contraste élevé » must reach the browser's computed styles, not only the page's source: every stylesheet
+    rule parsed (several <style> elements in one markdown once lost the first rule of the next sheet)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="fr-FR")
+    page = context.new_page()
+    try:
+        goto(page, f"{server}/engagement?atelier=1")
+        page.locator('[data-testid="stExpandSidebarButton"]').click()
+        page.get_by_text("Contraste élevé").click()
+        wait_idle(page)
+        colours = page.evaluate("""() => ['h1', '[data-testid=stCaptionContainer] p', '[data-testid=stSidebar] label']
+            .map(s => [s, getComputedStyle(document.querySelector(s)).color])""")
+        assert all(colour == "rgb(0, 0, 0)" for _, colour in colours), colours
+        assert page.evaluate("getComputedStyle(document.documentElement).fontSize") == "21px"  # workshop.css too
+        assert page.evaluate("getComputedStyle(document.querySelector('.nr-kpis, [data-testid=stMain]')).color") \
+            == "rgb(0, 0, 0)"
+    finally:
+        context.close()
+
+
+def test_chart_legends_are_whole_and_on_one_row_at_1280_in_normal_mode(server, browser):
+    """Outside mode atelier too, a level legend is one row of whole entries at 1280 px (a half-width fraction per
+    entry spread four levels over two rows, far apart at 1920 px)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="fr-FR")
+    page = context.new_page()
+    try:
+        for path in ("", "cercles"):
+            goto(page, f"{server}/{path}")
+            plot = page.locator("div.nr-plot").first
+            plot.locator(".legendtext").first.wait_for(timeout=30_000)
+            boxes = page.evaluate("""(plot) => [...plot.querySelectorAll('.legendtext')].map(e => {
+                const b = e.getBoundingClientRect(); return [b.top, b.right]; })""", plot.element_handle())
+            right = plot.bounding_box()["x"] + plot.bounding_box()["width"]
+            assert len(boxes) == 4 and all(r <= right for _, r in boxes), (path, boxes, right)
+            assert max(t for t, _ in boxes) - min(t for t, _ in boxes) < 5, (path, "legend on several rows", boxes)
+    finally:
+        context.close()
