@@ -43,7 +43,7 @@ from . import referential as ref
 from .census import Census, CensusError, Issue, Territory, load_census
 from .placement import TerritoryInfo
 from .sandbox import load_census_isolated
-from .text import thousands
+from .text import count_noun, thousands
 
 ROOT = Path(__file__).resolve().parent.parent
 URL_ENV, DIR_ENV = "NRDASH_DATABASE_URL", "NRDASH_DATA_DIR"
@@ -642,7 +642,8 @@ class Store:
         n_error_rows = int(census.actors["has_error"].sum())
         if n_error_rows and not force_reason:
             raise PublishRefused(
-                f"Publication refusée : {n_error_rows} ligne(s) en erreur ({len(census.errors)} erreur(s)). "
+                f"Publication refusée : {count_noun(n_error_rows, 'ligne')} en erreur "
+                f"({count_noun(len(census.errors), 'erreur')}). "
                 "Corrigez le fichier, ou publiez-le quand même en donnant la raison (--forcer-erreurs RAISON).")
         content = self._content(census, ds.territory, ds.territory_problem)
         personal = self._personal_rows(census.actors)

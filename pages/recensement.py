@@ -16,13 +16,15 @@ st.markdown(f"Fichier « {escape_md(census.file_name)} », feuille « {escape_md
 
 errors, warnings = census.errors, census.warnings
 if errors:
-    st.error(f"{len(errors)} erreur(s) sur {int(census.actors['has_error'].sum())} ligne(s) : ces lignes restent dans "
+    st.error(f"{count_noun(len(errors), 'erreur')} sur {count_noun(int(census.actors['has_error'].sum()), 'ligne')} : "
+             "ces lignes restent dans "
              "le recensement mais sont exclues des graphiques tant que vous ne les incluez pas (barre latérale).",
              icon=":material/error:")
 elif warnings:
-    st.warning(f"Aucune erreur, {len(warnings)} avertissement(s).", icon=":material/warning:")
+    st.warning(f"Aucune erreur, {count_noun(len(warnings), 'avertissement')}.", icon=":material/warning:")
 else:
-    st.success(escape_md(f"Aucun problème détecté dans « {census.file_name} » ({ctx.dataset.label})."),
+    shown = ctx.source.label if ctx.source is not None else ctx.dataset.label
+    st.success(escape_md(f"Aucun problème détecté dans « {census.file_name} » ({shown})."),
                icon=":material/check_circle:")
 
 if census.issues:

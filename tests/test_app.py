@@ -433,7 +433,7 @@ def test_census_editor_revalidates_live_without_applying():
     at.run()
     report = at.dataframe[-1].value
     assert report.iloc[0]["Ligne"] == 4 and "beaucoup" in report.iloc[0]["Problème et correction"]
-    assert any("1 erreur(s)" in c.value for c in at.caption)
+    assert any("1 erreur, " in c.value for c in at.caption)
     # Not applied: the dashboard still shows the census as loaded. (The click on « Appliquer », which AppTest
     # cannot make after a grid edit, is tested in the browser: tests/e2e/test_browser.py.)
     assert "dataset" not in at.session_state

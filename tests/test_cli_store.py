@@ -35,7 +35,7 @@ def test_publish_versions_restore_export_import(cli, tmp_path, monkeypatch, requ
     code, out, err = cli("publish", str(SAMPLE), "--territoire", EPCI)
     assert (code, out) == (0, "1\n") and "identique" in err
     code, out, err = cli("publish", str(bad), "--territoire", EPCI)
-    assert code == 1 and out == "" and "--forcer-erreurs" in err and "1 ligne(s) en erreur" in err
+    assert code == 1 and out == "" and "--forcer-erreurs" in err and "1 ligne en erreur" in err
     assert cli("publish", str(bad), "--territoire", EPCI, "--forcer-erreurs", "démo")[:2] == (0, "2\n")
     code, out, err = cli("publish", str(SAMPLE), "--territoire", "99999")
     assert code == 2 and "Territoire inconnu" in err and "Traceback" not in err

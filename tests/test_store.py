@@ -80,7 +80,7 @@ def test_publish_identical_bytes_and_restore(store):
 
 def test_rows_in_error_need_a_reason(store):
     bad = small("x", errors=2)
-    with pytest.raises(PublishRefused, match="2 ligne\\(s\\) en erreur"):
+    with pytest.raises(PublishRefused, match="2 lignes en erreur"):
         store.publish(EPCI, bad, "bad.xlsx")
     with pytest.raises(StoreError):
         store.versions(EPCI)  # refused before anything was stored: not even the territory

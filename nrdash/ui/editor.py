@@ -13,7 +13,7 @@ from ..dataset import prepare
 from ..editing import (CIRCLE_CHOICES, LEVEL_CHOICES, LINE_COLUMN, PROBLEM_COLUMN, YES_NO, corrected_replacements,
                        corrected_workbook, grid_view, merge_grid, problems_by_line, push, revalidate, to_edit_frame)
 from ..tables import from_editor, to_editor
-from ..text import escape_md
+from ..text import count_noun, escape_md
 from .elements import data_table
 from . import source
 from .source import DATASET_KEY, geography
@@ -120,7 +120,8 @@ def census_editor(ctx: Context) -> None:
     corrected = checked
     changed = not work.equals(base)
     errors = len(corrected.errors)
-    st.caption(f"{len(corrected.actors)} acteurs, {errors} erreur(s), {len(corrected.warnings)} avertissement(s) "
+    st.caption(f"{count_noun(len(corrected.actors), 'acteur')}, {count_noun(errors, 'erreur')}, "
+               f"{count_noun(len(corrected.warnings), 'avertissement')} "
                "après modification (numéros de ligne comme dans le classeur : ligne 2 = premier acteur).")
     if corrected.issues:
         data_table(issues_table(corrected.issues, with_sheet=False), hide_index=True, width="stretch")

@@ -273,7 +273,7 @@ def test_editing_the_census_in_the_grid(server, page):
         page.keyboard.type("   ", delay=30)  # a blank name: an error the loader reports
         page.keyboard.press("Enter")
         try:
-            page.wait_for_function("document.body.innerText.includes('1 erreur(s)')", timeout=10_000)
+            page.wait_for_function("document.body.innerText.includes('1 erreur, ')", timeout=10_000)
             break
         except Exception:
             if attempt == 2:
@@ -288,7 +288,7 @@ def test_editing_the_census_in_the_grid(server, page):
     page.get_by_role("button", name="Annuler la dernière modification").click()
     wait_idle(page)
     page.wait_for_function("!document.body.innerText.includes('1 ligne en erreur')", timeout=20_000)
-    page.wait_for_function("document.querySelector('[data-testid=stMain]').innerText.includes('0 erreur(s)')",
+    page.wait_for_function("document.querySelector('[data-testid=stMain]').innerText.includes('0 erreur, ')",
                            timeout=20_000)
     assert "150 acteurs — aucun filtre" in main_text(page)
 
