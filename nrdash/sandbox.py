@@ -35,8 +35,8 @@ from pathlib import Path
 from typing import Callable
 
 from .census import Census, load_census
-from .prescan import check_extents
-from .workbook import CensusError, Limits, _env_int, check_zip, detect_format, read_source
+from .prescan import preflight_zip
+from .workbook import CensusError, Limits, _env_int, detect_format, read_source
 
 ROOT = Path(__file__).resolve().parent.parent
 SANDBOX_ENV = "NRDASH_SANDBOX"  # "0": read in the calling process (to measure what the sandbox costs)
@@ -66,7 +66,7 @@ def preflight(data: bytes, filename: str | None, limits: Limits) -> int:
     """The checks that need no reader, in bounded memory; the cells the reader will have to handle."""
     kind = detect_format(data, filename)
     if kind == "zip":
-        return check_extents(data, check_zip(data, limits), limits)
+        return preflight_zip(data, limits)[1]
     # .xls (at most 65,536 × 256 cells per sheet as Excel writes them; the child's limits bound the rest) and
     # CSV: no cheap exact count, a bound from the size (a cell takes at least 2 bytes in either).
     return len(data) // 2
