@@ -40,13 +40,30 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_SIMPLE = (str, int, bool, type(None))  # JSON-safe as they are (a float may be NaN or infinite)
+
+
+def _plain_column(column) -> list[Any]:
+    """``_plain`` of each value of a column, a whole float column at once."""
+    if column.dtype.kind == "f":
+        import numpy as np
+
+        values = column.to_numpy(dtype="float64", na_value=np.nan)
+        out = values.tolist()
+        for i in np.flatnonzero(~np.isfinite(values)).tolist():
+            out[i] = None
+        return out
+    return [v if type(v) in _SIMPLE else _plain(v) for v in column.tolist()]
+
+
 def census_json(census: Census, with_contacts: bool = False) -> dict[str, Any]:
     fields = JSON_ACTOR_FIELDS + (ref.PERSONAL_FIELDS if with_contacts else ())
     table = census.actors[list(fields)]
     from .placement import placement_codes  # coordinates / insee / postcode / name / name-tiebreak
 
-    records = table.assign(placement=placement_codes(table["placement"])).to_dict("records")
-    actors = [{k: _plain(v) for k, v in r.items()} for r in records]
+    table = table.assign(placement=placement_codes(table["placement"]))
+    keys = list(fields)
+    actors = [dict(zip(keys, values)) for values in zip(*(_plain_column(table[k]) for k in keys))]
     return {"file": census.file_name, "rows": len(actors), "actors": actors,
             "issues": [i.as_dict() for i in census.issues]}
 
