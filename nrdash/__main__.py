@@ -11,12 +11,15 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import referential as ref
-from .census import Census, CensusError
-from .sandbox import load_census_isolated
+from .sandbox import PendingChecks, load_census_isolated
 from .text import count_noun, plural
+from .workbook import CensusError
+
+if TYPE_CHECKING:
+    from .census import Census
 
 JSON_ACTOR_FIELDS = ("row", "name", "siret", "family", "type", "level", "circle", "is_local", "insee", "postcode",
                      "commune", "lat", "lon", "placement", "action_types", "dimensions", "source")
@@ -138,8 +141,13 @@ def _unusable(args: argparse.Namespace, error: str, text: str | None = None) -> 
 
 def _check(args: argparse.Namespace) -> int:
     try:
-        loaded = {}  # the geography, loaded while the child reads the file (the two cores work together)
-        census = load_census_isolated(Path(args.file), mode="fork",  # this process runs no other thread
+        # The file's checks run in a child while this process imports pandas, and the geography is loaded while
+        # another child reads the file: the two cores work together. This process runs no other thread.
+        checks = PendingChecks(Path(args.file))
+        import nrdash.census  # noqa: F401  (before the reader's fork: its child starts with it)
+
+        loaded = {}
+        census = load_census_isolated(checks, mode="fork",
                                       while_reading=lambda: loaded.setdefault("geo", _geography()))
         census, geo_note = _place(census, loaded.get("geo"))
     except CensusError as exc:
@@ -203,8 +211,10 @@ def main(argv: list[str] | None = None) -> int:
     geo.set_defaults(func=_geo)
     from .cli_store import register  # store commands: publish, versions, restore, user…
     register(sub)
-    from .cli_diff import register as register_diff  # diff ANCIEN NOUVEAU
-    register_diff(sub)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] != ["check"]:  # nrdash.cli_diff imports pandas: check imports it later, once its checks started
+        from .cli_diff import register as register_diff  # diff ANCIEN NOUVEAU
+        register_diff(sub)
     args = parser.parse_args(argv)
     return args.func(args)
 
