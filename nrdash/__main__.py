@@ -146,22 +146,32 @@ def _check(args: argparse.Namespace) -> int:
         checks = PendingChecks(Path(args.file))
         import nrdash.census  # noqa: F401  (before the reader's fork: its child starts with it)
 
-        loaded = {}
-        census = load_census_isolated(checks, mode="fork",
-                                      while_reading=lambda: loaded.setdefault("geo", _geography()))
-        census, geo_note = _place(census, loaded.get("geo"))
+        # The child that reads the file also loads the geography meanwhile (a thread: the reader releases the
+        # GIL), places the actors and writes the report: only the report comes back, not the census.
+        text, code = load_census_isolated(checks, mode="fork", alongside=_geography,
+                                          finish=lambda census, geo: _report(census, geo, args))
     except CensusError as exc:
         return _unusable(args, str(exc), f"Fichier inutilisable : {exc}")
     except Exception as exc:  # the contract: never a traceback
-        return _unusable(args, f"Erreur inattendue à la lecture ({type(exc).__name__}). "
-                               "Signalez-la avec le fichier si possible.")
-    if args.json:
-        print(json.dumps(census_json(census, args.with_contacts), ensure_ascii=False, default=str))
-    else:
-        print(report_text(census))
-        if geo_note:
-            print(geo_note)
-    return 1 if census.errors else 0
+        text, code = None, type(exc).__name__
+    if text is None:
+        return _unusable(args, f"Erreur inattendue à la lecture ({code}). Signalez-la avec le fichier si possible.")
+    sys.stdout.write(text)
+    return code
+
+
+def _report(census: Census, geography, args: argparse.Namespace) -> tuple[str | None, int | str]:
+    """What ``check`` prints and its exit code; (None, the exception's type) for an unexpected error."""
+    try:
+        census, geo_note = _place(census, geography)
+        if args.json:
+            return json.dumps(census_json(census, args.with_contacts), ensure_ascii=False, default=str) + "\n", \
+                1 if census.errors else 0
+        return report_text(census) + "\n" + (geo_note + "\n" if geo_note else ""), 1 if census.errors else 0
+    except CensusError:
+        raise
+    except Exception as exc:  # the contract: never a traceback
+        return None, type(exc).__name__
 
 
 def _template(args: argparse.Namespace) -> int:

@@ -117,29 +117,71 @@ class PendingChecks:
 
 def load_census_isolated(source: str | Path | bytes | PendingChecks, filename: str | None = None,
                          limits: Limits | None = None, mode: str = "auto", worker: WorkerLimits | None = None,
-                         while_reading: Callable[[], object] | None = None) -> Census:
+                         while_reading: Callable[[], object] | None = None,
+                         alongside: Callable[[], object] | None = None,
+                         finish: Callable[[Census, object], object] | None = None) -> Census | object:
     """``load_census`` in a child process with memory and time limits; any failure is a French CensusError.
 
     ``source``: a path, bytes, or ``PendingChecks`` already started on the file (then its bytes, limits and
     worker limits are used).
     ``mode``: "fork" forks the calling process (only safe when it runs no other thread), "worker" uses a warm
     worker process, "auto" forks when this process has a single thread and uses a worker otherwise.
-    ``while_reading``: work for the caller to do while the child reads (fork mode), e.g. loading the geography."""
+    ``while_reading``: work for the caller to do while the child reads (fork mode), e.g. loading the geography.
+    ``finish``: what to make of the census, ``finish(census, alongside())``, returned instead of it (e.g. the
+    report): in fork mode it runs in the child, after the read, and ``alongside()`` in a thread of the child
+    while it reads; what it returns comes back pickled instead of the whole census."""
     checks = source if isinstance(source, PendingChecks) else PendingChecks(source, filename, limits, worker)
     data, filename, limits, worker = checks.data, checks.filename, checks.limits, checks.worker
     cells = checks.cells()
+
+    def finished(census: Census, extra: object = None) -> Census | object:
+        if finish is None:
+            return census
+        return finish(census, alongside() if alongside is not None and extra is None else extra)
+
     if not enabled():
-        return load_census(data, filename, limits, prechecked=True)
+        return finished(load_census(data, filename, limits, prechecked=True))
     timeout = worker.timeout_for(cells)
     if mode == "auto":
         mode = "fork" if threading.active_count() == 1 else "worker"
-    if mode == "fork":
+    if mode == "fork" and finish is not None:
+        def work() -> object:
+            helper = _Thread(alongside) if alongside is not None else None
+            census = load_census(data, filename, limits, prechecked=True)
+            return finish(census, helper.result() if helper is not None else None)
+
+        status, payload = _wait(*_fork(work, worker.memory_mb), time.monotonic() + timeout, while_reading)
+        if status == "ok":
+            return payload
+    elif mode == "fork":
         status, payload = read_in_child(data, filename, limits, worker.memory_mb, timeout, while_reading)
     else:
         status, payload = _POOL.run((data, filename, limits, worker.memory_mb, timeout), timeout + REPLY_MARGIN_S)
     if status == "ok":
-        return pickle.loads(payload)
+        return finished(pickle.loads(payload))
     raise CensusError(_failure(status, payload, worker, timeout))
+
+
+class _Thread:
+    """``work()`` in a thread; ``result()`` waits for it and returns its value or raises its exception."""
+
+    def __init__(self, work: Callable[[], object]):
+        self._out: list = []
+        self._thread = threading.Thread(target=self._run, args=(work,), daemon=True)
+        self._thread.start()
+
+    def _run(self, work: Callable[[], object]) -> None:
+        try:
+            self._out.append((True, work()))
+        except BaseException as exc:
+            self._out.append((False, exc))
+
+    def result(self) -> object:
+        self._thread.join()
+        ok, value = self._out[0]
+        if not ok:
+            raise value
+        return value
 
 
 def _failure(status: str, payload: object, worker: WorkerLimits, timeout: float) -> str:

@@ -59,3 +59,59 @@ def test_checks_without_the_sandbox_run_here(tmp_path, monkeypatch):
     with pytest.raises(CensusError, match=r"cellule XFD200000"):
         PendingChecks(path).cells()
     assert len(load_census_isolated(PendingChecks(SAMPLE)).actors) > 0
+
+
+# ---------------------------------------------------------------------------------------------
+# finish: what check makes of the census is made in the reading child, only the result comes back
+# ---------------------------------------------------------------------------------------------
+def test_finish_runs_in_the_reading_child_beside_its_alongside_thread(monkeypatch):
+    import threading
+
+    def alongside():
+        return os.getpid(), threading.current_thread() is threading.main_thread()
+
+    def finish(census, extra):
+        return len(census.actors), os.getpid(), extra
+
+    rows, pid, (thread_pid, in_main_thread) = load_census_isolated(PendingChecks(SAMPLE), mode="fork",
+                                                                   alongside=alongside, finish=finish)
+    assert rows == len(load_census_isolated(SAMPLE).actors)
+    assert pid == thread_pid != os.getpid() and not in_main_thread
+    # The same outcome without a fork: the worker (census pickled back), or no sandbox at all.
+    assert load_census_isolated(SAMPLE, mode="worker", finish=lambda c, x: (len(c.actors), x),
+                                alongside=lambda: "geo") == (rows, "geo")
+    monkeypatch.setenv(sandbox.SANDBOX_ENV, "0")
+    assert load_census_isolated(SAMPLE, finish=lambda c, x: (len(c.actors), x), alongside=lambda: "geo") == (rows, "geo")
+
+
+def test_a_failing_alongside_becomes_a_french_error():
+    def broken():
+        raise RuntimeError("boom")
+
+    with pytest.raises(CensusError, match=r"Le lecteur de classeur a échoué \(RuntimeError\)"):
+        load_census_isolated(SAMPLE, mode="fork", alongside=broken, finish=lambda c, x: x)
+
+
+def test_check_error_after_the_read_is_one_message(monkeypatch, capsys):
+    from nrdash import __main__ as cli
+
+    def broken(*args, **kwargs):
+        raise ValueError("placement")
+
+    monkeypatch.setattr(cli, "_place", broken)  # in the reading child, which sees the patch
+    message = "Erreur inattendue à la lecture (ValueError). Signalez-la avec le fichier si possible."
+    assert cli.main(["check", str(SAMPLE)]) == 2
+    out = capsys.readouterr()
+    assert out.err == message + "\n" and out.out == ""
+    assert cli.main(["check", str(SAMPLE), "--json"]) == 2
+    assert __import__("json").loads(capsys.readouterr().out)["error"] == message
+
+
+def test_check_prints_what_the_child_wrote(capsys):
+    from nrdash import __main__ as cli
+
+    code = cli.main(["check", str(SAMPLE)])
+    out = capsys.readouterr().out
+    census = load_census_isolated(SAMPLE)
+    assert code == (1 if census.errors else 0)
+    assert out.startswith(f"Recensement « {SAMPLE.name} »") and out.endswith("\n")
