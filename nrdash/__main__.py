@@ -143,7 +143,7 @@ def _check(args: argparse.Namespace) -> int:
     try:
         # The file's checks run in a child while this process imports pandas, and the geography is loaded while
         # another child reads the file: the two cores work together. This process runs no other thread.
-        checks = PendingChecks(Path(args.file))
+        checks = PendingChecks(Path(args.file), in_child=True)
         import nrdash.census  # noqa: F401  (before the reader's fork: its child starts with it)
 
         # The child that reads the file also loads the geography meanwhile (a thread: the reader releases the

@@ -83,13 +83,15 @@ def load_census(*args, **kwargs) -> Census:
 
 
 class PendingChecks:
-    """``preflight`` of a file's bytes, running in a forked child while the caller goes on (e.g. imports pandas).
+    """``preflight`` of a file's bytes; with ``in_child``, in a forked child while the caller goes on (e.g.
+    imports pandas), else here when asked for.
 
     The bytes are read once, here: the reader later gets these same bytes (``load_census_isolated(checks)``),
-    never the file again. Start it from a process that runs no other thread."""
+    never the file again. A process running other threads (a server) never forks here: ``in_child`` is then
+    ignored (its reading goes to a warm worker)."""
 
     def __init__(self, source: str | Path | bytes, filename: str | None = None, limits: Limits | None = None,
-                 worker: WorkerLimits | None = None):
+                 worker: WorkerLimits | None = None, in_child: bool = False):
         self.limits = limits or Limits()
         self.worker = worker or WorkerLimits()
         if filename is None and not isinstance(source, (bytes, bytearray, memoryview)):
@@ -97,8 +99,9 @@ class PendingChecks:
         self.filename = filename
         self.data = read_source(source, self.limits)
         self._deadline = time.monotonic() + self.worker.base_timeout_s
-        self._child = None if not enabled() else _fork(lambda: preflight(self.data, filename, self.limits),
-                                                       self.worker.memory_mb)
+        forkable = in_child and enabled() and threading.active_count() == 1
+        self._child = None if not forkable else _fork(lambda: preflight(self.data, filename, self.limits),
+                                                      self.worker.memory_mb)
         self._cells: int | None = None
 
     def cells(self) -> int:

@@ -30,26 +30,46 @@ def test_checks_run_in_a_child_and_refuse_the_far_cell(tmp_path, monkeypatch):
     seen = []
     real = sandbox.preflight
     monkeypatch.setattr(sandbox, "preflight", lambda *a: (seen.append(os.getpid()), real(*a))[1])
-    checks = PendingChecks(path)
+    checks = PendingChecks(path, in_child=True)
     with pytest.raises(CensusError, match=r"cellule XFD200000"):
         checks.cells()
     assert seen == []  # not here: in the child
     with pytest.raises(CensusError, match=r"cellule XFD200000"):
-        load_census_isolated(PendingChecks(path), mode="fork")
+        load_census_isolated(PendingChecks(path, in_child=True), mode="fork")
     assert parent == os.getpid()
 
 
 def test_the_reader_gets_the_checked_bytes_not_the_file_again(tmp_path):
     path = tmp_path / "r.xlsx"
     path.write_bytes(SAMPLE.read_bytes())
-    checks = PendingChecks(path)
+    checks = PendingChecks(path, in_child=True)
     path.write_bytes(sparse_xlsx(200_000, 16_384))  # swapped after the checks started
     census = load_census_isolated(checks, mode="fork")
     assert census.sha256 == __import__("hashlib").sha256(SAMPLE.read_bytes()).hexdigest()
-    checks = PendingChecks(path)  # the far cell, checked...
+    checks = PendingChecks(path, in_child=True)  # the far cell, checked...
     path.write_bytes(SAMPLE.read_bytes())  # ...then a harmless file in its place: still refused
     with pytest.raises(CensusError, match=r"cellule XFD200000"):
         load_census_isolated(checks, mode="fork")
+
+
+def test_a_threaded_process_never_forks_for_its_checks(monkeypatch):
+    """A server runs threads: its checks run in its own process, its reading in a warm worker, never a fork."""
+    import threading
+
+    forks = []
+    real = sandbox._fork
+    monkeypatch.setattr(sandbox, "_fork", lambda *a: (forks.append(a), real(*a))[1])
+    assert len(load_census_isolated(SAMPLE, mode="worker").actors) > 0  # the app's and the store's call
+    PendingChecks(SAMPLE).cells()
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        PendingChecks(SAMPLE, in_child=True).cells()
+    finally:
+        stop.set()
+        other.join()
+    assert forks == []
 
 
 def test_checks_without_the_sandbox_run_here(tmp_path, monkeypatch):
@@ -73,7 +93,7 @@ def test_finish_runs_in_the_reading_child_beside_its_alongside_thread(monkeypatc
     def finish(census, extra):
         return len(census.actors), os.getpid(), extra
 
-    rows, pid, (thread_pid, in_main_thread) = load_census_isolated(PendingChecks(SAMPLE), mode="fork",
+    rows, pid, (thread_pid, in_main_thread) = load_census_isolated(PendingChecks(SAMPLE, in_child=True), mode="fork",
                                                                    alongside=alongside, finish=finish)
     assert rows == len(load_census_isolated(SAMPLE).actors)
     assert pid == thread_pid != os.getpid() and not in_main_thread
