@@ -199,7 +199,7 @@ def main() -> None:
     print(f"Machine : {os.cpu_count()} cœurs, Python {sys.version.split()[0]}, charge moyenne au départ "
           f"{os.getloadavg()[0]:.1f} ; médiane de {args.repeat} processus alternés par fichier", flush=True)
     header = f"{'recensement':<34} {'acteurs':>8} {'fichier':>8} | " + " | ".join(f"{c:>24}" for c in COMMANDS)
-    print(header + " | check / calamine | check / openpyxl", flush=True)
+    print(header + " | check / calamine | check / openpyxl | charge", flush=True)
     check_wall = {}
     for label, path, n in files:
         res = time_processes(path, args.repeat, args.openpyxl_repeat)
@@ -208,7 +208,7 @@ def main() -> None:
         ratio = res["nrdash check"]["wall"] / res["pandas + calamine"]["wall"]
         ratio_o = res["nrdash check"]["wall"] / res["pandas + openpyxl"]["wall"]
         print(f"{label:<34} {n:>8} {path.stat().st_size / 1e6:>6.1f}Mo | {cells} | {ratio:>15.2f}x | "
-              f"{ratio_o:>15.2f}x", flush=True)
+              f"{ratio_o:>15.2f}x | {os.getloadavg()[0]:.1f}", flush=True)  # load average at the row's end
 
     if not args.no_upload:
         n = args.upload_size

@@ -11,12 +11,15 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import referential as ref
-from .census import Census, CensusError
-from .sandbox import load_census_isolated
+from .sandbox import PendingChecks, load_census_isolated
 from .text import count_noun, plural
+from .workbook import CensusError
+
+if TYPE_CHECKING:
+    from .census import Census
 
 JSON_ACTOR_FIELDS = ("row", "name", "siret", "family", "type", "level", "circle", "is_local", "insee", "postcode",
                      "commune", "lat", "lon", "placement", "action_types", "dimensions", "source")
@@ -40,13 +43,30 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_SIMPLE = (str, int, bool, type(None))  # JSON-safe as they are (a float may be NaN or infinite)
+
+
+def _plain_column(column) -> list[Any]:
+    """``_plain`` of each value of a column, a whole float column at once."""
+    if column.dtype.kind == "f":
+        import numpy as np
+
+        values = column.to_numpy(dtype="float64", na_value=np.nan)
+        out = values.tolist()
+        for i in np.flatnonzero(~np.isfinite(values)).tolist():
+            out[i] = None
+        return out
+    return [v if type(v) in _SIMPLE else _plain(v) for v in column.tolist()]
+
+
 def census_json(census: Census, with_contacts: bool = False) -> dict[str, Any]:
     fields = JSON_ACTOR_FIELDS + (ref.PERSONAL_FIELDS if with_contacts else ())
     table = census.actors[list(fields)]
     from .placement import placement_codes  # coordinates / insee / postcode / name / name-tiebreak
 
-    records = table.assign(placement=placement_codes(table["placement"])).to_dict("records")
-    actors = [{k: _plain(v) for k, v in r.items()} for r in records]
+    table = table.assign(placement=placement_codes(table["placement"]))
+    keys = list(fields)
+    actors = [dict(zip(keys, values)) for values in zip(*(_plain_column(table[k]) for k in keys))]
     return {"file": census.file_name, "rows": len(actors), "actors": actors,
             "issues": [i.as_dict() for i in census.issues]}
 
@@ -121,22 +141,37 @@ def _unusable(args: argparse.Namespace, error: str, text: str | None = None) -> 
 
 def _check(args: argparse.Namespace) -> int:
     try:
-        loaded = {}  # the geography, loaded while the child reads the file (the two cores work together)
-        census = load_census_isolated(Path(args.file), mode="fork",  # this process runs no other thread
-                                      while_reading=lambda: loaded.setdefault("geo", _geography()))
-        census, geo_note = _place(census, loaded.get("geo"))
+        # The file's checks run in a child while this process imports pandas, and the geography is loaded while
+        # another child reads the file: the two cores work together. This process runs no other thread.
+        checks = PendingChecks(Path(args.file), in_child=True)
+        import nrdash.census  # noqa: F401  (before the reader's fork: its child starts with it)
+
+        # The child that reads the file also loads the geography meanwhile (a thread: the reader releases the
+        # GIL), places the actors and writes the report: only the report comes back, not the census.
+        text, code = load_census_isolated(checks, mode="fork", alongside=_geography,
+                                          finish=lambda census, geo: _report(census, geo, args))
     except CensusError as exc:
         return _unusable(args, str(exc), f"Fichier inutilisable : {exc}")
     except Exception as exc:  # the contract: never a traceback
-        return _unusable(args, f"Erreur inattendue à la lecture ({type(exc).__name__}). "
-                               "Signalez-la avec le fichier si possible.")
-    if args.json:
-        print(json.dumps(census_json(census, args.with_contacts), ensure_ascii=False, default=str))
-    else:
-        print(report_text(census))
-        if geo_note:
-            print(geo_note)
-    return 1 if census.errors else 0
+        text, code = None, type(exc).__name__
+    if text is None:
+        return _unusable(args, f"Erreur inattendue à la lecture ({code}). Signalez-la avec le fichier si possible.")
+    sys.stdout.write(text)
+    return code
+
+
+def _report(census: Census, geography, args: argparse.Namespace) -> tuple[str | None, int | str]:
+    """What ``check`` prints and its exit code; (None, the exception's type) for an unexpected error."""
+    try:
+        census, geo_note = _place(census, geography)
+        if args.json:
+            return json.dumps(census_json(census, args.with_contacts), ensure_ascii=False, default=str) + "\n", \
+                1 if census.errors else 0
+        return report_text(census) + "\n" + (geo_note + "\n" if geo_note else ""), 1 if census.errors else 0
+    except CensusError:
+        raise
+    except Exception as exc:  # the contract: never a traceback
+        return None, type(exc).__name__
 
 
 def _template(args: argparse.Namespace) -> int:
@@ -186,8 +221,10 @@ def main(argv: list[str] | None = None) -> int:
     geo.set_defaults(func=_geo)
     from .cli_store import register  # store commands: publish, versions, restore, user…
     register(sub)
-    from .cli_diff import register as register_diff  # diff ANCIEN NOUVEAU
-    register_diff(sub)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] != ["check"]:  # nrdash.cli_diff imports pandas: check imports it later, once its checks started
+        from .cli_diff import register as register_diff  # diff ANCIEN NOUVEAU
+        register_diff(sub)
     args = parser.parse_args(argv)
     return args.func(args)
 

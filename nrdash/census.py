@@ -18,7 +18,7 @@ import pandas as pd
 
 from . import fields as fx
 from . import referential as ref
-from .prescan import check_extents
+from .prescan import preflight_zip
 from .workbook import (CensusError, Limits, RawSheet, check_zip, detect_format, open_workbook, read_csv_rows,
                        read_sheet, read_source)
 
@@ -556,9 +556,10 @@ def load_census(source: str | Path | bytes, filename: str | None = None, limits:
         workbook = None
     else:
         if kind == "zip":
-            kind = check_zip(data, limits, measure=not prechecked)
-            if not prechecked:
-                check_extents(data, kind, limits)  # before the reader allocates any sheet
+            if prechecked:
+                kind = check_zip(data, limits, measure=False)
+            else:
+                kind = preflight_zip(data, limits)[0]  # before the reader allocates any sheet
         workbook = open_workbook(data, kind)
         names = list(workbook.sheet_names)
         actor_sheet = _pick_sheet(names, ref.ACTORS_SHEET)

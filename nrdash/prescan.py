@@ -12,6 +12,7 @@ content, an .xlsb value record): empty formatted cells, which readers skip, do n
 """
 from __future__ import annotations
 
+import functools
 import html
 import io
 import posixpath
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
 from .text import thousands
-from .workbook import CensusError, Limits, iter_member
+from .workbook import CensusError, Limits, TooBigInflated, check_zip, iter_member
 
 MAX_TAG_BYTES = 8 << 20  # longest stretch between two '<' a sheet may hold (Excel caps a cell at 32,767 characters)
 META_BYTES = 16 << 20  # workbook.xml, its relationships, workbook.bin: small files in any real workbook
@@ -100,27 +101,134 @@ _CANONICAL_CELL = re.compile(rb'<c r="([A-Z]{1,3})(\d{1,7})"[^>]*>')
 _ANY_CELL = re.compile(rb"<c[\s>/]")
 _PREFIXED_CELL = re.compile(rb":c[\s>/]")
 _EMPTY_CELL = re.compile(rb'<c r="[^>]*/>')
+_CELL_AT = re.compile(rb'<c r="([A-Z]{1,3})([1-9]\d{0,6})"')  # a cell the skim can compare (no leading zero)
+_CELL_OPEN = b'<c r="'
+SKIM_HITS = 256  # cells of one piece the skim looks at one by one before it reads the piece cell by cell
 
 
 def scan_xlsx_sheet(name: str, open_chunks: Callable[[], Iterable[bytes]]) -> Extent:
-    """A worksheet's extent, from ``open_chunks()``'s stream of its XML. A sheet whose cells are not all written
+    """A worksheet's extent, from ``open_chunks()``'s stream of its XML: the same as ``scan_xlsx_sheet_exact``,
+    faster. Each piece of the stream is skimmed: the last cell's row is the piece's candidate for the farthest
+    row, and one search finds the only cells that can change the answer (a cell written otherwise than
+    <c r="B7"..., one on a row at least as far as the candidate, one in a column farther than any seen). A piece
+    whose cells are not in row order, or with many such cells, is read cell by cell; a sheet with a cell written
+    otherwise is read by ``scan_xlsx_sheet_exact``."""
+    bounds = _Bounds(name)
+    for buf in _whole_tags(open_chunks()):
+        if not _skim_piece(buf, bounds):
+            return scan_xlsx_sheet_exact(name, open_chunks)
+    return bounds.extent()
+
+
+def _skim_piece(buf: bytes, bounds: _Bounds) -> bool:
+    """Add one piece's cells to ``bounds``; False when a cell is not written <c r="B7"... (nothing added)."""
+    if _PREFIXED_CELL.search(buf):
+        return False
+    last = buf.rfind(_CELL_OPEN)
+    if last < 0:
+        return not _ANY_CELL.search(buf)
+    m = _CELL_AT.match(buf, last)
+    if not m:
+        return False
+    top = int(m.group(2))  # the piece's farthest row if its cells are in row order
+    floor = top if top > bounds.rows else bounds.rows + 1  # rows that matter: at least this far
+    row_cell = None
+    pos = hits = 0
+    finder = _interesting(floor, bounds.cols)
+    while True:
+        hit = finder.search(buf, pos)
+        if hit is None:
+            break
+        cell = _CELL_AT.match(buf, hit.start())
+        if cell is None:
+            return False
+        hits += 1
+        row, col = int(cell.group(2)), column_number(cell.group(1))
+        if row > top or hits > SKIM_HITS:  # out of row order, or a crowd of far cells: every cell, one by one
+            return _canonical_piece(buf, bounds)
+        if row == top and row_cell is None and top > bounds.rows:
+            row_cell = (row, col)
+        if col > bounds.cols:
+            bounds.cols, bounds.col_cell = col, (row, col)
+            finder = _interesting(floor, col)
+        pos = cell.end()
+    if top > bounds.rows:
+        bounds.rows, bounds.row_cell = top, row_cell
+    bounds.values += buf.count(_CELL_OPEN) - _empty_cells(buf)
+    return True
+
+
+def _empty_cells(buf: bytes) -> int:
+    """Cells written <c r="B7" s="1"/>, which hold no value."""
+    return len(_EMPTY_CELL.findall(buf)) if b"/>" in buf else 0
+
+
+def _greater_letters(letters: str) -> str:
+    """A pattern for column letters after ``letters`` (more letters, or as many and later), at most 3 letters."""
+    alts = [f"[A-Z]{{{len(letters) + 1},3}}"] if len(letters) < 3 else []
+    for i, ch in enumerate(letters):
+        if ch < "Z":
+            alts.append(letters[:i] + f"[{chr(ord(ch) + 1)}-Z]" + (f"[A-Z]{{{len(letters) - i - 1}}}" if i < len(letters) - 1 else ""))
+    return "|".join(alts) or "(?!)"
+
+
+def _at_least(number: int) -> str:
+    """A pattern for row numbers (no leading zero, at most 7 digits) at least ``number``: more digits, or as
+    many and not smaller (a trie on the digits, so that a row is rejected at its first smaller digit)."""
+    digits = str(number)
+    longer = [f"[1-9]\\d{{{len(digits)},6}}"] if len(digits) < 7 else []
+    return "|".join(longer + [_not_smaller(digits)])
+
+
+def _not_smaller(digits: str) -> str:
+    """Numbers written with as many digits as ``digits`` and not smaller."""
+    head, rest = digits[0], digits[1:]
+    if not rest:
+        return f"[{head}-9]"
+    alts = [f"{head}(?:{_not_smaller(rest)})"]
+    if head < "9":
+        alts.append(f"[{int(head) + 1}-9]\\d{{{len(rest)}}}")
+    return "|".join(alts)
+
+
+@functools.lru_cache(maxsize=4096)
+def _interesting(floor: int, cols: int) -> re.Pattern:
+    """Cells a skim must look at: one not written <c r="B7"..., one on a row >= ``floor``, one in a column
+    after ``cols``."""
+    far_col = _greater_letters(column_letters(cols)) if cols else "[A-Z]{1,3}"
+    return re.compile(
+        (r'<c(?:[\t\n\r\f\v>/]| (?!r="[A-Z]{1,3}+[1-9]\d{0,6}+")| r="(?:[A-Z]{1,3}+(?:%s)"|(?:%s)[1-9]))'
+         % (_at_least(floor), far_col)).encode())
+
+
+def scan_xlsx_sheet_exact(name: str, open_chunks: Callable[[], Iterable[bytes]]) -> Extent:
+    """A worksheet's extent, every cell's position read. A sheet whose cells are not all written
     <c r="B7"...> (no position, a namespace prefix) is read a second time tag by tag, as readers do: a cell
     without ``r`` follows the previous one."""
     bounds = _Bounds(name)
     for buf in _whole_tags(open_chunks()):
-        refs = _CANONICAL_CELL.findall(buf)
-        if len(refs) != len(_ANY_CELL.findall(buf)) or _PREFIXED_CELL.search(buf):
+        if not _canonical_piece(buf, bounds):
             return _scan_xlsx_in_order(name, open_chunks())
-        if not refs:
-            continue
-        rows = list(map(int, (r for _, r in refs)))
-        last_row = max(rows)
-        bounds.add(last_row, column_number(refs[rows.index(last_row)][0]), 0)
-        cols = [c for c, _ in refs]
-        far = max(set(cols), key=lambda c: (len(c), c))
-        bounds.add(int(refs[cols.index(far)][1]), column_number(far), 0)
-        bounds.values += len(refs) - len(_EMPTY_CELL.findall(buf))  # <c r="B7" s="1"/> holds no value
     return bounds.extent()
+
+
+def _canonical_piece(buf: bytes, bounds: _Bounds) -> bool:
+    """Add every cell of one piece to ``bounds``; False when a cell is not written <c r="B7"... (nothing added)."""
+    refs = _CANONICAL_CELL.findall(buf)
+    if len(refs) != len(_ANY_CELL.findall(buf)) or _PREFIXED_CELL.search(buf):
+        return False
+    if not refs:
+        return True
+    rows = list(map(int, (r for _, r in refs)))
+    last_row = max(rows)
+    if last_row > bounds.rows:  # the first cell of the farthest row, the first cell of the farthest column
+        bounds.rows, bounds.row_cell = last_row, (last_row, column_number(refs[rows.index(last_row)][0]))
+    cols = [c for c, _ in refs]
+    far = max(set(cols), key=lambda c: (len(c), c))
+    if column_number(far) > bounds.cols:
+        bounds.cols, bounds.col_cell = column_number(far), (int(refs[cols.index(far)][1]), column_number(far))
+    bounds.values += len(refs) - len(_EMPTY_CELL.findall(buf))  # <c r="B7" s="1"/> holds no value
+    return True
 
 
 def _whole_tags(chunks: Iterable[bytes]) -> Iterator[bytes]:
@@ -375,29 +483,92 @@ def scan_ods(chunks: Iterable[bytes]) -> list[Extent]:
 # ---------------------------------------------------------------------------------------------
 # Entry point
 # ---------------------------------------------------------------------------------------------
+SCAN_CHUNK = 4 << 20  # inflated bytes handed to a scanner at a time
+
+
 def sheet_extents(data: bytes, kind: str, limits: Limits) -> list[Extent]:
     """Every sheet's real extent, for a zip workbook that ``check_zip`` accepted as ``kind`` ('xlsx' or 'ods')."""
+    return _scan_members(data, kind, limits, measure=False)
+
+
+def _scan_members(data: bytes, kind: str, limits: Limits, measure: bool) -> list[Extent]:
+    """Every sheet's extent; with ``measure``, also what ``check_zip`` measures (every member's real inflated
+    size, refused past the limit), each member inflated once."""
     zf = zipfile.ZipFile(io.BytesIO(data))
     names = set(zf.namelist())
     budget = limits.max_uncompressed_bytes
+    # (member, scanner of its stream): in the order the extents are reported
     if kind == "ods":
-        if "content.xml" not in names:
-            return []
-        return scan_ods(iter_member(data, zf.getinfo("content.xml"), budget))
-    workbook = "xl/workbook.xml" if "xl/workbook.xml" in names else "xl/workbook.bin"
-    out = []
-    for name, info in _worksheets(data, zf, workbook):
-        if info.filename.endswith(".bin"):
-            out.append(scan_xlsb_sheet(name, iter_member(data, info, budget)))
-        else:
-            out.append(scan_xlsx_sheet(name, lambda info=info: iter_member(data, info, budget)))
-    return out
+        scans = [(zf.getinfo("content.xml"), scan_ods)] if "content.xml" in names else []
+    else:
+        workbook = "xl/workbook.xml" if "xl/workbook.xml" in names else "xl/workbook.bin"
+        scans = []
+        for name, info in _worksheets(data, zf, workbook):
+            if info.filename.endswith(".bin"):
+                scans.append((info, lambda chunks, name=name: [scan_xlsb_sheet(name, chunks)]))
+            else:
+                def scan(chunks, name=name, info=info):
+                    opened = iter([chunks])  # the first reading is the measured one, a second one (rare) is not
+                    return [scan_xlsx_sheet(name, lambda: next(opened, None) or
+                                            iter_member(data, info, budget, SCAN_CHUNK))]
+                scans.append((info, scan))
+    results: dict[int, list[Extent]] = {}
+    if not measure:
+        for i, (info, scan) in enumerate(scans):
+            results[i] = scan(iter_member(data, info, budget, SCAN_CHUNK))
+    else:
+        wanted = {id(info): i for i, (info, _) in enumerate(scans)}
+        left = budget
+        for info in zf.infolist():
+            stream = _Metered(iter_member(data, info, left, SCAN_CHUNK))
+            i = wanted.pop(id(info), None)
+            if i is not None:
+                results[i] = scans[i][1](stream)
+            left -= stream.drain()
+            if left < 0:
+                raise TooBigInflated(limits)
+    return [ext for i in sorted(results) for ext in results[i]]
+
+
+class _Metered:
+    """A member's inflated stream that counts what came out, and can be read to its end after a scanner stopped."""
+
+    def __init__(self, chunks: Iterator[bytes]):
+        self.chunks, self.total = chunks, 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self.chunks:
+            self.total += len(chunk)
+            yield chunk
+
+    def drain(self) -> int:
+        for _ in self:
+            pass
+        return self.total
+
+
+def preflight_zip(data: bytes, limits: Limits) -> tuple[str, int]:
+    """``check_zip`` and ``check_extents`` together, each member inflated once: ('xlsx' or 'ods', cells the
+    reader will allocate). A workbook too large once inflated is refused as such first, whatever else it holds."""
+    kind = check_zip(data, limits, measure=False)
+    try:
+        extents = _scan_members(data, kind, limits, measure=True)
+    except TooBigInflated:
+        raise
+    except CensusError:
+        check_zip(data, limits)  # the order of check_zip then check_extents: too large, said first
+        raise
+    return kind, _budget_cells(extents, limits)
 
 
 def check_extents(data: bytes, kind: str, limits: Limits) -> int:
     """Refuse a workbook with a sheet larger than the cell budget; return the cells the readers will allocate."""
+    return _budget_cells(sheet_extents(data, kind, limits), limits)
+
+
+def _budget_cells(extents: list[Extent], limits: Limits) -> int:
     total = 0
-    for ext in sheet_extents(data, kind, limits):
+    for ext in extents:
         if ext.cells > limits.max_cells:
             raise CensusError(too_many_cells(ext, limits.max_cells))
         total += ext.cells

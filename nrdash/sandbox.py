@@ -32,11 +32,13 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from .census import Census, load_census
-from .prescan import check_extents
-from .workbook import CensusError, Limits, _env_int, check_zip, detect_format, read_source
+from .prescan import preflight_zip
+from .workbook import CensusError, Limits, _env_int, detect_format, read_source
+
+if TYPE_CHECKING:
+    from .census import Census
 
 ROOT = Path(__file__).resolve().parent.parent
 SANDBOX_ENV = "NRDASH_SANDBOX"  # "0": read in the calling process (to measure what the sandbox costs)
@@ -66,46 +68,136 @@ def preflight(data: bytes, filename: str | None, limits: Limits) -> int:
     """The checks that need no reader, in bounded memory; the cells the reader will have to handle."""
     kind = detect_format(data, filename)
     if kind == "zip":
-        return check_extents(data, check_zip(data, limits), limits)
+        return preflight_zip(data, limits)[1]
     # .xls (at most 65,536 × 256 cells per sheet as Excel writes them; the child's limits bound the rest) and
     # CSV: no cheap exact count, a bound from the size (a cell takes at least 2 bytes in either).
     return len(data) // 2
 
 
-def load_census_isolated(source: str | Path | bytes, filename: str | None = None, limits: Limits | None = None,
-                         mode: str = "auto", worker: WorkerLimits | None = None,
-                         while_reading: Callable[[], object] | None = None) -> Census:
+def load_census(*args, **kwargs) -> Census:
+    """``nrdash.census.load_census``, imported when first used: a caller can start ``PendingChecks`` before
+    importing pandas."""
+    from .census import load_census as load
+
+    return load(*args, **kwargs)
+
+
+class PendingChecks:
+    """``preflight`` of a file's bytes; with ``in_child``, in a forked child while the caller goes on (e.g.
+    imports pandas), else here when asked for.
+
+    The bytes are read once, here: the reader later gets these same bytes (``load_census_isolated(checks)``),
+    never the file again. A process running other threads (a server) never forks here: ``in_child`` is then
+    ignored (its reading goes to a warm worker)."""
+
+    def __init__(self, source: str | Path | bytes, filename: str | None = None, limits: Limits | None = None,
+                 worker: WorkerLimits | None = None, in_child: bool = False):
+        self.limits = limits or Limits()
+        self.worker = worker or WorkerLimits()
+        if filename is None and not isinstance(source, (bytes, bytearray, memoryview)):
+            filename = Path(source).name
+        self.filename = filename
+        self.data = read_source(source, self.limits)
+        self._deadline = time.monotonic() + self.worker.base_timeout_s
+        forkable = in_child and enabled() and threading.active_count() == 1
+        self._child = None if not forkable else _fork(lambda: preflight(self.data, filename, self.limits),
+                                                      self.worker.memory_mb)
+        self._cells: int | None = None
+
+    def cells(self) -> int:
+        """The cells the reader will handle, once the checks have passed; a CensusError if they refuse the file."""
+        if self._cells is None:
+            if self._child is None:
+                self._cells = preflight(self.data, self.filename, self.limits)
+            else:
+                status, payload = _wait(*self._child, self._deadline)
+                self._child = None
+                if status != "ok":
+                    raise CensusError(_failure(status, payload, self.worker, self.worker.base_timeout_s))
+                self._cells = payload
+        return self._cells
+
+
+def load_census_isolated(source: str | Path | bytes | PendingChecks, filename: str | None = None,
+                         limits: Limits | None = None, mode: str = "auto", worker: WorkerLimits | None = None,
+                         while_reading: Callable[[], object] | None = None,
+                         alongside: Callable[[], object] | None = None,
+                         finish: Callable[[Census, object], object] | None = None) -> Census | object:
     """``load_census`` in a child process with memory and time limits; any failure is a French CensusError.
 
+    ``source``: a path, bytes, or ``PendingChecks`` already started on the file (then its bytes, limits and
+    worker limits are used).
     ``mode``: "fork" forks the calling process (only safe when it runs no other thread), "worker" uses a warm
     worker process, "auto" forks when this process has a single thread and uses a worker otherwise.
-    ``while_reading``: work for the caller to do while the child reads (fork mode), e.g. loading the geography."""
-    limits = limits or Limits()
-    if filename is None and not isinstance(source, (bytes, bytearray, memoryview)):
-        filename = Path(source).name
-    data = read_source(source, limits)
-    cells = preflight(data, filename, limits)
+    ``while_reading``: work for the caller to do while the child reads (fork mode), e.g. loading the geography.
+    ``finish``: what to make of the census, ``finish(census, alongside())``, returned instead of it (e.g. the
+    report): in fork mode it runs in the child, after the read, and ``alongside()`` in a thread of the child
+    while it reads; what it returns comes back pickled instead of the whole census."""
+    checks = source if isinstance(source, PendingChecks) else PendingChecks(source, filename, limits, worker)
+    data, filename, limits, worker = checks.data, checks.filename, checks.limits, checks.worker
+    cells = checks.cells()
+
+    def finished(census: Census, extra: object = None) -> Census | object:
+        if finish is None:
+            return census
+        return finish(census, alongside() if alongside is not None and extra is None else extra)
+
     if not enabled():
-        return load_census(data, filename, limits, prechecked=True)
-    worker = worker or WorkerLimits()
+        return finished(load_census(data, filename, limits, prechecked=True))
     timeout = worker.timeout_for(cells)
     if mode == "auto":
         mode = "fork" if threading.active_count() == 1 else "worker"
-    if mode == "fork":
+    if mode == "fork" and finish is not None:
+        def work() -> object:
+            helper = _Thread(alongside) if alongside is not None else None
+            census = load_census(data, filename, limits, prechecked=True)
+            return finish(census, helper.result() if helper is not None else None)
+
+        status, payload = _wait(*_fork(work, worker.memory_mb), time.monotonic() + timeout, while_reading)
+        if status == "ok":
+            return payload
+    elif mode == "fork":
         status, payload = read_in_child(data, filename, limits, worker.memory_mb, timeout, while_reading)
     else:
         status, payload = _POOL.run((data, filename, limits, worker.memory_mb, timeout), timeout + REPLY_MARGIN_S)
     if status == "ok":
-        return pickle.loads(payload)
+        return finished(pickle.loads(payload))
+    raise CensusError(_failure(status, payload, worker, timeout))
+
+
+class _Thread:
+    """``work()`` in a thread; ``result()`` waits for it and returns its value or raises its exception."""
+
+    def __init__(self, work: Callable[[], object]):
+        self._out: list = []
+        self._thread = threading.Thread(target=self._run, args=(work,), daemon=True)
+        self._thread.start()
+
+    def _run(self, work: Callable[[], object]) -> None:
+        try:
+            self._out.append((True, work()))
+        except BaseException as exc:
+            self._out.append((False, exc))
+
+    def result(self) -> object:
+        self._thread.join()
+        ok, value = self._out[0]
+        if not ok:
+            raise value
+        return value
+
+
+def _failure(status: str, payload: object, worker: WorkerLimits, timeout: float) -> str:
+    """The French message of a child that did not answer "ok"."""
     if status == "refused":
-        raise CensusError(payload)
+        return payload
     if status == "memory":
-        raise CensusError(_memory_message(worker))
+        return _memory_message(worker)
     if status == "timeout":
-        raise CensusError(f"La lecture du classeur a dépassé {timeout:.0f} secondes : elle a été arrêtée. " + ADVICE)
+        return f"La lecture du classeur a dépassé {timeout:.0f} secondes : elle a été arrêtée. " + ADVICE
     if status == "died":
-        raise CensusError(_death_message(payload, worker))
-    raise CensusError(f"Le lecteur de classeur a échoué ({payload}). " + ADVICE)
+        return _death_message(payload, worker)
+    return f"Le lecteur de classeur a échoué ({payload}). " + ADVICE
 
 
 def _memory_message(worker: WorkerLimits) -> str:
@@ -149,17 +241,15 @@ def _limit_memory(extra_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-def _child(fd: int, data: bytes, filename: str | None, limits: Limits, memory_mb: int) -> None:
-    """Runs in the forked child: never returns."""
+def _child(fd: int, work: Callable[[], object], memory_mb: int) -> None:
+    """Runs in a forked child: ``work()`` under the memory limit, its outcome written to ``fd``; never returns."""
     code = 0
     try:
         os.environ["RUST_BACKTRACE"] = "0"  # a failed allocation: one line in the log, not a backtrace
         faulthandler.disable()  # an abort here is an expected outcome, said to the user in French: no stack dump
         _limit_memory(memory_mb)
         try:
-            census = load_census(data, filename, limits, prechecked=True)
-            del data
-            message = ("ok", pickle.dumps(census, protocol=pickle.HIGHEST_PROTOCOL))
+            message = ("ok", work())
         except CensusError as exc:
             message = ("refused", str(exc))
         except MemoryError:
@@ -173,20 +263,23 @@ def _child(fd: int, data: bytes, filename: str | None, limits: Limits, memory_mb
         os._exit(code)
 
 
-def read_in_child(data: bytes, filename: str | None, limits: Limits, memory_mb: int,
-                  timeout: float, while_reading: Callable[[], object] | None = None) -> tuple[str, object]:
-    """Fork, read ``data`` in the child, wait at most ``timeout`` seconds. (status, payload): ("ok", pickled
-    Census), ("refused" | "crash", text), ("memory", None), ("timeout", None) or ("died", waitpid status)."""
+def _fork(work: Callable[[], object], memory_mb: int) -> tuple[int, int]:
+    """Fork a child that runs ``work``: (its pid, the pipe's end its outcome arrives on)."""
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child
         os.close(r)
-        _child(w, data, filename, limits, memory_mb)
+        _child(w, work, memory_mb)
     os.close(w)
-    deadline = time.monotonic() + timeout
+    return pid, r
+
+
+def _wait(pid: int, r: int, deadline: float, meanwhile: Callable[[], object] | None = None) -> tuple[str, object]:
+    """The outcome of a child from ``_fork`` (after ``meanwhile()`` ran here), killed at ``deadline``: ("ok",
+    work's result), ("refused" | "crash", text), ("memory", None), ("timeout", None) or ("died", waitpid status)."""
     try:
-        if while_reading is not None:
-            while_reading()  # the child's answer waits in the pipe meanwhile (it blocks when the pipe is full)
+        if meanwhile is not None:
+            meanwhile()  # the child's answer waits in the pipe meanwhile (it blocks when the pipe is full)
         frame = _read_frame(r, deadline)
     finally:
         os.close(r)
@@ -198,6 +291,18 @@ def read_in_child(data: bytes, filename: str | None, limits: Limits, memory_mb: 
     if frame is None:
         return "died", status
     return pickle.loads(frame)
+
+
+def read_in_child(data: bytes, filename: str | None, limits: Limits, memory_mb: int,
+                  timeout: float, while_reading: Callable[[], object] | None = None) -> tuple[str, object]:
+    """Fork, read ``data`` in the child, wait at most ``timeout`` seconds. (status, payload): ("ok", pickled
+    Census), ("refused" | "crash", text), ("memory", None), ("timeout", None) or ("died", waitpid status)."""
+    def work() -> bytes:
+        census = load_census(data, filename, limits, prechecked=True)
+        return pickle.dumps(census, protocol=pickle.HIGHEST_PROTOCOL)
+
+    deadline = time.monotonic() + timeout
+    return _wait(*_fork(work, memory_mb), deadline, while_reading)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -335,6 +440,7 @@ def _serve() -> None:
     """The worker's loop: one request at a time on stdin, its answer on stdout; ends when stdin closes."""
     inp, out = sys.stdin.fileno(), sys.stdout.fileno()
     sys.stdout = sys.stderr  # nothing but answers on the channel
+    import nrdash.census  # noqa: F401  (imported once, here: every child starts with it)
     while True:
         frame = _read_frame(inp, float("inf"))
         if frame is None:

@@ -144,21 +144,27 @@ def check_zip(data: bytes, limits: Limits, measure: bool = True) -> str:
             "Ce fichier ZIP n'est pas un classeur (.xlsx ou .ods). "
             "Enregistrez le recensement au format Excel (.xlsx) puis réessayez."
         )
-    too_big = CensusError(
-        f"Une fois décompressé, le classeur dépasse {file_size(limits.max_uncompressed_bytes)} : "
-        "il est refusé par sécurité. Supprimez les feuilles, images ou mises en forme inutiles, "
-        "ou enregistrez seulement la feuille « Acteurs » dans un nouveau classeur."
-    )
     if sum(i.file_size for i in infos) > limits.max_uncompressed_bytes:
-        raise too_big
-    if not measure:  # already measured on these bytes (nrdash.sandbox's preflight)
+        raise TooBigInflated(limits)
+    if not measure:  # measured elsewhere (nrdash.prescan.preflight_zip, with the sheets' extents) or already
         return kind
     budget = limits.max_uncompressed_bytes
     for info in infos:
         budget -= _inflated_size(data, info, budget)
         if budget < 0:
-            raise too_big
+            raise TooBigInflated(limits)
     return kind
+
+
+class TooBigInflated(CensusError):
+    """The workbook inflates beyond ``Limits.max_uncompressed_bytes``."""
+
+    def __init__(self, limits: Limits):
+        super().__init__(
+            f"Une fois décompressé, le classeur dépasse {file_size(limits.max_uncompressed_bytes)} : "
+            "il est refusé par sécurité. Supprimez les feuilles, images ou mises en forme inutiles, "
+            "ou enregistrez seulement la feuille « Acteurs » dans un nouveau classeur."
+        )
 
 
 def _inflated_size(data: bytes, info: zipfile.ZipInfo, budget: int) -> int:

@@ -1,0 +1,57 @@
+"""``check --json`` converts whole columns at once: the same JSON values as converting each value (``_plain``)."""
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nrdash.__main__ import _plain, _plain_column, census_json
+from nrdash.census import load_census
+
+from tests.test_cli import SAMPLE
+
+
+def one_by_one(column: pd.Series) -> list:
+    """The former conversion: records of the table, then ``_plain`` of each value."""
+    return [_plain(r["x"]) for r in pd.DataFrame({"x": column}).to_dict("records")]
+
+
+COLUMNS = {
+    "float": pd.Series([1.5, np.nan, np.inf, -np.inf, -0.0, 47.25]),
+    "Float64": pd.Series([1.5, None, 2.0], dtype="Float64"),
+    "Int64": pd.Series([1, None, 3], dtype="Int64"),
+    "int64": pd.Series([1, 2, 3], dtype="int64"),
+    "bool": pd.Series([True, False, True]),
+    "boolean": pd.Series([True, None, False], dtype="boolean"),
+    "str": pd.Series(["a", None, "é"], dtype="str"),
+    "object": pd.Series(["a", None, np.nan, pd.NA, np.int64(4), np.float64(np.inf), 2.5, ["x", np.nan], ("y",), 7],
+                        dtype=object),
+}
+
+
+@pytest.mark.parametrize("name", sorted(COLUMNS))
+def test_column_conversion_equals_value_by_value(name):
+    got = _plain_column(COLUMNS[name])
+    want = one_by_one(COLUMNS[name])
+    assert json.dumps(got) == json.dumps(want)
+    assert [type(v) for v in got] == [type(v) for v in want]
+
+
+def test_float_column_values():
+    assert _plain_column(COLUMNS["float"]) == [1.5, None, None, None, -0.0, 47.25]
+    assert all(v is None or math.isfinite(v) for v in _plain_column(COLUMNS["Float64"]))
+
+
+def test_census_json_equals_value_by_value():
+    census = load_census(SAMPLE)
+    got = census_json(census, with_contacts=True)
+    table = census.actors
+    for actor in got["actors"]:
+        row = table.loc[table["row"] == actor["row"]].iloc[0]
+        for key, value in actor.items():
+            if key != "placement":
+                assert json.dumps(value) == json.dumps(_plain(row[key])), (key, value)
+    assert got["rows"] == len(table) and "contact" in got["actors"][0]
