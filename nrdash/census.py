@@ -8,6 +8,7 @@ used at all raises :class:`CensusError` with a French message.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -414,9 +415,30 @@ def _actors(table: _Table, issues: list[Issue]) -> pd.DataFrame:
         "contact": obj(b.text("contact")),
         "updated": obj(b.parse("updated", fx.parse_date)),
     })
+    actors["unread"] = _unread_cells(b, actors)
     _flag_duplicates(actors, b)
     actors["has_error"] = b.error_rows
     return actors
+
+
+UNREAD_FIELDS = ("is_local", "insee", "postcode", "lat", "lon", "level", "circle", "source", "updated")
+
+
+def _unread_cells(b: "_Builder", actors: pd.DataFrame) -> pd.Series:
+    """Per actor, the cells that were written but could not be read (a level « 7 », a date « bientôt »), as typed,
+    in JSON ({field: text}), else None: the report says what is wrong with them, and the editor and the exports
+    write them back as they were, so that nothing typed is lost on the way to its correction."""
+    out = np.full(len(actors), None, dtype=object)
+    found: dict[int, dict[str, str]] = {}
+    for f in UNREAD_FIELDS:
+        if f not in b.table.headers:
+            continue
+        raw = b.raw(f)
+        for i in np.flatnonzero(pd.isna(actors[f].to_numpy(dtype=object)) & ~_blank_mask(raw)):
+            found.setdefault(int(i), {})[f] = fx.text(raw[i])
+    for i, cells in found.items():
+        out[i] = json.dumps(cells, ensure_ascii=False)
+    return pd.Series(out, dtype=object, index=actors.index)
 
 
 def _flag_duplicates(actors: pd.DataFrame, b: _Builder) -> None:

@@ -104,6 +104,17 @@ def template_cells(actors: pd.DataFrame, field: str) -> list[Any]:
     (blank: the kit's rule), the kit's categories then the free-text ones (« ; »-separated), a type outside the
     kit as it was written, coordinates as floats, the date as a date. The one definition shared by the .xlsx
     and .csv exports and the census editor."""
+    cells = _template_cells(actors, field)
+    if "unread" in actors and actors["unread"].notna().any():  # a cell that could not be read: as it was typed
+        import json
+
+        for i, u in enumerate(actors["unread"].tolist()):
+            if isinstance(u, str) and _missing(cells[i]):
+                cells[i] = json.loads(u).get(field, cells[i])
+    return cells
+
+
+def _template_cells(actors: pd.DataFrame, field: str) -> list[Any]:
     n = len(actors)
     values = actors[field].tolist() if field in actors else [None] * n
     if field == "type" and "type_text" in actors:

@@ -48,3 +48,23 @@ def test_full_census_edits_and_corrected_workbook_round_trip(full_census):
     corrected = load_census(census_to_xlsx(again, with_contacts=True), f"{again.file_name}.xlsx")
     assert census_differences(full_census, corrected) == []
     assert corrected.territory == full_census.territory
+
+
+def test_unreadable_cells_are_kept_as_typed_in_the_editor_and_exports():
+    """A level « 7 » or a date « bientôt » is reported, and shown and written back as typed (never blanked)."""
+    from nrdash.census import load_census
+    from nrdash.export import census_csv
+    from tests.conftest import actors_sheet
+
+    header = ["Nom de l'acteur", "Type d'acteur", "Niveau d'engagement estimé", "Date de mise à jour", "Code INSEE"]
+    census = load_census(actors_sheet([["A", "PME", 7, "bientôt", "17X00"], ["B", "PME", 2, None, "17300"]], header),
+                         "x.xlsx")
+    assert census.actors["level"].isna().tolist() == [True, False]
+    frame = to_edit_frame(census.actors)
+    assert frame.loc[0, "Niveau d'engagement estimé"] == "7"
+    assert frame.loc[0, "Date de mise à jour"] == "bientôt" and frame.loc[0, "Code INSEE"] == "17X00"
+    assert frame.loc[1, "Date de mise à jour"] in (None, "")
+    again = revalidate(frame, census)  # the errors are still there, on the same row, until corrected
+    assert {(i.row, i.column) for i in again.errors} >= {(2, "Niveau d'engagement estimé")}
+    text = census_csv(census.actors).decode("utf-8-sig")
+    assert ";7;" in text or ";7\n" in text or "bientôt" in text
