@@ -203,3 +203,23 @@ def test_administrator_settings_roles_and_erasure(db, monkeypatch):
     at.switch_page("pages/versions.py").run()
     assert "Réglages du territoire" not in [s.value for s in at.subheader]
     assert "Votre brouillon" in [s.value for s in at.subheader]
+
+
+def test_first_census_of_a_territory_by_its_editor(db, monkeypatch):
+    code = "17300"  # La Rochelle (commune): given to an editor, nothing published yet
+    at = app(territoire=code)
+    body = texts(at)
+    assert "La Rochelle" in body and "n'a encore aucune version publiée sur cette instance" in body
+    assert at.session_state[source.SOURCE_KEY].dataset is None and not at.get("file_uploader")
+    db.add_user("admin@x.fr", "motdepasse-long")
+    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", code)
+    signed_in(monkeypatch, "marie@x.fr")
+    at = app(territoire=code)
+    assert "Chargez votre recensement" in texts(at) and at.session_state[source.SOURCE_KEY].dataset is None
+    at.file_uploader[0].upload("premier.xlsx", V1).run()
+    assert not at.exception and db.draft(code, "marie@x.fr").base_version is None
+    assert len(at.session_state[source.SOURCE_KEY].dataset.census.actors) == 2
+    at.switch_page("pages/versions.py").run()
+    assert at.button(key="ws_publish").label == "Publier la version 1"
+    at.button(key="ws_publish").click().run()
+    assert [v.number for v in db.versions(code)] == [1] and "Version 1 publiée." in texts(at)

@@ -15,7 +15,12 @@ def default_filters(dataset: Dataset) -> Filters:
 
 
 def reset_filters() -> None:
-    defaults = default_filters(current_dataset())
+    dataset = current_dataset()
+    if dataset is None:  # nothing was shown (a refused territory): the next census shown starts its own filters
+        for key in FILTER_KEYS.values():
+            st.session_state.pop(key, None)
+        return
+    defaults = default_filters(dataset)
     for f, key in FILTER_KEYS.items():
         value = getattr(defaults, f)
         st.session_state[key] = list(value) if isinstance(value, tuple) else value

@@ -65,6 +65,8 @@ def sidebar(current_page: str | None = None) -> Context:
     workspace_ui.sidebar_block(src, workshop, current_page)
     if src.dataset is None:  # nothing may or can be shown: say why, show nothing else
         st.error(escape_md(src.problem), icon=":material/lock:")
+        if src.access.editor and src.code and not workshop:  # the first census of the territory comes from here
+            widgets.upload_widget(src)
         st.stop()
     dataset = src.dataset
     workspace_ui.reset_on_change(src)

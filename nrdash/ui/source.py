@@ -11,7 +11,7 @@ from .. import workspace as ws
 from ..census import CensusError
 from ..dataset import Dataset, configured_path, load_default, load_upload
 from ..geography import Geography, GeographyUnavailable, load_geography
-from ..store import SAMPLE_CODE, Store, StoreError, get_store
+from ..store import SAMPLE_CODE, Store, StoreError, get_store, territory_label
 from ..text import count_noun, date_time, escape_md
 from . import account as accounts
 
@@ -138,9 +138,15 @@ def resolve(workshop: bool) -> Source:
     except StoreError:
         territory = None
     if territory is None:
-        msg = (f"Le territoire « {code} » n'a encore aucune version publiée sur cette instance."
-               if code != SAMPLE_CODE else "Le recensement d'exemple n'est pas dans la base.")
-        return _refused(msg, code, account)
+        if code == SAMPLE_CODE:
+            return _refused("Le recensement d'exemple n'est pas dans la base.", code, account)
+        try:
+            label = territory_label(code)
+        except StoreError as exc:  # not a territory code at all: say what a code is
+            return _refused(str(exc), code, account)
+        return _refused(f"« {label} » n'a encore aucune version publiée sur cette instance. Un administrateur "
+                        "y donne le rôle d'éditeur à une personne, qui publie le premier recensement (page "
+                        "Versions, ou « python -m nrdash publish »).", code, account, name=label)
     role = s.role_of(account.email, code) if account else None
     acc = ws.access(role, territory["anonymous_read"], account is not None, locked=bool(lock))
     name = territory["name"]
@@ -159,6 +165,11 @@ def resolve(workshop: bool) -> Source:
     if number is not None and number not in {v.number for v in infos}:
         st.session_state[VERSION_KEY] = number = None
         st.session_state["ws_note"] = "La version demandée dans l'adresse n'existe pas : la dernière est affichée."
+    if latest is None:  # a territory given to an editor, nothing published yet: the editor uploads the first one
+        return _refused(f"« {name} » n'a encore aucune version publiée."
+                        + (" Chargez votre recensement (barre latérale, « Charger un recensement ») : il devient "
+                           "votre brouillon, que vous publiez depuis la page Versions." if acc.editor else ""),
+                        code, account, acc, name)
     try:
         ds = s.open_version(code, number, personal=acc.personal(workshop))
     except StoreError as exc:

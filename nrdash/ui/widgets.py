@@ -191,6 +191,21 @@ def source_widgets(src: "source.Source", workshop: bool) -> bool:
     dataset = src.dataset
     if workshop:
         return bool(st.session_state.get("include_error_rows"))
+    upload_widget(src)
+    if st.session_state.get("upload_error"):
+        st.sidebar.error("Fichier refusé : le motif est en haut de la page.", icon=":material/error:")
+    errors = int((~dataset.valid).sum())
+    include = False
+    if errors:
+        st.sidebar.warning(f"{count_noun(errors, 'ligne')} en erreur : voir la page Recensement.",
+                           icon=":material/warning:")
+        include = st.sidebar.checkbox("Inclure les lignes en erreur dans les graphiques", key="include_error_rows")
+    return include
+
+
+def upload_widget(src: "source.Source") -> None:
+    """« Charger un recensement »: an editor's file becomes their draft (or stays in the session), anyone else's
+    stays in the session."""
     with st.sidebar.popover("Charger un recensement", icon=":material/upload_file:", width="stretch",
                             key="source_popover"):
         editor_here = src.access.editor and src.code is not None
@@ -203,15 +218,6 @@ def source_widgets(src: "source.Source", workshop: bool) -> bool:
                          key=UPLOAD_KEY, on_change=_on_upload,
                          help=("Le fichier est vérifié puis utilisé selon votre choix ci-dessus." if editor_here else
                                "Le fichier est vérifié puis utilisé dans votre session seulement, jamais enregistré."))
-    if st.session_state.get("upload_error"):
-        st.sidebar.error("Fichier refusé : le motif est en haut de la page.", icon=":material/error:")
-    errors = int((~dataset.valid).sum())
-    include = False
-    if errors:
-        st.sidebar.warning(f"{count_noun(errors, 'ligne')} en erreur : voir la page Recensement.",
-                           icon=":material/warning:")
-        include = st.sidebar.checkbox("Inclure les lignes en erreur dans les graphiques", key="include_error_rows")
-    return include
 
 
 def summary(label: str, dataset: Dataset, info: TerritoryInfo | None) -> None:
