@@ -235,3 +235,16 @@ def comparison_sentences(cmp: cp.Comparison) -> list[str]:
     out += cp.plan_sentences(cp.action_changes(cmp.actions_a, cmp.actions_b),
                              cp.coverage_changes(cmp.actions_a, cmp.actions_b))
     return out
+
+
+def suivi_report(cmp: cp.Comparison | None, filters, objectives: list[ObjectiveView],
+                 note: str = "") -> SuiviReport:
+    """The report's « Suivi »: the comparison under the shared filters (its transitions without the level
+    filter), and the objectives."""
+    if cmp is None:
+        return SuiviReport(objectives=objectives, note=note)
+    shown = cp.filter_comparison(cmp, filters)
+    transitions = cp.level_transitions(cp.filter_comparison(cmp, cp.transition_filters(filters)))
+    return SuiviReport(f"{cmp.label_a} → {cmp.label_b}", cp.summary_sentence(shown), transitions,
+                       comparison_sentences(shown), objectives,
+                       cp.TRANSITIONS_IGNORE_LEVEL if filters.levels else "")

@@ -394,6 +394,30 @@ def freshness_section(ctx: Context) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# The report's « Suivi » section
+# ---------------------------------------------------------------------------------------------
+def report_suivi(ctx: Context) -> sv.SuiviReport | None:
+    """The territory's objectives and its two latest versions compared (never with personal data), or None when
+    the census shown is not a stored territory's."""
+    src = ctx.source
+    if src is None or not src.stored:
+        return None
+    s = source.store()
+    infos = s.versions(src.code)
+    members = tuple(ctx.territory.members) if ctx.territory else None
+    objectives = objective_views(src.code, infos, members, dt.date.today())
+    if len(infos) < 2:
+        return sv.suivi_report(None, ctx.filters, objectives,
+                               "Une seule version publiée : pas encore de comparaison.")
+    a, b = infos[-2], infos[-1]
+    links, unlinks = s.pairings(src.code)
+    cmp = cp.compare(_shown(s.open_version(src.code, a.number), ctx), _shown(s.open_version(src.code, b.number), ctx),
+                     links, unlinks)
+    cmp = dataclasses.replace(cmp, label_a=_version_label(a), label_b=_version_label(b))
+    return sv.suivi_report(cmp, ctx.filters, objectives)
+
+
+# ---------------------------------------------------------------------------------------------
 # The page
 # ---------------------------------------------------------------------------------------------
 def page(ctx: Context) -> None:
