@@ -54,25 +54,37 @@ def transition_table(matrix: Mapping) -> pd.DataFrame:
 
 def transitions_figure(matrix: Mapping, label_a: str = "A", label_b: str = "B") -> go.Figure:
     """The transitions as a matrix: one row per level of A (and « Nouveau »), one column per level of B (and
-    « Sorti »), each cell's count written in it, darker = more; the diagonal is who kept their level."""
+    « Sorti »), each cell's count written in it. The changes are coloured (darker = more); the diagonal, the actors
+    who kept their level, stays white with its count, so that a few changes are not washed out by many stays."""
     table = transition_table(matrix)
-    z = table.to_numpy().tolist()
-    top = max(1, max((max(r) for r in z), default=1))
+    counts = table.to_numpy().tolist()
+    same = [[r == c for c in table.columns] for r in table.index]
+    z = [[None if same[i][j] else v for j, v in enumerate(row)] for i, row in enumerate(counts)]
+    top = max(1, max((v for row in z for v in row if v is not None), default=1))
     x = [wrap(c, 16) for c in table.columns]
     y = [wrap(r, 22) for r in table.index]
-    text = [[thousands(v) if v else "" for v in row] for row in z]
+    text = [[thousands(v) if v else "" for v in row] for row in counts]
     heat = dict(type="heatmap", z=z, x=x, y=y, colorscale=COUNT_COLORSCALE, zmin=0, zmax=top, xgap=3, ygap=3,
-                showscale=False, text=text,
-                hovertemplate="De %{y}<br>vers %{x} : %{z} acteur(s)<extra></extra>")
+                showscale=False, customdata=counts, hoverongaps=False,
+                hovertemplate="De %{y}<br>vers %{x} : %{customdata} acteur(s)<extra></extra>")
     return _figure([heat, _cell_text(x, y, z, text, top)],
                    f"Transitions de niveau : {label_a} (lignes) → {label_b} (colonnes)", height=520, legend=False,
-                   top=150, yaxis=dict(autorange="reversed", title=dict(text=esc(f"Niveau dans {label_a}"))),
-                   xaxis=dict(side="top", tickangle=0, title=dict(text=esc(f"Niveau dans {label_b}"))))
+                   top=150, yaxis=dict(autorange="reversed", showgrid=False, title=dict(text=esc(f"Niveau dans {label_a}"))),
+                   xaxis=dict(side="top", tickangle=0, showgrid=False, title=dict(text=esc(f"Niveau dans {label_b}"))))
+
+
+TRANSITIONS_READING = ("Cases colorées : les acteurs qui ont changé de niveau, sont entrés (« Nouveau ») ou sortis "
+                       "(« Sorti ») ; sur la diagonale, en blanc, ceux qui ont gardé leur niveau.")
 
 
 def transitions_summary(matrix: Mapping) -> str:
     sentences = cp.transition_sentences(matrix)
     return ("; ".join(sentences) + ".") if sentences else "Aucun acteur dans cette comparaison."
+
+
+def transitions_caption(matrix: Mapping) -> str:
+    """The sentence under the chart: how to read it, then the counts."""
+    return f"{TRANSITIONS_READING} {transitions_summary(matrix)}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -108,7 +120,6 @@ def circle_list(rows: pd.DataFrame) -> pd.DataFrame:
 def engagement_table(progress: pd.DataFrame, by: str) -> pd.DataFrame:
     """Per family or commune: engaged / actors and the share at level ≥ 2 in A and in B, the change in points."""
     pct = lambda s: "—" if s is None or s != s else f"{s * 100:.0f} %"  # noqa: E731
-    pts = lambda p: "—" if p is None or p != p else f"{'+' if p >= 0 else '−'}{abs(p):.0f}"  # noqa: E731
     head = "Famille" if by == "family" else "Commune"
     return pd.DataFrame({
         head: progress[by].to_numpy(dtype=object),
@@ -116,7 +127,7 @@ def engagement_table(progress: pd.DataFrame, by: str) -> pd.DataFrame:
         "Part ≥ 2 (A)": [pct(s) for s in progress["share_a"]],
         "Engagés / acteurs (B)": [f"{e} / {n}" for e, n in zip(progress["engaged_b"], progress["actors_b"])],
         "Part ≥ 2 (B)": [pct(s) for s in progress["share_b"]],
-        "Évolution (points)": [pts(p) for p in progress["progress_points"]]})
+        "Évolution (points)": [None if p is None or p != p else round(float(p)) for p in progress["progress_points"]]})
 
 
 def pairing_options(cmp: cp.Comparison, side: str, positions: Iterable[int]) -> list[tuple[str, str]]:

@@ -31,7 +31,9 @@ def test_transition_table_and_figure_have_nouveau_and_sorti():
     assert t.loc["Nouveau", L[3]] == 1 and t.loc[L[1], "Non renseigné"] == 1 and int(t.to_numpy().sum()) == 5
     fig = sv.transitions_figure(m, "V1", "V2")
     heat = fig.data[0]
-    assert heat.type == "heatmap" and [list(r) for r in heat.z] == t.to_numpy().tolist()
+    assert heat.type == "heatmap" and [list(r) for r in heat.customdata] == t.to_numpy().tolist()
+    # the diagonal (kept their level) is not coloured: the changes carry the colour scale
+    assert heat.z[3][2] is None and heat.z[2][2] == 1 and heat.zmax == 1
     assert fig.layout.title.text == "Transitions de niveau : V1 (lignes) → V2 (colonnes)"
     # without any unknown level, no « Non renseigné » row or column
     clean = {1: {2: 3}, cp.NEW: {0: 1}}
@@ -118,3 +120,11 @@ def test_report_suivi_section_is_escaped_and_offline(sample_census):
     assert f"<section id='{SUIVI_SECTION}'>" not in build_report(
         ReportInput(sample_census, sample_census.actors, sample_census.actions, "aucun filtre"))
     assert isinstance(sv.engagement_table(cp.engagement_progress(cmp, "family"), "family"), pd.DataFrame)
+
+
+def test_engagement_table_progress_is_a_number():
+    """A signed text (« +4 ») would be written « '+4 » by the spreadsheet-safe tables: the change is a number."""
+    t = sv.engagement_table(cp.engagement_progress(pair(), "family"), "family")
+    assert t["Évolution (points)"].tolist() == [0, 100]  # Entreprises: 0 of 3 engaged -> 2 of 2 known levels
+    assert t["Part ≥ 2 (B)"].tolist() == ["100 %", "100 %"]
+    assert t.columns[0] == "Famille"

@@ -73,7 +73,7 @@ def transitions(at: AppTest) -> dict:
     heat = fig["data"][0]
     rows = [y.replace("<br>", " ") for y in heat["y"]]
     cols = [x.replace("<br>", " ") for x in heat["x"]]
-    return {(r, c): v for r, row in zip(rows, heat["z"]) for c, v in zip(cols, row) if v}
+    return {(r, c): v for r, row in zip(rows, heat["customdata"]) for c, v in zip(cols, row) if v}
 
 
 L = {n: cp.ref.level_label(n) for n in range(4)}

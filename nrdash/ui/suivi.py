@@ -149,7 +149,7 @@ def comparison_sections(ctx: Context, cmp: cp.Comparison) -> None:
 
     st.subheader("Transitions de niveau", anchor=False)
     transitions = cp.level_transitions(cp.filter_comparison(cmp, cp.transition_filters(ctx.filters)))
-    chart(ctx, sv.transitions_figure(transitions, "A", "B"), sv.transitions_summary(transitions),
+    chart(ctx, sv.transitions_figure(transitions, "A", "B"), sv.transitions_caption(transitions),
           key="suivi_transitions", table=sv.transition_table(transitions).reset_index(), main=True)
     if ctx.filters.levels:
         st.caption(cp.TRANSITIONS_IGNORE_LEVEL)
