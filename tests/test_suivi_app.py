@@ -174,3 +174,29 @@ def test_accueil_counts_the_actors_to_update(db):
     at.run()
     assert not at.exception
     assert "1 acteur : actualisation conseillée (non mis à jour depuis plus de 12 mois)." in texts(at)
+
+
+def test_report_suivi_from_the_store(db):
+    """The report's « Suivi » for a stored territory: the objectives and the two latest versions compared, with the
+    territory's pairings, under the shared filters, without personal data."""
+    from types import SimpleNamespace
+
+    from nrdash import workspace as ws
+    from nrdash.filters import Filters
+    from nrdash.report import ReportInput, build_report
+    from nrdash.ui import suivi as suivi_ui
+
+    db.set_pairing(EPCI, "nom:velo solidaire|aytre", "nom:roue libre|aytre", st_store.PAIR_LINK)
+    start = db.versions(EPCI)[-1].created_at.astimezone().date()
+    db.add_objective(EPCI, cp.Objective("engaged_actors", 5, start + dt.timedelta(days=365), start, 3), 2)
+    src = source.Source(None, "", EPCI, "CA", ws.access(None, True, False), None, 2, 2)
+    ctx = SimpleNamespace(source=src, territory=None, filters=Filters(), include_error_rows=True)
+    report = suivi_ui.report_suivi(ctx)
+    assert report.summary.endswith(": 0 nouvel acteur, 1 sorti, 2 modifiés, 1 inchangé.")
+    assert report.comparison_title.startswith("Version 1 (") and "→ Version 2 (" in report.comparison_title
+    assert [v.objective.target for v in report.objectives] == [5.0]
+    assert report.objectives[0].progress.value == 3.0
+    census = db.open_version(EPCI).census
+    html = build_report(ReportInput(census, census.actors, census.actions, "aucun filtre", suivi=report))
+    assert "Acteurs de niveau ≥ 2 : 3 acteurs au" in html and "Nouveau Référent" not in html
+    assert "hugo@example.org" not in html
