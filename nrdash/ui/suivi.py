@@ -281,20 +281,34 @@ def _forget() -> None:
 # ---------------------------------------------------------------------------------------------
 # Objectives
 # ---------------------------------------------------------------------------------------------
-def _census_by_version(code: str, infos) -> list[tuple[int, dt.date, object]]:
+_VALUES: dict[tuple, float] = {}  # (store, territory, version, indicator, family, members) -> value
+_VALUES_MAX = 4096
+
+
+def _indicator_points(code: str, infos, objective: cp.Objective, members) -> list[sv.VersionPoint]:
+    """The objective's indicator on every published version. A version never changes (a redaction touches only
+    personal data, which no indicator reads): each value is computed once per process, the version opened only
+    then."""
     s = source.store()
-    return [(v.number, v.created_at.astimezone().date(), s.open_version(code, v.number).census) for v in infos]
+    out = []
+    for v in infos:
+        key = (s.url, code, v.number, v.original_sha256, objective.indicator, objective.family, members)
+        value = _VALUES.get(key)
+        if value is None:
+            census = s.open_version(code, v.number).census
+            (point,) = sv.indicator_series([(v.number, v.created_at.astimezone().date(), census)], objective, members)
+            value = _VALUES[key] = point.value
+            while len(_VALUES) > _VALUES_MAX:
+                _VALUES.pop(next(iter(_VALUES)))
+        out.append(sv.VersionPoint(v.number, v.created_at.astimezone().date(), value))
+    return out
 
 
 def objective_views(code: str, infos, members, today: dt.date) -> list[sv.ObjectiveView]:
     """Each stored objective, its indicator on every version and where it stands today."""
-    stored = source.store().objectives(code)
-    if not stored:
-        return []
-    versions = _census_by_version(code, infos)
     out = []
-    for so in stored:
-        points = sv.indicator_series(versions, so.objective, members)
+    for so in source.store().objectives(code):
+        points = _indicator_points(code, infos, so.objective, members)
         out.append(sv.ObjectiveView(so.objective, points, sv.objective_progress(so.objective, points, today),
                                     so.start_version, so.id))
     return out
