@@ -140,6 +140,15 @@ def pairing_options(cmp: cp.Comparison, side: str, positions: Iterable[int]) -> 
             zip(refs, part["name"].tolist(), _place(part), part["row"].tolist())]
 
 
+def ref_label(actor_ref: str) -> str:
+    """An actor reference in words: 'siret:356…' -> 'SIRET 356…'; 'nom:velo|aytre' -> '« velo » (aytre)'."""
+    kind, _, rest = actor_ref.partition(":")
+    if kind == "siret":
+        return f"SIRET {rest}"
+    name, _, place = rest.partition("|")
+    return f"« {name} »" + (f" ({place})" if place else " (commune non renseignée)")
+
+
 # ---------------------------------------------------------------------------------------------
 # Objectives across versions
 # ---------------------------------------------------------------------------------------------

@@ -200,3 +200,21 @@ def test_report_suivi_from_the_store(db):
     html = build_report(ReportInput(census, census.actors, census.actions, "aucun filtre", suivi=report))
     assert "Acteurs de niveau ≥ 2 : 3 acteurs au" in html and "Nouveau Référent" not in html
     assert "hugo@example.org" not in html
+
+
+def test_editor_forgets_a_pairing_and_removes_an_objective(db, monkeypatch):
+    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", EPCI)
+    db.set_pairing(EPCI, "nom:velo solidaire|aytre", "nom:roue libre|aytre", st_store.PAIR_LINK)
+    start = db.versions(EPCI)[0].created_at.astimezone().date()
+    db.add_objective(EPCI, cp.Objective("actions_done", 4, start + dt.timedelta(days=400), start, 0), 1)
+    signed_in(monkeypatch, "marie@x.fr")
+    at = suivi(territoire=EPCI)
+    choice = at.selectbox(key="suivi_choice")
+    assert choice.options == ["Apparié : « velo solidaire » (aytre) ↔ « roue libre » (aytre)"]
+    at.button(key="suivi_forget").click().run()
+    assert db.pairings(EPCI) == ([], []) and "Choix retiré." in texts(at)
+    assert "1 nouvel acteur, 2 sortis, 1 modifié, 1 inchangé." in texts(at)  # back to the automatic pairs
+    assert at.selectbox(key="suivi_obj_pick").options == ["Actions « Réalisée »"]
+    at.button(key="suivi_obj_delete").click().run()
+    assert db.objectives(EPCI) == [] and "Objectif retiré." in texts(at)
+    assert "Aucun objectif n'est encore fixé pour ce territoire." in texts(at)

@@ -232,7 +232,8 @@ def pairing_section(ctx: Context, cmp: cp.Comparison) -> None:
         st.button("Séparer ces deux acteurs", icon=":material/link_off:", key="suivi_unlink", on_click=_unlink)
     links, unlinks = source.store().pairings(ctx.source.code)
     if links or unlinks:
-        choices = {f"{a}\t{b}": f"{'Apparié' if k == PAIR_LINK else 'Séparé'} : {a} ↔ {b}"
+        choices = {f"{a}\t{b}": f"{'Apparié' if k == PAIR_LINK else 'Séparé'} : {sv.ref_label(a)} ↔ "
+                                 f"{sv.ref_label(b)}"
                    for k, pairs in ((PAIR_LINK, links), (PAIR_UNLINK, unlinks)) for a, b in pairs}
         st.selectbox("Choix enregistrés sur ce territoire", list(choices), format_func=choices.get,
                      key="suivi_choice")
