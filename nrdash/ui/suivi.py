@@ -55,7 +55,8 @@ def _cached(key, make):
     cached = st.session_state.get(CMP_CACHE_KEY)
     if cached is not None and cached[0] == key:
         return cached[1]
-    cmp = make()
+    # the compared cells (two lists per column, only for the command line's details) are not kept in the session
+    cmp = dataclasses.replace(make(), cells_a={}, cells_b={})
     st.session_state[CMP_CACHE_KEY] = (key, cmp)
     return cmp
 
