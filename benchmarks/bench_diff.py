@@ -10,6 +10,13 @@ Measured, each a fresh process, median of --repeat runs (wall time, output to /d
 - check both: ``python -m nrdash check A --json`` then ``python -m nrdash check B --json`` (two processes, sum).
 
 Target (issue 15): diff ≤ 1.2 × check both.
+
+    python benchmarks/bench_diff.py --stored [--size 10000] [--repeat 5]
+
+The Suivi page's comparison of two published versions: A and B published into a fresh SQLite store (not timed),
+then, in this process, median of --repeat runs of: both versions opened from the store with the process's version
+cache emptied first (Parquet read from the database), compared (``compare.compare`` with the territory's manual
+pairings) and filtered (``compare.filter_comparison``), the level transitions counted. Target (issue 15): ≤ 2 s.
 """
 from __future__ import annotations
 
@@ -62,10 +69,48 @@ def timed(args: list[str]) -> float:
     return wall
 
 
+def stored(a: Path, b: Path, repeat: int) -> None:
+    import tempfile
+
+    from nrdash import compare as cp
+    from nrdash import store as st
+    from nrdash.filters import Filters
+
+    code = "241700434"
+    with tempfile.TemporaryDirectory() as tmp:
+        s = st.Store(f"sqlite:///{tmp}/nrdash.db", seed_sample=False)
+        t = time.perf_counter()
+        for path in (a, b):
+            s.publish(code, path.read_bytes(), path.name, force_reason="banc d'essai")
+        print(f"  (publiées en {time.perf_counter() - t:.1f} s)", file=sys.stderr)
+        times, warm, cpu = [], [], []
+        for _ in range(repeat):
+            st.clear_cache()
+            for bucket in (times, warm):  # cold (read from the database), then from the process's cache
+                t, c = time.perf_counter(), time.process_time()
+                links, unlinks = s.pairings(code)
+                va, vb = s.open_version(code, 1).census, s.open_version(code, 2).census
+                cmp = cp.compare(va, vb, links, unlinks)
+                shown = cp.filter_comparison(cmp, Filters())
+                cp.level_transitions(shown)
+                bucket.append(time.perf_counter() - t)
+                if bucket is times:
+                    cpu.append(time.process_time() - c)
+            print(f"  ouverture + comparaison {times[-1]:.2f} s, CPU {cpu[-1]:.2f} s (versions déjà en cache : "
+                  f"{warm[-1]:.2f} s)", file=sys.stderr, flush=True)
+        n = len(va.actors)
+        s.close()
+    print(f"{n} / {len(vb.actors)} acteurs, deux versions publiées : ouverture depuis la base et comparaison "
+          f"{statistics.median(times):.2f} s (médiane de {repeat}, max {max(times):.2f} s ; temps CPU "
+          f"{statistics.median(cpu):.2f} s), versions en cache "
+          f"{statistics.median(warm):.2f} s (cible ≤ 2 s)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", type=int, default=100000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--stored", action="store_true", help="two published versions of the store, compared")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     a, b = OUT / f"diff-{args.size}-a.xlsx", OUT / f"diff-{args.size}-b.xlsx"
@@ -75,6 +120,9 @@ def main() -> None:
         write_census(records, a)
         write_census(next_version(records), b)
         print(f"  (générés {a.name} et {b.name} en {time.perf_counter() - t:.1f} s)", file=sys.stderr)
+    if args.stored:
+        stored(a, b, args.repeat)
+        return
     checks, diffs = [], []
     for _ in range(args.repeat):  # interleaved, so that a load change on the shared machine hits both
         checks.append(timed(["check", str(a), "--json"]) + timed(["check", str(b), "--json"]))

@@ -91,8 +91,10 @@ def name_key(name: object) -> str:
     return " ".join(words)
 
 
-def _keys(values: Iterable[object], fn) -> list[str]:
-    cache: dict[object, str] = {}
+def _keys(values: Iterable[object], fn, cache: dict[object, str] | None = None) -> list[str]:
+    """fn of each string (\"\" for a missing value), each distinct value computed once (``cache`` may be shared
+    by both versions: most names recur)."""
+    cache = {} if cache is None else cache
     out = []
     for v in values:
         k = cache.get(v)
@@ -102,8 +104,8 @@ def _keys(values: Iterable[object], fn) -> list[str]:
     return out
 
 
-def _place_text(actors: pd.DataFrame) -> list[str]:
-    return _keys(actors["commune"].tolist(), commune_key)
+def _place_text(actors: pd.DataFrame, cache: dict[object, str] | None = None) -> list[str]:
+    return _keys(actors["commune"].tolist(), commune_key, cache)
 
 
 def actor_refs(actors: pd.DataFrame, names: list[str] | None = None, places: list[str] | None = None) -> list[str]:
@@ -247,8 +249,11 @@ def compare(a, b, links: Iterable[tuple[str, str]] = (), unlinks: Iterable[tuple
     aa, bb = a.actors.reset_index(drop=True), b.actors.reset_index(drop=True)
     m = _Matcher(aa, bb)
     links, unlinks = list(links), list(unlinks)
-    names_a, names_b = _keys(aa["name"].tolist(), name_key), _keys(bb["name"].tolist(), name_key)
-    text_a, text_b = _place_text(aa), _place_text(bb)
+    name_cache: dict[object, str] = {}
+    place_cache: dict[object, str] = {}
+    names_a, names_b = _keys(aa["name"].tolist(), name_key, name_cache), _keys(bb["name"].tolist(), name_key,
+                                                                                 name_cache)
+    text_a, text_b = _place_text(aa, place_cache), _place_text(bb, place_cache)
     pos_a: dict[str, list[int]] = {}
     pos_b: dict[str, list[int]] = {}
     if links or unlinks:

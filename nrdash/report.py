@@ -21,6 +21,7 @@ from .placement import TerritoryInfo
 from .text import count_noun, date_time, esc, percent, thousands
 
 SECTIONS = ("contexte", "indicateurs", "engagement", "cercles", "matrice", "carte", "provenance")
+SUIVI_SECTION = "suivi"  # when the report is given the territory's follow-up (ReportInput.suivi), before provenance
 
 CSS = """
 body { font-family: Arial, Helvetica, sans-serif; color: #1e1e1e; max-width: 1100px; margin: 2rem auto; padding: 0 1rem;
@@ -59,6 +60,7 @@ class ReportInput:
     contours: Any = None  # GeoDataFrame of the communes to draw, or None
     generated: dt.datetime | None = None
     filters: Filters | None = None  # the plan shows the targets of the families filtered (matrix.plan_view)
+    suivi: Any = None  # nrdash.suivi.SuiviReport: the last comparison and the objectives (stored territories)
 
 
 def svg_map(actors: pd.DataFrame, contours=None, width: int = 900, height: int = 620) -> str:
@@ -192,6 +194,9 @@ def build_report(data: ReportInput) -> str:
     placed = int(a["lat"].notna().sum()) if "lat" in a else 0
     out.append(f"<p class='legend'>{legend}</p><p>{placed} acteurs placés sur {len(a)}.</p></section>")
 
+    if data.suivi is not None:
+        out.append(suivi_section(data.suivi, fig))
+
     out.append("<section id='provenance'><h2>Provenance</h2>")
     out.append(f"<p>Recensement « {esc(c.file_name)} » (feuille « {esc(c.sheet)} »), lu le {date_time(c.loaded_at)}"
                f" ; empreinte SHA-256 <code>{esc(c.sha256)}</code>. {len(c.actors)} acteurs dans le fichier, "
@@ -200,4 +205,39 @@ def build_report(data: ReportInput) -> str:
     out.append("<p class='note'>Les référents et contacts (données personnelles) ne figurent pas dans ce rapport.</p>")
     out.append("<h3>Acteurs représentés</h3>" + table_html(public_table(a)))
     out.append("</section></body></html>")
+    return "".join(out)
+
+
+def suivi_section(suivi, fig) -> str:
+    """« Suivi »: the objectives with where each stands, then the last comparison (sentences, transitions)."""
+    from . import suivi as sv
+
+    out = [f"<section id='{SUIVI_SECTION}'><h2>Suivi</h2>"]
+    out.append("<h3>Objectifs du territoire</h3>")
+    if suivi.objectives:
+        out.append("<p class='note'>Chaque objectif porte sur tout le recensement de chaque version publiée (sans "
+                   "les filtres). « En avance » ou « en retard » : par rapport au chemin en ligne droite de la valeur "
+                   "de la version en cours quand l'objectif a été fixé jusqu'à la cible à l'échéance.</p>")
+        rows = []
+        for view in suivi.objectives:
+            out.append(fig(sv.objective_figure(view.objective, view.points)) + f"<p>{esc(view.sentence)}</p>")
+            rows.append({"Objectif": view.objective.label, "Cible": view.objective.target,
+                         "Échéance": view.objective.deadline.strftime("%d/%m/%Y"),
+                         "Départ": f"{view.objective.start_value:g} (version {view.start_version or '—'})",
+                         "Dernière valeur": "—" if view.progress.value is None else f"{view.progress.value:g}",
+                         "État": view.progress.status or "—", "Note": view.objective.note})
+        out.append(table_html(pd.DataFrame(rows)))
+    else:
+        out.append("<p>Aucun objectif n'est fixé pour ce territoire.</p>")
+    out.append("<h3>Dernière comparaison</h3>")
+    if suivi.summary is None:
+        out.append(f"<p>{esc(suivi.note or 'Aucune comparaison : il faut deux versions publiées.')}</p>")
+    else:
+        out.append(f"<p><b>{esc(suivi.comparison_title)}</b> — {esc(suivi.summary)}</p>")
+        if suivi.note:
+            out.append(f"<p class='note'>{esc(suivi.note)}</p>")
+        out.append(fig(sv.transitions_figure(suivi.transitions, "A", "B"))
+                   + f"<p>{esc(sv.transitions_summary(suivi.transitions))}</p>")
+        out.append("<ul>" + "".join(f"<li>{esc(x)}</li>" for x in suivi.sentences) + "</ul>")
+    out.append("</section>")
     return "".join(out)

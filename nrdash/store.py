@@ -1177,6 +1177,108 @@ class Store:
                 workshop_tokens.c.revoked_at.is_(None))).scalar()
 
 
+    # -- objectives / pairings (the Suivi page) ------------------------------------------------
+    def objectives(self, territory: str) -> list[StoredObjective]:
+        """The territory's objectives, oldest first."""
+        from .compare import Objective
+
+        with self._read() as conn:
+            trow = self._territory_row(conn, territory)
+            rows = conn.execute(sa.select(objectives_table).where(objectives_table.c.territory_id == trow.id)
+                                .order_by(objectives_table.c.id)).all()
+        return [StoredObjective(r.id, Objective(r.indicator, float(r.target), r.deadline, r.start_date,
+                                                float(r.start_value), r.family, r.note or ""),
+                                r.start_version, r.created_by, _utc(r.created_at)) for r in rows]
+
+    def add_objective(self, territory: str, objective, start_version: int | None, author: str = "") -> int:
+        """Record an objective (nrdash.compare.Objective) set while ``start_version`` was current."""
+        import math
+
+        note = check_text(objective.note, "note")
+        author = check_text(author, "author")
+        if not math.isfinite(objective.target) or not math.isfinite(objective.start_value):
+            raise StoreError("La cible de l'objectif doit être un nombre.")
+        if objective.deadline <= objective.start_date:
+            raise StoreError(f"L'échéance ({objective.deadline.strftime('%d/%m/%Y')}) doit suivre la date de "
+                             f"départ de l'objectif ({objective.start_date.strftime('%d/%m/%Y')}).")
+        with self._write() as conn:
+            trow = self._lock_territory(conn, territory, create=False)
+            return conn.execute(objectives_table.insert().values(
+                territory_id=trow.id, indicator=objective.indicator, family=objective.family,
+                target=float(objective.target), deadline=objective.deadline, start_version=start_version,
+                start_date=objective.start_date, start_value=float(objective.start_value), note=note,
+                created_by=author, created_at=utcnow()).returning(objectives_table.c.id)).scalar_one()
+
+    def delete_objective(self, territory: str, objective_id: int) -> bool:
+        with self._write() as conn:
+            trow = self._lock_territory(conn, territory, create=False)
+            return conn.execute(objectives_table.delete().where(
+                objectives_table.c.territory_id == trow.id, objectives_table.c.id == int(objective_id))).rowcount > 0
+
+    def pairings(self, territory: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+        """(links, unlinks): the pairs of actor references (nrdash.compare.actor_refs) a person made or forbade
+        on this territory, for ``compare.compare``."""
+        with self._read() as conn:
+            trow = conn.execute(sa.select(territories.c.id).where(territories.c.code == territory)).first()
+            if trow is None:
+                return [], []
+            rows = conn.execute(sa.select(actor_pairings.c.ref_a, actor_pairings.c.ref_b, actor_pairings.c.kind)
+                                .where(actor_pairings.c.territory_id == trow.id).order_by(actor_pairings.c.id)).all()
+        links = [(r.ref_a, r.ref_b) for r in rows if r.kind == PAIR_LINK]
+        return links, [(r.ref_a, r.ref_b) for r in rows if r.kind == PAIR_UNLINK]
+
+    def set_pairing(self, territory: str, ref_a: str, ref_b: str, kind: str, author: str = "") -> None:
+        """Pair (``link``) or forbid pairing (``unlink``) the actor ``ref_a`` of an older version with ``ref_b``
+        of a newer one; replaces an earlier choice on the same two references."""
+        if kind not in (PAIR_LINK, PAIR_UNLINK):
+            raise ValueError(kind)
+        for r in (ref_a, ref_b):
+            if not isinstance(r, str) or not r or len(r) > PAIR_REF_MAX:
+                raise StoreError(f"Référence d'acteur invalide (vide ou plus de {PAIR_REF_MAX} caractères) : "
+                                 "choisissez deux acteurs dans les listes.")
+        author = check_text(author, "author")
+        with self._write() as conn:
+            trow = self._lock_territory(conn, territory, create=False)
+            conn.execute(actor_pairings.delete().where(actor_pairings.c.territory_id == trow.id,
+                                                       actor_pairings.c.ref_a == ref_a,
+                                                       actor_pairings.c.ref_b == ref_b))
+            conn.execute(actor_pairings.insert().values(territory_id=trow.id, ref_a=ref_a, ref_b=ref_b, kind=kind,
+                                                        created_by=author, created_at=utcnow()))
+
+    def remove_pairing(self, territory: str, ref_a: str, ref_b: str) -> bool:
+        with self._write() as conn:
+            trow = self._lock_territory(conn, territory, create=False)
+            return conn.execute(actor_pairings.delete().where(
+                actor_pairings.c.territory_id == trow.id, actor_pairings.c.ref_a == ref_a,
+                actor_pairings.c.ref_b == ref_b)).rowcount > 0
+
+
+# Tables of the section above (migration 0004).
+objectives_table = sa.Table(
+    "objectives", metadata,
+    sa.Column("id", sa.Integer, primary_key=True), sa.Column("territory_id", sa.Integer),
+    sa.Column("indicator", sa.String(40)), sa.Column("family", sa.String(100)), sa.Column("target", sa.Float),
+    sa.Column("deadline", sa.Date), sa.Column("start_version", sa.Integer), sa.Column("start_date", sa.Date),
+    sa.Column("start_value", sa.Float), sa.Column("note", sa.Text), sa.Column("created_by", sa.String(254)),
+    sa.Column("created_at", TZ),
+)
+actor_pairings = sa.Table(
+    "actor_pairings", metadata,
+    sa.Column("id", sa.Integer, primary_key=True), sa.Column("territory_id", sa.Integer),
+    sa.Column("ref_a", sa.String(700)), sa.Column("ref_b", sa.String(700)), sa.Column("kind", sa.String(10)),
+    sa.Column("created_by", sa.String(254)), sa.Column("created_at", TZ),
+)
+PAIR_LINK, PAIR_UNLINK, PAIR_REF_MAX = "link", "unlink", 700
+
+
+@dataclass(frozen=True)
+class StoredObjective:
+    id: int
+    objective: Any  # nrdash.compare.Objective
+    start_version: int | None
+    created_by: str
+    created_at: dt.datetime
+
 def _parse_time(value: str | None) -> dt.datetime | None:
     return _utc(dt.datetime.fromisoformat(value)) if value else None
 

@@ -1,10 +1,15 @@
+import datetime as dt
+
 import streamlit as st
 
 from nrdash import charts, ui
 from nrdash import referential as ref
+from nrdash.compare import freshness
 from nrdash.indicators import kpis, territory_headline
 from nrdash.matrix import shown_targets
+from nrdash.suivi import freshness_line
 from nrdash.text import count_noun, date_time, escape_md, percent, thousands
+from nrdash.ui import suivi as suivi_ui
 
 ctx = ui.context()
 census = ctx.dataset.census
@@ -32,6 +37,7 @@ ui.key_figures([
      f"{k.planned_actions} actions prévues, dont {k.quick_wins} gains rapides"),
 ])
 ui.key_figures([(circle.label, thousands(k.circle_sizes[number]), None) for number, circle in ref.CIRCLES.items()])
+st.caption(escape_md(freshness_line(freshness(ctx.actors, dt.date.today(), suivi_ui.freshness_months()))))
 
 st.subheader("Et ensuite ?", anchor=False)
 hints = []

@@ -2,6 +2,7 @@ import streamlit as st
 
 from nrdash import ui
 from nrdash.report import ReportInput, build_report
+from nrdash.ui import suivi
 
 ctx = ui.context()
 st.title("Rapport", anchor=False)
@@ -9,15 +10,15 @@ ui.filter_caption(ctx)
 st.markdown("Un seul fichier HTML, lisible sans réseau (graphiques intégrés, carte dessinée dans la page), à joindre "
             "au document de stratégie ou à imprimer en PDF depuis le navigateur (une section par page). Il reprend "
             "le territoire, les indicateurs, l'engagement, les cercles et leurs formats, la matrice avec ses lacunes "
-            "et ses gains rapides, la carte, les filtres et la provenance du recensement — sans aucune donnée "
-            "personnelle.")
+            "et ses gains rapides, la carte, le suivi (objectifs du territoire, comparaison des deux dernières "
+            "versions publiées), les filtres et la provenance du recensement — sans aucune donnée personnelle.")
 
 
 def report() -> bytes:
     territory = ctx.territory
     contours = ui.commune_contours(tuple(sorted(territory.members))) if (territory and ctx.geo) else None
     data = ReportInput(ctx.dataset.census, ctx.actors, ctx.actions, ctx.caption, territory, contours,
-                       filters=ctx.filters)
+                       filters=ctx.filters, suivi=suivi.report_suivi(ctx))
     return build_report(data).encode("utf-8")
 
 

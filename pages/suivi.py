@@ -1,7 +1,9 @@
 import streamlit as st
 
 from nrdash import ui
+from nrdash.ui import suivi
 
+ctx = ui.context()
 st.title("Suivi", anchor=False)
-ui.filter_caption(ui.context())
-ui.coming_soon("le suivi dans le temps des versions publiées du recensement et de l'avancement des actions.")
+ui.filter_caption(ctx)
+suivi.page(ctx)
