@@ -14,6 +14,7 @@ modules; pages stay thin and never copy each other):
 - geometry: contours for the map and the report, computed once;
 - editor: the census editor;
 - account: who is signed in; workspace: the shared workspace (territory, draft, versions, links, settings);
+- suivi: the Suivi page (two versions or files compared, objectives, freshness);
 - assets: the favicon's folder and the stylesheets (assets/css).
 
 A page does ``ctx = ui.context()`` and passes ``ctx`` to the helpers that need the view (``ui.chart(ctx, …)``).
