@@ -117,26 +117,28 @@ def template_cells(actors: pd.DataFrame, field: str) -> list[Any]:
 def _template_cells(actors: pd.DataFrame, field: str) -> list[Any]:
     n = len(actors)
     values = actors[field].tolist() if field in actors else [None] * n
+    # One vectorised test of what is missing (None, NA, NaN, NaT) per column, not a function call per cell.
+    missing = pd.isna(actors[field]).tolist() if field in actors else [True] * n
     if field == "type" and "type_text" in actors:
         return [t if v == ref.OTHER_TYPE else v for v, t in zip(values, actors["type_text"].tolist())]
     if field == "siret" and "siret_text" in actors:
-        return [t if _missing(v) else v for v, t in zip(values, actors["siret_text"].tolist())]
+        return [t if m else v for v, m, t in zip(values, missing, actors["siret_text"].tolist())]
     if field == "is_local":
-        return [None if _missing(v) else ("oui" if v else "non") for v in values]
+        return [None if m else ("oui" if v else "non") for v, m in zip(values, missing)]
     if field == "level":
-        return [None if _missing(v) else ref.level_workbook_label(int(v)) for v in values]
+        return [None if m else ref.level_workbook_label(int(v)) for v, m in zip(values, missing)]
     if field == "circle":
         derived = actors["circle_derived"].tolist() if "circle_derived" in actors else [False] * n
-        return [None if d or _missing(v) else int(v) for v, d in zip(values, derived)]
+        return [None if d or m else int(v) for v, m, d in zip(values, missing, derived)]
     if field in ("action_types", "dimensions"):
         extra = actors["other_categories"].tolist() if field == "action_types" and "other_categories" in actors \
             else [()] * n
         return [" ; ".join([*(v or ()), *o]) or None for v, o in zip(values, extra)]
     if field in ("lat", "lon"):
-        return [None if _missing(v) else float(v) for v in values]
+        return [None if m else float(v) for v, m in zip(values, missing)]
     if field == "updated":
-        return [None if _missing(v) else (v.date() if isinstance(v, dt.datetime) else v) for v in values]
-    return [None if _missing(v) else (v if isinstance(v, str) else str(v)) for v in values]
+        return [None if m else (v.date() if isinstance(v, dt.datetime) else v) for v, m in zip(values, missing)]
+    return [None if m else (v if type(v) is str else str(v)) for v, m in zip(values, missing)]
 
 
 def cell_text(value: Any) -> str:
