@@ -15,7 +15,7 @@ from .. import auth
 from .. import questionnaire as quest
 from .. import referential as ref
 from ..store import StoreError, TooManySubmissions
-from ..text import count_noun, date_time, escape_md, thousands
+from ..text import count_noun, date_time, escape_md
 from . import source
 from .pages import THROUGH_APP_KEY, navigation
 
@@ -160,47 +160,41 @@ def form_page() -> None:
     _form(code, communes, territory)
 
 
-def _at_most(n: int) -> str:
-    return f"{thousands(n)} caractères au plus."
-
-
 def _form(code: str, communes: dict[str, str], territory: dict) -> None:
     # No max_chars: Streamlit would cut a longer text without a word; the check says it (questionnaire.validate).
-    label, limit = ({k: v[i] for k, v in quest.TEXT_FIELDS.items()} for i in (0, 1))
+    # No help tooltips either: their button is announced in English (« Help for … »).
+    label = {k: v[0] for k, v in quest.TEXT_FIELDS.items()}
     with st.form("questionnaire", enter_to_submit=False, border=False):
         st.subheader("Votre structure", anchor=False)
-        st.text_input(label["name"] + " *", key="q_name", help=_at_most(limit["name"]), autocomplete="organization")
+        st.text_input(label["name"] + " *", key="q_name", autocomplete="organization")
         st.text_input("SIRET (facultatif)", key="q_siret",
-                      help="Les 14 chiffres de votre établissement, espaces permis. Il aide à vous reconnaître.")
+                      placeholder="14 chiffres, par exemple 356 000 000 00048")
         st.selectbox("Type d'acteur *", ref.TYPES, index=None, key="q_actor_type", placeholder="Choisir un type",
-                     format_func=lambda t: f"{t} ({ref.FAMILY_OF_TYPE[t]})",
-                     help="La famille d'acteurs (entre parenthèses) s'en déduit.")
+                     format_func=lambda t: f"{t} ({ref.FAMILY_OF_TYPE[t]})")
         options = [*communes, quest.OTHER_COMMUNE]
         st.selectbox("Commune", options, index=None, key="q_commune", placeholder="Tapez pour chercher",
                      format_func=lambda c: "Autre commune (écrite ci-dessous)" if c == quest.OTHER_COMMUNE
                      else communes.get(c, c))
-        st.text_input(label["commune_text"] + " (si elle n'est pas dans la liste)", key="q_commune_text",
-                      help=_at_most(limit["commune_text"]))
+        st.text_input(label["commune_text"] + " (si elle n'est pas dans la liste)", key="q_commune_text")
         st.radio("Votre structure est-elle implantée sur le territoire ?", ["oui", "non"], index=None,
                  key="q_is_local", horizontal=True)
         st.subheader("Vos actions", anchor=False)
         st.multiselect("Actions de Numérique responsable déjà menées", ref.ACTION_TYPES, key="q_action_types",
                        placeholder="Choisir une ou plusieurs actions")
-        st.text_area(label["actions_text"], key="q_actions_text", placeholder="En quelques phrases",
-                     help=_at_most(limit["actions_text"]))
+        st.text_area(label["actions_text"], key="q_actions_text", placeholder="En quelques phrases")
         st.radio("Niveau d'engagement *", list(ref.LEVELS), index=None, key="q_level",
                  format_func=lambda n: f"{ref.level_label(n)} : {quest.LEVEL_HINTS[n]}")
         st.subheader("Vos besoins", anchor=False)
         st.markdown("De quoi auriez-vous besoin pour agir davantage ?")
         for i, need in enumerate(quest.NEEDS):
             st.checkbox(need, key=f"q_need_{i}")
-        st.text_area(label["needs_text"], key="q_needs_text", help=_at_most(limit["needs_text"]))
+        st.text_area(label["needs_text"], key="q_needs_text")
         st.subheader("La personne à contacter", anchor=False)
-        st.text_input(label["referent"] + " *", key="q_referent", help=_at_most(limit["referent"]), autocomplete="name")
-        st.text_input(label["contact"] + " *", key="q_contact", help=_at_most(limit["contact"]),
+        st.text_input(label["referent"] + " *", key="q_referent", autocomplete="name")
+        st.text_input(label["contact"] + " *", key="q_contact",
                       autocomplete="email")
         with st.container(key="q_trap"):  # hidden from people (CSS): only a robot fills it
-            st.text_input("Site web (laissez ce champ vide)", key="q_website")
+            st.text_input("Site web (laissez ce champ vide)", key="q_website", autocomplete="off")
         st.checkbox(quest.consent_text(territory["name"], int(territory["retention_months"])) + " *",
                     key="q_consent")
         st.form_submit_button("Envoyer", type="primary", on_click=_send, args=(code, communes))
