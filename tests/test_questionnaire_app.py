@@ -113,6 +113,8 @@ def test_siret_key_and_every_problem_listed_at_the_top(db):
     text = problems(at)
     assert "3 points à corriger" in text and "clé de contrôle" in text and "Nom de la structure" in text
     assert "Niveau d'engagement" in text
+    beside = [displayed(e.value) for e in at.error if e.value != at.error[0].value]
+    assert any("clé de contrôle" in b for b in beside) and any("3 points à corriger, signalés" in b for b in beside)
     assert db.submissions(EPCI) == []
     at = send(fill(at, q_siret="732 829 320 00074", q_name="La Ressourcerie", q_level=2))
     assert db.submissions(EPCI)[0].answer.siret == "73282932000074"
@@ -228,13 +230,13 @@ def test_editor_accepts_merges_with_chosen_fields_rejects_and_publishes(db, monk
     at = queue()
     assert "Zoé Martin" in texts(at) and "zoe@example.org" in texts(at)  # the editor reads the contact
     # accept the first as a new actor
-    at.radio(key=quest_ui.ACTION_KEY).set_value("accept").run()
+    at.radio(key=f"{quest_ui.ACTION_KEY}_{s_new}").set_value("accept").run()
     at.button(key="q_decide").click().run()
     assert "Réponse n° 1 acceptée" in texts(at)
     # merge the second: its similar name is proposed; only the level is taken
     at.selectbox(key=quest_ui.PICK_KEY).set_value(s_merge).run()
     assert "Atelier Vélo — Aytré (nom proche" in texts(at)
-    at.radio(key=quest_ui.ACTION_KEY).set_value("merge").run()
+    at.radio(key=f"{quest_ui.ACTION_KEY}_{s_merge}").set_value("merge").run()
     boxes = {c.key: c for c in at.checkbox if c.key and c.key.startswith(f"q_field_{s_merge}_")}
     assert set(boxes) >= {f"q_field_{s_merge}_level", f"q_field_{s_merge}_type", f"q_field_{s_merge}_contact"}
     assert not any(c.value for c in boxes.values())  # nothing is taken unless picked
@@ -242,8 +244,8 @@ def test_editor_accepts_merges_with_chosen_fields_rejects_and_publishes(db, monk
     at.button(key="q_decide").click().run()
     assert "fusionnée (1 champ repris)" in texts(at)
     # reject the third, with a reason
-    at.radio(key=quest_ui.ACTION_KEY).set_value("reject").run()
-    at.text_input(key=quest_ui.REASON_KEY).input("Publicité").run()
+    at.radio(key=f"{quest_ui.ACTION_KEY}_{s_spam}").set_value("reject").run()
+    at.text_input(key=f"{quest_ui.REASON_KEY}_{s_spam}").input("Publicité").run()
     at.button(key="q_decide").click().run()
     assert "Réponse n° 3 refusée." in texts(at)
     statuses = {x.id: x.status for x in db.submissions(EPCI)}

@@ -24,7 +24,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("nrdash")
 FORM_PAGE, QUEUE_PAGE = "pages/questionnaire.py", "pages/soumissions.py"
-STARTED_KEY, PROBLEMS_KEY, SENT_KEY = "q_started", "q_problems", "q_sent"
+STARTED_KEY, PROBLEMS_KEY, SENT_KEY, ATTEMPTS_KEY = "q_started", "q_problems", "q_sent", "q_attempts"
+SCROLL_TO_PROBLEMS = """<script>/* attempt ATTEMPT */ (() => {
+  const box = document.querySelector(".st-key-q_problems");
+  if (!box) return;
+  const alert = box.querySelector('[role="alert"]') || box;
+  alert.setAttribute("tabindex", "-1");
+  box.scrollIntoView({block: "start"});
+  alert.focus({preventScroll: true});
+})();</script>"""
 FORM_KEYS = ("q_name", "q_siret", "q_actor_type", "q_commune", "q_commune_text", "q_is_local", "q_action_types",
              "q_actions_text", "q_level", "q_needs_text", "q_referent", "q_contact", "q_consent", "q_website",
              *(f"q_need_{i}" for i in range(len(quest.NEEDS))))
@@ -82,10 +90,11 @@ def _send(code: str, communes: dict[str, str]) -> None:
     """« Envoyer »: check, then store (or list what is wrong, at the top of the form)."""
     state = st.session_state
     state.pop(PROBLEMS_KEY, None)
+    state[ATTEMPTS_KEY] = state.get(ATTEMPTS_KEY, 0) + 1
     raw = _raw()
     answer, problems = quest.validate(raw, communes)
     if problems:
-        state[PROBLEMS_KEY] = [(p.label, p.message) for p in problems]
+        state[PROBLEMS_KEY] = [(p.field, p.label, p.message) for p in problems]
         return
     started = state.get(STARTED_KEY)
     elapsed = None if started is None else time.monotonic() - started
@@ -93,7 +102,7 @@ def _send(code: str, communes: dict[str, str]) -> None:
         state[SENT_KEY] = {"id": None, "known": False}
         return
     if quest.robot(raw, elapsed):
-        state[PROBLEMS_KEY] = [("Envoi", "Le formulaire a été envoyé très vite après son ouverture : relisez vos "
+        state[PROBLEMS_KEY] = [("send", "Envoi", "Le formulaire a été envoyé très vite après son ouverture : relisez vos "
                                          "réponses puis cliquez de nouveau sur « Envoyer ».")]
         state[STARTED_KEY] = time.monotonic() - quest.MIN_FILL_SECONDS  # a second click is a person's
         return
@@ -101,10 +110,10 @@ def _send(code: str, communes: dict[str, str]) -> None:
     try:
         sid, match = s.submit(code, answer, _client())
     except TooManySubmissions as exc:
-        state[PROBLEMS_KEY] = [("Envoi", str(exc))]
+        state[PROBLEMS_KEY] = [("send", "Envoi", str(exc))]
         return
     except StoreError as exc:
-        state[PROBLEMS_KEY] = [("Envoi", str(exc))]
+        state[PROBLEMS_KEY] = [("send", "Envoi", str(exc))]
         return
     known = match is not None and bool(s.territory(code)["anonymous_read"])  # a closed census is never revealed
     state[SENT_KEY] = {"id": sid, "known": known}
@@ -151,13 +160,25 @@ def form_page() -> None:
     problems = st.session_state.get(PROBLEMS_KEY)
     if problems:
         with st.container(key="q_problems"):
-            lines = "\n".join(f"- **{escape_md(label)}** : {escape_md(msg)}" for label, msg in problems)
+            lines = "\n".join(f"- **{escape_md(label)}** : {escape_md(msg)}" for _, label, msg in problems)
             st.error(f"**Votre réponse n'est pas encore envoyée ({count_noun(len(problems), 'point')} à "
                      f"corriger) :**\n\n{lines}", icon=":material/error:")
+            # After « Envoyer » the page stays where the button was: bring the list into sight and give it the
+            # focus (a screen reader reads it; Tab goes on to the first field). Our own constant script; the
+            # attempt's number makes it a new element, so that it runs again on every attempt.
+            st.html(SCROLL_TO_PROBLEMS.replace("ATTEMPT", str(st.session_state.get(ATTEMPTS_KEY, 0))),
+                    unsafe_allow_javascript=True)
     st.markdown("Ce questionnaire recense les structures du territoire qui agissent, ou veulent agir, pour un "
                 "numérique plus sobre et plus responsable, et leurs besoins. Il prend environ cinq minutes. Les "
                 "champs marqués d'un astérisque (*) sont obligatoires.")
     _form(code, communes, territory)
+
+
+def _problem(*keys: str) -> None:
+    """Beside a field: what is wrong with it (the same words as the list at the top)."""
+    for key, _, msg in st.session_state.get(PROBLEMS_KEY) or ():
+        if key in keys:
+            st.error(escape_md(msg), icon=":material/error:")
 
 
 def _form(code: str, communes: dict[str, str], territory: dict) -> None:
@@ -167,36 +188,53 @@ def _form(code: str, communes: dict[str, str], territory: dict) -> None:
     with st.form("questionnaire", enter_to_submit=False, border=False):
         st.subheader("Votre structure", anchor=False)
         st.text_input(label["name"] + " *", key="q_name", autocomplete="organization")
+        _problem("name")
         st.text_input("SIRET (facultatif)", key="q_siret",
                       placeholder="14 chiffres, par exemple 356 000 000 00048")
+        _problem("siret")
         st.selectbox("Type d'acteur *", ref.TYPES, index=None, key="q_actor_type", placeholder="Choisir un type",
                      format_func=lambda t: f"{t} ({ref.FAMILY_OF_TYPE[t]})")
+        _problem("actor_type")
         options = [*communes, quest.OTHER_COMMUNE]
         st.selectbox("Commune", options, index=None, key="q_commune", placeholder="Tapez pour chercher",
                      format_func=lambda c: "Autre commune (écrite ci-dessous)" if c == quest.OTHER_COMMUNE
                      else communes.get(c, c))
         st.text_input(label["commune_text"] + " (si elle n'est pas dans la liste)", key="q_commune_text")
+        _problem("commune", "commune_text")
         st.radio("Votre structure est-elle implantée sur le territoire ?", ["oui", "non"], index=None,
                  key="q_is_local", horizontal=True)
         st.subheader("Vos actions", anchor=False)
         st.multiselect("Actions de Numérique responsable déjà menées", ref.ACTION_TYPES, key="q_action_types",
                        placeholder="Choisir une ou plusieurs actions")
         st.text_area(label["actions_text"], key="q_actions_text", placeholder="En quelques phrases")
+        _problem("actions_text")
         st.radio("Niveau d'engagement *", list(ref.LEVELS), index=None, key="q_level",
                  format_func=lambda n: f"{ref.level_label(n)} : {quest.LEVEL_HINTS[n]}")
+        _problem("level")
         st.subheader("Vos besoins", anchor=False)
         st.markdown("De quoi auriez-vous besoin pour agir davantage ?")
         for i, need in enumerate(quest.NEEDS):
             st.checkbox(need, key=f"q_need_{i}")
         st.text_area(label["needs_text"], key="q_needs_text")
+        _problem("needs_text")
         st.subheader("La personne à contacter", anchor=False)
         st.text_input(label["referent"] + " *", key="q_referent", autocomplete="name")
+        _problem("referent")
         st.text_input(label["contact"] + " *", key="q_contact",
                       autocomplete="email")
+        _problem("contact")
         with st.container(key="q_trap"):  # hidden from people (CSS): only a robot fills it
             st.text_input("Site web (laissez ce champ vide)", key="q_website", autocomplete="off")
         st.checkbox(quest.consent_text(territory["name"], int(territory["retention_months"])) + " *",
                     key="q_consent")
+        _problem("consent")
+        problems = st.session_state.get(PROBLEMS_KEY)
+        if problems:  # beside the button too: on a phone the list at the top is out of sight
+            _problem("send")
+            if any(key != "send" for key, _, _ in problems):
+                st.error(f"Réponse non envoyée : {count_noun(len(problems), 'point')} à corriger, signalé"
+                         f"{'s' if len(problems) > 1 else ''} en haut du formulaire et sous chaque champ concerné.",
+                         icon=":material/error:")
         st.form_submit_button("Envoyer", type="primary", on_click=_send, args=(code, communes))
 
 
@@ -226,14 +264,15 @@ def _decide(sid: int) -> None:
     if src is None:
         return
     state = st.session_state
-    action = state.get(ACTION_KEY)
+    action = state.get(f"{ACTION_KEY}_{sid}")
     try:
         if action == "reject":
-            source.store().review_submission(src.code, sid, src.account.email, reason=state.get(REASON_KEY) or "")
+            source.store().review_submission(src.code, sid, src.account.email,
+                                             reason=state.get(f"{REASON_KEY}_{sid}") or "")
             msg = f"Réponse n° {sid} refusée."
         elif action == "merge":
             fields = tuple(f for f in quest.MERGE_FIELDS if state.get(f"q_field_{sid}_{f}"))
-            target = state.get(TARGET_KEY)
+            target = state.get(f"{TARGET_KEY}_{sid}")
             source.store().review_submission(src.code, sid, src.account.email,
                                              decision=quest.Decision(quest.MERGED, target, fields))
             msg = (f"Réponse n° {sid} fusionnée ({count_noun(len(fields), 'champ')} repris) : elle est dans le "
@@ -249,7 +288,7 @@ def _decide(sid: int) -> None:
         _failed(str(exc))
         return
     for k in list(state.keys()):
-        if str(k).startswith(("q_field_", "q_review_")):
+        if str(k).startswith(("q_field_", "q_review_")) and k != PICK_KEY:
             state.pop(k, None)
     _done(msg)
 
@@ -380,13 +419,13 @@ def _review(src, new: list) -> None:
     else:
         st.markdown("Aucun acteur proche dans le recensement publié.")
     options = ["accept", *(["merge"] if found else []), "reject"]
-    action = st.radio("Que faire de cette réponse ?", options, index=None, key=ACTION_KEY,
+    action = st.radio("Que faire de cette réponse ?", options, index=None, key=f"{ACTION_KEY}_{sid}",
                       format_func=ACTIONS.get)
     if action == "merge":
         refs = {m.ref: m for m in found}
-        if st.session_state.get(TARGET_KEY) not in refs:
-            st.session_state[TARGET_KEY] = found[0].ref
-        target = st.selectbox("Acteur à compléter", list(refs), key=TARGET_KEY,
+        if st.session_state.get(f"{TARGET_KEY}_{sid}") not in refs:
+            st.session_state[f"{TARGET_KEY}_{sid}"] = found[0].ref
+        target = st.selectbox("Acteur à compléter", list(refs), key=f"{TARGET_KEY}_{sid}",
                               format_func=lambda r: f"{refs[r].name} ({refs[r].commune or '—'})")
         diffs = quest.differences(a, actors.iloc[refs[target].position].to_dict())
         if diffs:
@@ -396,7 +435,7 @@ def _review(src, new: list) -> None:
         if not diffs:
             st.caption("La réponse n'apporte rien de nouveau à cet acteur : refusez-la plutôt, en le disant.")
     if action == "reject":
-        st.text_input("Raison du refus (gardée dans l'historique)", key=REASON_KEY, max_chars=2000)
+        st.text_input("Raison du refus (gardée dans l'historique)", key=f"{REASON_KEY}_{sid}", max_chars=2000)
     st.button("Valider la décision", key="q_decide", on_click=_decide, args=(sid,), disabled=action is None,
               icon=":material/check:")
 
@@ -415,6 +454,6 @@ def _history(src) -> None:
         last = x.history[-1] if x.history else None
         rows.append({"N°": x.id, "Reçue le": date_time(x.created_at.astimezone()), "Structure": x.answer.name,
                      "Statut": quest.STATUS_LABEL.get(x.status, x.status),
-                     "Raison": x.reason or "", "Publiée dans la version": x.published_version,
+                     "Raison": x.reason or "", "Publiée dans la version": str(x.published_version or "—"),
                      "Dernier changement": f"{date_time(last[0].astimezone())} par {last[2]}" if last else ""})
     data_table(pd.DataFrame(rows), hide_index=True, width="stretch")

@@ -73,12 +73,15 @@ def test_form_on_a_phone(quest_server, phone):
         page.screenshot(path=f"{SHOTS}/form-phone-top.png")
     page.get_by_role("button", name="Envoyer").click()
     wait_idle(page)
-    alert = page.get_by_role("alert").first
+    alert = page.locator(".st-key-q_problems").get_by_role("alert")
     text = alert.inner_text()
     assert "Votre réponse n'est pas encore envoyée" in text and "Nom de la structure" in text
     assert "Consentement" in text and "Niveau d'engagement" in text
-    box = alert.bounding_box()
-    assert box is not None and box["y"] < 844, "the problems are on the first screen"
+    from playwright.sync_api import expect
+
+    expect(alert).to_be_in_viewport()  # brought into sight after « Envoyer »
+    expect(alert).to_be_focused()  # and given the focus: a screen reader reads it
+    assert page.get_by_text("Réponse non envoyée : ").count() == 1  # said beside the button too
     if SHOTS:
         page.screenshot(path=f"{SHOTS}/form-phone-errors.png")
     page.get_by_role("textbox", name="Nom de la structure *").fill("Repair Café <b>Aytré</b>")
