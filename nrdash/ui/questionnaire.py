@@ -41,7 +41,8 @@ FORM_CSS = """<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"] {
   display: none !important; }
 .st-key-q_trap { display: none !important; }
-[data-testid="stMainBlockContainer"] { max-width: 46rem; padding-left: 1rem; padding-right: 1rem; }
+[data-testid="stMainBlockContainer"] { max-width: 46rem; padding: 2.5rem 1rem 4rem 1rem; }
+@media (max-width: 40rem) { [data-testid="stMainBlockContainer"] h1 { font-size: 1.9rem; } }
 </style>"""
 
 
