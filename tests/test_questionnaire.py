@@ -248,3 +248,32 @@ def test_command_lists_submissions_without_contacts_unless_asked(store, monkeypa
     assert "n° 1" in out and "<b>Asso</b>" in out and "Formation" in out and "zoe@" not in out
     assert main(["soumissions", "--territoire", "17300"]) == 2
     assert "absent" in capsys.readouterr().err
+
+
+# -- needs -----------------------------------------------------------------------------------
+def test_needs_by_kind_family_and_commune_exported_inert(store):
+    import io
+
+    from openpyxl import load_workbook
+
+    store.submit(EPCI, answer(name="=HYPERLINK(\"http://x\")", needs=["Financement", "Formation"],
+                              needs_text="+33 6 00"), "a")
+    store.submit(EPCI, answer(name="PME", actor_type="PME", needs=["Financement"], commune="17200"), "b")
+    spam, _ = store.submit(EPCI, answer(name="Spam", needs=["Collaboration"]), "c")
+    store.review_submission(EPCI, spam, "ed@x.fr", reason="spam")
+    subs = store.submissions(EPCI, with_contacts=True)
+    rows = quest.needs_rows(subs)
+    assert list(rows["Besoin"]) == ["Financement", "Formation", "Financement"]  # the refused one left out
+    assert "Contact" not in rows and "zoe@example.org" not in rows.to_csv()
+    assert quest.needs_rows(subs, with_contacts=True)["Contact"].tolist() == ["zoe@example.org"] * 3
+    by_family = quest.needs_counts(rows, "Famille d'acteurs")
+    assert list(by_family.index) == list(quest.NEEDS)
+    assert by_family.loc["Financement", ref.ASSOCIATIONS] == 1 and by_family.loc["Financement", ref.COMPANIES] == 1
+    assert by_family.loc["Financement", "Total"] == 2 and by_family.loc["Collaboration", "Total"] == 0
+    assert quest.needs_counts(rows, "Commune").loc["Financement", "Lagord"] == 1
+    csv_text = quest.needs_csv(rows).decode("utf-8-sig")
+    assert "'=HYPERLINK" in csv_text and ";'+33 6 00;" in csv_text
+    ws = load_workbook(io.BytesIO(quest.needs_xlsx(rows))).active
+    assert ws["C2"].value == "'=HYPERLINK(\"http://x\")" and ws["C2"].data_type == "s"
+    assert quest.need_formats("Formation")[0].startswith("Cercle 1 : Ateliers de formation")
+    assert quest.need_formats("Autre") == [ref.CIRCLE_FOR_EVERYONE]

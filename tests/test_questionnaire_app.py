@@ -218,7 +218,7 @@ def test_a_viewer_sees_the_link_but_no_answer(db, monkeypatch):
 
 
 def test_editor_accepts_merges_with_chosen_fields_rejects_and_publishes(db, monkeypatch):
-    s_new = submit(db)
+    s_new = submit(db, needs=["Formation"])
     s_merge = submit(db, name="Atelier du Vélo", actor_type="PME", level=3, contact="velo@example.org")
     s_spam = submit(db, name="Pub pour des montres")
     db.add_user("marie@x.fr", "motdepasse-long", "éditeur", EPCI)
@@ -259,6 +259,9 @@ def test_editor_accepts_merges_with_chosen_fields_rejects_and_publishes(db, monk
     assert actors.loc["La Ressourcerie", "source"] == ref.QUESTIONNAIRE_SOURCE
     assert "Pub pour des montres" not in actors.index
     assert db.versions(EPCI)[-1].author == "marie@x.fr"
+    assert "Besoins exprimés" in [h.value for h in at.subheader]
+    assert "1 structure a exprimé 1 besoin (réponses refusées exclues)." in texts(at)
+    assert {b.proto.label for b in at.get("download_button")} >= {"Télécharger (.csv)", "Télécharger (.xlsx)"}
 
 
 def test_editor_closes_the_questionnaire(db, monkeypatch):

@@ -356,6 +356,38 @@ def queue_page(ctx: "Context") -> None:
     else:
         st.markdown("Aucune nouvelle réponse.")
     _history(src)
+    needs_section(src)
+
+
+def needs_section(src) -> None:
+    """« Besoins »: what the actors asked for, by kind, family and commune, who asked what (editors), the kit's
+    formats suggested beside each need, and the list as .csv/.xlsx."""
+    from .elements import data_table
+
+    subs = source.store().submissions(src.code, with_contacts=True)
+    rows = quest.needs_rows(subs)
+    st.subheader("Besoins exprimés", anchor=False)
+    if rows.empty:
+        st.markdown("Aucun besoin exprimé pour l'instant (les réponses refusées ne comptent pas).")
+        return
+    n = rows["N°"].nunique()
+    st.markdown(escape_md(f"{count_noun(n, 'structure')} {'a' if n == 1 else 'ont'} exprimé "
+                          f"{count_noun(len(rows), 'besoin')} (réponses refusées exclues)."))
+    by = st.radio("Répartir par", ["Famille d'acteurs", "Commune"], horizontal=True, key="q_needs_by")
+    data_table(quest.needs_counts(rows, by), width="stretch")
+    with st.expander("Formats du kit à proposer pour chaque besoin"):
+        st.markdown("\n".join(f"- **{escape_md(need)}** : " + " ; ".join(escape_md(f) for f in quest.need_formats(need))
+                              for need in quest.NEEDS))
+    contacts = st.toggle("Avec les référents et contacts (données personnelles)", key="q_needs_contacts")
+    listing = quest.needs_rows(subs, with_contacts=contacts)
+    data_table(listing, hide_index=True, width="stretch")
+    c1, c2 = st.columns(2)
+    suffix = "-avec-contacts" if contacts else ""
+    c1.download_button("Télécharger (.csv)", quest.needs_csv(listing), file_name=f"besoins-{src.code}{suffix}.csv",
+                       mime="text/csv", on_click="ignore", icon=":material/download:", key="q_needs_csv")
+    c2.download_button("Télécharger (.xlsx)", quest.needs_xlsx(listing),
+                       file_name=f"besoins-{src.code}{suffix}.xlsx", on_click="ignore", icon=":material/download:",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="q_needs_xlsx")
 
 
 def _draft_section(src) -> None:
