@@ -374,3 +374,89 @@ def apply_decisions(actors: pd.DataFrame, decided: Iterable[tuple[Answer, Decisi
                 extra[col] = None
         actors = pd.concat([actors.astype(object), extra[list(actors.columns)].astype(object)], ignore_index=True)
     return actors
+
+
+# ---------------------------------------------------------------------------------------------
+# Needs (« Besoins »): who asked what, counted by kind, family and commune, exportable
+# ---------------------------------------------------------------------------------------------
+# The kit's circle formats (referential.CIRCLES, by circle and position) that answer each kind of need.
+NEED_FORMATS: dict[str, tuple[tuple[int, int], ...]] = {
+    "Financement": ((1, 4),),
+    "Collaboration": ((2, 2), (1, 4)),
+    "Formation": ((1, 0), (2, 0), (1, 3)),
+    "Mise en relation": ((3, 3), (2, 1)),
+    "Autre": (),
+}
+
+
+def need_formats(need: str) -> list[str]:
+    """The kit's formats suggested for a need (« Cercle 2 : … »), then the kit's advice for everyone."""
+    out = [f"Cercle {c} : {ref.CIRCLES[c].formats[i]}" for c, i in NEED_FORMATS.get(need, ())]
+    return out + [ref.CIRCLE_FOR_EVERYONE]
+
+
+NEEDS_COLUMNS = ("N°", "Reçue le", "Structure", "Famille d'acteurs", "Type d'acteur", "Commune", "Besoin",
+                 "Précisions", "Statut")
+
+
+def needs_rows(submissions: Iterable, with_contacts: bool = False) -> pd.DataFrame:
+    """One row per answer and need (refused answers left out); Référent and Contact only when asked for."""
+    rows = []
+    for s in submissions:
+        if s.status == REJECTED:
+            continue
+        a = s.answer
+        for need in a.needs:
+            row = {"N°": s.id, "Reçue le": s.created_at.astimezone().strftime("%d/%m/%Y"), "Structure": a.name,
+                   "Famille d'acteurs": a.family, "Type d'acteur": a.actor_type,
+                   "Commune": a.commune or "Non précisée", "Besoin": need, "Précisions": a.needs_text or "",
+                   "Statut": STATUS_LABEL.get(s.status, s.status)}
+            if with_contacts:
+                row.update({ref.HEADER_OF["referent"]: a.referent, ref.HEADER_OF["contact"]: a.contact})
+            rows.append(row)
+    columns = [*NEEDS_COLUMNS, *((ref.HEADER_OF["referent"], ref.HEADER_OF["contact"]) if with_contacts else ())]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def needs_counts(rows: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Answers per need (rows, in the kit's order) and ``by`` (a column of needs_rows: family, commune)."""
+    if rows.empty:
+        return pd.DataFrame(index=pd.Index(NEEDS, name="Besoin"))
+    table = pd.crosstab(rows["Besoin"], rows[by])
+    table = table.reindex(NEEDS, fill_value=0)
+    table["Total"] = table.sum(axis=1)
+    return table
+
+
+def needs_csv(rows: pd.DataFrame) -> bytes:
+    """The rows as a CSV Excel opens in French (';', UTF-8 with BOM), text made inert as every export does."""
+    import csv
+    import io
+
+    from .export import neutralise
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+    writer.writerow(rows.columns)
+    for rec in rows.itertuples(index=False):
+        writer.writerow([neutralise(v) if isinstance(v, str) else v for v in rec])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def needs_xlsx(rows: pd.DataFrame) -> bytes:
+    """The rows as a .xlsx (text made inert; characters a .xlsx cannot hold replaced)."""
+    import io
+
+    from openpyxl import Workbook
+
+    from .export import neutralise, xml_safe
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Besoins"
+    ws.append(list(rows.columns))
+    for rec in rows.itertuples(index=False):
+        ws.append([xml_safe(neutralise(v)) if isinstance(v, str) else v for v in rec])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
