@@ -460,3 +460,186 @@ def needs_xlsx(rows: pd.DataFrame) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# Paper: a printable blank form for events, and the answers typed into a workbook, imported into the queue
+# ---------------------------------------------------------------------------------------------
+PAPER_SHEET = "Réponses"
+PAPER_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("name", "Nom de la structure"), ("siret", "SIRET"), ("actor_type", "Type d'acteur"), ("commune", "Commune"),
+    ("is_local", "Implantée sur le territoire (oui/non)"),
+    ("action_types", "Actions NR menées (séparées par « ; »)"), ("actions_text", "Vos actions"),
+    ("level", "Niveau d'engagement (0 à 3)"), ("needs", "Besoins (séparés par « ; »)"),
+    ("needs_text", "Précisions sur les besoins"), ("referent", "Nom du référent"), ("contact", "Contact"),
+    ("consent", "Consentement signé (oui/non)"),
+)
+PAPER_MAX_ROWS = 2000
+
+
+def paper_template() -> bytes:
+    """The workbook to type paper answers into: one row per answer, the columns of PAPER_COLUMNS."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = PAPER_SHEET
+    ws.append([h for _, h in PAPER_COLUMNS])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for col in ("A", "E", "F", "G", "I", "J"):
+        ws.column_dimensions[col].width = 30
+    lists = wb.create_sheet("Valeurs possibles")
+    lists.append(["Type d'acteur", "Actions NR", "Niveau d'engagement", "Besoins"])
+    levels = [ref.level_label(n) for n in ref.LEVELS]
+    for i in range(max(len(ref.TYPES), len(ref.ACTION_TYPES))):
+        lists.append([ref.TYPES[i] if i < len(ref.TYPES) else None,
+                      ref.ACTION_TYPES[i] if i < len(ref.ACTION_TYPES) else None,
+                      levels[i] if i < len(levels) else None, NEEDS[i] if i < len(NEEDS) else None])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _paper_rows(data: bytes, file_name: str) -> list[list[Any]]:
+    """The first sheet (or « Réponses ») of a workbook or CSV, read with the census reader's limits."""
+    from .workbook import CensusError, Limits, check_zip, detect_format, open_workbook, read_csv_rows, read_sheet
+
+    limits = Limits(max_rows=PAPER_MAX_ROWS)
+    if len(data) > limits.max_file_bytes:
+        raise PaperError("Fichier trop gros pour des réponses papier.")
+    try:
+        kind = detect_format(data, file_name)
+        if kind == "csv":
+            return read_csv_rows(data, limits).rows
+        if kind == "zip":
+            kind = check_zip(data, limits)
+        wb = open_workbook(data, kind)
+        names = wb.sheet_names
+        return read_sheet(wb, PAPER_SHEET if PAPER_SHEET in names else names[0], limits).rows
+    except CensusError as exc:
+        raise PaperError(str(exc)) from None
+
+
+class PaperError(ValueError):
+    """A workbook of paper answers that cannot be read at all (French message)."""
+
+
+def read_paper(data: bytes, file_name: str, communes: Mapping[str, str]) -> tuple[list[Answer], list[str]]:
+    """Every answer of the workbook, or none and the list of problems (« Ligne 4, colonne « Type d'acteur » : … »):
+    a file is imported whole or not at all, never in part."""
+    from .fields import parse_level, parse_type, parse_yes_no, split_multi
+    from .fields import text as cell_text
+
+    rows = _paper_rows(data, file_name)
+    if not rows:
+        raise PaperError("Le fichier est vide : tapez une réponse par ligne sous les titres du modèle.")
+    header = {ref.norm_key(h): j for j, h in enumerate(rows[0]) if h is not None}
+    where = {}
+    missing = []
+    for key, title in PAPER_COLUMNS:
+        j = header.get(ref.norm_key(title))
+        if j is None:
+            missing.append(title)
+        where[key] = j
+    if missing:
+        raise PaperError("Colonnes absentes de la première ligne : " + ", ".join(f"« {m} »" for m in missing)
+                         + ". Partez du modèle de réponses papier.")
+    by_name = {commune_key(n): c for c, n in communes.items()}
+    actions = ref.build_lookup(ref.ACTION_TYPES, ref.ACTION_TYPE_ALIASES)
+    needs = ref.build_lookup(NEEDS)
+    answers, problems = [], []
+    label_of = dict(PAPER_COLUMNS)
+    for i, row in enumerate(rows[1:], start=2):
+        cells = {k: (row[j] if j is not None and j < len(row) else None) for k, j in where.items()}
+        if all(cell_text(v) is None for v in cells.values()):
+            continue
+        raw: dict[str, Any] = {k: cell_text(cells[k]) or "" for k in TEXT_FIELDS if k in cells}
+        local_problems: list[tuple[str, str]] = []
+        actor_type, _ = parse_type(cells["actor_type"])
+        raw["actor_type"] = actor_type
+        level, problem = parse_level(cells["level"])
+        raw["level"] = level
+        if problem:
+            local_problems.append(("level", problem[1]))
+        is_local, problem = parse_yes_no(cells["is_local"])
+        raw["is_local"] = None if is_local is None else ("oui" if is_local else "non")
+        if problem:
+            local_problems.append(("is_local", problem[1]))
+        consent, _ = parse_yes_no(cells["consent"])
+        raw["consent"] = consent is True
+        commune = cell_text(cells["commune"])
+        if commune:
+            code = by_name.get(commune_key(commune))
+            raw["commune"], raw["commune_text"] = (code, "") if code else (OTHER_COMMUNE, commune)
+        for key, table, what in (("action_types", actions, "action"), ("needs", needs, "besoin")):
+            values = []
+            for token in split_multi(cells[key]):
+                found = table.get(ref.norm_key(token))
+                if found is None:
+                    local_problems.append((key, f"{what.capitalize()} « {token[:80]} » inconnu : valeurs "
+                                                f"attendues : {ref.expected(table.values() if key == 'needs' else ref.ACTION_TYPES)}."))
+                else:
+                    values.append(found)
+            raw[key] = values
+        answer, found = validate(raw, communes)
+        for field, message in local_problems:
+            problems.append(f"Ligne {i}, colonne « {label_of[field]} » : {message}")
+        for p in found:
+            column = {"commune_text": "commune", "consent": "consent"}.get(p.field, p.field)
+            message = p.message
+            if p.field == "consent":
+                message = "le consentement signé est requis : écrivez « oui » si la personne a signé le formulaire."
+            problems.append(f"Ligne {i}, colonne « {label_of.get(column, p.label)} » : {message}")
+        if answer is not None and not local_problems:
+            answers.append(answer)
+    if not answers and not problems:
+        raise PaperError("Aucune réponse dans le fichier : tapez une réponse par ligne sous les titres du modèle.")
+    return ([] if problems else answers), problems
+
+
+def printable_form(territory_name: str, retention_months: int) -> str:
+    """The blank questionnaire as a page to print (A4, black on white), for actors met at events."""
+    import html
+
+    def boxes(items: Iterable[str]) -> str:
+        return "".join(f"<li>☐ {html.escape(i)}</li>" for i in items)
+
+    types = "".join(f"<li><b>{html.escape(f)}</b><ul class='cols'>{boxes(t)}</ul></li>"
+                    for f, t in ref.TYPES_BY_FAMILY.items())
+    levels = boxes(f"{ref.level_label(n)} : {LEVEL_HINTS[n]}" for n in ref.LEVELS)
+    line = "<div class='line'></div>"
+    return f"""<!DOCTYPE html>
+<html lang="fr"><head><meta charset="utf-8"><title>Questionnaire — {html.escape(territory_name)}</title>
+<style>
+@page {{ size: A4; margin: 15mm; }}
+body {{ font: 11pt/1.4 system-ui, sans-serif; color: #000; background: #fff; max-width: 180mm; margin: auto; }}
+h1 {{ font-size: 16pt; }} h2 {{ font-size: 12.5pt; margin: 1.2em 0 .3em; border-bottom: 1px solid #000; }}
+ul {{ list-style: none; padding-left: 0; margin: .2em 0; }} ul.cols {{ columns: 2; padding-left: 1em; }}
+.line {{ border-bottom: 1px solid #000; height: 2em; }} .field {{ margin-top: .6em; }}
+</style></head><body>
+<h1>Questionnaire des acteurs du Numérique responsable — {html.escape(territory_name)}</h1>
+<p>Les champs marqués d'un astérisque (*) sont obligatoires. Cochez les cases qui conviennent.</p>
+<h2>Votre structure</h2>
+<div class="field">Nom de la structure *</div>{line}
+<div class="field">SIRET (facultatif, 14 chiffres)</div>{line}
+<div class="field">Type d'acteur * (une case)</div><ul>{types}</ul>
+<div class="field">Commune</div>{line}
+<div class="field">Votre structure est-elle implantée sur le territoire ? ☐ oui ☐ non</div>
+<h2>Vos actions</h2>
+<div class="field">Actions de Numérique responsable déjà menées</div><ul class="cols">{boxes(ref.ACTION_TYPES)}</ul>
+<div class="field">Vos actions (en quelques phrases)</div>{line * 3}
+<div class="field">Niveau d'engagement * (une case)</div><ul>{levels}</ul>
+<h2>Vos besoins</h2>
+<ul class="cols">{boxes(NEEDS)}</ul>
+<div class="field">Précisez vos besoins</div>{line * 2}
+<h2>La personne à contacter</h2>
+<div class="field">Nom du référent *</div>{line}
+<div class="field">Contact (adresse électronique ou téléphone) *</div>{line}
+<p class="field">☐ {html.escape(consent_text(territory_name, retention_months))} *</p>
+<p>Date et signature :</p>{line}
+</body></html>
+"""

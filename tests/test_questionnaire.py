@@ -277,3 +277,47 @@ def test_needs_by_kind_family_and_commune_exported_inert(store):
     assert ws["C2"].value == "'=HYPERLINK(\"http://x\")" and ws["C2"].data_type == "s"
     assert quest.need_formats("Formation")[0].startswith("Cercle 1 : Ateliers de formation")
     assert quest.need_formats("Autre") == [ref.CIRCLE_FOR_EVERYONE]
+
+
+# -- paper -----------------------------------------------------------------------------------
+def _paper(rows: list[list]) -> bytes:
+    from tests.conftest import xlsx_bytes
+
+    return xlsx_bytes({quest.PAPER_SHEET: [[h for _, h in quest.PAPER_COLUMNS], *rows]})
+
+
+def test_paper_answers_are_read_whole_or_not_at_all(store):
+    good = ["Café Réparation", None, "Association", "aytre", "oui", "Inclusion ; Réemploi", "Ateliers", "2 - Acteur",
+            "Formation; mise en relation", None, "Léo", "leo@example.org", "oui"]
+    answers, problems = quest.read_paper(_paper([good]), "p.xlsx", COMMUNES)
+    assert problems == [] and len(answers) == 1
+    a = answers[0]
+    assert (a.actor_type, a.commune, a.insee, a.is_local, a.level) == ("Autres associations", "Aytré", "17028", True, 2)
+    assert a.action_types == ("Gestion de la fin de vie du matériel", "Inclusion numérique")
+    assert a.needs == ("Formation", "Mise en relation") and a.contact == "leo@example.org"
+    bad = list(good)
+    bad[2], bad[8], bad[12] = "Martien", "Argent ; Formation", "non"
+    answers, problems = quest.read_paper(_paper([good, bad]), "p.xlsx", COMMUNES)
+    assert answers == []  # nothing imported while a row is wrong
+    assert any(p.startswith("Ligne 3, colonne « Besoins (séparés par « ; ») » : Besoin « Argent » inconnu")
+               for p in problems)
+    assert any(p.startswith("Ligne 3, colonne « Type d'acteur »") for p in problems)
+    assert any(p.startswith("Ligne 3, colonne « Consentement signé (oui/non) » : le consentement signé est requis")
+               for p in problems)
+    assert not any(p.startswith("Ligne 2") for p in problems)
+    with pytest.raises(quest.PaperError, match="Colonnes absentes"):
+        quest.read_paper(actors_sheet([["x", "PME", 1]]), "p.xlsx", COMMUNES)
+    with pytest.raises(quest.PaperError):
+        quest.read_paper(b"\x00\x01garbage" * 100, "p.xlsx", COMMUNES)
+
+
+def test_paper_answers_join_the_queue_and_the_blank_form_escapes(store):
+    answers, _ = quest.read_paper(_paper([["Café", None, "PME", "Marans", None, None, None, 1, None, None, "Léo",
+                                           "0600000000", "oui"]]), "p.xlsx", COMMUNES)
+    for _ in range(st.SUBMISSION_BURST + 5):  # typed by an editor: no burst limit
+        store.submit(EPCI, answers[0], "ed@x.fr", origin="papier")
+    subs = store.submissions(EPCI)
+    assert len(subs) == st.SUBMISSION_BURST + 5 and subs[0].origin == "papier" and subs[0].answer.commune == "Marans"
+    page = quest.printable_form("CA <script>x</script>", 24)
+    assert "<script>x" not in page and "&lt;script&gt;" in page and "☐ Financement" in page
+    assert "2 ans" in page and "Leader du NR" in page

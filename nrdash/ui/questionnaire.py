@@ -357,6 +357,50 @@ def queue_page(ctx: "Context") -> None:
         st.markdown("Aucune nouvelle réponse.")
     _history(src)
     needs_section(src)
+    paper_section(src)
+
+
+def _import_paper() -> None:
+    src = _editing()
+    upload = st.session_state.get("q_paper_file")
+    if src is None or upload is None:
+        return
+    found, _ = _territory(src.code)
+    communes = found[1] if found else {}
+    try:
+        answers, problems = quest.read_paper(upload.getvalue(), upload.name, communes)
+    except quest.PaperError as exc:
+        _failed(f"Réponses papier non importées : {exc}")
+        return
+    if problems:
+        shown = problems[:20]
+        more = f" (et {len(problems) - 20} autres)" if len(problems) > 20 else ""
+        _failed(f"Réponses papier non importées : {count_noun(len(problems), 'problème')}{more}, rien n'est "
+                "importé tant qu'il en reste.\n" + "\n".join(f"- {p}" for p in shown))
+        return
+    s = source.store()
+    for answer in answers:
+        s.submit(src.code, answer, src.account.email, origin="papier")
+    _done(f"{count_noun(len(answers), 'réponse papier importée', 'réponses papier importées')} dans la file.")
+
+
+def paper_section(src) -> None:
+    """Actors met at events: the blank form to print, and the answers typed into a workbook imported."""
+    t = source.store().territory(src.code)
+    st.subheader("Réponses sur papier", anchor=False)
+    st.markdown("Imprimez le questionnaire vierge pour les acteurs rencontrés lors d'événements, puis tapez leurs "
+                "réponses dans le modèle (une réponse par ligne) et importez-le : les réponses rejoignent la file "
+                "ci-dessus. Un fichier est importé en entier ou pas du tout.")
+    c1, c2 = st.columns(2)
+    c1.download_button("Questionnaire vierge à imprimer (.html)",
+                       quest.printable_form(t["name"], int(t["retention_months"])).encode("utf-8"),
+                       file_name=f"questionnaire-{src.code}.html", mime="text/html", on_click="ignore",
+                       icon=":material/print:", key="q_printable")
+    c2.download_button("Modèle de saisie des réponses (.xlsx)", quest.paper_template(),
+                       file_name="reponses-papier.xlsx", on_click="ignore", icon=":material/download:",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="q_paper_model")
+    st.file_uploader("Importer les réponses papier (.xlsx, .ods, .csv)", type=["xlsx", "ods", "csv"],
+                     key="q_paper_file", on_change=_import_paper)
 
 
 def needs_section(src) -> None:
