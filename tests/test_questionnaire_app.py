@@ -270,3 +270,25 @@ def test_editor_closes_the_questionnaire(db, monkeypatch):
     at = queue()
     at.toggle(key="q_open").set_value(False).run()
     assert db.questionnaire_open(EPCI) is False and "Questionnaire fermé" in texts(at)
+
+
+def test_editor_imports_paper_answers_whole_or_not_at_all(db, monkeypatch):
+    from tests.conftest import xlsx_bytes
+
+    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", EPCI)
+    signed_in(monkeypatch, "marie@x.fr")
+    header = [h for _, h in quest.PAPER_COLUMNS]
+    row = ["Café <b>Réparation</b>", None, "Association", "Aytré", "oui", None, None, 2, "Formation", None, "Léo",
+           "leo@example.org", "oui"]
+    bad = [*row[:2], "Martien", *row[3:]]
+    at = queue()
+    assert {b.proto.label for b in at.get("download_button")} >= {"Questionnaire vierge à imprimer (.html)",
+                                                                  "Modèle de saisie des réponses (.xlsx)"}
+    at.file_uploader(key="q_paper_file").upload("papier.xlsx", xlsx_bytes({"Réponses": [header, row, bad]})).run()
+    assert "rien n'est importé tant qu'il en reste" in texts(at) and "Ligne 3, colonne « Type d'acteur »" in texts(at)
+    assert db.submissions(EPCI) == []
+    at.file_uploader(key="q_paper_file").upload("papier.xlsx", xlsx_bytes({"Réponses": [header, row, row]})).run()
+    assert "2 réponses papier importées dans la file." in texts(at)
+    subs = db.submissions(EPCI, with_contacts=True)
+    assert [(x.origin, x.answer.name, x.answer.contact) for x in subs] == [
+        ("papier", "Café <b>Réparation</b>", "leo@example.org")] * 2
