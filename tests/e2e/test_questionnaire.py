@@ -146,3 +146,16 @@ def test_editor_reviews_in_the_queue(quest_server, page):
     main.get_by_role("button", name="Publier la version 2").click()
     wait_idle(page)
     page.get_by_text("Version 2 publiée avec les réponses", exact=False).wait_for(timeout=60_000)
+
+
+def test_form_has_no_serious_accessibility_violation(quest_server, phone):
+    from axe_playwright_python.sync_playwright import Axe
+
+    goto(phone, quest_server + f"/questionnaire?territoire={EPCI}")
+    phone.get_by_role("button", name="Envoyer").click()  # with its problems shown
+    wait_idle(phone)
+    phone.locator(".st-key-q_problems").wait_for()
+    results = Axe().run(phone).response
+    serious = [(v["id"], n["html"][:120]) for v in results["violations"] if v["impact"] in ("serious", "critical")
+               for n in v["nodes"]]
+    assert serious == []
