@@ -643,3 +643,29 @@ ul {{ list-style: none; padding-left: 0; margin: .2em 0; }} ul.cols {{ columns: 
 <p>Date et signature :</p>{line}
 </body></html>
 """
+
+
+def needs_figure(counts: pd.DataFrame):
+    """Horizontal bars, one per kind of need, stacked by actor family (the kit's family colours, counts written)."""
+    from .charts import _figure, count_axis, text_color
+    from .text import esc
+
+    families = [f for f in ref.FAMILIES if f in counts.columns]
+    data = [dict(type="bar", orientation="h", name=esc(f), y=list(counts.index), x=[int(v) for v in counts[f]],
+                 marker=dict(color=ref.FAMILY_COLORS[f]), text=[str(int(v)) if v else "" for v in counts[f]],
+                 textposition="inside", insidetextanchor="middle",
+                 textfont=dict(color=text_color(ref.FAMILY_COLORS[f])),
+                 hovertemplate=f"{esc(f)} : %{{x}}<extra>%{{y}}</extra>") for f in families]
+    top = int(counts["Total"].max()) if "Total" in counts and len(counts) else 1
+    return _figure(data, "Besoins exprimés, par famille d'acteurs", height=160 + 60 * len(counts), barmode="stack",
+                   yaxis=dict(autorange="reversed", title=dict(text="")),
+                   xaxis=dict(title=dict(text="Réponses"), **count_axis(max(top, 1))))
+
+
+def needs_summary(counts: pd.DataFrame) -> str:
+    """The figure in words (its text alternative)."""
+    if "Total" not in counts or not int(counts["Total"].sum()):
+        return "Aucun besoin exprimé."
+    parts = [f"{need} : {thousands(int(counts.loc[need, 'Total']))}" for need in counts.index
+             if int(counts.loc[need, "Total"])]
+    return "Besoins exprimés (réponses) — " + " ; ".join(parts) + "."

@@ -277,6 +277,11 @@ def test_needs_by_kind_family_and_commune_exported_inert(store):
     assert ws["C2"].value == "'=HYPERLINK(\"http://x\")" and ws["C2"].data_type == "s"
     assert quest.need_formats("Formation")[0].startswith("Cercle 1 : Ateliers de formation")
     assert quest.need_formats("Autre") == [ref.CIRCLE_FOR_EVERYONE]
+    fig = quest.needs_figure(by_family)
+    bars = {t.name: list(t.x) for t in fig.data}
+    assert bars == {ref.ASSOCIATIONS: [1, 0, 1, 0, 0], ref.COMPANIES: [1, 0, 0, 0, 0]}  # in NEEDS order
+    assert list(fig.data[0].y) == list(quest.NEEDS)
+    assert quest.needs_summary(by_family) == "Besoins exprimés (réponses) — Financement : 2 ; Formation : 1."
 
 
 # -- paper -----------------------------------------------------------------------------------

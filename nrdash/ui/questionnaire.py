@@ -406,7 +406,8 @@ def paper_section(src) -> None:
 def needs_section(src) -> None:
     """« Besoins »: what the actors asked for, by kind, family and commune, who asked what (editors), the kit's
     formats suggested beside each need, and the list as .csv/.xlsx."""
-    from .elements import data_table
+    from .chart_component import plotly_chart
+    from .elements import PLOTLY_CONFIG, data_table
 
     subs = source.store().submissions(src.code, with_contacts=True)
     rows = quest.needs_rows(subs)
@@ -417,7 +418,12 @@ def needs_section(src) -> None:
     n = rows["N°"].nunique()
     st.markdown(escape_md(f"{count_noun(n, 'structure')} {'a' if n == 1 else 'ont'} exprimé "
                           f"{count_noun(len(rows), 'besoin')} (réponses refusées exclues)."))
-    by = st.radio("Répartir par", ["Famille d'acteurs", "Commune"], horizontal=True, key="q_needs_by")
+    by_family = quest.needs_counts(rows, "Famille d'acteurs")
+    plotly_chart(quest.needs_figure(by_family), key="q_needs_chart",
+                 config={**PLOTLY_CONFIG, "toImageButtonOptions": {"format": "png", "scale": 2,
+                                                                   "filename": "nrdash-besoins"}})
+    st.caption(escape_md(quest.needs_summary(by_family)))
+    by = st.radio("Tableau par", ["Famille d'acteurs", "Commune"], horizontal=True, key="q_needs_by")
     data_table(quest.needs_counts(rows, by), width="stretch")
     with st.expander("Formats du kit à proposer pour chaque besoin"):
         st.markdown("\n".join(f"- **{escape_md(need)}** : " + " ; ".join(escape_md(f) for f in quest.need_formats(need))
