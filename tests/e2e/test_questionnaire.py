@@ -28,7 +28,8 @@ def quest_server(tmp_path_factory):
     s.add_user("ed@exemple.fr", PASSWORD, "éditeur", EPCI)
     s.publish(EPCI, SAMPLE.read_bytes(), "recensement.xlsx")
     answer, problems = quest.validate({"name": "Structure Déjà Là", "actor_type": "PME", "level": 1,
-                                       "referent": "Personne Privée", "contact": CONTACT, "consent": True}, {})
+                                       "referent": "Personne Privée", "contact": CONTACT, "consent": True,
+                                       "needs": ["Collaboration"]}, {})
     assert not problems
     s.submit(EPCI, answer, "192.0.2.1")
     s.close()
@@ -146,6 +147,12 @@ def test_editor_reviews_in_the_queue(quest_server, page):
     main.get_by_role("button", name="Publier la version 2").click()
     wait_idle(page)
     page.get_by_text("Version 2 publiée avec les réponses", exact=False).wait_for(timeout=60_000)
+    needs = main.get_by_role("heading", name="Besoins exprimés")
+    needs.scroll_into_view_if_needed()
+    wait_idle(page)
+    assert "Collaboration : 1" in main.inner_text()  # the chart's text alternative
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/queue-needs.png")
 
 
 def test_form_has_no_serious_accessibility_violation(quest_server, phone):
