@@ -1290,19 +1290,27 @@ class Store:
                                                            author=origin, note=None))
         return sid, match
 
-    def _submission(self, conn: Connection, row: Any, with_contacts: bool) -> Submission:
-        referent = contact = None
-        if with_contacts:
-            c = conn.execute(sa.select(submission_contacts).where(
-                submission_contacts.c.submission_id == row.id)).first()
-            referent, contact = (c.referent, c.contact) if c else (None, None)
-        history = tuple((_utc(e.at), e.status, e.author, e.note) for e in conn.execute(
-            sa.select(submission_events).where(submission_events.c.submission_id == row.id)
-            .order_by(submission_events.c.id)))
-        return Submission(row.id, _utc(row.created_at), row.origin, row.status,
-                          quest.Answer.from_public(json.loads(row.answer), referent, contact), row.match_ref,
-                          row.match_how, quest.Decision.from_json(row.decision) if row.decision else None,
-                          row.reason, row.published_version, history)
+    def _submissions(self, conn: Connection, rows: list[Any], with_contacts: bool) -> list[Submission]:
+        """The rows as Submissions, their history and (when asked for) contacts read in two queries."""
+        ids = [r.id for r in rows]
+        contacts: dict[int, Any] = {}
+        history: dict[int, list] = {i: [] for i in ids}
+        for chunk in (ids[k:k + 500] for k in range(0, len(ids), 500)):
+            if with_contacts:
+                contacts.update((c.submission_id, c) for c in conn.execute(
+                    sa.select(submission_contacts).where(submission_contacts.c.submission_id.in_(chunk))))
+            for e in conn.execute(sa.select(submission_events).where(submission_events.c.submission_id.in_(chunk))
+                                  .order_by(submission_events.c.id)):
+                history[e.submission_id].append((_utc(e.at), e.status, e.author, e.note))
+        out = []
+        for row in rows:
+            c = contacts.get(row.id)
+            out.append(Submission(
+                row.id, _utc(row.created_at), row.origin, row.status,
+                quest.Answer.from_public(json.loads(row.answer), c.referent if c else None, c.contact if c else None),
+                row.match_ref, row.match_how, quest.Decision.from_json(row.decision) if row.decision else None,
+                row.reason, row.published_version, tuple(history[row.id])))
+        return out
 
     def submissions(self, territory: str, *, status: str | None = None,
                     with_contacts: bool = False) -> list[Submission]:
@@ -1313,7 +1321,7 @@ class Store:
             q = sa.select(submissions).where(submissions.c.territory_id == trow.id).order_by(submissions.c.id)
             if status is not None:
                 q = q.where(submissions.c.status == status)
-            return [self._submission(conn, r, with_contacts) for r in conn.execute(q).all()]
+            return self._submissions(conn, conn.execute(q).all(), with_contacts)
 
     def submission(self, territory: str, sid: int, *, with_contacts: bool = False) -> Submission:
         with self._read() as conn:
@@ -1322,7 +1330,7 @@ class Store:
                                                             submissions.c.id == int(sid))).first()
             if row is None:
                 raise StoreError(f"Réponse n° {sid} introuvable pour ce territoire.")
-            return self._submission(conn, row, with_contacts)
+            return self._submissions(conn, [row], with_contacts)[0]
 
     def count_submissions(self, territory: str, status: str = quest.NEW) -> int:
         with self._read() as conn:

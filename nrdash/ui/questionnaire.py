@@ -348,15 +348,16 @@ def queue_page(ctx: "Context") -> None:
     s = source.store()
     st.session_state.setdefault("q_open", s.questionnaire_open(src.code))
     st.toggle("Questionnaire ouvert aux réponses", key="q_open", on_change=_toggle_open)
-    _draft_section(src)
-    new = s.submissions(src.code, status=quest.NEW, with_contacts=True)
+    subs = s.submissions(src.code, with_contacts=True)  # read once for the page's sections
+    _draft_section(src, subs)
+    new = [x for x in subs if x.status == quest.NEW]
     st.subheader(f"Réponses à examiner ({len(new)})", anchor=False)
     if new:
         _review(src, new)
     else:
         st.markdown("Aucune nouvelle réponse.")
-    _history(src)
-    needs_section(src)
+    _history(subs)
+    needs_section(src, subs)
     paper_section(src)
 
 
@@ -403,13 +404,12 @@ def paper_section(src) -> None:
                      key="q_paper_file", on_change=_import_paper)
 
 
-def needs_section(src) -> None:
+def needs_section(src, subs: list) -> None:
     """« Besoins »: what the actors asked for, by kind, family and commune, who asked what (editors), the kit's
     formats suggested beside each need, and the list as .csv/.xlsx."""
     from .chart_component import plotly_chart
     from .elements import PLOTLY_CONFIG, data_table
 
-    subs = source.store().submissions(src.code, with_contacts=True)
     rows = quest.needs_rows(subs)
     st.subheader("Besoins exprimés", anchor=False)
     if rows.empty:
@@ -440,13 +440,11 @@ def needs_section(src) -> None:
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="q_needs_xlsx")
 
 
-def _draft_section(src) -> None:
-    s = source.store()
-    draft = s.questionnaire_draft(src.code)
-    pending = [x for x in s.submissions(src.code) if x.status in (quest.ACCEPTED, quest.MERGED)
-               and x.published_version is None]
+def _draft_section(src, subs: list) -> None:
+    pending = [x for x in subs if x.status in (quest.ACCEPTED, quest.MERGED) and x.published_version is None]
     if not pending:
         return
+    draft = source.store().questionnaire_draft(src.code)
     st.subheader("Brouillon partagé du questionnaire", anchor=False)
     st.markdown(escape_md(
         f"{count_noun(len(pending), 'réponse acceptée ou fusionnée', 'réponses acceptées ou fusionnées')}, pas "
@@ -523,12 +521,12 @@ def _review(src, new: list) -> None:
               icon=":material/check:")
 
 
-def _history(src) -> None:
+def _history(subs: list) -> None:
     import pandas as pd
 
     from .elements import data_table
 
-    done = [x for x in source.store().submissions(src.code) if x.status != quest.NEW]
+    done = [x for x in subs if x.status != quest.NEW]
     if not done:
         return
     st.subheader(f"Réponses traitées ({len(done)})", anchor=False)
