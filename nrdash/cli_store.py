@@ -1,5 +1,5 @@
 """Store commands of ``python -m nrdash`` (db, publish, versions, restore, export-territoire, import-territoire,
-user, erase-person). They honour NRDASH_DATABASE_URL / NRDASH_DATA_DIR. Exit codes: 0 done, 1 refused because of
+user, erase-person, soumissions). They honour NRDASH_DATABASE_URL / NRDASH_DATA_DIR. Exit codes: 0 done, 1 refused because of
 rows in error (publish), 2 unusable file, unknown territory or any other refusal. Never a traceback."""
 from __future__ import annotations
 
@@ -137,6 +137,26 @@ def _erase(args: argparse.Namespace) -> int:
     return 0
 
 
+@_guard
+def _submissions(args: argparse.Namespace) -> int:
+    from .questionnaire import STATUS_LABEL
+
+    items = _store(seed=False).submissions(args.territoire, with_contacts=args.with_contacts)
+    if args.json:
+        print(json.dumps([x.as_dict(args.with_contacts) for x in items], ensure_ascii=False))
+        return 0
+    if not items:
+        print(f"Aucune réponse au questionnaire pour le territoire {args.territoire}.")
+    for x in items:
+        a = x.answer
+        print(f"n° {x.id}  {x.created_at.astimezone():%Y-%m-%d %H:%M}  {STATUS_LABEL.get(x.status, x.status)}  "
+              f"{a.name}  ({a.actor_type}, {a.commune or 'commune non précisée'})"
+              + (f"\n      besoins : {' ; '.join(a.needs)}" if a.needs else "")
+              + (f"\n      contact : {a.referent or '—'}, {a.contact or '—'}" if args.with_contacts else "")
+              + (f"\n      raison : {x.reason}" if x.reason else ""))
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the store's subcommands to ``python -m nrdash``."""
     from .referential import ROLES  # not the store: listing the commands must not import SQLAlchemy
@@ -180,3 +200,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     x.add_argument("text")
     x.add_argument("--territoire", required=True)
     x.set_defaults(func=_erase)
+    q = sub.add_parser("soumissions", help="réponses au questionnaire d'un territoire (sans contacts par défaut)")
+    q.add_argument("--territoire", required=True)
+    q.add_argument("--json", action="store_true")
+    q.add_argument("--with-contacts", action="store_true", help="ajouter le référent et le contact (données personnelles)")
+    q.set_defaults(func=_submissions)

@@ -272,7 +272,8 @@ ACTION_TYPE_ALIASES: dict[str, str] = {
 # ---------------------------------------------------------------------------------------------
 # How actions were identified
 # ---------------------------------------------------------------------------------------------
-SOURCES: tuple[str, ...] = ("Recherche", "Contact direct", "Recensement")
+QUESTIONNAIRE_SOURCE = "Recensement (questionnaire)"  # actors who answered the questionnaire (nrdash.questionnaire)
+SOURCES: tuple[str, ...] = ("Recherche", "Contact direct", "Recensement", QUESTIONNAIRE_SOURCE)
 SOURCE_ALIASES: dict[str, str] = {
     "Internet": "Recherche",
     "Presse": "Recherche",

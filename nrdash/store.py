@@ -39,6 +39,7 @@ import pyarrow.parquet as pq
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from . import questionnaire as quest
 from . import referential as ref
 from .census import Census, CensusError, Issue, Territory, load_census
 from .placement import TerritoryInfo
@@ -56,6 +57,10 @@ MAX_FAILURES_PER_EMAIL, MAX_FAILURES_PER_IP, RATE_WINDOW = 5, 20, dt.timedelta(m
 LIMITS = {"note": 2000, "author": 200, "reason": 2000, "email": 254, "file_name": 255, "label": 200}
 FIELD_LABEL = {"note": "La note", "author": "Le nom de l'auteur", "reason": "La raison",
                "email": "L'adresse électronique", "file_name": "Le nom du fichier", "label": "Le libellé"}
+for _key, (_label, _limit) in quest.TEXT_FIELDS.items():  # the questionnaire's text fields, defined once there
+    LIMITS[f"q_{_key}"], FIELD_LABEL[f"q_{_key}"] = _limit, f"« {_label} »"
+SUBMISSION_BURST, SUBMISSION_WINDOW = 20, dt.timedelta(minutes=10)  # answers per client address per window
+QUESTIONNAIRE_AUTHOR = "questionnaire"  # the author key of the territory's shared draft of accepted answers
 _ADVISORY_KEY = 0x6E72646173680001  # "nrdash" + 1: PostgreSQL lock held while migrating
 
 
@@ -69,6 +74,10 @@ class PublishRefused(StoreError):
 
 class NewerVersion(StoreError):
     """Another version was published after the one the publisher last saw."""
+
+
+class TooManySubmissions(StoreError):
+    """Too many questionnaire answers from one client address in a short time (the message says how long to wait)."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -130,6 +139,28 @@ login_attempts = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True), sa.Column("email_key", sa.String(254)),
     sa.Column("client_ip", sa.String(64)), sa.Column("at", TZ), sa.Column("success", sa.Boolean),
 )
+submissions = sa.Table(
+    "submissions", metadata,
+    sa.Column("id", sa.Integer, primary_key=True), sa.Column("territory_id", sa.Integer),
+    sa.Column("created_at", TZ), sa.Column("client_key", sa.String(64)), sa.Column("origin", sa.String(20)),
+    sa.Column("status", sa.String(20)), sa.Column("answer", sa.Text), sa.Column("name_key", sa.String(300)),
+    sa.Column("match_ref", sa.String(400)), sa.Column("match_how", sa.String(20)), sa.Column("decision", sa.Text),
+    sa.Column("reason", sa.Text), sa.Column("published_version", sa.Integer),
+)
+submission_contacts = sa.Table(
+    "submission_contacts", metadata,
+    sa.Column("submission_id", sa.Integer, primary_key=True), sa.Column("referent", sa.Text),
+    sa.Column("contact", sa.Text),
+)
+submission_events = sa.Table(
+    "submission_events", metadata,
+    sa.Column("id", sa.Integer, primary_key=True), sa.Column("submission_id", sa.Integer), sa.Column("at", TZ),
+    sa.Column("status", sa.String(20)), sa.Column("author", sa.String(254)), sa.Column("note", sa.Text),
+)
+questionnaire_settings = sa.Table(
+    "questionnaire_settings", metadata,
+    sa.Column("territory_id", sa.Integer, primary_key=True), sa.Column("open", sa.Boolean),
+)
 
 VERSION_META = ("number", "created_at", "author", "note", "force_reason", "base_version", "restored_from",
                 "file_name", "file_sha256", "original_sha256", "redacted_at", "redaction_note", "n_actors",
@@ -173,6 +204,35 @@ class Draft:
     sha256: str
     base_version: int | None
     updated_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A questionnaire answer as stored. ``answer``'s referent and contact are blank unless asked for."""
+
+    id: int
+    created_at: dt.datetime
+    origin: str  # "formulaire" | "papier"
+    status: str  # questionnaire.NEW | ACCEPTED | MERGED | REJECTED
+    answer: "quest.Answer"
+    match_ref: str | None  # the census actor it matched when it was sent
+    match_how: str | None
+    decision: "quest.Decision | None"
+    reason: str | None
+    published_version: int | None
+    history: tuple[tuple[dt.datetime, str, str, str | None], ...] = ()  # (when, status, who, note)
+
+    def as_dict(self, with_contacts: bool = False) -> dict[str, Any]:
+        d = {"id": self.id, "recue_le": self.created_at.isoformat(), "origine": self.origin, "statut": self.status,
+             "reponse": self.answer.public(), "acteur_correspondant": self.match_ref,
+             "correspondance": self.match_how, "raison": self.reason, "version_publiee": self.published_version,
+             "historique": [{"le": at.isoformat(), "statut": s, "par": who, "note": note}
+                            for at, s, who, note in self.history]}
+        if self.decision is not None:
+            d["decision"] = json.loads(self.decision.to_json())
+        if with_contacts:
+            d["referent"], d["contact"] = self.answer.referent, self.answer.contact
+        return d
 
 
 @dataclass(frozen=True)
@@ -860,15 +920,17 @@ class Store:
                 ).rowcount > 0
 
     def publish_draft(self, territory: str, author: str, *, note: str = "", force_reason: str | None = None,
-                      expected_latest: int | None = None) -> PublishResult:
-        """Publish ``author``'s draft as the territory's next version, then drop the draft."""
+                      expected_latest: int | None = None, published_by: str | None = None) -> PublishResult:
+        """Publish ``author``'s draft as the territory's next version, then drop the draft. ``published_by``: the
+        version's author when it is not the draft's (the questionnaire's shared draft)."""
         d = self.draft(territory, author)
         if d is None:
             raise StoreError("Aucun brouillon à publier : chargez ou modifiez d'abord un recensement.")
-        result = self.publish(territory, d.data, d.file_name, author=d.author, note=note, force_reason=force_reason,
-                              base_version=d.base_version, expected_latest=expected_latest)
+        result = self.publish(territory, d.data, d.file_name, author=published_by or d.author, note=note,
+                              force_reason=force_reason, base_version=d.base_version,
+                              expected_latest=expected_latest)
         with self._write() as conn:  # only the draft that was published (not one saved meanwhile)
-            conn.execute(drafts.delete().where(drafts.c.author_key == d.author.casefold(),
+            conn.execute(drafts.delete().where(drafts.c.author_key == str(author).strip().casefold(),
                                                drafts.c.file_sha256 == d.sha256,
                                                drafts.c.territory_id == sa.select(territories.c.id).where(
                                                    territories.c.code == territory).scalar_subquery()))
@@ -893,8 +955,8 @@ class Store:
     # -- personal data -------------------------------------------------------------------------
     def erase_person(self, territory: str, text: str, *, now: dt.datetime | None = None) -> int:
         """Remove every Référent/Contact matching ``text`` (case and accents ignored; a whole value or whole
-        words inside it) from every version of the territory, and redact the original files. Returns the
-        number of versions changed."""
+        words inside it) from every version of the territory and from its questionnaire answers, and redact the
+        original files. Returns the number of versions and answers changed."""
         wanted = fold(check_text(text, "note", required=True))
         if len(wanted) < 3:
             raise StoreError("Texte à effacer trop court (3 caractères au moins) : donnez le nom ou l'adresse.")
@@ -916,11 +978,13 @@ class Store:
                     hits.setdefault(r.version_id, set()).add(r.row)
             self._redact(conn, hits, now or utcnow(), "effacement demandé")
             self._drop_drafts_mentioning(conn, trow.id, matches)
-        return len(hits)
+            answers = self._erase_submission_contacts(conn, trow.id, matches)
+        return len(hits) + answers
 
     def apply_retention(self, now: dt.datetime | None = None) -> dict[str, int]:
-        """Remove the personal data of versions older than their territory's retention period (months).
-        Returns {territory code: versions changed}."""
+        """Remove the personal data of versions older than their territory's retention period (months), and the
+        referent and contact of questionnaire answers received before it. Returns {territory code: versions and
+        answers changed}."""
         now = _utc(now) or utcnow()
         done: dict[str, int] = {}
         with self._write() as conn:
@@ -935,6 +999,9 @@ class Store:
                                  f"durée de conservation ({t.retention_months} mois) écoulée")
                     done[t.code] = len(old)
                 conn.execute(drafts.delete().where(drafts.c.territory_id == t.id, drafts.c.updated_at < cutoff))
+                answers = self._expire_submission_contacts(conn, t.id, cutoff)
+                if answers:
+                    done[t.code] = done.get(t.code, 0) + answers
         return done
 
     def _redact(self, conn: Connection, hits: dict[int, set[int] | None], now: dt.datetime, why: str) -> None:
@@ -1175,6 +1242,235 @@ class Store:
                 workshop_tokens, workshop_tokens.c.territory_id == territories.c.id).where(
                 workshop_tokens.c.token_hash == sha256(str(token).encode()),
                 workshop_tokens.c.revoked_at.is_(None))).scalar()
+
+    # -- questionnaire ---------------------------------------------------------------------------
+    # Answers (submissions) to a territory's public questionnaire: their referent and contact apart
+    # (submission_contacts, erased on request or after the territory's retention period), their status history
+    # (submission_events), and the territory's one shared draft (author key « questionnaire ») that holds the
+    # accepted and merged answers not yet published, always rebuilt on the latest version.
+    def questionnaire_open(self, territory: str) -> bool:
+        with self._read() as conn:
+            trow = self._territory_row(conn, territory)
+            value = conn.execute(sa.select(questionnaire_settings.c.open).where(
+                questionnaire_settings.c.territory_id == trow.id)).scalar()
+        return True if value is None else bool(value)
+
+    def set_questionnaire_open(self, territory: str, is_open: bool) -> None:
+        with self._write() as conn:
+            trow = self._lock_territory(conn, territory, create=False)
+            conn.execute(questionnaire_settings.delete().where(questionnaire_settings.c.territory_id == trow.id))
+            conn.execute(questionnaire_settings.insert().values(territory_id=trow.id, open=bool(is_open)))
+
+    def submit(self, territory: str, answer: "quest.Answer", client: str, *, origin: str = "formulaire",
+               now: dt.datetime | None = None) -> tuple[int, "quest.Match | None"]:
+        """Store one answer (checked by questionnaire.validate) as a new submission; returns (its id, the census
+        actor it matches, flagged for the editors, never refused). Raises StoreError when the questionnaire is
+        closed or a text too long, TooManySubmissions when this client address sent SUBMISSION_BURST answers in
+        the last SUBMISSION_WINDOW (checked in the same transaction as the insert: every accepted answer is
+        stored)."""
+        for key in quest.TEXT_FIELDS:  # checked again here: the form is not the only way in
+            check_text(answer.commune if key == "commune_text" else getattr(answer, key), f"q_{key}")
+        if answer.actor_type not in ref.TYPES or not answer.name.strip():
+            raise StoreError("Réponse incomplète : le nom de la structure et le type d'acteur sont obligatoires.")
+        now = _utc(now) or utcnow()
+        key = sha256(str(client).encode())
+        try:
+            latest = self.open_version(territory).census.actors
+        except StoreError:
+            latest = None
+        match = quest.flagged(answer, latest)
+        with self._write() as conn:
+            trow = self._lock_territory(conn, territory, create=False)
+            if origin == "formulaire":
+                is_open = conn.execute(sa.select(questionnaire_settings.c.open).where(
+                    questionnaire_settings.c.territory_id == trow.id)).scalar()
+                if is_open is False:
+                    raise StoreError("Ce questionnaire est fermé : il n'accepte plus de réponses.")
+                since = now - SUBMISSION_WINDOW
+                recent = conn.execute(sa.select(submissions.c.created_at).where(
+                    submissions.c.client_key == key, submissions.c.created_at > since)
+                    .order_by(submissions.c.created_at)).scalars().all()
+                if len(recent) >= SUBMISSION_BURST:
+                    wait = max(1, -(-int((_utc(recent[0]) + SUBMISSION_WINDOW - now).total_seconds()) // 60))
+                    raise TooManySubmissions(
+                        f"Beaucoup de réponses viennent d'être envoyées depuis cette connexion : patientez {wait} "
+                        f"minute{'s' if wait > 1 else ''} puis cliquez de nouveau sur « Envoyer » (votre saisie est "
+                        "conservée dans le formulaire).")
+            sid = conn.execute(submissions.insert().values(
+                territory_id=trow.id, created_at=now, client_key=key, origin=origin, status=quest.NEW,
+                answer=json.dumps(answer.public(), ensure_ascii=False), name_key=quest.name_key(answer.name)[:300],
+                match_ref=match.ref[:400] if match else None, match_how=match.how if match else None)
+                .returning(submissions.c.id)).scalar_one()
+            conn.execute(submission_contacts.insert().values(submission_id=sid, referent=answer.referent or None,
+                                                             contact=answer.contact or None))
+            conn.execute(submission_events.insert().values(submission_id=sid, at=now, status=quest.NEW,
+                                                           author=origin, note=None))
+        return sid, match
+
+    def _submissions(self, conn: Connection, rows: list[Any], with_contacts: bool) -> list[Submission]:
+        """The rows as Submissions, their history and (when asked for) contacts read in two queries."""
+        ids = [r.id for r in rows]
+        contacts: dict[int, Any] = {}
+        history: dict[int, list] = {i: [] for i in ids}
+        for chunk in (ids[k:k + 500] for k in range(0, len(ids), 500)):
+            if with_contacts:
+                contacts.update((c.submission_id, c) for c in conn.execute(
+                    sa.select(submission_contacts).where(submission_contacts.c.submission_id.in_(chunk))))
+            for e in conn.execute(sa.select(submission_events).where(submission_events.c.submission_id.in_(chunk))
+                                  .order_by(submission_events.c.id)):
+                history[e.submission_id].append((_utc(e.at), e.status, e.author, e.note))
+        out = []
+        for row in rows:
+            c = contacts.get(row.id)
+            out.append(Submission(
+                row.id, _utc(row.created_at), row.origin, row.status,
+                quest.Answer.from_public(json.loads(row.answer), c.referent if c else None, c.contact if c else None),
+                row.match_ref, row.match_how, quest.Decision.from_json(row.decision) if row.decision else None,
+                row.reason, row.published_version, tuple(history[row.id])))
+        return out
+
+    def submissions(self, territory: str, *, status: str | None = None,
+                    with_contacts: bool = False) -> list[Submission]:
+        """A territory's answers, oldest first (``status``: only those). Referent and contact only when asked
+        for (editors, ``--with-contacts``)."""
+        with self._read() as conn:
+            trow = self._territory_row(conn, territory)
+            q = sa.select(submissions).where(submissions.c.territory_id == trow.id).order_by(submissions.c.id)
+            if status is not None:
+                q = q.where(submissions.c.status == status)
+            return self._submissions(conn, conn.execute(q).all(), with_contacts)
+
+    def submission(self, territory: str, sid: int, *, with_contacts: bool = False) -> Submission:
+        with self._read() as conn:
+            trow = self._territory_row(conn, territory)
+            row = conn.execute(sa.select(submissions).where(submissions.c.territory_id == trow.id,
+                                                            submissions.c.id == int(sid))).first()
+            if row is None:
+                raise StoreError(f"Réponse n° {sid} introuvable pour ce territoire.")
+            return self._submissions(conn, [row], with_contacts)[0]
+
+    def count_submissions(self, territory: str, status: str = quest.NEW) -> int:
+        with self._read() as conn:
+            trow = conn.execute(sa.select(territories.c.id).where(territories.c.code == territory)).first()
+            if trow is None:
+                return 0
+            return conn.execute(sa.select(sa.func.count()).select_from(submissions).where(
+                submissions.c.territory_id == trow.id, submissions.c.status == status)).scalar()
+
+    def review_submission(self, territory: str, sid: int, author: str, *,
+                          decision: "quest.Decision | None" = None, reason: str | None = None,
+                          now: dt.datetime | None = None) -> str:
+        """An editor's decision on a new answer: ``decision`` (accept as a new actor, or merge chosen fields into
+        an actor) puts it into the territory's shared draft, rebuilt on the latest version in the same
+        transaction; ``reason`` rejects it. Returns the new status."""
+        author = check_email(author)
+        now = _utc(now) or utcnow()
+        if decision is None:
+            reason = check_text(reason, "reason").strip()
+            if not reason:
+                raise StoreError("Donnez la raison du refus : elle est gardée dans l'historique de la réponse.")
+            status = quest.REJECTED
+        else:
+            if decision.action not in (quest.ACCEPTED, quest.MERGED):
+                raise StoreError(f"Décision « {decision.action[:20]} » inconnue.")
+            if decision.action == quest.MERGED and (not decision.target or not decision.fields):
+                raise StoreError("Fusion impossible : choisissez l'acteur et au moins un champ à reprendre.")
+            status = decision.action
+        with self._write() as conn:
+            trow = self._lock_territory(conn, territory, create=False)
+            row = conn.execute(sa.select(submissions).where(submissions.c.territory_id == trow.id,
+                                                            submissions.c.id == int(sid))).first()
+            if row is None:
+                raise StoreError(f"Réponse n° {sid} introuvable pour ce territoire.")
+            if row.status != quest.NEW:
+                raise StoreError(f"La réponse n° {sid} a déjà été traitée ({quest.STATUS_LABEL[row.status]}).")
+            conn.execute(submissions.update().where(submissions.c.id == row.id).values(
+                status=status, decision=decision.to_json() if decision else None, reason=reason))
+            note = reason if decision is None else (
+                None if decision.action == quest.ACCEPTED else
+                f"Fusion avec {decision.target} : " + ", ".join(quest.field_label(f) for f in decision.fields))
+            conn.execute(submission_events.insert().values(submission_id=row.id, at=now, status=status,
+                                                           author=author, note=note))
+            if decision is not None:
+                self._rebuild_questionnaire_draft(conn, territory, trow.id, author, now)
+        return status
+
+    def _pending(self, conn: Connection, territory_id: int) -> list[Any]:
+        return conn.execute(sa.select(submissions).where(
+            submissions.c.territory_id == territory_id, submissions.c.status.in_([quest.ACCEPTED, quest.MERGED]),
+            submissions.c.published_version.is_(None)).order_by(submissions.c.id)).all()
+
+    def _rebuild_questionnaire_draft(self, conn: Connection, territory: str, territory_id: int, author: str,
+                                     now: dt.datetime) -> list[int]:
+        """The shared draft: the latest version (its personal data included) with every accepted or merged answer
+        not yet published applied in order. Returns the answers' ids."""
+        from .template import census_to_xlsx
+
+        pending = self._pending(conn, territory_id)
+        conn.execute(drafts.delete().where(drafts.c.territory_id == territory_id,
+                                           drafts.c.author_key == QUESTIONNAIRE_AUTHOR))
+        if not pending:
+            return []
+        latest = conn.execute(sa.select(versions.c.number).where(versions.c.territory_id == territory_id)
+                              .order_by(versions.c.number.desc()).limit(1)).scalar()
+        ds = self.open_version(territory, latest, personal=True)
+        decided = []
+        for r in pending:
+            c = conn.execute(sa.select(submission_contacts).where(submission_contacts.c.submission_id == r.id)).first()
+            decided.append((quest.Answer.from_public(json.loads(r.answer), c.referent if c else None,
+                                                     c.contact if c else None), quest.Decision.from_json(r.decision)))
+        try:
+            actors = quest.apply_decisions(ds.census.actors, decided, now.date())
+        except quest.ApplyError as exc:
+            raise StoreError(str(exc)) from None
+        data = census_to_xlsx(ds.census, with_contacts=True, actors=actors)
+        conn.execute(drafts.insert().values(
+            territory_id=territory_id, author_key=QUESTIONNAIRE_AUTHOR, author=author, base_version=latest,
+            file_name="recensement-questionnaire.xlsx", file_bytes=data, file_sha256=sha256(data), updated_at=now))
+        return [r.id for r in pending]
+
+    def questionnaire_draft(self, territory: str) -> Draft | None:
+        """The shared draft of accepted and merged answers (None when there is none)."""
+        return self.draft(territory, QUESTIONNAIRE_AUTHOR)
+
+    def publish_questionnaire(self, territory: str, author: str, *, note: str = "",
+                              force_reason: str | None = None) -> PublishResult:
+        """Publish the shared draft (rebuilt on the latest version first) as the next version, by ``author``; its
+        answers are marked as taken in by that version."""
+        author = check_email(author)
+        now = utcnow()
+        with self._write() as conn:
+            trow = self._lock_territory(conn, territory, create=False)
+            ids = self._rebuild_questionnaire_draft(conn, territory, trow.id, author, now)
+            latest = conn.execute(sa.select(versions.c.number).where(versions.c.territory_id == trow.id)
+                                  .order_by(versions.c.number.desc()).limit(1)).scalar()
+        if not ids:
+            raise StoreError("Aucune réponse acceptée ou fusionnée à publier.")
+        result = self.publish_draft(territory, QUESTIONNAIRE_AUTHOR, note=note or "Réponses au questionnaire.",
+                                    force_reason=force_reason, expected_latest=latest or 0, published_by=author)
+        with self._write() as conn:
+            conn.execute(submissions.update().where(submissions.c.id.in_(ids)).values(published_version=result.number))
+            conn.execute(submission_events.insert(), [
+                {"submission_id": i, "at": utcnow(), "status": "published", "author": author,
+                 "note": f"Publiée dans la version {result.number}."} for i in ids])
+        return result
+
+    def _erase_submission_contacts(self, conn: Connection, territory_id: int, matches) -> int:
+        rows = conn.execute(sa.select(submission_contacts).join(
+            submissions, submissions.c.id == submission_contacts.c.submission_id).where(
+            submissions.c.territory_id == territory_id)).all()
+        hit = [r.submission_id for r in rows if matches(r.referent) or matches(r.contact)]
+        if hit:
+            conn.execute(submission_contacts.delete().where(submission_contacts.c.submission_id.in_(hit)))
+        return len(hit)
+
+    def _expire_submission_contacts(self, conn: Connection, territory_id: int, cutoff: dt.datetime) -> int:
+        old = conn.execute(sa.select(submission_contacts.c.submission_id).join(
+            submissions, submissions.c.id == submission_contacts.c.submission_id).where(
+            submissions.c.territory_id == territory_id, submissions.c.created_at < cutoff)).scalars().all()
+        if old:
+            conn.execute(submission_contacts.delete().where(submission_contacts.c.submission_id.in_(old)))
+        return len(old)
 
 
     # -- objectives / pairings (the Suivi page) ------------------------------------------------

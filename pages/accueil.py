@@ -17,6 +17,7 @@ territory = ctx.territory.name if ctx.territory else (census.territory.name or "
 st.title("Numérique responsable : le territoire en un coup d'œil", anchor=False)
 st.markdown(f"**{escape_md(territory)}** — {escape_md(ctx.dataset.label)}")
 ui.filter_caption(ctx)
+ui.questionnaire_count(ctx)  # an editor: how many questionnaire answers wait for review
 
 communes = ctx.dataset.census.actors["commune"].dropna().nunique()
 # Mode atelier: the territory's legal context folded away, the figure first.

@@ -112,6 +112,7 @@ PAGE_TITLES = {
     "pages/suivi.py": "Suivi",
     "pages/versions.py": "Versions du recensement",
     "pages/rapport.py": "Rapport",
+    "pages/soumissions.py": "Questionnaire",
 }
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import urllib.parse
 
 import streamlit as st
 
@@ -18,6 +19,11 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/suivi.py", "Suivi", ":material/timeline:"),
     ("pages/versions.py", "Versions", ":material/history:"),
     ("pages/rapport.py", "Rapport", ":material/description:"),
+    ("pages/soumissions.py", "Questionnaire", ":material/inbox:"),
+)
+# Pages outside the menu, reached by their own link, run without the sidebar or a census (app.py): the public form.
+BARE_PAGES: tuple[tuple[str, str, str], ...] = (
+    ("pages/questionnaire.py", "Questionnaire des acteurs", ":material/edit_note:"),
 )
 CHART_PAGES = ("pages/accueil.py", "pages/engagement.py", "pages/cercles.py", "pages/matrice.py")  # the image format switch shows there
 THROUGH_APP_KEY = "_through_app"
@@ -26,8 +32,22 @@ UNEXPECTED = "Une erreur inattendue est survenue sur cette page."
 
 def navigation() -> "st.navigation":
     """The sidebar's menu, in words only: an icon costs every page three more elements per menu entry (about 30
-    in all), which the pages' sobriety grade cannot afford (tests/e2e/test_sobriety.py); links elsewhere keep them."""
-    return st.navigation([st.Page(path, title=title, default=(i == 0)) for i, (path, title, _) in enumerate(PAGES)])
+    in all), which the pages' sobriety grade cannot afford (tests/e2e/test_sobriety.py); links elsewhere keep them.
+    Bare pages (the public questionnaire) are not in the menu, and their own address draws no menu at all."""
+    pages = [st.Page(path, title=title, default=(i == 0)) for i, (path, title, _) in enumerate(PAGES)]
+    pages += [st.Page(path, title=title, visibility="hidden") for path, title, _ in BARE_PAGES]
+    return st.navigation(pages, position="hidden" if _bare_address() else "sidebar")
+
+
+def _bare_address() -> bool:
+    """The browser asked for a bare page (its address): no menu is drawn at all."""
+    path = urllib.parse.urlsplit(st.context.url or "").path.rstrip("/")
+    return any(path.endswith("/" + url_path(p)) for p, _, _ in BARE_PAGES)
+
+
+def is_bare(page) -> bool:
+    """The selected page runs without the sidebar or a census (app.py)."""
+    return any(t == page.title for _, t, _ in BARE_PAGES)
 
 
 def run_page(page: "st.navigation") -> None:

@@ -1,0 +1,88 @@
+"""Questionnaire benchmark: what a respondent and an editor wait for on a large census.
+
+    python benchmarks/bench_questionnaire.py [--actors 10000] [--repeat 20]
+
+On a store holding one version of ``--actors`` synthetic actors (SQLite in a temporary folder):
+- ``Store.submit``: checking the lengths, matching with the census (SIRET, name + commune), the burst check and the
+  insert, in one write transaction: what « Envoyer » costs;
+- ``questionnaire.matches``: the review queue's best matches (exact, then RapidFuzz's similar names);
+- ``Store.review_submission`` accepting an answer: the shared draft rebuilt on the latest version (a .xlsx written).
+Median and maximum of --repeat runs each.
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def census(n: int) -> bytes:
+    from openpyxl import Workbook
+    import io
+
+    from nrdash import referential as ref
+
+    rnd = random.Random(17)
+    words = ["Atelier", "Solidaire", "Numérique", "Vélo", "Recyclerie", "Services", "Conseil", "Réseau", "Lab",
+             "Tiers-lieu", "Coop", "Informatique", "Durable", "Ouest", "Maritime"]
+    communes = ["Aytré", "Lagord", "La Rochelle", "Périgny", "Puilboreau", "Châtelaillon-Plage"]
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Acteurs"
+    ws.append(["Nom de l'acteur", "Type d'acteur", "Niveau d'engagement estimé", "Commune", "Référent", "Contact"])
+    for i in range(n):
+        ws.append([" ".join(rnd.sample(words, 3)) + f" {i}", rnd.choice(ref.TYPES), rnd.randint(0, 3),
+                   rnd.choice(communes), f"Personne {i}", f"p{i}@example.org"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def timed(fn, repeat: int) -> tuple[float, float]:
+    times = []
+    for i in range(repeat):
+        t = time.perf_counter()
+        fn(i)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), max(times)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--actors", type=int, default=10_000)
+    p.add_argument("--repeat", type=int, default=20)
+    args = p.parse_args()
+    from nrdash import questionnaire as quest
+    from nrdash import store as st
+
+    code = "241700434"
+    with tempfile.TemporaryDirectory() as d:
+        s = st.Store(f"sqlite:///{Path(d) / 'b.db'}", seed_sample=False)
+        s.publish(code, census(args.actors), "bench.xlsx", force_reason="benchmark")
+        actors = s.open_version(code).census.actors
+
+        def answer(i: int) -> quest.Answer:
+            return quest.Answer(name=f"Atelier Vélo Solidaire {i}", actor_type="PME", commune="Aytré", level=2,
+                                needs=("Financement",), referent="Zoé", contact="zoe@example.org")
+
+        sub = timed(lambda i: s.submit(code, answer(i), f"client-{i}"), args.repeat)
+        match = timed(lambda i: quest.matches(answer(i), actors), args.repeat)
+        ids = [x.id for x in s.submissions(code)]
+        review = timed(lambda i: s.review_submission(code, ids[i], "ed@example.org",
+                                                     decision=quest.Decision(quest.ACCEPTED)), min(args.repeat, 5))
+        s.close()
+    print(f"{args.actors} acteurs")
+    for what, (med, top) in (("Store.submit (Envoyer)", sub), ("questionnaire.matches (file d'examen)", match),
+                             ("review_submission + brouillon partagé", review)):
+        print(f"  {what:42s} médiane {med * 1000:8.1f} ms   max {top * 1000:8.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,168 @@
+"""The questionnaire in a real browser (issue 17): the public form on a phone (390×844: no sidebar nor menu, the
+problems listed at the top and announced, sent with the keyboard and the touch screen alike), the editors' queue,
+and a viewer whose browser never receives an answer's contact (the websocket frames are read)."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from nrdash.store import Store
+from tests.e2e.harness import goto, streamlit_server, wait_idle
+
+EPCI = "241700434"
+SECRET = "secret des tests du questionnaire"
+PASSWORD = "un mot de passe long"
+CONTACT = "contact-tres-prive@example.org"
+SHOTS = os.environ.get("NRDASH_QUEST_SHOTS")  # a folder: the screenshots looked at when building this
+
+
+@pytest.fixture(scope="module")
+def quest_server(tmp_path_factory):
+    from nrdash import questionnaire as quest
+    from tests.conftest import SAMPLE
+
+    data = tmp_path_factory.mktemp("quest-e2e")
+    s = Store(f"sqlite:///{data / 'nrdash.db'}", seed_sample=False)
+    s.add_user("admin@exemple.fr", PASSWORD)
+    s.add_user("ed@exemple.fr", PASSWORD, "éditeur", EPCI)
+    s.publish(EPCI, SAMPLE.read_bytes(), "recensement.xlsx")
+    answer, problems = quest.validate({"name": "Structure Déjà Là", "actor_type": "PME", "level": 1,
+                                       "referent": "Personne Privée", "contact": CONTACT, "consent": True,
+                                       "needs": ["Collaboration"]}, {})
+    assert not problems
+    s.submit(EPCI, answer, "192.0.2.1")
+    s.close()
+    with streamlit_server(env={"NRDASH_DATA_DIR": str(data), "STREAMLIT_SERVER_COOKIE_SECRET": SECRET}) as url:
+        url.db = str(data / "nrdash.db")
+        yield url
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR", has_touch=True,
+                                  is_mobile=True, device_scale_factor=2)
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def _frames(page) -> list[bytes]:
+    frames: list[bytes] = []
+    page.on("websocket", lambda ws: ws.on("framereceived",
+                                          lambda f: frames.append(f if isinstance(f, bytes) else f.encode())))
+    return frames
+
+
+def _pick(page, label: str, option: str) -> None:
+    """A Streamlit selectbox: open it, type to search, choose."""
+    box = page.get_by_role("combobox", name=label, exact=True)
+    box.click()
+    box.fill(option)
+    page.get_by_role("option", name=option).first.click()
+
+
+def test_form_on_a_phone(quest_server, phone):
+    page = phone
+    frames = _frames(page)
+    goto(page, quest_server + f"/questionnaire?territoire={EPCI}")
+    assert page.get_by_role("heading", name="Questionnaire des acteurs du Numérique responsable").is_visible()
+    assert page.locator('[data-testid="stSidebar"]:visible, [data-testid="stSidebarNav"]').count() == 0
+    assert page.locator('[data-testid="stSidebarCollapsedControl"]:visible').count() == 0
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/form-phone-top.png")
+    page.get_by_role("button", name="Envoyer").click()
+    wait_idle(page)
+    alert = page.locator(".st-key-q_problems").get_by_role("alert")
+    text = alert.inner_text()
+    assert "Votre réponse n'est pas encore envoyée" in text and "Nom de la structure" in text
+    assert "Consentement" in text and "Niveau d'engagement" in text
+    from playwright.sync_api import expect
+
+    expect(alert).to_be_in_viewport()  # brought into sight after « Envoyer »
+    expect(alert).to_be_focused()  # and given the focus: a screen reader reads it
+    assert page.get_by_text("Réponse non envoyée : ").count() == 1  # said beside the button too
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/form-phone-errors.png")
+    page.get_by_role("textbox", name="Nom de la structure *").fill("Repair Café <b>Aytré</b>")
+    _pick(page, "Type d'acteur *", "Autres associations (Organismes associatifs)")
+    _pick(page, "Commune", "Aytré")
+    page.get_by_text("2 — Acteur du NR", exact=False).click()
+    page.get_by_text("Financement", exact=True).click()
+    page.get_by_role("textbox", name="Nom du référent *").fill("Zoé Martin")
+    contact = page.get_by_role("textbox", name="Contact (adresse électronique ou téléphone) *")
+    contact.fill("zoe@example.org")
+    contact.press("Tab")  # the keyboard moves on to the next control
+    page.get_by_text("J'accepte que ces informations", exact=False).click()
+    page.get_by_role("button", name="Envoyer").click()
+    wait_idle(page)
+    page.get_by_text("Merci, votre réponse est envoyée.").wait_for(timeout=20_000)
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/form-phone-sent.png", full_page=True)
+    s = Store(f"sqlite:///{quest_server.db}", migrate=False)
+    try:
+        sent = [x for x in s.submissions(EPCI, with_contacts=True) if x.answer.name == "Repair Café <b>Aytré</b>"]
+    finally:
+        s.close()
+    assert len(sent) == 1 and sent[0].answer.commune == "Aytré" and sent[0].answer.level == 2
+    assert sent[0].answer.needs == ("Financement",) and sent[0].answer.contact == "zoe@example.org"
+    blob = b"".join(frames)
+    assert CONTACT.encode() not in blob and "Structure Déjà Là".encode() not in blob  # nothing of others
+
+
+def test_a_viewer_never_receives_answers_or_contacts(quest_server, page):
+    frames = _frames(page)
+    goto(page, quest_server + f"/soumissions?territoire={EPCI}")
+    wait_idle(page)
+    main = page.get_by_test_id("stMain").inner_text()
+    assert "ne sont visibles que des éditeurs" in main
+    blob = b"".join(frames)
+    assert len(blob) > 1000  # the page's messages were read
+    assert CONTACT.encode() not in blob and "Personne Privée".encode() not in blob
+    assert "Structure Déjà Là".encode() not in blob
+
+
+def test_editor_reviews_in_the_queue(quest_server, page):
+    goto(page, quest_server + f"/soumissions?territoire={EPCI}")
+    page.get_by_test_id("stSidebar").get_by_role("link", name="Se connecter").click()
+    page.wait_for_url(quest_server + "/connexion?suivant=**")
+    page.get_by_label("Adresse électronique").fill("ed@exemple.fr")
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(quest_server + f"/soumissions?territoire={EPCI}")
+    page.wait_for_selector('[data-testid="stApp"]', timeout=30_000)
+    wait_idle(page)
+    main = page.get_by_test_id("stMain")
+    main.get_by_text("Réponses à examiner").first.wait_for(timeout=20_000)
+    assert CONTACT in main.inner_text()  # the editor reads the contact
+    main.get_by_text("L'ajouter comme nouvel acteur").click()
+    wait_idle(page)
+    main.get_by_role("button", name="Valider la décision").click()
+    wait_idle(page)
+    page.get_by_text("Réponse n° 1 acceptée", exact=False).wait_for(timeout=20_000)
+    assert main.get_by_role("button", name="Publier la version 2").is_visible()
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/queue-editor.png", full_page=True)
+    main.get_by_role("button", name="Publier la version 2").click()
+    wait_idle(page)
+    page.get_by_text("Version 2 publiée avec les réponses", exact=False).wait_for(timeout=60_000)
+    needs = main.get_by_role("heading", name="Besoins exprimés")
+    needs.scroll_into_view_if_needed()
+    wait_idle(page)
+    assert "Collaboration : 1" in main.inner_text()  # the chart's text alternative
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/queue-needs.png")
+
+
+def test_form_has_no_serious_accessibility_violation(quest_server, phone):
+    from axe_playwright_python.sync_playwright import Axe
+
+    goto(phone, quest_server + f"/questionnaire?territoire={EPCI}")
+    phone.get_by_role("button", name="Envoyer").click()  # with its problems shown
+    wait_idle(phone)
+    phone.locator(".st-key-q_problems").wait_for()
+    results = Axe().run(phone).response
+    serious = [(v["id"], n["html"][:120]) for v in results["violations"] if v["impact"] in ("serious", "critical")
+               for n in v["nodes"]]
+    assert serious == []
