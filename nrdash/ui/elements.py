@@ -32,6 +32,20 @@ def data_table(frame: pd.DataFrame, **kwargs) -> None:
     st.dataframe(safe_table(frame), **kwargs)
 
 
+def html_table(frame: pd.DataFrame) -> str:
+    """A small table as one line of HTML for st.markdown(unsafe_allow_html=True): every cell escaped (an HTML block
+    on one line: markdown reads none of it), numbers right-aligned. For short lists where the interactive grid's
+    scripts are not worth loading."""
+    def cell(v, tag: str = "td") -> str:
+        text = "" if v is None or (isinstance(v, float) and v != v) else str(v)
+        num = bool(text) and isinstance(v, (int, float)) and not isinstance(v, bool)
+        return f'<{tag}{" class=nr-num" if num else ""}>{esc(text)}</{tag}>'
+
+    head = "".join(cell(c, "th") for c in frame.columns)
+    body = "".join("<tr>" + "".join(cell(v) for v in row) + "</tr>" for row in frame.itertuples(index=False))
+    return f'<table class="nr-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
 def filter_caption(ctx: Context) -> None:
     st.caption(escape_md(ctx.caption))
 

@@ -75,5 +75,8 @@ def test_an_editor_does_receive_them(shared, page, sample_census):
     page.get_by_role("button", name="Se connecter").click()
     page.wait_for_selector('[data-testid="stApp"]', timeout=30_000)
     wait_idle(page)
+    page.get_by_text("Modifier le recensement").click()  # the editor's grid holds Référent and Contact
+    wait_idle(page)
+    page.locator('[data-testid="stDataFrame"]').last.locator("canvas").first.wait_for(state="visible", timeout=20_000)
     everything = b"".join(sent)
     assert [v for v in _personal(sample_census) if v in everything]  # the check above can find them
