@@ -39,6 +39,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import threading
+import weakref
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Iterable, Mapping
 
@@ -242,6 +244,31 @@ class _Matcher:
         return method == NAME and isinstance(sa, str) and isinstance(sb, str) and sa != sb
 
 
+_derived: dict[int, dict[Any, Any]] = {}  # id(actors frame) -> what compare derives from it (below)
+_derived_lock = threading.Lock()
+
+
+def _derived_of(actors: pd.DataFrame) -> dict[Any, Any]:
+    """What compare derives from a census's actors (name and commune keys, compared cells), kept while that very
+    frame lives: a published version's census is one object per process (Store.open_version's cache), so the
+    Suivi page computes them once per version, not on every rerun. A census is never changed in place (an edit
+    makes a new one), and the entry goes with its frame, so an identity never outlives what it names."""
+    key = id(actors)
+    with _derived_lock:
+        d = _derived.get(key)
+        if d is None:
+            d = _derived[key] = {}
+            weakref.finalize(actors, _derived.pop, key, None)
+    return d
+
+
+def _cached(actors: pd.DataFrame, what: Any, make) -> Any:
+    d = _derived_of(actors)
+    if what not in d:
+        d[what] = make()
+    return d[what]
+
+
 def compare(a, b, links: Iterable[tuple[str, str]] = (), unlinks: Iterable[tuple[str, str]] = (),
             include_personal: bool = False) -> Comparison:
     """Compare census ``a`` (older) with census ``b`` (newer); both placed. ``links`` and ``unlinks`` are pairs of
@@ -251,9 +278,10 @@ def compare(a, b, links: Iterable[tuple[str, str]] = (), unlinks: Iterable[tuple
     links, unlinks = list(links), list(unlinks)
     name_cache: dict[object, str] = {}
     place_cache: dict[object, str] = {}
-    names_a, names_b = _keys(aa["name"].tolist(), name_key, name_cache), _keys(bb["name"].tolist(), name_key,
-                                                                                 name_cache)
-    text_a, text_b = _place_text(aa, place_cache), _place_text(bb, place_cache)
+    names_a = _cached(a.actors, "names", lambda: _keys(aa["name"].tolist(), name_key, name_cache))
+    names_b = _cached(b.actors, "names", lambda: _keys(bb["name"].tolist(), name_key, name_cache))
+    text_a = _cached(a.actors, "places", lambda: _place_text(aa, place_cache))
+    text_b = _cached(b.actors, "places", lambda: _place_text(bb, place_cache))
     pos_a: dict[str, list[int]] = {}
     pos_b: dict[str, list[int]] = {}
     if links or unlinks:
@@ -284,7 +312,8 @@ def compare(a, b, links: Iterable[tuple[str, str]] = (), unlinks: Iterable[tuple
     order = np.argsort(ib, kind="stable")
     ia, ib = ia[order], ib[order]
     methods = [m.pairs[k][2] for k in order]
-    cells_a, cells_b = compared_cells(aa, include_personal), compared_cells(bb, include_personal)
+    cells_a = _cached(a.actors, ("cells", include_personal), lambda: compared_cells(aa, include_personal))
+    cells_b = _cached(b.actors, ("cells", include_personal), lambda: compared_cells(bb, include_personal))
     pairs = pd.DataFrame({"ia": ia, "ib": ib, "method": methods,
                           "changed": changed_fields(cells_a, cells_b, ia, ib)})
     return Comparison(aa, bb, a.actions, b.actions, pairs, np.flatnonzero(m.free_b), np.flatnonzero(m.free_a),

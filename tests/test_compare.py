@@ -382,3 +382,25 @@ def test_action_moved_back_and_missing_status_compared_with_nothing():
     assert cp.plan_sentences(changes, cp.coverage_changes(a.actions, b.actions)) == [
         "1 action a reculé (« Réseau » : En cours → Planifiée)."]
     assert cp.plan_sentences(cp.action_changes(a.actions, a.actions), {}) == ["Le plan d'actions n'a pas changé."]
+
+
+def test_keys_and_cells_are_derived_once_per_census_frame(sample_census, monkeypatch):
+    """A published version's census is one object per process: compare derives its keys and cells once, and
+    forgets them with the frame."""
+    import gc
+
+    from nrdash import compare as cp
+
+    calls = []
+    real = cp.compared_cells
+    monkeypatch.setattr(cp, "compared_cells", lambda actors, p=False: calls.append(len(actors)) or real(actors, p))
+    first = cp.compare(sample_census, sample_census)
+    again = cp.compare(sample_census, sample_census)
+    assert calls == [len(sample_census.actors)]  # once for the frame, shared by both sides and both calls
+    assert first.pairs.equals(again.pairs) and len(first.changed) == 0
+    frame = sample_census.actors.copy()
+    key = id(frame)
+    cp._derived_of(frame)["x"] = 1
+    del frame
+    gc.collect()
+    assert key not in cp._derived  # the entry went with its frame
