@@ -41,7 +41,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from . import questionnaire as quest
 from . import referential as ref
-from .census import Census, CensusError, Issue, Territory, load_census
+from .census import Census, CensusError, Issue, Territory
 from .placement import TerritoryInfo
 from .sandbox import load_census_isolated
 from .text import count_noun, thousands
@@ -897,18 +897,19 @@ class Store:
                 file_name=file_name, file_bytes=data, file_sha256=sha256(data), updated_at=now))
         return Draft(author, file_name, data, sha256(data), base_version, now)
 
-    def draft(self, territory: str, author: str) -> Draft | None:
+    def draft(self, territory: str, author: str, *, data: bool = True) -> Draft | None:
+        """``author``'s draft on the territory; ``data=False``: without the file's bytes (``data`` is b""), for a
+        caller that only needs to know whether it changed (its SHA-256) before reading it."""
+        cols = [drafts.c[k] for k in ("author", "file_name", "file_sha256", "base_version", "updated_at")]
+        if data:
+            cols.append(drafts.c.file_bytes)
         with self._read() as conn:
-            trow = conn.execute(sa.select(territories.c.id).where(territories.c.code == territory)).first()
-            if trow is None:
-                return None
-            row = conn.execute(sa.select(drafts).where(drafts.c.territory_id == trow.id,
-                                                       drafts.c.author_key == str(author).strip().casefold())
-                               ).first()
+            row = conn.execute(sa.select(*cols).join(territories, territories.c.id == drafts.c.territory_id).where(
+                territories.c.code == territory, drafts.c.author_key == str(author).strip().casefold())).first()
         if row is None:
             return None
-        return Draft(row.author, row.file_name, bytes(row.file_bytes), row.file_sha256, row.base_version,
-                     _utc(row.updated_at))
+        return Draft(row.author, row.file_name, bytes(row.file_bytes) if data else b"", row.file_sha256,
+                     row.base_version, _utc(row.updated_at))
 
     def discard_draft(self, territory: str, author: str) -> bool:
         with self._write() as conn:

@@ -12,9 +12,9 @@ from streamlit.testing.v1 import AppTest
 from nrdash import questionnaire as quest
 from nrdash import referential as ref
 from nrdash import store as st_store
-from nrdash.ui import account as accounts
 from nrdash.ui import questionnaire as quest_ui
 from nrdash.ui import source
+from tests.appstore import fresh_store, signed_in
 from tests.conftest import ROOT, actors_sheet
 from tests.mdtext import displayed
 
@@ -28,18 +28,10 @@ HOSTILE = "<img src=x onerror=alert(1)> **gras** [lien](http://evil.example)"
 
 @pytest.fixture
 def db(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'nrdash.db'}"
-    monkeypatch.setenv("NRDASH_DATABASE_URL", url)
-    source.store.clear()
-    s = st_store.get_store(url)
-    s.publish(EPCI, V1, "v1.xlsx", author="marie@x.fr")
-    yield s
+    yield fresh_store(tmp_path, monkeypatch, ("v1.xlsx", V1))
     source.store.clear()
 
 
-def signed_in(monkeypatch, email: str | None) -> None:
-    account = accounts.Account(email, email, "local") if email else None
-    monkeypatch.setattr(accounts, "current_account", lambda: account)
 
 
 def texts(at: AppTest) -> str:

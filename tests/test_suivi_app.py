@@ -10,8 +10,8 @@ from streamlit.testing.v1 import AppTest
 
 from nrdash import compare as cp
 from nrdash import store as st_store
-from nrdash.ui import account as accounts
 from nrdash.ui import source
+from tests.appstore import fresh_store, signed_in
 from tests.conftest import ROOT, actors_sheet
 from tests.mdtext import displayed
 from tests.test_app import figures
@@ -38,19 +38,10 @@ V2 = census(["Roue Libre", "Organismes associatifs", "Association", 2, "Aytré",
 
 @pytest.fixture
 def db(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'nrdash.db'}"
-    monkeypatch.setenv("NRDASH_DATABASE_URL", url)
-    source.store.clear()
-    s = st_store.get_store(url)
-    s.publish(EPCI, V1, "v1.xlsx", author="marie@x.fr")
-    s.publish(EPCI, V2, "v2.xlsx", author="marie@x.fr")
-    yield s
+    yield fresh_store(tmp_path, monkeypatch, ("v1.xlsx", V1), ("v2.xlsx", V2))
     source.store.clear()
 
 
-def signed_in(monkeypatch, email: str | None) -> None:
-    account = accounts.Account(email, email, "local") if email else None
-    monkeypatch.setattr(accounts, "current_account", lambda: account)
 
 
 def suivi(**params) -> AppTest:

@@ -8,9 +8,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from nrdash import store as st_store
-from nrdash.ui import account as accounts
 from nrdash.ui import source
+from tests.appstore import fresh_store, signed_in
 from tests.conftest import ROOT, actors_sheet
 from tests.mdtext import displayed
 
@@ -29,19 +28,10 @@ V1 = census(["Atelier Vélo", "Associations du NR", 1, "Aytré", "Hugo Guérin",
 
 @pytest.fixture
 def db(tmp_path, monkeypatch):
-    """A fresh store for this test, the app's process-wide handle pointed at it."""
-    url = f"sqlite:///{tmp_path / 'nrdash.db'}"
-    monkeypatch.setenv("NRDASH_DATABASE_URL", url)
-    source.store.clear()
-    s = st_store.get_store(url)
-    s.publish(EPCI, V1, "v1.xlsx", author="marie@x.fr", note="premier recensement")
-    yield s
+    yield fresh_store(tmp_path, monkeypatch, ("v1.xlsx", V1))
     source.store.clear()
 
 
-def signed_in(monkeypatch, email: str | None) -> None:
-    account = accounts.Account(email, email, "local") if email else None
-    monkeypatch.setattr(accounts, "current_account", lambda: account)
 
 
 def app(**params) -> AppTest:

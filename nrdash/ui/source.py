@@ -11,7 +11,7 @@ from .. import workspace as ws
 from ..census import CensusError
 from ..dataset import Dataset, configured_path, load_default, load_upload
 from ..geography import Geography, GeographyUnavailable, load_geography
-from ..store import SAMPLE_CODE, Store, StoreError, get_store, territory_label
+from ..store import SAMPLE_CODE, Draft, Store, StoreError, get_store, territory_label
 from ..text import count_noun, date_time, escape_md
 from . import account as accounts
 
@@ -98,22 +98,27 @@ def locked() -> bool:
     return bool(st.session_state.get(LOCKED_KEY))
 
 
-def _draft_dataset(s: Store, code: str, email: str) -> Dataset | None:
-    draft = s.draft(code, email)
+def draft_dataset(s: Store, code: str, email: str) -> tuple[Draft | None, Dataset | None]:
+    """The editor's draft (without its bytes) and its census, read once per session and draft: a rerun asks the
+    store only for the draft's SHA-256, the file is fetched and read again only when it changed."""
+    draft = s.draft(code, email, data=False)
     if draft is None:
         st.session_state.pop(DRAFT_CACHE_KEY, None)
-        return None
+        return None, None
     cached = st.session_state.get(DRAFT_CACHE_KEY)
     if cached and cached[0] == (code, draft.sha256):
-        return cached[1]
+        return draft, cached[1]
+    full = s.draft(code, email)
+    if full is None:  # discarded meanwhile
+        return None, None
     try:
-        ds = load_upload(draft.data, draft.file_name, geography()[0])
+        ds = load_upload(full.data, full.file_name, geography()[0])
     except CensusError as exc:  # stored by an older reader, refused by this one: say it, keep the draft
-        st.session_state["upload_error"] = f"Votre brouillon « {draft.file_name} » n'a pas pu être relu : {exc}"
-        return None
+        st.session_state["upload_error"] = f"Votre brouillon « {full.file_name} » n'a pas pu être relu : {exc}"
+        return draft, None
     ds = Dataset(ds.census, "draft", ds.territory, ds.territory_problem)
-    st.session_state[DRAFT_CACHE_KEY] = ((code, draft.sha256), ds)
-    return ds
+    st.session_state[DRAFT_CACHE_KEY] = ((code, full.sha256), ds)
+    return draft, ds
 
 
 def resolve(workshop: bool) -> Source:
@@ -157,9 +162,9 @@ def resolve(workshop: bool) -> Source:
     latest = infos[-1].number if infos else None
     if own is not None:
         return Source(own, own.label, code, name, acc, account, latest=latest)
-    draft = _draft_dataset(s, code, account.email) if acc.editor else None
+    info, draft = draft_dataset(s, code, account.email) if acc.editor else (None, None)
     if draft is not None and st.session_state.get(SHOW_DRAFT_KEY, True) and not workshop:
-        base = s.draft(code, account.email).base_version
+        base = info.base_version
         label = (f"Brouillon (non publié), d'après la version {base}" if base else "Brouillon (non publié)")
         return Source(draft, label, code, name, acc, account, latest=latest, draft=True, has_draft=True)
     if number is not None and number not in {v.number for v in infos}:

@@ -128,13 +128,12 @@ def draft_section(src: Source) -> None:
     """An editor's draft: what it holds, its report, and publishing it (with what it would undo)."""
     s = source.store()
     st.subheader("Votre brouillon", anchor=False)
-    draft = s.draft(src.code, src.account.email)
+    draft, ds = source.draft_dataset(s, src.code, src.account.email)
     if draft is None:
         st.markdown("Vous n'avez pas de brouillon sur ce territoire. Chargez un fichier (barre latérale, « Charger un "
                     "recensement ») ou modifiez le recensement (page Recensement) puis « Enregistrer comme "
                     "brouillon ».")
         return
-    ds = source._draft_dataset(s, src.code, src.account.email)
     if ds is None:
         st.error("Votre brouillon n'a pas pu être relu : chargez de nouveau le fichier.", icon=":material/error:")
         return
@@ -150,7 +149,7 @@ def draft_section(src: Source) -> None:
     if n_error_rows:
         reason = st.text_input("Raison de publier malgré les lignes en erreur (obligatoire)", key="ws_force_reason",
                                max_chars=2000)
-    note = st.text_area("Note de version (ce qui change, pourquoi)", key="ws_note_text", max_chars=2000)
+    st.text_area("Note de version (ce qui change, pourquoi)", key="ws_note_text", max_chars=2000)
     confirm = True
     if src.latest is not None and (draft.base_version or 0) < src.latest:
         base = s.open_version(src.code, draft.base_version).census if draft.base_version else None

@@ -64,11 +64,17 @@ def streamlit_server(env: dict[str, str] | None = None, preexec_fn=None, script:
             raise RuntimeError("streamlit did not become healthy in 60 s")
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """End a server the tests started: politely, then for good after 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def wait_idle(page, timeout: float = 30_000) -> None:

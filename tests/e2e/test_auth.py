@@ -20,7 +20,7 @@ import pytest
 
 from nrdash import auth
 from nrdash.store import Store
-from tests.e2e.harness import ROOT, free_port, goto, streamlit_server, wait_idle
+from tests.e2e.harness import ROOT, free_port, goto, stop, streamlit_server, wait_idle
 
 SCRIPT = ROOT / "tests" / "e2e" / "auth_server.py"
 SECRET = "secret partagé des répliques de test"
@@ -142,11 +142,7 @@ def provider():
                 time.sleep(0.2)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-from tests.e2e.harness import ROOT, ServerURL, free_port, streamlit_server
+from tests.e2e.harness import ROOT, ServerURL, free_port, stop, streamlit_server
 
 HAPROXY_CFG = ROOT / "deploy" / "haproxy.cfg"
 REPLICAS = ("a", "b")  # the server names and SERVERID cookie values of deploy/haproxy.cfg
@@ -102,12 +102,7 @@ def _haproxy(env: dict[str, str], cfg: Path, log: Path) -> Iterator[None]:
     try:
         yield
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 def _wait_up(d: Deployment, timeout: float = 30) -> None:
