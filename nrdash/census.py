@@ -162,16 +162,16 @@ def _extract(raw: RawSheet, columns: tuple[ref.Column, ...], issues: list[Issue]
                       np.zeros(0, dtype=np.int64), {f: np.zeros(0, dtype=object) for f in mapping.values()})
     if any(len(r) != width for r in body):
         body = [r + [None] * (width - len(r)) for r in body]
-    frame = pd.DataFrame(body, dtype=object)
+    cells = np.empty((len(body), width), dtype=object)
+    cells[:] = body  # cells are scalars (text, numbers, dates): one object each
     # A row is blank when every cell is empty (calamine gives "" or None) or only white space.
-    empty = (frame.isna() | frame.eq("")).to_numpy()
+    empty = pd.isna(cells) | (cells == "")
     filled = (~empty).sum(axis=1)
     blank = filled == 0
-    cells = frame.to_numpy(dtype=object)
     for i in np.flatnonzero((filled > 0) & (filled <= 3)):
         blank[i] = all(fx.is_blank(v) for v in cells[i])
     keep = ~blank
-    rows = np.arange(header_row + 1, header_row + 1 + len(frame), dtype=np.int64)[keep]
+    rows = np.arange(header_row + 1, header_row + 1 + len(cells), dtype=np.int64)[keep]
     values = {}
     for j, f in mapping.items():
         values[f] = cells[keep, j] if j < cells.shape[1] else np.full(int(keep.sum()), None, dtype=object)
@@ -205,6 +205,15 @@ class _Builder:
         self.issues = issues
         self.error_rows = np.zeros(len(table.rows), dtype=bool)
 
+    def written(self, field_name: str, parsed: np.ndarray) -> np.ndarray:
+        """Where the column's cell holds something: a value was read from it (``parsed``, aligned with the rows,
+        is set: no parser reads a value from an empty cell), or it is not empty although nothing was read."""
+        out = pd.notna(parsed)
+        unread = np.flatnonzero(~out)
+        if len(unread):
+            out[unread] = [not fx.is_blank(v) for v in self.raw(field_name)[unread]]
+        return out
+
     def header(self, field_name: str) -> str | None:
         return self.table.headers[field_name][1] if field_name in self.table.headers else None
 
@@ -212,13 +221,18 @@ class _Builder:
         return self.table.values.get(field_name, np.full(len(self.table.rows), None, dtype=object))
 
     def parse(self, field_name: str, parse: Callable[[Any], tuple[Any, Any]],
-              fast: Callable[[Any], Any] | None = None) -> np.ndarray:
-        """Parse a column, each distinct value once. ``fast`` may settle the common clean cells first
-        (returning ``SLOW`` for anything it is not sure of, which then goes through ``parse``)."""
+              fast: Callable[[Any], Any] | None = None,
+              fast_column: Callable[[np.ndarray, object], np.ndarray] | None = None) -> np.ndarray:
+        """Parse a column, each distinct value once. ``fast`` (per cell) or ``fast_column`` (the whole column at
+        once) may settle the common clean cells first (giving ``SLOW`` for anything they are not sure of, which
+        then goes through ``parse``)."""
         raw = self.raw(field_name)
-        if fast is not None and field_name in self.table.headers:
-            out = np.empty(len(raw), dtype=object)
-            out[:] = [fast(v) for v in raw]
+        if (fast is not None or fast_column is not None) and field_name in self.table.headers:
+            if fast_column is not None:
+                out = fast_column(raw, SLOW)
+            else:
+                out = np.empty(len(raw), dtype=object)
+                out[:] = [fast(v) for v in raw]
             slow = np.flatnonzero(np.fromiter((v is SLOW for v in out), dtype=bool, count=len(out)))
             if len(slow):
                 out[slow] = self._parse_rows(field_name, raw[slow], slow, parse)
@@ -293,9 +307,14 @@ def _fast_code(v: Any) -> Any:
     return None if v is None or v == "" else SLOW
 
 
-def _blank_mask(raw: np.ndarray) -> np.ndarray:
-    return np.fromiter((v is None or v == "" or (type(v) is str and not v.strip()) or (type(v) is float and v != v)
-                        for v in raw), dtype=bool, count=len(raw))
+def _pair_codes(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per row, a code (0, 1, 2… in order of first appearance) of the pair of objects (a[i], b[i]), by
+    identity: the parsed cells of one distinct value are one object."""
+    if not len(a):
+        return np.zeros(0, dtype=np.int64)
+    codes_a = pd.factorize(np.fromiter(map(id, a), dtype=np.int64, count=len(a)))[0].astype(np.int64)
+    codes_b = pd.factorize(np.fromiter(map(id, b), dtype=np.int64, count=len(b)))[0].astype(np.int64)
+    return pd.factorize(codes_a * (int(codes_b.max()) + 1) + codes_b)[0].astype(np.int64)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -315,16 +334,19 @@ def _actors(table: _Table, issues: list[Issue]) -> pd.DataFrame:
     if "type" not in table.headers:
         b.add_sheet_issue(fx.ERROR, "type", "Type d'acteur manquant.")
         b.error_rows[:] = True
-    for i in range(n):
+    # The kit's types settle their family at once; only rows with a message (a family that contradicts the
+    # type, a missing or unknown type) go through the loop, in row order.
+    known = pd.notna(type_found)
+    atype[known] = type_found[known]
+    family[known] = pd.Series(type_found[known], dtype=object).map(ref.FAMILY_OF_TYPE).to_numpy(dtype=object)
+    family[~known] = family_given[~known]
+    contradicted = known & pd.notna(family_given) & (family_given != family)
+    for i in np.flatnonzero(contradicted | ~known):
         fam, typ = family_given[i], type_found[i]
         if typ is not None:
-            atype[i] = typ
-            family[i] = ref.FAMILY_OF_TYPE[typ]
-            if fam is not None and fam != family[i]:
-                b.add(i, fx.ERROR, "family", f"La famille « {fam} » ne correspond pas au type « {typ} », qui relève "
-                                             f"de « {family[i]} ». Corrigez la famille ou le type.")
+            b.add(i, fx.ERROR, "family", f"La famille « {fam} » ne correspond pas au type « {typ} », qui relève "
+                                         f"de « {family[i]} ». Corrigez la famille ou le type.")
             continue
-        family[i] = fam
         raw_t = type_raw[i]
         if fx.is_blank(raw_t):
             atype[i] = ref.OTHER_TYPE if fam else None
@@ -345,18 +367,18 @@ def _actors(table: _Table, issues: list[Issue]) -> pd.DataFrame:
             b.add(i, fx.ERROR, "type", f"Type « {fx.text(raw_t)} » inconnu et famille non précisée. Choisissez un "
                                        "type du kit, ou indiquez la famille d'acteurs.")
 
-    siret = b.parse("siret", fx.parse_siret)
+    siret = b.parse("siret", fx.parse_siret, fast_column=fx.plain_sirets)
     # An invalid SIRET (a warning) is not used, but kept as typed so that exports write it back.
     siret_text = np.full(n, None, dtype=object)
     if "siret" in table.headers:
-        unread = pd.isna(siret) & ~_blank_mask(b.raw("siret"))
+        unread = pd.isna(siret) & b.written("siret", siret)
         siret_text[unread] = [fx.text(v) for v in b.raw("siret")[unread]]
     is_local = b.parse("is_local", fx.parse_yes_no)
     insee = b.parse("insee", fx.parse_insee, _fast_code)
     postcode = b.parse("postcode", fx.parse_postcode, _fast_code)
     lat = b.coordinate("lat", "lat")
     lon = b.coordinate("lon", "lon")
-    has_lat, has_lon = ~_blank_mask(b.raw("lat")), ~_blank_mask(b.raw("lon"))
+    has_lat, has_lon = b.written("lat", lat), b.written("lon", lon)
     for i in np.flatnonzero(has_lat != has_lon):
         field_name = "lon" if has_lat[i] else "lat"
         b.add(int(i), fx.ERROR, field_name if field_name in table.headers else ("lat" if has_lat[i] else "lon"),
@@ -368,17 +390,17 @@ def _actors(table: _Table, issues: list[Issue]) -> pd.DataFrame:
 
     cats_a = b.parse("action_types", lambda v: fx.parse_categories(v, "action_types"))
     cats_d = b.parse("dimensions", lambda v: fx.parse_categories(v, "dimensions"))
-    action_types, dimensions, other = (np.empty(n, dtype=object) for _ in range(3))
-    merged: dict[tuple[int, int], tuple[list, list, list]] = {}  # parsed cells are shared per distinct value
+    # Parsed cells are shared per distinct value: merge each distinct pair of cells once.
+    pair = _pair_codes(cats_a, cats_d)
+    firsts = np.unique(pair, return_index=True)[1] if n else np.zeros(0, dtype=np.int64)
+    merged_at, merged_dim, merged_other = (np.empty(len(firsts), dtype=object) for _ in range(3))
     empty = ([], [], [])
-    for i in range(n):
+    for k, i in enumerate(firsts):
         ca, cd = cats_a[i] or empty, cats_d[i] or empty
-        key = (id(ca), id(cd))
-        if key not in merged:
-            merged[key] = ([t for t in ref.ACTION_TYPES if t in ca[0] or t in cd[0]],
-                           [d for d in ref.NR_DIMENSIONS if d in ca[1] or d in cd[1]],
-                           list(dict.fromkeys(ca[2] + cd[2])))
-        action_types[i], dimensions[i], other[i] = merged[key]
+        merged_at[k] = [t for t in ref.ACTION_TYPES if t in ca[0] or t in cd[0]]
+        merged_dim[k] = [d for d in ref.NR_DIMENSIONS if d in ca[1] or d in cd[1]]
+        merged_other[k] = list(dict.fromkeys(ca[2] + cd[2]))
+    action_types, dimensions, other = merged_at[pair], merged_dim[pair], merged_other[pair]
 
     level = b.parse("level", fx.parse_level)
     circle = b.parse("circle", fx.parse_circle)
@@ -434,7 +456,8 @@ def _unread_cells(b: "_Builder", actors: pd.DataFrame) -> pd.Series:
         if f not in b.table.headers:
             continue
         raw = b.raw(f)
-        for i in np.flatnonzero(pd.isna(actors[f].to_numpy(dtype=object)) & ~_blank_mask(raw)):
+        values = actors[f].to_numpy(dtype=object)
+        for i in np.flatnonzero(pd.isna(values) & b.written(f, values)):
             found.setdefault(int(i), {})[f] = fx.text(raw[i])
     for i, cells in found.items():
         out[i] = json.dumps(cells, ensure_ascii=False)
@@ -447,20 +470,28 @@ def _flag_duplicates(actors: pd.DataFrame, b: _Builder) -> None:
     places = actors["commune"].to_numpy(dtype=object).copy()
     no_commune = pd.isna(places)
     places[no_commune] = actors["insee"].to_numpy(dtype=object)[no_commune]
-    place_key: dict[Any, str] = {}
-    first_row: dict[str, int] = {}
-    for i, (name, place) in enumerate(zip(names, places)):
-        if name is None:
-            continue
-        if place not in place_key:
-            place_key[place] = ref.norm_key(place) if isinstance(place, str) else ""
-        key = ref.norm_key(name) + "|" + place_key[place]
-        if key in first_row:
-            b.add(i, fx.WARNING, "name",
-                  f"Acteur « {name} » déjà présent ligne {first_row[key]} (même nom, même commune) : doublon à "
-                  "fusionner ou à supprimer.")
-        else:
-            first_row[key] = int(b.table.rows[i])
+    named = np.flatnonzero(pd.notna(names))
+    if not len(named):
+        return
+    # Names and communes share spellings (an actor named after its commune): one key per distinct text.
+    both = _keys(np.concatenate([names[named], places[named]]))
+    keys = pd.Series(both[:len(named)], dtype=object) + "|" + pd.Series(both[len(named):], dtype=object)
+    again = keys.duplicated(keep="first").to_numpy()
+    if not again.any():
+        return
+    first_row = dict(zip(keys[~again], b.table.rows[named[~again]]))
+    for i, key in zip(named[again], keys[again]):
+        b.add(int(i), fx.WARNING, "name",
+              f"Acteur « {names[i]} » déjà présent ligne {int(first_row[key])} (même nom, même commune) : doublon à "
+              "fusionner ou à supprimer.")
+
+
+def _keys(values: np.ndarray) -> np.ndarray:
+    """``referential.norm_key`` of each text, computed once per distinct text; "" for what is not text (a missing
+    commune, a code read as a number)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    keys = np.array([ref.norm_key(u) if isinstance(u, str) else "" for u in uniques] + [""], dtype=object)
+    return keys[codes]
 
 
 # ---------------------------------------------------------------------------------------------
