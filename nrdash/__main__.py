@@ -107,14 +107,15 @@ def report_text(census: Census) -> str:
     return "\n".join(lines)
 
 
-def _geography():
-    """The offline geography, or the note that says why there is none."""
+def _geography(warm: bool = False):
+    """The offline geography, or the note that says why there is none. ``warm``: with its look-up tables built."""
     from .geography import GeographyUnavailable, load_geography
 
     try:
-        return load_geography(), None
+        geo = load_geography()
     except GeographyUnavailable as exc:
         return None, f"Placement géographique non effectué : {exc}"
+    return (geo.warm() if warm else geo), None
 
 
 def _place(census: Census, geography=None) -> tuple[Census, str | None]:
@@ -148,7 +149,7 @@ def _check(args: argparse.Namespace) -> int:
 
         # The child that reads the file also loads the geography meanwhile (a thread: the reader releases the
         # GIL), places the actors and writes the report: only the report comes back, not the census.
-        text, code = load_census_isolated(checks, mode="fork", alongside=_geography,
+        text, code = load_census_isolated(checks, mode="fork", alongside=lambda: _geography(warm=True),
                                           finish=lambda census, geo: _report(census, geo, args))
     except CensusError as exc:
         return _unusable(args, str(exc), f"Fichier inutilisable : {exc}")

@@ -270,6 +270,12 @@ class Geography:
         """Official commune name -> its name key (saves computing the key of names written as in the COG)."""
         return dict(zip(self.communes["name"].to_numpy(dtype=object), self.communes["key"].to_numpy(dtype=object)))
 
+    def warm(self) -> "Geography":
+        """Build now the tables placement looks actors up in (codes, postal codes, official names), e.g. in a thread
+        while another reads a file: python-calamine releases the GIL while it reads."""
+        _ = self.arrays, self.code_index, self.postcode_groups, self.official_keys
+        return self
+
     @cached_property
     def by_key(self) -> dict[str, list[str]]:
         table: dict[str, list[str]] = {}

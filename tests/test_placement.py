@@ -190,3 +190,13 @@ def test_cache_round_trip(tmp_path):
     epci = geo.epci_contour("241700434").geometry.iloc[0]
     assert epci.contains(shapely.Point(la_rochelle["lon"], la_rochelle["lat"]))
     assert set(meta["without_contour"]) == set(geo.communes.loc[~geo.communes["has_contour"], "code"])
+
+
+def test_warm_builds_the_lookup_tables_before_placement_needs_them(geo):
+    # A fresh Geography object (the fixture's may already be warm): nothing built until asked, all built by warm().
+    import dataclasses
+
+    fresh = dataclasses.replace(geo, _contours={})
+    tables = {"arrays", "code_index", "postcode_groups", "official_keys"}
+    assert not tables & set(vars(fresh))
+    assert fresh.warm() is fresh and tables <= set(vars(fresh))
