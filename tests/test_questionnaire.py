@@ -221,6 +221,38 @@ def test_the_shared_draft_follows_a_version_published_meanwhile(store):
     assert sorted(store.open_version(EPCI).census.actors["name"]) == ["Nouvelle structure", "Seul acteur"]
 
 
+def test_a_decision_writes_no_workbook_the_shared_draft_is_written_on_demand(store, monkeypatch):
+    from nrdash import template
+    from nrdash.census import load_census
+
+    s1, m1 = store.submit(EPCI, answer(name="Atelier Vélo", level=3, commune="17028"), "a")
+    s2, _ = store.submit(EPCI, answer(name="La Ressourcerie", level=2), "b")
+    real = template.census_to_xlsx
+    monkeypatch.setattr(template, "census_to_xlsx", lambda *a, **k: pytest.fail("a decision wrote a workbook"))
+    store.review_submission(EPCI, s1, "ed@x.fr", decision=quest.Decision(quest.MERGED, m1.ref, ("level",)))
+    light = store.questionnaire_draft(EPCI, data=False)
+    assert (light.data, light.base_version, light.author) == (b"", 1, "ed@x.fr")
+    store.review_submission(EPCI, s2, "paul@x.fr", decision=quest.Decision(quest.ACCEPTED))
+    after = store.questionnaire_draft(EPCI, data=False)
+    assert after.author == "paul@x.fr" and after.sha256 != light.sha256  # another decision: another draft
+    monkeypatch.setattr(template, "census_to_xlsx", real)
+    full = store.questionnaire_draft(EPCI)
+    assert full.sha256 == after.sha256 and full.base_version == 1
+    actors = load_census(full.data, full.file_name).actors.set_index("name")
+    assert actors.loc["Atelier Vélo", "level"] == 3 and actors.loc["Atelier Vélo", "contact"] == "hugo@example.org"
+    assert actors.loc["La Ressourcerie", "source"] == ref.QUESTIONNAIRE_SOURCE
+    assert actors.loc["La Ressourcerie", "contact"] == "zoe@example.org"  # personal data kept for the editors
+    assert len(actors) == 4
+
+
+def test_a_merge_whose_actor_left_the_latest_version_is_refused_when_decided(store):
+    s1, m1 = store.submit(EPCI, answer(name="Atelier Vélo", level=3, commune="17028"), "a")
+    store.publish(EPCI, actors_sheet([["Seul acteur", None, "PME", 1, "Aytré", None, None]], HEADER), "v2.xlsx")
+    with pytest.raises(st.StoreError, match="n'est plus dans le recensement"):
+        store.review_submission(EPCI, s1, "ed@x.fr", decision=quest.Decision(quest.MERGED, m1.ref, ("level",)))
+    assert store.submission(EPCI, s1).status == quest.NEW and store.questionnaire_draft(EPCI) is None
+
+
 def test_erasure_and_retention_reach_the_answers_contacts(store):
     now = st.utcnow()
     old, _ = store.submit(EPCI, answer(referent="Jean Ancien", contact="jean@example.org"), "a",

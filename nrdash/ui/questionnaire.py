@@ -444,7 +444,7 @@ def _draft_section(src, subs: list) -> None:
     pending = [x for x in subs if x.status in (quest.ACCEPTED, quest.MERGED) and x.published_version is None]
     if not pending:
         return
-    draft = source.store().questionnaire_draft(src.code)
+    draft = source.store().questionnaire_draft(src.code, data=False)  # its workbook is written on publishing
     st.subheader("Brouillon partagé du questionnaire", anchor=False)
     st.markdown(escape_md(
         f"{count_noun(len(pending), 'réponse acceptée ou fusionnée', 'réponses acceptées ou fusionnées')}, pas "
