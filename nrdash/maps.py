@@ -519,9 +519,11 @@ def needs_deck(layer: NeedsLayer, outlines: dict | None = None, territory_geojso
         layers.append(pdk.Layer("GeoJsonLayer", territory_geojson, id="territoire", stroked=True, filled=False,
                                 get_line_color=CONTOUR_COLOR, line_width_min_pixels=3, pickable=False))
     data = list(layer.records)
-    layers.append(pdk.Layer("ScatterplotLayer", data, id="besoins", get_position="p", get_radius="r",
-                            radius_units="pixels", get_fill_color="c", stroked=True, get_line_color=NEEDS_LINE,
-                            line_width_min_pixels=1.5, pickable=True))
+    discs = pdk.Layer("ScatterplotLayer", data, id="besoins", get_position="p", get_radius="r",
+                      get_fill_color="c", stroked=True, get_line_color=NEEDS_LINE, line_width_min_pixels=1.5,
+                      pickable=True)
+    discs.radius_units = "pixels"  # set after construction: pydeck reads a string argument as an expression
+    layers.append(discs)
     layers.append(pdk.Layer("TextLayer", data, id="nombres", get_position="p", get_text="s", get_color="l",
                             get_size=15, font_weight=700, pickable=False))
     places = pd.DataFrame({"lon": [r["p"][0] for r in data], "lat": [r["p"][1] for r in data]}, dtype=float)

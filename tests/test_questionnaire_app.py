@@ -305,6 +305,8 @@ def test_editor_sees_the_needs_map_by_commune_filtered_by_kind(db, monkeypatch):
 
     deck, found = discs()
     assert found == [("Aytré", 3), ("Lagord", 1)]
+    layer = next(layer for layer in deck["layers"] if layer["id"] == "besoins")
+    assert layer["radiusUnits"] == "pixels" and layer["getRadius"] == "@@=r"  # sizes in pixels, not metres
     sent = json.dumps(deck, ensure_ascii=False)
     for private in ("secret-a@example.org", "Zoé Martin", "La Ressourcerie", "Rochefort", "<b>d'ici</b>"):
         assert private not in sent  # counts per commune and kind only
