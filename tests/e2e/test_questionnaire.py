@@ -166,7 +166,10 @@ def test_editor_reviews_in_the_queue(quest_server, page):
     page.wait_for_timeout(1500)
     text = main.inner_text()
     assert "1 besoin sans commune de la liste du territoire" in text  # the accepted answer, without a commune
-    assert "— Aytré 2" in text or "Aytré 2," in text  # the map's text alternative
+    import re
+
+    # The map's text alternative: Aytré only (2 needs, 3 when the phone test's answer came first), the top commune.
+    assert re.search(r"dans 1 commune — Aytré [23] ;", text)
     png = chart.first.screenshot()
     if SHOTS:
         page.screenshot(path=f"{SHOTS}/queue-needs.png")
@@ -174,7 +177,7 @@ def test_editor_reviews_in_the_queue(quest_server, page):
     import io
 
     width, height = Image.open(io.BytesIO(png)).size
-    disc = _colour_pixels(png, _disc_colour(2, 2))
+    disc = _colour_pixels(png, _disc_colour(1, 1))  # the top commune's colour, whatever its count
     assert 200 < disc < 0.05 * width * height  # the top commune's disc, darkest: a disc, not the whole map
     assert _colour_pixels(png, (255, 255, 255), tol=3) > 0.5 * width * height  # offline: a white map
     assert not page.js_errors
