@@ -474,7 +474,7 @@ def needs_layer(counts: pd.DataFrame, unplaced: pd.Series, communes: pd.DataFram
     for code, n in rows:
         c = communes.loc[code]
         fill = _needs_fill(n, top)
-        detail = " ; ".join(f"{k} : {int(counts.at[code, k])}" for k in kinds if int(counts.at[code, k]))
+        detail = "\n".join(f"{k} : {int(counts.at[code, k])}" for k in kinds if int(counts.at[code, k]))  # narrow
         word = "besoin" if n == 1 else "besoins"
         label = f"{c['name']} ({code})\n{n} {word}" + (f" « {kind} »" if kind else "") + f"\n{detail}"
         records.append({"p": [round(float(c["lon"]), 4), round(float(c["lat"]), 4)], "n": n, "s": str(n),

@@ -398,7 +398,7 @@ def test_needs_layer_holds_counts_per_commune_and_kind_only():
     by = {r["name"]: r for r in layer.records}
     assert {k: r["n"] for k, r in by.items()} == {"Aytré": 3, "Lagord": 1} and layer.unplaced == 1
     assert by["Aytré"]["p"] == [-1.115, 46.134] and by["Aytré"]["s"] == "3"
-    assert by["Aytré"]["t"] == "Aytré (17028)\n3 besoins\nFinancement : 2 ; Formation : 1"
+    assert by["Aytré"]["t"] == "Aytré (17028)\n3 besoins\nFinancement : 2\nFormation : 1"
     assert by["Aytré"]["r"] == maps.NEEDS_DISC_MAX and by["Lagord"]["r"] < by["Aytré"]["r"]  # area by count
     assert by["Aytré"]["c"] != by["Lagord"]["c"]  # darker for more
     blob = maps.needs_deck(layer).to_json()
