@@ -6,8 +6,12 @@ On a store holding one version of ``--actors`` synthetic actors (SQLite in a tem
 - ``Store.submit``: checking the lengths, matching with the census (SIRET, name + commune), the burst check and the
   insert, in one write transaction: what « Envoyer » costs;
 - ``questionnaire.matches``: the review queue's best matches (exact, then RapidFuzz's similar names);
-- ``Store.review_submission`` accepting an answer: the shared draft rebuilt on the latest version (a .xlsx written).
-Median and maximum of --repeat runs each.
+- an editor's « Valider la décision » (accepting an answer): ``Store.review_submission`` (the decision checked
+  against the latest version; the shared draft's workbook is no longer written here), then what the queue reads to
+  re-render: the answers with contacts, the shared draft's state, the next answer's census (with its personal data)
+  and its best matches;
+- ``Store.publish_questionnaire`` once: the shared draft's workbook written on the latest version, then published.
+Median and maximum of --repeat runs each, wall-clock and CPU time of this process (the machine may be shared).
 """
 from __future__ import annotations
 
@@ -45,13 +49,15 @@ def census(n: int) -> bytes:
     return buf.getvalue()
 
 
-def timed(fn, repeat: int) -> tuple[float, float]:
-    times = []
+def timed(fn, repeat: int) -> tuple[float, float, float]:
+    """(median, maximum) wall-clock seconds and median CPU seconds of ``repeat`` runs."""
+    times, cpu = [], []
     for i in range(repeat):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         fn(i)
         times.append(time.perf_counter() - t)
-    return statistics.median(times), max(times)
+        cpu.append(time.process_time() - c)
+    return statistics.median(times), max(times), statistics.median(cpu)
 
 
 def main() -> None:
@@ -75,13 +81,26 @@ def main() -> None:
         sub = timed(lambda i: s.submit(code, answer(i), f"client-{i}"), args.repeat)
         match = timed(lambda i: quest.matches(answer(i), actors), args.repeat)
         ids = [x.id for x in s.submissions(code)]
+
+        def click(i: int) -> None:  # « Valider la décision », then what the queue reads to re-render
+            s.review_submission(code, ids[i], "ed@example.org", decision=quest.Decision(quest.ACCEPTED))
+            subs = s.submissions(code, with_contacts=True)
+            assert s.questionnaire_draft(code, data=False).base_version == 1
+            census = s.open_version(code, personal=True).census.actors
+            nxt = next(x for x in subs if x.status == quest.NEW)
+            quest.matches(nxt.answer, census)
+
         review = timed(lambda i: s.review_submission(code, ids[i], "ed@example.org",
                                                      decision=quest.Decision(quest.ACCEPTED)), min(args.repeat, 5))
+        clicks = timed(lambda i: click(len(ids) // 2 + i), min(args.repeat, 5))
+        publish = timed(lambda i: s.publish_questionnaire(code, "ed@example.org"), 1)
         s.close()
     print(f"{args.actors} acteurs")
-    for what, (med, top) in (("Store.submit (Envoyer)", sub), ("questionnaire.matches (file d'examen)", match),
-                             ("review_submission + brouillon partagé", review)):
-        print(f"  {what:42s} médiane {med * 1000:8.1f} ms   max {top * 1000:8.1f} ms")
+    for what, (med, top, cpu) in (("Store.submit (Envoyer)", sub), ("questionnaire.matches (file d'examen)", match),
+                                  ("review_submission (accepter)", review),
+                                  ("accepter + file relue (clic de l'éditeur)", clicks),
+                                  ("publish_questionnaire (classeur écrit)", publish)):
+        print(f"  {what:42s} médiane {med * 1000:8.1f} ms   max {top * 1000:8.1f} ms   CPU {cpu * 1000:8.1f} ms")
 
 
 if __name__ == "__main__":

@@ -399,3 +399,133 @@ def legend_html(item: Legend) -> str:
     note = f'<p style="margin:0.2em 0 0.6em 0;font-size:0.9em">{html.escape(item.note)}</p>' if item.note else ""
     return (f'<div class="nrdash-map-legend"><p style="margin:0;font-weight:600">{html.escape(item.title)}</p>'
             f'<ul style="list-style:none;padding-left:0;margin:0.2em 0">{rows}</ul>{note}</div>')
+
+
+# ---------------------------------------------------------------------------------------------
+# The needs map (the questionnaire's « Besoins » view): needs counted per commune, one disc on each commune's centre
+# ---------------------------------------------------------------------------------------------
+NEEDS_DISC_MIN, NEEDS_DISC_MAX = 11, 30  # disc radius in pixels: area proportional to the count
+NEEDS_LINE = [40, 40, 40, 255]
+NEEDS_ALL = "tous les besoins"
+
+
+@dataclass(frozen=True)
+class NeedsLayer:
+    """The needs map's data: ``records`` one disc per commune with at least one need of ``kind`` (None: all kinds):
+    p = [lon, lat] (the commune's centre), n = the count, s = it as text, r = radius (px), c = fill, l = the count's
+    text colour, t = the tooltip (commune, code, count, count per kind). ``unplaced``: needs of ``kind`` whose
+    answer has no commune of the territory's list, or a commune missing from the offline geography. Counts and the
+    geography's commune names only: never an answer's name, text or contact."""
+
+    records: tuple[dict[str, Any], ...]
+    unplaced: int
+    kind: str | None
+    top: int
+
+    @property
+    def what(self) -> str:
+        return NEEDS_ALL if self.kind is None else f"besoin « {self.kind} »"
+
+    def summary(self) -> str:
+        """The map in words (its text alternative)."""
+        from .text import count_noun
+
+        total = sum(r["n"] for r in self.records)
+        if not total:
+            text = f"Carte des besoins exprimés par commune ({self.what}) : aucun besoin placé sur la carte"
+        else:
+            ranked = sorted(self.records, key=lambda r: (-r["n"], r["name"]))
+            shown = ", ".join(f"{r['name']} {r['n']}" for r in ranked[:12])
+            more = f" et {count_noun(len(ranked) - 12, 'autre commune', 'autres communes')}" if len(ranked) > 12 else ""
+            text = (f"Carte des besoins exprimés par commune ({self.what}) : "
+                    f"{count_noun(total, 'besoin')} dans {count_noun(len(ranked), 'commune')} — {shown}{more}")
+        if self.unplaced:
+            text += (f" ; {count_noun(self.unplaced, 'besoin')} sans commune de la liste du territoire, "
+                     f"non placé{'s' if self.unplaced > 1 else ''}")
+        return text + "."
+
+
+def _needs_fill(n: int, top: int) -> tuple[int, int, int]:
+    """The count scale from its middle (its lightest steps vanish on a white map), darker for more needs."""
+    return ref.count_color(0.35 + 0.65 * (n / top if top else 0.0))
+
+
+def needs_layer(counts: pd.DataFrame, unplaced: pd.Series, communes: pd.DataFrame,
+                kind: str | None = None) -> NeedsLayer:
+    """The needs map's discs from questionnaire.needs_per_commune's counts (rows: INSEE codes, columns: kinds)
+    and the geography's communes (indexed by code; name, lon, lat)."""
+    from .charts import text_color
+
+    kinds = list(counts.columns)
+    values = counts.sum(axis=1) if kind is None else (counts[kind] if kind in counts else
+                                                      pd.Series(0, index=counts.index))
+    lost = int(unplaced.sum() if kind is None else unplaced.get(kind, 0))
+    rows = []
+    for code, n in values.items():
+        n = int(n)
+        if n <= 0:
+            continue
+        if code not in communes.index or pd.isna(communes.at[code, "lon"]) or pd.isna(communes.at[code, "lat"]):
+            lost += n
+            continue
+        rows.append((code, n))
+    top = max((n for _, n in rows), default=0)
+    records = []
+    for code, n in rows:
+        c = communes.loc[code]
+        fill = _needs_fill(n, top)
+        detail = "\n".join(f"{k} : {int(counts.at[code, k])}" for k in kinds if int(counts.at[code, k]))  # narrow
+        word = "besoin" if n == 1 else "besoins"
+        label = f"{c['name']} ({code})\n{n} {word}" + (f" « {kind} »" if kind else "") + f"\n{detail}"
+        records.append({"p": [round(float(c["lon"]), 4), round(float(c["lat"]), 4)], "n": n, "s": str(n),
+                        "r": round(NEEDS_DISC_MIN + (NEEDS_DISC_MAX - NEEDS_DISC_MIN) * float(np.sqrt(n / top)), 1),
+                        "c": [*fill, 235], "l": hex_rgb(text_color(_hex(fill))) + [255],
+                        "name": deck_text(str(c["name"])), "t": deck_text(label)})
+    return NeedsLayer(tuple(records), lost, kind, top)
+
+
+def needs_legend(layer: NeedsLayer) -> Legend:
+    """The needs map's key: a few counts with their colour; sizes and the written count explained."""
+    top = max(layer.top, 1)
+    steps = sorted({max(1, round(t * top)) for t in RAMP_STEPS})
+    items = tuple((f"{n} besoin{'s' if n > 1 else ''}", _on_white(_needs_fill(n, top), 235)) for n in steps)
+    return Legend(f"Disques : {layer.what} par commune", items,
+                  "Plus foncé et plus grand = plus de besoins ; le nombre est écrit sur chaque disque, placé au "
+                  "centre de la commune.")
+
+
+def commune_outlines(contours) -> dict:
+    """Commune outlines alone (no value, no label), simplified as communes_geojson does, as GeoJSON."""
+    import shapely
+
+    if not len(contours):
+        return {"type": "FeatureCollection", "features": []}
+    x0, y0, x1, y1 = contours.total_bounds
+    geoms = shapely.simplify(contours.geometry.to_numpy(), max(x1 - x0, y1 - y0) / 1500, preserve_topology=True)
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {},
+         "geometry": json.loads(shapely.to_geojson(shapely.set_precision(g, 1e-4)))} for g in geoms if g is not None]}
+
+
+def needs_deck(layer: NeedsLayer, outlines: dict | None = None, territory_geojson: dict | None = None,
+               territory_geom=None, height: int | None = None) -> pdk.Deck:
+    """The needs map: commune outlines, the territory's, one disc per commune with its count written on it; a
+    plain-text tooltip; no base map (offline)."""
+    layers = []
+    if outlines and outlines["features"]:
+        layers.append(pdk.Layer("GeoJsonLayer", outlines, id="communes", pickable=False, stroked=True, filled=False,
+                                get_line_color=COMMUNE_LINE, line_width_min_pixels=1))
+    if territory_geojson:
+        layers.append(pdk.Layer("GeoJsonLayer", territory_geojson, id="territoire", stroked=True, filled=False,
+                                get_line_color=CONTOUR_COLOR, line_width_min_pixels=3, pickable=False))
+    data = list(layer.records)
+    discs = pdk.Layer("ScatterplotLayer", data, id="besoins", get_position="p", get_radius="r",
+                      get_fill_color="c", stroked=True, get_line_color=NEEDS_LINE, line_width_min_pixels=1.5,
+                      pickable=True)
+    discs.radius_units = "pixels"  # set after construction: pydeck reads a string argument as an expression
+    layers.append(discs)
+    layers.append(pdk.Layer("TextLayer", data, id="nombres", get_position="p", get_text="s", get_color="l",
+                            get_size=15, font_weight=700, pickable=False))
+    places = pd.DataFrame({"lon": [r["p"][0] for r in data], "lat": [r["p"][1] for r in data]}, dtype=float)
+    return CompactDeck(layers=layers, initial_view_state=view_state(places, territory_geom, height),
+                       tooltip={"text": "{t}"}, map_provider=None)

@@ -669,3 +669,26 @@ def needs_summary(counts: pd.DataFrame) -> str:
     parts = [f"{need} : {thousands(int(counts.loc[need, 'Total']))}" for need in counts.index
              if int(counts.loc[need, "Total"])]
     return "Besoins exprimés (réponses) — " + " ; ".join(parts) + "."
+
+
+def needs_per_commune(submissions: Iterable) -> tuple[pd.DataFrame, pd.Series]:
+    """Needs counted per commune and kind, for the map: one row per INSEE code (the communes chosen in the form's
+    list), one column per kind of need (NEEDS' order), refused answers left out; and, per kind, the needs of answers
+    whose commune is not in the list (written by hand, or not given): they cannot be placed. Counts only: nothing
+    else of an answer (no name, no text, no referent or contact)."""
+    placed: dict[str, dict[str, int]] = {}
+    unplaced = dict.fromkeys(NEEDS, 0)
+    for s in submissions:
+        if s.status == REJECTED:
+            continue
+        a = s.answer
+        for need in a.needs:
+            if need not in unplaced:
+                continue
+            if a.insee:
+                placed.setdefault(str(a.insee), dict.fromkeys(NEEDS, 0))[need] += 1
+            else:
+                unplaced[need] += 1
+    counts = pd.DataFrame.from_dict(placed, orient="index", columns=list(NEEDS)).astype(int)
+    counts.index.name = "insee"
+    return counts.sort_index(), pd.Series(unplaced, dtype=int)

@@ -61,6 +61,7 @@ for _key, (_label, _limit) in quest.TEXT_FIELDS.items():  # the questionnaire's 
     LIMITS[f"q_{_key}"], FIELD_LABEL[f"q_{_key}"] = _limit, f"« {_label} »"
 SUBMISSION_BURST, SUBMISSION_WINDOW = 20, dt.timedelta(minutes=10)  # answers per client address per window
 QUESTIONNAIRE_AUTHOR = "questionnaire"  # the author key of the territory's shared draft of accepted answers
+QUESTIONNAIRE_FILE = "recensement-questionnaire.xlsx"  # the shared draft's file name (and its version's)
 _ADVISORY_KEY = 0x6E72646173680001  # "nrdash" + 1: PostgreSQL lock held while migrating
 
 
@@ -1362,8 +1363,8 @@ class Store:
                           decision: "quest.Decision | None" = None, reason: str | None = None,
                           now: dt.datetime | None = None) -> str:
         """An editor's decision on a new answer: ``decision`` (accept as a new actor, or merge chosen fields into
-        an actor) puts it into the territory's shared draft, rebuilt on the latest version in the same
-        transaction; ``reason`` rejects it. Returns the new status."""
+        an actor) puts it into the territory's shared draft (checked against the latest version in the same
+        transaction; its workbook is written on publishing); ``reason`` rejects it. Returns the new status."""
         author = check_email(author)
         now = _utc(now) or utcnow()
         if decision is None:
@@ -1393,7 +1394,7 @@ class Store:
             conn.execute(submission_events.insert().values(submission_id=row.id, at=now, status=status,
                                                            author=author, note=note))
             if decision is not None:
-                self._rebuild_questionnaire_draft(conn, territory, trow.id, author, now)
+                self._check_questionnaire_draft(conn, territory, trow.id, now)
         return status
 
     def _pending(self, conn: Connection, territory_id: int) -> list[Any]:
@@ -1401,38 +1402,98 @@ class Store:
             submissions.c.territory_id == territory_id, submissions.c.status.in_([quest.ACCEPTED, quest.MERGED]),
             submissions.c.published_version.is_(None)).order_by(submissions.c.id)).all()
 
-    def _rebuild_questionnaire_draft(self, conn: Connection, territory: str, territory_id: int, author: str,
-                                     now: dt.datetime) -> list[int]:
-        """The shared draft: the latest version (its personal data included) with every accepted or merged answer
-        not yet published applied in order. Returns the answers' ids."""
-        from .template import census_to_xlsx
+    def _decided(self, conn: Connection, pending: list[Any], contacts: bool) -> list[tuple[Any, Any]]:
+        """(answer, decision) of each pending row, in order; the answers' referent and contact when asked for."""
+        found = {}
+        if contacts and pending:
+            found = {c.submission_id: c for c in conn.execute(sa.select(submission_contacts).where(
+                submission_contacts.c.submission_id.in_([r.id for r in pending]))).all()}
+        out = []
+        for r in pending:
+            c = found.get(r.id)
+            out.append((quest.Answer.from_public(json.loads(r.answer), c.referent if c else None,
+                                                 c.contact if c else None), quest.Decision.from_json(r.decision)))
+        return out
 
+    @staticmethod
+    def _latest(conn: Connection, territory_id: int) -> Any:
+        return conn.execute(sa.select(versions.c.number, versions.c.file_sha256).where(
+            versions.c.territory_id == territory_id).order_by(versions.c.number.desc()).limit(1)).first()
+
+    def _check_questionnaire_draft(self, conn: Connection, territory: str, territory_id: int,
+                                   now: dt.datetime) -> None:
+        """Every accepted or merged answer not yet published still applies to the latest version (a merge's actor
+        is in it), or StoreError (the decision is refused). The shared draft is kept as these decisions, not as a
+        file: its workbook is written when it is published (or asked for), not on every decision."""
         pending = self._pending(conn, territory_id)
+        # A workbook an earlier nrdash stored for the shared draft: stale from now on (publishing rewrites it).
         conn.execute(drafts.delete().where(drafts.c.territory_id == territory_id,
                                            drafts.c.author_key == QUESTIONNAIRE_AUTHOR))
         if not pending:
-            return []
-        latest = conn.execute(sa.select(versions.c.number).where(versions.c.territory_id == territory_id)
-                              .order_by(versions.c.number.desc()).limit(1)).scalar()
-        ds = self.open_version(territory, latest, personal=True)
-        decided = []
-        for r in pending:
-            c = conn.execute(sa.select(submission_contacts).where(submission_contacts.c.submission_id == r.id)).first()
-            decided.append((quest.Answer.from_public(json.loads(r.answer), c.referent if c else None,
-                                                     c.contact if c else None), quest.Decision.from_json(r.decision)))
-        try:
-            actors = quest.apply_decisions(ds.census.actors, decided, now.date())
+            return
+        latest = self._latest(conn, territory_id)
+        actors = self.open_version(territory, latest.number if latest else None).census.actors  # no personal data:
+        try:  # a merge's actor is found by its name, SIRET and commune
+            quest.apply_decisions(actors, self._decided(conn, pending, contacts=False), now.date())
         except quest.ApplyError as exc:
             raise StoreError(str(exc)) from None
-        data = census_to_xlsx(ds.census, with_contacts=True, actors=actors)
-        conn.execute(drafts.insert().values(
-            territory_id=territory_id, author_key=QUESTIONNAIRE_AUTHOR, author=author, base_version=latest,
-            file_name="recensement-questionnaire.xlsx", file_bytes=data, file_sha256=sha256(data), updated_at=now))
-        return [r.id for r in pending]
 
-    def questionnaire_draft(self, territory: str) -> Draft | None:
-        """The shared draft of accepted and merged answers (None when there is none)."""
-        return self.draft(territory, QUESTIONNAIRE_AUTHOR)
+    def _questionnaire_workbook(self, conn: Connection, territory: str, territory_id: int,
+                                now: dt.datetime) -> tuple[bytes, int | None, list[int]]:
+        """The shared draft as a census workbook: the latest version (its personal data included) with every
+        accepted or merged answer not yet published applied in order; its base version and the answers' ids.
+        (b"", None, []) when there is no such answer."""
+        from .template import census_to_xlsx
+
+        pending = self._pending(conn, territory_id)
+        if not pending:
+            return b"", None, []
+        latest = self._latest(conn, territory_id)
+        number = latest.number if latest else None
+        ds = self.open_version(territory, number, personal=True)
+        try:
+            actors = quest.apply_decisions(ds.census.actors, self._decided(conn, pending, contacts=True), now.date())
+        except quest.ApplyError as exc:
+            raise StoreError(str(exc)) from None
+        return census_to_xlsx(ds.census, with_contacts=True, actors=actors), number, [r.id for r in pending]
+
+    def _rebuild_questionnaire_draft(self, conn: Connection, territory: str, territory_id: int, author: str,
+                                     now: dt.datetime) -> list[int]:
+        """The shared draft written as a workbook on the latest version (to be published). Returns the answers'
+        ids."""
+        data, latest, ids = self._questionnaire_workbook(conn, territory, territory_id, now)
+        conn.execute(drafts.delete().where(drafts.c.territory_id == territory_id,
+                                           drafts.c.author_key == QUESTIONNAIRE_AUTHOR))
+        if ids:
+            conn.execute(drafts.insert().values(
+                territory_id=territory_id, author_key=QUESTIONNAIRE_AUTHOR, author=author, base_version=latest,
+                file_name=QUESTIONNAIRE_FILE, file_bytes=data, file_sha256=sha256(data), updated_at=now))
+        return ids
+
+    def questionnaire_draft(self, territory: str, *, data: bool = True) -> Draft | None:
+        """The shared draft of accepted and merged answers not yet published (None when there is none): always the
+        latest version with their decisions applied. ``author`` and ``updated_at``: the last decision's. ``data``:
+        its workbook, written on demand (seconds on a large census); ``data=False``: b"". ``sha256`` identifies
+        its content (base version and decisions), not the workbook's bytes."""
+        with self._read() as conn:
+            trow = conn.execute(sa.select(territories.c.id).where(territories.c.code == territory)).first()
+            if trow is None:
+                return None
+            pending = self._pending(conn, trow.id)
+            if not pending:
+                return None
+            latest = self._latest(conn, trow.id)
+            last = conn.execute(sa.select(submission_events.c.at, submission_events.c.author).where(
+                submission_events.c.submission_id.in_([r.id for r in pending]),
+                submission_events.c.status.in_([quest.ACCEPTED, quest.MERGED]))
+                .order_by(submission_events.c.at.desc(), submission_events.c.id.desc()).limit(1)).first()
+            now = utcnow()
+            file = self._questionnaire_workbook(conn, territory, trow.id, now)[0] if data else b""
+        identity = json.dumps([latest.number if latest else None, latest.file_sha256 if latest else None,
+                               [[r.id, r.decision] for r in pending]])
+        return Draft(last.author if last else QUESTIONNAIRE_AUTHOR, QUESTIONNAIRE_FILE, file,
+                     sha256(identity.encode("utf-8")), latest.number if latest else None,
+                     _utc(last.at) if last else now)
 
     def publish_questionnaire(self, territory: str, author: str, *, note: str = "",
                               force_reason: str | None = None) -> PublishResult:

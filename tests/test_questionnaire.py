@@ -221,6 +221,38 @@ def test_the_shared_draft_follows_a_version_published_meanwhile(store):
     assert sorted(store.open_version(EPCI).census.actors["name"]) == ["Nouvelle structure", "Seul acteur"]
 
 
+def test_a_decision_writes_no_workbook_the_shared_draft_is_written_on_demand(store, monkeypatch):
+    from nrdash import template
+    from nrdash.census import load_census
+
+    s1, m1 = store.submit(EPCI, answer(name="Atelier Vélo", level=3, commune="17028"), "a")
+    s2, _ = store.submit(EPCI, answer(name="La Ressourcerie", level=2), "b")
+    real = template.census_to_xlsx
+    monkeypatch.setattr(template, "census_to_xlsx", lambda *a, **k: pytest.fail("a decision wrote a workbook"))
+    store.review_submission(EPCI, s1, "ed@x.fr", decision=quest.Decision(quest.MERGED, m1.ref, ("level",)))
+    light = store.questionnaire_draft(EPCI, data=False)
+    assert (light.data, light.base_version, light.author) == (b"", 1, "ed@x.fr")
+    store.review_submission(EPCI, s2, "paul@x.fr", decision=quest.Decision(quest.ACCEPTED))
+    after = store.questionnaire_draft(EPCI, data=False)
+    assert after.author == "paul@x.fr" and after.sha256 != light.sha256  # another decision: another draft
+    monkeypatch.setattr(template, "census_to_xlsx", real)
+    full = store.questionnaire_draft(EPCI)
+    assert full.sha256 == after.sha256 and full.base_version == 1
+    actors = load_census(full.data, full.file_name).actors.set_index("name")
+    assert actors.loc["Atelier Vélo", "level"] == 3 and actors.loc["Atelier Vélo", "contact"] == "hugo@example.org"
+    assert actors.loc["La Ressourcerie", "source"] == ref.QUESTIONNAIRE_SOURCE
+    assert actors.loc["La Ressourcerie", "contact"] == "zoe@example.org"  # personal data kept for the editors
+    assert len(actors) == 4
+
+
+def test_a_merge_whose_actor_left_the_latest_version_is_refused_when_decided(store):
+    s1, m1 = store.submit(EPCI, answer(name="Atelier Vélo", level=3, commune="17028"), "a")
+    store.publish(EPCI, actors_sheet([["Seul acteur", None, "PME", 1, "Aytré", None, None]], HEADER), "v2.xlsx")
+    with pytest.raises(st.StoreError, match="n'est plus dans le recensement"):
+        store.review_submission(EPCI, s1, "ed@x.fr", decision=quest.Decision(quest.MERGED, m1.ref, ("level",)))
+    assert store.submission(EPCI, s1).status == quest.NEW and store.questionnaire_draft(EPCI) is None
+
+
 def test_erasure_and_retention_reach_the_answers_contacts(store):
     now = st.utcnow()
     old, _ = store.submit(EPCI, answer(referent="Jean Ancien", contact="jean@example.org"), "a",
@@ -326,3 +358,69 @@ def test_paper_answers_join_the_queue_and_the_blank_form_escapes(store):
     page = quest.printable_form("CA <script>x</script>", 24)
     assert "<script>x" not in page and "&lt;script&gt;" in page and "☐ Financement" in page
     assert "2 ans" in page and "Leader du NR" in page
+
+
+# -- the needs map ---------------------------------------------------------------------------
+def _stored(sid: int, a: quest.Answer, status: str = quest.NEW):
+    return st.Submission(sid, dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc), "formulaire", status, a, None, None,
+                         None, None, None)
+
+
+def _needs_subs():
+    return [_stored(1, answer(name="<b>A</b>", commune="17028", needs=["Financement", "Formation"],
+                              contact="secret-a@example.org")),
+            _stored(2, answer(name="B", commune="17028", needs=["Financement"]), quest.ACCEPTED),
+            _stored(3, answer(name="C", commune="17200", needs=["Collaboration"])),
+            _stored(4, answer(name="D", commune=quest.OTHER_COMMUNE, commune_text="Rochefort", needs=["Financement"])),
+            _stored(5, answer(name="E", commune="17200", needs=["Financement"]), quest.REJECTED)]
+
+
+def test_needs_per_commune_counts_kinds_and_the_unplaced():
+    counts, unplaced = quest.needs_per_commune(_needs_subs())
+    assert counts.to_dict(orient="index") == {
+        "17028": {"Financement": 2, "Collaboration": 0, "Formation": 1, "Mise en relation": 0, "Autre": 0},
+        "17200": {"Financement": 0, "Collaboration": 1, "Formation": 0, "Mise en relation": 0, "Autre": 0}}
+    assert unplaced.to_dict() == {"Financement": 1, "Collaboration": 0, "Formation": 0, "Mise en relation": 0,
+                                  "Autre": 0}  # the commune written by hand; the refused answer not counted
+    empty, nothing = quest.needs_per_commune([])
+    assert empty.empty and list(empty.columns) == list(quest.NEEDS) and int(nothing.sum()) == 0
+
+
+GEO = pd.DataFrame({"name": ["Aytré", "Lagord", "@@=alert(1)"], "lon": [-1.115, -1.153, -1.0],
+                    "lat": [46.134, 46.189, 46.0]}, index=pd.Index(["17028", "17200", "17999"], name="code"))
+
+
+def test_needs_layer_holds_counts_per_commune_and_kind_only():
+    from nrdash import maps
+
+    counts, unplaced = quest.needs_per_commune(_needs_subs())
+    layer = maps.needs_layer(counts, unplaced, GEO)
+    by = {r["name"]: r for r in layer.records}
+    assert {k: r["n"] for k, r in by.items()} == {"Aytré": 3, "Lagord": 1} and layer.unplaced == 1
+    assert by["Aytré"]["p"] == [-1.115, 46.134] and by["Aytré"]["s"] == "3"
+    assert by["Aytré"]["t"] == "Aytré (17028)\n3 besoins\nFinancement : 2\nFormation : 1"
+    assert by["Aytré"]["r"] == maps.NEEDS_DISC_MAX and by["Lagord"]["r"] < by["Aytré"]["r"]  # area by count
+    assert by["Aytré"]["c"] != by["Lagord"]["c"]  # darker for more
+    blob = maps.needs_deck(layer).to_json()
+    for private in ("<b>A</b>", "secret-a@example.org", "Zoé Martin", "Rochefort"):  # names, texts, contacts
+        assert private not in blob
+    financing = maps.needs_layer(counts, unplaced, GEO, "Financement")
+    assert [(r["name"], r["n"]) for r in financing.records] == [("Aytré", 2)] and financing.unplaced == 1
+    assert financing.records[0]["t"].splitlines()[1] == "2 besoins « Financement »"
+    assert financing.summary() == ("Carte des besoins exprimés par commune (besoin « Financement ») : 2 besoins "
+                                   "dans 1 commune — Aytré 2 ; 1 besoin sans commune de la liste du territoire, "
+                                   "non placé.")
+    assert maps.needs_layer(counts, unplaced, GEO, "Autre").summary() == (
+        "Carte des besoins exprimés par commune (besoin « Autre ») : aucun besoin placé sur la carte.")
+    legend = maps.needs_legend(layer)
+    assert [label for label, _ in legend.items] == ["1 besoin", "2 besoins", "3 besoins"]
+
+
+def test_needs_layer_text_is_never_read_by_deck_gl_and_unknown_communes_are_unplaced():
+    from nrdash import maps
+
+    counts = pd.DataFrame({n: [0, 0] for n in quest.NEEDS}, index=["17999", "99999"])
+    counts["Formation"] = [2, 4]
+    layer = maps.needs_layer(counts, pd.Series(0, index=list(quest.NEEDS)), GEO)
+    assert [r["n"] for r in layer.records] == [2] and layer.unplaced == 4  # 99999: not in the geography
+    assert layer.records[0]["name"] == " @@=alert(1)" and layer.records[0]["t"].startswith(" @@=")

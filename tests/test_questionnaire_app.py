@@ -284,3 +284,36 @@ def test_editor_imports_paper_answers_whole_or_not_at_all(db, monkeypatch):
     subs = db.submissions(EPCI, with_contacts=True)
     assert [(x.origin, x.answer.name, x.answer.contact) for x in subs] == [
         ("papier", "Café <b>Réparation</b>", "leo@example.org")] * 2
+
+
+def test_editor_sees_the_needs_map_by_commune_filtered_by_kind(db, monkeypatch):
+    import json
+
+    submit(db, needs=["Financement", "Formation"], contact="secret-a@example.org")  # Aytré
+    submit(db, name="Atelier du Vélo", needs=["Financement"])  # Aytré
+    submit(db, name="Mairie annexe", commune="17200", needs=["Collaboration"])  # Lagord
+    submit(db, name="Loin <b>d'ici</b>", commune=quest.OTHER_COMMUNE, commune_text="Rochefort", needs=["Financement"])
+    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", EPCI)
+    signed_in(monkeypatch, "marie@x.fr")
+    at = queue()
+
+    def discs() -> tuple[dict, list]:
+        charts = [json.loads(c.proto.json) for c in at.get("deck_gl_json_chart")]
+        deck = next(d for d in charts if any(layer["id"] == "besoins" for layer in d["layers"]))
+        layer = next(layer for layer in deck["layers"] if layer["id"] == "besoins")
+        return deck, sorted((r["name"], r["n"]) for r in layer["data"])
+
+    deck, found = discs()
+    assert found == [("Aytré", 3), ("Lagord", 1)]
+    layer = next(layer for layer in deck["layers"] if layer["id"] == "besoins")
+    assert layer["radiusUnits"] == "pixels" and layer["getRadius"] == "@@=r"  # sizes in pixels, not metres
+    sent = json.dumps(deck, ensure_ascii=False)
+    for private in ("secret-a@example.org", "Zoé Martin", "La Ressourcerie", "Rochefort", "<b>d'ici</b>"):
+        assert private not in sent  # counts per commune and kind only
+    alt = ("Carte des besoins exprimés par commune (tous les besoins) : 4 besoins dans 2 communes — Aytré 3, "
+           "Lagord 1 ; 1 besoin sans commune de la liste du territoire, non placé.")
+    assert alt in texts(at)
+    assert "3 besoins" in "\n".join(m.value for m in at.markdown if "nrdash-map-legend" in m.value)
+    at.selectbox(key="q_needs_kind").set_value("Collaboration").run()
+    assert discs()[1] == [("Lagord", 1)]
+    assert "(besoin « Collaboration ») : 1 besoin dans 1 commune — Lagord 1." in texts(at)

@@ -357,7 +357,7 @@ def queue_page(ctx: "Context") -> None:
     else:
         st.markdown("Aucune nouvelle réponse.")
     _history(subs)
-    needs_section(src, subs)
+    needs_section(ctx, subs)
     paper_section(src)
 
 
@@ -404,9 +404,9 @@ def paper_section(src) -> None:
                      key="q_paper_file", on_change=_import_paper)
 
 
-def needs_section(src, subs: list) -> None:
-    """« Besoins »: what the actors asked for, by kind, family and commune, who asked what (editors), the kit's
-    formats suggested beside each need, and the list as .csv/.xlsx."""
+def needs_section(ctx: "Context", subs: list) -> None:
+    """« Besoins »: what the actors asked for, by kind, family and commune (chart, map), who asked what (editors),
+    the kit's formats suggested beside each need, and the list as .csv/.xlsx."""
     from .chart_component import plotly_chart
     from .elements import PLOTLY_CONFIG, data_table
 
@@ -423,11 +423,13 @@ def needs_section(src, subs: list) -> None:
                  config={**PLOTLY_CONFIG, "toImageButtonOptions": {"format": "png", "scale": 2,
                                                                    "filename": "nrdash-besoins"}})
     st.caption(escape_md(quest.needs_summary(by_family)))
+    needs_map(ctx, subs)
     by = st.radio("Tableau par", ["Famille d'acteurs", "Commune"], horizontal=True, key="q_needs_by")
     data_table(quest.needs_counts(rows, by), width="stretch")
     with st.expander("Formats du kit à proposer pour chaque besoin"):
         st.markdown("\n".join(f"- **{escape_md(need)}** : " + " ; ".join(escape_md(f) for f in quest.need_formats(need))
                               for need in quest.NEEDS))
+    src = ctx.source
     contacts = st.toggle("Avec les référents et contacts (données personnelles)", key="q_needs_contacts")
     listing = quest.needs_rows(subs, with_contacts=contacts)
     data_table(listing, hide_index=True, width="stretch")
@@ -440,11 +442,45 @@ def needs_section(src, subs: list) -> None:
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="q_needs_xlsx")
 
 
+NEEDS_MAP_HEIGHT = 460  # px: the map and its legend beside it within a 1280×720 screen
+
+
+def needs_map(ctx: "Context", subs: list) -> None:
+    """The needs per commune on a map (one disc per commune, its count written on it), filtered by kind, with its
+    legend and its text alternative. The map's data holds counts per commune and kind only (maps.NeedsLayer)."""
+    from .. import maps
+    from .geometry import commune_contours, territory_shape
+
+    st.markdown("**Carte des besoins par commune**")
+    if ctx.geo is None:
+        st.info(escape_md(ctx.geo_note or "Géographie hors ligne indisponible : pas de carte des besoins."),
+                icon=":material/map:")
+        return
+    kind = st.selectbox("Besoin montré sur la carte", [None, *quest.NEEDS], key="q_needs_kind",
+                        format_func=lambda k: "Tous les besoins" if k is None else k)
+    counts, unplaced = quest.needs_per_commune(subs)
+    layer = maps.needs_layer(counts, unplaced, ctx.geo.by_code, kind)
+    territory = ctx.territory
+    codes = tuple(sorted(territory.members)) if territory else tuple(sorted(counts.index))
+    outline, outline_geom = (territory_shape(territory.kind, territory.code, territory.members) if territory
+                             else (None, None))
+    deck = maps.needs_deck(layer, maps.commune_outlines(commune_contours(codes)), outline, outline_geom,
+                           NEEDS_MAP_HEIGHT)
+    summary = layer.summary()
+    left, right = st.columns([5, 2], gap="medium")
+    with left:
+        st.pydeck_chart(deck, key="q_needs_map", height=NEEDS_MAP_HEIGHT, alt=summary)
+        st.caption(escape_md(summary))
+    with right, st.container(key="q_needs_legend"):
+        st.markdown("**Légende**")
+        st.markdown(maps.legend_html(maps.needs_legend(layer)), unsafe_allow_html=True)  # escaped by legend_html
+
+
 def _draft_section(src, subs: list) -> None:
     pending = [x for x in subs if x.status in (quest.ACCEPTED, quest.MERGED) and x.published_version is None]
     if not pending:
         return
-    draft = source.store().questionnaire_draft(src.code)
+    draft = source.store().questionnaire_draft(src.code, data=False)  # its workbook is written on publishing
     st.subheader("Brouillon partagé du questionnaire", anchor=False)
     st.markdown(escape_md(
         f"{count_noun(len(pending), 'réponse acceptée ou fusionnée', 'réponses acceptées ou fusionnées')}, pas "

@@ -9,6 +9,7 @@ import pytest
 
 from nrdash.store import Store
 from tests.e2e.harness import goto, streamlit_server, wait_idle
+from tests.e2e.test_browser import _colour_pixels
 
 EPCI = "241700434"
 SECRET = "secret des tests du questionnaire"
@@ -32,6 +33,12 @@ def quest_server(tmp_path_factory):
                                        "needs": ["Collaboration"]}, {})
     assert not problems
     s.submit(EPCI, answer, "192.0.2.1")
+    placed, problems = quest.validate({"name": "Recyclerie d'Aytré", "actor_type": "Autres associations", "level": 2,
+                                       "commune": "17028", "referent": "Autre Personne", "consent": True,
+                                       "contact": "autre@example.org", "needs": ["Financement", "Formation"]},
+                                      {"17028": "Aytré"})
+    assert not problems
+    s.submit(EPCI, placed, "192.0.2.2")  # in a commune of the territory: a disc on the needs map
     s.close()
     with streamlit_server(env={"NRDASH_DATA_DIR": str(data), "STREAMLIT_SERVER_COOKIE_SECRET": SECRET}) as url:
         url.db = str(data / "nrdash.db")
@@ -151,8 +158,37 @@ def test_editor_reviews_in_the_queue(quest_server, page):
     needs.scroll_into_view_if_needed()
     wait_idle(page)
     assert "Collaboration : 1" in main.inner_text()  # the chart's text alternative
+    # The needs map, at a projector's size: its canvas draws a disc on Aytré (the answer accepted has no commune).
+    page.set_viewport_size({"width": 1280, "height": 720})
+    chart = page.locator('[data-testid="stDeckGlJsonChart"]')  # the page's one map
+    chart.first.scroll_into_view_if_needed()
+    page.wait_for_selector('[data-testid="stDeckGlJsonChart"] canvas', state="visible", timeout=30_000)
+    page.wait_for_timeout(1500)
+    text = main.inner_text()
+    assert "1 besoin sans commune de la liste du territoire" in text  # the accepted answer, without a commune
+    import re
+
+    # The map's text alternative: Aytré only (2 needs, 3 when the phone test's answer came first), the top commune.
+    assert re.search(r"dans 1 commune — Aytré [23] ;", text)
+    png = chart.first.screenshot()
     if SHOTS:
         page.screenshot(path=f"{SHOTS}/queue-needs.png")
+    from PIL import Image
+    import io
+
+    width, height = Image.open(io.BytesIO(png)).size
+    disc = _colour_pixels(png, _disc_colour(1, 1))  # the top commune's colour, whatever its count
+    assert 200 < disc < 0.05 * width * height  # the top commune's disc, darkest: a disc, not the whole map
+    assert _colour_pixels(png, (255, 255, 255), tol=3) > 0.5 * width * height  # offline: a white map
+    assert not page.js_errors
+
+
+def _disc_colour(n: int, top: int) -> tuple[int, int, int]:
+    """The colour a needs disc shows on the white map (its fill drawn with its opacity)."""
+    from nrdash import maps
+
+    c = maps._on_white(maps._needs_fill(n, top), 235)
+    return tuple(int(c[i:i + 2], 16) for i in (1, 3, 5))
 
 
 def test_form_has_no_serious_accessibility_violation(quest_server, phone):
