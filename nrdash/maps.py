@@ -180,19 +180,23 @@ def _fmt(value: float, kind: str) -> str:
     return f"{int(value)}"
 
 
+def _simplified(contours) -> list:
+    """Outlines simplified to about a pixel of the initial view: every vertex costs on every frame while panning."""
+    import shapely
+
+    if not len(contours):
+        return []
+    x0, y0, x1, y1 = contours.total_bounds
+    return list(shapely.simplify(contours.geometry.to_numpy(), max(x1 - x0, y1 - y0) / 1500, preserve_topology=True))
+
+
 def communes_geojson(contours, stats: pd.DataFrame, choropleth: str) -> dict:
     """Commune polygons with the choropleth colour and a plain-text label, as GeoJSON (coordinates rounded)."""
     import shapely
 
     features = []
     values = stats[choropleth].to_numpy(dtype=float) if choropleth != "none" else None
-    # Outlines simplified to about a pixel of the initial view: every vertex costs on every frame while panning.
-    if len(contours):
-        x0, y0, x1, y1 = contours.total_bounds
-        tolerance = max(x1 - x0, y1 - y0) / 1500
-        geoms = shapely.simplify(contours.geometry.to_numpy(), tolerance, preserve_topology=True)
-    else:
-        geoms = []
+    geoms = _simplified(contours)
     fills = dict(zip(stats.index, _ramp(values))) if values is not None else {}
     for code, geom in zip(contours["code"], geoms):
         if geom is None or code not in stats.index:
@@ -498,13 +502,10 @@ def commune_outlines(contours) -> dict:
     """Commune outlines alone (no value, no label), simplified as communes_geojson does, as GeoJSON."""
     import shapely
 
-    if not len(contours):
-        return {"type": "FeatureCollection", "features": []}
-    x0, y0, x1, y1 = contours.total_bounds
-    geoms = shapely.simplify(contours.geometry.to_numpy(), max(x1 - x0, y1 - y0) / 1500, preserve_topology=True)
     return {"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {},
-         "geometry": json.loads(shapely.to_geojson(shapely.set_precision(g, 1e-4)))} for g in geoms if g is not None]}
+         "geometry": json.loads(shapely.to_geojson(shapely.set_precision(g, 1e-4)))}
+        for g in _simplified(contours) if g is not None]}
 
 
 def needs_deck(layer: NeedsLayer, outlines: dict | None = None, territory_geojson: dict | None = None,
