@@ -1118,6 +1118,13 @@ class Store:
                                                 .where(versions.c.territory_id == row.id)).scalar():
                 raise StoreError(f"Le territoire {code} a déjà des versions dans cette instance : importez-le dans "
                                  "une instance neuve.")
+            if row is not None and fmt >= 2:
+                for table, what in ((objectives_table, "des objectifs"), (actor_pairings, "des appariements"),
+                                    (submissions, "des réponses au questionnaire")):
+                    if conn.execute(sa.select(sa.func.count()).select_from(table)
+                                    .where(table.c.territory_id == row.id)).scalar():
+                        raise StoreError(f"Le territoire {code} a déjà {what} dans cette instance : importez-le "
+                                         "dans une instance neuve.")
         prepared = []
         for d in manifest["versions"]:
             try:
@@ -1148,20 +1155,38 @@ class Store:
                           issues=json.dumps(d["issues"], ensure_ascii=False))
             prepared.append((int(d["number"]), _parse_time(d["created_at"]), values, personal))
         kept = _read_kept(zf, manifest) if fmt >= 2 else None
+        created = False
         with self._write() as conn:
             if conn.execute(sa.select(territories.c.id).where(territories.c.code == code)).first() is None:
                 conn.execute(territories.insert().values(
                     code=code, name=t["name"], anonymous_read=bool(t["anonymous_read"]),
                     retention_months=int(t["retention_months"]), created_at=_parse_time(t["created_at"])))
-        for number, created_at, values, personal in prepared:
-            self._store_version(code, values, personal, create=False, created_at=created_at, number=number)
-        if kept is not None:
-            with self._write() as conn:
-                trow = self._lock_territory(conn, code, create=False)
-                author = _import_kept(conn, trow.id, t.get("questionnaire_open"), kept)
-                if author is not None:  # accepted answers not yet published: their shared draft, rebuilt here
-                    self._rebuild_questionnaire_draft(conn, code, trow.id, author, utcnow())
+                created = True
+        try:
+            for number, created_at, values, personal in prepared:
+                self._store_version(code, values, personal, create=False, created_at=created_at, number=number)
+            if kept is not None:
+                with self._write() as conn:
+                    trow = self._lock_territory(conn, code, create=False)
+                    author = _import_kept(conn, trow.id, t.get("questionnaire_open"), kept)
+                    if author is not None:  # accepted answers not yet published: their shared draft, rebuilt here
+                        self._rebuild_questionnaire_draft(conn, code, trow.id, author, utcnow())
+        except (StoreError, sa.exc.SQLAlchemyError) as exc:
+            self._undo_import(code, created)
+            raise StoreError(f"Import du territoire {code} annulé, rien n'a été gardé : {exc}") from None
         return code, len(prepared)
+
+    def _undo_import(self, code: str, created: bool) -> None:
+        """Remove what a failed import wrote: the territory's versions and their personal rows, and the territory
+        itself when the import created it (the kept rows were in the transaction that failed)."""
+        with self._write() as conn:
+            trow = self._territory_row(conn, code)
+            ids = sa.select(versions.c.id).where(versions.c.territory_id == trow.id)
+            conn.execute(personal_data.delete().where(personal_data.c.version_id.in_(ids)))
+            conn.execute(drafts.delete().where(drafts.c.territory_id == trow.id))
+            conn.execute(versions.delete().where(versions.c.territory_id == trow.id))
+            if created:
+                conn.execute(territories.delete().where(territories.c.id == trow.id))
 
     # -- accounts --------------------------------------------------------------------------------
     def add_user(self, email: str, password: str | None, role: str | None = None,
@@ -1672,36 +1697,65 @@ def _read_kept(zf: zipfile.ZipFile, manifest: dict[str, Any]) -> dict[str, list[
         try:
             rows = json.loads(blob)
             out[name] = [_kept_row(name, r) for r in rows]
+            if name == PAIRINGS_FILE and len({(r["ref_a"], r["ref_b"]) for r in out[name]}) < len(out[name]):
+                raise ValueError("deux choix sur les mêmes acteurs")
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise StoreError(f"Archive illisible : {name} ({_KEPT_WHAT[name]}) n'a pas la forme attendue "
                              f"({type(exc).__name__} : {str(exc)[:80]}). Refaites l'export.") from None
     return out
 
 
+def _text(value: Any, limit: int | None = None, *, optional: bool = False) -> str | None:
+    """A text of a kept row: a string (None allowed when ``optional``) of at most ``limit`` characters."""
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or (limit is not None and len(value) > limit) or "\x00" in value:
+        raise ValueError(f"texte attendu{f' de {limit} caractères au plus' if limit else ''} : "
+                         f"« {str(value)[:40]} »")
+    return value
+
+
+def _when(value: Any) -> dt.datetime:
+    """A required date and time of a kept row."""
+    if value is None or value == "":
+        raise ValueError("date manquante")
+    return _parse_time(_text(value))
+
+
+def _number(value: Any, *, optional: bool = True) -> int | None:
+    if value is None and optional:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError(f"numéro de version attendu : « {str(value)[:20]} »")
+    return value
+
+
 def _kept_row(name: str, r: dict[str, Any]) -> dict[str, Any]:
     """One row of a kept file, as the table's column values (ValueError/KeyError/TypeError when malformed)."""
     if name == OBJECTIVES_FILE:
-        return dict(indicator=str(r["indicator"]), family=r["family"], target=float(r["target"]),
-                    deadline=dt.date.fromisoformat(r["deadline"]), start_version=r["start_version"],
-                    start_date=dt.date.fromisoformat(r["start_date"]), start_value=float(r["start_value"]),
-                    note=str(r["note"]), created_by=str(r["created_by"]), created_at=_parse_time(r["created_at"]))
+        return dict(indicator=_text(r["indicator"], 40), family=_text(r["family"], 100, optional=True),
+                    target=float(r["target"]), deadline=dt.date.fromisoformat(r["deadline"]),
+                    start_version=_number(r["start_version"]), start_date=dt.date.fromisoformat(r["start_date"]),
+                    start_value=float(r["start_value"]), note=_text(r["note"]), created_by=_text(r["created_by"], 254),
+                    created_at=_when(r["created_at"]))
     if name == PAIRINGS_FILE:
         if r["kind"] not in (PAIR_LINK, PAIR_UNLINK):
             raise ValueError(f"sorte d'appariement « {str(r['kind'])[:20]} » inconnue")
-        return dict(ref_a=str(r["ref_a"]), ref_b=str(r["ref_b"]), kind=r["kind"], created_by=str(r["created_by"]),
-                    created_at=_parse_time(r["created_at"]))
+        return dict(ref_a=_text(r["ref_a"], PAIR_REF_MAX), ref_b=_text(r["ref_b"], PAIR_REF_MAX), kind=r["kind"],
+                    created_by=_text(r["created_by"], 254), created_at=_when(r["created_at"]))
     if r["status"] not in quest.STATUS_LABEL:
         raise ValueError(f"statut « {str(r['status'])[:20]} » inconnu")
     contacts = r["contacts"]
     return dict(
-        created_at=_parse_time(r["created_at"]), origin=str(r["origin"]), status=r["status"],
-        answer=json.dumps(dict(r["answer"]), ensure_ascii=False), name_key=str(r["name_key"]),
-        match_ref=r["match_ref"], match_how=r["match_how"],
+        created_at=_when(r["created_at"]), origin=_text(r["origin"], 20), status=r["status"],
+        answer=json.dumps(dict(r["answer"]), ensure_ascii=False), name_key=_text(r["name_key"], 300),
+        match_ref=_text(r["match_ref"], 400, optional=True), match_how=_text(r["match_how"], 20, optional=True),
         decision=json.dumps(dict(r["decision"]), ensure_ascii=False) if r["decision"] is not None else None,
-        reason=r["reason"], published_version=r["published_version"],
-        contacts=None if contacts is None else {"referent": contacts["referent"], "contact": contacts["contact"]},
-        history=[dict(at=_parse_time(e["at"]), status=str(e["status"]), author=str(e["author"]), note=e["note"])
-                 for e in r["history"]])
+        reason=_text(r["reason"], optional=True), published_version=_number(r["published_version"]),
+        contacts=None if contacts is None else {"referent": _text(contacts["referent"], optional=True),
+                                                "contact": _text(contacts["contact"], optional=True)},
+        history=[dict(at=_when(e["at"]), status=_text(e["status"], 20), author=_text(e["author"], 254),
+                      note=_text(e["note"], optional=True)) for e in r["history"]])
 
 
 def _import_kept(conn: Connection, territory_id: int, questionnaire_open: bool | None,

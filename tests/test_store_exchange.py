@@ -190,3 +190,52 @@ def test_a_format_1_archive_still_imports(db_url, request, tmp_path):
             assert new[name] == blob, name
     assert json.loads(new["manifest.json"])["format_version"] == 2
     s.close()
+
+
+def resigned(files: dict[str, bytes], name: str, rows) -> bytes:
+    """The archive with ``name`` replaced by ``rows`` and its SHA-256 updated in the manifest (a hand-edited
+    archive, consistent but wrong)."""
+    files = dict(files)
+    files[name] = json.dumps(rows, ensure_ascii=False).encode()
+    manifest = json.loads(files["manifest.json"])
+    manifest["files"][name] = st.sha256(files[name])
+    files["manifest.json"] = json.dumps(manifest, ensure_ascii=False).encode()
+    return rezip(files)
+
+
+def test_a_kept_row_without_its_date_or_an_answer_that_no_longer_applies_leaves_nothing(tmp_path):
+    s = Store(f"sqlite:///{tmp_path / 'a.db'}", seed_sample=False)
+    populate(s)
+    files = members(s.export_territory(EPCI))
+    other = Store(f"sqlite:///{tmp_path / 'b.db'}", seed_sample=False)
+    pairings = json.loads(files[st.PAIRINGS_FILE])
+    pairings[0]["created_at"] = None
+    with pytest.raises(StoreError, match=r"appariements.json .*forme attendue.*date manquante"):
+        other.import_territory(resigned(files, st.PAIRINGS_FILE, pairings))
+    pairings = json.loads(files[st.PAIRINGS_FILE])
+    with pytest.raises(StoreError, match=r"appariements.json .*deux choix sur les mêmes acteurs"):
+        other.import_territory(resigned(files, st.PAIRINGS_FILE, pairings + pairings[:1]))
+    assert other.territories() == []
+    # the pending merge names an actor the latest version does not have: the shared draft cannot be rebuilt,
+    # and the versions already written are removed again
+    answers = json.loads(files[st.SUBMISSIONS_FILE])
+    answers[2]["decision"]["target"] = "nom:disparu|x"
+    with pytest.raises(StoreError, match=f"Import du territoire {EPCI} annulé, rien n'a été gardé : .*Atelier Vélo.*n'est plus dans le recensement"):
+        other.import_territory(resigned(files, st.SUBMISSIONS_FILE, answers))
+    assert other.territories() == []
+    assert other.import_territory(rezip(files)) == (EPCI, 4)  # the archive as exported still imports
+
+
+def test_a_territory_with_objectives_but_no_version_is_not_overwritten(tmp_path):
+    s = Store(f"sqlite:///{tmp_path / 'a.db'}", seed_sample=False)
+    populate(s)
+    archive = s.export_territory(EPCI)
+    other = Store(f"sqlite:///{tmp_path / 'b.db'}", seed_sample=False)
+    other.add_user("admin@x.fr", "un mot de passe long")  # the instance's first account: its administrator
+    other.add_user("chef@x.fr", "un mot de passe long", "éditeur", EPCI)  # creates the territory, no version
+    other.set_pairing(EPCI, "nom:a|", "nom:b|", st.PAIR_LINK)
+    with pytest.raises(StoreError, match=f"Le territoire {EPCI} a déjà des appariements"):
+        other.import_territory(archive)
+    other.remove_pairing(EPCI, "nom:a|", "nom:b|")
+    assert other.import_territory(archive) == (EPCI, 4)
+    assert other.role_of("chef@x.fr", EPCI) == "éditeur" and len(other.objectives(EPCI)) == 2
