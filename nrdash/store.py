@@ -1173,7 +1173,9 @@ class Store:
                         self._rebuild_questionnaire_draft(conn, code, trow.id, author, utcnow())
         except (StoreError, sa.exc.SQLAlchemyError) as exc:
             self._undo_import(code, created)
-            raise StoreError(f"Import du territoire {code} annulé, rien n'a été gardé : {exc}") from None
+            why = str(exc) if isinstance(exc, StoreError) else \
+                f"la base a refusé une ligne de l'archive ({str(getattr(exc, 'orig', exc))[:200]})."
+            raise StoreError(f"Import du territoire {code} annulé, rien n'a été gardé : {why}") from None
         return code, len(prepared)
 
     def _undo_import(self, code: str, created: bool) -> None:
