@@ -203,7 +203,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--note")
     r.add_argument("--auteur")
     r.set_defaults(func=_restore)
-    e = sub.add_parser("export-territoire", help="exporter un territoire : versions (fichiers d'origine, contenu, données personnelles), objectifs, appariements manuels, réponses au questionnaire, manifeste JSON")
+    e = sub.add_parser("export-territoire", help="exporter un territoire : versions (fichiers d'origine, contenu, "
+                       "données personnelles), objectifs, appariements manuels, réponses au questionnaire, manifeste")
     e.add_argument("code")
     e.add_argument("out")
     e.set_defaults(func=_export)

@@ -1657,7 +1657,8 @@ def _export_kept(conn: Connection, territory_id: int) -> dict[str, list[dict[str
     objectives = [{"indicator": r.indicator, "family": r.family, "target": r.target, "deadline": _iso(r.deadline),
                    "start_version": r.start_version, "start_date": _iso(r.start_date), "start_value": r.start_value,
                    "note": r.note, "created_by": r.created_by, "created_at": _iso(r.created_at)}
-                  for r in conn.execute(sa.select(objectives_table).where(objectives_table.c.territory_id == territory_id)
+                  for r in conn.execute(sa.select(objectives_table)
+                                        .where(objectives_table.c.territory_id == territory_id)
                                         .order_by(objectives_table.c.id))]
     pairings = [{"ref_a": r.ref_a, "ref_b": r.ref_b, "kind": r.kind, "created_by": r.created_by,
                  "created_at": _iso(r.created_at)}

@@ -80,7 +80,8 @@ def populate(s: Store) -> None:
     s.set_pairing(EPCI, "nom:atelier velo|aytre", "nom:acteur b 0|", st.PAIR_LINK, author="marie@x.fr")
     s.set_pairing(EPCI, "nom:mairie de lagord|lagord", "nom:acteur b 1|", st.PAIR_UNLINK)
     published, _ = s.submit(EPCI, answer(name="La Ressourcerie", level=2), "10.0.0.1")
-    rejected, _ = s.submit(EPCI, dataclasses.replace(answer(name="Spam"), referent="", contact=""), "10.0.0.2", origin="papier")
+    paper = dataclasses.replace(answer(name="Spam"), referent="", contact="")
+    rejected, _ = s.submit(EPCI, paper, "10.0.0.2", origin="papier")
     s.review_submission(EPCI, published, "ed@x.fr", decision=quest.Decision(quest.ACCEPTED))
     s.review_submission(EPCI, rejected, "ed@x.fr", reason="Pas une structure du territoire")
     s.publish_questionnaire(EPCI, "paul@x.fr", note="Réponses de mars")
@@ -220,7 +221,9 @@ def test_a_kept_row_without_its_date_or_an_answer_that_no_longer_applies_leaves_
     # and the versions already written are removed again
     answers = json.loads(files[st.SUBMISSIONS_FILE])
     answers[2]["decision"]["target"] = "nom:disparu|x"
-    with pytest.raises(StoreError, match=f"Import du territoire {EPCI} annulé, rien n'a été gardé : .*Atelier Vélo.*n'est plus dans le recensement"):
+    undone = (f"Import du territoire {EPCI} annulé, rien n'a été gardé : "
+              ".*Atelier Vélo.*n'est plus dans le recensement")
+    with pytest.raises(StoreError, match=undone):
         other.import_territory(resigned(files, st.SUBMISSIONS_FILE, answers))
     assert other.territories() == []
     assert other.import_territory(rezip(files)) == (EPCI, 4)  # the archive as exported still imports
