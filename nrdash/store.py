@@ -1736,11 +1736,20 @@ def _number(value: Any, *, optional: bool = True) -> int | None:
 def _kept_row(name: str, r: dict[str, Any]) -> dict[str, Any]:
     """One row of a kept file, as the table's column values (ValueError/KeyError/TypeError when malformed)."""
     if name == OBJECTIVES_FILE:
-        return dict(indicator=_text(r["indicator"], 40), family=_text(r["family"], 100, optional=True),
-                    target=float(r["target"]), deadline=dt.date.fromisoformat(r["deadline"]),
-                    start_version=_number(r["start_version"]), start_date=dt.date.fromisoformat(r["start_date"]),
-                    start_value=float(r["start_value"]), note=_text(r["note"]), created_by=_text(r["created_by"], 254),
-                    created_at=_when(r["created_at"]))
+        import math
+
+        from .compare import Objective
+
+        row = dict(indicator=_text(r["indicator"], 40), family=_text(r["family"], 100, optional=True),
+                   target=float(r["target"]), deadline=dt.date.fromisoformat(r["deadline"]),
+                   start_version=_number(r["start_version"]), start_date=dt.date.fromisoformat(r["start_date"]),
+                   start_value=float(r["start_value"]), note=_text(r["note"]), created_by=_text(r["created_by"], 254),
+                   created_at=_when(r["created_at"]))
+        if not math.isfinite(row["target"]) or not math.isfinite(row["start_value"]):
+            raise ValueError("cible ou valeur de départ non numérique")
+        Objective(row["indicator"], row["target"], row["deadline"], row["start_date"], row["start_value"],
+                  row["family"], row["note"])  # what Store.objectives will build: an unknown indicator fails here
+        return row
     if name == PAIRINGS_FILE:
         if r["kind"] not in (PAIR_LINK, PAIR_UNLINK):
             raise ValueError(f"sorte d'appariement « {str(r['kind'])[:20]} » inconnue")
@@ -1749,6 +1758,8 @@ def _kept_row(name: str, r: dict[str, Any]) -> dict[str, Any]:
     if r["status"] not in quest.STATUS_LABEL:
         raise ValueError(f"statut « {str(r['status'])[:20]} » inconnu")
     contacts = r["contacts"]
+    if r["decision"] is not None:
+        quest.Decision.from_json(json.dumps(r["decision"]))  # what the shared draft will read
     return dict(
         created_at=_when(r["created_at"]), origin=_text(r["origin"], 20), status=r["status"],
         answer=json.dumps(dict(r["answer"]), ensure_ascii=False), name_key=_text(r["name_key"], 300),
@@ -1764,8 +1775,8 @@ def _kept_row(name: str, r: dict[str, Any]) -> dict[str, Any]:
 def _import_kept(conn: Connection, territory_id: int, questionnaire_open: bool | None,
                  kept: dict[str, list[dict[str, Any]]]) -> str | None:
     """Write the kept rows (and the questionnaire's open/closed setting: None leaves it at its default, open) for
-    the territory. Returns who last accepted or merged an answer not yet published (the shared draft's author), or
-    None when there is none."""
+    the territory. Returns who last accepted or merged an answer not yet published (the shared draft's author; ""
+    when its history does not say), or None when there is no such answer."""
     conn.execute(questionnaire_settings.delete().where(questionnaire_settings.c.territory_id == territory_id))
     if questionnaire_open is not None:
         conn.execute(questionnaire_settings.insert().values(territory_id=territory_id, open=bool(questionnaire_open)))
@@ -1774,6 +1785,7 @@ def _import_kept(conn: Connection, territory_id: int, questionnaire_open: bool |
     if kept[PAIRINGS_FILE]:
         conn.execute(actor_pairings.insert(), [{"territory_id": territory_id, **r} for r in kept[PAIRINGS_FILE]])
     decided: list[tuple[dt.datetime, str]] = []  # (when, who) accepted or merged an answer not yet published
+    pending = False
     for r in kept[SUBMISSIONS_FILE]:
         r = dict(r)
         contacts, history = r.pop("contacts"), r.pop("history")
@@ -1784,8 +1796,9 @@ def _import_kept(conn: Connection, territory_id: int, questionnaire_open: bool |
         if history:
             conn.execute(submission_events.insert(), [{"submission_id": sid, **e} for e in history])
         if r["status"] in (quest.ACCEPTED, quest.MERGED) and r["published_version"] is None:
+            pending = True
             decided += [(e["at"], e["author"]) for e in history if e["status"] == r["status"]]
-    return max(decided)[1] if decided else None
+    return (max(decided)[1] if decided else "") if pending else None
 
 
 def _parse_time(value: str | None) -> dt.datetime | None:

@@ -242,3 +242,20 @@ def test_a_territory_with_objectives_but_no_version_is_not_overwritten(tmp_path)
     other.remove_pairing(EPCI, "nom:a|", "nom:b|")
     assert other.import_territory(archive) == (EPCI, 4)
     assert other.role_of("chef@x.fr", EPCI) == "éditeur" and len(other.objectives(EPCI)) == 2
+
+
+def test_an_objective_the_page_could_not_show_is_refused(tmp_path):
+    s = Store(f"sqlite:///{tmp_path / 'a.db'}", seed_sample=False)
+    populate(s)
+    files = members(s.export_territory(EPCI))
+    other = Store(f"sqlite:///{tmp_path / 'b.db'}", seed_sample=False)
+    objectives = json.loads(files[st.OBJECTIVES_FILE])
+    for change, said in (({"indicator": "bonheur"}, "Indicateur « bonheur » inconnu"),
+                         ({"target": float("nan")}, "non numérique")):
+        with pytest.raises(StoreError, match=f"objectifs.json .*forme attendue.*{said}"):
+            other.import_territory(resigned(files, st.OBJECTIVES_FILE, [{**objectives[0], **change}]))
+    answers = json.loads(files[st.SUBMISSIONS_FILE])
+    answers[2]["decision"] = {"cible": "x"}
+    with pytest.raises(StoreError, match="reponses.json .*forme attendue.*action"):
+        other.import_territory(resigned(files, st.SUBMISSIONS_FILE, answers))
+    assert other.territories() == []
