@@ -89,18 +89,40 @@ def _restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def _kept_line(store, code: str) -> str | None:
+    """What the archive carries besides versions, in words (None when nothing)."""
+    from .text import count_noun
+
+    links, unlinks = store.pairings(code)
+    parts = [count_noun(n, singular, plural) for n, singular, plural in (
+        (len(store.objectives(code)), "objectif", None),
+        (len(links) + len(unlinks), "choix d'appariement manuel", "choix d'appariement manuels"),
+        (len(store.submissions(code)), "réponse au questionnaire", "réponses au questionnaire")) if n]
+    if not parts:
+        return None
+    return "Avec " + (", ".join(parts[:-1]) + " et " + parts[-1] if len(parts) > 1 else parts[0]) + "."
+
+
 @_guard
 def _export(args: argparse.Namespace) -> int:
-    data = _store().export_territory(args.code)
+    store = _store()
+    data = store.export_territory(args.code)
     Path(args.out).write_bytes(data)
     print(f"Territoire {args.code} exporté : {args.out}")
+    line = _kept_line(store, args.code)
+    if line:
+        print(line)
     return 0
 
 
 @_guard
 def _import(args: argparse.Namespace) -> int:
-    code, n = _store().import_territory(Path(args.file).read_bytes())
+    store = _store()
+    code, n = store.import_territory(Path(args.file).read_bytes())
     print(f"Territoire {code} importé : {n} version(s).")
+    line = _kept_line(store, code)
+    if line:
+        print(line)
     return 0
 
 
@@ -181,7 +203,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--note")
     r.add_argument("--auteur")
     r.set_defaults(func=_restore)
-    e = sub.add_parser("export-territoire", help="exporter un territoire (fichiers d'origine + manifeste JSON)")
+    e = sub.add_parser("export-territoire", help="exporter un territoire : versions (fichiers d'origine, contenu, "
+                       "données personnelles), objectifs, appariements manuels, réponses au questionnaire, manifeste")
     e.add_argument("code")
     e.add_argument("out")
     e.set_defaults(func=_export)

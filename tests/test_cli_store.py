@@ -90,3 +90,24 @@ def test_data_dir_is_honoured_and_no_traceback(tmp_path):
     res = subprocess.run([sys.executable, "-m", "nrdash", "versions", "--territoire", "exemple"], capture_output=True,
                          text=True, cwd=ROOT, env=env, timeout=120)
     assert res.returncode == 2 and "NRDASH_DATABASE_URL" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_export_import_say_what_the_archive_carries_besides_versions(cli, tmp_path, db_url, monkeypatch):
+    import datetime as dt
+
+    from nrdash import compare as cp
+    from nrdash.store import PAIR_LINK, Store
+
+    assert cli("publish", str(SAMPLE), "--territoire", EPCI)[0] == 0
+    s = Store(db_url, seed_sample=False)
+    s.add_objective(EPCI, cp.Objective("engaged_actors", 40.0, dt.date(2027, 12, 31), dt.date(2026, 1, 1), 20.0), 1)
+    s.set_pairing(EPCI, "nom:a|", "nom:b|", PAIR_LINK)
+    s.set_pairing(EPCI, "nom:c|", "nom:d|", PAIR_LINK)
+    archive = tmp_path / "t.zip"
+    code, out, err = cli("export-territoire", EPCI, str(archive))
+    assert (code, err) == (0, "") and out == (f"Territoire {EPCI} exporté : {archive}\n"
+                                              "Avec 1 objectif et 2 choix d'appariement manuels.\n")
+    s.close()
+    monkeypatch.setenv("NRDASH_DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.db'}")
+    assert cli("import-territoire", str(archive)) == (
+        0, f"Territoire {EPCI} importé : 1 version(s).\nAvec 1 objectif et 2 choix d'appariement manuels.\n", "")

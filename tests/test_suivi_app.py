@@ -207,5 +207,74 @@ def test_editor_forgets_a_pairing_and_removes_an_objective(db, monkeypatch):
     assert "1 nouvel acteur, 2 sortis, 1 modifié, 1 inchangé." in texts(at)  # back to the automatic pairs
     assert at.selectbox(key="suivi_obj_pick").options == ["Actions « Réalisée »"]
     at.button(key="suivi_obj_delete").click().run()
+    assert not at.exception
+    assert "Supprimer l'objectif « Actions « Réalisée » » ?" in texts(at)  # asked first
+    assert len(db.objectives(EPCI)) == 1 and "Objectif retiré." not in texts(at)
+    at.button(key="suivi_obj_confirm").click().run()
     assert db.objectives(EPCI) == [] and "Objectif retiré." in texts(at)
     assert "Aucun objectif n'est encore fixé pour ce territoire." in texts(at)
+
+
+def test_removing_an_objective_asks_first_and_cancel_keeps_it(db, monkeypatch):
+    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", EPCI)
+    start = db.versions(EPCI)[0].created_at.astimezone().date()
+    db.add_objective(EPCI, cp.Objective("actions_done", 4, start + dt.timedelta(days=400), start, 0), 1)
+    db.add_objective(EPCI, cp.Objective("engaged_actors", 9, start + dt.timedelta(days=400), start, 1), 1)
+    signed_in(monkeypatch, "marie@x.fr")
+    at = suivi(territoire=EPCI)
+    assert not [b for b in at.button if b.key in ("suivi_obj_confirm", "suivi_obj_cancel")]
+    at.selectbox(key="suivi_obj_pick").set_value(db.objectives(EPCI)[1].id)
+    at.button(key="suivi_obj_delete").click().run()
+    assert "Supprimer l'objectif « Acteurs de niveau ≥ 2 » ?" in texts(at)
+    assert at.button(key="suivi_obj_delete").disabled
+    at.button(key="suivi_obj_cancel").click().run()
+    assert not at.exception
+    assert [o.objective.indicator for o in db.objectives(EPCI)] == ["actions_done", "engaged_actors"]
+    assert "Supprimer l'objectif" not in texts(at) and "Objectif retiré." not in texts(at)
+    assert not [b for b in at.button if b.key in ("suivi_obj_confirm", "suivi_obj_cancel")]
+    at.button(key="suivi_obj_delete").click().run()  # the pick is still the second one
+    at.button(key="suivi_obj_confirm").click().run()
+    assert [o.objective.indicator for o in db.objectives(EPCI)] == ["actions_done"] and "Objectif retiré." in texts(at)
+    # a viewer never gets there, even with a pending confirmation in the session
+    signed_in(monkeypatch, None)
+    at = suivi(territoire=EPCI)
+    assert not [b for b in at.button if b.key.startswith("suivi_obj")]
+
+
+MANY = 260  # gone and new actors: more than the LISTED (200) options a list sends to the browser
+
+
+def test_an_editor_reaches_every_gone_actor_through_the_search(tmp_path, monkeypatch):
+    kept = ["Mairie de Lagord", "Acteurs publics & semi-publics", "Commune", 2, "Lagord", None, None, RECENT]
+    old = census(*[[f"Ancienne structure {i:03d}", "Organismes associatifs", "Association", 1, "Aytré", None, None,
+                    RECENT] for i in range(MANY)], kept)
+    new = census(*[[f"Nouvelle structure {i:03d}", "Organismes associatifs", "Association", 1, "Lagord", None, None,
+                    RECENT] for i in range(MANY)], kept)
+    db = fresh_store(tmp_path, monkeypatch, ("a.xlsx", old), ("b.xlsx", new))
+    try:
+        db.add_user("marie@x.fr", "motdepasse-long", "éditeur", EPCI)
+        signed_in(monkeypatch, "marie@x.fr")
+        at = suivi(territoire=EPCI)
+        pick_a, pick_b = at.selectbox(key="suivi_pair_a"), at.selectbox(key="suivi_pair_b")
+        assert len(pick_a.options) == len(pick_b.options) == 200
+        body = texts(at)
+        assert (f"{MANY} acteurs sortis : les 200 premiers sont proposés, précisez la recherche pour atteindre les "
+                "autres.") in body
+        assert "ancienne structure 249" not in " ".join(pick_a.options).casefold()
+        at.text_input(key="suivi_pair_a_q").input("STRUCTURE  249 aytre").run()  # case, spaces, accents ignored
+        assert not at.exception
+        assert at.selectbox(key="suivi_pair_a").options == ["Ancienne structure 249 — Aytré (ligne 251)"]
+        assert f"1 acteur sorti sur {MANY} pour « STRUCTURE  249 aytre »." in texts(at)
+        at.text_input(key="suivi_pair_b_q").input("nouvelle 2").run()
+        with_2 = sum("2" in f"{i:03d}" for i in range(MANY))  # every word anywhere: « 2 » in 002, 012… 259
+        assert f"{with_2} nouveaux acteurs sur {MANY} pour « nouvelle 2 »." in texts(at)
+        at.selectbox(key="suivi_pair_b").set_value("nom:nouvelle structure 251|lagord")
+        at.button(key="suivi_link").click().run()
+        assert not at.exception
+        assert db.pairings(EPCI) == ([("nom:ancienne structure 249|aytre", "nom:nouvelle structure 251|lagord")], [])
+        assert "Les deux acteurs sont appariés." in texts(at)
+        at.text_input(key="suivi_pair_a_q").input("zzz introuvable").run()
+        assert at.selectbox(key="suivi_pair_a").options == [] and at.button(key="suivi_link").disabled
+        assert f"0 acteur sorti sur {MANY - 1} pour « zzz introuvable »." in texts(at)
+    finally:
+        source.store.clear()
