@@ -1169,9 +1169,10 @@ class Store:
             if kept is not None:
                 with self._write() as conn:
                     trow = self._lock_territory(conn, code, create=False)
-                    author = _import_kept(conn, trow.id, t.get("questionnaire_open"), kept)
-                    if author is not None:  # accepted answers not yet published: their shared draft, rebuilt here
-                        self._rebuild_questionnaire_draft(conn, code, trow.id, author, utcnow())
+                    # Accepted answers not yet published come back with their decisions: they are the shared
+                    # draft, and must still apply to the latest version.
+                    _import_kept(conn, trow.id, t.get("questionnaire_open"), kept)
+                    self._check_questionnaire_draft(conn, code, trow.id, utcnow())
         except (StoreError, sa.exc.SQLAlchemyError) as exc:
             self._undo_import(code, created)
             why = str(exc) if isinstance(exc, StoreError) else \
@@ -1834,10 +1835,9 @@ def _kept_row(name: str, r: dict[str, Any]) -> dict[str, Any]:
 
 
 def _import_kept(conn: Connection, territory_id: int, questionnaire_open: bool | None,
-                 kept: dict[str, list[dict[str, Any]]]) -> str | None:
+                 kept: dict[str, list[dict[str, Any]]]) -> None:
     """Write the kept rows (and the questionnaire's open/closed setting: None leaves it at its default, open) for
-    the territory. Returns who last accepted or merged an answer not yet published (the shared draft's author; ""
-    when its history does not say), or None when there is no such answer."""
+    the territory."""
     conn.execute(questionnaire_settings.delete().where(questionnaire_settings.c.territory_id == territory_id))
     if questionnaire_open is not None:
         conn.execute(questionnaire_settings.insert().values(territory_id=territory_id, open=bool(questionnaire_open)))
@@ -1845,8 +1845,6 @@ def _import_kept(conn: Connection, territory_id: int, questionnaire_open: bool |
         conn.execute(objectives_table.insert(), [{"territory_id": territory_id, **r} for r in kept[OBJECTIVES_FILE]])
     if kept[PAIRINGS_FILE]:
         conn.execute(actor_pairings.insert(), [{"territory_id": territory_id, **r} for r in kept[PAIRINGS_FILE]])
-    decided: list[tuple[dt.datetime, str]] = []  # (when, who) accepted or merged an answer not yet published
-    pending = False
     for r in kept[SUBMISSIONS_FILE]:
         r = dict(r)
         contacts, history = r.pop("contacts"), r.pop("history")
@@ -1856,10 +1854,6 @@ def _import_kept(conn: Connection, territory_id: int, questionnaire_open: bool |
             conn.execute(submission_contacts.insert().values(submission_id=sid, **contacts))
         if history:
             conn.execute(submission_events.insert(), [{"submission_id": sid, **e} for e in history])
-        if r["status"] in (quest.ACCEPTED, quest.MERGED) and r["published_version"] is None:
-            pending = True
-            decided += [(e["at"], e["author"]) for e in history if e["status"] == r["status"]]
-    return (max(decided)[1] if decided else "") if pending else None
 
 
 def _parse_time(value: str | None) -> dt.datetime | None:
