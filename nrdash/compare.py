@@ -274,37 +274,85 @@ def compared_cells(actors: pd.DataFrame, include_personal: bool = False) -> Mapp
 # column itself; « unread » (a cell kept as typed) can replace any template cell.
 _CELL_INPUTS: dict[str, tuple[str, ...]] = {"type": ("type_text",), "siret": ("siret_text",),
                                             "action_types": ("other_categories",)}
-_SAFE_OBJECTS = frozenset({"string", "empty"})  # object columns whose equal values make equal cells
 _LIST_FIELDS = frozenset({"action_types", "dimensions", "other_categories"})
 
 
-def _raw(actors: pd.DataFrame, column: str) -> tuple[np.ndarray, str] | None:
-    """A column's values as objects (None where missing) and what they are, for whole-column comparisons; None
-    for a column whose equal values might still make different cells (numbers of mixed types in an object
-    column)."""
+@dataclass(frozen=True)
+class _Raw:
+    """A column's values for whole-column comparisons: ``kind`` says how they are held (``empty``: all missing;
+    ``object``: text or lists as Python objects; ``arrow``: pandas' Arrow-backed text; else the column's dtype,
+    numbers or booleans with their missing mask)."""
+
+    kind: str
+    values: Any = None
+    missing: np.ndarray | None = None
+
+
+def _raw(actors: pd.DataFrame, column: str) -> _Raw | None:
+    """A column of a census, for :func:`_may_differ`; None for a column whose equal values might still make
+    different cells (numbers of mixed types in an object column): its pairs are all checked cell by cell."""
     if column not in actors:
-        return np.full(len(actors), None, dtype=object), "empty"
+        return _Raw("empty")
     s = actors[column]
-    values = s.to_numpy(dtype=object, na_value=None)
-    if s.dtype != object:
-        return values, str(s.dtype)
+    dtype = s.dtype
+    if isinstance(dtype, pd.StringDtype):
+        if not s.notna().any():
+            return _Raw("empty")
+        arr = pa.chunked_array(s.array.__arrow_array__()) if dtype.storage == "pyarrow" else pa.chunked_array(
+            [pa.array(s.to_numpy(dtype=object, na_value=None), type=pa.large_string())])
+        return _Raw("arrow", arr.cast(pa.large_string()))
+    if dtype != object:
+        if dtype.kind not in "biuf":
+            return None
+        numpy_dtype = getattr(dtype, "numpy_dtype", dtype)
+        missing = s.isna().to_numpy()
+        values = s.to_numpy(dtype=numpy_dtype, na_value=numpy_dtype.type(0)) if missing.any() \
+            else s.to_numpy(dtype=numpy_dtype)
+        return _Raw(str(dtype), values, missing)
+    values = s.to_numpy(dtype=object)
     kind = pd.api.types.infer_dtype(values, skipna=True)
-    if kind in _SAFE_OBJECTS or (column in _LIST_FIELDS and kind == "mixed"):
-        return values, "object"
+    if kind == "empty":
+        return _Raw("empty")
+    if kind == "string" or (column in _LIST_FIELDS and kind == "mixed"):
+        return _Raw("object", values)
     return None
 
 
-def _may_differ(raw_a, raw_b, ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
-    """Pairs whose values may differ: True unless both values are equal (or both missing) and of one kind."""
-    if raw_a is None or raw_b is None or (raw_a[1] != raw_b[1] and "empty" not in (raw_a[1], raw_b[1])):
-        return np.ones(len(ia), dtype=bool)
-    try:
-        ne = raw_a[0][ia] != raw_b[0][ib]
-    except (TypeError, ValueError):
-        return np.ones(len(ia), dtype=bool)
-    if not isinstance(ne, np.ndarray) or ne.shape != ia.shape:
-        return np.ones(len(ia), dtype=bool)
-    return ne.astype(bool)
+def _missing_at(raw: _Raw, positions: np.ndarray) -> np.ndarray:
+    if raw.kind == "empty":
+        return np.ones(len(positions), dtype=bool)
+    if raw.kind == "arrow":
+        return raw.values.is_null().to_numpy()[positions]
+    if raw.kind == "object":
+        return pd.isna(raw.values[positions])
+    return raw.missing[positions]
+
+
+def _may_differ(raw_a: _Raw | None, raw_b: _Raw | None, ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
+    """Pairs whose values may differ: False only where both values are missing, or equal and held alike (so
+    that their cells are equal)."""
+    every = np.ones(len(ia), dtype=bool)
+    if raw_a is None or raw_b is None:
+        return every
+    if raw_a.kind == "empty" or raw_b.kind == "empty":
+        return ~(_missing_at(raw_a, ia) & _missing_at(raw_b, ib))
+    if raw_a.kind != raw_b.kind:
+        return every
+    if raw_a.kind == "arrow":
+        x, y = raw_a.values.take(ia), raw_b.values.take(ib)
+        same = pc.fill_null(pc.equal(x, y), False).to_numpy(zero_copy_only=False)
+        both_missing = pc.and_(pc.is_null(x), pc.is_null(y)).to_numpy(zero_copy_only=False)
+        return ~(same | both_missing)
+    if raw_a.kind == "object":
+        try:
+            ne = raw_a.values[ia] != raw_b.values[ib]
+        except (TypeError, ValueError):
+            return every
+        if not isinstance(ne, np.ndarray) or ne.shape != ia.shape:
+            return every
+        return ne.astype(bool)  # None == None: both missing (NaN != NaN: checked cell by cell)
+    ma, mb = raw_a.missing[ia], raw_b.missing[ib]
+    return (ma != mb) | (~ma & (raw_a.values[ia] != raw_b.values[ib]))
 
 
 def changed_fields(a: pd.DataFrame, b: pd.DataFrame, ia: np.ndarray, ib: np.ndarray,
@@ -323,11 +371,14 @@ def changed_fields(a: pd.DataFrame, b: pd.DataFrame, ia: np.ndarray, ib: np.ndar
 
     fields = _compared_fields(include_personal)
     bits = np.zeros(len(ia), dtype=np.int64)
+    by_column: dict[str, np.ndarray] = {}  # column -> pairs whose values may differ
     for k, c in enumerate(fields):
         inputs = (c.field, *_CELL_INPUTS.get(c.field, ()), *(() if c.field == "circle" else ("unread",)))
         maybe = np.zeros(len(ia), dtype=bool)
         for column in inputs:
-            maybe |= _may_differ(raw(a, raw_a, column), raw(b, raw_b, column), ia, ib)
+            if column not in by_column:
+                by_column[column] = _may_differ(raw(a, raw_a, column), raw(b, raw_b, column), ia, ib)
+            maybe |= by_column[column]
         cand = np.flatnonzero(maybe)
         if not len(cand):
             continue
@@ -562,7 +613,10 @@ def compare(a, b, links: Iterable[tuple[str, str]] = (), unlinks: Iterable[tuple
     # the commune as text, only where one side has no INSEE code (two homonym communes are not one); the text
     # keys are made for the actors still free only
     text_a, text_b = np.full(len(aa), None, dtype=object), np.full(len(bb), None, dtype=object)
-    free_a, free_b = np.flatnonzero(m.free_a & named_a), np.flatnonzero(m.free_b & named_b)
+    free_a, free_b = m.free_a & named_a, m.free_b & named_b
+    # only actors whose name key is also among the other side's free actors can share a key (pair or duplicate)
+    free_a, free_b = (np.flatnonzero(free_a & pd.Series(names_a).isin(names_b[free_b]).to_numpy()),
+                      np.flatnonzero(free_b & pd.Series(names_b).isin(names_a[free_a]).to_numpy()))
     text_a[free_a] = np.array(_place_keys(aa, free_a, places_a), dtype=object)
     text_b[free_b] = np.array(_place_keys(bb, free_b, places_b), dtype=object)
     m.by_key(_joined(names_a, text_a, text_a != None), _joined(names_b, text_b, text_b != None),  # noqa: E711

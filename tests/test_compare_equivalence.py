@@ -144,3 +144,22 @@ def test_name_keys_are_the_scalar_name_key():
               "sas atelier sas", "L'", "a b atelier c d", "Asso", "la la", "", "   ", "&", None, float("nan"), 12]
     got = cp.name_keys(np.array(names, dtype=object))
     assert got.tolist() == [cp.name_key(n) if isinstance(n, str) else "" for n in names]
+
+
+def test_same_result_on_censuses_read_back_from_the_store():
+    """As the Suivi page compares them: the placed columns in pandas' text dtype, read back from Parquet."""
+    from dataclasses import replace
+
+    from nrdash import store as st
+
+    ca, cb, links, unlinks = versions(6)
+
+    def stored(c):
+        actors = c.actors.astype({"commune": "str", "insee": "str"})
+        return replace(c, actors=st.frame_from_parquet(st.frame_to_parquet(actors)))
+
+    sa, sb = stored(ca), stored(cb)
+    assert str(sa.actors["insee"].dtype) == "str" and sa.actors["insee"].isna().any()
+    want = reference_compare(sa, sb, links, unlinks)
+    assert as_plain(cp.compare(sa, sb, links, unlinks)) == want
+    assert want == reference_compare(ca, cb, links, unlinks)  # the stored census compares as the file did
