@@ -102,14 +102,17 @@ def _regex_alternatives(words: Iterable[str]) -> str:
 _INITIALS_RE = r"(?:^| )[a-z] [a-z](?: |$)"  # two one-letter words in a row: name_key joins them (rare)
 _TRAILING_FORM_RE = rf" (?:{_regex_alternatives(LEGAL_FORMS)})$"  # one, after at least one word
 _LEADING_FORMS_RE = rf"^(?:(?:{_regex_alternatives(LEGAL_FORMS)}) )+(.+)$"
+_LEADING_FORM_RE = rf"^(?:{_regex_alternatives(LEGAL_FORMS)}) "
 _LEADING_ARTICLE_RE = rf"^(?:{_regex_alternatives(LEADING_ARTICLES)}) (.+)$"
+_LEADING_ARTICLE_FIND_RE = rf"^(?:{_regex_alternatives(LEADING_ARTICLES)}) "
 
 
 def name_keys(values: Iterable[object]) -> np.ndarray:
     """:func:`name_key` of each value (\"\" for a missing or non-text value), as an object array: each distinct
-    name once, the ASCII ones with Arrow's vectorised string functions (the same steps as ``referential.norm_key``
-    and :func:`name_key`: « & » → « et », lower case, punctuation → space, then the legal forms at the end, at the
-    start, one leading article), the others (accents, initials such as « S.A.S. ») with :func:`name_key` itself."""
+    name once, with Arrow's vectorised string functions after :func:`_fold` (the same steps as
+    ``referential.norm_key`` and :func:`name_key`: accents and typographic signs folded, « & » → « et », lower case,
+    punctuation → space, then the legal forms at the end, at the start, one leading article); names with initials
+    (« S.A.S. ») with :func:`name_key` itself."""
     values = np.asarray(values if not isinstance(values, pd.Series) else values.to_numpy(dtype=object),
                         dtype=object)
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
@@ -119,19 +122,20 @@ def name_keys(values: Iterable[object]) -> np.ndarray:
     texts = uniques[is_text]
     if len(texts):
         arr = pa.array(texts, type=pa.large_string())
-        ascii_ = pc.string_is_ascii(arr).to_numpy(zero_copy_only=False)
-        norm = np.empty(len(texts), dtype=object)
-        if ascii_.any():
-            s = pc.replace_substring(arr.filter(pa.array(ascii_)), "&", " et ")
-            s = pc.replace_substring_regex(pc.ascii_lower(s), "[^0-9a-z]+", " ")
-            norm[ascii_] = pc.ascii_trim(s, " ").to_numpy(zero_copy_only=False)
-        rest = np.flatnonzero(~ascii_)
-        norm[rest] = [ref.norm_key(t) for t in texts[rest]]
-        n = pa.array(norm, type=pa.large_string())
+        ascii_ = pc.string_is_ascii(arr)
+        if not pc.all(ascii_).as_py():
+            rest = pc.invert(ascii_)
+            arr = pc.replace_with_mask(arr, rest, _fold(arr.filter(rest).to_pylist()))
+        n = pc.ascii_lower(_sub(arr, "&", "&", " et "))
+        n = _sub(n, "[^0-9a-z ]|  |^ | $", "[^0-9a-z]+", " ", trim=True)
         initials = pc.match_substring_regex(n, _INITIALS_RE).to_numpy(zero_copy_only=False)
-        n = _strip_trailing_forms(n)
-        n = pc.replace_substring_regex(n, _LEADING_FORMS_RE, r"\1")
-        n = pc.replace_substring_regex(n, _LEADING_ARTICLE_RE, r"\1")
+        while True:  # the legal forms at the end, one at a time, never the first word
+            stripped = _sub(n, _TRAILING_FORM_RE, _TRAILING_FORM_RE, "")
+            if stripped is n:
+                break
+            n = stripped
+        n = _sub(n, _LEADING_FORM_RE, _LEADING_FORMS_RE, r"\1")
+        n = _sub(n, _LEADING_ARTICLE_FIND_RE, _LEADING_ARTICLE_RE, r"\1")
         out = n.to_numpy(zero_copy_only=False).astype(object)
         special = np.flatnonzero(initials)
         out[special] = [name_key(t) for t in texts[special]]
@@ -142,16 +146,30 @@ def name_keys(values: Iterable[object]) -> np.ndarray:
     return result
 
 
-def _strip_trailing_forms(keys: pa.Array) -> pa.Array:
-    """The legal forms at the end of each key removed, one at a time, never the first word."""
-    out = keys.to_numpy(zero_copy_only=False).astype(object)
-    rows = np.arange(len(out))
-    part = keys
-    while len(rows):
-        hit = pc.match_substring_regex(part, _TRAILING_FORM_RE).to_numpy(zero_copy_only=False)
-        rows, part = rows[hit], pc.replace_substring_regex(part.filter(pa.array(hit)), _TRAILING_FORM_RE, "")
-        out[rows] = part.to_numpy(zero_copy_only=False)
-    return pa.array(out, type=pa.large_string())
+def _fold(texts: list[str]) -> pa.Array:
+    """Texts with non-ASCII characters made ASCII as ``referential.norm_key`` makes them (its typographic folds,
+    then the accents dropped): each distinct character folded once by ``norm_key`` itself, then replaced in all the
+    texts at once (« & » becomes « et » as well). Exact: that folding goes character by character."""
+    joined = "".join(texts)
+    table = {c: ref.norm_key(f"a{c}a")[1:-1] for c in set(joined) if ord(c) > 127}
+    table["&"] = " et "
+    if len(table) > 64:  # many different signs: one translation per text is quicker
+        by_ord = {ord(c): v for c, v in table.items()}
+        return pa.array([t.translate(by_ord) for t in texts], type=pa.large_string())
+    arr = pa.array(texts, type=pa.large_string())
+    for c, v in table.items():
+        arr = pc.replace_substring(arr, c, v)
+    return arr
+
+
+def _sub(arr: pa.Array, find: str, pattern: str, replacement: str, trim: bool = False) -> pa.Array:
+    """Arrow's regex replacement (then trimming spaces) on the values where ``find`` matches only; ``arr`` itself
+    when none does."""
+    hit = pc.fill_null(pc.match_substring_regex(arr, find), False)
+    if not pc.any(hit).as_py():
+        return arr
+    part = pc.replace_substring_regex(arr.filter(hit), pattern, replacement)
+    return pc.replace_with_mask(arr, hit, pc.ascii_trim(part, " ") if trim else part)
 
 
 def _is_str(values: np.ndarray) -> np.ndarray:
@@ -532,15 +550,22 @@ def _key_parts(key: str) -> tuple[str, ...]:
     return tuple(key.split(_SEP, 1))
 
 
+def _objects(values: pd.Series) -> np.ndarray:
+    """A column as an object array (pandas' Arrow-backed text through Arrow, quicker than pandas' own loop)."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        return pa.chunked_array(values.array.__arrow_array__()).to_numpy()
+    return values.to_numpy(dtype=object)
+
+
 def _text_or_none(frame: pd.DataFrame, column: str) -> np.ndarray:
-    values = frame[column].to_numpy(dtype=object)
+    values = _objects(frame[column])
     return np.where(_is_str(values), values, None)
 
 
 def _place_keys(frame: pd.DataFrame, positions: np.ndarray, cache: dict[object, str]) -> list[str]:
     """``geography.name_key`` of these actors' communes (\"\" when missing), each distinct spelling once."""
     out = []
-    for v in frame["commune"].to_numpy(dtype=object)[positions].tolist():
+    for v in _objects(frame["commune"].iloc[positions]).tolist():
         k = cache.get(v)
         if k is None:
             k = cache[v] = commune_key(v) if isinstance(v, str) else ""

@@ -136,7 +136,7 @@ def test_same_result_with_personal_columns_and_both_orders():
 
 def test_name_keys_are_the_scalar_name_key():
     rnd = random.Random(7)
-    alphabet = "aAéÉèçœŒæß’'`&-. ()0123456789SsLl\u00a0ﬁ²"
+    alphabet = "aAéÉèçœŒæß’'`&-. ()0123456789SsLl\u00a0ﬁ²İǅ한\u0301😀\n\x00½℅"
     names = [f"{rnd.choice(['', 'S.A.S. ', 'l’', 'LES ', 'asso ', 'A B C '])}"
              + "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 14)))
              + rnd.choice(["", " sarl", " SA SAS", " association", " e i"]) for _ in range(3000)]
