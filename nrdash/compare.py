@@ -582,8 +582,8 @@ def _ref_positions(frame: pd.DataFrame, names: np.ndarray, refs: Iterable[str],
     has_siret = sirets != None  # noqa: E711 (element-wise)
     wanted_sirets = {r[len("siret:"):] for r in refs if r.startswith("siret:")}
     wanted_names = {r[len("nom:"):].split("|", 1)[0] for r in refs if r.startswith("nom:")}
-    cand = np.flatnonzero((has_siret & pd.Series(sirets).isin(wanted_sirets).to_numpy())
-                          | (~has_siret & pd.Series(names).isin(wanted_names).to_numpy()))
+    cand = np.flatnonzero((has_siret & pd.Series(sirets, dtype=object).isin(wanted_sirets).to_numpy())
+                          | (~has_siret & pd.Series(names, dtype=object).isin(wanted_names).to_numpy()))
     out: dict[str, list[int]] = {}
     part = frame.iloc[cand]
     for p, r in zip(cand.tolist(), actor_refs(part, names[cand].tolist(), _place_keys(frame, cand, place_cache))):
@@ -640,8 +640,8 @@ def compare(a, b, links: Iterable[tuple[str, str]] = (), unlinks: Iterable[tuple
     text_a, text_b = np.full(len(aa), None, dtype=object), np.full(len(bb), None, dtype=object)
     free_a, free_b = m.free_a & named_a, m.free_b & named_b
     # only actors whose name key is also among the other side's free actors can share a key (pair or duplicate)
-    free_a, free_b = (np.flatnonzero(free_a & pd.Series(names_a).isin(names_b[free_b]).to_numpy()),
-                      np.flatnonzero(free_b & pd.Series(names_b).isin(names_a[free_a]).to_numpy()))
+    free_a, free_b = (np.flatnonzero(free_a & pd.Series(names_a, dtype=object).isin(names_b[free_b]).to_numpy()),
+                      np.flatnonzero(free_b & pd.Series(names_b, dtype=object).isin(names_a[free_a]).to_numpy()))
     text_a[free_a] = np.array(_place_keys(aa, free_a, places_a), dtype=object)
     text_b[free_b] = np.array(_place_keys(bb, free_b, places_b), dtype=object)
     m.by_key(_joined(names_a, text_a, text_a != None), _joined(names_b, text_b, text_b != None),  # noqa: E711
@@ -651,7 +651,7 @@ def compare(a, b, links: Iterable[tuple[str, str]] = (), unlinks: Iterable[tuple
     cells_b = _cached(b.actors, ("cells", include_personal), lambda: compared_cells(bb, include_personal))
     changed = changed_fields(aa, bb, ia, ib, include_personal, _cached(a.actors, "raw", dict),
                              _cached(b.actors, "raw", dict))
-    pairs = pd.DataFrame({"ia": ia, "ib": ib, "method": pd.Series(methods, dtype=object),
+    pairs = pd.DataFrame({"ia": ia, "ib": ib, "method": methods,
                           "changed": pd.Series(changed, dtype=object)})
     return Comparison(aa, bb, a.actions, b.actions, pairs, np.flatnonzero(m.free_b), np.flatnonzero(m.free_a),
                       m.ambiguities, unresolved, a.file_name, b.file_name, cells_a, cells_b)
