@@ -163,3 +163,21 @@ def test_same_result_on_censuses_read_back_from_the_store():
     want = reference_compare(sa, sb, links, unlinks)
     assert as_plain(cp.compare(sa, sb, links, unlinks)) == want
     assert want == reference_compare(ca, cb, links, unlinks)  # the stored census compares as the file did
+
+
+def test_an_unreadable_coordinate_is_compared_as_typed():
+    """A latitude without its longitude is kept as typed (text): the comparison used to crash on it (round() of a
+    text); it is now compared as the text it is."""
+    def one(lat, level):
+        return load_census(xlsx_bytes({"Acteurs": [COLS, ["Atelier", None, None, "PME", "oui", level, None,
+                                                          "La Rochelle", "17300", "17000", lat, None, None, None,
+                                                          "Recherche", None]]}), "x.xlsx")
+
+    a, same, moved = one("46.1", 1), one("46.1", 2), one("46.2", 1)
+    assert a.actors["unread"].iat[0] and '"lat"' in a.actors["unread"].iat[0]
+    with pytest.raises(TypeError):
+        reference_compare(a, moved)
+    assert cp.compare(a, same).pairs["changed"].tolist() == [("Niveau d'engagement estimé", "Cercle")]  # not the latitude
+    cmp = cp.compare(a, moved)
+    assert cmp.pairs["changed"].tolist() == [("Latitude",)]
+    assert cp.change_details(cmp, 0, 0, ["Latitude"]) == {"Latitude": ["46.1", "46.2"]}
