@@ -428,6 +428,7 @@ class _Matcher:
         self.methods: list[np.ndarray] = []
         self.ambiguities: list[dict] = []
         self.forbidden: set[tuple[int, int]] = set()
+        self._by_a: tuple[int, dict[int, set[int]]] | None = None  # the forbidden pairs by position in A
         self.siret_a, self.siret_b = self._sirets(a), self._sirets(b)
         self.rows_a, self.rows_b = a["row"].to_numpy(), b["row"].to_numpy()
 
@@ -451,9 +452,7 @@ class _Matcher:
         valid SIRETs; on the commune's text, one side without an INSEE code."""
         ok = np.ones(len(i), dtype=bool)
         if self.forbidden:
-            by_i: dict[int, set[int]] = {}
-            for x, y in self.forbidden:
-                by_i.setdefault(x, set()).add(y)
+            by_i = self._forbidden_by_a()
             for k in np.flatnonzero(np.isin(i, np.fromiter(by_i, dtype=np.int64))):
                 ok[k] = int(j[k]) not in by_i[int(i[k])]
         if method == NAME:
@@ -463,6 +462,15 @@ class _Matcher:
         if no_code_a is not None:
             ok &= no_code_a[i] | no_code_b[j]
         return ok
+
+    def _forbidden_by_a(self) -> dict[int, set[int]]:
+        """The forbidden pairs by their position in A (built once: they are all known before the first step)."""
+        if self._by_a is None or self._by_a[0] != len(self.forbidden):
+            by_a: dict[int, set[int]] = {}
+            for x, y in self.forbidden:
+                by_a.setdefault(x, set()).add(y)
+            self._by_a = (len(self.forbidden), by_a)
+        return self._by_a[1]
 
     def by_key(self, keys_a: np.ndarray, keys_b: np.ndarray, method: str, key_of=lambda k: k,
                no_code_a: np.ndarray | None = None, no_code_b: np.ndarray | None = None) -> None:
