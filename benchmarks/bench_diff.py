@@ -16,7 +16,8 @@ Target (issue 15): diff ≤ 1.2 × check both.
 The Suivi page's comparison of two published versions: A and B published into a fresh SQLite store (not timed),
 then, in this process, median of --repeat runs of: both versions opened from the store with the process's version
 cache emptied first (Parquet read from the database), compared (``compare.compare`` with the territory's manual
-pairings) and filtered (``compare.filter_comparison``), the level transitions counted. Target (issue 15): ≤ 2 s.
+pairings) and filtered (``compare.filter_comparison``), the level transitions counted; each run's line also gives the time spent opening the two versions. Target
+(issue 15): ≤ 2 s.
 """
 from __future__ import annotations
 
@@ -83,21 +84,23 @@ def stored(a: Path, b: Path, repeat: int) -> None:
         for path in (a, b):
             s.publish(code, path.read_bytes(), path.name, force_reason="banc d'essai")
         print(f"  (publiées en {time.perf_counter() - t:.1f} s)", file=sys.stderr)
-        times, warm, cpu = [], [], []
+        times, warm, cpu, opening = [], [], [], []
         for _ in range(repeat):
             st.clear_cache()
             for bucket in (times, warm):  # cold (read from the database), then from the process's cache
                 t, c = time.perf_counter(), time.process_time()
                 links, unlinks = s.pairings(code)
                 va, vb = s.open_version(code, 1).census, s.open_version(code, 2).census
+                opened = time.perf_counter() - t
                 cmp = cp.compare(va, vb, links, unlinks)
                 shown = cp.filter_comparison(cmp, Filters())
                 cp.level_transitions(shown)
                 bucket.append(time.perf_counter() - t)
                 if bucket is times:
                     cpu.append(time.process_time() - c)
-            print(f"  ouverture + comparaison {times[-1]:.2f} s, CPU {cpu[-1]:.2f} s (versions déjà en cache : "
-                  f"{warm[-1]:.2f} s)", file=sys.stderr, flush=True)
+                    opening.append(opened)
+            print(f"  ouverture + comparaison {times[-1]:.2f} s (dont ouverture {opening[-1]:.2f} s), CPU "
+                  f"{cpu[-1]:.2f} s (versions déjà en cache : {warm[-1]:.2f} s)", file=sys.stderr, flush=True)
         n = len(va.actors)
         s.close()
     print(f"{n} / {len(vb.actors)} acteurs, deux versions publiées : ouverture depuis la base et comparaison "

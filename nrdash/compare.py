@@ -46,6 +46,8 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import referential as ref
 from .export import template_cells
@@ -91,6 +93,90 @@ def name_key(name: object) -> str:
     if len(words) > 1 and words[0] in LEADING_ARTICLES:
         words = words[1:]
     return " ".join(words)
+
+
+def _regex_alternatives(words: Iterable[str]) -> str:
+    return "|".join(sorted(words, key=lambda w: (-len(w), w)))
+
+
+_INITIALS_RE = r"(?:^| )[a-z] [a-z](?: |$)"  # two one-letter words in a row: name_key joins them (rare)
+_TRAILING_FORM_RE = rf" (?:{_regex_alternatives(LEGAL_FORMS)})$"  # one, after at least one word
+_LEADING_FORMS_RE = rf"^(?:(?:{_regex_alternatives(LEGAL_FORMS)}) )+(.+)$"
+_LEADING_FORM_RE = rf"^(?:{_regex_alternatives(LEGAL_FORMS)}) "
+_LEADING_ARTICLE_RE = rf"^(?:{_regex_alternatives(LEADING_ARTICLES)}) (.+)$"
+_LEADING_ARTICLE_FIND_RE = rf"^(?:{_regex_alternatives(LEADING_ARTICLES)}) "
+
+
+def name_keys(values: Iterable[object]) -> np.ndarray:
+    """:func:`name_key` of each value (\"\" for a missing or non-text value), as an object array: each distinct
+    name once, with Arrow's vectorised string functions after :func:`_fold` (the same steps as
+    ``referential.norm_key`` and :func:`name_key`: accents and typographic signs folded, « & » → « et », lower case,
+    punctuation → space, then the legal forms at the end, at the start, one leading article); names with initials
+    (« S.A.S. ») with :func:`name_key` itself."""
+    values = np.asarray(values if not isinstance(values, pd.Series) else values.to_numpy(dtype=object),
+                        dtype=object)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    uniques = np.asarray(uniques, dtype=object)
+    keys = np.full(len(uniques), "", dtype=object)
+    is_text = _is_str(uniques)
+    texts = uniques[is_text]
+    if len(texts):
+        arr = pa.array(texts, type=pa.large_string())
+        ascii_ = pc.string_is_ascii(arr)
+        if not pc.all(ascii_).as_py():
+            rest = pc.invert(ascii_)
+            arr = pc.replace_with_mask(arr, rest, _fold(arr.filter(rest).to_pylist()))
+        n = pc.ascii_lower(_sub(arr, "&", "&", " et "))
+        n = _sub(n, "[^0-9a-z ]|  |^ | $", "[^0-9a-z]+", " ", trim=True)
+        initials = pc.match_substring_regex(n, _INITIALS_RE).to_numpy(zero_copy_only=False)
+        while True:  # the legal forms at the end, one at a time, never the first word
+            stripped = _sub(n, _TRAILING_FORM_RE, _TRAILING_FORM_RE, "")
+            if stripped is n:
+                break
+            n = stripped
+        n = _sub(n, _LEADING_FORM_RE, _LEADING_FORMS_RE, r"\1")
+        n = _sub(n, _LEADING_ARTICLE_FIND_RE, _LEADING_ARTICLE_RE, r"\1")
+        out = n.to_numpy(zero_copy_only=False).astype(object)
+        special = np.flatnonzero(initials)
+        out[special] = [name_key(t) for t in texts[special]]
+        keys[is_text] = out
+    result = np.full(len(values), "", dtype=object)
+    known = codes >= 0
+    result[known] = keys[codes[known]]
+    return result
+
+
+def _fold(texts: list[str]) -> pa.Array:
+    """Texts with non-ASCII characters made ASCII as ``referential.norm_key`` makes them (its typographic folds,
+    then the accents dropped): each distinct character folded once by ``norm_key`` itself, then replaced in all the
+    texts at once (« & » becomes « et » as well). Exact: that folding goes character by character."""
+    joined = "".join(texts)
+    table = {c: ref.norm_key(f"a{c}a")[1:-1] for c in set(joined) if ord(c) > 127}
+    table["&"] = " et "
+    if len(table) > 64:  # many different signs: one translation per text is quicker
+        by_ord = {ord(c): v for c, v in table.items()}
+        return pa.array([t.translate(by_ord) for t in texts], type=pa.large_string())
+    arr = pa.array(texts, type=pa.large_string())
+    for c, v in table.items():
+        arr = pc.replace_substring(arr, c, v)
+    return arr
+
+
+def _sub(arr: pa.Array, find: str, pattern: str, replacement: str, trim: bool = False) -> pa.Array:
+    """Arrow's regex replacement (then trimming spaces) on the values where ``find`` matches only; ``arr`` itself
+    when none does."""
+    hit = pc.fill_null(pc.match_substring_regex(arr, find), False)
+    if not pc.any(hit).as_py():
+        return arr
+    part = pc.replace_substring_regex(arr.filter(hit), pattern, replacement)
+    return pc.replace_with_mask(arr, hit, pc.ascii_trim(part, " ") if trim else part)
+
+
+def _is_str(values: np.ndarray) -> np.ndarray:
+    """isinstance(v, str) for each value (a whole-array test when the values are text or missing)."""
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        return ~pd.isna(values)
+    return np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=len(values))
 
 
 def _keys(values: Iterable[object], fn, cache: dict[object, str] | None = None) -> list[str]:
@@ -171,27 +257,159 @@ def _cells(actors: pd.DataFrame, field_name: str) -> list:
     if field_name == "circle":
         return [None if pd.isna(v) else int(v) for v in actors["circle"].tolist()]
     values = template_cells(actors, field_name)
-    if field_name in ("lat", "lon"):
-        return [None if v is None else round(v, 6) for v in values]
+    if field_name in ("lat", "lon"):  # an unreadable coordinate is kept as typed (text): compared as it is
+        return [round(v, 6) if isinstance(v, float) else v for v in values]
     return values
 
 
-def compared_cells(actors: pd.DataFrame, include_personal: bool = False) -> dict[str, list]:
-    """French header -> the cells compared, one per actor (module docstring)."""
-    return {c.header: _cells(actors, c.field) for c in _compared_fields(include_personal)}
+class _Cells(Mapping):
+    """French header -> the compared cells of one census, each column computed when first read."""
+
+    def __init__(self, actors: pd.DataFrame, include_personal: bool):
+        self._actors = actors
+        self._fields = {c.header: c.field for c in _compared_fields(include_personal)}
+        self._done: dict[str, list] = {}
+
+    def __getitem__(self, header: str) -> list:
+        if header not in self._done:
+            self._done[header] = _cells(self._actors, self._fields[header])
+        return self._done[header]
+
+    def __iter__(self):
+        return iter(self._fields)
+
+    def __len__(self) -> int:
+        return len(self._fields)
 
 
-def changed_fields(cells_a: Mapping[str, list], cells_b: Mapping[str, list], ia: np.ndarray,
-                   ib: np.ndarray) -> list[tuple[str, ...]]:
-    """For each pair (ia[k], ib[k]): the French headers whose cells differ, in the template's order."""
-    out: list[list[str]] = [[] for _ in range(len(ia))]
-    ia_l, ib_l = ia.tolist(), ib.tolist()
-    for header, va in cells_a.items():
-        vb = cells_b[header]
-        for k, (i, j) in enumerate(zip(ia_l, ib_l)):
-            if va[i] != vb[j]:
-                out[k].append(header)
-    return [tuple(x) for x in out]
+def compared_cells(actors: pd.DataFrame, include_personal: bool = False) -> Mapping[str, list]:
+    """French header -> the cells compared, one per actor (module docstring); each column is computed when first
+    read (the comparison itself only reads the cells of the pairs whose columns differ, :func:`changed_fields`)."""
+    return _Cells(actors, include_personal)
+
+
+# The columns each compared cell is made from (``export.template_cells``; the circle is compare's own) besides the
+# column itself; « unread » (a cell kept as typed) can replace any template cell.
+_CELL_INPUTS: dict[str, tuple[str, ...]] = {"type": ("type_text",), "siret": ("siret_text",),
+                                            "action_types": ("other_categories",)}
+_LIST_FIELDS = frozenset({"action_types", "dimensions", "other_categories"})
+
+
+@dataclass(frozen=True)
+class _Raw:
+    """A column's values for whole-column comparisons: ``kind`` says how they are held (``empty``: all missing;
+    ``object``: text or lists as Python objects; ``arrow``: pandas' Arrow-backed text; else the column's dtype,
+    numbers or booleans with their missing mask)."""
+
+    kind: str
+    values: Any = None
+    missing: np.ndarray | None = None
+
+
+def _raw(actors: pd.DataFrame, column: str) -> _Raw | None:
+    """A column of a census, for :func:`_may_differ`; None for a column whose equal values might still make
+    different cells (numbers of mixed types in an object column): its pairs are all checked cell by cell."""
+    if column not in actors:
+        return _Raw("empty")
+    s = actors[column]
+    dtype = s.dtype
+    if isinstance(dtype, pd.StringDtype):
+        if not s.notna().any():
+            return _Raw("empty")
+        arr = pa.chunked_array(s.array.__arrow_array__()) if dtype.storage == "pyarrow" else pa.chunked_array(
+            [pa.array(s.to_numpy(dtype=object, na_value=None), type=pa.large_string())])
+        return _Raw("arrow", arr.cast(pa.large_string()))
+    if dtype != object:
+        if dtype.kind not in "biuf":
+            return None
+        numpy_dtype = getattr(dtype, "numpy_dtype", dtype)
+        missing = s.isna().to_numpy()
+        values = s.to_numpy(dtype=numpy_dtype, na_value=numpy_dtype.type(0)) if missing.any() \
+            else s.to_numpy(dtype=numpy_dtype)
+        return _Raw(str(dtype), values, missing)
+    values = s.to_numpy(dtype=object)
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if kind == "empty":
+        return _Raw("empty")
+    if kind == "string" or (column in _LIST_FIELDS and kind == "mixed"):
+        return _Raw("object", values)
+    return None
+
+
+def _missing_at(raw: _Raw, positions: np.ndarray) -> np.ndarray:
+    if raw.kind == "empty":
+        return np.ones(len(positions), dtype=bool)
+    if raw.kind == "arrow":
+        return raw.values.is_null().to_numpy()[positions]
+    if raw.kind == "object":
+        return pd.isna(raw.values[positions])
+    return raw.missing[positions]
+
+
+def _may_differ(raw_a: _Raw | None, raw_b: _Raw | None, ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
+    """Pairs whose values may differ: False only where both values are missing, or equal and held alike (so
+    that their cells are equal)."""
+    every = np.ones(len(ia), dtype=bool)
+    if raw_a is None or raw_b is None:
+        return every
+    if raw_a.kind == "empty" or raw_b.kind == "empty":
+        return ~(_missing_at(raw_a, ia) & _missing_at(raw_b, ib))
+    if raw_a.kind != raw_b.kind:
+        return every
+    if raw_a.kind == "arrow":
+        x, y = raw_a.values.take(ia), raw_b.values.take(ib)
+        same = pc.fill_null(pc.equal(x, y), False).to_numpy(zero_copy_only=False)
+        both_missing = pc.and_(pc.is_null(x), pc.is_null(y)).to_numpy(zero_copy_only=False)
+        return ~(same | both_missing)
+    if raw_a.kind == "object":
+        try:
+            ne = raw_a.values[ia] != raw_b.values[ib]
+        except (TypeError, ValueError):
+            return every
+        if not isinstance(ne, np.ndarray) or ne.shape != ia.shape:
+            return every
+        return ne.astype(bool)  # None == None: both missing (NaN != NaN: checked cell by cell)
+    ma, mb = raw_a.missing[ia], raw_b.missing[ib]
+    return (ma != mb) | (~ma & (raw_a.values[ia] != raw_b.values[ib]))
+
+
+def changed_fields(a: pd.DataFrame, b: pd.DataFrame, ia: np.ndarray, ib: np.ndarray,
+                   include_personal: bool = False, raw_a=None, raw_b=None) -> list[tuple[str, ...]]:
+    """For each pair (ia[k], ib[k]): the French headers whose compared cells differ, in the template's order.
+    Whole columns are compared first (values equal on both sides make equal cells); only the pairs whose values
+    differ have their cells made and compared, as ``!=`` compares them. ``raw_a``/``raw_b``: a dict the columns'
+    values are kept in (per census)."""
+    raw_a = {} if raw_a is None else raw_a
+    raw_b = {} if raw_b is None else raw_b
+
+    def raw(frame, cache, column):
+        if column not in cache:
+            cache[column] = _raw(frame, column)
+        return cache[column]
+
+    fields = _compared_fields(include_personal)
+    bits = np.zeros(len(ia), dtype=np.int64)
+    by_column: dict[str, np.ndarray] = {}  # column -> pairs whose values may differ
+    for k, c in enumerate(fields):
+        inputs = (c.field, *_CELL_INPUTS.get(c.field, ()), *(() if c.field == "circle" else ("unread",)))
+        maybe = np.zeros(len(ia), dtype=bool)
+        for column in inputs:
+            if column not in by_column:
+                by_column[column] = _may_differ(raw(a, raw_a, column), raw(b, raw_b, column), ia, ib)
+            maybe |= by_column[column]
+        cand = np.flatnonzero(maybe)
+        if not len(cand):
+            continue
+        ua, pa_ = np.unique(ia[cand], return_inverse=True)
+        ub, pb_ = np.unique(ib[cand], return_inverse=True)
+        cells_a, cells_b = _cells(a.iloc[ua], c.field), _cells(b.iloc[ub], c.field)
+        differ = np.fromiter((cells_a[x] != cells_b[y] for x, y in zip(pa_.tolist(), pb_.tolist())), dtype=bool,
+                             count=len(cand))
+        bits[cand[differ]] |= 1 << k
+    headers = [c.header for c in fields]
+    codes, uniques = pd.factorize(bits)
+    tuples = [tuple(h for k, h in enumerate(headers) if int(u) >> k & 1) for u in uniques]
+    return [tuples[c] for c in codes.tolist()]
 
 
 def change_details(cmp: "Comparison", ia: int, ib: int, headers: Iterable[str]) -> dict[str, list]:
@@ -200,48 +418,106 @@ def change_details(cmp: "Comparison", ia: int, ib: int, headers: Iterable[str]) 
 
 
 class _Matcher:
+    """One-to-one pairing of positions of A and B, step by step (module docstring)."""
+
     def __init__(self, a: pd.DataFrame, b: pd.DataFrame):
         self.free_a = np.ones(len(a), dtype=bool)
         self.free_b = np.ones(len(b), dtype=bool)
-        self.pairs: list[tuple[int, int, str]] = []
+        self.ia: list[np.ndarray] = []
+        self.ib: list[np.ndarray] = []
+        self.methods: list[np.ndarray] = []
         self.ambiguities: list[dict] = []
         self.forbidden: set[tuple[int, int]] = set()
-        self.siret_a = a["siret"].tolist() if "siret" in a else [None] * len(a)
-        self.siret_b = b["siret"].tolist() if "siret" in b else [None] * len(b)
-        self.rows_a, self.rows_b = a["row"].tolist(), b["row"].tolist()
+        self._by_a: tuple[int, dict[int, set[int]]] | None = None  # the forbidden pairs by position in A
+        self.siret_a, self.siret_b = self._sirets(a), self._sirets(b)
+        self.rows_a, self.rows_b = a["row"].to_numpy(), b["row"].to_numpy()
 
-    def pair(self, i: int, j: int, method: str) -> None:
-        self.free_a[i] = self.free_b[j] = False
-        self.pairs.append((i, j, method))
+    @staticmethod
+    def _sirets(frame: pd.DataFrame) -> np.ndarray:
+        if "siret" not in frame:
+            return np.full(len(frame), None, dtype=object)
+        values = frame["siret"].to_numpy(dtype=object)
+        return np.where(_is_str(values), values, None)
 
-    def by_key(self, keys_a: list, keys_b: list, method: str, allow=None) -> None:
-        """Pair free actors with equal keys (None: no key), in row order, when ``allow(i, j)`` (if given);
-        report duplicates."""
-        index_b: dict[Any, list[int]] = {}
-        for j, k in enumerate(keys_b):
-            if k is not None and self.free_b[j]:
-                index_b.setdefault(k, []).append(j)
-        groups_a: dict[Any, list[int]] = {}
-        for i, k in enumerate(keys_a):
-            if k is not None and self.free_a[i] and k in index_b:
-                groups_a.setdefault(k, []).append(i)
-        for k, ias in groups_a.items():
-            jbs = index_b[k]
-            if len(ias) > 1 or len(jbs) > 1:
-                self.ambiguities.append({"method": method, "key": k, "rows_a": [self.rows_a[i] for i in ias],
-                                         "rows_b": [self.rows_b[j] for j in jbs]})
+    def pair(self, i, j, method: str) -> None:
+        i, j = np.atleast_1d(np.asarray(i, dtype=np.int64)), np.atleast_1d(np.asarray(j, dtype=np.int64))
+        self.free_a[i] = False
+        self.free_b[j] = False
+        self.ia.append(i)
+        self.ib.append(j)
+        self.methods.append(np.full(len(i), method, dtype=object))
+
+    def _allowed(self, i: np.ndarray, j: np.ndarray, method: str, no_code_a, no_code_b) -> np.ndarray:
+        """Which candidate pairs (i[k], j[k]) may be made: not forbidden by a person; by name, not two different
+        valid SIRETs; on the commune's text, one side without an INSEE code."""
+        ok = np.ones(len(i), dtype=bool)
+        if self.forbidden:
+            by_i = self._forbidden_by_a()
+            for k in np.flatnonzero(np.isin(i, np.fromiter(by_i, dtype=np.int64))):
+                ok[k] = int(j[k]) not in by_i[int(i[k])]
+        if method == NAME:
+            sa, sb = self.siret_a[i], self.siret_b[j]
+            both = (sa != None) & (sb != None)  # noqa: E711 (element-wise)
+            ok &= ~(both & (sa != sb))
+        if no_code_a is not None:
+            ok &= no_code_a[i] | no_code_b[j]
+        return ok
+
+    def _forbidden_by_a(self) -> dict[int, set[int]]:
+        """The forbidden pairs by their position in A (built once: they are all known before the first step)."""
+        if self._by_a is None or self._by_a[0] != len(self.forbidden):
+            by_a: dict[int, set[int]] = {}
+            for x, y in self.forbidden:
+                by_a.setdefault(x, set()).add(y)
+            self._by_a = (len(self.forbidden), by_a)
+        return self._by_a[1]
+
+    def by_key(self, keys_a: np.ndarray, keys_b: np.ndarray, method: str, key_of=lambda k: k,
+               no_code_a: np.ndarray | None = None, no_code_b: np.ndarray | None = None) -> None:
+        """Pair free actors with equal keys (None: no key), in row order; report duplicates (``key_of`` gives
+        a key as reported). ``no_code_a``/``no_code_b``: pair only when one side has no INSEE code."""
+        pos_a = np.flatnonzero(self.free_a & (keys_a != None))  # noqa: E711 (element-wise)
+        pos_b = np.flatnonzero(self.free_b & (keys_b != None))  # noqa: E711
+        if not len(pos_a) or not len(pos_b):
+            return
+        codes, _ = pd.factorize(np.concatenate([keys_a[pos_a], keys_b[pos_b]]))
+        ca, cb = codes[:len(pos_a)], codes[len(pos_a):]
+        n = int(codes.max()) + 1
+        count_a, count_b = np.bincount(ca, minlength=n), np.bincount(cb, minlength=n)
+        both = (count_a > 0) & (count_b > 0)
+        single = both & (count_a == 1) & (count_b == 1)
+        # one actor on each side: pair them when allowed
+        one_a, one_b = pos_a[single[ca]], pos_b[single[cb]]
+        one_a = one_a[np.argsort(ca[single[ca]], kind="stable")]
+        one_b = one_b[np.argsort(cb[single[cb]], kind="stable")]
+        ok = self._allowed(one_a, one_b, method, no_code_a, no_code_b)
+        # duplicates on a side: reported, and paired in row order as allowed
+        multi = both & ~single
+        groups = []
+        if multi.any():
+            in_a, in_b = multi[ca], multi[cb]
+            ga = pd.Series(pos_a[in_a]).groupby(ca[in_a], sort=False).agg(list)
+            gb = pd.Series(pos_b[in_b]).groupby(cb[in_b], sort=False).agg(list)
+            groups = [(ias, gb[code]) for code, ias in ga.items()]  # by their first actor of A
+        self.pair(one_a[ok], one_b[ok], method)
+        for ias, jbs in groups:
+            self.ambiguities.append({"method": method, "key": key_of(keys_a[ias[0]]),
+                                     "rows_a": self.rows_a[ias].tolist(), "rows_b": self.rows_b[jbs].tolist()})
             rest = list(jbs)
             for i in ias:
                 for j in rest:
-                    if (i, j) in self.forbidden or self._sirets_differ(i, j, method) or (allow and not allow(i, j)):
-                        continue
-                    self.pair(i, j, method)
-                    rest.remove(j)
-                    break
+                    if self._allowed(np.array([i]), np.array([j]), method, no_code_a, no_code_b)[0]:
+                        self.pair(i, j, method)
+                        rest.remove(j)
+                        break
 
-    def _sirets_differ(self, i: int, j: int, method: str) -> bool:
-        sa, sb = self.siret_a[i], self.siret_b[j]
-        return method == NAME and isinstance(sa, str) and isinstance(sb, str) and sa != sb
+    def result(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """The pairs sorted by their position in B."""
+        if not self.ia:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), []
+        ia, ib, m = np.concatenate(self.ia), np.concatenate(self.ib), np.concatenate(self.methods)
+        order = np.argsort(ib, kind="stable")
+        return ia[order], ib[order], m[order].tolist()
 
 
 _derived: dict[int, dict[Any, Any]] = {}  # id(actors frame) -> what compare derives from it (below)
@@ -269,6 +545,73 @@ def _cached(actors: pd.DataFrame, what: Any, make) -> Any:
     return d[what]
 
 
+_SEP = "\x1f"  # between the parts of a key (a name key is letters, digits and spaces only)
+
+
+def _joined(first: np.ndarray, second: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    out = np.full(len(first), None, dtype=object)
+    out[valid] = first[valid] + _SEP + second[valid]
+    return out
+
+
+def _key_parts(key: str) -> tuple[str, ...]:
+    return tuple(key.split(_SEP, 1))
+
+
+def _objects(values: pd.Series) -> np.ndarray:
+    """A column as an object array (pandas' Arrow-backed text through Arrow, quicker than pandas' own loop)."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        return pa.chunked_array(values.array.__arrow_array__()).to_numpy()
+    return values.to_numpy(dtype=object)
+
+
+def _text_or_none(frame: pd.DataFrame, column: str) -> np.ndarray:
+    values = _objects(frame[column])
+    return np.where(_is_str(values), values, None)
+
+
+def _place_keys(frame: pd.DataFrame, positions: np.ndarray, cache: dict[object, str]) -> list[str]:
+    """``geography.name_key`` of these actors' communes (\"\" when missing), each distinct spelling once."""
+    out = []
+    for v in _objects(frame["commune"].iloc[positions]).tolist():
+        k = cache.get(v)
+        if k is None:
+            k = cache[v] = commune_key(v) if isinstance(v, str) else ""
+        out.append(k)
+    return out
+
+
+def _ref_positions(frame: pd.DataFrame, names: np.ndarray, refs: Iterable[str],
+                   place_cache: dict[object, str]) -> dict[str, list[int]]:
+    """Positions (in row order) of the actors these references (:func:`actor_refs`) name: the references are
+    made for the actors whose SIRET or name key a reference holds, not for the whole census."""
+    refs = set(refs)
+    sirets = _Matcher._sirets(frame)
+    has_siret = sirets != None  # noqa: E711 (element-wise)
+    wanted_sirets = {r[len("siret:"):] for r in refs if r.startswith("siret:")}
+    wanted_names = {r[len("nom:"):].split("|", 1)[0] for r in refs if r.startswith("nom:")}
+    cand = np.flatnonzero((has_siret & pd.Series(sirets, dtype=object).isin(wanted_sirets).to_numpy())
+                          | (~has_siret & pd.Series(names, dtype=object).isin(wanted_names).to_numpy()))
+    out: dict[str, list[int]] = {}
+    part = frame.iloc[cand]
+    for p, r in zip(cand.tolist(), actor_refs(part, names[cand].tolist(), _place_keys(frame, cand, place_cache))):
+        out.setdefault(r, []).append(p)
+    return out
+
+
+def _name_keys_of(*censuses: tuple[pd.DataFrame, pd.DataFrame]) -> list[np.ndarray]:
+    """The name keys of each census (its actors frame, and that frame with positions as index), kept per frame;
+    those not known yet made in one call (most names recur from one version to the next)."""
+    todo = [(frame, actors) for frame, actors in censuses if "names" not in _derived_of(frame)]
+    if todo:
+        keys = name_keys(np.concatenate([actors["name"].to_numpy(dtype=object) for _, actors in todo]))
+        start = 0
+        for frame, actors in todo:
+            _derived_of(frame).setdefault("names", keys[start:start + len(actors)])
+            start += len(actors)
+    return [_derived_of(frame)["names"] for frame, _ in censuses]
+
+
 def compare(a, b, links: Iterable[tuple[str, str]] = (), unlinks: Iterable[tuple[str, str]] = (),
             include_personal: bool = False) -> Comparison:
     """Compare census ``a`` (older) with census ``b`` (newer); both placed. ``links`` and ``unlinks`` are pairs of
@@ -276,19 +619,14 @@ def compare(a, b, links: Iterable[tuple[str, str]] = (), unlinks: Iterable[tuple
     aa, bb = a.actors.reset_index(drop=True), b.actors.reset_index(drop=True)
     m = _Matcher(aa, bb)
     links, unlinks = list(links), list(unlinks)
-    name_cache: dict[object, str] = {}
-    place_cache: dict[object, str] = {}
-    names_a = _cached(a.actors, "names", lambda: _keys(aa["name"].tolist(), name_key, name_cache))
-    names_b = _cached(b.actors, "names", lambda: _keys(bb["name"].tolist(), name_key, name_cache))
-    text_a = _cached(a.actors, "places", lambda: _place_text(aa, place_cache))
-    text_b = _cached(b.actors, "places", lambda: _place_text(bb, place_cache))
+    names_a, names_b = _name_keys_of((a.actors, aa), (b.actors, bb))
+    places_a = _cached(a.actors, "places", dict)  # commune spelling -> key, filled as needed
+    places_b = _cached(b.actors, "places", dict)
     pos_a: dict[str, list[int]] = {}
     pos_b: dict[str, list[int]] = {}
     if links or unlinks:
-        for i, r in enumerate(actor_refs(aa, names_a, text_a)):
-            pos_a.setdefault(r, []).append(i)
-        for j, r in enumerate(actor_refs(bb, names_b, text_b)):
-            pos_b.setdefault(r, []).append(j)
+        pos_a = _ref_positions(aa, names_a, [r for r, _ in links + unlinks], places_a)
+        pos_b = _ref_positions(bb, names_b, [r for _, r in links + unlinks], places_b)
     for ra, rb in unlinks:
         m.forbidden.update((i, j) for i in pos_a.get(ra, ()) for j in pos_b.get(rb, ()))
     unresolved = []
@@ -300,22 +638,29 @@ def compare(a, b, links: Iterable[tuple[str, str]] = (), unlinks: Iterable[tuple
         else:
             m.pair(i, j, MANUAL)
     m.by_key(m.siret_a, m.siret_b, SIRET)
-    insee_a, insee_b = aa["insee"].tolist(), bb["insee"].tolist()
-    key = lambda n, c: (n, c) if n and isinstance(c, str) else None  # noqa: E731
-    m.by_key([key(n, c) for n, c in zip(names_a, insee_a)], [key(n, c) for n, c in zip(names_b, insee_b)], NAME)
-    # the commune as text, only where one side has no INSEE code (two homonym communes are not one)
-    m.by_key([(n, c) if n else None for n, c in zip(names_a, text_a)],
-             [(n, c) if n else None for n, c in zip(names_b, text_b)], NAME,
-             allow=lambda i, j: not isinstance(insee_a[i], str) or not isinstance(insee_b[j], str))
-    ia = np.array([p[0] for p in m.pairs], dtype=np.int64)
-    ib = np.array([p[1] for p in m.pairs], dtype=np.int64)
-    order = np.argsort(ib, kind="stable")
-    ia, ib = ia[order], ib[order]
-    methods = [m.pairs[k][2] for k in order]
+    insee_a, insee_b = _text_or_none(aa, "insee"), _text_or_none(bb, "insee")
+    named_a, named_b = names_a != "", names_b != ""
+    no_code_a, no_code_b = insee_a == None, insee_b == None  # noqa: E711 (element-wise)
+    m.by_key(_joined(names_a, insee_a, named_a & ~no_code_a), _joined(names_b, insee_b, named_b & ~no_code_b), NAME,
+             _key_parts)
+    # the commune as text, only where one side has no INSEE code (two homonym communes are not one); the text
+    # keys are made for the actors still free only
+    text_a, text_b = np.full(len(aa), None, dtype=object), np.full(len(bb), None, dtype=object)
+    free_a, free_b = m.free_a & named_a, m.free_b & named_b
+    # only actors whose name key is also among the other side's free actors can share a key (pair or duplicate)
+    free_a, free_b = (np.flatnonzero(free_a & pd.Series(names_a, dtype=object).isin(names_b[free_b]).to_numpy()),
+                      np.flatnonzero(free_b & pd.Series(names_b, dtype=object).isin(names_a[free_a]).to_numpy()))
+    text_a[free_a] = np.array(_place_keys(aa, free_a, places_a), dtype=object)
+    text_b[free_b] = np.array(_place_keys(bb, free_b, places_b), dtype=object)
+    m.by_key(_joined(names_a, text_a, text_a != None), _joined(names_b, text_b, text_b != None),  # noqa: E711
+             NAME, _key_parts, no_code_a, no_code_b)
+    ia, ib, methods = m.result()
     cells_a = _cached(a.actors, ("cells", include_personal), lambda: compared_cells(aa, include_personal))
     cells_b = _cached(b.actors, ("cells", include_personal), lambda: compared_cells(bb, include_personal))
+    changed = changed_fields(aa, bb, ia, ib, include_personal, _cached(a.actors, "raw", dict),
+                             _cached(b.actors, "raw", dict))
     pairs = pd.DataFrame({"ia": ia, "ib": ib, "method": methods,
-                          "changed": changed_fields(cells_a, cells_b, ia, ib)})
+                          "changed": pd.Series(changed, dtype=object)})
     return Comparison(aa, bb, a.actions, b.actions, pairs, np.flatnonzero(m.free_b), np.flatnonzero(m.free_a),
                       m.ambiguities, unresolved, a.file_name, b.file_name, cells_a, cells_b)
 
@@ -356,22 +701,20 @@ LEVEL_KEYS: tuple[int | str, ...] = (*ref.LEVELS, UNKNOWN_LEVEL)
 def level_transitions(cmp: Comparison) -> dict[int | str, dict[int | str, int]]:
     """{from: {to: n}}: levels 0-3 or « non renseigné »; « nouveau » as a source, « sorti » as a destination.
     Cells with no actor are left out."""
-    out: dict[Any, dict[Any, int]] = {}
+    def codes(levels: pd.Series) -> np.ndarray:  # position in LEVEL_KEYS
+        c = pd.Categorical(levels.to_numpy(dtype=float, na_value=np.nan), categories=[float(v) for v in ref.LEVELS]).codes
+        return np.where(c < 0, len(ref.LEVELS), c).astype(np.int64)
 
-    def add(src, dst, n=1):
-        out.setdefault(src, {})
-        out[src][dst] = out[src].get(dst, 0) + n
-
-    la, lb = cmp.a["level"].tolist(), cmp.b["level"].tolist()
-    for i, j in zip(cmp.pairs["ia"].tolist(), cmp.pairs["ib"].tolist()):
-        add(_level(la[i]), _level(lb[j]))
-    for j in cmp.new.tolist():
-        add(NEW, _level(lb[j]))
-    for i in cmp.gone.tolist():
-        add(_level(la[i]), GONE)
-    order = {k: n for n, k in enumerate((NEW, *LEVEL_KEYS, GONE))}
-    return {s: dict(sorted(d.items(), key=lambda kv: order[kv[0]])) for s, d in sorted(out.items(),
-                                                                                       key=lambda kv: order[kv[0]])}
+    la, lb = codes(cmp.a["level"]), codes(cmp.b["level"])
+    sources, targets = (NEW, *LEVEL_KEYS), (*LEVEL_KEYS, GONE)
+    new, gone = 0, len(LEVEL_KEYS)  # NEW's position in sources, GONE's in targets
+    src = np.concatenate([la[cmp.pairs["ia"].to_numpy(dtype=np.int64)] + 1, np.full(len(cmp.new), new),
+                          la[cmp.gone] + 1])
+    dst = np.concatenate([lb[cmp.pairs["ib"].to_numpy(dtype=np.int64)], lb[cmp.new], np.full(len(cmp.gone), gone)])
+    counts = np.bincount(src * len(targets) + dst, minlength=len(sources) * len(targets)).reshape(
+        len(sources), len(targets))
+    return {s: {d: int(counts[x, y]) for y, d in enumerate(targets) if counts[x, y]}
+            for x, s in enumerate(sources) if counts[x].any()}
 
 
 def circle_movements(cmp: Comparison) -> tuple[dict[int, dict[int, int]], pd.DataFrame]:

@@ -30,14 +30,21 @@ class Dataset:
     origin: str  # "sample" | "config" | "upload" | "store" | "draft"
     territory: TerritoryInfo | None = None  # from the Territoire sheet
     territory_problem: str | None = None
-    categories: pd.DataFrame = field(init=False)
     valid: np.ndarray = field(init=False)  # rows without errors
-    communes: list[str] = field(init=False)  # the commune filter's options, sorted as people read them
 
     def __post_init__(self) -> None:
-        self.categories = category_matrix(self.census.actors)
         self.valid = ~self.census.actors["has_error"].to_numpy(dtype=bool)
-        self.communes = sorted(commune_labels(self.census.actors).unique(), key=ref.norm_key)
+
+    @cached_property
+    def categories(self) -> pd.DataFrame:
+        """The actors' category matrix, computed once per census, when first used (a version opened only to be
+        compared never needs it)."""
+        return category_matrix(self.census.actors)
+
+    @cached_property
+    def communes(self) -> list[str]:
+        """The commune filter's options, sorted as people read them; computed once, when first used."""
+        return sorted(commune_labels(self.census.actors).unique(), key=ref.norm_key)
 
     @cached_property
     def name_keys(self) -> pd.Series:
