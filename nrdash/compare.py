@@ -233,11 +233,11 @@ class Comparison:
 
     @property
     def changed(self) -> pd.DataFrame:
-        return self.pairs[self.pairs["changed"].map(bool)]
+        return self.pairs[self.pairs["changed"].map(bool).astype(bool)]  # an empty mask is still a mask
 
     @property
     def unchanged(self) -> pd.DataFrame:
-        return self.pairs[~self.pairs["changed"].map(bool)]
+        return self.pairs[~self.pairs["changed"].map(bool).astype(bool)]
 
     def side_a(self) -> pd.DataFrame:
         """The actors of A in this comparison (paired or gone)."""

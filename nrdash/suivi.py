@@ -118,14 +118,15 @@ def circle_list(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def engagement_table(progress: pd.DataFrame, by: str) -> pd.DataFrame:
-    """Per family or commune: engaged / actors and the share at level ≥ 2 in A and in B, the change in points."""
+    """Per family or commune: engaged / actors (« 18 / 41 ») and the share at level ≥ 2 in A and in B, the change in
+    points (short headers: the table fits a projected 1280 px page)."""
     pct = lambda s: "—" if s is None or s != s else f"{s * 100:.0f} %"  # noqa: E731
     head = "Famille" if by == "family" else "Commune"
     return pd.DataFrame({
         head: progress[by].to_numpy(dtype=object),
-        "Engagés / acteurs (A)": [f"{e} / {n}" for e, n in zip(progress["engaged_a"], progress["actors_a"])],
+        "Engagés (A)": [f"{e} / {n}" for e, n in zip(progress["engaged_a"], progress["actors_a"])],
         "Part ≥ 2 (A)": [pct(s) for s in progress["share_a"]],
-        "Engagés / acteurs (B)": [f"{e} / {n}" for e, n in zip(progress["engaged_b"], progress["actors_b"])],
+        "Engagés (B)": [f"{e} / {n}" for e, n in zip(progress["engaged_b"], progress["actors_b"])],
         "Part ≥ 2 (B)": [pct(s) for s in progress["share_b"]],
         "Évolution (points)": [None if p is None or p != p else round(float(p)) for p in progress["progress_points"]]})
 

@@ -128,3 +128,12 @@ def test_engagement_table_progress_is_a_number():
     assert t["Évolution (points)"].tolist() == [0, 100]  # Entreprises: 0 of 3 engaged -> 2 of 2 known levels
     assert t["Part ≥ 2 (B)"].tolist() == ["100 %", "100 %"]
     assert t.columns[0] == "Famille"
+
+
+def test_two_versions_without_a_common_actor_list_no_change():
+    # Nothing paired: the empty pair table must still be filtered as rows (pandas reads an empty object mask as a
+    # list of columns, which made the page fail on the missing column).
+    cmp = cp.compare(census([actor("Garage")]), census([actor("Roue Libre")]))
+    assert len(cmp.pairs) == 0 and list(cmp.changed.columns) == list(cmp.pairs.columns)
+    assert sv.changed_list(cmp).empty and list(cmp.unchanged.columns) == list(cmp.pairs.columns)
+    assert sv.actors_list(cmp.b, cmp.new)["Nom"].tolist() == ["Roue Libre"]
