@@ -474,7 +474,7 @@ def _flag_duplicates(actors: pd.DataFrame, b: _Builder) -> None:
     if not len(named):
         return
     # Names and communes share spellings (an actor named after its commune): one key per distinct text.
-    both = _keys(np.concatenate([names[named], places[named]]))
+    both = ref.norm_keys(np.concatenate([names[named], places[named]]))
     keys = pd.Series(both[:len(named)], dtype=object) + "|" + pd.Series(both[len(named):], dtype=object)
     again = keys.duplicated(keep="first").to_numpy()
     if not again.any():
@@ -484,14 +484,6 @@ def _flag_duplicates(actors: pd.DataFrame, b: _Builder) -> None:
         b.add(int(i), fx.WARNING, "name",
               f"Acteur « {names[i]} » déjà présent ligne {int(first_row[key])} (même nom, même commune) : doublon à "
               "fusionner ou à supprimer.")
-
-
-def _keys(values: np.ndarray) -> np.ndarray:
-    """``referential.norm_key`` of each text, computed once per distinct text; "" for what is not text (a missing
-    commune, a code read as a number)."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    keys = np.array([ref.norm_key(u) if isinstance(u, str) else "" for u in uniques] + [""], dtype=object)
-    return keys[codes]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -109,9 +109,8 @@ _LEADING_ARTICLE_FIND_RE = rf"^(?:{_regex_alternatives(LEADING_ARTICLES)}) "
 
 def name_keys(values: Iterable[object]) -> np.ndarray:
     """:func:`name_key` of each value (\"\" for a missing or non-text value), as an object array: each distinct
-    name once, with Arrow's vectorised string functions after :func:`_fold` (the same steps as
-    ``referential.norm_key`` and :func:`name_key`: accents and typographic signs folded, « & » → « et », lower case,
-    punctuation → space, then the legal forms at the end, at the start, one leading article); names with initials
+    name once, with Arrow's vectorised string functions (``referential.norm_keys_arrow``, then the steps of
+    :func:`name_key`: the legal forms at the end, at the start, one leading article); names with initials
     (« S.A.S. ») with :func:`name_key` itself."""
     values = np.asarray(values if not isinstance(values, pd.Series) else values.to_numpy(dtype=object),
                         dtype=object)
@@ -121,21 +120,15 @@ def name_keys(values: Iterable[object]) -> np.ndarray:
     is_text = _is_str(uniques)
     texts = uniques[is_text]
     if len(texts):
-        arr = pa.array(texts, type=pa.large_string())
-        ascii_ = pc.string_is_ascii(arr)
-        if not pc.all(ascii_).as_py():
-            rest = pc.invert(ascii_)
-            arr = pc.replace_with_mask(arr, rest, _fold(arr.filter(rest).to_pylist()))
-        n = pc.ascii_lower(_sub(arr, "&", "&", " et "))
-        n = _sub(n, "[^0-9a-z ]|  |^ | $", "[^0-9a-z]+", " ", trim=True)
+        n = ref.norm_keys_arrow(pa.array(texts, type=pa.large_string()))
         initials = pc.match_substring_regex(n, _INITIALS_RE).to_numpy(zero_copy_only=False)
         while True:  # the legal forms at the end, one at a time, never the first word
-            stripped = _sub(n, _TRAILING_FORM_RE, _TRAILING_FORM_RE, "")
+            stripped = ref.arrow_sub(n, _TRAILING_FORM_RE, _TRAILING_FORM_RE, "")
             if stripped is n:
                 break
             n = stripped
-        n = _sub(n, _LEADING_FORM_RE, _LEADING_FORMS_RE, r"\1")
-        n = _sub(n, _LEADING_ARTICLE_FIND_RE, _LEADING_ARTICLE_RE, r"\1")
+        n = ref.arrow_sub(n, _LEADING_FORM_RE, _LEADING_FORMS_RE, r"\1")
+        n = ref.arrow_sub(n, _LEADING_ARTICLE_FIND_RE, _LEADING_ARTICLE_RE, r"\1")
         out = n.to_numpy(zero_copy_only=False).astype(object)
         special = np.flatnonzero(initials)
         out[special] = [name_key(t) for t in texts[special]]
@@ -144,32 +137,6 @@ def name_keys(values: Iterable[object]) -> np.ndarray:
     known = codes >= 0
     result[known] = keys[codes[known]]
     return result
-
-
-def _fold(texts: list[str]) -> pa.Array:
-    """Texts with non-ASCII characters made ASCII as ``referential.norm_key`` makes them (its typographic folds,
-    then the accents dropped): each distinct character folded once by ``norm_key`` itself, then replaced in all the
-    texts at once (« & » becomes « et » as well). Exact: that folding goes character by character."""
-    joined = "".join(texts)
-    table = {c: ref.norm_key(f"a{c}a")[1:-1] for c in set(joined) if ord(c) > 127}
-    table["&"] = " et "
-    if len(table) > 64:  # many different signs: one translation per text is quicker
-        by_ord = {ord(c): v for c, v in table.items()}
-        return pa.array([t.translate(by_ord) for t in texts], type=pa.large_string())
-    arr = pa.array(texts, type=pa.large_string())
-    for c, v in table.items():
-        arr = pc.replace_substring(arr, c, v)
-    return arr
-
-
-def _sub(arr: pa.Array, find: str, pattern: str, replacement: str, trim: bool = False) -> pa.Array:
-    """Arrow's regex replacement (then trimming spaces) on the values where ``find`` matches only; ``arr`` itself
-    when none does."""
-    hit = pc.fill_null(pc.match_substring_regex(arr, find), False)
-    if not pc.any(hit).as_py():
-        return arr
-    part = pc.replace_substring_regex(arr.filter(hit), pattern, replacement)
-    return pc.replace_with_mask(arr, hit, pc.ascii_trim(part, " ") if trim else part)
 
 
 def _is_str(values: np.ndarray) -> np.ndarray:

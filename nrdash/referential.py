@@ -8,7 +8,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
 
 # ---------------------------------------------------------------------------------------------
 # Actor typology: families -> types
@@ -497,6 +501,67 @@ def norm_key(text: object) -> str:
     elif "&" in s:
         s = s.replace("&", " et ")
     return _NON_ALNUM.sub(" ", s.lower()).strip()
+
+
+def norm_keys(values: Iterable[object]) -> "np.ndarray":
+    """:func:`norm_key` of each value, as an object array ("" for a missing or non-text value): each distinct text
+    once, with Arrow's vectorised string functions (:func:`norm_keys_arrow`). For whole columns."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    uniques = np.asarray(uniques, dtype=object)
+    keys = np.full(len(uniques) + 1, "", dtype=object)  # the last one for missing values (code -1)
+    is_text = np.fromiter((isinstance(u, str) for u in uniques), dtype=bool, count=len(uniques))
+    if is_text.any():
+        arrow = norm_keys_arrow(pa.array(uniques[is_text].tolist(), type=pa.large_string()))
+        keys[np.flatnonzero(is_text)] = arrow.to_numpy(zero_copy_only=False).astype(object)
+    return keys[codes]
+
+
+def norm_keys_arrow(texts: "pa.Array") -> "pa.Array":
+    """:func:`norm_key` of each text of an Arrow string array, exactly: non-ASCII texts folded (:func:`_fold`),
+    « & » → « et », lower case, every run of other signs → one space, trimmed."""
+    import pyarrow.compute as pc
+
+    is_ascii = pc.string_is_ascii(texts)
+    if not pc.all(is_ascii).as_py():
+        rest = pc.invert(is_ascii)
+        texts = pc.replace_with_mask(texts, rest, _fold(texts.filter(rest).to_pylist()))
+    lowered = pc.ascii_lower(arrow_sub(texts, "&", "&", " et "))
+    return arrow_sub(lowered, "[^0-9a-z ]|  |^ | $", "[^0-9a-z]+", " ", trim=True)
+
+
+def _fold(texts: list[str]) -> "pa.Array":
+    """Texts with non-ASCII characters made ASCII as ``referential.norm_key`` makes them (its typographic folds,
+    then the accents dropped): each distinct character folded once by ``norm_key`` itself, then replaced in all the
+    texts at once (« & » becomes « et » as well). Exact: that folding goes character by character."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    joined = "".join(texts)
+    table = {c: norm_key(f"a{c}a")[1:-1] for c in set(joined) if ord(c) > 127}
+    table["&"] = " et "
+    if len(table) > 64:  # many different signs: one translation per text is quicker
+        by_ord = {ord(c): v for c, v in table.items()}
+        return pa.array([t.translate(by_ord) for t in texts], type=pa.large_string())
+    arr = pa.array(texts, type=pa.large_string())
+    for c, v in table.items():
+        arr = pc.replace_substring(arr, c, v)
+    return arr
+
+
+def arrow_sub(arr: "pa.Array", find: str, pattern: str, replacement: str, trim: bool = False) -> "pa.Array":
+    """Arrow's regex replacement (then trimming spaces) on the values where ``find`` matches only; ``arr`` itself
+    when none does."""
+    import pyarrow.compute as pc
+
+    hit = pc.fill_null(pc.match_substring_regex(arr, find), False)
+    if not pc.any(hit).as_py():
+        return arr
+    part = pc.replace_substring_regex(arr.filter(hit), pattern, replacement)
+    return pc.replace_with_mask(arr, hit, pc.ascii_trim(part, " ") if trim else part)
 
 
 def build_lookup(canonical: Iterable[str], aliases: dict[str, str] | None = None) -> dict[str, str]:

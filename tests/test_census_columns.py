@@ -102,3 +102,13 @@ def test_categories_merged_per_distinct_pair_of_cells():
     a = load_census(actors_sheet(rows, header), "t.xlsx").actors
     assert a["action_types"].tolist() == [[a_t[0]], [a_t[0]], [a_t[0]], [], [a_t[1]], []]
     assert a["dimensions"].tolist() == [[d[0]], [d[1]], [d[0]], [d[1]], [d[2]], []]
+
+
+texts = st.one_of(st.text(max_size=12), st.text(alphabet="aàÂéèÉçÇœŒæß&’'- .,«»\u00a0\u202f\u0301ﬁ²½Ωж中", max_size=12),
+                  st.none(), st.integers(), st.just(math.nan))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(texts, max_size=25))
+def test_norm_keys_is_norm_key_of_each_text(values):
+    assert ref.norm_keys(values).tolist() == [ref.norm_key(v) if isinstance(v, str) else "" for v in values]
