@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -230,5 +231,15 @@ def main(argv: list[str] | None = None) -> int:
     return args.func(args)
 
 
+# Commands that only read files and print: once their output is flushed, the process ends without the interpreter's
+# teardown (about 0.2 s with pandas and pyarrow loaded), which only frees memory the system takes back anyway. The
+# store's commands end normally (their database connections are closed properly).
+QUICK_EXIT = frozenset({"check", "diff"})
+
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    if sys.argv[1:2] and sys.argv[1] in QUICK_EXIT:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(int(code or 0))
+    sys.exit(code)

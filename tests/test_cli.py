@@ -1,4 +1,5 @@
 import json
+import os
 import subprocess
 import sys
 
@@ -6,9 +7,9 @@ from nrdash import referential as ref
 from tests.conftest import ROOT, SAMPLE, actors_sheet
 
 
-def run(*args):
+def run(*args, env=None):
     return subprocess.run([sys.executable, "-m", "nrdash", *args], capture_output=True, text=True, cwd=ROOT,
-                          timeout=120)
+                          timeout=120, env=env)
 
 
 def test_check_json_on_sample(sample_census):
@@ -77,3 +78,21 @@ def test_check_unexpected_error_is_one_message_never_traceback(tmp_path, monkeyp
     assert cli.main(["check", str(f)]) == 2
     out = capsys.readouterr()
     assert out.err == message + "\n" and out.out == ""
+
+
+def test_check_and_diff_print_all_of_a_large_output_before_their_quick_exit(tmp_path):
+    # check and diff end with os._exit once their output is flushed: megabytes through a pipe must arrive whole,
+    # and a short report too, which stays in Python's buffer until flushed (buffered output, as on most machines).
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    path = tmp_path / "grand.xlsx"
+    path.write_bytes(actors_sheet([[f"Structure {i}", "PME", i % 4] for i in range(3000)]))
+    res = run("check", str(path), "--json", env=env)
+    assert res.returncode == 0, res.stderr
+    assert len(res.stdout) > 500_000 and len(json.loads(res.stdout)["actors"]) == 3000
+    res = run("diff", str(path), str(path), "--json", env=env)
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["counts"]["new"] == 0 and len(json.loads(res.stdout)["pairs"]) == 3000
+    res = run("check", str(SAMPLE), env=env)
+    assert res.returncode == 0 and res.stdout.startswith("Recensement « recensement-exemple.xlsx »"), res.stdout
+    res = run("diff", str(SAMPLE), str(SAMPLE), env=env)
+    assert res.returncode == 0 and "0 nouvel acteur, 0 sorti, 0 modifié, 150 inchangés" in res.stdout, res.stdout
