@@ -354,7 +354,7 @@ def circles(actors: pd.DataFrame) -> go.Figure:
     for n in ref.LEVELS:  # legend of the level scale
         data.append(dict(type="scatter", x=[None], y=[None], mode="markers", name=ref.level_label(n),
                          marker=dict(size=12, color=ref.LEVEL_COLORS[n])))
-    return _figure(data, "Cercles de mobilisation", height=640, shapes=shapes, annotations=annotations,
+    return _figure(data, "Acteurs par cercle et niveau d'engagement", height=640, shapes=shapes, annotations=annotations,
                    meta=dict(scale_markers=True), xaxis=dict(visible=False, range=[-3.1, 7.4]),
                    yaxis=dict(visible=False, range=[-3.1, 3.1], scaleanchor="x", scaleratio=1))
 
