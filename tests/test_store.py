@@ -541,3 +541,25 @@ def test_readable_territories(store):
     assert [c for c, _ in store.readable_territories("paul@x.fr")] == [EPCI]
     assert sorted(c for c, _ in store.readable_territories("Marie@x.fr")) == ["17300", EPCI]
     assert sorted(c for c, _ in store.readable_territories("admin@x.fr")) == ["17300", EPCI]
+
+
+def test_an_editors_dataset_is_reused_until_its_personal_data_change(store, db_url):
+    import subprocess
+    import sys
+
+    store.publish(EPCI, small("p"), "p.xlsx")
+    first = store.open_version(EPCI, personal=True)
+    assert store.open_version(EPCI, personal=True) is first  # an editor's rerun joins nothing again
+    assert set(first.census.actors["referent"]) == {"Ana Lopez", "Léo Marchand"}
+    assert "referent" not in store.open_version(EPCI).census.actors  # a viewer's is still without them
+    # Erased in another process (another replica): nothing tells this process, the version's stamp changes.
+    res = subprocess.run([sys.executable, "-m", "nrdash", "erase-person", "--territoire", EPCI, "Ana Lopez"],
+                         env={**os.environ, "NRDASH_DATABASE_URL": db_url}, capture_output=True, text=True,
+                         timeout=120)
+    assert res.returncode == 0, res.stderr
+    second = store.open_version(EPCI, personal=True)
+    assert second is not first and set(second.census.actors["referent"].dropna()) == {"Léo Marchand"}
+    # Erased in this process: its copy is dropped at once, not only at the next read.
+    assert store.erase_person(EPCI, "Léo Marchand") == 1
+    assert not any(first_or_second is second for _, first_or_second in st._personal_cache.values())
+    assert store.open_version(EPCI, personal=True).census.actors["referent"].dropna().empty
