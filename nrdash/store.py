@@ -1128,7 +1128,8 @@ class Store:
         """A zip: every version's file (as stored), its normalised content and personal rows; the territory's
         objectives, manual actor pairings and questionnaire answers (their statuses, history and personal data);
         and manifest.json (settings, SHA-256s, notes, authors, dates, issues). For editors and administrators only.
-        Drafts are not in it (unpublished work; the questionnaire's shared draft is rebuilt on import)."""
+        Drafts are not in it (unpublished work; the questionnaire's shared draft comes back as the pending decisions
+        of its answers)."""
         buf = io.BytesIO()
         with self._read() as conn, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
             trow = self._territory_row(conn, territory)
