@@ -90,15 +90,15 @@ def search_cost(n: int) -> None:
     import numpy as np
     import pandas as pd
 
-    from nrdash.ui.suivi import fold_texts, search_positions
+    from nrdash.search import matching, search_keys
 
     names = pd.Series([f"Ancienne structure {i:06d}" for i in range(n)])
     communes = pd.Series([COMMUNES[i % 6] for i in range(n)])
     t = time.perf_counter()
-    texts = fold_texts(f"{a} {b}" for a, b in zip(names, communes))
+    texts = search_keys(names, communes)
     fold = time.perf_counter() - t
     t = time.perf_counter()
-    found = search_positions(texts, np.arange(n), "structure 04999 perigny")
+    found = np.arange(n)[matching(texts, "structure 04999 perigny")]
     query = time.perf_counter() - t
     print(f"search over {n:,} actors: fold once {fold * 1000:.0f} ms, one query {query * 1000:.0f} ms "
           f"({len(found)} found)")

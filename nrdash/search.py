@@ -1,6 +1,7 @@
 """Finding an actor by name (tolerant to case, accents and punctuation) and its card's public fields (pure)."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from . import referential as ref
@@ -17,7 +18,24 @@ CARD_LABELS: dict[str, str] = {"is_local": "Local", "action_types": "Types d'act
 
 def name_keys(actors: pd.DataFrame) -> pd.Series:
     """Each actor's name as the search compares it (referential.norm_key), aligned with ``actors``."""
-    return actors["name"].map(lambda n: ref.norm_key(n) if isinstance(n, str) else "")
+    return pd.Series(ref.norm_keys(actors["name"].to_numpy(dtype=object)), index=actors.index, dtype=object)
+
+
+def search_keys(*columns) -> np.ndarray:
+    """Per row, the referential.norm_key of each given text column, joined by a space (a name and its commune):
+    what a word search compares."""
+    keys = [ref.norm_keys(np.asarray(c, dtype=object)) for c in columns]
+    return np.array([" ".join(filter(None, parts)) for parts in zip(*keys)], dtype=object)
+
+
+def matching(keys, query: str) -> np.ndarray:
+    """Where a key holds every word of ``query`` (case, accents and punctuation ignored); everywhere for a query
+    without words."""
+    keys = np.asarray(keys, dtype=object)
+    hit = np.ones(len(keys), dtype=bool)
+    for word in ref.norm_key(query).split():
+        hit &= np.fromiter((word in k for k in keys), dtype=bool, count=len(keys))
+    return hit
 
 
 def find_actors(actors: pd.DataFrame, query: str, limit: int = 50, keys: pd.Series | None = None) -> pd.DataFrame:
@@ -28,9 +46,7 @@ def find_actors(actors: pd.DataFrame, query: str, limit: int = 50, keys: pd.Seri
     if not words:
         return actors.iloc[:0]
     keys = name_keys(actors) if keys is None else keys
-    hit = keys.str.contains(words[0], regex=False)
-    for w in words[1:]:
-        hit &= keys.str.contains(w, regex=False)
+    hit = matching(keys.to_numpy(dtype=object), query)
     found = actors[hit]
     if found.empty:
         return found

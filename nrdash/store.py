@@ -527,6 +527,17 @@ _personal_cache: OrderedDict[tuple, tuple[tuple, Any]] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
+def _with_personal(census: Census, rows) -> Census:
+    """The census with Référent and Contact joined back from its personal rows (by workbook row), before
+    « Date de mise à jour » as in the template."""
+    by_row = {r.row: r for r in rows}
+    actors = census.actors.copy()
+    for col in ref.PERSONAL_FIELDS:
+        values = [getattr(by_row[r], col) if r in by_row else None for r in actors["row"]]
+        actors.insert(actors.columns.get_loc("updated"), col, pd.Series(values, dtype=object, index=actors.index))
+    return dataclasses.replace(census, actors=actors)
+
+
 def clear_cache() -> None:
     with _cache_lock:
         _cache.clear()
@@ -837,11 +848,7 @@ class Store:
         """Publish version ``number``'s content again as a new version (history is never rewritten)."""
         author, note = check_text(author, "author"), check_text(note, "note")
         with self._read() as conn:
-            trow = self._territory_row(conn, territory)
-            old = conn.execute(sa.select(versions).where(versions.c.territory_id == trow.id,
-                                                         versions.c.number == int(number))).first()
-            if old is None:
-                raise StoreError(f"Version {number} introuvable pour le territoire {territory}.")
+            old = self._version_row(conn, territory, number)
             personal = [dict(r._mapping) for r in conn.execute(
                 sa.select(personal_data.c.row, personal_data.c.referent, personal_data.c.contact)
                 .where(personal_data.c.version_id == old.id))]
@@ -923,13 +930,7 @@ class Store:
                     return hit[1]
             rows = conn.execute(sa.select(personal_data.c.row, personal_data.c.referent, personal_data.c.contact)
                                 .where(personal_data.c.version_id == head.id)).all()
-        actors = ds.census.actors.copy()
-        by_row = {r.row: r for r in rows}
-        for col in ref.PERSONAL_FIELDS:
-            values = [getattr(by_row[r], col) if r in by_row else None for r in actors["row"]]
-            actors.insert(actors.columns.get_loc("updated"), col, pd.Series(values, dtype=object,
-                                                                               index=actors.index))
-        joined = Dataset(dataclasses.replace(ds.census, actors=actors), "store", ds.territory, ds.territory_problem)
+        joined = Dataset(_with_personal(ds.census, rows), "store", ds.territory, ds.territory_problem)
         with _cache_lock:
             _personal_cache[key] = (stamp, joined)  # replaces an older stamp's entry: erased data dropped
             _personal_cache.move_to_end(key)
@@ -1108,13 +1109,8 @@ class Store:
 
     def _redacted_census(self, conn: Connection, v: Any) -> Census:
         """The version's census with the personal data left in the table (after the deletes above)."""
-        census = self._dataset(v).census
-        rows = {r.row: r for r in conn.execute(sa.select(personal_data).where(personal_data.c.version_id == v.id))}
-        actors = census.actors.copy()
-        for col in ref.PERSONAL_FIELDS:
-            actors[col] = pd.Series([getattr(rows[r], col) if r in rows else None for r in actors["row"]],
-                                    dtype=object, index=actors.index)
-        return dataclasses.replace(census, actors=actors)
+        return _with_personal(self._dataset(v).census, conn.execute(
+            sa.select(personal_data).where(personal_data.c.version_id == v.id)))
 
     def personal_rows(self, territory: str, number: int) -> list[dict[str, Any]]:
         with self._read() as conn:

@@ -66,6 +66,13 @@ def kept(s: Store) -> dict:
             "territory": {k: t[k] for k in ("name", "anonymous_read", "retention_months", "created_at")}}
 
 
+def exported(tmp_path) -> tuple[bytes, Store]:
+    """The archive of a populated territory (from a first SQLite instance) and a second, empty instance."""
+    s = Store(f"sqlite:///{tmp_path / 'a.db'}", seed_sample=False)
+    populate(s)
+    return s.export_territory(EPCI), Store(f"sqlite:///{tmp_path / 'b.db'}", seed_sample=False)
+
+
 def populate(s: Store) -> None:
     """Two versions, one more from the questionnaire; objectives; a pairing and an unpairing; answers in every
     status, one still in the shared draft, one whose person asked for erasure; the questionnaire closed."""
@@ -139,13 +146,11 @@ def test_everything_kept_with_the_territory_round_trips_exactly(db_url, request,
     ("versions/0001/donnees-personnelles.json", "données personnelles de la version 1 n'a pas le SHA-256"),
 ])
 def test_an_altered_file_is_refused_by_name_and_nothing_is_written(tmp_path, name, expected):
-    s = Store(f"sqlite:///{tmp_path / 'a.db'}", seed_sample=False)
-    populate(s)
-    files = members(s.export_territory(EPCI))
+    archive, other = exported(tmp_path)
+    files = members(archive)
     altered = files[name].replace(b"@x.fr", b"@y.fr").replace(b"Ana Lopez", b"Ana Lopes")
     assert altered != files[name]
     files[name] = altered
-    other = Store(f"sqlite:///{tmp_path / 'b.db'}", seed_sample=False)
     with pytest.raises(StoreError, match="Archive altérée : .*" + re.escape(expected)):
         other.import_territory(rezip(files))
     assert other.territories() == []
@@ -156,16 +161,14 @@ def test_an_altered_file_is_refused_by_name_and_nothing_is_written(tmp_path, nam
 
 
 def test_a_malformed_kept_file_is_refused_by_name(tmp_path):
-    s = Store(f"sqlite:///{tmp_path / 'a.db'}", seed_sample=False)
-    populate(s)
-    files = members(s.export_territory(EPCI))
+    archive, other = exported(tmp_path)
+    files = members(archive)
     blob = json.dumps([{"ref_a": "x", "ref_b": "y", "kind": "peut-être", "created_by": "",
                         "created_at": None}]).encode()
     files[st.PAIRINGS_FILE] = blob
     manifest = json.loads(files["manifest.json"])
     manifest["files"][st.PAIRINGS_FILE] = st.sha256(blob)
     files["manifest.json"] = json.dumps(manifest).encode()
-    other = Store(f"sqlite:///{tmp_path / 'b.db'}", seed_sample=False)
     with pytest.raises(StoreError, match="appariements.json .*forme attendue.*peut-être"):
         other.import_territory(rezip(files))
     manifest["format_version"] = 3
@@ -205,10 +208,8 @@ def resigned(files: dict[str, bytes], name: str, rows) -> bytes:
 
 
 def test_a_kept_row_without_its_date_or_an_answer_that_no_longer_applies_leaves_nothing(tmp_path):
-    s = Store(f"sqlite:///{tmp_path / 'a.db'}", seed_sample=False)
-    populate(s)
-    files = members(s.export_territory(EPCI))
-    other = Store(f"sqlite:///{tmp_path / 'b.db'}", seed_sample=False)
+    archive, other = exported(tmp_path)
+    files = members(archive)
     pairings = json.loads(files[st.PAIRINGS_FILE])
     pairings[0]["created_at"] = None
     with pytest.raises(StoreError, match=r"appariements.json .*forme attendue.*date manquante"):
@@ -230,10 +231,7 @@ def test_a_kept_row_without_its_date_or_an_answer_that_no_longer_applies_leaves_
 
 
 def test_a_territory_with_objectives_but_no_version_is_not_overwritten(tmp_path):
-    s = Store(f"sqlite:///{tmp_path / 'a.db'}", seed_sample=False)
-    populate(s)
-    archive = s.export_territory(EPCI)
-    other = Store(f"sqlite:///{tmp_path / 'b.db'}", seed_sample=False)
+    archive, other = exported(tmp_path)
     other.add_user("admin@x.fr", "un mot de passe long")  # the instance's first account: its administrator
     other.add_user("chef@x.fr", "un mot de passe long", "éditeur", EPCI)  # creates the territory, no version
     other.set_pairing(EPCI, "nom:a|", "nom:b|", st.PAIR_LINK)
@@ -245,10 +243,8 @@ def test_a_territory_with_objectives_but_no_version_is_not_overwritten(tmp_path)
 
 
 def test_an_objective_the_page_could_not_show_is_refused(tmp_path):
-    s = Store(f"sqlite:///{tmp_path / 'a.db'}", seed_sample=False)
-    populate(s)
-    files = members(s.export_territory(EPCI))
-    other = Store(f"sqlite:///{tmp_path / 'b.db'}", seed_sample=False)
+    archive, other = exported(tmp_path)
+    files = members(archive)
     objectives = json.loads(files[st.OBJECTIVES_FILE])
     for change, said in (({"indicator": "bonheur"}, "Indicateur « bonheur » inconnu"),
                          ({"target": float("nan")}, "non numérique")):
