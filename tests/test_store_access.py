@@ -179,7 +179,8 @@ CASES = [
     ("add_objective", "éditer", lambda s, w, x, t, p: s.add_objective(w, t, OBJECTIVE, 1, author="op@x.fr")),
     ("delete_objective", "éditer", lambda s, w, x, t, p: s.delete_objective(w, t, p), lambda x, w: x.objective()),
     ("pairings", "lire le publié", lambda s, w, x, t, p: s.pairings(w, t)),
-    ("set_pairing", "éditer", lambda s, w, x, t, p: s.set_pairing(w, t, "nom:a|", "nom:b|", PAIR_LINK, author="op@x.fr")),
+    ("set_pairing", "éditer",
+     lambda s, w, x, t, p: s.set_pairing(w, t, "nom:a|", "nom:b|", PAIR_LINK, author="op@x.fr")),
     ("remove_pairing", "éditer", lambda s, w, x, t, p: s.remove_pairing(w, t, "nom:a|", "nom:b|")),
 ]
 TERRITORY_FREE = {"ensure_schema", "readable_territories", "territories", "apply_retention", "import_territory",
@@ -282,7 +283,8 @@ def test_what_a_reader_receives_holds_no_personal_data(world):
     editor = x.who["éditeur"]
     assert [v.author for v in s.versions(editor, T)] == ["marie@x.fr"]
     assert [o.created_by for o in s.objectives(editor, T)] == ["marie@x.fr"]
-    assert {"Hugo Guérin", "Ana Lopez"} <= set(s.open_version(editor, T, personal=True).census.actors["referent"])
+    referents = set(s.open_version(editor, T, personal=True).census.actors["referent"])
+    assert {"Hugo Guérin", "Ana Lopez"} <= referents
 
 
 def test_access_says_what_the_store_decides(world):
@@ -304,7 +306,7 @@ def test_access_says_what_the_store_decides(world):
     locked = acc["lien d'atelier"]  # a locked link is never more than a viewer
     assert locked.may_read and locked.locked and not locked.editor and not locked.admin and not locked.personal(False)
     assert not acc["lien révoqué"].may_read and not acc["lien d'un autre territoire"].may_read
-    assert s.access(x.who["administrateur de l'instance"], UNKNOWN).exists is False  # said to an instance admin
+    assert s.access(x.who["administrateur de l'instance"], UNKNOWN).exists is False  # said to an instance's admin
     assert s.access(x.who["anonyme"], UNKNOWN) == acc["anonyme"]  # closed and unknown: the same answer
     with s.engine.begin() as conn:  # an unknown role is no role
         uid = conn.execute(sa.select(tables.users.c.id).where(tables.users.c.email_key == "lecteur@x.fr")).scalar()

@@ -15,7 +15,8 @@ import threading
 from .access import (ADMIN_INSTANCE, ADMIN_TERRITORY, ANYONE, EDIT, OPERATIONS, OPERATOR_ONLY, READ_PERSONAL,
                      READ_PUBLISHED, RULES, SUBMIT, Principal)
 from .accounts import Accounts
-from .archive import EXPORT_FORMAT, EXPORT_VERSION, KEPT_FILES, OBJECTIVES_FILE, PAIRINGS_FILE, SUBMISSIONS_FILE, Archive
+from .archive import (EXPORT_FORMAT, EXPORT_VERSION, KEPT_FILES, OBJECTIVES_FILE, PAIRINGS_FILE, SUBMISSIONS_FILE,
+                      Archive)
 from .common import (PAUSE_ENV, QUESTIONNAIRE_AUTHOR, QUESTIONNAIRE_FILE, RETENTION_MONTHS, ROLES, SAMPLE_CODE,
                      SAMPLE_NAME, add_months, check_email, check_text, utcnow)
 from .database import Database, data_dir, database_url, head_revision, upgrade_schema

@@ -113,10 +113,11 @@ OPERATIONS: dict[str, str] = {
 # What a refusal says: what the operation needs, never whether the territory exists.
 REFUSALS = {
     SUBMIT: "Ce questionnaire n'existe pas sur ce serveur : vérifiez le lien reçu.",
-    READ_PUBLISHED: "Accès refusé : ce recensement n'est visible que des personnes qui ont un rôle sur ce territoire "
-                    "(s'il est publié sur cette instance). Connectez-vous avec un compte qui y a un rôle.",
-    READ_PERSONAL: "Accès refusé : les référents, contacts et fichiers d'origine ne sont visibles que des éditeurs et "
-                   "administrateurs du territoire.",
+    READ_PUBLISHED: "Accès refusé : ce recensement n'est visible que des personnes qui ont un rôle sur ce "
+                    "territoire (s'il est publié sur cette instance). Connectez-vous avec un compte qui y a un "
+                    "rôle.",
+    READ_PERSONAL: "Accès refusé : les référents, contacts et fichiers d'origine ne sont visibles que des éditeurs "
+                   "et administrateurs du territoire.",
     EDIT: "Accès refusé : seuls les éditeurs et administrateurs du territoire peuvent faire cela. Connectez-vous "
           "avec un compte qui y a ce rôle.",
     ADMIN_TERRITORY: "Accès refusé : seuls les administrateurs du territoire peuvent faire cela.",

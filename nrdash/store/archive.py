@@ -157,7 +157,8 @@ def _check_fresh(conn: Connection, code: str, trow: Any, fmt: int) -> None:
     """An import goes into a territory with no version (and, for a format 2 archive, nothing kept with it)."""
     if trow is None:
         return
-    if conn.execute(sa.select(sa.func.count()).select_from(versions).where(versions.c.territory_id == trow.id)).scalar():
+    count = sa.select(sa.func.count()).select_from(versions).where(versions.c.territory_id == trow.id)
+    if conn.execute(count).scalar():
         raise StoreError(f"Le territoire {code} a déjà des versions dans cette instance : importez-le dans une "
                          "instance neuve.")
     if fmt >= 2:
@@ -197,9 +198,9 @@ class Archive:
     def export_territory(self, who: Principal, territory: str) -> bytes:
         """A zip: every version's file (as stored), its normalised content and personal rows; the territory's
         objectives, manual actor pairings and questionnaire answers (their statuses, history and personal data);
-        and manifest.json (settings, SHA-256s, notes, authors, dates, issues): everything of the territory, for
-        its administrators (ADMIN_TERRITORY). Drafts are not in it (unpublished work; the questionnaire's shared draft comes back as the pending decisions
-        of its answers)."""
+        and manifest.json (settings, SHA-256s, notes, authors, dates, issues): everything of the territory, for its
+        administrators (ADMIN_TERRITORY). Drafts are not in it (unpublished work; the questionnaire's shared draft
+        comes back as the pending decisions of its answers)."""
         buf = io.BytesIO()
         with self._unit(who, "export_territory", territory) as u, \
                 zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:

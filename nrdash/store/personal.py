@@ -140,8 +140,8 @@ class Personal:
 
                 data = census_to_xlsx(_redacted_census(conn, v), with_contacts=True)
                 name = f"{PurePath(v.file_name).stem}-expurge.xlsx"
-                note = f"Copie expurgée réécrite au format .xlsx depuis le recensement normalisé (« {v.file_name} » " \
-                       "n'a pas pu être réécrit tel quel)."
+                note = (f"Copie expurgée réécrite au format .xlsx depuis le recensement normalisé "
+                        f"(« {v.file_name} » n'a pas pu être réécrit tel quel).")
             history = f"{now.date().isoformat()} : {why}, données personnelles retirées ; SHA-256 du fichier " \
                       f"d'origine : {v.original_sha256}."
             conn.execute(versions.update().where(versions.c.id == vid).values(
