@@ -150,6 +150,9 @@ CASES = [
      lambda s, w, x, t, p: s.add_user(w, f"nouveau{next(x.n)}@x.fr", PASSWORD, "lecteur", t)),
     ("add_user (sans territoire)", "administrer l'instance",
      lambda s, w, x, t, p: s.add_user(w, f"nouveau{next(x.n)}@x.fr", PASSWORD)),
+    ("add_user (administrateur de l'instance)", "administrer l'instance",
+     lambda s, w, x, t, p: s.add_user(w, w.email or "nouvel-admin@x.fr", None, "administrateur",
+                                      without_password=True)),  # for an account: making itself administrator
     ("user_exists", "administrer l'instance", lambda s, w, x, t, p: s.user_exists(w, "editeur@x.fr")),
     ("role_of", "administrer le territoire", lambda s, w, x, t, p: s.role_of(w, "editeur@x.fr", t)),
     ("verify_password", "tout le monde", lambda s, w, x, t, p: s.verify_password(w, "editeur@x.fr", "faux")),
@@ -184,8 +187,8 @@ CASES = [
     ("remove_pairing", "éditer", lambda s, w, x, t, p: s.remove_pairing(w, t, "nom:a|", "nom:b|")),
 ]
 TERRITORY_FREE = {"ensure_schema", "readable_territories", "territories", "apply_retention", "import_territory",
-                  "add_user (sans territoire)", "user_exists", "verify_password", "record_login", "check_rate",
-                  "workshop_territory"}
+                  "add_user (sans territoire)", "add_user (administrateur de l'instance)", "user_exists",
+                  "verify_password", "record_login", "check_rate", "workshop_territory"}
 
 
 def test_every_public_operation_is_in_the_table():

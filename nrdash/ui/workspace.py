@@ -345,8 +345,9 @@ def settings_section(src: Source) -> None:
     st.checkbox("Lecture sans connexion (tableau de bord public)", key="ws_anon")
     st.number_input("Conservation des référents et contacts (mois)", 1, 240, key="ws_retention")
     st.button("Enregistrer les réglages", key="ws_settings", on_click=_save_settings)
-    st.markdown("**Donner un rôle sur ce territoire** : lecteur (tableau de bord fermé), éditeur (brouillons, "
-                "publication, données personnelles) ou administrateur de l'instance.")
+    st.markdown("**Donner un rôle sur ce territoire** : lecteur (tableau de bord fermé)"
+                + (", éditeur (brouillons, publication, données personnelles) ou administrateur de l'instance."
+                   if src.access.instance_admin else " ou éditeur (brouillons, publication, données personnelles)."))
     c1, c2 = st.columns([3, 2])
     c1.text_input("Adresse électronique de la personne", key="ws_role_email", max_chars=254)
     c2.selectbox("Rôle", [r for r in ref.ROLES if r != ws.ADMIN or src.access.instance_admin], key="ws_role")
