@@ -564,6 +564,24 @@ def arrow_sub(arr: "pa.Array", find: str, pattern: str, replacement: str, trim: 
     return pc.replace_with_mask(arr, hit, pc.ascii_trim(part, " ") if trim else part)
 
 
+# Comparing two names of structures (nrdash.questionnaire's similar names), on norm_key's words: the words that say
+# nothing of which structure it is (articles, prepositions), and the usual short forms and synonyms written in French
+# names, each mapped to one word. The words that many names of a census share (« association », « centre »…) are
+# counted from the census itself; the legal forms are nrdash.compare.LEGAL_FORMS.
+NAME_STOP_WORDS: frozenset[str] = frozenset({
+    "a", "au", "aux", "d", "de", "des", "du", "en", "et", "l", "la", "le", "les", "par", "pour", "sur", "sous",
+    "dans", "avec", "chez", "un", "une",
+})
+NAME_SYNONYMS: dict[str, str] = {
+    "st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes",  # as geography.name_key reads communes
+    "asso": "association", "assoc": "association", "ass": "association",
+    "mairie": "commune", "ville": "commune", "municipalite": "commune",  # « Mairie de X » is « Commune de X »
+    "dir": "direction", "univ": "universite", "dept": "departement", "dpt": "departement",
+    "ets": "etablissements", "etablissement": "etablissements", "cie": "compagnie", "prof": "professionnel",
+}
+NAME_PHRASES: dict[str, str] = {"hotel de ville": "commune"}  # several words said as one
+
+
 def build_lookup(canonical: Iterable[str], aliases: dict[str, str] | None = None) -> dict[str, str]:
     """Normalised key -> canonical value, for the canonical values and their aliases."""
     table = {norm_key(v): v for v in canonical}
