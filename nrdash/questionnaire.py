@@ -177,6 +177,11 @@ def robot(raw: Mapping[str, Any], elapsed_seconds: float | None) -> bool:
     return bool(_text(raw, "website").strip()) or elapsed_seconds is None or elapsed_seconds < MIN_FILL_SECONDS
 
 
+def type_label(actor_type: str) -> str:
+    """An actor type as the questionnaire offers it: the kit's words, « NR » said in full."""
+    return ref.nr_in_full(actor_type)
+
+
 def consent_text(territory_name: str, retention_months: int) -> str:
     """The consent sentence: purpose, who reads, how long, how to have it erased."""
     years = retention_months // 12 if retention_months % 12 == 0 else None
@@ -907,7 +912,7 @@ def printable_form(territory_name: str, retention_months: int) -> str:
     def boxes(items: Iterable[str]) -> str:
         return "".join(f"<li>☐ {html.escape(i)}</li>" for i in items)
 
-    types = "".join(f"<li><b>{html.escape(f)}</b><ul class='cols'>{boxes(t)}</ul></li>"
+    types = "".join(f"<li><b>{html.escape(f)}</b><ul class='cols'>{boxes(map(type_label, t))}</ul></li>"
                     for f, t in ref.TYPES_BY_FAMILY.items())
     levels = boxes(f"{ref.level_label(n)} : {LEVEL_HINTS[n]}" for n in ref.LEVELS)
     line = "<div class='line'></div>"

@@ -163,6 +163,16 @@ def level_label(level: int | None) -> str:
     return f"{n} — {LEVELS[n]}" if n in LEVELS else "Non renseigné"
 
 
+NR_WORDS = "Numérique responsable"  # what « NR » stands for: said in full to people who may not know the kit
+_NR = re.compile(r"\bNR\b")
+
+
+def nr_in_full(text: str) -> str:
+    """« Associations du NR » -> « Associations du Numérique responsable »: for the public questionnaire, whose
+    respondents may not know the kit's abbreviation."""
+    return _NR.sub(NR_WORDS, text)
+
+
 def level_workbook_label(level: int) -> str:
     """'2 - Acteur du NR': the level as the template's dropdown writes it."""
     return level_label(level).replace(" — ", " - ")
