@@ -374,27 +374,36 @@ def _similar(x: str, y: str) -> float:
     return s if s * 100 >= TOKEN_CUTOFF - 1e-9 else 0.0
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _word_match(x: str, y: str) -> float:
+    """How much two words are one (0 when not): equal 1, misspelt their similarity, cut short TOKEN_CUTOFF."""
+    if x == y:
+        return 1.0
+    if len(x) >= 4 and len(y) >= 4 and (s := _similar(x, y)):
+        return s
+    if min(len(x), len(y)) >= 3 and abs(len(x) - len(y)) >= 3 and (x.startswith(y) or y.startswith(x)):
+        return TOKEN_CUTOFF / 100  # cut short: « dép. » for « départementale »
+    return 0.0
+
+
 def _pairs(a: tuple[str, ...], b: tuple[str, ...]) -> list[tuple[float, tuple[int, ...], tuple[int, ...]]]:
     """The ways words of ``a`` and ``b`` may be the same: (similarity 0-1, positions in a, positions in b)."""
-    out = []
-    for i, x in enumerate(a):
-        for j, y in enumerate(b):
-            if x == y:
-                out.append((1.0, (i,), (j,)))
-            elif len(x) >= 4 and len(y) >= 4 and (s := _similar(x, y)):
-                out.append((s, (i,), (j,)))
-            elif min(len(x), len(y)) >= 3 and abs(len(x) - len(y)) >= 3 and (x.startswith(y) or y.startswith(x)):
-                out.append((TOKEN_CUTOFF / 100, (i,), (j,)))  # cut short: « dép. » for « départementale »
+    out = [(s, (i,), (j,)) for i, x in enumerate(a) for j, y in enumerate(b) if (s := _word_match(x, y))]
     for side, (p, q) in enumerate(((a, b), (b, a))):
+        others = set(q)
         for i, x in enumerate(p):
-            if len(x) >= 5:  # run together: « startup » and « start up »
+            if x in others:
+                continue
+            n = len(x)
+            if n >= 5:  # run together: « startup » and « start up »
                 for j in range(len(q) - 1):
-                    if s := _similar(x, q[j] + q[j + 1]):
+                    m = len(q[j]) + len(q[j + 1])
+                    if 2 * n >= m and 2 * m >= n and (s := _similar(x, q[j] + q[j + 1])):
                         out.append((s, (i,), (j, j + 1)) if side == 0 else (s, (j, j + 1), (i,)))
-            if 2 <= len(x) <= min(6, len(q)) and x.isalpha():  # initials: « ccas », « centre communal … sociale »
-                for j in range(len(q) - len(x) + 1):
-                    if q[j][0] == x[0] and _initials(q, j, j + len(x)) == x:
-                        span = tuple(range(j, j + len(x)))
+            if 2 <= n <= min(6, len(q)) and x.isalpha():  # initials: « ccas », « centre communal … sociale »
+                for j in range(len(q) - n + 1):
+                    if q[j][0] == x[0] and _initials(q, j, j + n) == x:
+                        span = tuple(range(j, j + n))
                         out.append((1.0, (i,), span) if side == 0 else (1.0, span, (i,)))
     return out
 
@@ -467,51 +476,73 @@ class NameIndex:
                 self.by_initials.setdefault(run, []).append(pos)
         self.words = list(self.by_word)
         self.sorted_words = sorted(self.words)
+        self.totals = [sum(self.vocabulary.weight(w) for w in nw.words) for nw in self.names]
 
     def candidates(self, a: NameWords) -> list[int]:
-        """The census actors that may score SIMILAR_CUTOFF or more against ``a``: those that share words with it
-        (as name_score matches them) weighing enough of its words (a name that shares a third of the other's
-        weight cannot reach the cutoff: 2c / (1 + c) of the words at best, plus SAME_COMMUNE; kept with 10 points
-        of slack)."""
+        """The census actors that may score SIMILAR_CUTOFF or more against ``a``: those whose words match some of
+        its words (as name_score matches them) and whose best possible score reaches the cutoff (less 5 points):
+        name_score with every word that might match counted as matched (its weight on each side, capped by the
+        name's weight; two census words run together in an answer's word count together), plus SAME_COMMUNE.
+        Names whose words are the initials of the answer's, or the reverse, are always scored."""
         from rapidfuzz import fuzz, process
         from rapidfuzz.distance import Indel
 
         if not a.words:
             return list(self.wordless)
-        hit: dict[int, float] = {}
+        weight = self.vocabulary.weight
+        got_a: dict[int, float] = {}  # at most this much of a's weight matched in the census name at pos
+        got_b: dict[int, float] = {}  # and at most this much of the census name's
         always: set[int] = set()
-        for w in set(a.words):
-            found: set[int] = set(self.by_word.get(w, ()))
-            always.update(self.by_initials.get(w, ()))
-            if len(w) >= 4:
-                for v, _, _ in process.extract_iter(w, self.words, scorer=Indel.normalized_similarity,
-                                                    score_cutoff=TOKEN_CUTOFF / 100 - 1e-9):
-                    if len(v) >= 4:
-                        found.update(self.by_word[v])
-            if len(w) >= 5:  # words run together
-                for v, _, _ in process.extract_iter(w, self.words, scorer=fuzz.partial_ratio,
-                                                    score_cutoff=TOKEN_CUTOFF):
-                    found.update(self.by_word[v])
-            if len(w) >= 3:  # cut short
-                for v in self._starting(w):
-                    if len(v) - len(w) >= 3:
-                        found.update(self.by_word[v])
-                for k in range(3, len(w) - 2):
-                    found.update(self.by_word.get(w[:k], ()))
-            weight = self.vocabulary.weight(w)
-            for pos in found:
-                hit[pos] = hit.get(pos, 0.0) + weight
-        for x, y in zip(a.words, a.words[1:]):  # two words run together in the census's name
-            weight = self.vocabulary.weight(x) + self.vocabulary.weight(y)
-            for v, _, _ in process.extract_iter(x + y, self.words, scorer=Indel.normalized_similarity,
-                                                score_cutoff=TOKEN_CUTOFF / 100 - 1e-9):
+
+        def words_hit(word: str, words: Iterable[str], run_together: bool = False) -> None:
+            seen: set[int] = set()
+            for v in set(words):
                 for pos in self.by_word[v]:
-                    hit[pos] = hit.get(pos, 0.0) + weight
+                    got = weight(v)
+                    if run_together:  # with the word before or after it, as _pairs reads run-together words
+                        b = self.names[pos].words
+                        got = 0.0 if word in b else max((weight(b[k]) + weight(b[k + 1]) for k in range(len(b) - 1)
+                                   if v in (b[k], b[k + 1]) and _similar(word, b[k] + b[k + 1])), default=0.0)
+                        if not got:
+                            continue
+                    got_b[pos] = got_b.get(pos, 0.0) + got
+                    seen.add(pos)
+            for pos in seen:
+                got_a[pos] = got_a.get(pos, 0.0) + weight(word)
+
+        for w in set(a.words):
+            always.update(self.by_initials.get(w, ()))
+            hits = [w] if w in self.by_word else []
+            if len(w) >= 4:
+                hits += [v for v, _, _ in process.extract_iter(w, self.words, scorer=Indel.normalized_similarity,
+                                                               score_cutoff=TOKEN_CUTOFF / 100 - 1e-9)
+                         if len(v) >= 4]
+            if len(w) >= 3:  # cut short
+                hits += [v for v in self._starting(w) if len(v) - len(w) >= 3]
+                hits += [w[:k] for k in range(3, len(w) - 2) if w[:k] in self.by_word]
+            words_hit(w, hits)
+            if len(w) >= 5:  # words run together in the answer
+                words_hit(w, [v for v, _, _ in process.extract_iter(w, self.words, scorer=fuzz.partial_ratio,
+                                                                    score_cutoff=TOKEN_CUTOFF)], True)
+        for x, y in zip(a.words, a.words[1:]):  # two of the answer's words run together in the census's name
+            hits = [v for v, _, _ in process.extract_iter(x + y, self.words, scorer=Indel.normalized_similarity,
+                                                          score_cutoff=TOKEN_CUTOFF / 100 - 1e-9)
+                    if v not in a.words]  # as _pairs: a word the answer has as such is not two of its words
+            words_hit(x, hits)
+            words_hit(y, hits)
         for run in _runs(a.words):
             always.update(self.by_word.get(run, ()))
-        total = sum(self.vocabulary.weight(w) for w in a.words)
-        keep = [pos for pos, got in hit.items()
-                if 200 * (c := got / total) / (1 + c) + SAME_COMMUNE >= SIMILAR_CUTOFF - 10]
+        total_a = sum(weight(w) for w in a.words)
+        keep = []
+        for pos, ga in got_a.items():
+            total_b = self.totals[pos]
+            if not total_b:
+                continue
+            ga = min(ga, total_a)
+            gb = min(got_b[pos], total_b)
+            best = (ga + gb) / (total_a + total_b) - CONFLICT / 100 * min(1 - ga / total_a, 1 - gb / total_b)
+            if 100 * best + SAME_COMMUNE >= SIMILAR_CUTOFF - 5:
+                keep.append(pos)
         return sorted(always.union(keep))
 
     def _starting(self, prefix: str) -> list[str]:
