@@ -4,7 +4,7 @@ component (nrdash.ui.chart_component) that draws it. Pure: no Streamlit here.
 Streamlit's st.plotly_chart ships all of plotly.js to draw any trace type. nrdash draws four (scatter, bar, heatmap,
 sunburst): assets/js/plotly-nrdash.min.js is the same plotly.js, same version as the plotly Python package,
 assembled from those modules only (``bash scripts/build_plotly.sh``), fetched once per visit and cached (sizes in
-README, « Sobriété »). It also carries plotly's French locale, so the toolbar speaks French.
+docs/performances.md, « Accessibilité et sobriété »). It also carries plotly's French locale, so the toolbar speaks French.
 
 The figures are the same plotly figures (nrdash.charts); the component draws them with Plotly.react and sends back
 the points of a click (their customdata, x and y: clicked_points), which ui.chart turns into shared filters.

@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import os
+import time
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
@@ -31,7 +33,10 @@ LEVEL_HINTS: dict[int, str] = {
     2: "Vous menez au moins une action de Numérique responsable.",
     3: "Le Numérique responsable fait partie de votre stratégie et vous entraînez d'autres acteurs.",
 }
-MIN_FILL_SECONDS = 4.0  # a person needs longer than this to fill the form; a robot posts at once
+MIN_FILL_SECONDS = 3.0  # default: a person needs longer than this to fill the form; a robot posts at once
+MAX_FILL_SECONDS = 4.0  # the rule never asks more of a person, whatever the setting says
+FILL_SECONDS_ENV = "NRDASH_QUESTIONNAIRE_DELAI"  # seconds (0 to 4; 0: no time rule, honeypot and burst limit stay)
+clock = time.monotonic  # the form's clock: injectable (tests replace it), never read elsewhere
 OTHER_COMMUNE = "__autre__"
 SIMILAR_CUTOFF = 80  # RapidFuzz score (0-100) from which a name is shown as similar
 
@@ -170,9 +175,35 @@ def validate(raw: Mapping[str, Any], communes: Mapping[str, str]) -> tuple[Answe
                   contact=texts["contact"]), []
 
 
-def robot(raw: Mapping[str, Any], elapsed_seconds: float | None) -> bool:
+def min_fill_seconds(environ: Mapping[str, str] = os.environ) -> float:
+    """How long the form must have been open before « Envoyer » is taken (NRDASH_QUESTIONNAIRE_DELAI, bounded to
+    0-4 s; an unreadable value keeps the default)."""
+    raw = str(environ.get(FILL_SECONDS_ENV, "")).strip().replace(",", ".")
+    try:
+        value = float(raw) if raw else MIN_FILL_SECONDS
+    except ValueError:
+        return MIN_FILL_SECONDS
+    return min(max(value, 0.0), MAX_FILL_SECONDS) if value == value else MIN_FILL_SECONDS
+
+
+def trapped(raw: Mapping[str, Any]) -> bool:
+    """The hidden field (invisible to people, read aloud to nobody) was filled: a robot."""
+    return bool(_text(raw, "website").strip())
+
+
+def too_fast(elapsed_seconds: float | None, minimum: float, *, personal_link: bool = False) -> bool:
+    """Sent sooner after the form opened than a person can fill it. Every click is judged alike (an immediate
+    second click is no more a person's than the first); an answer sent through a personal campaign link, whose
+    holder was written to, is never judged by time."""
+    if personal_link or minimum <= 0:
+        return False
+    return elapsed_seconds is None or elapsed_seconds < minimum
+
+
+def robot(raw: Mapping[str, Any], elapsed_seconds: float | None, minimum: float = MIN_FILL_SECONDS, *,
+          personal_link: bool = False) -> bool:
     """A robot: it filled the hidden field, or sent the form faster than a person can read it."""
-    return bool(_text(raw, "website").strip()) or elapsed_seconds is None or elapsed_seconds < MIN_FILL_SECONDS
+    return trapped(raw) or too_fast(elapsed_seconds, minimum, personal_link=personal_link)
 
 
 def consent_text(territory_name: str, retention_months: int) -> str:

@@ -83,6 +83,19 @@ def test_robots_by_hidden_field_or_speed():
     assert not quest.robot({"website": ""}, 30)
 
 
+def test_the_time_rule_is_bounded_and_spares_personal_links():
+    assert quest.min_fill_seconds({}) == quest.MIN_FILL_SECONDS <= 4
+    assert quest.min_fill_seconds({quest.FILL_SECONDS_ENV: "2,5"}) == 2.5
+    assert quest.min_fill_seconds({quest.FILL_SECONDS_ENV: "30"}) == 4.0  # never more than 4 s
+    assert quest.min_fill_seconds({quest.FILL_SECONDS_ENV: "-1"}) == 0.0
+    assert quest.min_fill_seconds({quest.FILL_SECONDS_ENV: "vite"}) == quest.MIN_FILL_SECONDS
+    assert quest.min_fill_seconds({quest.FILL_SECONDS_ENV: "nan"}) == quest.MIN_FILL_SECONDS
+    assert quest.too_fast(1.0, 3.0) and quest.too_fast(None, 3.0) and not quest.too_fast(3.0, 3.0)
+    assert not quest.too_fast(0.1, 3.0, personal_link=True)  # its holder was written to: no time rule
+    assert not quest.too_fast(0.0, 0.0)  # the rule turned off
+    assert quest.robot({"website": "x"}, 60, personal_link=True)  # the hidden field still catches a robot
+
+
 def test_consent_states_purpose_readers_retention_and_erasure():
     text = quest.consent_text("CA de La Rochelle", 24)
     assert text.startswith("J'accepte") and "recensement" in text and "seule l'équipe" in text

@@ -4,7 +4,6 @@ the editors' queue (accept, merge with the fields they pick, reject, publish; no
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -45,7 +44,7 @@ def form(territory: str | None = EPCI) -> AppTest:
         at.query_params["territoire"] = territory
     at.switch_page(quest_ui.FORM_PAGE).run()  # opened by its own link: the first run is the form
     assert not at.exception
-    at.session_state[quest_ui.STARTED_KEY] = time.monotonic() - 60  # a person took a minute to fill it
+    at.session_state[quest_ui.STARTED_KEY] = quest.clock() - 60  # a person took a minute to fill it
     return at
 
 
@@ -133,15 +132,49 @@ def test_hostile_markup_is_stored_and_shown_as_typed(db, monkeypatch):
     assert not re.search(r"(?<!\\)<img", raw) and "](http" not in raw and "**gras**" not in raw  # escaped
 
 
-def test_robots_hidden_field_and_speed(db):
+class FakeClock:
+    """The form's clock, moved by hand: the robot rule is tested without waiting and whatever the machine's speed."""
+
+    def __init__(self, now: float = 1000.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_robots_hidden_field_and_speed(db, monkeypatch):
     at = send(fill(form(), q_website="http://spam.example"))
     assert "Merci, votre réponse est envoyée." in texts(at) and db.submissions(EPCI) == []  # told nothing
+    clock = FakeClock()
+    monkeypatch.setattr(quest, "clock", clock)
+    monkeypatch.delenv(quest.FILL_SECONDS_ENV, raising=False)
     at = form()
-    at.session_state[quest_ui.STARTED_KEY] = time.monotonic()  # sent at once
+    at.session_state[quest_ui.STARTED_KEY] = clock.now  # the form opens now
+    clock.now += 1.0
     at = send(fill(at))
     assert "envoyé très vite" in problems(at) and db.submissions(EPCI) == []
-    at = send(at)  # a second click is a person's
-    assert len(db.submissions(EPCI)) == 1
+    clock.now += 0.5
+    at = send(at)  # an immediate second click is judged like the first (it used to be waved through)
+    assert "envoyé très vite" in problems(at) and db.submissions(EPCI) == []
+    clock.now += quest.MIN_FILL_SECONDS  # the form has now been open longer than the rule asks
+    at = send(at)
+    assert "Merci, votre réponse est envoyée." in texts(at) and len(db.submissions(EPCI)) == 1
+
+
+def test_the_time_rule_never_asks_more_than_four_seconds_and_can_be_turned_off(db, monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setattr(quest, "clock", clock)
+    monkeypatch.setenv(quest.FILL_SECONDS_ENV, "60")  # an operator's typo: bounded to 4 s
+    at = form()
+    at.session_state[quest_ui.STARTED_KEY] = clock.now
+    clock.now += 4.0
+    at = send(fill(at))
+    assert "Merci, votre réponse est envoyée." in texts(at) and len(db.submissions(EPCI)) == 1
+    monkeypatch.setenv(quest.FILL_SECONDS_ENV, "0")  # no time rule: the hidden field and the burst limit stay
+    at = form()
+    at.session_state[quest_ui.STARTED_KEY] = clock.now
+    at = send(fill(at, q_name="Envoyée aussitôt"))
+    assert "Merci, votre réponse est envoyée." in texts(at) and len(db.submissions(EPCI)) == 2
 
 
 def test_a_known_structure_is_told_only_when_the_census_is_public(db):
@@ -172,7 +205,7 @@ def test_burst_from_the_form_is_told_to_wait(db, monkeypatch):
         if i < 2:
             assert "Merci" in texts(at)
             next(b for b in at.button if b.key == "q_again").click().run()
-            at.session_state[quest_ui.STARTED_KEY] = time.monotonic() - 60
+            at.session_state[quest_ui.STARTED_KEY] = quest.clock() - 60
     assert "patientez" in problems(at) and len(db.submissions(EPCI)) == 2
     assert at.text_input(key="q_name").value == "Structure 2"  # kept for the next try
 

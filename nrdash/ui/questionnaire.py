@@ -6,7 +6,6 @@ and stores the answer before the script reruns, the queue's decisions read the l
 from __future__ import annotations
 
 import logging
-import time
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -98,14 +97,14 @@ def _send(code: str, communes: dict[str, str]) -> None:
         state[PROBLEMS_KEY] = [(p.field, p.label, p.message) for p in problems]
         return
     started = state.get(STARTED_KEY)
-    elapsed = None if started is None else time.monotonic() - started
-    if str(raw.get("website") or "").strip():  # the hidden field: a robot, told it was sent, nothing stored
+    elapsed = None if started is None else quest.clock() - started
+    if quest.trapped(raw):  # the hidden field: a robot, told it was sent, nothing stored
         state[SENT_KEY] = {"id": None, "known": False}
         return
-    if quest.robot(raw, elapsed):
+    if quest.too_fast(elapsed, quest.min_fill_seconds()):  # judged again on every click, never waved through
         state[PROBLEMS_KEY] = [("send", "Envoi", "Le formulaire a été envoyé très vite après son ouverture : relisez vos "
-                                         "réponses puis cliquez de nouveau sur « Envoyer ».")]
-        state[STARTED_KEY] = time.monotonic() - quest.MIN_FILL_SECONDS  # a second click is a person's
+                                         "réponses, patientez quelques secondes, puis cliquez de nouveau sur "
+                                         "« Envoyer ».")]
         return
     s = source.store()
     try:
@@ -124,7 +123,7 @@ def _send(code: str, communes: dict[str, str]) -> None:
 
 def _again() -> None:
     st.session_state.pop(SENT_KEY, None)
-    st.session_state[STARTED_KEY] = time.monotonic()
+    st.session_state[STARTED_KEY] = quest.clock()
 
 
 def form_page() -> None:
@@ -157,7 +156,7 @@ def form_page() -> None:
         st.info("Ce questionnaire est fermé : il n'accepte plus de réponses. Merci de votre intérêt.",
                 icon=":material/lock:")
         return
-    st.session_state.setdefault(STARTED_KEY, time.monotonic())
+    st.session_state.setdefault(STARTED_KEY, quest.clock())
     problems = st.session_state.get(PROBLEMS_KEY)
     if problems:
         with st.container(key="q_problems"):

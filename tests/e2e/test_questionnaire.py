@@ -40,7 +40,11 @@ def quest_server(tmp_path_factory):
     assert not problems
     s.submit(EPCI, placed, "192.0.2.2")  # in a commune of the territory: a disc on the needs map
     s.close()
-    with streamlit_server(env={"NRDASH_DATA_DIR": str(data), "STREAMLIT_SERVER_COOKIE_SECRET": SECRET}) as url:
+    # The form's time rule is off here (a browser fills it faster than a person, faster still on a quiet machine):
+    # it is tested with an injected clock in tests/test_questionnaire_app.py; the hidden field and the burst limit
+    # stay on.
+    env = {"NRDASH_DATA_DIR": str(data), "STREAMLIT_SERVER_COOKIE_SECRET": SECRET, quest.FILL_SECONDS_ENV: "0"}
+    with streamlit_server(env=env) as url:
         url.db = str(data / "nrdash.db")
         yield url
 
