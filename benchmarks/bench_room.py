@@ -52,7 +52,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
-from websockets.asyncio.client import connect  # noqa: E402
+from websockets.asyncio.client import connect  # noqa: E402  (a dependency of Streamlit itself)
 
 EXPECT = {  # a sentence each page draws (the check that the session saw the page, not an error)
     "": "le territoire en un coup d",
