@@ -19,7 +19,7 @@ st.markdown(f"**{escape_md(territory)}** — {escape_md(ctx.dataset.label)}")
 ui.filter_caption(ctx)
 ui.questionnaire_count(ctx)  # an editor: how many questionnaire answers wait for review
 
-communes = ctx.shared_value("communes", lambda: census.actors["commune"].dropna().nunique())
+communes = ctx.shared_value(("accueil", "communes"), lambda: census.actors["commune"].dropna().nunique())
 # Mode atelier: the territory's legal context folded away, the figure first.
 with st.expander("Le territoire et ses obligations") if ctx.workshop else st.container():
     if ctx.territory:
@@ -30,7 +30,7 @@ with st.expander("Le territoire et ses obligations") if ctx.workshop else st.con
 # Functions of the view: computed once for every session showing the same census with the same filters.
 ui.chart(ctx, lambda: charts.territory_state(ctx.actors), lambda: charts.territory_state_summary(ctx.actors),
          key="home_levels", select_by="level", main=True)
-k = ctx.shared_value("kpis", lambda: kpis(ctx.actors, ctx.actions, shown_targets(ctx.filters)))
+k = ctx.shared_value(("accueil", "kpis"), lambda: kpis(ctx.actors, ctx.actions, shown_targets(ctx.filters)))
 ui.key_figures([
     ("Acteurs recensés", thousands(k.actors), None),
     ("Acteurs engagés (niveau ≥ 2)", percent(k.engaged_share), count_noun(k.engaged, "acteur")),
@@ -40,7 +40,7 @@ ui.key_figures([
 ])
 ui.key_figures([(circle.label, thousands(k.circle_sizes[number]), None) for number, circle in ref.CIRCLES.items()])
 today, months = dt.date.today(), suivi_ui.freshness_months()
-st.caption(escape_md(ctx.shared_value(("freshness", today, months),
+st.caption(escape_md(ctx.shared_value(("accueil", "freshness", today, months),
                                       lambda: freshness_line(freshness(ctx.actors, today, months)))))
 
 st.subheader("Et ensuite ?", anchor=False)

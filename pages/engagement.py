@@ -21,11 +21,11 @@ views = {"family": "Par famille", "type": "Par type", "commune": "Par commune", 
 view = st.segmented_control("Comparer", list(views), format_func=views.get, key="eng_view", default="family")
 view = view or "family"
 if view == "family_type":
-    table = ctx.shared_value(("types_by_family_table",), lambda: charts.types_by_family_table(a))
+    table = ctx.shared_value(("engagement", "types_by_family_table"), lambda: charts.types_by_family_table(a))
     ui.chart(ctx, lambda: charts.types_by_family(a, table), lambda: charts.types_by_family_summary(table),
              key="eng_family_type", select_by="type", table=table)
 else:
-    table = ctx.shared_value(("levels_table", view), lambda: charts.levels_table(a, view))
+    table = ctx.shared_value(("engagement", "levels_table", view), lambda: charts.levels_table(a, view))
     ui.chart(ctx, lambda: charts.levels_by(a, view, top=25 if view == "commune" else None, table=table),
              lambda: charts.levels_by_summary(a, view, table), key=f"eng_{view}", select_by=view, table=table)
 ui.actors_table(a, key="eng_table")

@@ -45,7 +45,8 @@ class Context:
 
     def shared_value(self, name, compute):
         """``compute()``, computed once for every session showing this view (nrdash.shared.derived): ``name`` says
-        what it is and everything it depends on besides the view (mode atelier, theme, date…)."""
+        what it is — the page first, e.g. ("accueil", "kpis") — and everything it depends on besides the view (mode
+        atelier, theme, date, a widget's choice…)."""
         return shared.derived(self.dataset, self.share_key, name, compute)
 
     @property
