@@ -70,6 +70,7 @@ def chart(ctx: Context, fig: go.Figure | Callable[[], go.Figure], summary: str |
     rows in error): the figure is built, styled and serialised once for every session showing the same view in
     the same mode (nrdash.shared), not once per session."""
     on_select = None if select_by is None else (lambda points: _on_chart_points(points, select_by))
+
     def styled() -> tuple[Rendered, dict | None, str]:
         return _styled(ctx, fig() if callable(fig) else fig, main, summary() if callable(summary) else summary)
 
