@@ -84,7 +84,7 @@ def _territory(code: str | None):
     geo = source.geography()[0]
     info = ds.territory
     if geo is not None and info is not None:
-        names = dict(zip(geo.communes["code"], geo.communes["name"]))
+        names = geo.names
         communes = {c: names[c] for c in info.members if c in names}
         communes = dict(sorted(communes.items(), key=lambda kv: ref.norm_key(kv[1])))
     return (territory, communes), None
