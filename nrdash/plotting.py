@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -42,10 +43,23 @@ def routes() -> dict[str, Served]:
     return {"/" + bundle_url(): Served(bundle(), b"application/javascript")}
 
 
-def figure_payload(fig: go.Figure, config: dict, selectable: bool) -> dict:
+@dataclass(frozen=True)
+class Rendered:
+    """A figure already serialised (its plotly JSON and height): what sessions showing the same view share."""
+
+    json: str
+    height: int
+
+
+def render(fig: go.Figure) -> Rendered:
+    return Rendered(fig.to_json(), int(fig.layout.height or DEFAULT_HEIGHT))
+
+
+def figure_payload(fig: go.Figure | Rendered, config: dict, selectable: bool) -> dict:
     """What the component receives: the figure as plotly JSON, its config and height, the bundle's address."""
-    return {"figure": fig.to_json(), "config": {**config, "responsive": True, "locale": "fr"},
-            "height": int(fig.layout.height or DEFAULT_HEIGHT), "selectable": selectable, "bundle": bundle_url()}
+    rendered = fig if isinstance(fig, Rendered) else render(fig)
+    return {"figure": rendered.json, "config": {**config, "responsive": True, "locale": "fr"},
+            "height": rendered.height, "selectable": selectable, "bundle": bundle_url()}
 
 
 def clicked_points(state) -> list[dict]:

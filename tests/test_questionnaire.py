@@ -375,6 +375,7 @@ def test_paper_answers_join_the_queue_and_the_blank_form_escapes(store):
     page = quest.printable_form("CA <script>x</script>", 24)
     assert "<script>x" not in page and "&lt;script&gt;" in page and "☐ Financement" in page
     assert "2 ans" in page and "Leader du NR" in page
+    assert "☐ Associations du Numérique responsable" in page and "Associations du NR" not in page  # issue 25
 
 
 # -- the needs map ---------------------------------------------------------------------------

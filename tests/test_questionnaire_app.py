@@ -55,9 +55,9 @@ def fill(at: AppTest, **over) -> AppTest:
     for key, value in values.items():
         if key in ("q_consent",) or key.startswith("q_need_"):
             at.checkbox(key=key).set_value(value)
-        elif key in ("q_actor_type", "q_commune"):
+        elif key == "q_commune":
             at.selectbox(key=key).set_value(value)
-        elif key in ("q_level", "q_is_local"):
+        elif key in ("q_actor_type", "q_level", "q_is_local"):
             at.radio(key=key).set_value(value)
         elif key == "q_action_types":
             at.multiselect(key=key).set_value(value)
@@ -82,7 +82,11 @@ def test_the_form_has_no_sidebar_and_lists_the_kits_words(db):
     at = form()
     assert [t.value for t in at.title] == ["Questionnaire des acteurs du Numérique responsable"]
     assert len(at.sidebar) == 0 and source.SOURCE_KEY not in at.session_state  # no census resolved, none sent
-    assert at.selectbox(key="q_actor_type").options == [f"{t} ({ref.FAMILY_OF_TYPE[t]})" for t in ref.TYPES]
+    types = at.radio(key="q_actor_type")  # a radio: a long type is read whole on a phone (issue 25)
+    assert types.options == [quest.type_label(t) for t in ref.TYPES] and types.value is None
+    assert "Associations du Numérique responsable" in types.options and not any("NR" in o for o in types.options)
+    intro = next(m.value for m in at.markdown if m.value.startswith("Ce questionnaire recense"))
+    assert "Numérique responsable (NR)" in intro  # the kit's abbreviation said in full before the form uses it
     assert at.multiselect(key="q_action_types").options == list(ref.ACTION_TYPES)
     communes = at.selectbox(key="q_commune").options
     assert "Aytré" in communes and "Lagord" in communes and communes[-1].startswith("Autre commune")

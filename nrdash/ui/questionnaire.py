@@ -41,6 +41,18 @@ FORM_CSS = """<style>
 .st-key-q_trap { display: none !important; }
 [data-testid="stMainBlockContainer"] { max-width: 46rem; padding: 2.5rem 1rem 4rem 1rem; }
 @media (max-width: 40rem) { [data-testid="stMainBlockContainer"] h1 { font-size: 1.9rem; } }
+/* Long choices read whole on a phone: the chosen actions wrap inside their tags, the lists' lines on two lines. */
+.st-key-q_action_types [data-tag] { max-width: 100% !important; height: auto !important; }
+.st-key-q_action_types [data-tag] > span { white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important; line-height: 1.3; padding: 0.15rem 0; }
+[data-testid="stSelectboxVirtualDropdown"] [role="option"] > div { white-space: normal !important;
+  overflow: visible !important; text-overflow: clip !important; line-height: 1.15; }
+/* The 22 actor types on two columns where there is room (a family's types stay together, in reading order). */
+@media (min-width: 40rem) {
+  .st-key-q_actor_type { width: 100% !important; }
+  .st-key-q_actor_type [role="radiogroup"] { display: block !important; columns: 2; column-gap: 2rem; }
+  .st-key-q_actor_type [role="radiogroup"] > div { break-inside: avoid; margin-bottom: 0.4rem; }
+}
 </style>"""
 
 
@@ -60,7 +72,7 @@ def _territory(code: str | None):
     communes: dict[str, str] = {}
     geo = source.geography()[0]
     if geo is not None and form.members:
-        names = dict(zip(geo.communes["code"], geo.communes["name"]))
+        names = geo.names
         communes = {c: names[c] for c in form.members if c in names}
         communes = dict(sorted(communes.items(), key=lambda kv: ref.norm_key(kv[1])))
     return (form, communes), None
@@ -154,9 +166,9 @@ def form_page() -> None:
             # attempt's number makes it a new element, so that it runs again on every attempt.
             st.html(SCROLL_TO_PROBLEMS.replace("ATTEMPT", str(st.session_state.get(ATTEMPTS_KEY, 0))),
                     unsafe_allow_javascript=True)
-    st.markdown("Ce questionnaire recense les structures du territoire qui agissent, ou veulent agir, pour un "
-                "numérique plus sobre et plus responsable, et leurs besoins. Il prend environ cinq minutes. Les "
-                "champs marqués d'un astérisque (*) sont obligatoires.")
+    st.markdown(f"Ce questionnaire recense les structures du territoire qui agissent, ou veulent agir, pour le "
+                f"{ref.NR_WORDS} (NR), c'est-à-dire un numérique plus sobre et plus responsable, et leurs besoins. "
+                "Il prend environ cinq minutes. Les champs marqués d'un astérisque (*) sont obligatoires.")
     _form(code, communes, form)
 
 
@@ -178,8 +190,10 @@ def _form(code: str, communes: dict[str, str], form) -> None:
         st.text_input("SIRET (facultatif)", key="q_siret",
                       placeholder="14 chiffres, par exemple 356 000 000 00048")
         _problem("siret")
-        st.selectbox("Type d'acteur *", ref.TYPES, index=None, key="q_actor_type", placeholder="Choisir un type",
-                     format_func=lambda t: f"{t} ({ref.FAMILY_OF_TYPE[t]})")
+        # A radio, not a selectbox: a chosen option is shown whole, on as many lines as it needs (a selectbox
+        # shows it in a one-line input, cut on a phone: « Associations du NR (Organismes associat »).
+        st.radio("Type d'acteur *", ref.TYPES, index=None, key="q_actor_type", format_func=quest.type_label,
+                 captions=[ref.FAMILY_OF_TYPE[t] for t in ref.TYPES])
         _problem("actor_type")
         options = [*communes, quest.OTHER_COMMUNE]
         st.selectbox("Commune", options, index=None, key="q_commune", placeholder="Tapez pour chercher",

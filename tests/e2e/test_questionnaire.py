@@ -98,7 +98,7 @@ def test_form_on_a_phone(quest_server, phone):
     if SHOTS:
         page.screenshot(path=f"{SHOTS}/form-phone-errors.png")
     page.get_by_role("textbox", name="Nom de la structure *").fill("Repair Café <b>Aytré</b>")
-    _pick(page, "Type d'acteur *", "Autres associations (Organismes associatifs)")
+    page.get_by_role("radiogroup", name="Type d'acteur *").get_by_text("Autres associations", exact=True).click()
     _pick(page, "Commune", "Aytré")
     page.get_by_text("2 — Acteur du NR", exact=False).click()
     page.get_by_text("Financement", exact=True).click()
