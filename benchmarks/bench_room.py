@@ -247,14 +247,15 @@ def publish_synthetic(actors: int, code: str, database: str | None) -> None:
     """The synthetic census (cached in benchmarks/out/) published as ``code``'s version 1."""
     from bench_census import OUT, synthetic_census
 
-    from nrdash.store import Store
+    from nrdash.store import Principal, Store
 
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"synthetic-{actors}.xlsx"
     if not path.exists():
         synthetic_census(actors, path)
     s = Store(database) if database else Store()
-    s.publish(code, path.read_bytes(), path.name, author="banc d'essai", force_reason="banc d'essai")
+    s.publish(Principal.operator(), code, path.read_bytes(), path.name, author="banc d'essai",
+              force_reason="banc d'essai")
     s.close()
 
 

@@ -17,8 +17,9 @@ import pandas as pd
 import pytest
 
 from nrdash import questionnaire as quest
-from nrdash.store import Store, head_revision
+from nrdash.store import Principal, Store, head_revision
 from tests.conftest import ROOT, SAMPLE, actors_sheet
+from tests.principals import OP, anon
 from tests.test_docs import split_markdown
 
 DOC = ROOT / "docs" / "exploitation.md"
@@ -45,35 +46,35 @@ def documented_commands(section: str, inline: str | None = None) -> list[list[st
 
 def fill(store: Store) -> str:
     """A territory's worth of data, as a real instance holds it; returns a workshop link's token."""
-    store.publish(EPCI, SAMPLE.read_bytes(), SAMPLE.name, author="Marie", note="premier recensement")
+    store.publish(OP, EPCI, SAMPLE.read_bytes(), SAMPLE.name, author="Marie", note="premier recensement")
     people = actors_sheet([["Atelier vélo", "PME", 2, "Ana Lopez", "ana@example.org"]],
                           ["Nom de l'acteur", "Type d'acteur", "Niveau d'engagement estimé", "Référent", "Contact"])
-    store.publish(EPCI, people, "v2.xlsx", author="Paul")
-    assert store.erase_person(EPCI, ERASED) == 1
-    store.add_user("chef@collectivite.fr", "un mot de passe long", "administrateur")
-    store.add_user("ed@collectivite.fr", "autre mot de passe", "éditeur", EPCI)
-    store.set_territory(EPCI, anonymous_read=False, retention_months=12)
+    store.publish(OP, EPCI, people, "v2.xlsx", author="Paul")
+    assert store.erase_person(OP, EPCI, ERASED) == 1
+    store.add_user(OP, "chef@collectivite.fr", "un mot de passe long", "administrateur")
+    store.add_user(OP, "ed@collectivite.fr", "autre mot de passe", "éditeur", EPCI)
+    store.set_territory(OP, EPCI, anonymous_read=False, retention_months=12)
     answer, problems = quest.validate({"name": "La Ressourcerie", "actor_type": "Autres associations",
                                        "level": 1, "referent": "Zoé Martin", "contact": "zoe@example.org",
                                        "consent": True}, {})
     assert problems == []
-    store.submit(EPCI, answer, "10.0.0.1")
-    return store.create_workshop_token(EPCI, "Atelier du 12 mars", "ed@collectivite.fr")
+    store.submit(anon("10.0.0.1"), EPCI, answer)
+    return store.create_workshop_token(OP, EPCI, "Atelier du 12 mars", author="ed@collectivite.fr")
 
 
 def state(store: Store, token: str) -> dict:
     """Everything the instance holds for the territory and its people, comparable."""
-    infos = store.versions(EPCI)
+    infos = store.versions(OP, EPCI)
     return {
         "versions": [v.as_dict() for v in infos],
-        "files": [hashlib.sha256(store.original(EPCI, v.number)[1]).hexdigest() for v in infos],
-        "personal": [store.personal_rows(EPCI, v.number) for v in infos],
-        "territory": {k: store.territory(EPCI)[k] for k in ("anonymous_read", "retention_months")},
-        "submissions": [s.as_dict(True) for s in store.submissions(EPCI, with_contacts=True)],
-        "roles": [store.role_of(e, EPCI) for e in ("chef@collectivite.fr", "ed@collectivite.fr", "x@y.fr")],
-        "passwords": [store.verify_password("chef@collectivite.fr", "un mot de passe long"),
-                      store.verify_password("ed@collectivite.fr", "autre mot de passe")],
-        "workshop": store.workshop_territory(token),
+        "files": [hashlib.sha256(store.original(OP, EPCI, v.number)[1]).hexdigest() for v in infos],
+        "personal": [store.personal_rows(OP, EPCI, v.number) for v in infos],
+        "territory": {k: store.territory(OP, EPCI)[k] for k in ("anonymous_read", "retention_months")},
+        "submissions": [s.as_dict(True) for s in store.submissions(OP, EPCI, with_contacts=True)],
+        "roles": [store.role_of(OP, e, EPCI) for e in ("chef@collectivite.fr", "ed@collectivite.fr", "x@y.fr")],
+        "passwords": [store.verify_password(OP, "chef@collectivite.fr", "un mot de passe long"),
+                      store.verify_password(OP, "ed@collectivite.fr", "autre mot de passe")],
+        "workshop": store.workshop_territory(Principal.workshop(token)),
     }
 
 
@@ -88,8 +89,8 @@ def assert_restored(live: Store, restored: Store, token: str) -> None:
     assert after["submissions"][0]["contact"] == "zoe@example.org"
     assert after["roles"] == ["administrateur", "éditeur", None] and after["passwords"] == [True, True]
     assert after["territory"] == {"anonymous_read": False, "retention_months": 12} and after["workshop"] == EPCI
-    pd.testing.assert_frame_equal(restored.open_version(EPCI, 1, personal=True).census.actors,
-                                  live.open_version(EPCI, 1, personal=True).census.actors)
+    pd.testing.assert_frame_equal(restored.open_version(OP, EPCI, 1, personal=True).census.actors,
+                                  live.open_version(OP, EPCI, 1, personal=True).census.actors)
 
 
 @pytest.mark.parametrize("tool", ["python", "sqlite3"])
@@ -118,7 +119,7 @@ def test_sqlite_backup_of_a_live_store_restores_everything(tmp_path, tool):
     shutil.copy(backup, fresh / "nrdash.db")  # « copiez la sauvegarde en instance/nrdash.db »
     restored = Store(f"sqlite:///{fresh / 'nrdash.db'}", seed_sample=False)
     try:
-        assert restored.ensure_schema(False) == head_revision()
+        assert restored.ensure_schema(OP, False) == head_revision()
         assert_restored(live, restored, token)
     finally:
         restored.close()
@@ -158,7 +159,7 @@ def test_postgresql_backup_of_a_live_store_restores_everything(tmp_path, request
             assert done.returncode == 0, f"{shlex.join(argv)}\n{done.stderr}"
         restored = Store(target_url, seed_sample=False)
         try:
-            assert restored.ensure_schema(False) == head_revision()
+            assert restored.ensure_schema(OP, False) == head_revision()
             assert_restored(live, restored, token)
         finally:
             restored.close()

@@ -15,6 +15,7 @@ from nrdash.store import Store
 from nrdash.ui import page_context, source
 from tests.appstore import fresh_store, signed_in
 from tests.conftest import ROOT, actors_sheet
+from tests.principals import OP
 
 EPCI = "241700434"
 HEADER_P = ["Nom de l'acteur", "Type d'acteur", "Niveau d'engagement estimé", "Commune", "Référent", "Contact"]
@@ -40,7 +41,7 @@ def fresh_cache():
 @pytest.fixture
 def store(tmp_path):
     s = Store(f"sqlite:///{tmp_path / 'nrdash.db'}", seed_sample=False)
-    s.publish(EPCI, V1, "v1.xlsx")
+    s.publish(OP, EPCI, V1, "v1.xlsx")
     yield s
     s.close()
 
@@ -49,11 +50,11 @@ def store(tmp_path):
 # Keys
 # ---------------------------------------------------------------------------------------------
 def test_the_key_names_the_version_its_file_the_rows_in_error_and_the_filters(store):
-    v1 = store.open_version(EPCI, 1)
-    store.publish(EPCI, V2, "v2.xlsx")
-    v2 = store.open_version(EPCI, 2)
+    v1 = store.open_version(OP, EPCI, 1)
+    store.publish(OP, EPCI, V2, "v2.xlsx")
+    v2 = store.open_version(OP, EPCI, 2)
     key = shared.view_key(v1, EPCI, 1, False, Filters())
-    assert key == shared.view_key(store.open_version(EPCI, 1), EPCI, 1, False, Filters())
+    assert key == shared.view_key(store.open_version(OP, EPCI, 1), EPCI, 1, False, Filters())
     assert key.census == ("store", EPCI, 1, v1.census.sha256)
     assert shared.view_key(v2, EPCI, 2, False, Filters()).census == ("store", EPCI, 2, v2.census.sha256)
     assert v1.census.sha256 != v2.census.sha256
@@ -67,7 +68,7 @@ def test_the_key_names_the_version_its_file_the_rows_in_error_and_the_filters(st
 def test_a_sessions_own_census_is_not_shared(store):
     from nrdash.dataset import Dataset
 
-    ds = store.open_version(EPCI, 1)
+    ds = store.open_version(OP, EPCI, 1)
     for origin in ("upload", "draft"):
         own = Dataset(ds.census, origin, ds.territory, ds.territory_problem)
         assert shared.view_key(own, EPCI, None, False, Filters()) is None
@@ -79,7 +80,7 @@ def test_a_sessions_own_census_is_not_shared(store):
 # Privacy
 # ---------------------------------------------------------------------------------------------
 def test_a_viewer_never_gets_an_editors_view(store):
-    editor, viewer = store.open_version(EPCI, 1, personal=True), store.open_version(EPCI, 1)
+    editor, viewer = store.open_version(OP, EPCI, 1, personal=True), store.open_version(OP, EPCI, 1)
     assert "referent" in editor.census.actors and "referent" not in viewer.census.actors
     ek = shared.view_key(editor, EPCI, 1, False, Filters())
     vk = shared.view_key(viewer, EPCI, 1, False, Filters())
@@ -95,11 +96,11 @@ def test_a_viewer_never_gets_an_editors_view(store):
 
 
 def test_after_an_erasure_the_editors_shared_view_is_not_served(store):
-    before = store.open_version(EPCI, 1, personal=True)
+    before = store.open_version(OP, EPCI, 1, personal=True)
     key = shared.view_key(before, EPCI, 1, False, Filters())
     assert "Ana Lopez" in set(shared.view(before, key, False, Filters()).actors["referent"])
-    assert store.erase_person(EPCI, "Ana Lopez") == 1
-    after = store.open_version(EPCI, 1, personal=True)
+    assert store.erase_person(OP, EPCI, "Ana Lopez") == 1
+    after = store.open_version(OP, EPCI, 1, personal=True)
     assert shared.view_key(after, EPCI, 1, False, Filters()) == key  # same version, same file
     assert "Ana Lopez" not in set(shared.view(after, key, False, Filters()).actors["referent"].dropna())
 
@@ -185,7 +186,7 @@ def test_sessions_of_one_view_share_it_an_editors_stays_apart(db, monkeypatch):
     assert len(second.actors) == 3
     filtered = ctx_of(run(territoire=EPCI, famille="Entreprises"))
     assert filtered.share_key != first.share_key and list(filtered.actors["name"]) == ["Garage Solidaire"]
-    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", EPCI)
+    db.add_user(OP, "marie@x.fr", "motdepasse-long", "éditeur", EPCI)
     signed_in(monkeypatch, "marie@x.fr")
     editor = ctx_of(run(territoire=EPCI))
     assert editor.share_key.personal and set(editor.actors["referent"]) == {"Hugo Guérin", "Ana Lopez",
