@@ -1,9 +1,9 @@
 """The shared, versioned census store: territories, published versions, personal data apart, accounts, workshop
-links, the questionnaire's answers, the Suivi page's objectives and pairings, and a territory's archive.
+links, sign-in sessions, the questionnaire's answers, the Suivi page's objectives and pairings, and a territory's archive.
 
 No Streamlit here. One database through SQLAlchemy (``database``), the tables in one place (``tables``), one
 module per aggregate. Every operation takes the acting principal first (``access.Principal``: an anonymous
-visitor, a signed-in account, a workshop link's holder, the command line's operator) and runs in one unit of work:
+visitor, a signed-in account or local sign-in session, a workshop link's holder, the command line's operator) and runs in one unit of work:
 one transaction in which the principal's rights are read from the database and the operation's rule
 (``access.OPERATIONS``) is checked before anything else; a refusal is ``Forbidden``. Every user-facing message
 is French. docs/securite.md says what this guarantees.
@@ -14,7 +14,7 @@ import threading
 
 from .access import (ADMIN_INSTANCE, ADMIN_TERRITORY, ANYONE, EDIT, OPERATIONS, OPERATOR_ONLY, READ_PERSONAL,
                      READ_PUBLISHED, RULES, SUBMIT, Principal)
-from .accounts import Accounts
+from .accounts import ENDED_WORDS, SESSION_LIFETIME, Accounts, SignIn, check_role
 from .archive import (EXPORT_FORMAT, EXPORT_VERSION, KEPT_FILES, OBJECTIVES_FILE, PAIRINGS_FILE, SUBMISSIONS_FILE,
                       Archive)
 from .common import (PAUSE_ENV, QUESTIONNAIRE_AUTHOR, QUESTIONNAIRE_FILE, RETENTION_MONTHS, ROLES, SAMPLE_CODE,
@@ -27,7 +27,7 @@ from .personal import Personal
 from .questionnaire import SUBMISSION_BURST, SUBMISSION_WINDOW, FormInfo, Questionnaire, Submission
 from .territories import Territories, territory_label
 from .versions import PublishResult, VersionInfo, Versions, clear_cache
-from .workshop import Workshop
+from .workshop import LINK_DAYS, LINK_DAYS_MAX, NewLink, Workshop, WorkshopLink
 
 
 class Store(Territories, Versions, Drafts, Personal, Archive, Accounts, Workshop, Questionnaire, FollowUp, Database):
@@ -51,12 +51,13 @@ def get_store(url: str | None = None) -> Store:
 
 
 __all__ = [
-    "ADMIN_INSTANCE", "ADMIN_TERRITORY", "ANYONE", "EDIT", "EXPORT_FORMAT", "EXPORT_VERSION", "KEPT_FILES",
-    "OBJECTIVES_FILE", "OPERATIONS", "OPERATOR_ONLY", "PAIRINGS_FILE", "PAIR_LINK", "PAIR_REF_MAX", "PAIR_UNLINK",
-    "PAUSE_ENV", "QUESTIONNAIRE_AUTHOR", "QUESTIONNAIRE_FILE", "READ_PERSONAL", "READ_PUBLISHED",
-    "RETENTION_MONTHS", "ROLES", "RULES", "SAMPLE_CODE", "SAMPLE_NAME", "SUBMISSIONS_FILE", "SUBMISSION_BURST",
-    "SUBMISSION_WINDOW", "SUBMIT", "Draft", "Forbidden", "FormInfo", "NewerVersion", "Principal", "PublishRefused",
-    "PublishResult", "Store", "StoreError", "StoredObjective", "Submission", "TooManySubmissions", "VersionInfo",
-    "add_months", "check_email", "check_text", "clear_cache", "data_dir", "database_url", "get_store",
-    "head_revision", "territory_label", "upgrade_schema", "utcnow",
+    "ADMIN_INSTANCE", "ADMIN_TERRITORY", "ANYONE", "EDIT", "ENDED_WORDS", "EXPORT_FORMAT", "EXPORT_VERSION",
+    "KEPT_FILES", "LINK_DAYS", "LINK_DAYS_MAX", "OBJECTIVES_FILE", "OPERATIONS", "OPERATOR_ONLY", "PAIRINGS_FILE",
+    "PAIR_LINK", "PAIR_REF_MAX", "PAIR_UNLINK", "PAUSE_ENV", "QUESTIONNAIRE_AUTHOR", "QUESTIONNAIRE_FILE",
+    "READ_PERSONAL", "READ_PUBLISHED", "RETENTION_MONTHS", "ROLES", "RULES", "SAMPLE_CODE", "SAMPLE_NAME",
+    "SESSION_LIFETIME", "SUBMISSIONS_FILE", "SUBMISSION_BURST", "SUBMISSION_WINDOW", "SUBMIT", "Draft", "Forbidden",
+    "FormInfo", "NewLink", "NewerVersion", "Principal", "PublishRefused", "PublishResult", "SignIn", "Store",
+    "StoreError", "StoredObjective", "Submission", "TooManySubmissions", "VersionInfo", "WorkshopLink", "add_months",
+    "check_email", "check_role", "check_text", "clear_cache", "data_dir", "database_url", "get_store", "head_revision",
+    "territory_label", "upgrade_schema", "utcnow",
 ]
