@@ -36,7 +36,7 @@ class Principal:
     kind: str
     email: str | None = None  # an account's e-mail
     token: str | None = field(default=None, repr=False)  # a workshop link's secret (never printed)
-    session: str | None = field(default=None, repr=False)  # a local sign-in session's id (never printed)
+    session_id: str | None = field(default=None, repr=False)  # a local sign-in session's id (never printed)
     client: str | None = None  # the client's address, when known (rate limits of the public questionnaire, sign-in)
 
     @classmethod
@@ -54,7 +54,7 @@ class Principal:
         """A local sign-in session (the id its signed cookie holds): the rights of its account while the session is
         valid — not ended (signed out, signed out everywhere, a role removed or changed, the account removed) and not
         expired —, an anonymous visitor's once it is not. Read again at every operation, on every replica."""
-        return cls(SESSION, session=str(session_id or ""), client=client)
+        return cls(SESSION, session_id=str(session_id or ""), client=client)
 
     @classmethod
     def workshop(cls, token: str, client: str | None = None) -> "Principal":
@@ -176,7 +176,7 @@ def _anonymous_rights(conn: Connection, who: Principal, trow: Any) -> Rights:
 def _user(conn: Connection, who: Principal) -> Any:
     """The account a principal acts as: an account's row, a valid session's account's row; None otherwise."""
     if who.kind == SESSION:
-        return session_user(conn, who.session)
+        return session_user(conn, who.session_id)
     key = email_key(who.email)
     return conn.execute(sa.select(users.c.id, users.c.email, users.c.is_admin).where(users.c.email_key == key)
                         ).first() if key else None

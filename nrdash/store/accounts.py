@@ -277,7 +277,7 @@ class Accounts:
         with self._unit(who, "signed_in") as u:
             if who.kind == ACCOUNT:
                 return who.email or None
-            user = session_user(u.conn, who.session) if who.kind == SESSION else None
+            user = session_user(u.conn, who.session_id) if who.kind == SESSION else None
         if user is None:
             return None
         now = as_utc(now) or utcnow()
@@ -292,11 +292,11 @@ class Accounts:
         with self._unit(who, "sign_out", write=True) as u:
             if who.kind == SESSION and not everywhere:
                 row = u.conn.execute(sa.select(sessions.c.id, sessions.c.user_id).where(
-                    sessions.c.id_hash == sha256(str(who.session or "").encode()))).first()
+                    sessions.c.id_hash == sha256(str(who.session_id or "").encode()))).first()
                 return _end_sessions(u.conn, row.user_id, SIGNED_OUT, only=row.id) if row is not None else 0
             if not everywhere or who.kind not in (SESSION, ACCOUNT):
                 return 0
-            user = session_user(u.conn, who.session) if who.kind == SESSION else \
+            user = session_user(u.conn, who.session_id) if who.kind == SESSION else \
                 u.conn.execute(sa.select(users.c.id).where(users.c.email_key == email_key(who.email))).first()
             return _end_sessions(u.conn, user.id, SIGNED_OUT_EVERYWHERE) if user is not None else 0
 
