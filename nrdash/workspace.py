@@ -81,6 +81,14 @@ def history_table(infos: Iterable, editor: bool) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+def links_table(links: Iterable) -> pd.DataFrame:
+    """The workshop links of a territory, newest first, in French (never their secret)."""
+    rows = [{"N°": x.id, "Libellé": x.label or "—", "Créé le": date_time(x.created_at.astimezone()),
+             "Par": x.created_by or "—", "Expire le": date_time(x.expires_at.astimezone()), "État": x.state
+             + (f" le {date_time(x.revoked_at.astimezone())}" if x.revoked_at is not None else "")} for x in links]
+    return pd.DataFrame(rows, columns=["N°", "Libellé", "Créé le", "Par", "Expire le", "État"])
+
+
 @dataclass(frozen=True)
 class Undone:
     """What publishing a draft started from ``base`` would undo of the versions published after it."""

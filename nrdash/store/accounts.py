@@ -86,12 +86,13 @@ def _end_sessions(conn: Connection, user_id: int, why: str, now: dt.datetime | N
     return conn.execute(q.values(ended_at=now or utcnow(), ended_why=why)).rowcount
 
 
-def _give_role(u: Unit, user: Any, role: str, trow: Any) -> bool:
+def _give_role(u: Unit, user: Any, role: str, trow: Any, *, new: bool = False) -> bool:
     """Give ``user`` the role on the territory, replacing the one it had there. An instance administrator given a
-    territory's role is one no longer (only another instance administrator may do that, never to the last one).
+    territory's role is one no longer (only another instance administrator may do that, never to the last one),
+    unless the account is ``new`` (the first account of an instance is its administrator, with the role asked).
     Returns whether a right was removed or changed (the account's open sessions are then ended)."""
     changed = False
-    if user.is_admin:
+    if user.is_admin and not new:
         if not u.allows(ADMIN_INSTANCE):
             raise Forbidden(f"Accès refusé : « {user.email} » est administrateur de l'instance ; seul un administrateur "
                             "de l'instance peut changer son rôle.")
@@ -145,7 +146,8 @@ class Accounts:
             else:
                 uid = user.id
             if territory is not None:
-                _give_role(u, conn.execute(sa.select(users).where(users.c.id == uid)).one(), role, u.row())
+                _give_role(u, conn.execute(sa.select(users).where(users.c.id == uid)).one(), role, u.row(),
+                           new=user is None)
             elif role == "administrateur":
                 conn.execute(users.update().where(users.c.id == uid).values(is_admin=True))
             row = conn.execute(sa.select(users).where(users.c.id == uid)).one()

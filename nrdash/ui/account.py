@@ -148,7 +148,7 @@ def account_block(next_path: str) -> None:
         else:
             label = "Se connecter"
         if session_id():  # a local session this browser still names, ended meanwhile
-            st.info(ENDED, icon=":material/logout:")
+            st.info(ENDED, icon=":material/person_off:")
         st.markdown(f'<a href="{html.escape(auth.login_url(next_path))}" target="_self">{label}</a>',
                     unsafe_allow_html=True)
         return

@@ -1,5 +1,7 @@
 """Access that can be withdrawn (issue 23): server-side sign-in sessions, workshop links that expire, and the
 instance's scheduled maintenance (when the retention period was last applied, so that replicas do not repeat it).
+On PostgreSQL, the personal columns get no statistics: ANALYZE (autovacuum's too) would otherwise copy samples of
+their values (names, e-mails) into pg_statistic, where an erasure cannot reach them.
 
 Revision ID: 0006_access
 Revises: 0005
@@ -17,6 +19,8 @@ branch_labels = None
 depends_on = None
 
 TZ = sa.DateTime(timezone=True)
+PERSONAL_COLUMNS = (("personal_data", "referent"), ("personal_data", "contact"), ("submission_contacts", "referent"),
+                    ("submission_contacts", "contact"))
 LEGACY_LINK_DAYS = 30  # links made before expiries existed: valid 30 days from this upgrade
 
 
@@ -43,6 +47,19 @@ def upgrade() -> None:
         sa.Column("task", sa.String(40), primary_key=True),
         sa.Column("done_at", TZ, nullable=False),
     )
+    if op.get_bind().dialect.name == "postgresql":
+        for table, column in PERSONAL_COLUMNS:
+            op.execute(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" SET STATISTICS 0')
+        if _superuser():  # samples an earlier ANALYZE took: gone too
+            op.execute("DELETE FROM pg_statistic s USING pg_attribute a, pg_class c WHERE s.starelid = c.oid "
+                       "AND a.attrelid = c.oid AND s.staattnum = a.attnum AND a.attstattarget = 0 "
+                       "AND c.relname IN ('personal_data', 'submission_contacts')")
+
+
+def _superuser() -> bool:
+    """Whether the migration's database user may clean pg_statistic (a superuser; nrdash's own user usually is not:
+    samples an ANALYZE took before this upgrade then stay there, docs/securite.md says how to remove them)."""
+    return bool(op.get_bind().execute(sa.text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")).scalar())
 
 
 def downgrade() -> None:
