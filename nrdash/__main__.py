@@ -243,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
     geo.set_defaults(func=_geo)
     from .cli_store import register  # store commands: publish, versions, restore, user…
     register(sub)
+    from .cli_access import register as register_access  # link, retention (and user remove, role, logout)
+    register_access(sub)
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] != ["check"]:  # nrdash.cli_diff imports pandas: check imports it later, once its checks started
         from .cli_diff import register as register_diff  # diff ANCIEN NOUVEAU

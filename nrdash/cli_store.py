@@ -1,6 +1,7 @@
 """Store commands of ``python -m nrdash`` (db, publish, versions, restore, export-territoire, import-territoire,
-user, erase-person, soumissions). They honour NRDASH_DATABASE_URL / NRDASH_DATA_DIR. Exit codes: 0 done, 1 refused because of
-rows in error (publish), 2 unusable file, unknown territory or any other refusal. Never a traceback. The command line
+user, erase-person, soumissions; user's actions other than add, link and retention: nrdash/cli_access.py). They
+honour NRDASH_DATABASE_URL / NRDASH_DATA_DIR. Exit codes: 0 done, 1 refused because of rows in error (publish), 2
+unusable file, unknown territory or any other refusal. Never a traceback. The command line
 acts as the store's operator (``Principal.operator()``): whoever runs it has the database."""
 from __future__ import annotations
 
@@ -137,8 +138,14 @@ def _import(args: argparse.Namespace) -> int:
 
 @_guard
 def _user(args: argparse.Namespace) -> int:
-    from .store import check_email
+    from .store import StoreError, check_email
 
+    if args.action != "add":  # remove, role, logout: nrdash/cli_access.py
+        if args.sans_mot_de_passe:
+            raise StoreError("--sans-mot-de-passe ne s'emploie qu'avec « user add ».")
+        from .cli_access import USER_ACTIONS
+
+        return USER_ACTIONS[args.action](args)
     store = _store()
     email = check_email(args.email)
     password = None
@@ -221,10 +228,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     i = sub.add_parser("import-territoire", help="importer un export dans une instance neuve")
     i.add_argument("file")
     i.set_defaults(func=_import)
-    u = sub.add_parser("user", help="comptes locaux (mot de passe lu sur l'entrée standard ou demandé)")
-    u.add_argument("action", choices=["add"])
+    from .cli_access import role_argument
+
+    u = sub.add_parser("user", help="comptes : add (créer, donner un rôle ; mot de passe lu sur l'entrée standard ou "
+                       "demandé), role (changer un rôle), remove (retirer un rôle ou le compte), logout (fermer ses "
+                       "sessions)")
+    u.add_argument("action", choices=["add", "role", "remove", "logout"])
     u.add_argument("email")
-    u.add_argument("--role", choices=ROLES)
+    u.add_argument("--role", type=role_argument, help=f"{', '.join(ROLES)} (accents et majuscules facultatifs)")
     u.add_argument("--territoire")
     u.add_argument("--sans-mot-de-passe", action="store_true",
                    help="compte qui se connecte seulement par le fournisseur d'identité (OpenID Connect)")

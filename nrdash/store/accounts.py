@@ -161,7 +161,7 @@ class Accounts:
         role = check_role(role)
         if territory is None and role != "administrateur":
             raise StoreError(f"Le rôle « {role} » se donne sur un territoire : ajoutez --territoire CODE.")
-        with self._unit(who, "set_role", territory, write=True,
+        with self._unit(who, "set_role", territory, write=True, create=True,
                         option=ADMIN_INSTANCE if territory is None else None) as u:
             self._serialize(u.conn, ACCOUNTS_LOCK)
             user = _account(u.conn, email)
