@@ -8,7 +8,8 @@ transfers by about three (gzip) to four (Brotli), and serves Streamlit's page wi
 answers the files nrdash serves itself: Streamlit's two fonts cut down to what can be shown (nrdash.fonts,
 545 kB → 106 kB) and the partial plotly.js build the charts use (nrdash.plotting, 1.06 MB → 0.36 MB once
 compressed). nrdash.headers adds the HTTP protections (nosniff, referrer policy, frame-ancestors) to every answer.
-nrdash.auth adds the local sign-in routes (/connexion, /deconnexion), which set the signed session cookie.
+nrdash.auth adds the local sign-in routes (/connexion, /deconnexion), which set the signed session cookie;
+nrdash.vote_page the phones' vote page (/vote), plain HTML.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from pathlib import Path
 import streamlit as st
 from starlette.middleware import Middleware
 
-from nrdash import auth, fonts, plotting
+from nrdash import auth, fonts, plotting, vote_page
 from nrdash.compression import StaticCompression
 from nrdash.headers import SecurityHeaders
 from nrdash.sandbox import warm_up
@@ -33,6 +34,6 @@ def served_routes() -> dict[str, Served]:
 
 routes = served_routes()
 warm_up()  # the census reader's worker process, started in the background: the first upload does not wait for it
-app = st.App(str(ROOT / "app.py"), routes=auth.routes(), middleware=[Middleware(SecurityHeaders),
+app = st.App(str(ROOT / "app.py"), routes=auth.routes() + vote_page.routes(), middleware=[Middleware(SecurityHeaders),
                                                Middleware(StaticCompression, served=routes),
                                                Middleware(ServeFiles, routes=routes)])

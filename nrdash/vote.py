@@ -238,7 +238,7 @@ def results_html(kind: str, choices: Sequence[Choice], counts: Mapping[str, int]
         rows.append(f'<tr><th scope="row">{esc(c.label)}'
                     + (f'<span class="nr-vote-where">{esc(where)}</span>' if where else "")
                     + f'</th><td class="nr-vote-bar"><span style="width:{100 * n / top:.0f}%;background:{fill}">'
-                      f'</span></td><td class="nr-vote-count">{n} {plural(n, "voix", "voix")}</td></tr>')
+                      f'</span></td><td class="nr-vote-votes">{n} {plural(n, "voix", "voix")}</td></tr>')
     return (f'<table class="nr-vote-ranking"><caption>Voix par action '
             f'({count_noun(participants, "participant")})</caption><tbody>{"".join(rows)}</tbody></table>')
 
@@ -306,3 +306,47 @@ def plan_message(added: int, updated: int) -> str:
         return "Rien à ajouter : ces choix sont déjà dans le plan de votre brouillon."
     return " ; ".join(parts).capitalize() + " dans votre brouillon (vous seul le voyez) : publiez-le depuis la page " \
                                            "Versions."
+
+
+# ---------------------------------------------------------------------------------------------
+# The address phones use, and its QR code (made here: nothing from outside)
+# ---------------------------------------------------------------------------------------------
+PUBLIC_URL_ENV = "NRDASH_ADRESSE_PUBLIQUE"
+VOTE_PATH = "vote"
+_LOCAL_HOSTS = ("localhost", "127.", "::1", "[::1]", "0.0.0.0")
+
+
+@dataclass(frozen=True)
+class Address:
+    """Where phones vote: the whole address (the QR code), the short one to type (without « http:// »), and a
+    warning when the phones cannot reach it (the projector opened the dashboard as « localhost »)."""
+
+    url: str
+    short: str
+    warning: str | None = None
+
+
+def vote_address(page_url: str, code: str, configured: str | None = None) -> Address:
+    """The vote's address from the projector's own page address (``page_url``, Streamlit's st.context.url), or from
+    NRDASH_ADRESSE_PUBLIQUE when set (the server's address on the room's network)."""
+    from urllib.parse import urlsplit
+
+    base = (configured or "").strip()
+    parts = urlsplit(base if "://" in base else f"http://{base}") if base else urlsplit(page_url or "")
+    path = parts.path if base else parts.path.rsplit("/", 1)[0]  # the page's own name dropped
+    root = f"{parts.netloc}{path.rstrip('/')}/{VOTE_PATH}"
+    warning = None
+    if not base and parts.hostname and parts.hostname.startswith(_LOCAL_HOSTS):
+        warning = (f"Cette adresse ({parts.netloc}) ne marche que sur cet ordinateur : les téléphones ne la joignent "
+                   f"pas. Ouvrez le tableau de bord par l'adresse du serveur sur le réseau de la salle (par exemple "
+                   f"http://192.168.1.20:8501), ou réglez {PUBLIC_URL_ENV}.")
+    return Address(f"{parts.scheme or 'http'}://{root}?code={code}", root, warning)
+
+
+def qr_image(text: str, alt: str) -> str:
+    """A QR code of ``text`` as an <img> holding its SVG as a data: address (dark on white, a quiet zone of two
+    modules; scaled by its container without blur), made locally with segno: nothing is fetched."""
+    import segno
+
+    uri = segno.make(text, error="m").svg_data_uri(border=2, dark="#000000", light="#ffffff", omitsize=True)
+    return f'<img class="nr-qr" src="{esc(uri)}" alt="{esc(alt)}">'

@@ -186,15 +186,15 @@ class Votes:
             show = u.allows(EDIT) or who.kind == WORKSHOP
             return _info(row, show, *_live(u, row)) if row.closed_at is None else _info(row, show)
 
-    def vote_revision(self, who: Principal, territory: str) -> tuple[int, int] | None:
-        """(vote, revision) of the territory's newest vote: it changes with every ballot and with the closing. The
-        projector asks for it every second and reads the result only when it changed."""
+    def vote_revision(self, who: Principal, territory: str) -> tuple[int, int, bool] | None:
+        """(vote, revision, open) of the territory's newest vote: the revision changes with every ballot and with
+        the closing. The projector asks for it every second and reads the result only when it changed."""
         with self._unit(who, "vote_revision", territory) as u:
             if u.territory is None:
                 return None
-            row = u.conn.execute(sa.select(votes_table.c.id, votes_table.c.revision).where(
+            row = u.conn.execute(sa.select(votes_table.c.id, votes_table.c.revision, votes_table.c.closed_at).where(
                 votes_table.c.territory_id == u.territory.id).order_by(votes_table.c.id.desc()).limit(1)).first()
-            return None if row is None else (row.id, row.revision)
+            return None if row is None else (row.id, row.revision, row.closed_at is None)
 
     def vote_territory(self, who: Principal, code: str | None = None) -> str | None:
         """The territory of the vote a code holder holds the code of (open or closed), None for an unknown code;
