@@ -121,8 +121,9 @@ class Votes:
             current = u.conn.execute(sa.select(votes_table.c.code).where(
                 votes_table.c.territory_id == trow.id, votes_table.c.closed_at.is_(None))).scalar()
             if current is not None:
-                raise StoreError(f"Un vote est déjà ouvert sur ce territoire (code {current}) : fermez-le (« Clore le "
-                                 "vote ») avant d'en ouvrir un autre.")
+                raise StoreError(f"Un vote est déjà ouvert sur ce territoire (code {current}) : fermez-le avant d'en ouvrir "
+                                 f"un autre (« Clore le vote » sur la page Atelier, ou python -m nrdash vote close "
+                                 f"{current}).")
             try:
                 if offered is None:
                     offered = vt.choices_for(kind, self._open(u, None).census.actions if kind == vt.PLAN else None)
