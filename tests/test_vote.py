@@ -208,3 +208,19 @@ def test_opening_a_vote(store):
     assert few.max_choices == 1  # never more choices per person than offered
     with pytest.raises(StoreError, match="Aucun vote ouvert sur ce territoire"):
         store.close_vote(OP, T, "ZZZZZZ")
+
+
+def test_past_votes_are_in_the_report(store, sample_census):
+    """The report's « Votes en atelier »: each closed vote's question, date, participants and votes per choice."""
+    from nrdash.report import VOTES_SECTION, ReportInput, build_report
+
+    code = store.open_vote(OP, T, question="<b>Nos priorités ?</b>").code
+    store.cast_vote(phone(code, "a"), T, ["m13"])
+    store.close_vote(OP, T)
+    report = build_report(ReportInput(sample_census, sample_census.actors, sample_census.actions, "tout",
+                                      votes=store.votes(OP, T)))
+    section = report.split(f"<section id='{VOTES_SECTION}'>")[1].split("</section>")[0]
+    assert "<h3>&lt;b&gt;Nos priorités ?&lt;/b&gt;</h3>" in section and "1 participant." in section
+    assert "<td>Sensibiliser × Citoyens</td>" in section and "<td>1</td>" in section
+    assert f"<section id='{VOTES_SECTION}'>" not in build_report(ReportInput(
+        sample_census, sample_census.actors, sample_census.actions, "tout"))

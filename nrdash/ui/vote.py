@@ -175,6 +175,17 @@ def _open(code: str) -> None:
 # ---------------------------------------------------------------------------------------------
 # Past votes, and into the plan
 # ---------------------------------------------------------------------------------------------
+def report_votes(ctx: "Context") -> list:
+    """The territory's closed votes for the report (none for a census outside the store)."""
+    src = ctx.source
+    if src is None or not src.stored:
+        return []
+    try:
+        return source.store().votes(source.principal(), src.code)
+    except StoreError:
+        return []
+
+
 def _past_votes(src, editor: bool) -> None:
     past = source.store().votes(source.principal(), src.code)
     st.header("Votes passés", anchor=False)
