@@ -25,6 +25,7 @@ from ..template import census_to_xlsx
 from ..text import count_noun, date_time, esc, escape_md
 from . import source
 from .assets import style
+from .elements import filter_caption
 
 if TYPE_CHECKING:
     from ..store import VoteInfo
@@ -50,6 +51,8 @@ def atelier_page(ctx: "Context") -> None:
     editor = src.access.editor and not source.locked()
     is_open = latest is not None and latest.open
     st.title(latest.question if is_open else TITLE, anchor=False)  # on the projector, the question first
+    if not ctx.workshop:  # which census the page reads (a plan vote offers its actions): the projector has no room
+        filter_caption(ctx)
     _messages()
     if is_open and latest.code:
         join, live = st.columns([2, 3], gap="large")

@@ -99,3 +99,24 @@ def test_a_hostile_code_is_shown_as_text(room, browser):
     assert '"><img src=x onerror=alert(1)>' in phone.get_by_role("alert").inner_text()
     assert phone.locator("img").count() == 0 and dialogs == []
     phone.context.close()
+
+
+@pytest.mark.filterwarnings("ignore:Use compute_ecoindex instead:DeprecationWarning")
+def test_the_vote_page_is_light_and_accessible(room, browser):
+    """EcoIndex B or better (issue 28), measured as tests/e2e/sobriety.py measures every page; no serious or critical
+    axe-core violation, at 320 px as in the EcoIndex window."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    from tests.e2e.sobriety import GRADES, VIEWPORT, measure
+
+    server, store = room
+    current = store.latest_vote(OP, T)
+    code = current.code if current is not None and current.open else store.open_vote(OP, T).code
+    page = browser.new_context(viewport=VIEWPORT).new_page()
+    result = measure(page, f"{server}/vote?code={code}", streamlit=False)
+    assert GRADES.index(result["grade"]) <= GRADES.index("B"), result
+    for size in (VIEWPORT, SMALL["viewport"]):
+        page.set_viewport_size(size)
+        serious = [v["id"] for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")]
+        assert serious == [], serious
+    page.context.close()
