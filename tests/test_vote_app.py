@@ -4,7 +4,7 @@ read only; a reader sees results but never the code; a second vote is refused wh
 from __future__ import annotations
 
 import pytest
-from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1 import AppTest  # noqa: F401  (the type of what the helpers return)
 
 from nrdash import vote as vt
 from nrdash.store import Principal
@@ -12,7 +12,7 @@ from nrdash.ui import source
 from tests.appstore import fresh_store, signed_in
 from tests.mdtext import displayed
 from tests.principals import OP
-from tests.test_app import APP
+from tests.test_share_app import app_at
 
 T = "exemple"
 EDITOR = "anim@x.fr"
@@ -27,10 +27,7 @@ def db(tmp_path, monkeypatch):
 
 
 def atelier(**params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
+    at = app_at(**params)
     at.switch_page("pages/atelier.py").run()
     assert not at.exception, at.exception
     return at
