@@ -224,3 +224,26 @@ def test_past_votes_are_in_the_report(store, sample_census):
     assert "<td>Sensibiliser × Citoyens</td>" in section and "<td>1</td>" in section
     assert f"<section id='{VOTES_SECTION}'>" not in build_report(ReportInput(
         sample_census, sample_census.actors, sample_census.actions, "tout"))
+
+
+def test_migration_0010_holds_one_open_vote_per_territory_and_goes_down(db_url):
+    """On SQLite and PostgreSQL: the database itself refuses a second open vote on a territory (the store checks it
+    first); the migration goes down to 0005 and up again."""
+    from alembic import command
+
+    from nrdash.store import database
+
+    s = Store(db_url)
+    try:
+        s.open_vote(OP, T)
+        with pytest.raises(sa.exc.IntegrityError), s.engine.begin() as conn:
+            row = conn.execute(sa.select(tables.votes_table)).one()._asdict()
+            conn.execute(tables.votes_table.insert().values({**row, "id": None, "code": "ZZZZZZ"}))
+        s.close_vote(OP, T)
+        s.open_vote(OP, T)  # closed ones do not count
+        command.downgrade(database._alembic_config(s.url), "0005")
+        assert not {"votes", "vote_ballots"} & set(sa.inspect(s.engine).get_table_names())
+        assert database.upgrade_schema(s.engine) == database.head_revision()
+        assert {"votes", "vote_ballots"} <= set(sa.inspect(s.engine).get_table_names())
+    finally:
+        s.close()
