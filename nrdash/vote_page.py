@@ -43,6 +43,7 @@ h1{font-size:1.45rem;line-height:1.25;margin:.5rem 0 .75rem;color:#0b2a6b}
 p{margin:.5rem 0}
 fieldset{border:0;margin:0;padding:0;min-width:0}
 legend{font-weight:700;padding:0;margin:1rem 0 .25rem;color:#1d4e89}
+legend.consigne{color:#1e1e1e;margin-top:.5rem}
 .choix label{display:flex;align-items:flex-start;gap:.75rem;min-height:3rem;box-sizing:border-box;
 padding:.65rem .75rem;margin:.4rem 0;border:2px solid #6b7280;border-radius:6px;cursor:pointer;
 overflow-wrap:anywhere}
@@ -130,11 +131,11 @@ def ballot_page(action: str, vote, ticked: Sequence[str], *, error: str | None =
         said = (f'<div class="fait" role="status"><p>{DONE} : {html.escape(" ; ".join(labels))}.</p>'
                 '<p class="note">Vous pouvez le changer tant que le vote est ouvert : cochez autrement puis '
                 "« Voter » de nouveau.</p></div>")
-    title = ("Erreur – " if error else "") + vote.question
+    title = ("Erreur – " if error else "Vote enregistré – " if done else "") + vote.question
     return _page(title, (
         f"<h1>{html.escape(vote.question)}</h1>" + said +
         f'<form method="post" action="{html.escape(action)}">'
-        f'<fieldset aria-describedby="consigne"><legend id="consigne">{html.escape(how)}</legend>'
+        f'<fieldset><legend class="consigne">{html.escape(how)}</legend>'
         + _choices_html(vote.choices, set(ticked)) + "</fieldset>"
         '<button type="submit">Voter</button></form>'
         '<p class="note">Vote anonyme : aucun nom n\'est demandé ; votre navigateur garde un jeton au hasard pour '

@@ -61,6 +61,7 @@ def test_a_phone_votes_changes_its_vote_and_a_reload_never_doubles_it(store):
     assert r.status_code == 303 and r.headers["location"] == f"/vote?code={code}&vote=enregistre"
     r = a.get(r.headers["location"])
     assert "Votre vote est enregistré : Sensibiliser × Citoyens ; Innover × Entreprises." in r.text
+    assert "<title>Vote enregistré – Quelles cases" in r.text  # said first by a screen reader, after the reload
     assert ticked(r.text) == ["m13", "m31"]
     for _ in range(2):  # a reload, a second tab: the same browser, the same ballot
         assert ticked(a.get("/vote", params={"code": code}).text) == ["m13", "m31"]
