@@ -35,6 +35,7 @@ COOKIE_MAX_AGE = 12 * 3600  # a workshop's day: the ballot it names is deleted w
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 MAX_FORM_BYTES = 8_192
 DONE = "Votre vote est enregistré"
+CHANGE = "Vous pouvez le changer tant que le vote est ouvert : cochez autrement puis « Voter » de nouveau."
 
 STYLE = """
 html{font-family:Arial,Helvetica,sans-serif;color:#1e1e1e;background:#fff;line-height:1.45;font-size:112.5%}
@@ -65,6 +66,15 @@ STYLE_HASH = base64.b64encode(hashlib.sha256(STYLE.encode("utf-8")).digest()).de
 PAGE_CSP = f"default-src 'none'; style-src 'sha256-{STYLE_HASH}'; form-action 'self'; base-uri 'none'"
 
 
+_BEFORE = re.compile(r" ([?!:;»])")
+
+
+def _fr(text: str) -> str:
+    """Escaped text with French typography's no-break spaces (before ? ! : ; », after «): on a 320 px screen a
+    question mark never starts a line alone."""
+    return _BEFORE.sub("\u00a0\\1", html.escape(text, quote=False)).replace("« ", "«\u00a0")
+
+
 def voter_token(cookies: Mapping[str, str]) -> str | None:
     """The browser's vote token from its cookies, when it has a well-formed one."""
     token = cookies.get(COOKIE) or ""
@@ -87,8 +97,8 @@ def code_page(action: str, typed: str | None = None) -> str:
     text (escaped), never as markup."""
     error = ""
     if typed:
-        error = (f'<div id="erreur" class="erreur" role="alert"><p>{html.escape(vt.UNKNOWN_CODE)}</p>'
-                 f'<p class="note">Code saisi : « {html.escape(typed[:40])} »</p></div>')
+        error = (f'<div id="erreur" class="erreur" role="alert"><p>{_fr(vt.UNKNOWN_CODE)}</p>'
+                 f'<p class="note">{_fr("Code saisi : « " + typed[:40] + " »")}</p></div>')
     described = ' aria-describedby="erreur" aria-invalid="true"' if typed else ""
     return _page("Code du vote", (
         "<h1>Vote de l'atelier</h1>" + error +
@@ -125,17 +135,16 @@ def ballot_page(action: str, vote, ticked: Sequence[str], *, error: str | None =
     how = ("Cochez un seul choix" if n == 1 else f"Cochez de 1 à {n} choix") + ", puis « Voter »."
     said = ""
     if error:
-        said = f'<div id="erreur" class="erreur" role="alert"><p>{html.escape(error)}</p></div>'
+        said = f'<div id="erreur" class="erreur" role="alert"><p>{_fr(error)}</p></div>'
     elif done:
         labels = [c.label for c in vote.choices if c.key in set(ticked)]
-        said = (f'<div class="fait" role="status"><p>{DONE} : {html.escape(" ; ".join(labels))}.</p>'
-                '<p class="note">Vous pouvez le changer tant que le vote est ouvert : cochez autrement puis '
-                "« Voter » de nouveau.</p></div>")
+        said = (f'<div class="fait" role="status"><p>{_fr(DONE + " : " + " ; ".join(labels))}.</p>'
+                f'<p class="note">{_fr(CHANGE)}</p></div>')
     title = ("Erreur – " if error else "Vote enregistré – " if done else "") + vote.question
     return _page(title, (
-        f"<h1>{html.escape(vote.question)}</h1>" + said +
+        f"<h1>{_fr(vote.question)}</h1>" + said +
         f'<form method="post" action="{html.escape(action)}">'
-        f'<fieldset><legend class="consigne">{html.escape(how)}</legend>'
+        f'<fieldset><legend class="consigne">{_fr(how)}</legend>'
         + _choices_html(vote.choices, set(ticked)) + "</fieldset>"
         '<button type="submit">Voter</button></form>'
         '<p class="note">Vote anonyme : aucun nom n\'est demandé ; votre navigateur garde un jeton au hasard pour '
@@ -147,7 +156,7 @@ def closed_page(vote) -> str:
     rows = "".join(f'<tr><th scope="row">{html.escape(c.label)}</th><td>{k} {plural(k, "voix", "voix")}</td></tr>'
                    for c, k in vt.ranked(vote.counts, vote.choices))
     return _page(vt.CLOSED, (
-        f"<h1>{html.escape(vt.CLOSED)}</h1><p>{html.escape(vote.question)}</p>"
+        f"<h1>{_fr(vt.CLOSED)}</h1><p>{_fr(vote.question)}</p>"
         f"<p><strong>{html.escape(count_noun(vote.participants, 'participant'))}.</strong></p>"
         f"<table><caption class=\"note\">Résultat, du plus choisi au moins choisi</caption><tbody>{rows}"
         "</tbody></table>"))
