@@ -1,4 +1,4 @@
-"""Local sign-in (nrdash/auth.py): the signed session cookie, where to go after signing in, the client address
+"""Local sign-in (nrdash/web/auth.py): the signed session cookie, where to go after signing in, the client address
 behind a load balancer, the rate limit with the database, the userinfo answer of a provider; then the routes
 through the real server (loopback)."""
 from __future__ import annotations
@@ -13,7 +13,7 @@ import urllib.parse
 
 import pytest
 
-from nrdash import auth
+from nrdash.web import auth
 from nrdash.store import Store
 from tests.e2e.harness import streamlit_server
 from tests.principals import OP

@@ -1,4 +1,4 @@
-"""nrdash.compression: Streamlit's static files compressed once (gzip at once, Brotli in the background),
+"""nrdash.web.compression: Streamlit's static files compressed once (gzip at once, Brotli in the background),
 everything else untouched."""
 import asyncio
 import os
@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import brotli
 import pytest
 
-from nrdash import compression
-from nrdash.compression import StaticCompression, accepted_encodings
+from nrdash.web import compression
+from nrdash.web.compression import StaticCompression, accepted_encodings
 
 SCRIPT = b"function f(){return 1}\n" * 400
 
@@ -307,7 +307,7 @@ def test_large_files_never_compressed_on_the_event_loop(site, monkeypatch):
 
 
 def test_nrdash_files_keyed_by_route(site):
-    from nrdash.served import Served
+    from nrdash.web.served import Served
 
     served = {"/nrdash-static/plotly-abc.js": Served(SCRIPT, b"application/javascript")}
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from nrdash import auth
+from nrdash.web import auth
 from nrdash.text import escape_md as _escape_md
 
 _USERINFO_KEY = "_nrdash_oidc_userinfo"  # session state: (access token's hash, claims or error)

@@ -1,4 +1,4 @@
-"""Compression of Streamlit's static files, as an ASGI middleware (used by nrdash/server.py).
+"""Compression of Streamlit's static files, as an ASGI middleware (used by nrdash/web/server.py).
 
 Streamlit serves its JavaScript and CSS uncompressed (it leaves that to a reverse proxy, which a town hall's
 laptop or a council room does not have). Here each file is compressed once and kept in memory (the files are

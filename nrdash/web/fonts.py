@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .served import Served
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FONTS = ROOT / "assets" / "fonts"
 ICON_REFERENCE = re.compile(r"material/([a-z0-9_]+)")
 # Characters kept in the text font: what French (and most Western European) text needs.

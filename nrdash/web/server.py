@@ -1,6 +1,6 @@
 """The web server: Streamlit's own ASGI application (st.App) serving app.py, its static files compressed.
 
-    streamlit run nrdash/server.py
+    streamlit run nrdash/web/server.py
 
 Streamlit serves its JavaScript and CSS uncompressed: about 3 MB on every first visit. nrdash.compression
 compresses them once per file (gzip at once, Brotli in the background), which divides what a first visit
@@ -17,13 +17,14 @@ from pathlib import Path
 import streamlit as st
 from starlette.middleware import Middleware
 
-from nrdash import auth, fonts, plotting
-from nrdash.compression import StaticCompression
-from nrdash.headers import SecurityHeaders
+from nrdash import plotting
 from nrdash.sandbox import warm_up
-from nrdash.served import ServeFiles, Served
+from nrdash.web import auth, fonts
+from nrdash.web.compression import StaticCompression
+from nrdash.web.headers import SecurityHeaders
+from nrdash.web.served import ServeFiles, Served
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def served_routes() -> dict[str, Served]:
