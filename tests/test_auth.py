@@ -129,7 +129,7 @@ def test_login_attempts_are_rate_limited_in_the_database(store):
 def test_account_without_local_password(store, tmp_path, monkeypatch, capsys):
     """An OpenID Connect user: an account and a role, no local password (python -m nrdash user add
     --sans-mot-de-passe)."""
-    from nrdash.__main__ import main
+    from nrdash.cli import main
 
     monkeypatch.setenv("NRDASH_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))
