@@ -171,7 +171,7 @@ def test_every_nrdash_command_shown_parses():
     commands = [(doc, number, argv) for doc in DOCS for number, argv in nrdash_commands(doc.read_text(encoding="utf-8"))]
     assert len(commands) >= 20  # the documentation shows the commands; an empty harvest would prove nothing
     shown = {argv[0] for _, _, argv in commands if argv}
-    assert {"check", "template", "diff", "publish", "user", "db", "export-territoire"} <= shown
+    assert {"check", "template", "diff", "publish", "user", "db", "export", "import", "erase", "submissions"} <= shown
     problems = [f"{doc.relative_to(ROOT)}:{number}: python -m nrdash {shlex.join(argv)}\n    {error}"
                 for doc, number, argv in commands if (error := parse_error(argv))]
     assert not problems, "\n".join(problems)
