@@ -39,7 +39,7 @@ def bundle_url() -> str:
 
 
 def routes() -> dict[str, Served]:
-    """URL prefix -> the bundle (nrdash.served)."""
+    """URL prefix -> the bundle (nrdash.web.served)."""
     return {"/" + bundle_url(): Served(bundle(), b"application/javascript")}
 
 

@@ -311,7 +311,7 @@ def test_nrdash_files_keyed_by_route(site):
 
     served = {"/nrdash-static/plotly-abc.js": Served(SCRIPT, b"application/javascript")}
 
-    async def app(scope, receive, send):  # as nrdash.served: any path starting with the prefix
+    async def app(scope, receive, send):  # as nrdash.web.served: any path starting with the prefix
         headers = [(b"content-type", b"application/javascript"), (b"content-length", str(len(SCRIPT)).encode())]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": SCRIPT})

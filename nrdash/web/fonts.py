@@ -109,5 +109,5 @@ def subset_font(subset: Subset) -> bytes | None:
 
 
 def routes() -> dict[str, Served]:
-    """URL prefix of each Streamlit font -> its subset (nrdash.served), for the subsets usable with this Streamlit."""
+    """URL prefix of each Streamlit font -> its subset (nrdash.web.served), for subsets usable with this Streamlit."""
     return {s.url_prefix: Served(font, b"font/woff2") for s in SUBSETS if (font := subset_font(s)) is not None}
