@@ -11,7 +11,7 @@ from .. import workspace as ws
 from ..census import CensusError
 from ..dataset import Dataset, configured_path, load_default, load_upload
 from ..geography import Geography, GeographyUnavailable, load_geography
-from .. import auth
+from ..web import auth
 from ..store import SAMPLE_CODE, Draft, Principal, Store, StoreError, get_store, territory_label
 from ..text import count_noun, date_time, escape_md
 from . import account as accounts

@@ -27,7 +27,7 @@ def assert_no_exception(page) -> None:
 
 def assert_icons_drawn(page) -> None:
     """Every Material icon on screen is drawn as one glyph, about as wide as its font size: an icon missing from
-    the font nrdash serves (nrdash.fonts) would be drawn as its name, or as nothing."""
+    the font nrdash serves (nrdash.web.fonts) would be drawn as its name, or as nothing."""
     page.evaluate("document.fonts.ready")
     sizes = page.evaluate("""() => [...document.querySelectorAll('[data-testid=stIconMaterial]')]
         .filter(e => e.offsetParent !== null)
@@ -307,7 +307,7 @@ def test_workshop_slideshow_moves_to_the_next_page(server, page):
 
 
 def test_static_files_are_served_compressed(server):
-    """nrdash/server.py compresses Streamlit's scripts: gzip at once, Brotli once made in the background; the bytes
+    """nrdash/web/server.py compresses Streamlit's scripts: gzip at once, Brotli once made in the background; the bytes
     are the file's once decompressed, and a client without either gets the file as is."""
     import gzip
     import re

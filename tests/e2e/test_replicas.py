@@ -1,4 +1,4 @@
-"""The reference deployment (tests/e2e/topology.py: PostgreSQL + two replicas of nrdash/server.py + HAProxy with
+"""The reference deployment (tests/e2e/topology.py: PostgreSQL + two replicas of nrdash/web/server.py + HAProxy with
 deploy/haproxy.cfg as shipped), in a real browser, through HAProxy only.
 
 - A browser is pinned to one replica by HAProxy's SERVERID cookie, and its Streamlit session (the websocket)
@@ -17,7 +17,7 @@ import urllib.parse
 
 import pytest
 
-from nrdash import auth
+from nrdash.web import auth
 from nrdash.store import Store
 from tests.conftest import SAMPLE, actors_sheet
 from tests.e2e.harness import wait_idle
