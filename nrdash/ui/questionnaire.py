@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from .. import auth
+from .. import auth, links
 from .. import questionnaire as quest
 from .. import referential as ref
 from ..store import StoreError, TooManySubmissions
 from ..text import count_noun, date_time, escape_md
 from . import source
-from .pages import THROUGH_APP_KEY, navigation
+from .pages import THROUGH_APP_KEY, navigation, show_link
 
 if TYPE_CHECKING:
     from .page_context import Context
@@ -337,9 +337,8 @@ def queue_page(ctx: "Context") -> None:
         st.info("Le questionnaire appartient à un territoire de la base : ouvrez-en un avec ?territoire=CODE.",
                 icon=":material/info:")
         return
-    st.markdown(escape_md(f"Les acteurs de « {src.name} » répondent au questionnaire par ce lien (à faire précéder "
-                          f"de l'adresse du serveur) :"))
-    st.code(f"/questionnaire?territoire={src.code}", language=None)
+    st.markdown(escape_md(f"Les acteurs de « {src.name} » répondent au questionnaire par ce lien :"))
+    show_link(links.questionnaire_path(src.code))
     if not src.access.editor or ctx.workshop:
         st.info("Les réponses ne sont visibles que des éditeurs du territoire"
                 + (" (et jamais en mode atelier)." if ctx.workshop else " : connectez-vous (barre latérale)."),

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from .. import links
 from .. import referential as ref
 from .. import workspace as ws
 from ..store import StoreError
@@ -18,7 +19,7 @@ from . import editor, source
 from . import territory as territories
 from .elements import html_table
 from .filter_state import reset_filters
-from .pages import url_path
+from .pages import show_link, url_path
 
 if TYPE_CHECKING:
     from .source import Source
@@ -232,8 +233,7 @@ def _create_link() -> None:
         return
     token = source.store().create_workshop_token(src.code, st.session_state.get("ws_link_label") or "",
                                                  _account_email(src))
-    query = urllib.parse.urlencode({"territoire": src.code, "atelier": "1", "jeton": token})
-    st.session_state["ws_link_url"] = f"/?{query}"
+    st.session_state["ws_link_url"] = links.locked_link_path(src.code, token)
 
 
 def _save_settings() -> None:
@@ -318,9 +318,8 @@ def links_section(src: Source) -> None:
     st.button("Créer un lien", icon=":material/link:", key="ws_link", on_click=_create_link)
     url = st.session_state.get("ws_link_url")
     if url:
-        st.markdown("Copiez ce lien maintenant (il n'est montré qu'une fois), en le faisant précéder de l'adresse du "
-                    "serveur :")
-        st.code(url, language=None)
+        st.markdown("Copiez ce lien maintenant (il n'est montré qu'une fois ; le bouton à droite le copie) :")
+        show_link(url)
 
 
 def settings_section(src: Source) -> None:

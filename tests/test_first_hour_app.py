@@ -1,0 +1,37 @@
+"""The first hour of a project lead with nrdash (issue 25), in the app: landing on one's territory, the first
+census, publishing with a view of what changes, the draft's words, whole locked links, the sample labelled as
+fictional on every page. AppTest over a real embedded store per test (tests/appstore.py)."""
+from __future__ import annotations
+
+import pytest
+
+from nrdash.ui import source
+from tests.appstore import signed_in
+from tests.test_workspace_app import EPCI, V1, app, census, db, texts  # noqa: F401  (db: the store fixture)
+
+
+def test_a_locked_link_is_shown_whole_from_the_public_address_setting(db, monkeypatch):
+    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", EPCI)
+    signed_in(monkeypatch, "marie@x.fr")
+    monkeypatch.setenv("NRDASH_PUBLIC_URL", "https://nrdash.agglo.fr/")
+    at = app(territoire=EPCI)
+    at.switch_page("pages/versions.py").run()
+    at.text_input(key="ws_link_label").input("Atelier du 12 mars")
+    at.button(key="ws_link").click().run()
+    assert not at.exception
+    [code] = [c.value for c in at.code]
+    assert code.startswith(f"https://nrdash.agglo.fr/?territoire={EPCI}&atelier=1&jeton="), code
+    token = code.rsplit("jeton=", 1)[1]
+    assert db.workshop_territory(token) == EPCI
+    assert "précéder" not in texts(at)
+
+
+def test_a_wrong_public_address_setting_is_said(db, monkeypatch):
+    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", EPCI)
+    signed_in(monkeypatch, "marie@x.fr")
+    monkeypatch.setenv("NRDASH_PUBLIC_URL", "nrdash.agglo.fr")
+    at = app(territoire=EPCI)
+    at.switch_page("pages/soumissions.py").run()
+    assert not at.exception
+    assert [c.value for c in at.code] == [f"/questionnaire?territoire={EPCI}"]
+    assert "NRDASH_PUBLIC_URL « nrdash.agglo.fr » n'est pas une adresse web complète" in texts(at)
