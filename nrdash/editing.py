@@ -57,9 +57,24 @@ def corrected_replacements(census: Census) -> Replaced:
     return xlsx_replacements(census, with_contacts=True)
 
 
+CORRECTED_SUFFIX = "-corrige"
+CENSUS_EXTENSIONS = (".xlsx", ".xls", ".ods", ".csv")
+
+
 def corrected_name(file_name: str) -> str:
-    stem = file_name.rsplit(".", 1)[0]
-    return stem if stem.endswith("-corrige") else f"{stem}-corrige"
+    """The corrected census's name, without extension: one « -corrige » however often it is corrected (a name an
+    earlier nrdash saved with several loses the extra ones)."""
+    stem = file_name
+    if stem.lower().endswith(CENSUS_EXTENSIONS):
+        stem = stem.rsplit(".", 1)[0]
+    while stem.endswith(CORRECTED_SUFFIX * 2):
+        stem = stem[:-len(CORRECTED_SUFFIX)]
+    return stem if stem.endswith(CORRECTED_SUFFIX) else f"{stem}{CORRECTED_SUFFIX}"
+
+
+def corrected_file_name(file_name: str) -> str:
+    """The corrected workbook's file name (a download, a draft saved from the editor)."""
+    return f"{corrected_name(file_name)}.xlsx"
 
 
 def push(history: list[pd.DataFrame], frame: pd.DataFrame) -> list[pd.DataFrame]:

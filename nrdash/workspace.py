@@ -69,6 +69,11 @@ def parse_version(value: str | None) -> int | None:
     return int(value) if value.isdigit() and 0 < int(value) < 10**9 else None
 
 
+def draft_origin(base_version: int | None) -> str:
+    """Where a draft comes from, in words: « d'après la version 2 », or the territory's first census."""
+    return f"d'après la version {base_version}" if base_version else "premier recensement du territoire"
+
+
 def history_table(infos: Iterable, editor: bool) -> pd.DataFrame:
     """The history list: one row per version, newest first, in French. Authors are shown to editors only (an
     e-mail address is personal data)."""

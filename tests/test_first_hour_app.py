@@ -35,3 +35,33 @@ def test_a_wrong_public_address_setting_is_said(db, monkeypatch):
     assert not at.exception
     assert [c.value for c in at.code] == [f"/questionnaire?territoire={EPCI}"]
     assert "NRDASH_PUBLIC_URL « nrdash.agglo.fr » n'est pas une adresse web complète" in texts(at)
+
+
+def test_a_draft_saved_twice_keeps_one_suffix_and_its_words_do_not_repeat(db, monkeypatch):
+    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", EPCI)
+    signed_in(monkeypatch, "marie@x.fr")
+    at = app(territoire=EPCI)
+    at.switch_page("pages/recensement.py").run()
+    for _ in range(2):  # saved from the published version, then from the draft itself
+        at.toggle(key="edit_mode").set_value(True).run()
+        at.button(key="edit_save_draft").click().run()
+        assert not at.exception
+        assert db.draft(EPCI, "marie@x.fr").file_name == "v1-corrige.xlsx"
+    body = texts(at)
+    assert "« v1-corrige.xlsx »" in body and "corrige-corrige" not in body
+    [banner] = [w.value for w in at.warning if "Brouillon" in w.value]
+    assert banner.count("Brouillon") == 1 and banner.count("brouillon") == 0, banner
+    assert "d'après la version 1" in banner
+    at.switch_page("pages/versions.py").run()
+    assert "d'après la version 1 :" in texts(at) and "version —" not in texts(at)
+
+
+def test_a_first_draft_is_not_said_to_come_from_version_dash(db, monkeypatch):
+    code = "17300"
+    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", code)
+    db.save_draft(code, "marie@x.fr", V1, "premier.xlsx", None)
+    signed_in(monkeypatch, "marie@x.fr")
+    at = app(territoire=code)
+    at.switch_page("pages/versions.py").run()
+    body = texts(at)
+    assert "version —" not in body and "premier recensement du territoire" in body

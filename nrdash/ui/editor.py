@@ -10,8 +10,9 @@ import streamlit as st
 from .. import referential as ref
 from ..census import issues_table
 from ..dataset import prepare
-from ..editing import (CIRCLE_CHOICES, LEVEL_CHOICES, LINE_COLUMN, PROBLEM_COLUMN, YES_NO, corrected_replacements,
-                       corrected_workbook, grid_view, merge_grid, problems_by_line, push, revalidate, to_edit_frame)
+from ..editing import (CIRCLE_CHOICES, LEVEL_CHOICES, LINE_COLUMN, PROBLEM_COLUMN, YES_NO, corrected_file_name,
+                       corrected_replacements, corrected_workbook, grid_view, merge_grid, problems_by_line, push,
+                       revalidate, to_edit_frame)
 from ..tables import from_editor, to_editor
 from ..text import count_noun, escape_md
 from .elements import data_table
@@ -132,7 +133,7 @@ def census_editor(ctx: Context) -> None:
     c2.button("Annuler la dernière modification", on_click=_undo_edit, icon=":material/undo:",
               disabled=not st.session_state.get("edit_history"))
     c3.download_button("Classeur corrigé (.xlsx)", lambda: corrected_workbook(corrected),
-                       file_name=f"{corrected.file_name}.xlsx", icon=":material/download:", on_click="ignore",
+                       file_name=corrected_file_name(corrected.file_name), icon=":material/download:", on_click="ignore",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        help="Au format du modèle, avec référents et contacts (données personnelles : à ne pas diffuser).")
     if replaced := corrected_replacements(corrected).message():
@@ -148,7 +149,7 @@ def census_editor(ctx: Context) -> None:
 def _save_as_draft(src, corrected) -> None:
     """The corrected workbook becomes the editor's draft of the territory (its Référent/Contact included)."""
     source.store().save_draft(src.code, src.account.email, corrected_workbook(corrected),
-                              f"{corrected.file_name.rsplit('.', 1)[0]}-corrige.xlsx", src.latest)
+                              corrected_file_name(corrected.file_name), src.latest)
     st.session_state.pop(DATASET_KEY, None)
     st.session_state[source.SHOW_DRAFT_KEY] = True
     st.session_state["ws_done"] = "Brouillon enregistré : il est affiché (vous seul le voyez)."

@@ -60,6 +60,7 @@ class Source:
     number: int | None = None  # the published version shown (None: a draft, an upload, the configured file)
     latest: int | None = None  # the territory's latest version
     draft: bool = False  # the census shown is the editor's draft
+    base_version: int | None = None  # the version the draft shown started from (None: nothing was published)
     has_draft: bool = False  # the editor has a draft on this territory (shown or not)
     problem: str | None = None  # why the store's census cannot be shown (the page says it, nothing else)
 
@@ -165,8 +166,9 @@ def resolve(workshop: bool) -> Source:
     info, draft = draft_dataset(s, code, account.email) if acc.editor else (None, None)
     if draft is not None and st.session_state.get(SHOW_DRAFT_KEY, True) and not workshop:
         base = info.base_version
-        label = (f"Brouillon (non publié), d'après la version {base}" if base else "Brouillon (non publié)")
-        return Source(draft, label, code, name, acc, account, latest=latest, draft=True, has_draft=True)
+        label = f"Brouillon (non publié), {ws.draft_origin(base)}"
+        return Source(draft, label, code, name, acc, account, latest=latest, draft=True, has_draft=True,
+                      base_version=base)
     if number is not None and number not in {v.number for v in infos}:
         st.session_state[VERSION_KEY] = number = None
         st.session_state["ws_note"] = "La version demandée dans l'adresse n'existe pas : la dernière est affichée."

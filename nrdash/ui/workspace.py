@@ -107,8 +107,8 @@ def status_banner(src: Source | None) -> None:
         return
     if src.draft:
         with st.container(key="draft_banner"):
-            st.warning(f"**Brouillon — non publié.** {escape_md(src.label)} ; vous seul le voyez. Publiez-le ou "
-                       "abandonnez-le depuis la page Versions.", icon=":material/edit_note:")
+            st.warning(f"**Brouillon — non publié**, {ws.draft_origin(src.base_version)} ; vous seul le voyez. "
+                       "Publiez-le ou abandonnez-le depuis la page Versions.", icon=":material/edit_note:")
     elif src.number is not None and src.latest is not None and src.number != src.latest:
         with st.container(key="old_version_banner"):
             st.info(f"**Ancienne version.** {escape_md(src.label)}.", icon=":material/history:")
@@ -141,7 +141,7 @@ def draft_section(src: Source) -> None:
     c = ds.census
     n_error_rows = int(c.actors["has_error"].sum())
     st.markdown(escape_md(f"« {draft.file_name} », enregistré le {draft.updated_at.astimezone():%d/%m/%Y à %H:%M}, "
-                          f"d'après la version {draft.base_version or '—'} : "
+                          f"{ws.draft_origin(draft.base_version)} : "
                           f"{count_noun(len(c.actors), 'acteur')}, {count_noun(len(c.errors), 'erreur')} sur "
                           f"{count_noun(n_error_rows, 'ligne')}, {count_noun(len(c.warnings), 'avertissement')}."))
     if c.issues:
