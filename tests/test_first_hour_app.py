@@ -51,7 +51,7 @@ def test_a_draft_saved_twice_keeps_one_suffix_and_its_words_do_not_repeat(db, mo
     assert "« v1-corrige.xlsx »" in body and "corrige-corrige" not in body
     [banner] = [w.value for w in at.warning if "Brouillon" in w.value]
     assert banner.count("Brouillon") == 1 and banner.count("brouillon") == 0, banner
-    assert "d'après la version 1" in banner
+    assert "**Brouillon — non publié.** D'après la version 1 ; vous seul le voyez." in banner
     at.switch_page("pages/versions.py").run()
     assert "d'après la version 1 :" in texts(at) and "version —" not in texts(at)
 

@@ -107,7 +107,8 @@ def status_banner(src: Source | None) -> None:
         return
     if src.draft:
         with st.container(key="draft_banner"):
-            st.warning(f"**Brouillon — non publié**, {ws.draft_origin(src.base_version)} ; vous seul le voyez. "
+            origin = ws.draft_origin(src.base_version)
+            st.warning(f"**Brouillon — non publié.** {origin[0].upper()}{origin[1:]} ; vous seul le voyez. "
                        "Publiez-le ou abandonnez-le depuis la page Versions.", icon=":material/edit_note:")
     elif src.number is not None and src.latest is not None and src.number != src.latest:
         with st.container(key="old_version_banner"):
