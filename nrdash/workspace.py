@@ -32,6 +32,13 @@ def default_territory() -> str:
     return os.environ.get(TERRITORY_ENV, "").strip() or SAMPLE_CODE
 
 
+def home_territory(own: Iterable[str], default: str) -> str:
+    """Where a signed-in person lands when the address names no territory: the one territory they have a role on
+    (the fictional sample aside), else ``default`` (several: they choose)."""
+    own = [c for c in dict.fromkeys(own) if c != SAMPLE_CODE]
+    return own[0] if len(own) == 1 else default
+
+
 @dataclass(frozen=True)
 class Access:
     """What a session may do on one territory."""

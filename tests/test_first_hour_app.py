@@ -65,3 +65,40 @@ def test_a_first_draft_is_not_said_to_come_from_version_dash(db, monkeypatch):
     at.switch_page("pages/versions.py").run()
     body = texts(at)
     assert "version —" not in body and "premier recensement du territoire" in body
+
+
+def test_an_editor_of_one_territory_lands_on_it(db, monkeypatch):
+    db.add_user("admin@x.fr", "motdepasse-long")  # the first account: the instance's administrator
+    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", EPCI)
+    db.publish("17300", V1, "autre.xlsx")  # another territory, readable by anyone: not hers
+    signed_in(monkeypatch, "marie@x.fr")
+    at = app()
+    assert not at.exception and at.session_state[source.SOURCE_KEY].code == EPCI
+    assert "Territoire affiché" in [s.label for s in at.sidebar.selectbox]
+    at.switch_page("pages/versions.py").run()  # and stays there from page to page
+    assert at.session_state[source.SOURCE_KEY].code == EPCI
+    signed_in(monkeypatch, None)
+    assert app().session_state[source.SOURCE_KEY].code == "exemple"  # anyone else: the sample
+    db.add_user("marie@x.fr", None, "lecteur", "17300")
+    signed_in(monkeypatch, "marie@x.fr")
+    assert app().session_state[source.SOURCE_KEY].code == "exemple"  # two territories: the chooser decides
+
+
+def test_an_empty_territory_says_what_to_do_first_without_an_error(db, monkeypatch):
+    code = "17300"
+    db.add_user("admin@x.fr", "motdepasse-long")
+    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", code)
+    signed_in(monkeypatch, "marie@x.fr")
+    at = app()  # no territory in the address: hers
+    assert not at.exception and at.session_state[source.SOURCE_KEY].code == code
+    assert not at.error, [e.value for e in at.error]
+    assert "Publiez votre premier recensement" in [h.value for h in at.header]
+    assert "Chargez votre recensement" in texts(at)
+    [upload] = at.main.get("file_uploader")  # in the page itself, not folded in the sidebar
+    assert any(b.proto.label == "Modèle vierge (.xlsx)" for b in at.main.get("download_button"))
+    upload.upload("premier.xlsx", V1).run()
+    assert not at.exception and db.draft(code, "marie@x.fr").file_name == "premier.xlsx"
+    assert len(at.session_state[source.SOURCE_KEY].dataset.census.actors) == 2
+    signed_in(monkeypatch, None)  # a visitor: said plainly, not as an error either
+    at = app(territoire=code)
+    assert not at.error and "n'a encore aucune version publiée" in texts(at)

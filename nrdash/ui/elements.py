@@ -149,5 +149,26 @@ def actors_table(actors: pd.DataFrame, key: str, ctx: Context | None = None) -> 
         st.caption("Sélectionnez une ligne (case à gauche) pour ouvrir la fiche de l'acteur.")
 
 
+@st.cache_data(show_spinner=False)
+def blank_template() -> bytes:
+    """The blank census workbook (template with its « Mode d'emploi » and the kit's drop-down lists), built once."""
+    import io
+
+    from ..template import build_workbook
+
+    buf = io.BytesIO()
+    build_workbook().save(buf)
+    return buf.getvalue()
+
+
+TEMPLATE_FILE_NAME = "modele-recensement-nr.xlsx"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def template_button(label: str = "Télécharger le modèle vierge (.xlsx)", key: str | None = None) -> None:
+    st.download_button(label, blank_template(), file_name=TEMPLATE_FILE_NAME, mime=XLSX_MIME,
+                       icon=":material/download:", on_click="ignore", key=key)
+
+
 def coming_soon(what: str) -> None:
     st.info(f"À venir : {what}", icon=":material/construction:")

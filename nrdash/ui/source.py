@@ -23,6 +23,7 @@ SHOW_DRAFT_KEY = "ws_show_draft"  # an editor shows their draft (True) or the pu
 DRAFT_CACHE_KEY = "ws_draft_dataset"  # (sha256, Dataset) of the draft, read once per session
 SOURCE_KEY = "_source"  # this run's Source, set by the sidebar
 SHOWN_KEY = "ws_shown"  # what was shown on the previous run: a change resets the filters
+HOME_KEY = "ws_home"  # (account e-mail, territory) where this account lands when the address names none
 TERRITORY_PARAM, VERSION_PARAM, TOKEN_PARAM = "territoire", "version", "jeton"
 
 
@@ -63,6 +64,7 @@ class Source:
     base_version: int | None = None  # the version the draft shown started from (None: nothing was published)
     has_draft: bool = False  # the editor has a draft on this territory (shown or not)
     problem: str | None = None  # why the store's census cannot be shown (the page says it, nothing else)
+    empty: bool = False  # the problem is only that nothing is published yet (not a refusal)
 
     @property
     def stored(self) -> bool:
@@ -122,6 +124,25 @@ def draft_dataset(s: Store, code: str, email: str) -> tuple[Draft | None, Datase
     return draft, ds
 
 
+def _home(s: Store, account: accounts.Account | None) -> str:
+    """The territory shown when the address names none: a signed-in person's own territory when they have a role on
+    exactly one, else the instance's default (nrdash.workspace.home_territory); asked once per session and account."""
+    default = ws.default_territory()
+    if account is None:
+        return default
+    cached = st.session_state.get(HOME_KEY)
+    if cached and cached[0] == account.email:
+        return cached[1]
+    try:  # TODO(store): one read of the account's territories would do (readable + role_of per territory here)
+        own = [c for c, _ in s.readable_territories(account.email)
+               if c != SAMPLE_CODE and s.role_of(account.email, c)]
+    except StoreError:
+        own = []
+    home = ws.home_territory(own, default)
+    st.session_state[HOME_KEY] = (account.email, home)
+    return home
+
+
 def resolve(workshop: bool) -> Source:
     """This run's census and rights (nrdash.workspace's order)."""
     account = accounts.current_account()
@@ -135,7 +156,7 @@ def resolve(workshop: bool) -> Source:
     if lock:
         asked, number = lock, None
     configured = configured_path()[1] == "config" and asked is None
-    code = asked or ws.default_territory()
+    code = asked or _home(s, account)
     if configured and own is None:
         ds = _configured_dataset()
         return Source(ds, ds.label, None, ds.label, ws.access(None, True, account is not None), account)
@@ -152,7 +173,7 @@ def resolve(workshop: bool) -> Source:
             return _refused(str(exc), code, account)
         return _refused(f"« {label} » n'a encore aucune version publiée sur cette instance. Un administrateur "
                         "y donne le rôle d'éditeur à une personne, qui publie le premier recensement (page "
-                        "Versions, ou « python -m nrdash publish »).", code, account, name=label)
+                        "Versions, ou « python -m nrdash publish »).", code, account, name=label, empty=True)
     role = s.role_of(account.email, code) if account else None
     acc = ws.access(role, territory["anonymous_read"], account is not None, locked=bool(lock))
     name = territory["name"]
@@ -174,9 +195,8 @@ def resolve(workshop: bool) -> Source:
         st.session_state["ws_note"] = "La version demandée dans l'adresse n'existe pas : la dernière est affichée."
     if latest is None:  # a territory given to an editor, nothing published yet: the editor uploads the first one
         return _refused(f"« {name} » n'a encore aucune version publiée."
-                        + (" Chargez votre recensement (barre latérale, « Charger un recensement ») : il devient "
-                           "votre brouillon, que vous publiez depuis la page Versions." if acc.editor else ""),
-                        code, account, acc, name)
+                        + ("" if acc.editor else " Elle le sera par un éditeur du territoire."),
+                        code, account, acc, name, empty=True)
     try:
         ds = s.open_version(code, number, personal=acc.personal(workshop))
     except StoreError as exc:
@@ -190,10 +210,11 @@ def resolve(workshop: bool) -> Source:
 
 
 def _refused(problem: str, code: str | None = None, account=None, acc: ws.Access | None = None,
-             name: str = "") -> Source:
-    """Nothing of the store can be shown: the page says why and shows nothing else (no dataset)."""
+             name: str = "", empty: bool = False) -> Source:
+    """Nothing of the store can be shown: the page says why and shows nothing else (no dataset). ``empty``: only
+    because nothing is published yet."""
     return Source(None, "Aucun recensement affiché", code, name or (code or ""),
-                  acc or ws.access(None, False, account is not None), account, problem=problem)
+                  acc or ws.access(None, False, account is not None), account, problem=problem, empty=empty)
 
 
 def current_dataset() -> Dataset | None:

@@ -15,9 +15,9 @@ from .. import workspace as ws
 from ..store import StoreError
 from ..text import count_noun, escape_md
 from . import account as accounts
-from . import editor, source
+from . import editor, source, widgets
 from . import territory as territories
-from .elements import html_table
+from .elements import html_table, template_button
 from .filter_state import reset_filters
 from .pages import show_link, url_path
 
@@ -81,7 +81,7 @@ def sidebar_block(src: Source, workshop: bool, current_page: str | None) -> None
         names = dict(choices)
         if st.session_state.get(TERRITORY_PICK_KEY) != src.code:
             st.session_state[TERRITORY_PICK_KEY] = src.code if src.code in names else None
-        st.sidebar.selectbox("Territoire publié", list(names), key=TERRITORY_PICK_KEY, on_change=_on_territory,
+        st.sidebar.selectbox("Territoire affiché", list(names), key=TERRITORY_PICK_KEY, on_change=_on_territory,
                              format_func=lambda c: names.get(c, c), placeholder="Choisir un territoire")
     if src.problem:
         return
@@ -117,6 +117,25 @@ def status_banner(src: Source | None) -> None:
     if note:
         st.warning(escape_md(note), icon=":material/link_off:")
     done_message()
+
+
+def first_steps(src: Source) -> None:
+    """An editor on a territory with nothing published: what to do first, in the page (no error: nothing is wrong),
+    with the blank template and the upload at hand."""
+    with st.container(key="first_steps"):
+        st.header("Publiez votre premier recensement", anchor=False)
+        st.markdown(escape_md(f"« {src.name} » n'a encore aucune version publiée. Trois étapes :"))
+        st.markdown("1. **Préparez le fichier** : partez du modèle vierge (une feuille « Acteurs », des listes "
+                    "déroulantes pour les listes du kit, un mode d'emploi) ou de votre classeur, avec les en-têtes "
+                    "du modèle.")
+        template_button("Modèle vierge (.xlsx)", key="first_template")
+        st.markdown("2. **Chargez votre recensement** ci-dessous : nrdash le vérifie et le garde comme votre "
+                    "brouillon, que vous seul voyez ; les lignes à corriger sont signalées page Recensement.")
+        error = st.session_state.get(source.UPLOAD_ERROR_KEY)
+        if error:
+            st.error(escape_md(f"Fichier refusé : {error}"), icon=":material/error:")
+        widgets.upload_widget(src, first=True)
+        st.markdown("3. **Publiez-le** depuis la page Versions : il devient la version 1 du territoire.")
 
 
 # ---------------------------------------------------------------------------------------------
