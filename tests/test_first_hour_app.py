@@ -102,3 +102,27 @@ def test_an_empty_territory_says_what_to_do_first_without_an_error(db, monkeypat
     signed_in(monkeypatch, None)  # a visitor: said plainly, not as an error either
     at = app(territoire=code)
     assert not at.error and "n'a encore aucune version publiée" in texts(at)
+
+
+SAMPLE_HEADING = "Recensement d'exemple (fictif)"
+
+
+def _main_texts(at) -> list[str]:
+    return [m.value for m in at.main.markdown] + [t.value for t in at.main.title]
+
+
+@pytest.mark.parametrize("params", [{}, {"atelier": "1"}])
+def test_the_sample_is_said_fictional_above_every_page(db, params):
+    from nrdash.ui import PAGES
+
+    at = app(**params)
+    assert at.session_state[source.SOURCE_KEY].code == "exemple"
+    for path, _, _ in PAGES:
+        at.switch_page(path).run()
+        assert not at.exception, path
+        main = _main_texts(at)
+        assert any(SAMPLE_HEADING in m and "inventés" in m for m in main), (path, main[:3])
+    at.switch_page("pages/accueil.py").run()
+    assert not any("Version publiée" in m for m in _main_texts(at))
+    at = app(territoire=EPCI, **params)  # a real territory: no such heading
+    assert not any(SAMPLE_HEADING in m for m in _main_texts(at))

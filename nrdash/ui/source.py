@@ -70,6 +70,11 @@ class Source:
     def stored(self) -> bool:
         return self.code is not None and self.problem is None
 
+    @property
+    def sample(self) -> bool:
+        """The fictional sample's published census is shown (not an upload or a draft over it)."""
+        return self.code == SAMPLE_CODE and self.number is not None and self.dataset is not None
+
 
 def _remembered(key: str, param: str, parse) -> object:
     """A session's territory or version: read from the address on the first run, then kept (a page change drops

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("nrdash")
 VERSIONS_PAGE = "pages/versions.py"
+SAMPLE_HEADING = "Recensement d'exemple (fictif)"
 # Pages that are one figure: « Se connecter » is not offered there (Accueil, Recensement, Versions… offer it): it
 # would cost each of them a sidebar element, and their sobriety grade is at its limit (tests/e2e/test_sobriety.py).
 FIGURE_PAGES = ("pages/engagement.py", "pages/cercles.py", "pages/matrice.py", "pages/carte.py")
@@ -105,6 +106,9 @@ def status_banner(src: Source | None) -> None:
     """Above every page: a draft or an old version is never taken for the published census."""
     if src is None or src.dataset is None:
         return
+    if src.sample:  # on a projector, the fictional sample must never pass for a territory's real census
+        st.markdown(f'<p class="nr-sample"><strong>{SAMPLE_HEADING}</strong> — acteurs et chiffres inventés pour '
+                    'découvrir nrdash ; ils ne décrivent aucun territoire réel.</p>', unsafe_allow_html=True)
     if src.draft:
         with st.container(key="draft_banner"):
             origin = ws.draft_origin(src.base_version)
