@@ -126,3 +126,52 @@ def test_the_sample_is_said_fictional_above_every_page(db, params):
     assert not any("Version publiée" in m for m in _main_texts(at))
     at = app(territoire=EPCI, **params)  # a real territory: no such heading
     assert not any(SAMPLE_HEADING in m for m in _main_texts(at))
+
+
+def test_publishing_shows_what_changes_and_asks_for_a_note_and_a_confirmation(db, monkeypatch):
+    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", EPCI)
+    db.save_draft(EPCI, "marie@x.fr", census(
+        ["Atelier Vélo", "Associations du NR", 3, "Aytré", "Hugo Guérin", "hugo@example.org"],
+        ["Nouvelle PME", "PME", 1, "Aytré", None, None]), "v2.xlsx", 1)
+    signed_in(monkeypatch, "marie@x.fr")
+    at = app(territoire=EPCI)
+    at.switch_page("pages/versions.py").run()
+    assert not at.exception
+    body = texts(at)
+    assert ("Par rapport à la version 1 : 1 nouvel acteur, 1 acteur retiré, 1 acteur modifié, 0 inchangé." in body)
+    assert "« Nouvelle PME (Aytré) »" in body and "« Mairie de Lagord (Lagord) »" in body
+    assert "Niveau d'engagement estimé : 1 - Sensibilisé au NR → 3 - Leader du NR" in body
+    publish = at.button(key="ws_publish")
+    assert publish.label == "Publier la version 2" and publish.disabled  # no note yet
+    assert "il manque : la note de version" in body
+    at.text_area(key="ws_note_text").input("Niveaux revus en mars").run()
+    at.button(key="ws_publish").click().run()
+    assert [v.number for v in db.versions(EPCI)] == [1]  # one click does not publish: it asks
+    box = " ".join(m.value for m in at.main.markdown if "Publier la version 2 ?" in m.value)
+    assert "1 nouvel acteur, 1 acteur retiré, 1 acteur modifié" in box
+    at.button(key="ws_publish_cancel").click().run()
+    assert [v.number for v in db.versions(EPCI)] == [1] and not at.button(key="ws_publish").disabled
+    at.button(key="ws_publish").click().run()
+    at.button(key="ws_publish_confirm").click().run()
+    assert not at.exception
+    infos = db.versions(EPCI)
+    assert [v.number for v in infos] == [1, 2] and infos[-1].note == "Niveaux revus en mars"
+    assert "Version 2 publiée." in texts(at)
+
+
+def test_versions_page_says_accepted_answers_wait_on_the_questionnaire_page(db, monkeypatch):
+    from nrdash import questionnaire as quest
+
+    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", EPCI)
+    answer = quest.Answer(name="Repair Café de l'Aunis", actor_type="Associations du NR", commune="Aytré", level=2)
+    sid, _ = db.submit(EPCI, answer, "198.51.100.7")
+    db.review_submission(EPCI, sid, "marie@x.fr", decision=quest.Decision(quest.ACCEPTED))
+    signed_in(monkeypatch, "marie@x.fr")
+    at = app(territoire=EPCI)
+    at.switch_page("pages/versions.py").run()
+    assert not at.exception
+    body = texts(at)
+    assert "1 réponse acceptée au questionnaire attend d'être publiée" in body
+    assert "Vous n'avez pas de brouillon personnel" in body
+    assert any(link.proto.page.endswith("soumissions") or "soumissions" in link.proto.page
+               for link in at.main.get("page_link")), [link.proto for link in at.main.get("page_link")]

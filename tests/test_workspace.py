@@ -45,7 +45,10 @@ def test_history_table_newest_first_authors_for_editors_only():
     viewer = ws.history_table(infos, editor=False)
     assert list(viewer["Version"]) == [3, 2, 1] and "Auteur" not in viewer.columns
     assert list(viewer["Remarques"]) == ["publiée malgré les erreurs : urgent", "restauration de la version 1", ""]
-    assert list(viewer["Lignes en erreur"]) == [2, 0, 0]
+    # issue 25: the counts in two columns of words, so that the table fits 1280 px (was four number columns)
+    assert list(viewer["Vérification"]) == ["2 lignes en erreur, 1 avertissement", "1 avertissement",
+                                            "1 avertissement"]
+    assert list(viewer["Contenu"]) == ["10 acteurs, 2 actions"] * 3
     assert list(ws.history_table(infos, editor=True)["Auteur"]) == ["marie@x.fr"] * 3
 
 

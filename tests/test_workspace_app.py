@@ -148,7 +148,8 @@ def test_draft_upload_publish_over_a_newer_version(db, monkeypatch):
     assert publish.label == "Publier la version 3" and publish.disabled  # not before the confirmation
     at.text_area(key="ws_note_text").input("relu avec Paul")
     at.checkbox(key="ws_confirm_over").check().run()
-    at.button(key="ws_publish").click().run()
+    at.button(key="ws_publish").click().run()  # issue 25: publishing now asks for a confirmation
+    at.button(key="ws_publish_confirm").click().run()
     assert not at.exception
     infos = db.versions(EPCI)
     assert [v.number for v in infos] == [1, 2, 3] and infos[-1].note == "relu avec Paul"
@@ -242,7 +243,9 @@ def test_first_census_of_a_territory_by_its_editor(db, monkeypatch):
     assert len(at.session_state[source.SOURCE_KEY].dataset.census.actors) == 2
     at.switch_page("pages/versions.py").run()
     assert at.button(key="ws_publish").label == "Publier la version 1"
+    at.text_area(key="ws_note_text").input("Premier recensement").run()  # issue 25: a note, then a confirmation
     at.button(key="ws_publish").click().run()
+    at.button(key="ws_publish_confirm").click().run()
     assert [v.number for v in db.versions(code)] == [1] and "Version 1 publiée." in texts(at)
 
 

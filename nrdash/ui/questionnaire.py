@@ -331,6 +331,22 @@ def home_line(ctx: "Context") -> None:
             st.page_link(QUEUE_PAGE, label="Questionnaire", icon=":material/inbox:")
 
 
+def waiting_line(src) -> bool:
+    """The Versions page, for an editor: accepted or merged answers wait to be published from the Questionnaire
+    page (a draft of their own, shared by the territory's editors). Whether some wait."""
+    s = source.store()
+    n = sum(1 for status in (quest.ACCEPTED, quest.MERGED) for x in s.submissions(src.code, status=status)
+            if x.published_version is None)
+    if n:
+        with st.container(border=True, key="q_waiting"):
+            st.markdown(escape_md(
+                f"{count_noun(n, 'réponse acceptée', 'réponses acceptées')} au questionnaire"
+                + (" attend d'être publiée : elle forme" if n == 1 else " attendent d'être publiées : elles forment")
+                + " le brouillon partagé du questionnaire, à publier depuis la page Questionnaire."))
+            st.page_link(QUEUE_PAGE, label="Publier les réponses (page Questionnaire)", icon=":material/inbox:")
+    return bool(n)
+
+
 def queue_page(ctx: "Context") -> None:
     src = ctx.source
     if src is None or not src.stored:

@@ -15,7 +15,7 @@ from .. import workspace as ws
 from ..store import StoreError
 from ..text import count_noun, escape_md
 from . import account as accounts
-from . import editor, source, widgets
+from . import editor, questionnaire, source, widgets
 from . import territory as territories
 from .elements import html_table, template_button
 from .filter_state import reset_filters
@@ -150,13 +150,16 @@ def _account_email(src: Source) -> str:
 
 
 def draft_section(src: Source) -> None:
-    """An editor's draft: what it holds, its report, and publishing it (with what it would undo)."""
+    """An editor's draft: what it holds, what it changes against the latest version, what it would undo of a newer
+    one, and publishing it: a note, then a confirmation."""
     s = source.store()
     st.subheader("Votre brouillon", anchor=False)
     draft, ds = source.draft_dataset(s, src.code, src.account.email)
+    waiting = questionnaire.waiting_line(src)
     if draft is None:
-        st.markdown("Vous n'avez pas de brouillon sur ce territoire. Chargez un fichier (barre latérale, « Charger un "
-                    "recensement ») ou modifiez le recensement (page Recensement) puis « Enregistrer comme "
+        st.markdown("Vous n'avez pas de brouillon personnel sur ce territoire" + (" (les réponses au questionnaire "
+                    "ont le leur, ci-dessus)" if waiting else "") + ". Chargez un fichier (barre latérale, « Charger "
+                    "un recensement ») ou modifiez le recensement (page Recensement) puis « Enregistrer comme "
                     "brouillon ».")
         return
     if ds is None:
@@ -170,11 +173,8 @@ def draft_section(src: Source) -> None:
                           f"{count_noun(n_error_rows, 'ligne')}, {count_noun(len(c.warnings), 'avertissement')}."))
     if c.issues:
         st.caption("Le rapport de vérification complet est sur la page Recensement (brouillon affiché).")
-    reason = None
-    if n_error_rows:
-        reason = st.text_input("Raison de publier malgré les lignes en erreur (obligatoire)", key="ws_force_reason",
-                               max_chars=2000)
-    st.text_area("Note de version (ce qui change, pourquoi)", key="ws_note_text", max_chars=2000)
+    changes = _draft_changes(src, draft, c)
+    _changes_block(changes, c)
     confirm = True
     if src.latest is not None and (draft.base_version or 0) < src.latest:
         base = s.open_version(src.code, draft.base_version).census if draft.base_version else None
@@ -188,11 +188,83 @@ def draft_section(src: Source) -> None:
             st.caption(escape_md(f"Ce que la version {src.latest} avait changé : {undone.others}"))
         confirm = st.checkbox(f"J'ai lu ce que la version {src.latest} a changé et je publie quand même",
                               key="ws_confirm_over")
+    reason = None
+    if n_error_rows:
+        reason = st.text_input("Raison de publier malgré les lignes en erreur (obligatoire)", key="ws_force_reason",
+                               max_chars=2000)
+    note = st.text_area("Note de version (ce qui change, pourquoi ; obligatoire)", key="ws_note_text",
+                        max_chars=2000, placeholder="Par exemple : niveaux mis à jour après les entretiens de mars.")
     nxt = (src.latest or 0) + 1
+    missing = [what for what, lacking in (("la note de version", not (note or "").strip()),
+                                          ("la raison de publier malgré les erreurs",
+                                           bool(n_error_rows and not (reason or "").strip())),
+                                          (f"la case « J'ai lu ce que la version {src.latest} a changé »", not confirm))
+               if lacking]
+    asked = st.session_state.get(PUBLISH_ASK_KEY) == (src.code, src.latest, draft.sha256)
+    if asked and not missing:
+        with st.container(border=True, key="ws_publish_confirm_box"):
+            st.markdown(escape_md(f"Publier la version {nxt} ? "
+                                  + (changes.sentence if changes else f"Première version du territoire : "
+                                     f"{count_noun(len(c.actors), 'acteur')}.")
+                                  + f" Elle devient la version affichée de « {src.name} »."))
+            c1, c2 = st.columns(2)
+            c1.button(f"Confirmer : publier la version {nxt}", type="primary", icon=":material/publish:",
+                      key="ws_publish_confirm", on_click=_publish)
+            c2.button("Annuler", key="ws_publish_cancel", on_click=_cancel_publish)
+        return
     c1, c2 = st.columns(2)
     c1.button(f"Publier la version {nxt}", type="primary", icon=":material/publish:", key="ws_publish",
-              on_click=_publish, disabled=not confirm or bool(n_error_rows and not (reason or "").strip()))
+              on_click=_ask_publish, args=((src.code, src.latest, draft.sha256),), disabled=bool(missing))
     c2.button("Abandonner le brouillon", icon=":material/delete:", key="ws_discard", on_click=_discard)
+    if missing:
+        st.caption(escape_md("Pour publier, il manque : " + ", ".join(missing) + "."))
+
+
+PUBLISH_ASK_KEY = "ws_publish_ask"  # (territory, latest, draft's SHA-256) whose publication waits for a confirmation
+CHANGES_KEY = "_ws_draft_changes"  # ((territory, latest, draft's SHA-256), DraftChanges): computed once per draft
+
+
+def _draft_changes(src: Source, draft, census) -> ws.DraftChanges | None:
+    """What the draft changes against the latest version (None when nothing is published yet), once per draft."""
+    if src.latest is None:
+        return None
+    key = (src.code, src.latest, draft.sha256)
+    cached = st.session_state.get(CHANGES_KEY)
+    if cached and cached[0] == key:
+        return cached[1]
+    s = source.store()
+    links, unlinks = s.pairings(src.code)
+    latest = s.open_version(src.code, personal=True).census
+    changes = ws.draft_changes(latest, census, src.latest, links, unlinks, include_personal=True)
+    st.session_state[CHANGES_KEY] = (key, changes)
+    return changes
+
+
+def _changes_block(changes: ws.DraftChanges | None, census) -> None:
+    """What publishing changes, before the note and the button."""
+    if changes is None:
+        st.markdown(escape_md(f"**Ce que la publication change** : c'est la première version du territoire "
+                              f"({count_noun(len(census.actors), 'acteur')}, "
+                              f"{count_noun(len(census.actions), 'action')} prévues)."))
+        return
+    with st.container(key="ws_draft_changes"):
+        st.markdown(f"**Ce que la publication change.** {escape_md(changes.sentence)}")
+        parts = []
+        for title, n, lines in (("Nouveaux", changes.n_new, changes.new), ("Retirés", changes.n_gone, changes.gone),
+                                ("Modifiés", changes.n_changed, changes.changed)):
+            if n:
+                more = f"\n- … et {n - len(lines)} autres (page Suivi, une fois publiée)" if n > len(lines) else ""
+                parts.append(f"{title} ({n}) :\n" + "\n".join(f"- {escape_md(x)}" for x in lines) + more)
+        parts.append("Plan d'actions : " + escape_md(" ".join(changes.plan)))
+        st.markdown("\n\n".join(parts))
+
+
+def _ask_publish(key: tuple) -> None:
+    st.session_state[PUBLISH_ASK_KEY] = key
+
+
+def _cancel_publish() -> None:
+    st.session_state.pop(PUBLISH_ASK_KEY, None)
 
 
 # Buttons act in callbacks (before the script reruns), on what the person saw: the last run's Source.
@@ -214,6 +286,11 @@ def _publish() -> None:
     if src is None:
         return
     state = st.session_state
+    asked = state.pop(PUBLISH_ASK_KEY, None)
+    draft = source.store().draft(src.code, src.account.email, data=False)
+    if draft is None or asked != (src.code, src.latest, draft.sha256):  # changed since it was shown (another tab)
+        _failed("Votre brouillon a changé depuis son affichage : relisez ce que la publication change, puis publiez.")
+        return
     try:
         result = source.store().publish_draft(
             src.code, src.account.email, note=state.get("ws_note_text") or "",
@@ -224,7 +301,7 @@ def _publish() -> None:
     state[source.VERSION_KEY] = None
     state[source.SHOW_DRAFT_KEY] = True
     state.pop(source.DRAFT_CACHE_KEY, None)
-    for k in ("ws_note_text", "ws_force_reason", "ws_confirm_over"):
+    for k in ("ws_note_text", "ws_force_reason", "ws_confirm_over", PUBLISH_ASK_KEY, CHANGES_KEY):
         state.pop(k, None)
     _done(f"Version {result.number} publiée." if result.created else
           f"Fichier identique à la version {result.number} : rien de nouveau n'a été publié.")

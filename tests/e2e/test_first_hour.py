@@ -1,0 +1,202 @@
+"""The first hour of a project lead with nrdash, in a real browser at 1280×720 (issue 25): landing on one's
+territory, the first census published, whole locked links, the Versions page's tables within 1280 px, page titles
+near the top, one actor's level changed from its card, the Suivi, Matrice and Carte pages read on a projector.
+
+Screenshots (1280×720 and 1920×1080, mode atelier where it applies) are written to NRDASH_FIRST_HOUR_SHOTS when set:
+the pictures looked at when building this."""
+from __future__ import annotations
+
+import io
+import os
+import urllib.parse
+
+import pytest
+
+from nrdash.store import Store
+from tests.e2e.harness import goto, streamlit_server, wait_idle
+
+EPCI = "241700434"
+EMPTY = "17300"  # La Rochelle (commune): given to an editor, nothing published
+SECRET = "secret des tests de la première heure"
+PASSWORD = "un mot de passe long"
+LONG_NOTE = ("Niveaux revus après les entretiens de mars avec les associations de réemploi et les services "
+             "informatiques des communes ; voir https://exemple.fr/comptes-rendus/atelier-de-mars-2026-numerique-"
+             "responsable-agglomeration et les notes de séance")
+SHOTS = os.environ.get("NRDASH_FIRST_HOUR_SHOTS")
+SMALL, LARGE = {"width": 1280, "height": 720}, {"width": 1920, "height": 1080}
+
+
+def _level_changed(data: bytes, row: int, level: str) -> bytes:
+    """The workbook with one actor's level changed (``row``: the sheet's row, 2 = first actor)."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(data))
+    ws = wb["Acteurs"]
+    col = next(c.column for c in ws[1] if str(c.value).startswith("Niveau d'engagement"))
+    ws.cell(row, col).value = level
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def first_server(tmp_path_factory):
+    from tests.conftest import SAMPLE
+
+    data = tmp_path_factory.mktemp("first-hour-e2e")
+    s = Store(f"sqlite:///{data / 'nrdash.db'}")  # the sample seeded, as on a fresh instance
+    s.add_user("admin@exemple.fr", PASSWORD)  # the first account: the instance's administrator
+    s.add_user("ed@exemple.fr", PASSWORD, "éditeur", EPCI)
+    s.add_user("new@exemple.fr", PASSWORD, "éditeur", EMPTY)
+    s.add_user("card@exemple.fr", PASSWORD, "éditeur", "17028")  # Aytré: the editor's card
+    sample = SAMPLE.read_bytes()
+    s.publish(EPCI, sample, "recensement-exemple.xlsx", author="ed@exemple.fr", note="Premier recensement")
+    s.publish(EPCI, _level_changed(sample, 2, "3 - Leader du NR"), "recensement-exemple-corrige.xlsx",
+              author="ed@exemple.fr", note=LONG_NOTE)
+    s.publish("17028", sample, "recensement-exemple.xlsx", author="card@exemple.fr")
+    s.close()
+    with streamlit_server(env={"NRDASH_DATA_DIR": str(data), "STREAMLIT_SERVER_COOKIE_SECRET": SECRET}) as url:
+        url.db = str(data / "nrdash.db")
+        yield url
+
+
+@pytest.fixture
+def small(browser):
+    context = browser.new_context(viewport=SMALL, locale="fr-FR", accept_downloads=True)
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def shot(page, name: str, size: dict | None = None) -> None:
+    """A screenshot for the person building this (NRDASH_FIRST_HOUR_SHOTS), at the page's size or ``size``."""
+    if not SHOTS:
+        return
+    os.makedirs(SHOTS, exist_ok=True)
+    if size is not None:
+        before = page.viewport_size
+        page.set_viewport_size(size)
+        wait_idle(page)
+        page.wait_for_timeout(800)
+    page.screenshot(path=f"{SHOTS}/{name}-{page.viewport_size['width']}.png")
+    if size is not None:
+        page.set_viewport_size(before)
+        wait_idle(page)
+
+
+def sign_in(page, url: str, email: str, back: str = "/") -> None:
+    page.goto(f"{url}/connexion?suivant={urllib.parse.quote(back, safe='/')}")
+    page.get_by_label("Adresse électronique").fill(email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(url + back)
+    page.wait_for_selector('[data-testid="stApp"]', timeout=60_000)
+    wait_idle(page, timeout=60_000)
+
+
+def main(page):
+    return page.get_by_test_id("stMain")
+
+
+def test_an_editor_lands_on_the_empty_territory_and_publishes_its_first_census(first_server, small):
+    from tests.conftest import SAMPLE
+
+    sign_in(small, first_server, "new@exemple.fr")  # no territory in the address
+    body = main(small)
+    body.get_by_role("heading", name="Publiez votre premier recensement").wait_for()
+    assert "La Rochelle" in body.inner_text()
+    assert small.locator('[data-testid="stAlertContentError"]').count() == 0  # nothing is wrong: no error box
+    shot(small, "premiers-pas")
+    shot(small, "premiers-pas", LARGE)
+    with small.expect_download() as download:
+        body.get_by_role("button", name="Modèle vierge (.xlsx)").click()
+    assert download.value.suggested_filename == "modele-recensement-nr.xlsx"
+    body.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        files=[{"name": "recensement-la-rochelle.xlsx", "mimeType": "application/octet-stream",
+                "buffer": SAMPLE.read_bytes()}])
+    small.get_by_text("Brouillon — non publié.").wait_for(timeout=60_000)
+    wait_idle(small, timeout=60_000)
+    goto(small, first_server + "/versions")
+    text = main(small).inner_text()
+    assert "premier recensement du territoire" in text and "c'est la première version du territoire" in text
+    publish = main(small).get_by_role("button", name="Publier la version 1")
+    assert publish.is_disabled()  # a note first
+    main(small).get_by_label("Note de version (ce qui change, pourquoi ; obligatoire)").fill("Premier recensement")
+    small.keyboard.press("Tab")
+    wait_idle(small)
+    publish.click()
+    wait_idle(small)
+    shot(small, "publier-confirmation")
+    main(small).get_by_role("button", name="Confirmer : publier la version 1").click()
+    small.get_by_text("Version 1 publiée.").wait_for(timeout=60_000)
+    s = Store(f"sqlite:///{first_server.db}", migrate=False)
+    try:
+        assert [(v.number, v.note, v.author) for v in s.versions(EMPTY)] == [(1, "Premier recensement",
+                                                                              "new@exemple.fr")]
+    finally:
+        s.close()
+
+
+def _overflowing_tables(page) -> list:
+    """Tables of the main area wider than their box or running past the main column's right edge."""
+    return page.evaluate("""() => {
+        const column = document.querySelector('[data-testid=stMainBlockContainer]').getBoundingClientRect();
+        const right = column.right - parseFloat(getComputedStyle(document.querySelector(
+            '[data-testid=stMainBlockContainer]')).paddingRight);
+        return [...document.querySelectorAll('[data-testid=stMain] table')].filter(t => t.offsetParent !== null)
+            .map(t => [t.getBoundingClientRect().right, right, t.scrollWidth, t.parentElement.clientWidth,
+                       t.innerText.slice(0, 40)])
+            .filter(([r, max, sw, cw]) => r > max + 1 || sw > cw + 1); }""")
+
+
+def test_versions_tables_fit_1280_px_and_long_notes_wrap(first_server, small):
+    sign_in(small, first_server, "ed@exemple.fr", f"/versions?territoire={EPCI}")
+    main(small).get_by_role("heading", name="Historique (2 versions)").wait_for()
+    assert _overflowing_tables(small) == []
+    note = main(small).get_by_text(LONG_NOTE[:40])
+    assert note.bounding_box()["height"] > 40  # on several lines, not cut
+    shot(small, "versions")
+    shot(small, "versions", LARGE)
+
+
+def test_a_locked_link_is_shown_and_copied_whole(first_server, browser):
+    context = browser.new_context(viewport=SMALL, locale="fr-FR")
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=first_server)
+    page = context.new_page()
+    try:
+        sign_in(page, first_server, "ed@exemple.fr", f"/versions?territoire={EPCI}")
+        main(page).get_by_label("Libellé (par exemple « Atelier du 12 mars »)").fill("Atelier du 12 mars")
+        page.keyboard.press("Tab")
+        wait_idle(page)
+        main(page).get_by_role("button", name="Créer un lien").click()
+        wait_idle(page)
+        code = main(page).locator('[data-testid="stCode"]')
+        link = code.inner_text().strip()
+        assert link.startswith(f"{first_server}/?territoire={EPCI}&atelier=1&jeton="), link
+        shot(page, "lien-atelier")
+        code.hover()
+        code.get_by_role("button").first.click()  # the code block's copy button
+        assert page.evaluate("navigator.clipboard.readText()").strip() == link
+        other = browser.new_context(viewport=SMALL, locale="fr-FR").new_page()
+        goto(other, link)
+        assert "Lien d'atelier verrouillé" in other.get_by_test_id("stSidebar").inner_text()
+        other.context.close()
+    finally:
+        context.close()
+
+
+def _title_tops(page) -> dict:
+    return page.evaluate("""() => { const h = document.querySelector('[data-testid=stMain] h1');
+        const r = document.createRange(); r.selectNodeContents(h);
+        const header = document.querySelector('[data-testid=stHeader]').getBoundingClientRect();
+        return {text: r.getBoundingClientRect().top, header: header.bottom}; }""")
+
+
+@pytest.mark.parametrize("workshop", [False, True])
+def test_page_titles_start_near_the_top(first_server, small, workshop):
+    from nrdash.ui import PAGES, url_path
+
+    for path, _, _ in PAGES:
+        goto(small, f"{first_server}/{url_path(path)}?territoire={EPCI}" + ("&atelier=1" if workshop else ""))
+        tops = _title_tops(small)
+        assert tops["header"] - 1 <= tops["text"] <= (90 if workshop else 80), (path, tops)
