@@ -90,7 +90,8 @@ def _checked(n_error_rows: int, n_warnings: int) -> str:
 
 def history_table(infos: Iterable, editor: bool) -> pd.DataFrame:
     """The history list: one row per version, newest first, in French, in few columns so that it fits a 1280 px
-    screen (the counts in words: « 150 acteurs, 12 actions »). Authors are shown to editors only (an e-mail
+    screen (the counts in words: « 150 acteurs, 12 actions »; a restoration or a forced publication said after the
+    note, in brackets). Authors are shown to editors only (an e-mail
     address is personal data)."""
     rows = []
     for v in sorted(infos, key=lambda v: -v.number):
@@ -101,15 +102,16 @@ def history_table(infos: Iterable, editor: bool) -> pd.DataFrame:
             origin.append(f"publiée malgré les erreurs : {v.force_reason}")
         if v.redacted_at:
             origin.append("données personnelles retirées")
-        row = {"Version": v.number, "Publiée le": date_time(v.created_at), "Note": v.note or "",
+        remarks = " ; ".join(origin)
+        note = " — ".join(filter(None, [v.note or "", f"({remarks})" if remarks else ""]))
+        row = {"Version": v.number, "Publiée le": date_time(v.created_at), "Note": note,
                "Contenu": f"{count_noun(v.n_actors, 'acteur')}, {count_noun(v.n_actions, 'action')}",
-               "Vérification": _checked(v.n_error_rows, v.n_warnings), "Fichier": v.file_name,
-               "Remarques": " ; ".join(origin)}
+               "Vérification": _checked(v.n_error_rows, v.n_warnings), "Fichier": v.file_name}
         if editor:
             row["Auteur"] = v.author or ""
         rows.append(row)
     columns = ["Version", "Publiée le", *(["Auteur"] if editor else []), "Note", "Contenu", "Vérification",
-               "Fichier", "Remarques"]
+               "Fichier"]
     return pd.DataFrame(rows, columns=columns)
 
 

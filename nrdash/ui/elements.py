@@ -2,6 +2,7 @@
 the filter caption. Each takes the page's context (ui.context()) when it needs the view."""
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -39,11 +40,30 @@ def html_table(frame: pd.DataFrame) -> str:
     def cell(v, tag: str = "td") -> str:
         text = "" if v is None or (isinstance(v, float) and v != v) else str(v)
         num = bool(text) and isinstance(v, (int, float)) and not isinstance(v, bool)
-        return f'<{tag}{" class=nr-num" if num else ""}>{esc(text)}</{tag}>'
+        return f'<{tag}{" class=nr-num" if num else ""}>{breakable(text)}</{tag}>'
 
     head = "".join(cell(c, "th") for c in frame.columns)
     body = "".join("<tr>" + "".join(cell(v) for v in row) + "</tr>" for row in frame.itertuples(index=False))
     return f'<table class="nr-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+LONG_WORD = 20  # characters: a longer word (an address, a file name) may wrap inside
+
+
+def breakable(text: str) -> str:
+    """``text`` escaped for HTML, its long words (an address in a note, a file name, an e-mail address) given places
+    to wrap (<wbr>) after « / . - _ @ ? & = » and at least every LONG_WORD characters, so that a table column
+    stays narrow without cutting short words (a header, a date)."""
+    out = []
+    for word in re.split(r"(\s+)", text):
+        if len(word) <= LONG_WORD:
+            out.append(esc(word))
+            continue
+        pieces = []
+        for part in re.split(r"(?<=[/.\-_@?&=])", word):
+            pieces += [part[i:i + LONG_WORD] for i in range(0, len(part), LONG_WORD)] or [""]
+        out.append("<wbr>".join(esc(p) for p in pieces))
+    return "".join(out)
 
 
 def filter_caption(ctx: Context) -> None:

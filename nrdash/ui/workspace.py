@@ -243,9 +243,9 @@ def _draft_changes(src: Source, draft, census) -> ws.DraftChanges | None:
 def _changes_block(changes: ws.DraftChanges | None, census) -> None:
     """What publishing changes, before the note and the button."""
     if changes is None:
-        st.markdown(escape_md(f"**Ce que la publication change** : c'est la première version du territoire "
-                              f"({count_noun(len(census.actors), 'acteur')}, "
-                              f"{count_noun(len(census.actions), 'action')} prévues)."))
+        st.markdown("**Ce que la publication change** : " + escape_md(
+            f"c'est la première version du territoire ({count_noun(len(census.actors), 'acteur')}, "
+            f"{count_noun(len(census.actions), 'action')} prévues)."))
         return
     with st.container(key="ws_draft_changes"):
         st.markdown(f"**Ce que la publication change.** {escape_md(changes.sentence)}")
