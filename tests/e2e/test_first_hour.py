@@ -200,3 +200,42 @@ def test_page_titles_start_near_the_top(first_server, small, workshop):
         goto(small, f"{first_server}/{url_path(path)}?territoire={EPCI}" + ("&atelier=1" if workshop else ""))
         tops = _title_tops(small)
         assert tops["header"] - 1 <= tops["text"] <= (90 if workshop else 80), (path, tops)
+
+
+def _grid_text(page) -> str:
+    """The editor grid's cells in view (the grid draws on a canvas; its accessible table holds what is shown)."""
+    return page.locator('[class*="st-key-editor_"] table').first.inner_text()
+
+
+def test_one_actors_level_changed_from_its_card_in_sight_and_applied(first_server, small):
+    sign_in(small, first_server, "card@exemple.fr")  # lands on Aytré, the one territory of this editor
+    goto(small, first_server + "/recensement")
+    small.get_by_text("Modifier le recensement").click()
+    wait_idle(small)
+    assert "Niveau d'engagement estimé" in _grid_text(small)  # the level among the columns in view at 1280 px
+    picker = small.locator('[data-testid="stSelectbox"]').filter(has_text="Modifier un acteur")
+    picker.click()
+    small.keyboard.type("Vice-présidence au numérique", delay=10)
+    small.get_by_role("option", name="Ligne 2 — Vice-présidence au numérique", exact=False).click()
+    wait_idle(small)
+    main(small).get_by_role("button", name="Ouvrir sa fiche").click()
+    card = small.get_by_role("dialog")
+    card.get_by_text("Fiche de l'acteur").wait_for()
+    assert card.get_by_role("radio", name="0 - Non impliqué").is_checked()
+    shot(small, "fiche-acteur")
+    card.get_by_text("3 - Leader du NR").click()
+    wait_idle(small)
+    card.get_by_role("button", name="Appliquer").click()
+    small.get_by_text("Appliqué au tableau de bord", exact=False).wait_for(timeout=30_000)
+    wait_idle(small)
+    assert small.get_by_role("dialog").count() == 0
+    done = main(small).inner_text()
+    assert "Niveau d'engagement estimé : 0 - Non impliqué → 3 - Leader du NR" in done
+    grid = _grid_text(small)
+    assert "Vice-présidence au numérique" in grid and "3 - Leader du NR" in grid, grid  # the change, in sight
+    shot(small, "fiche-appliquee")
+    shot(small, "fiche-appliquee", LARGE)
+    small.get_by_test_id("stSidebarNav").get_by_role("link", name="Accueil", exact=True).click()
+    wait_idle(small)
+    figures = main(small).locator(".nr-kpi").filter(has_text="Leaders du NR (niveau 3)").inner_text()
+    assert "14" in figures, figures  # the sample has 13 leaders: the dashboard counts the one just changed
