@@ -90,7 +90,7 @@ def chart(ctx: Context, fig: go.Figure, summary: str, key: str, select_by: str |
         workshop_figure(fig, ctx.contrast)
         if main:
             meta = fig.layout.meta or {}
-            fit = {"min": WORKSHOP_MIN_HEIGHT, "max": meta.get("max_height"), "below": 8,
+            fit = {"min": meta.get("min_height", WORKSHOP_MIN_HEIGHT), "max": meta.get("max_height"), "below": 8,
                    "scale_markers": bool(meta.get("scale_markers"))}
     config = {**PLOTLY_CONFIG, "toImageButtonOptions": {"format": ctx.image_format, "scale": 2,
                                                         "filename": f"nrdash-{key}"}}

@@ -239,3 +239,44 @@ def test_one_actors_level_changed_from_its_card_in_sight_and_applied(first_serve
     wait_idle(small)
     figures = main(small).locator(".nr-kpi").filter(has_text="Leaders du NR (niveau 3)").inner_text()
     assert "14" in figures, figures  # the sample has 13 leaders: the dashboard counts the one just changed
+
+
+def _plot(page, title: str):
+    plot = page.locator("div.nr-plot").filter(has_text=title).first
+    plot.locator(".main-svg").first.wait_for(timeout=30_000)
+    return plot
+
+
+def _overlapping_ticks(page, plot, axis: str = "xtick") -> list:
+    """Pairs of an axis's tick labels whose boxes overlap."""
+    return page.evaluate("""([plot, axis]) => {
+        const boxes = [...plot.querySelectorAll('.' + axis + ' text')].map(t => [t.textContent, t.getBoundingClientRect()]);
+        const out = [];
+        for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+            const [na, a] = boxes[i], [nb, b] = boxes[j];
+            if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1)
+                out.push([na, nb]); }
+        return out; }""", [plot.element_handle(), axis])
+
+
+@pytest.mark.parametrize("workshop", [False, True])
+def test_suivi_reads_at_1280_px(first_server, small, workshop):
+    goto(small, f"{first_server}/suivi?territoire={EPCI}" + ("&atelier=1" if workshop else ""))
+    plot = _plot(small, "Transitions de niveau")
+    small.wait_for_timeout(1500)  # drawn, refitted
+    labels = small.evaluate("(p) => [...p.querySelectorAll('.xtick text')].map(t => t.textContent)",
+                            plot.element_handle())
+    assert any("Leader" in t for t in labels), labels
+    assert _overlapping_ticks(small, plot) == [] and _overlapping_ticks(small, plot, "ytick") == []
+    assert plot.bounding_box()["height"] >= 480  # never squeezed to fit below the page's controls
+    plot.scroll_into_view_if_needed()
+    shot(small, "suivi" + ("-atelier" if workshop else ""))
+    shot(small, "suivi" + ("-atelier" if workshop else ""), LARGE)
+    tab = main(small).get_by_role("tab", name="Modifiés (1)")
+    assert tab.get_attribute("aria-selected") == "true"  # opened where the change is
+    tab.scroll_into_view_if_needed()
+    table = main(small).get_by_role("tabpanel").locator("table").first  # the grid's accessible table
+    table.wait_for(state="attached", timeout=20_000)
+    cells = table.text_content()
+    assert "Champs modifiés" in cells and "Niveau d'engagement estimé" in cells, cells
+    assert "Appariement" not in cells and "nom+commune" not in cells
