@@ -280,3 +280,36 @@ def test_suivi_reads_at_1280_px(first_server, small, workshop):
     cells = table.text_content()
     assert "Champs modifiés" in cells and "Niveau d'engagement estimé" in cells, cells
     assert "Appariement" not in cells and "nom+commune" not in cells
+
+
+def _gap_outlines(page, plot) -> list:
+    """The stroke colour of each dashed outline drawn on the plan's heatmap."""
+    return page.evaluate("""(p) => [...p.querySelectorAll('.shapelayer path')]
+        .filter(e => (e.style.strokeDasharray || '').length > 0 && e.style.strokeDasharray !== 'none')
+        .map(e => e.style.stroke)""", plot.element_handle())
+
+
+@pytest.mark.parametrize("mode", ["", "atelier", "contraste"])
+def test_matrice_gaps_stand_out_and_categories_come_in_two_blocks(first_server, small, mode):
+    goto(small, f"{first_server}/matrice?territoire={EPCI}" + ("&atelier=1" if mode else ""))
+    if mode == "contraste":
+        small.get_by_test_id("stExpandSidebarButton").click()
+        small.get_by_test_id("stSidebar").get_by_text("Contraste élevé").click()
+        wait_idle(small)
+    plan = _plot(small, "Matrice d'actions : axes × cibles")
+    small.wait_for_timeout(1500)
+    gaps = small.evaluate("(p) => [...p.querySelectorAll('text')].filter(t => t.textContent === 'lacune').length",
+                          plan.element_handle())
+    outlines = _gap_outlines(small, plan)
+    assert gaps > 0 and len(outlines) == gaps, (gaps, outlines)
+    assert set(outlines) == ({"rgb(0, 0, 0)"} if mode == "contraste" else {"rgb(164, 38, 44)"}), outlines
+    plan.scroll_into_view_if_needed()
+    shot(small, "matrice" + (f"-{mode}" if mode else ""))
+    if mode == "contraste":
+        return
+    shot(small, "matrice" + (f"-{mode}" if mode else ""), LARGE)
+    for title in ("Dimensions du NR (kit) × familles d'acteurs", "Types d'action (La Rochelle) × familles d'acteurs"):
+        block = _plot(small, title)
+        block.scroll_into_view_if_needed()
+        small.wait_for_timeout(500)
+        shot(small, "categories-" + title[:10].replace(" ", "-"))
