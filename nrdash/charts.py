@@ -211,9 +211,15 @@ def levels_by(actors: pd.DataFrame, by: str, top: int | None = None, table: pd.D
     title = f"Engagement par {GROUP_LABELS[by].lower()}" + (f" ({len(groups)} plus représentées)" if truncated else "")
     top_value = int(table.sum(axis=1).max()) if len(table) else 1
     return _figure(data, title, height=max(320, 140 + 34 * len(groups)), barmode="stack",
-                   uniformtext=dict(minsize=12, mode="hide"),
+                   uniformtext=dict(minsize=BAR_TEXT_MIN, mode="hide"),
                    yaxis=dict(autorange="reversed", title=dict(text="")),
                    xaxis=dict(title=dict(text="Acteurs"), **count_axis(max(top_value, 1))))
+
+
+# px: a count written in a bar is drawn this size or larger, else not at all (plotly shrank every count to about
+# 12 px to fit the narrowest segment of « Par commune » at 1280 px): the hover, the sentence and the chart's data
+# table still give it.
+BAR_TEXT_MIN = 15
 
 
 def _level_bars(y: list, x: list[int], level: int, customdata: list) -> dict:
@@ -269,7 +275,7 @@ def types_by_family(actors: pd.DataFrame, table: pd.DataFrame | None = None) -> 
     data = [_level_bars(labels, [r[i] for r in rows], n, [[k, n] for k in keys]) for i, n in enumerate(ref.LEVELS)]
     top_value = int(table.sum(axis=1).max()) if len(table) else 1
     return _figure(data, "Types d'acteurs par famille", height=max(360, 190 + 50 * len(labels)), barmode="stack",
-                   uniformtext=dict(minsize=12, mode="hide"),
+                   uniformtext=dict(minsize=BAR_TEXT_MIN, mode="hide"),
                    yaxis=dict(autorange="reversed", title=dict(text="")),
                    xaxis=dict(title=dict(text="Acteurs"), **count_axis(max(top_value, 1))))
 

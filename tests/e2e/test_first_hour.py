@@ -313,3 +313,23 @@ def test_matrice_gaps_stand_out_and_categories_come_in_two_blocks(first_server, 
         block.scroll_into_view_if_needed()
         small.wait_for_timeout(500)
         shot(small, "categories-" + title[:10].replace(" ", "-"))
+
+
+def _bar_text_sizes(page, plot) -> list[float]:
+    """The size each bar's count is drawn at, in px (plotly shrinks a text to fit its bar with a scale())."""
+    return page.evaluate("""(p) => [...p.querySelectorAll('.bartext')].filter(t => t.textContent)
+        .map(t => { const m = (t.getAttribute('transform') || '').match(/scale\\(([0-9.]+)/);
+                    return parseFloat(t.style.fontSize) * (m ? parseFloat(m[1]) : 1); })""", plot.element_handle())
+
+
+@pytest.mark.parametrize("workshop", [False, True])
+def test_bar_counts_by_commune_are_legible_at_1280_px(first_server, small, workshop):
+    goto(small, f"{first_server}/engagement?territoire={EPCI}" + ("&atelier=1" if workshop else ""))
+    small.get_by_text("Par commune", exact=True).click()
+    wait_idle(small)
+    plot = _plot(small, "Engagement par commune")
+    small.wait_for_timeout(1500)
+    sizes = [v for v in _bar_text_sizes(small, plot) if v > 0]  # a count too wide for its segment: not drawn
+    assert len(sizes) >= 20 and min(sizes) >= 15, sorted(sizes)[:5]
+    plot.scroll_into_view_if_needed()
+    shot(small, "par-commune" + ("-atelier" if workshop else ""))
