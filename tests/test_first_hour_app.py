@@ -175,3 +175,12 @@ def test_versions_page_says_accepted_answers_wait_on_the_questionnaire_page(db, 
     assert "Vous n'avez pas de brouillon personnel" in body
     assert any(link.proto.page.endswith("soumissions") or "soumissions" in link.proto.page
                for link in at.main.get("page_link")), [link.proto for link in at.main.get("page_link")]
+
+
+def test_the_administrator_of_a_one_territory_instance_lands_on_it(db, monkeypatch):
+    db.add_user("admin@x.fr", "motdepasse-long")  # the instance's administrator: a role everywhere
+    signed_in(monkeypatch, "admin@x.fr")
+    assert app().session_state[source.SOURCE_KEY].code == EPCI  # the sample aside, the instance has one territory
+    db.publish("17300", V1, "autre.xlsx")
+    at = app()
+    assert at.session_state[source.SOURCE_KEY].code == "exemple"  # several: the chooser decides
