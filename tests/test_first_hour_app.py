@@ -10,12 +10,18 @@ from tests.appstore import signed_in
 from tests.test_workspace_app import EPCI, V1, app, census, db, texts  # noqa: F401  (db: the store fixture)
 
 
-def test_a_locked_link_is_shown_whole_from_the_public_address_setting(db, monkeypatch):
-    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", EPCI)
+def as_editor(db, monkeypatch, page: str, code: str = EPCI):
+    """An AppTest of ``page`` for marie@x.fr, editor of ``code`` (the address names the territory)."""
+    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", code)
     signed_in(monkeypatch, "marie@x.fr")
+    at = app(territoire=code)
+    at.switch_page(page).run()
+    return at
+
+
+def test_a_locked_link_is_shown_whole_from_the_public_address_setting(db, monkeypatch):
     monkeypatch.setenv("NRDASH_PUBLIC_URL", "https://nrdash.agglo.fr/")
-    at = app(territoire=EPCI)
-    at.switch_page("pages/versions.py").run()
+    at = as_editor(db, monkeypatch, "pages/versions.py")
     at.text_input(key="ws_link_label").input("Atelier du 12 mars")
     at.button(key="ws_link").click().run()
     assert not at.exception
@@ -27,21 +33,15 @@ def test_a_locked_link_is_shown_whole_from_the_public_address_setting(db, monkey
 
 
 def test_a_wrong_public_address_setting_is_said(db, monkeypatch):
-    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", EPCI)
-    signed_in(monkeypatch, "marie@x.fr")
     monkeypatch.setenv("NRDASH_PUBLIC_URL", "nrdash.agglo.fr")
-    at = app(territoire=EPCI)
-    at.switch_page("pages/soumissions.py").run()
+    at = as_editor(db, monkeypatch, "pages/soumissions.py")
     assert not at.exception
     assert [c.value for c in at.code] == [f"/questionnaire?territoire={EPCI}"]
     assert "NRDASH_PUBLIC_URL « nrdash.agglo.fr » n'est pas une adresse web complète" in texts(at)
 
 
 def test_a_draft_saved_twice_keeps_one_suffix_and_its_words_do_not_repeat(db, monkeypatch):
-    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", EPCI)
-    signed_in(monkeypatch, "marie@x.fr")
-    at = app(territoire=EPCI)
-    at.switch_page("pages/recensement.py").run()
+    at = as_editor(db, monkeypatch, "pages/recensement.py")
     for _ in range(2):  # saved from the published version, then from the draft itself
         at.toggle(key="edit_mode").set_value(True).run()
         at.button(key="edit_save_draft").click().run()
@@ -129,13 +129,10 @@ def test_the_sample_is_said_fictional_above_every_page(db, params):
 
 
 def test_publishing_shows_what_changes_and_asks_for_a_note_and_a_confirmation(db, monkeypatch):
-    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", EPCI)
     db.save_draft(EPCI, "marie@x.fr", census(
         ["Atelier Vélo", "Associations du NR", 3, "Aytré", "Hugo Guérin", "hugo@example.org"],
         ["Nouvelle PME", "PME", 1, "Aytré", None, None]), "v2.xlsx", 1)
-    signed_in(monkeypatch, "marie@x.fr")
-    at = app(territoire=EPCI)
-    at.switch_page("pages/versions.py").run()
+    at = as_editor(db, monkeypatch, "pages/versions.py")
     assert not at.exception
     body = texts(at)
     assert ("Par rapport à la version 1 : 1 nouvel acteur, 1 acteur retiré, 1 acteur modifié, 0 inchangé." in body)
@@ -162,13 +159,10 @@ def test_publishing_shows_what_changes_and_asks_for_a_note_and_a_confirmation(db
 def test_versions_page_says_accepted_answers_wait_on_the_questionnaire_page(db, monkeypatch):
     from nrdash import questionnaire as quest
 
-    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", EPCI)
     answer = quest.Answer(name="Repair Café de l'Aunis", actor_type="Associations du NR", commune="Aytré", level=2)
     sid, _ = db.submit(EPCI, answer, "198.51.100.7")
     db.review_submission(EPCI, sid, "marie@x.fr", decision=quest.Decision(quest.ACCEPTED))
-    signed_in(monkeypatch, "marie@x.fr")
-    at = app(territoire=EPCI)
-    at.switch_page("pages/versions.py").run()
+    at = as_editor(db, monkeypatch, "pages/versions.py")
     assert not at.exception
     body = texts(at)
     assert "1 réponse acceptée au questionnaire attend d'être publiée" in body

@@ -6,7 +6,6 @@ Screenshots (1280×720 and 1920×1080, mode atelier where it applies) are writte
 the pictures looked at when building this."""
 from __future__ import annotations
 
-import io
 import os
 import urllib.parse
 
@@ -26,17 +25,22 @@ SHOTS = os.environ.get("NRDASH_FIRST_HOUR_SHOTS")
 SMALL, LARGE = {"width": 1280, "height": 720}, {"width": 1920, "height": 1080}
 
 
-def _level_changed(data: bytes, row: int, level: str) -> bytes:
-    """The workbook with one actor's level changed (``row``: the sheet's row, 2 = first actor)."""
-    from openpyxl import load_workbook
+def _level_changed(row: int, level: str) -> bytes:
+    """The sample with one actor's level changed (``row``: the sheet's row, 2 = first actor), written by the
+    editor's own code (nrdash.editing), as « Enregistrer comme brouillon » would."""
+    from nrdash.census import load_census
+    from nrdash.editing import corrected_workbook, revalidate, to_edit_frame
+    from tests.conftest import SAMPLE
 
-    wb = load_workbook(io.BytesIO(data))
-    ws = wb["Acteurs"]
-    col = next(c.column for c in ws[1] if str(c.value).startswith("Niveau d'engagement"))
-    ws.cell(row, col).value = level
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    census = load_census(SAMPLE)
+    frame = to_edit_frame(census.actors)
+    frame.loc[row - 2, "Niveau d'engagement estimé"] = level
+    return corrected_workbook(revalidate(frame, census))
+
+
+# (e-mail, role, territory): the first account is the instance's administrator; « card » edits Aytré's census.
+ACCOUNTS = [("admin@exemple.fr", None, None), ("ed@exemple.fr", "éditeur", EPCI), ("new@exemple.fr", "éditeur", EMPTY),
+            ("card@exemple.fr", "éditeur", "17028")]
 
 
 @pytest.fixture(scope="module")
@@ -45,27 +49,25 @@ def first_server(tmp_path_factory):
 
     data = tmp_path_factory.mktemp("first-hour-e2e")
     s = Store(f"sqlite:///{data / 'nrdash.db'}")  # the sample seeded, as on a fresh instance
-    s.add_user("admin@exemple.fr", PASSWORD)  # the first account: the instance's administrator
-    s.add_user("ed@exemple.fr", PASSWORD, "éditeur", EPCI)
-    s.add_user("new@exemple.fr", PASSWORD, "éditeur", EMPTY)
-    s.add_user("card@exemple.fr", PASSWORD, "éditeur", "17028")  # Aytré: the editor's card
-    sample = SAMPLE.read_bytes()
-    s.publish(EPCI, sample, "recensement-exemple.xlsx", author="ed@exemple.fr", note="Premier recensement")
-    s.publish(EPCI, _level_changed(sample, 2, "3 - Leader du NR"), "recensement-exemple-corrige.xlsx",
-              author="ed@exemple.fr", note=LONG_NOTE)
-    s.publish("17028", sample, "recensement-exemple.xlsx", author="card@exemple.fr")
+    for email, role, code in ACCOUNTS:
+        s.add_user(email, PASSWORD, role, code)
+    published = [(EPCI, SAMPLE.read_bytes(), "recensement-exemple.xlsx", "Premier recensement"),
+                 (EPCI, _level_changed(2, "3 - Leader du NR"), "recensement-exemple-corrige.xlsx", LONG_NOTE),
+                 ("17028", SAMPLE.read_bytes(), "recensement-exemple.xlsx", "")]
+    for code, data_bytes, name, note in published:
+        s.publish(code, data_bytes, name, author="ed@exemple.fr", note=note)
     s.close()
-    with streamlit_server(env={"NRDASH_DATA_DIR": str(data), "STREAMLIT_SERVER_COOKIE_SECRET": SECRET}) as url:
+    env = {"NRDASH_DATA_DIR": str(data), "STREAMLIT_SERVER_COOKIE_SECRET": SECRET}
+    with streamlit_server(env=env) as url:
         url.db = str(data / "nrdash.db")
         yield url
 
 
 @pytest.fixture
-def small(browser):
-    context = browser.new_context(viewport=SMALL, locale="fr-FR", accept_downloads=True)
-    pg = context.new_page()
-    yield pg
-    context.close()
+def small(page):
+    """The conftest's page at a projector's 1280×720."""
+    page.set_viewport_size(SMALL)
+    return page
 
 
 def shot(page, name: str, size: dict | None = None) -> None:
