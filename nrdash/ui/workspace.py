@@ -192,8 +192,8 @@ def draft_section(src: Source) -> None:
     if n_error_rows:
         reason = st.text_input("Raison de publier malgré les lignes en erreur (obligatoire)", key="ws_force_reason",
                                max_chars=2000)
-    note = st.text_area("Note de version (ce qui change, pourquoi ; obligatoire)", key="ws_note_text",
-                        max_chars=2000, placeholder="Par exemple : niveaux mis à jour après les entretiens de mars.")
+    note = st.text_area("Note de version (ce qui change, pourquoi)", key="ws_note_text", max_chars=2000,
+                        placeholder="Obligatoire, par exemple : niveaux mis à jour après les entretiens de mars.")
     nxt = (src.latest or 0) + 1
     missing = [what for what, lacking in (("la note de version", not (note or "").strip()),
                                           ("la raison de publier malgré les erreurs",

@@ -123,7 +123,7 @@ def test_an_editor_lands_on_the_empty_territory_and_publishes_its_first_census(f
     assert "premier recensement du territoire" in text and "c'est la première version du territoire" in text
     publish = main(small).get_by_role("button", name="Publier la version 1")
     assert publish.is_disabled()  # a note first
-    main(small).get_by_label("Note de version (ce qui change, pourquoi ; obligatoire)").fill("Premier recensement")
+    main(small).get_by_label("Note de version (ce qui change, pourquoi)").fill("Premier recensement")
     small.keyboard.press("Tab")
     wait_idle(small)
     publish.click()
