@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import pytest
 
+from nrdash.store import Principal
 from nrdash.ui import source
 from tests.appstore import signed_in
+from tests.principals import OP, anon
 from tests.test_workspace_app import EPCI, V1, app, census, db, texts  # noqa: F401  (db: the store fixture)
 
 
 def as_editor(db, monkeypatch, page: str, code: str = EPCI):
     """An AppTest of ``page`` for marie@x.fr, editor of ``code`` (the address names the territory)."""
-    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", code)
+    db.add_user(OP, "marie@x.fr", "motdepasse-long", "éditeur", code)
     signed_in(monkeypatch, "marie@x.fr")
     at = app(territoire=code)
     at.switch_page(page).run()
@@ -28,7 +30,7 @@ def test_a_locked_link_is_shown_whole_from_the_public_address_setting(db, monkey
     [code] = [c.value for c in at.code]
     assert code.startswith(f"https://nrdash.agglo.fr/?territoire={EPCI}&atelier=1&jeton="), code
     token = code.rsplit("jeton=", 1)[1]
-    assert db.workshop_territory(token) == EPCI
+    assert db.workshop_territory(Principal.workshop(token)) == EPCI
     assert "précéder" not in texts(at)
 
 
@@ -46,7 +48,7 @@ def test_a_draft_saved_twice_keeps_one_suffix_and_its_words_do_not_repeat(db, mo
         at.toggle(key="edit_mode").set_value(True).run()
         at.button(key="edit_save_draft").click().run()
         assert not at.exception
-        assert db.draft(EPCI, "marie@x.fr").file_name == "v1-corrige.xlsx"
+        assert db.draft(OP, EPCI, author="marie@x.fr").file_name == "v1-corrige.xlsx"
     body = texts(at)
     assert "« v1-corrige.xlsx »" in body and "corrige-corrige" not in body
     [banner] = [w.value for w in at.warning if "Brouillon" in w.value]
@@ -58,8 +60,8 @@ def test_a_draft_saved_twice_keeps_one_suffix_and_its_words_do_not_repeat(db, mo
 
 def test_a_first_draft_is_not_said_to_come_from_version_dash(db, monkeypatch):
     code = "17300"
-    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", code)
-    db.save_draft(code, "marie@x.fr", V1, "premier.xlsx", None)
+    db.add_user(OP, "marie@x.fr", "motdepasse-long", "éditeur", code)
+    db.save_draft(OP, code, V1, "premier.xlsx", None, author="marie@x.fr")
     signed_in(monkeypatch, "marie@x.fr")
     at = app(territoire=code)
     at.switch_page("pages/versions.py").run()
@@ -68,9 +70,9 @@ def test_a_first_draft_is_not_said_to_come_from_version_dash(db, monkeypatch):
 
 
 def test_an_editor_of_one_territory_lands_on_it(db, monkeypatch):
-    db.add_user("admin@x.fr", "motdepasse-long")  # the first account: the instance's administrator
-    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", EPCI)
-    db.publish("17300", V1, "autre.xlsx")  # another territory, readable by anyone: not hers
+    db.add_user(OP, "admin@x.fr", "motdepasse-long")  # the first account: the instance's administrator
+    db.add_user(OP, "marie@x.fr", "motdepasse-long", "éditeur", EPCI)
+    db.publish(OP, "17300", V1, "autre.xlsx")  # another territory, readable by anyone: not hers
     signed_in(monkeypatch, "marie@x.fr")
     at = app()
     assert not at.exception and at.session_state[source.SOURCE_KEY].code == EPCI
@@ -79,15 +81,15 @@ def test_an_editor_of_one_territory_lands_on_it(db, monkeypatch):
     assert at.session_state[source.SOURCE_KEY].code == EPCI
     signed_in(monkeypatch, None)
     assert app().session_state[source.SOURCE_KEY].code == "exemple"  # anyone else: the sample
-    db.add_user("marie@x.fr", None, "lecteur", "17300")
+    db.add_user(OP, "marie@x.fr", None, "lecteur", "17300")
     signed_in(monkeypatch, "marie@x.fr")
     assert app().session_state[source.SOURCE_KEY].code == "exemple"  # two territories: the chooser decides
 
 
 def test_an_empty_territory_says_what_to_do_first_without_an_error(db, monkeypatch):
     code = "17300"
-    db.add_user("admin@x.fr", "motdepasse-long")
-    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", code)
+    db.add_user(OP, "admin@x.fr", "motdepasse-long")
+    db.add_user(OP, "marie@x.fr", "motdepasse-long", "éditeur", code)
     signed_in(monkeypatch, "marie@x.fr")
     at = app()  # no territory in the address: hers
     assert not at.exception and at.session_state[source.SOURCE_KEY].code == code
@@ -97,7 +99,7 @@ def test_an_empty_territory_says_what_to_do_first_without_an_error(db, monkeypat
     [upload] = at.main.get("file_uploader")  # in the page itself, not folded in the sidebar
     assert any(b.proto.label == "Modèle vierge (.xlsx)" for b in at.main.get("download_button"))
     upload.upload("premier.xlsx", V1).run()
-    assert not at.exception and db.draft(code, "marie@x.fr").file_name == "premier.xlsx"
+    assert not at.exception and db.draft(OP, code, author="marie@x.fr").file_name == "premier.xlsx"
     assert len(at.session_state[source.SOURCE_KEY].dataset.census.actors) == 2
     signed_in(monkeypatch, None)  # a visitor: said plainly, not as an error either
     at = app(territoire=code)
@@ -129,9 +131,9 @@ def test_the_sample_is_said_fictional_above_every_page(db, params):
 
 
 def test_publishing_shows_what_changes_and_asks_for_a_note_and_a_confirmation(db, monkeypatch):
-    db.save_draft(EPCI, "marie@x.fr", census(
+    db.save_draft(OP, EPCI, census(
         ["Atelier Vélo", "Associations du NR", 3, "Aytré", "Hugo Guérin", "hugo@example.org"],
-        ["Nouvelle PME", "PME", 1, "Aytré", None, None]), "v2.xlsx", 1)
+        ["Nouvelle PME", "PME", 1, "Aytré", None, None]), "v2.xlsx", 1, author="marie@x.fr")
     at = as_editor(db, monkeypatch, "pages/versions.py")
     assert not at.exception
     body = texts(at)
@@ -143,15 +145,15 @@ def test_publishing_shows_what_changes_and_asks_for_a_note_and_a_confirmation(db
     assert "il manque : la note de version" in body
     at.text_area(key="ws_note_text").input("Niveaux revus en mars").run()
     at.button(key="ws_publish").click().run()
-    assert [v.number for v in db.versions(EPCI)] == [1]  # one click does not publish: it asks
+    assert [v.number for v in db.versions(OP, EPCI)] == [1]  # one click does not publish: it asks
     box = " ".join(m.value for m in at.main.markdown if "Publier la version 2 ?" in m.value)
     assert "1 nouvel acteur, 1 acteur retiré, 1 acteur modifié" in box
     at.button(key="ws_publish_cancel").click().run()
-    assert [v.number for v in db.versions(EPCI)] == [1] and not at.button(key="ws_publish").disabled
+    assert [v.number for v in db.versions(OP, EPCI)] == [1] and not at.button(key="ws_publish").disabled
     at.button(key="ws_publish").click().run()
     at.button(key="ws_publish_confirm").click().run()
     assert not at.exception
-    infos = db.versions(EPCI)
+    infos = db.versions(OP, EPCI)
     assert [v.number for v in infos] == [1, 2] and infos[-1].note == "Niveaux revus en mars"
     assert "Version 2 publiée." in texts(at)
 
@@ -160,8 +162,8 @@ def test_versions_page_says_accepted_answers_wait_on_the_questionnaire_page(db, 
     from nrdash import questionnaire as quest
 
     answer = quest.Answer(name="Repair Café de l'Aunis", actor_type="Associations du NR", commune="Aytré", level=2)
-    sid, _ = db.submit(EPCI, answer, "198.51.100.7")
-    db.review_submission(EPCI, sid, "marie@x.fr", decision=quest.Decision(quest.ACCEPTED))
+    sid, _ = db.submit(anon("198.51.100.7"), EPCI, answer)
+    db.review_submission(OP, EPCI, sid, decision=quest.Decision(quest.ACCEPTED), author="marie@x.fr")
     at = as_editor(db, monkeypatch, "pages/versions.py")
     assert not at.exception
     body = texts(at)
@@ -172,9 +174,9 @@ def test_versions_page_says_accepted_answers_wait_on_the_questionnaire_page(db, 
 
 
 def test_the_administrator_of_a_one_territory_instance_lands_on_it(db, monkeypatch):
-    db.add_user("admin@x.fr", "motdepasse-long")  # the instance's administrator: a role everywhere
+    db.add_user(OP, "admin@x.fr", "motdepasse-long")  # the instance's administrator: a role everywhere
     signed_in(monkeypatch, "admin@x.fr")
     assert app().session_state[source.SOURCE_KEY].code == EPCI  # the sample aside, the instance has one territory
-    db.publish("17300", V1, "autre.xlsx")
+    db.publish(OP, "17300", V1, "autre.xlsx")
     at = app()
     assert at.session_state[source.SOURCE_KEY].code == "exemple"  # several: the chooser decides

@@ -14,6 +14,7 @@ from ..editing import (CIRCLE_CHOICES, FIRST_LINE, KEY_FIELDS, LEVEL_CHOICES, LI
                        actor_label, card_update, corrected_file_name, corrected_replacements, corrected_workbook,
                        grid_view, merge_grid, problems_by_line, push, revalidate, to_edit_frame)
 from ..search import matching, search_keys
+from ..store import StoreError
 from ..tables import from_editor, to_editor
 from ..text import count_noun, escape_md
 from .elements import data_table
@@ -285,8 +286,12 @@ def card_picker(ctx: Context, work: pd.DataFrame) -> None:
 
 def _save_as_draft(src, corrected) -> None:
     """The corrected workbook becomes the editor's draft of the territory (its Référent/Contact included)."""
-    source.store().save_draft(src.code, src.account.email, corrected_workbook(corrected),
-                              corrected_file_name(corrected.file_name), src.latest)
+    try:
+        source.store().save_draft(source.principal(), src.code, corrected_workbook(corrected),
+                                  corrected_file_name(corrected.file_name), src.latest)
+    except StoreError as exc:  # the store decides: a role taken back meanwhile is said, nothing is saved
+        st.session_state["ws_failed"] = str(exc)
+        return
     st.session_state.pop(DATASET_KEY, None)
     st.session_state[source.SHOW_DRAFT_KEY] = True
     st.session_state["ws_done"] = "Brouillon enregistré : il est affiché (vous seul le voyez)."

@@ -52,7 +52,7 @@ def reset_on_change(src: Source) -> None:
 
 def _readable_territories(src: Source) -> list[tuple[str, str]]:
     """(code, name) of the territories this session may read, for the chooser."""
-    return source.store().readable_territories(src.account.email if src.account else None)
+    return source.store().readable_territories(src.who)
 
 
 def _on_territory() -> None:
@@ -145,16 +145,12 @@ def first_steps(src: Source) -> None:
 # ---------------------------------------------------------------------------------------------
 # The Versions page
 # ---------------------------------------------------------------------------------------------
-def _account_email(src: Source) -> str:
-    return src.account.email if src.account else ""
-
-
 def draft_section(src: Source) -> None:
     """An editor's draft: what it holds, what it changes against the latest version, what it would undo of a newer
     one, and publishing it: a note, then a confirmation."""
     s = source.store()
     st.subheader("Votre brouillon", anchor=False)
-    draft, ds = source.draft_dataset(s, src.code, src.account.email)
+    draft, ds = source.draft_dataset(s, src.code, src.who)
     waiting = questionnaire.waiting_line(src)
     if draft is None:
         st.markdown("Vous n'avez pas de brouillon personnel sur ce territoire" + (" (les réponses au questionnaire "
@@ -177,8 +173,8 @@ def draft_section(src: Source) -> None:
     _changes_block(changes, c)
     confirm = True
     if src.latest is not None and (draft.base_version or 0) < src.latest:
-        base = s.open_version(src.code, draft.base_version).census if draft.base_version else None
-        latest = s.open_version(src.code).census
+        base = s.open_version(src.who, src.code, draft.base_version).census if draft.base_version else None
+        latest = s.open_version(src.who, src.code).census
         if base is not None:
             undone = ws.undone_by(base, latest, c, draft.base_version, src.latest)
             box = st.warning if undone.lines else st.info
@@ -233,8 +229,8 @@ def _draft_changes(src: Source, draft, census) -> ws.DraftChanges | None:
     if cached and cached[0] == key:
         return cached[1]
     s = source.store()
-    links, unlinks = s.pairings(src.code)
-    latest = s.open_version(src.code, personal=True).census
+    links, unlinks = s.pairings(src.who, src.code)
+    latest = s.open_version(src.who, src.code, personal=True).census
     changes = ws.draft_changes(latest, census, src.latest, links, unlinks, include_personal=True)
     st.session_state[CHANGES_KEY] = (key, changes)
     return changes
@@ -267,10 +263,11 @@ def _cancel_publish() -> None:
     st.session_state.pop(PUBLISH_ASK_KEY, None)
 
 
-# Buttons act in callbacks (before the script reruns), on what the person saw: the last run's Source.
+# Buttons act in callbacks (before the script reruns), on what the person saw: the last run's Source, as the
+# session's principal built afresh (the store decides whether it may).
 def _editing_source() -> Source | None:
     src = st.session_state.get(source.SOURCE_KEY)
-    return src if src is not None and src.access.editor and src.stored else None
+    return src if src is not None and src.stored else None
 
 
 def _done(message: str) -> None:
@@ -287,13 +284,14 @@ def _publish() -> None:
         return
     state = st.session_state
     asked = state.pop(PUBLISH_ASK_KEY, None)
-    draft = source.store().draft(src.code, src.account.email, data=False)
-    if draft is None or asked != (src.code, src.latest, draft.sha256):  # changed since it was shown (another tab)
-        _failed("Votre brouillon a changé depuis son affichage : relisez ce que la publication change, puis publiez.")
-        return
     try:
+        draft = source.store().draft(source.principal(), src.code, data=False)
+        if draft is None or asked != (src.code, src.latest, draft.sha256):  # changed since shown (another tab)
+            _failed("Votre brouillon a changé depuis son affichage : relisez ce que la publication change, puis "
+                    "publiez.")
+            return
         result = source.store().publish_draft(
-            src.code, src.account.email, note=state.get("ws_note_text") or "",
+            source.principal(), src.code, note=state.get("ws_note_text") or "",
             force_reason=(state.get("ws_force_reason") or "").strip() or None, expected_latest=src.latest or 0)
     except StoreError as exc:  # NewerVersion, PublishRefused, an unusable file: said as the store words it
         _failed(str(exc))
@@ -309,10 +307,15 @@ def _publish() -> None:
 
 def _discard() -> None:
     src = _editing_source()
-    if src is not None:
-        source.store().discard_draft(src.code, src.account.email)
-        st.session_state.pop(source.DRAFT_CACHE_KEY, None)
-        _done("Brouillon abandonné.")
+    if src is None:
+        return
+    try:
+        source.store().discard_draft(source.principal(), src.code)
+    except StoreError as exc:
+        _failed(str(exc))
+        return
+    st.session_state.pop(source.DRAFT_CACHE_KEY, None)
+    _done("Brouillon abandonné.")
 
 
 def _restore(number: int) -> None:
@@ -320,7 +323,7 @@ def _restore(number: int) -> None:
     if src is None:
         return
     try:
-        r = source.store().restore(src.code, number, author=_account_email(src))
+        r = source.store().restore(source.principal(), src.code, number)
     except StoreError as exc:
         _failed(str(exc))
         return
@@ -332,28 +335,38 @@ def _create_link() -> None:
     src = _editing_source()
     if src is None:
         return
-    token = source.store().create_workshop_token(src.code, st.session_state.get("ws_link_label") or "",
-                                                 _account_email(src))
+    try:
+        token = source.store().create_workshop_token(source.principal(), src.code,
+                                                     st.session_state.get("ws_link_label") or "")
+    except StoreError as exc:
+        _failed(str(exc))
+        return
     st.session_state["ws_link_url"] = links.locked_link_path(src.code, token)
 
 
 def _save_settings() -> None:
     src = _editing_source()
-    if src is None or not src.access.admin:
+    if src is None:
         return
-    source.store().set_territory(src.code, anonymous_read=bool(st.session_state.get("ws_anon")),
-                                 retention_months=int(st.session_state.get("ws_retention")))
+    try:
+        source.store().set_territory(source.principal(), src.code,
+                                     anonymous_read=bool(st.session_state.get("ws_anon")),
+                                     retention_months=int(st.session_state.get("ws_retention")))
+    except StoreError as exc:
+        _failed(str(exc))
+        return
     _done("Réglages enregistrés.")
 
 
 def _give_role() -> None:
     src = _editing_source()
-    if src is None or not src.access.admin:
+    if src is None:
         return
     email, role = (st.session_state.get("ws_role_email") or "").strip(), st.session_state.get("ws_role")
     s = source.store()
     try:
-        s.add_user(email, None, role, None if role == ws.ADMIN else src.code, without_password=True)
+        s.add_user(source.principal(), email, None, role, None if role == ws.ADMIN else src.code,
+                   without_password=True)
     except StoreError as exc:
         _failed(str(exc))
         return
@@ -363,10 +376,10 @@ def _give_role() -> None:
 
 def _erase() -> None:
     src = _editing_source()
-    if src is None or not src.access.admin or not st.session_state.get("ws_erase_sure"):
+    if src is None or not st.session_state.get("ws_erase_sure"):
         return
     try:
-        n = source.store().erase_person(src.code, st.session_state.get("ws_erase_who") or "")
+        n = source.store().erase_person(source.principal(), src.code, st.session_state.get("ws_erase_who") or "")
     except StoreError as exc:
         _failed(str(exc))
         return
@@ -385,7 +398,7 @@ def _show_version(number: int) -> None:
 def history_section(src: Source) -> None:
     """Every version (newest first); an editor downloads original files and restores."""
     s = source.store()
-    infos = s.versions(src.code)
+    infos = s.versions(src.who, src.code)
     st.subheader(f"Historique ({count_noun(len(infos), 'version')})", anchor=False)
     # A plain table: the interactive grid's scripts (about 20 requests) would cost the page its sobriety grade.
     st.markdown(html_table(ws.history_table(infos, src.access.editor)), unsafe_allow_html=True)
@@ -401,7 +414,7 @@ def history_section(src: Source) -> None:
                   disabled=(pick == src.number and not src.draft))
         if not src.access.editor:
             return
-        st.download_button("Fichier d'origine", lambda: s.original(src.code, pick)[1],
+        st.download_button("Fichier d'origine", lambda: s.original(src.who, src.code, pick)[1],
                            file_name=next(v.file_name for v in infos if v.number == pick), icon=":material/download:",
                            on_click="ignore", key="ws_original",
                            help="Le fichier tel que publié (données personnelles comprises : à ne pas diffuser).")
@@ -426,18 +439,19 @@ def links_section(src: Source) -> None:
 def settings_section(src: Source) -> None:
     """An administrator's settings of the territory: anonymous reading, retention, erasing a person's data."""
     s = source.store()
-    t = s.territory(src.code)
+    t = s.territory(src.who, src.code)
     st.subheader("Réglages du territoire", anchor=False)
     st.session_state.setdefault("ws_anon", bool(t["anonymous_read"]))
     st.session_state.setdefault("ws_retention", int(t["retention_months"]))
     st.checkbox("Lecture sans connexion (tableau de bord public)", key="ws_anon")
     st.number_input("Conservation des référents et contacts (mois)", 1, 240, key="ws_retention")
     st.button("Enregistrer les réglages", key="ws_settings", on_click=_save_settings)
-    st.markdown("**Donner un rôle sur ce territoire** : lecteur (tableau de bord fermé), éditeur (brouillons, "
-                "publication, données personnelles) ou administrateur de l'instance.")
+    st.markdown("**Donner un rôle sur ce territoire** : lecteur (tableau de bord fermé)"
+                + (", éditeur (brouillons, publication, données personnelles) ou administrateur de l'instance."
+                   if src.access.instance_admin else " ou éditeur (brouillons, publication, données personnelles)."))
     c1, c2 = st.columns([3, 2])
     c1.text_input("Adresse électronique de la personne", key="ws_role_email", max_chars=254)
-    c2.selectbox("Rôle", ref.ROLES, key="ws_role")
+    c2.selectbox("Rôle", [r for r in ref.ROLES if r != ws.ADMIN or src.access.instance_admin], key="ws_role")
     st.button("Donner ce rôle", key="ws_give_role", on_click=_give_role, icon=":material/person_add:",
               help="Un compte absent est créé sans mot de passe local : la personne se connecte par le fournisseur "
                    "d'identité, ou reçoit un mot de passe par la commande « python -m nrdash user add ».")

@@ -12,6 +12,7 @@ import urllib.parse
 import pytest
 
 from nrdash.store import Store
+from tests.principals import OP
 from tests.e2e.harness import goto, streamlit_server, wait_idle
 
 EPCI = "241700434"
@@ -50,12 +51,12 @@ def first_server(tmp_path_factory):
     data = tmp_path_factory.mktemp("first-hour-e2e")
     s = Store(f"sqlite:///{data / 'nrdash.db'}")  # the sample seeded, as on a fresh instance
     for email, role, code in ACCOUNTS:
-        s.add_user(email, PASSWORD, role, code)
+        s.add_user(OP, email, PASSWORD, role, code)
     published = [(EPCI, SAMPLE.read_bytes(), "recensement-exemple.xlsx", "Premier recensement"),
                  (EPCI, _level_changed(2, "3 - Leader du NR"), "recensement-exemple-corrige.xlsx", LONG_NOTE),
                  ("17028", SAMPLE.read_bytes(), "recensement-exemple.xlsx", "")]
     for code, data_bytes, name, note in published:
-        s.publish(code, data_bytes, name, author="ed@exemple.fr", note=note)
+        s.publish(OP, code, data_bytes, name, author="ed@exemple.fr", note=note)
     s.close()
     env = {"NRDASH_DATA_DIR": str(data), "STREAMLIT_SERVER_COOKIE_SECRET": SECRET}
     with streamlit_server(env=env) as url:
@@ -133,7 +134,7 @@ def test_an_editor_lands_on_the_empty_territory_and_publishes_its_first_census(f
     small.get_by_text("Version 1 publiée.").wait_for(timeout=60_000)
     s = Store(f"sqlite:///{first_server.db}", migrate=False)
     try:
-        assert [(v.number, v.note, v.author) for v in s.versions(EMPTY)] == [(1, "Premier recensement",
+        assert [(v.number, v.note, v.author) for v in s.versions(OP, EMPTY)] == [(1, "Premier recensement",
                                                                               "new@exemple.fr")]
     finally:
         s.close()
