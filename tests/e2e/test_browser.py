@@ -89,7 +89,8 @@ def test_every_chart_type_drawn_by_nrdash_plotly_build(server, page):
     wait_idle(page)
     page.wait_for_function("document.querySelectorAll('.js-plotly-plot .bars path').length > 40", timeout=30_000)
     drawn["types"] = page.locator(".js-plotly-plot .bars path").count()
-    assert drawn["matrice"] == 2 and drawn["cercles"] == 150 and drawn["engagement"] >= 4 and drawn["types"] > 40
+    # matrice: the plan and the categories in two blocks (issue 25: the kit's dimensions, La Rochelle's action types)
+    assert drawn["matrice"] == 3 and drawn["cercles"] == 150 and drawn["engagement"] >= 4 and drawn["types"] > 40
     assert [u for u in requested if "/nrdash-static/plotly-" in u]
     assert encodings and set(encodings) <= {"gzip", "br"}  # compressed like Streamlit's own scripts
     assert not [u for u in requested if "PlotlyChart" in u]

@@ -140,6 +140,8 @@ def test_published_on_one_replica_is_seen_on_the_other(topology, new_page):
     editor.keyboard.press("Tab")  # the text area sends its value when it loses focus
     wait_idle(editor, timeout=60_000)
     editor.get_by_role("button", name="Publier la version 2").click()
+    wait_idle(editor, timeout=60_000)
+    editor.get_by_role("button", name="Confirmer : publier la version 2").click()  # issue 25: asked, then confirmed
     editor.wait_for_function("document.body.innerText.includes('Version 2 publiée.')", timeout=60_000)
     assert pinned_to(editor) == a
     s = Store(d.database_url, migrate=False)
