@@ -2,7 +2,7 @@
 
     python benchmarks/bench_vote.py [--phones 40] [--window 10] [--rounds 2] [--seed 28]
 
-The server (``streamlit run nrdash/server.py``, as README starts it) is started on a free loopback port with a fresh
+The server (``streamlit run nrdash/web/server.py``, as README starts it) is started on a free loopback port with a fresh
 data folder (benchmarks/bench_room.py's ``single_server``); a vote is opened on « exemple » and a locked workshop
 link made, as the facilitator would.
 

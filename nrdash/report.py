@@ -14,8 +14,8 @@ from . import referential as ref
 from .census import Census
 from .filters import Filters
 from .indicators import kpis, public_table, territory_headline
-from .matrix import (categories_by_family, engaged_by_target, format_due, plan_summary, plan_table, plan_view,
-                     quick_wins)
+from .matrix import (categories_by_family, category_blocks, engaged_by_target, format_due, plan_summary, plan_table,
+                     plan_view, quick_wins)
 from .mobilisation import circle_members
 from .placement import TerritoryInfo
 from .text import count_noun, date_time, esc, percent, thousands
@@ -186,8 +186,9 @@ def build_report(data: ReportInput) -> str:
     out.append("<h3>Gains rapides</h3>" + (table_html(qw) if len(qw) else "<p>Aucune action marquée gain rapide.</p>"))
     if len(plan.actions):
         out.append("<h3>Actions prévues</h3>" + table_html(_dates_written(plan_table(plan.actions))))
-    cats = categories_by_family(a)
-    out.append(fig(charts.categories_heatmap(cats)) + f"<p>{esc(charts.categories_summary(cats))}</p></section>")
+    for _, label, cats in category_blocks(categories_by_family(a)):  # the two vocabularies, never mixed
+        out.append(fig(charts.categories_heatmap(cats, label)) + f"<p>{esc(charts.categories_summary(cats))}</p>")
+    out.append("</section>")
 
     out.append("<section id='carte'><h2>Carte des acteurs</h2>")
     out.append(svg_map(a, data.contours))

@@ -311,36 +311,39 @@ def plan_message(added: int, updated: int) -> str:
 # ---------------------------------------------------------------------------------------------
 # The address phones use, and its QR code (made here: nothing from outside)
 # ---------------------------------------------------------------------------------------------
-PUBLIC_URL_ENV = "NRDASH_ADRESSE_PUBLIQUE"
-VOTE_PATH = "vote"
-_LOCAL_HOSTS = ("localhost", "127.", "::1", "[::1]", "0.0.0.0")
+VOTE_PATH = "/vote"
+_LOCAL_HOSTS = ("localhost", "127.", "::1", "0.0.0.0")
 
 
 @dataclass(frozen=True)
 class Address:
-    """Where phones vote: the whole address (the QR code), the short one to type (without « http:// »), and a
-    warning when the phones cannot reach it (the projector opened the dashboard as « localhost »)."""
+    """Where phones vote: the whole address (the QR code), the short one to type (without « http:// » nor the
+    code, shown apart), and a warning when phones cannot reach it (the projector opened nrdash as « localhost »)."""
 
     url: str
     short: str
     warning: str | None = None
 
 
-def vote_address(page_url: str, code: str, configured: str | None = None) -> Address:
-    """The vote's address from the projector's own page address (``page_url``, Streamlit's st.context.url), or from
-    NRDASH_ADRESSE_PUBLIQUE when set (the server's address on the room's network)."""
+def vote_path(code: str) -> str:
+    return f"{VOTE_PATH}?code={code}"
+
+
+def vote_address(url: str, configured: bool) -> Address:
+    """The vote's address as nrdash.links.public_url made it (``url``: NRDASH_PUBLIC_URL when ``configured``, else
+    the projector's own address), its short form, and a warning for an address only the projector's computer
+    reaches."""
     from urllib.parse import urlsplit
 
-    base = (configured or "").strip()
-    parts = urlsplit(base if "://" in base else f"http://{base}") if base else urlsplit(page_url or "")
-    path = parts.path if base else parts.path.rsplit("/", 1)[0]  # the page's own name dropped
-    root = f"{parts.netloc}{path.rstrip('/')}/{VOTE_PATH}"
+    from .links import PUBLIC_URL_ENV
+
+    parts = urlsplit(url)
     warning = None
-    if not base and parts.hostname and parts.hostname.startswith(_LOCAL_HOSTS):
+    if not configured and (parts.hostname or "").startswith(_LOCAL_HOSTS):
         warning = (f"Cette adresse ({parts.netloc}) ne marche que sur cet ordinateur : les téléphones ne la joignent "
                    f"pas. Ouvrez le tableau de bord par l'adresse du serveur sur le réseau de la salle (par exemple "
                    f"http://192.168.1.20:8501), ou réglez {PUBLIC_URL_ENV}.")
-    return Address(f"{parts.scheme or 'http'}://{root}?code={code}", root, warning)
+    return Address(url, f"{parts.netloc}{parts.path}", warning)
 
 
 def qr_image(text: str, alt: str) -> str:

@@ -247,3 +247,15 @@ def test_migration_0010_holds_one_open_vote_per_territory_and_goes_down(db_url):
         assert {"votes", "vote_ballots"} <= set(sa.inspect(s.engine).get_table_names())
     finally:
         s.close()
+
+
+def test_the_address_phones_use():
+    """The QR code's address and the short one: from NRDASH_PUBLIC_URL or the projector's own address; a warning when
+    only the projector's computer reaches it."""
+    local = vt.vote_address("http://localhost:8501/vote?code=K7P3QX", configured=False)
+    assert local.short == "localhost:8501/vote" and "NRDASH_PUBLIC_URL" in local.warning
+    room = vt.vote_address("http://192.168.1.20:8501/nrdash/vote?code=K7P3QX", configured=False)
+    assert (room.short, room.warning) == ("192.168.1.20:8501/nrdash/vote", None)
+    assert vt.vote_address("http://localhost:8501/vote?code=K7P3QX", configured=True).warning is None
+    img = vt.qr_image(room.url, 'Code QR "<b>')
+    assert img.startswith('<img class="nr-qr" src="data:image/svg+xml') and 'alt="Code QR &quot;&lt;b&gt;"' in img

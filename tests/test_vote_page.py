@@ -9,7 +9,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from nrdash import vote_page
+from nrdash.web import vote_page
 from nrdash.store import Store
 from tests.principals import OP
 

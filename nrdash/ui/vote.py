@@ -1,5 +1,5 @@
 """The Atelier page (pages/atelier.py, issue 28): the room's live vote on the projector, and the facilitator's
-controls. Logic: nrdash.vote; storage: nrdash.store (votes.py); the phones' page: nrdash.vote_page (plain HTML).
+controls. Logic: nrdash.vote; storage: nrdash.store (votes.py); the phones' page: nrdash.web.vote_page (plain HTML).
 
 - An editor of the territory opens a vote (what the room votes on, how many choices each person has), closes it,
   and turns a closed vote's chosen cells or actions into plan actions in their draft (« Ajouter au plan »).
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from .. import links
 from .. import vote as vt
 from ..store import StoreError
 from ..template import census_to_xlsx
@@ -26,6 +27,7 @@ from ..text import count_noun, date_time, esc, escape_md
 from . import source
 from .assets import style
 from .elements import filter_caption
+from .pages import absolute_url
 
 if TYPE_CHECKING:
     from ..store import VoteInfo
@@ -87,15 +89,17 @@ def _messages() -> None:
 # ---------------------------------------------------------------------------------------------
 def _join(vote: "VoteInfo") -> None:
     """How phones join: the QR code, the short address and the code, large."""
-    address = vt.vote_address(st.context.url or "", vote.code, os.environ.get(vt.PUBLIC_URL_ENV))
+    url, problem = absolute_url(vt.vote_path(vote.code))  # NRDASH_PUBLIC_URL, else this page's own address
+    address = vt.vote_address(url, bool(os.environ.get(links.PUBLIC_URL_ENV, "").strip()))
     qr = vt.qr_image(address.url, f"Code QR du vote, qui mène à {address.url}")
     st.html(f'<div class="nr-vote-join"><div class="nr-qr-box">{qr}</div>'
             f'<p class="nr-vote-how">Votez depuis votre téléphone : scannez le code QR, ou ouvrez</p>'
             f'<p class="nr-vote-short">{esc(address.short)}</p>'
             f'<p class="nr-vote-how">et saisissez le code</p><p class="nr-vote-code">{esc(vote.code)}</p>'
             f'<p class="nr-vote-how">{count_noun(vote.max_choices, "choix", "choix")} par personne.</p></div>')
-    if address.warning:
-        st.warning(escape_md(address.warning), icon=":material/warning:")
+    for warning in (problem, address.warning):
+        if warning:
+            st.warning(escape_md(warning), icon=":material/warning:")
 
 
 def results_block(vote: "VoteInfo | None") -> str:

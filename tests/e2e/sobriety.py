@@ -21,7 +21,7 @@ GRADES = "ABCDEFG"
 
 def warm_up(browser, server: str) -> None:
     """Visit every page once and wait until the server has its Brotli versions of the static files (made in the
-    background, nrdash.compression): the pages are then measured as a running server serves them."""
+    background, nrdash.web.compression): the pages are then measured as a running server serves them."""
     static = set()
     for path, _, _ in PAGES:
         page = browser.new_context(viewport=VIEWPORT).new_page()

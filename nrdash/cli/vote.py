@@ -5,15 +5,15 @@
     python -m nrdash vote close CODE [--json]
     python -m nrdash vote results CODE [--json]
 
-They honour NRDASH_DATABASE_URL / NRDASH_DATA_DIR and act as the store's operator, like nrdash.cli_store (whose
-guard they share: exit 0 done, 2 refused, with a French message and never a traceback)."""
+They honour NRDASH_DATABASE_URL / NRDASH_DATA_DIR and act as the store's operator, like the store's other commands
+(nrdash.cli.operator's guard: exit 0 done, 2 refused, with a French message and never a traceback)."""
 from __future__ import annotations
 
 import argparse
 import json
 import sys
 
-from .cli_store import _guard, _operator, _store
+from .operator import guarded, open_store, operator
 
 SUBJECTS = ("matrice", "plan", "exemples")  # nrdash.vote.KINDS (not imported here: listing the commands stays light)
 PURPOSES = ("cles", "gains")
@@ -35,29 +35,29 @@ def _print(territory: str, v, as_json: bool) -> None:
 
 def _find(store, code: str):
     """(territory, vote) of a vote code, open or closed."""
-    from .store import StoreError
-    from .vote import normalise_code
+    from ..store import StoreError
+    from ..vote import normalise_code
 
     wanted = normalise_code(code)
-    territory = store.vote_territory(_operator(), wanted) if wanted else None
+    territory = store.vote_territory(operator(), wanted) if wanted else None
     if territory is None:
         raise StoreError(f"Aucun vote avec le code « {str(code)[:20]} » sur cette instance.")
-    latest = store.latest_vote(_operator(), territory)
+    latest = store.latest_vote(operator(), territory)
     if latest is not None and latest.code == wanted:
         return territory, latest
-    return territory, next(v for v in store.votes(_operator(), territory) if v.code == wanted)
+    return territory, next(v for v in store.votes(operator(), territory) if v.code == wanted)
 
 
-@_guard
+@guarded
 def _open(args: argparse.Namespace) -> int:
-    from .store import StoreError
-    from .vote import VoteError, check_max_choices
+    from ..store import StoreError
+    from ..vote import VoteError, check_max_choices
 
     try:
         n = check_max_choices(args.choix)
     except VoteError as exc:
         raise StoreError(str(exc)) from None
-    v = _store().open_vote(_operator(), args.territoire, args.sur, n, purpose=args.but, question=args.question or "",
+    v = open_store().open_vote(operator(), args.territoire, args.sur, n, purpose=args.but, question=args.question or "",
                            author=args.auteur or "")
     if args.json:
         print(json.dumps(_as_dict(args.territoire, v), ensure_ascii=False))
@@ -68,17 +68,17 @@ def _open(args: argparse.Namespace) -> int:
     return 0
 
 
-@_guard
+@guarded
 def _close(args: argparse.Namespace) -> int:
-    store = _store()
+    store = open_store()
     territory, v = _find(store, args.code)
-    _print(territory, store.close_vote(_operator(), territory, v.code), args.json)
+    _print(territory, store.close_vote(operator(), territory, v.code), args.json)
     return 0
 
 
-@_guard
+@guarded
 def _results(args: argparse.Namespace) -> int:
-    _print(*_find(_store(), args.code), args.json)
+    _print(*_find(open_store(), args.code), args.json)
     return 0
 
 

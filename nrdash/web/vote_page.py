@@ -26,9 +26,9 @@ import secrets
 from typing import Mapping, Sequence
 from urllib.parse import parse_qs, quote
 
-from . import referential as ref
-from . import vote as vt
-from .text import count_noun, plural
+from .. import referential as ref
+from .. import vote as vt
+from ..text import count_noun, plural
 
 COOKIE = "nrdash_votant"
 COOKIE_MAX_AGE = 12 * 3600  # a workshop's day: the ballot it names is deleted when the vote closes
@@ -174,13 +174,13 @@ def routes(store_factory=None, trusted: list | None = None) -> list:
     from starlette.routing import Route
 
     from . import auth
-    from .store import Principal, StoreError, TooManyBallots
+    from ..store import Principal, StoreError, TooManyBallots
 
     path = auth.paths().base + "vote"
     trusted = auth.trusted_proxies() if trusted is None else trusted
     if store_factory is None:
         def store_factory():
-            from .store import get_store
+            from ..store import get_store
 
             return get_store()
 
