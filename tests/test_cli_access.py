@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from nrdash.__main__ import main
+from nrdash.cli import main
 from nrdash.store import Principal, Store
 from tests.principals import OP
 from tests.test_questionnaire import V1

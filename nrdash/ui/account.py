@@ -1,5 +1,5 @@
 """Who is signed in, for the pages: OpenID Connect through Streamlit's st.login when configured, else the local
-session cookie set by nrdash.auth's /connexion route (its signature verified here with the shared
+session cookie set by nrdash.web.auth's /connexion route (its signature verified here with the shared
 server.cookieSecret; the session it names is valid only while the store says so: signing out, signing out
 everywhere, a role changed or removed, the account removed end it on every replica).
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from nrdash import auth
+from nrdash.web import auth
 from nrdash.text import escape_md as _escape_md
 
 _USERINFO_KEY = "_nrdash_oidc_userinfo"  # session state: (access token's hash, claims or error)

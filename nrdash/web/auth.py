@@ -210,7 +210,7 @@ def login_attempt(store, email: str, password: str, ip: str):
     enough)."""
     import datetime as dt
 
-    from .store import Principal
+    from ..store import Principal
 
     who = Principal.anonymous(client=ip)  # not signed in yet: the store reads nothing else of it
     return store.sign_in(who, email, password, lifetime=dt.timedelta(seconds=SESSION_SECONDS))
@@ -320,7 +320,7 @@ def routes(trusted: list | None = None, store_factory=None) -> list:
     trusted = trusted_proxies() if trusted is None else trusted
     if store_factory is None:
         def store_factory():
-            from .store import get_store
+            from ..store import get_store
 
             return get_store()
 
@@ -333,7 +333,7 @@ def routes(trusted: list | None = None, store_factory=None) -> list:
 
     def session_of(request: Request):
         """The request's session principal (None without a valid cookie): the store says whether it is valid."""
-        from .store import Principal
+        from ..store import Principal
 
         sid = verify_session(request.cookies.get(COOKIE_NAME), cookie_secret())
         if sid is None:
