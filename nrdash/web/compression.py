@@ -167,8 +167,9 @@ class StaticCompression:
     (default: NRDASH_COMPRESSION_CACHE_MB); background=False makes Brotli before answering (in a worker thread)."""
 
     def __init__(self, app, background: bool = True, static_dir: str | None = None, served: dict | None = None,
-                 max_bytes: int | None = None) -> None:
+                 max_bytes: int | None = None, keyed: tuple[str, ...] = ()) -> None:
         self.app = app
+        self.keyed = tuple(keyed)  # URL prefixes whose answers are compressed and cached by their ETag
         self.background = background
         self.static_dir = os.path.abspath(static_dir or streamlit_static_dir())
         self.served = {prefix: (("nrdash.served", prefix, file.etag), len(file.body))
@@ -207,8 +208,11 @@ class StaticCompression:
         request_headers = scope.get("headers", [])
         accepted = accepted_encodings(request_headers)
         ranged = _header(request_headers, b"range") is not None
-        target = None if ranged or not accepted & {"gzip", "br"} else self._target(route_path(scope))
-        if target is None and self.index is None:
+        path = route_path(scope)
+        target = None if ranged or not accepted & {"gzip", "br"} else self._target(path)
+        by_etag = bool(self.keyed) and target is None and not ranged and bool(accepted & {"gzip", "br"}) \
+            and (path.startswith(self.keyed) or scope.get("path", "").startswith(self.keyed))
+        if target is None and self.index is None and not by_etag:
             await self.app(scope, receive, send)
             return
         # Streamlit's file responses: make them send their bytes to us, not a file path.
@@ -221,8 +225,10 @@ class StaticCompression:
         hit: tuple[str, bytes] | None = None
 
         async def capture(message) -> None:
-            nonlocal mode, start, hit
+            nonlocal mode, start, hit, target
             if message["type"] == "http.response.start":
+                if by_etag:
+                    target = self._etag_target(message)
                 mode = self._mode(message, target, ranged)
                 if mode == "pass":
                     await send(message)
@@ -245,6 +251,16 @@ class StaticCompression:
                 await send(message)
 
         await self.app(scope, receive, capture)
+
+    @staticmethod
+    def _etag_target(start: dict) -> tuple[FileKey, int] | None:
+        """(cache key, size) of an answer of a keyed prefix (nrdash.web.opendata): its strong ETag names its bytes
+        exactly, whatever address asked for them; None without one."""
+        headers = start.get("headers", [])
+        tag, length = _header(headers, b"etag"), _header(headers, b"content-length")
+        if start.get("status") != 200 or not tag or tag.startswith(b"W/") or length is None:
+            return None
+        return ("nrdash.etag", tag), int(length)
 
     def _mode(self, start: dict, target, ranged: bool) -> str:
         """What to do with a response: "file" (compress a real file), "html" (maybe index.html), or "pass"."""
