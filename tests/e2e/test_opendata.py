@@ -82,3 +82,16 @@ def test_listing_page_as_a_visitor_sees_it(open_server, page, artifacts):
         links.filter(has_text="Acteurs (CSV)").click()
     assert download.value.suggested_filename.endswith(f"_{CODE}_acteurs-numerique-responsable.csv")
     assert page.js_errors == []
+
+
+@pytest.mark.filterwarnings("ignore:Use compute_ecoindex instead:DeprecationWarning")
+def test_listing_page_ecoindex_b_or_better(open_server, browser):
+    """The listing page is in benchmarks/audit.py's list; its target: B or better (score ≥ 70)."""
+    from benchmarks.audit import SERVER_PAGES
+    from tests.e2e.sobriety import VIEWPORT, measure
+
+    assert ("donnees/exemple/", "Données ouvertes") in SERVER_PAGES
+    page = browser.new_context(viewport=VIEWPORT).new_page()
+    result = measure(page, f"{open_server}/donnees/{CODE}/", streamlit=False)
+    page.context.close()
+    assert result["grade"] in ("A", "B") and result["score"] >= 70, result
