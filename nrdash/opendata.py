@@ -1,7 +1,7 @@
 """Open data: a published version's public files, built by pure functions (no Streamlit, no store, no HTTP).
 
 For a territory open to anonymous reading, nrdash.web.opendata serves them at stable addresses
-(``/donnees/CODE/…``, docs/donnees-ouvertes.md):
+(``/donnees/CODE/…``, docs/utilisation.md « Données ouvertes »):
 
 - ``acteurs.csv``: one line per actor of the public families (« Citoyens » never: they are individual people),
   public fields only (never Référent or Contact), the rows in error left out as on the dashboard;
