@@ -47,18 +47,24 @@ DEFAULT_CACHE_MB = 64  # all of Streamlit's and nrdash's files, gzip and Brotli,
 FileKey = tuple  # (real path, size, mtime in ns) or ("nrdash.served", prefix, etag)
 
 
-def cache_bytes_limit() -> int:
-    value = os.environ.get(CACHE_MB_VARIABLE, "").strip()
+def megabytes_setting(variable: str, default: int, what: str) -> int:
+    """A size in megabytes read from ``variable`` (``default`` when unset), in bytes; ValueError (French) when it is
+    not a number ≥ 0. ``what``: the cache it bounds, for the message (« du cache de compression »)."""
+    value = os.environ.get(variable, "").strip()
     if not value:
-        return DEFAULT_CACHE_MB * 1024 * 1024
+        return default * 1024 * 1024
     try:
         megabytes = float(value)
     except ValueError:
         megabytes = -1.0
     if not megabytes >= 0:
-        raise ValueError(f"{CACHE_MB_VARIABLE}={value!r} : la taille du cache de compression doit être un nombre "
-                         f"de mégaoctets positif ou nul (par exemple {DEFAULT_CACHE_MB}).")
+        raise ValueError(f"{variable}={value!r} : la taille {what} doit être un nombre de mégaoctets positif ou nul "
+                         f"(par exemple {default}).")
     return int(megabytes * 1024 * 1024)
+
+
+def cache_bytes_limit() -> int:
+    return megabytes_setting(CACHE_MB_VARIABLE, DEFAULT_CACHE_MB, "du cache de compression")
 
 
 def streamlit_static_dir() -> str:

@@ -22,7 +22,6 @@ nrdash.web.compression compresses them (it knows these answers by their ETag).
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import threading
 from collections import OrderedDict
@@ -41,17 +40,9 @@ _VERSION = re.compile(r"[1-9][0-9]{0,8}")
 
 
 def cache_bytes_limit() -> int:
-    value = os.environ.get(CACHE_MB_VARIABLE, "").strip()
-    if not value:
-        return DEFAULT_CACHE_MB * 1024 * 1024
-    try:
-        megabytes = float(value)
-    except ValueError:
-        megabytes = -1.0
-    if not megabytes >= 0:
-        raise ValueError(f"{CACHE_MB_VARIABLE}={value!r} : la taille du cache des données ouvertes doit être un "
-                         f"nombre de mégaoctets positif ou nul (par exemple {DEFAULT_CACHE_MB}).")
-    return int(megabytes * 1024 * 1024)
+    from .compression import megabytes_setting
+
+    return megabytes_setting(CACHE_MB_VARIABLE, DEFAULT_CACHE_MB, "du cache des données ouvertes")
 
 
 class BuiltFiles:
