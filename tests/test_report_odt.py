@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from nrdash.report import ReportInput
 from nrdash.report_odt import MEDIA_TYPE, build_odt
 from tests.conftest import ROOT
+from tests.pg import unavailable
 
 NS = {"text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
       "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
@@ -62,8 +63,8 @@ def test_odt_sections_tables_map_and_no_personal_data(odt, sample_census):
 
 def test_libreoffice_converts_it_to_pdf_with_the_key_figures(odt, sample_census, tmp_path):
     soffice = shutil.which("soffice")
-    if soffice is None:
-        pytest.skip("LibreOffice absent : apt-get install libreoffice-writer-nogui")
+    if soffice is None or shutil.which("pdftotext") is None:
+        unavailable("LibreOffice or pdftotext absent: apt-get install libreoffice-writer-nogui poppler-utils (Debian)")
     (tmp_path / "rapport.odt").write_bytes(odt)
     done = subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path / 'profil'}", "--headless",
                            "--convert-to", "pdf", "--outdir", str(tmp_path), str(tmp_path / "rapport.odt")],
