@@ -31,6 +31,7 @@ def served_routes() -> dict[str, Served]:
     return {**fonts.routes(), **plotting.routes()}
 
 
+auth.restrict_proxy_headers()  # client addresses from NRDASH_TRUSTED_PROXIES only (uvicorn believes loopback)
 routes = served_routes()
 warm_up()  # the census reader's worker process, started in the background: the first upload does not wait for it
 app = st.App(str(ROOT / "app.py"), routes=auth.routes(), middleware=[Middleware(SecurityHeaders),
