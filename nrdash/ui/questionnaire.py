@@ -17,7 +17,7 @@ from .. import referential as ref
 from ..store import StoreError, TooManySubmissions
 from ..text import count_noun, date_time, escape_md
 from . import source
-from .pages import THROUGH_APP_KEY, navigation
+from .pages import THROUGH_APP_KEY, navigation, page_link
 
 if TYPE_CHECKING:
     from .page_context import Context
@@ -328,7 +328,7 @@ def home_line(ctx: "Context") -> None:
     if n:
         with st.container(border=True):
             st.markdown(f"{count_noun(n, 'nouvelle réponse', 'nouvelles réponses')} au questionnaire à examiner.")
-            st.page_link(QUEUE_PAGE, label="Questionnaire", icon=":material/inbox:")
+            page_link(QUEUE_PAGE)
 
 
 def queue_page(ctx: "Context") -> None:

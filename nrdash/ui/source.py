@@ -14,11 +14,13 @@ from ..geography import Geography, GeographyUnavailable, load_geography
 from ..store import SAMPLE_CODE, Draft, Store, StoreError, get_store, territory_label
 from ..text import count_noun, date_time, escape_md
 from . import account as accounts
+from .pages import page_link
 
 log = logging.getLogger("nrdash")
 
 DATASET_KEY = "dataset"  # this session's own census (upload, edit): never stored
 CODE_KEY, VERSION_KEY, LOCKED_KEY = "ws_code", "ws_version", "ws_locked"  # the territory, version, locked link
+LOCK_TOKEN_KEY = "ws_lock_token"  # the locked link's token, as the session's first address gave it
 SHOW_DRAFT_KEY = "ws_show_draft"  # an editor shows their draft (True) or the published version
 DRAFT_CACHE_KEY = "ws_draft_dataset"  # (sha256, Dataset) of the draft, read once per session
 SOURCE_KEY = "_source"  # this run's Source, set by the sidebar
@@ -84,10 +86,16 @@ def _remembered(key: str, param: str, parse) -> object:
 
 
 def _locked_territory(s: Store) -> str | None:
-    """A session opened with a locked workshop link stays on its territory, a viewer in mode atelier."""
+    """A session opened with a locked workshop link stays on its territory, a viewer in mode atelier, whatever is
+    done to its address. The token is read from the address on the first run only, then written back on every
+    run: a page change (the menu) drops the query, and a reload must find the token to stay locked."""
     if LOCKED_KEY not in st.session_state:
-        token = (st.query_params.get(TOKEN_PARAM) or "").strip()
-        st.session_state[LOCKED_KEY] = (s.workshop_territory(token[:100]) or False) if token else None
+        token = (st.query_params.get(TOKEN_PARAM) or "").strip()[:100]
+        st.session_state[LOCKED_KEY] = (s.workshop_territory(token) or False) if token else None
+        st.session_state[LOCK_TOKEN_KEY] = token or None
+    token = st.session_state.get(LOCK_TOKEN_KEY)
+    if token and st.query_params.get(TOKEN_PARAM) != token:
+        st.query_params[TOKEN_PARAM] = token
     return st.session_state[LOCKED_KEY]
 
 
@@ -129,10 +137,10 @@ def resolve(workshop: bool) -> Source:
     lock = _locked_territory(s)
     if lock is False:
         return _refused("Ce lien d'atelier n'est pas (ou plus) valide : demandez-en un nouveau à l'équipe projet.")
+    if lock:  # the link's territory, its latest version: the address says so too (a hand-edited one is put back)
+        st.session_state[CODE_KEY], st.session_state[VERSION_KEY] = lock, None
     asked = _remembered(CODE_KEY, TERRITORY_PARAM, lambda v: (v or "").strip()[:16] or None)
     number = _remembered(VERSION_KEY, VERSION_PARAM, ws.parse_version)
-    if lock:
-        asked, number = lock, None
     configured = configured_path()[1] == "config" and asked is None
     code = asked or ws.default_territory()
     if configured and own is None:
@@ -217,5 +225,4 @@ def refused_upload_banner(dataset: Dataset) -> None:
     with st.container(key="refused_upload"):
         st.error(f"**Fichier refusé — il n'est pas affiché.** {escape_md(error)}\n\n"
                  f"Ce que vous voyez à la place : {escape_md(shown)}.", icon=":material/error:")
-        st.page_link(TEMPLATE_PAGE, label="Télécharger le modèle vierge (page Recensement)",
-                     icon=":material/download:")
+        page_link(TEMPLATE_PAGE, label="Télécharger le modèle vierge (page Recensement)", icon=":material/download:")
