@@ -501,7 +501,7 @@ def _review(src, new: list) -> None:
     by_id = {x.id: x for x in new}
     if st.session_state.get(PICK_KEY) not in ids:
         st.session_state[PICK_KEY] = ids[0]
-    sid = st.selectbox("Réponse", ids, key=PICK_KEY,
+    sid = st.selectbox("Réponse", ids, key=PICK_KEY,  # options are plain text (no markdown): never escaped
                        format_func=lambda i: f"n° {i} — {by_id[i].answer.name[:80]} "
                                              f"(reçue le {date_time(by_id[i].created_at.astimezone())})")
     sub = by_id[sid]
@@ -547,8 +547,9 @@ def _review(src, new: list) -> None:
         diffs = quest.differences(a, actors.iloc[refs[target].position].to_dict())
         if diffs:
             st.markdown("Cochez chaque champ à reprendre de la réponse (rien d'autre n'est modifié) :")
-        for f, label, new, old in diffs:
-            st.checkbox(f"{label} : « {new} » au lieu de « {old} »", key=f"q_field_{sid}_{f}")
+        for f, label, new, old in diffs:  # a widget's label reads markdown: the answer's and the census's text escaped
+            st.checkbox(f"{escape_md(label)} : « {escape_md(new)} » au lieu de « {escape_md(old)} »",
+                        key=f"q_field_{sid}_{f}")
         if not diffs:
             st.caption("La réponse n'apporte rien de nouveau à cet acteur : refusez-la plutôt, en le disant.")
     if action == "reject":
