@@ -53,7 +53,10 @@ ADVICE = ("Ouvrez le fichier dans Excel ou LibreOffice, gardez seulement le tabl
 class WorkerLimits:
     """The child's bounds. Overridable by environment variables."""
 
-    memory_mb: int = field(default_factory=lambda: _env_int("NRDASH_WORKER_MEMORY_MB", 2048))
+    # Address space, not resident memory: a workbook at every default limit (10 million cells, 434 MB of XML) maps
+    # up to 2.6 GB more in the command line's child (2.1 GB to read it alone; resident: 1.5 GB at most), mostly
+    # vectors that double as calamine fills them (issue 23: the former 2,048 refused such a file).
+    memory_mb: int = field(default_factory=lambda: _env_int("NRDASH_WORKER_MEMORY_MB", 4096))
     base_timeout_s: float = field(default_factory=lambda: float(_env_int("NRDASH_WORKER_TIMEOUT_S", 30)))
 
     def timeout_for(self, cells: int) -> float:
@@ -98,7 +101,10 @@ class PendingChecks:
             filename = Path(source).name
         self.filename = filename
         self.data = read_source(source, self.limits)
-        self._deadline = time.monotonic() + self.worker.base_timeout_s
+        # The checks of a file at the cell limit take a fraction of its reading: they get the reading's time at
+        # that limit (15 s of processor for 434 MB of XML; the base alone refused it on a busy machine).
+        self._checks_timeout = self.worker.timeout_for(self.limits.max_cells)
+        self._deadline = time.monotonic() + self._checks_timeout
         forkable = in_child and enabled() and threading.active_count() == 1
         self._child = None if not forkable else _fork(lambda: preflight(self.data, filename, self.limits),
                                                       self.worker.memory_mb)
@@ -113,7 +119,7 @@ class PendingChecks:
                 status, payload = _wait(*self._child, self._deadline)
                 self._child = None
                 if status != "ok":
-                    raise CensusError(_failure(status, payload, self.worker, self.worker.base_timeout_s))
+                    raise CensusError(_failure(status, payload, self.worker, self._checks_timeout))
                 self._cells = payload
         return self._cells
 
