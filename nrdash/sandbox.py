@@ -30,6 +30,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -165,7 +166,7 @@ def load_census_isolated(source: str | Path | bytes | PendingChecks, filename: s
     elif mode == "fork":
         status, payload = read_in_child(data, filename, limits, worker.memory_mb, timeout, while_reading)
     else:
-        status, payload = _POOL.run((data, filename, limits, worker.memory_mb, timeout), timeout + REPLY_MARGIN_S)
+        status, payload = _pool().run((data, filename, limits, worker.memory_mb, timeout), timeout + REPLY_MARGIN_S)
     if status == "ok":
         return finished(pickle.loads(payload))
     raise CensusError(_failure(status, payload, worker, timeout))
@@ -377,10 +378,11 @@ class _Worker:
 
 
 class _Pool:
-    def __init__(self) -> None:
+    def __init__(self, size: Callable[[], int] = lambda: max(1, _env_int(WORKERS_ENV, 2))) -> None:
         self._idle: list[_Worker] = []
         self._count = 0
         self._ready = threading.Condition()
+        self._size = size
 
     def _acquire(self) -> _Worker:
         with self._ready:
@@ -390,7 +392,7 @@ class _Pool:
                     if w.alive():
                         return w
                     self._count -= 1
-                if self._count < max(1, _env_int(WORKERS_ENV, 2)):
+                if self._count < self._size():
                     self._count += 1
                     break
                 self._ready.wait()
@@ -430,16 +432,40 @@ class _Pool:
 
 
 _POOL = _Pool()
+# Publications read with workers of their own (nrdash.admission's PUBLISH lane): never behind uploads.
+PUBLISH_WORKERS_ENV = "NRDASH_PUBLISH_WORKERS"
+_POOLS = {"read": _POOL, "publish": _Pool(lambda: max(1, _env_int(PUBLISH_WORKERS_ENV, 1)))}
+_LANE = threading.local()
+
+
+@contextmanager
+def lane(name: str):
+    """The warm workers this thread's reads use meanwhile: "read" (the default) or "publish"."""
+    if name not in _POOLS:
+        raise ValueError(f"unknown lane {name!r}")
+    previous = getattr(_LANE, "name", "read")
+    _LANE.name = name
+    try:
+        yield
+    finally:
+        _LANE.name = previous
+
+
+def _pool() -> _Pool:
+    return _POOLS[getattr(_LANE, "name", "read")]
 
 
 def warm_up(background: bool = True) -> None:
-    """Start a worker now (it imports the readers once), so the first file read does not wait for it."""
+    """Start a worker of each lane now (it imports the readers once), so the first file read does not wait."""
     if not enabled():
         return
+    pools = list(_POOLS.values())
     if background:
-        threading.Thread(target=_POOL.warm, name="nrdash-sandbox-warm-up", daemon=True).start()
+        for pool in pools:
+            threading.Thread(target=pool.warm, name="nrdash-sandbox-warm-up", daemon=True).start()
     else:
-        _POOL.warm()
+        for pool in pools:
+            pool.warm()
 
 
 def _serve() -> None:

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from .. import auth
 from .. import questionnaire as quest
 from .. import referential as ref
 from ..store import StoreError, TooManySubmissions
 from ..text import count_noun, date_time, escape_md
 from . import source
+from .admission import PUBLISH, Busy, client_address, reading
 from .pages import THROUGH_APP_KEY, navigation, page_link
 
 if TYPE_CHECKING:
@@ -49,15 +49,6 @@ FORM_CSS = """<style>
 # ---------------------------------------------------------------------------------------------
 # The public form
 # ---------------------------------------------------------------------------------------------
-def _client() -> str:
-    """The client's address, as the sign-in's rate limit reads it (X-Forwarded-For from trusted proxies only)."""
-    try:
-        trusted = auth.trusted_proxies()
-    except ValueError:
-        trusted = []
-    return auth.client_ip(st.context.ip_address or "127.0.0.1", st.context.headers, trusted)
-
-
 def _territory(code: str | None):
     """(territory row, its communes {INSEE: name}) or (None, why not) for the form's address."""
     s = source.store()
@@ -109,7 +100,7 @@ def _send(code: str, communes: dict[str, str]) -> None:
         return
     s = source.store()
     try:
-        sid, match = s.submit(code, answer, _client())
+        sid, match = s.submit(code, answer, client_address())
     except TooManySubmissions as exc:
         state[PROBLEMS_KEY] = [("send", "Envoi", str(exc))]
         return
@@ -299,10 +290,12 @@ def _publish() -> None:
     if src is None:
         return
     try:
-        r = source.store().publish_questionnaire(src.code, src.account.email,
-                                                 note=st.session_state.get("q_publish_note") or "",
-                                                 force_reason=(st.session_state.get("q_force") or "").strip() or None)
-    except StoreError as exc:
+        with reading(PUBLISH):  # the publications' own lane: never behind uploads
+            r = source.store().publish_questionnaire(src.code, src.account.email,
+                                                     note=st.session_state.get("q_publish_note") or "",
+                                                     force_reason=(st.session_state.get("q_force") or "").strip()
+                                                     or None)
+    except (StoreError, Busy) as exc:
         _failed(str(exc))
         return
     st.session_state[source.VERSION_KEY] = None

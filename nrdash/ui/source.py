@@ -14,6 +14,7 @@ from ..geography import Geography, GeographyUnavailable, load_geography
 from ..store import SAMPLE_CODE, Draft, Store, StoreError, get_store, territory_label
 from ..text import count_noun, date_time, escape_md
 from . import account as accounts
+from .admission import Busy, reading
 from .pages import page_link
 
 log = logging.getLogger("nrdash")
@@ -120,7 +121,11 @@ def draft_dataset(s: Store, code: str, email: str) -> tuple[Draft | None, Datase
     if full is None:  # discarded meanwhile
         return None, None
     try:
-        ds = load_upload(full.data, full.file_name, geography()[0])
+        with reading():
+            ds = load_upload(full.data, full.file_name, geography()[0])
+    except Busy as exc:  # the published version meanwhile; read again on the next run
+        st.session_state["ws_note"] = f"Votre brouillon n'a pas pu être relu tout de suite. {exc}"
+        return None, None
     except CensusError as exc:  # stored by an older reader, refused by this one: say it, keep the draft
         st.session_state["upload_error"] = f"Votre brouillon « {full.file_name} » n'a pas pu être relu : {exc}"
         return draft, None

@@ -16,6 +16,7 @@ from ..text import count_noun, escape_md
 from . import account as accounts
 from . import editor, source
 from . import territory as territories
+from .admission import PUBLISH, Busy, reading
 from .elements import html_table
 from .filter_state import reset_filters
 from .pages import url_path
@@ -190,10 +191,11 @@ def _publish() -> None:
         return
     state = st.session_state
     try:
-        result = source.store().publish_draft(
-            src.code, src.account.email, note=state.get("ws_note_text") or "",
-            force_reason=(state.get("ws_force_reason") or "").strip() or None, expected_latest=src.latest or 0)
-    except StoreError as exc:  # NewerVersion, PublishRefused, an unusable file: said as the store words it
+        with reading(PUBLISH):  # the publications' own lane: never behind uploads
+            result = source.store().publish_draft(
+                src.code, src.account.email, note=state.get("ws_note_text") or "",
+                force_reason=(state.get("ws_force_reason") or "").strip() or None, expected_latest=src.latest or 0)
+    except (StoreError, Busy) as exc:  # NewerVersion, PublishRefused, an unusable file, busy: said in words
         _failed(str(exc))
         return
     state[source.VERSION_KEY] = None

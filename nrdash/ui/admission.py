@@ -1,0 +1,47 @@
+"""A session's census reads go through nrdash.admission: this session, its client address, the lane (its own for
+publications) and the warm workers of that lane (nrdash.sandbox). One gate per server process."""
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+
+import streamlit as st
+
+from .. import auth, sandbox
+from ..admission import PUBLISH, READ, Busy, Gate
+
+__all__ = ["Busy", "PUBLISH", "READ", "client_address", "reading"]
+
+_GATE: Gate | None = None
+_GATE_LOCK = threading.Lock()
+
+
+def gate() -> Gate:
+    global _GATE
+    with _GATE_LOCK:
+        if _GATE is None:
+            _GATE = Gate()
+        return _GATE
+
+
+def client_address() -> str:
+    """The client's address, as the sign-in's rate limit reads it (X-Forwarded-For from trusted proxies only)."""
+    try:
+        trusted = auth.trusted_proxies()
+    except ValueError:
+        trusted = []
+    return auth.client_ip(st.context.ip_address or "127.0.0.1", st.context.headers, trusted)
+
+
+def _session() -> str:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else f"thread-{threading.get_ident()}"
+
+
+@contextmanager
+def reading(lane: str = READ):
+    """Admitted in ``lane`` for this session and client (``Busy`` otherwise), reading with that lane's workers."""
+    with gate().admitted(lane, _session(), client_address()), sandbox.lane(lane):
+        yield
