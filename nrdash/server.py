@@ -32,8 +32,12 @@ def served_routes() -> dict[str, Served]:
 
 
 auth.restrict_proxy_headers()  # client addresses from NRDASH_TRUSTED_PROXIES only (uvicorn believes loopback)
-routes = served_routes()
+def middleware() -> list[Middleware]:
+    """The protection headers, the compression, the files nrdash serves itself (outermost first)."""
+    routes = served_routes()
+    return [Middleware(SecurityHeaders), Middleware(StaticCompression, served=routes),
+            Middleware(ServeFiles, routes=routes)]
+
+
 warm_up()  # the census reader's worker process, started in the background: the first upload does not wait for it
-app = st.App(str(ROOT / "app.py"), routes=auth.routes(), middleware=[Middleware(SecurityHeaders),
-                                               Middleware(StaticCompression, served=routes),
-                                               Middleware(ServeFiles, routes=routes)])
+app = st.App(str(ROOT / "app.py"), routes=auth.routes(), middleware=middleware())

@@ -10,7 +10,7 @@ import streamlit as st
 from .. import auth, sandbox
 from ..admission import PUBLISH, READ, Busy, Gate
 
-__all__ = ["Busy", "PUBLISH", "READ", "client_address", "reading"]
+__all__ = ["Busy", "PUBLISH", "READ", "client_address", "reading", "session_id"]
 
 _GATE: Gate | None = None
 _GATE_LOCK = threading.Lock()
@@ -33,7 +33,7 @@ def client_address() -> str:
     return auth.client_ip(st.context.ip_address or "127.0.0.1", st.context.headers, trusted)
 
 
-def _session() -> str:
+def session_id() -> str:
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     ctx = get_script_run_ctx()
@@ -43,5 +43,5 @@ def _session() -> str:
 @contextmanager
 def reading(lane: str = READ):
     """Admitted in ``lane`` for this session and client (``Busy`` otherwise), reading with that lane's workers."""
-    with gate().admitted(lane, _session(), client_address()), sandbox.lane(lane):
+    with gate().admitted(lane, session_id(), client_address()), sandbox.lane(lane):
         yield

@@ -6,6 +6,8 @@ import urllib.parse
 
 import streamlit as st
 
+from .. import session_reaper
+
 log = logging.getLogger("nrdash")
 
 # (file, title, icon): the first is the home page. A new page is one line here and one file in pages/.
@@ -53,6 +55,7 @@ def is_bare(page) -> bool:
 def run_page(page: "st.navigation") -> None:
     """Run the selected page; an unexpected error shows a French message, never a traceback."""
     st.session_state[THROUGH_APP_KEY] = True  # context(): this page runs through app.py
+    session_reaper.seen()  # ended, and its census freed, once its browser has left (nrdash.session_reaper)
     try:
         page.run()
     except Exception:
