@@ -1,9 +1,11 @@
 """Reading a census in a child process: a bug or a blow-up in a third-party reader costs a worker, never the server.
 
-``load_census_isolated`` is what the app (upload, configured file, sample), the store and the CLI call. In the
-calling process it reads the bytes and runs the checks that need no reader and bounded memory (size, format, real
-inflated size, every sheet's real extent: ``nrdash.prescan``), so a crafted file is refused at once. The reading
-itself (calamine, then validation) runs in a forked child that
+``load_census_isolated`` is what the app (upload, configured file, sample), the store and the CLI call. It reads the
+bytes (their size) and runs the checks that need no reader and bounded memory (format, real inflated size, every
+sheet's real extent: ``nrdash.prescan``) before any reader allocates anything, so a crafted file is refused at once:
+in the calling process, or in a child of the warm worker for a threaded server (pure Python, they would hold the
+server's interpreter for seconds on a large file). The reading itself (calamine, then validation) runs in a forked
+child that
 
 - starts from already-imported code, forked from a single-threaded process: the CLI itself, or, from a threaded
   server (where a fork would copy other threads' locks in an unknown state), a warm worker process
@@ -111,6 +113,10 @@ class PendingChecks:
                                                       self.worker.memory_mb)
         self._cells: int | None = None
 
+    def pending(self) -> bool:
+        """Nothing checked yet, no child checking: the checks can still run anywhere."""
+        return self._cells is None and self._child is None
+
     def cells(self) -> int:
         """The cells the reader will handle, once the checks have passed; a CensusError if they refuse the file."""
         if self._cells is None:
@@ -142,6 +148,17 @@ def load_census_isolated(source: str | Path | bytes | PendingChecks, filename: s
     while it reads; what it returns comes back pickled instead of the whole census."""
     checks = source if isinstance(source, PendingChecks) else PendingChecks(source, filename, limits, worker)
     data, filename, limits, worker = checks.data, checks.filename, checks.limits, checks.worker
+    if mode == "auto":
+        mode = "fork" if threading.active_count() == 1 else "worker"
+    if enabled() and mode == "worker" and finish is None and checks.pending():
+        # A threaded server: the checks run in the worker's child as well, never here. They are pure Python (zip
+        # inflating, XML scanning: seconds for a large file) and would hold this process's interpreter meanwhile,
+        # every other session of the server waiting (issue 23: anonymous re-uploads starved the readers).
+        status, payload = _pool().run((data, filename, limits, worker, None),
+                                      2 * worker.timeout_for(limits.max_cells) + REPLY_MARGIN_S)
+        if status == "ok":
+            return pickle.loads(payload)
+        raise CensusError(payload if status == "refused" else _failure(status, payload, worker, 0))
     cells = checks.cells()
 
     def finished(census: Census, extra: object = None) -> Census | object:
@@ -152,8 +169,6 @@ def load_census_isolated(source: str | Path | bytes | PendingChecks, filename: s
     if not enabled():
         return finished(load_census(data, filename, limits, prechecked=True))
     timeout = worker.timeout_for(cells)
-    if mode == "auto":
-        mode = "fork" if threading.active_count() == 1 else "worker"
     if mode == "fork" and finish is not None:
         def work() -> object:
             helper = _Thread(alongside) if alongside is not None else None
@@ -478,8 +493,22 @@ def _serve() -> None:
         if frame is None:
             return
         data, filename, limits, memory_mb, timeout = pickle.loads(frame)
-        reply = read_in_child(data, filename, limits, memory_mb, timeout)
+        reply = read_in_child(data, filename, limits, memory_mb, timeout) if timeout is not None else \
+            check_and_read(data, filename, limits, memory_mb)
         _write_frame(out, pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def check_and_read(data: bytes, filename: str | None, limits: Limits, worker: WorkerLimits) -> tuple[str, object]:
+    """In the worker: the checks in a child (the time allowed at the cell limit), then the reading in another
+    (the time allowed for the cells found). ("ok", pickled Census) or ("refused", the French message)."""
+    checks_timeout = worker.timeout_for(limits.max_cells)
+    status, payload = _wait(*_fork(lambda: preflight(data, filename, limits), worker.memory_mb),
+                            time.monotonic() + checks_timeout)
+    if status != "ok":
+        return "refused", _failure(status, payload, worker, checks_timeout)
+    timeout = worker.timeout_for(payload)
+    status, payload = read_in_child(data, filename, limits, worker.memory_mb, timeout)
+    return (status, payload) if status in ("ok", "refused") else ("refused", _failure(status, payload, worker, timeout))
 
 
 if __name__ == "__main__":

@@ -241,6 +241,22 @@ def test_worker_returns_the_same_census_from_any_thread(sample_census):
     assert census.issues == sample_census.issues and census.sha256 == sample_census.sha256
 
 
+def test_a_threaded_servers_checks_run_in_the_worker_not_in_its_interpreter(monkeypatch, sample_census):
+    """The checks of a large file are seconds of pure Python: run in the server process, they held its interpreter
+    and every other session waited (issue 23). In worker mode they run in the worker's child; a file they refuse is
+    refused with the same French message."""
+    from nrdash import sandbox
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("checked in the calling process")
+
+    monkeypatch.setattr(sandbox, "preflight", not_here)
+    census = sandbox.load_census_isolated(SAMPLE.read_bytes(), "exemple.xlsx", mode="worker")
+    assert len(census.actors) == len(sample_census.actors)
+    with pytest.raises(CensusError, match="au-delà de la limite"):
+        sandbox.load_census_isolated(sparse_xlsx(200_000, 16_384), "loin.xlsx", mode="worker")
+
+
 def test_a_dead_worker_is_replaced(sample_census):
     """A warm worker that died between two files (killed, out of memory) is not handed a request: a new one is."""
     import signal
