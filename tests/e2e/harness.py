@@ -39,13 +39,15 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(env: dict[str, str] | None = None, preexec_fn=None, script: Path | None = None):
+def streamlit_server(env: dict[str, str] | None = None, preexec_fn=None, script: Path | None = None,
+                     root: Path = ROOT):
+    """``root``: the checkout whose app is served (a benchmark compares with another one)."""
     port = free_port()
-    script = script or ROOT / "nrdash" / "server.py"
+    script = script or root / "nrdash" / "server.py"
     cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE,
+    proc = subprocess.Popen(cmd, cwd=root, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, preexec_fn=preexec_fn)
     url = ServerURL(f"http://127.0.0.1:{port}")
     url.pid = proc.pid
