@@ -151,14 +151,14 @@ def signed_in_editor(browser, url: str):
 def editor_publish(page, url: str, db: str, tag: str) -> float:
     """A small draft written into the store, the Versions page reloaded, « Publier » clicked: seconds to the
     confirmation."""
-    from nrdash.store import Store
+    from nrdash.store import Principal, Store
 
     from tests.e2e.harness import goto, wait_idle
 
     s = Store(f"sqlite:///{db}", migrate=False, seed_sample=False)
     try:
-        latest = s.versions(EPCI)[-1].number
-        s.save_draft(EPCI, EDITOR, small_census(tag, 20), f"brouillon-{tag}.csv", latest)
+        latest = s.versions(Principal.operator(), EPCI)[-1].number
+        s.save_draft(Principal.account(EDITOR), EPCI, small_census(tag, 20), f"brouillon-{tag}.csv", latest)
     finally:
         s.close()
     button = page.get_by_role("button", name=f"Publier la version {latest + 1}")
@@ -209,7 +209,7 @@ def main() -> None:
 
     from playwright.sync_api import sync_playwright
 
-    from nrdash.store import Store
+    from nrdash.store import Principal, Store
     from tests.conftest import SAMPLE
     from tests.e2e.harness import CHROMIUM_ARGS, chromium_path, streamlit_server
 
@@ -217,16 +217,17 @@ def main() -> None:
     data = Path(tempfile.mkdtemp(prefix="bench-admission-"))
     db = str(data / "nrdash.db")
     s = Store(f"sqlite:///{db}", seed_sample=False)
-    s.add_user("admin@exemple.fr", PASSWORD)
-    s.add_user(EDITOR, PASSWORD, "éditeur", EPCI)
-    s.publish(EPCI, SAMPLE.read_bytes(), "recensement.xlsx")
+    op = Principal.operator()
+    s.add_user(op, "admin@exemple.fr", PASSWORD)
+    s.add_user(op, EDITOR, PASSWORD, "éditeur", EPCI)
+    s.publish(op, EPCI, SAMPLE.read_bytes(), "recensement.xlsx")
     s.close()
     print(f"Application : {args.app_root} ; {os.cpu_count()} cœurs ; charge au départ : {os.getloadavg()}", flush=True)
     print(f"Gros fichier : {big.name}, {big.stat().st_size / 1e6:.1f} Mo ; petit fichier : "
           f"{len(small_census('x')) / 1024:.1f} Ko", flush=True)
     env = {"NRDASH_DATA_DIR": str(data), "NRDASH_TRUSTED_PROXIES": "127.0.0.1",
            "STREAMLIT_SERVER_COOKIE_SECRET": "secret du banc d'essai"}
-    with streamlit_server(env=env, root=args.app_root) as url, sync_playwright() as p:
+    with streamlit_server(env=env, root=args.app_root, log=data / "server.log") as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         editor_page = signed_in_editor(browser, url)
         rss = {"départ": tree_rss_mb(url.pid)}

@@ -50,12 +50,13 @@ def main() -> None:
     from tests.e2e.harness import CHROMIUM_ARGS, chromium_path, goto, streamlit_server, wait_idle
 
     path = census_50k()
-    env = {"NRDASH_DATA_DIR": tempfile.mkdtemp(prefix="bench-memory-"), "NRDASH_TRUSTED_PROXIES": "127.0.0.1",
+    data = Path(tempfile.mkdtemp(prefix="bench-memory-"))
+    env = {"NRDASH_DATA_DIR": str(data), "NRDASH_TRUSTED_PROXIES": "127.0.0.1",
            "STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL": str(args.ttl)}
     print(f"Application : {args.app_root} ; {os.cpu_count()} cœurs ; charge au départ : {os.getloadavg()} ; "
           f"{args.sessions} onglets × {path.name} ({path.stat().st_size / 1e6:.1f} Mo) par tour", flush=True)
     rows = []
-    with streamlit_server(env=env, root=args.app_root) as url, sync_playwright() as p:
+    with streamlit_server(env=env, root=args.app_root, log=data / "server.log") as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         first = browser.new_context()
         goto(first.new_page(), url)  # the server's first run (sample seeded, workers started) before measuring

@@ -231,10 +231,13 @@ def is_https(scheme: str, headers: Mapping[str, str]) -> bool:
 def login_attempt(store, email: str, password: str, ip: str) -> str:
     """'ok', 'wrong' (unknown e-mail and wrong password alike) or 'blocked' (too many failures: nothing is
     checked, nor recorded, so that waiting is enough)."""
-    if not store.check_rate(email, ip):
+    from .store import Principal
+
+    who = Principal.anonymous(client=ip)  # not signed in yet: the store reads nothing else of it
+    if not store.check_rate(who, email):
         return "blocked"
-    ok = bool(email) and bool(password) and store.verify_password(email, password)
-    store.record_login(email, ip, ok)
+    ok = bool(email) and bool(password) and store.verify_password(who, email, password)
+    store.record_login(who, email, ok)
     return "ok" if ok else "wrong"
 
 

@@ -1,6 +1,7 @@
 """Store commands of ``python -m nrdash`` (db, publish, versions, restore, export-territoire, import-territoire,
 user, erase-person, soumissions). They honour NRDASH_DATABASE_URL / NRDASH_DATA_DIR. Exit codes: 0 done, 1 refused because of
-rows in error (publish), 2 unusable file, unknown territory or any other refusal. Never a traceback."""
+rows in error (publish), 2 unusable file, unknown territory or any other refusal. Never a traceback. The command line
+acts as the store's operator (``Principal.operator()``): whoever runs it has the database."""
 from __future__ import annotations
 
 import argparse
@@ -15,6 +16,12 @@ def _store(seed: bool = True):
     from .store import Store
 
     return Store(seed_sample=seed)
+
+
+def _operator():
+    from .store import Principal
+
+    return Principal.operator()
 
 
 def _guard(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
@@ -46,7 +53,7 @@ def _db(args: argparse.Namespace) -> int:
     from .store import Store
 
     store = Store()
-    print(f"Schéma de la base à jour (révision {store.ensure_schema(False)}) : "
+    print(f"Schéma de la base à jour (révision {store.ensure_schema(_operator(), False)}) : "
           f"{store.engine.url.render_as_string(hide_password=True)}")
     return 0
 
@@ -55,7 +62,8 @@ def _db(args: argparse.Namespace) -> int:
 def _publish(args: argparse.Namespace) -> int:
     path = Path(args.file)
     data = path.read_bytes()
-    res = _store().publish(args.territoire, data, path.name, author=args.auteur or "", note=args.note or "",
+    res = _store().publish(_operator(), args.territoire, data, path.name, author=args.auteur or "",
+                           note=args.note or "",
                            force_reason=args.forcer_erreurs)
     if not res.created:
         print(f"Fichier identique à la dernière version ({res.number}) : aucune nouvelle version.", file=sys.stderr)
@@ -65,7 +73,7 @@ def _publish(args: argparse.Namespace) -> int:
 
 @_guard
 def _versions(args: argparse.Namespace) -> int:
-    items = _store().versions(args.territoire)
+    items = _store().versions(_operator(), args.territoire)
     if args.json:
         print(json.dumps([v.as_dict() for v in items], ensure_ascii=False))
         return 0
@@ -81,7 +89,7 @@ def _versions(args: argparse.Namespace) -> int:
 
 @_guard
 def _restore(args: argparse.Namespace) -> int:
-    res = _store().restore(args.territoire, args.number, author=args.auteur or "", note=args.note or "")
+    res = _store().restore(_operator(), args.territoire, args.number, author=args.auteur or "", note=args.note or "")
     if not res.created:
         print(f"La version {args.number} est déjà la dernière ({res.number}) : aucune nouvelle version.",
               file=sys.stderr)
@@ -93,11 +101,12 @@ def _kept_line(store, code: str) -> str | None:
     """What the archive carries besides versions, in words (None when nothing)."""
     from .text import count_noun
 
-    links, unlinks = store.pairings(code)
+    who = _operator()
+    links, unlinks = store.pairings(who, code)
     parts = [count_noun(n, singular, plural) for n, singular, plural in (
-        (len(store.objectives(code)), "objectif", None),
+        (len(store.objectives(who, code)), "objectif", None),
         (len(links) + len(unlinks), "choix d'appariement manuel", "choix d'appariement manuels"),
-        (len(store.submissions(code)), "réponse au questionnaire", "réponses au questionnaire")) if n]
+        (len(store.submissions(who, code)), "réponse au questionnaire", "réponses au questionnaire")) if n]
     if not parts:
         return None
     return "Avec " + (", ".join(parts[:-1]) + " et " + parts[-1] if len(parts) > 1 else parts[0]) + "."
@@ -106,7 +115,7 @@ def _kept_line(store, code: str) -> str | None:
 @_guard
 def _export(args: argparse.Namespace) -> int:
     store = _store()
-    data = store.export_territory(args.code)
+    data = store.export_territory(_operator(), args.code)
     Path(args.out).write_bytes(data)
     print(f"Territoire {args.code} exporté : {args.out}")
     line = _kept_line(store, args.code)
@@ -118,7 +127,7 @@ def _export(args: argparse.Namespace) -> int:
 @_guard
 def _import(args: argparse.Namespace) -> int:
     store = _store()
-    code, n = store.import_territory(Path(args.file).read_bytes())
+    code, n = store.import_territory(_operator(), Path(args.file).read_bytes())
     print(f"Territoire {code} importé : {n} version(s).")
     line = _kept_line(store, code)
     if line:
@@ -133,7 +142,7 @@ def _user(args: argparse.Namespace) -> int:
     store = _store()
     email = check_email(args.email)
     password = None
-    if not store.user_exists(email) and not args.sans_mot_de_passe:
+    if not store.user_exists(_operator(), email) and not args.sans_mot_de_passe:
         if sys.stdin is not None and sys.stdin.isatty():
             password = getpass.getpass("Mot de passe : ")
             if getpass.getpass("Mot de passe (encore) : ") != password:
@@ -141,7 +150,8 @@ def _user(args: argparse.Namespace) -> int:
                 return 2
         else:
             password = (sys.stdin.readline() if sys.stdin else "").rstrip("\r\n")
-    res = store.add_user(email, password, args.role, args.territoire, without_password=args.sans_mot_de_passe)
+    res = store.add_user(_operator(), email, password, args.role, args.territoire,
+                         without_password=args.sans_mot_de_passe)
     where = f" sur le territoire {args.territoire}" if args.territoire else ""
     print(("Compte créé" if res["created"] else "Compte mis à jour") + f" : {res['email']}"
           + (f", rôle {args.role}{where}" if args.role else "")
@@ -153,7 +163,7 @@ def _user(args: argparse.Namespace) -> int:
 
 @_guard
 def _erase(args: argparse.Namespace) -> int:
-    n = _store().erase_person(args.territoire, args.text)
+    n = _store().erase_person(_operator(), args.territoire, args.text)
     print(f"{n} version(s) modifiée(s) : données personnelles effacées et fichiers d'origine expurgés."
           if n else "Aucune donnée personnelle ne correspond : rien n'est effacé.")
     return 0
@@ -163,7 +173,7 @@ def _erase(args: argparse.Namespace) -> int:
 def _submissions(args: argparse.Namespace) -> int:
     from .questionnaire import STATUS_LABEL
 
-    items = _store(seed=False).submissions(args.territoire, with_contacts=args.with_contacts)
+    items = _store(seed=False).submissions(_operator(), args.territoire, with_contacts=args.with_contacts)
     if args.json:
         print(json.dumps([x.as_dict(args.with_contacts) for x in items], ensure_ascii=False))
         return 0

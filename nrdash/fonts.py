@@ -6,7 +6,7 @@ Every first visit to a Streamlit page fetches two fonts:
 - Source Sans, Streamlit's default text font, fetched even with another theme font (the page is drawn with the
   default theme until the app's theme arrives). nrdash serves its Latin part — Latin-1, Latin Extended-A (œ, Œ,
   Ÿ…), general punctuation (’, «, », —, narrow no-break space…), €, arrows.
-(What each saves is measured in README, « Sobriété ».)
+(What each saves is measured in docs/performances.md, « Accessibilité et sobriété ».)
 
 The subsets are made by ``python scripts/subset_fonts.py`` from the fonts of the installed Streamlit and kept in
 assets/fonts/, each with a manifest (the source font's SHA-256, what was kept). At run time a subset is served only if

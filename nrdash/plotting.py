@@ -4,7 +4,7 @@ component (nrdash.ui.chart_component) that draws it. Pure: no Streamlit here.
 Streamlit's st.plotly_chart ships all of plotly.js to draw any trace type. nrdash draws four (scatter, bar, heatmap,
 sunburst): assets/js/plotly-nrdash.min.js is the same plotly.js, same version as the plotly Python package,
 assembled from those modules only (``bash scripts/build_plotly.sh``), fetched once per visit and cached (sizes in
-README, « Sobriété »). It also carries plotly's French locale, so the toolbar speaks French.
+docs/performances.md, « Accessibilité et sobriété »). It also carries plotly's French locale, so the toolbar speaks French.
 
 The figures are the same plotly figures (nrdash.charts); the component draws them with Plotly.react and sends back
 the points of a click (their customdata, x and y: clicked_points), which ui.chart turns into shared filters.
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -42,10 +43,23 @@ def routes() -> dict[str, Served]:
     return {"/" + bundle_url(): Served(bundle(), b"application/javascript")}
 
 
-def figure_payload(fig: go.Figure, config: dict, selectable: bool) -> dict:
+@dataclass(frozen=True)
+class Rendered:
+    """A figure already serialised (its plotly JSON and height): what sessions showing the same view share."""
+
+    json: str
+    height: int
+
+
+def render(fig: go.Figure) -> Rendered:
+    return Rendered(fig.to_json(), int(fig.layout.height or DEFAULT_HEIGHT))
+
+
+def figure_payload(fig: go.Figure | Rendered, config: dict, selectable: bool) -> dict:
     """What the component receives: the figure as plotly JSON, its config and height, the bundle's address."""
-    return {"figure": fig.to_json(), "config": {**config, "responsive": True, "locale": "fr"},
-            "height": int(fig.layout.height or DEFAULT_HEIGHT), "selectable": selectable, "bundle": bundle_url()}
+    rendered = fig if isinstance(fig, Rendered) else render(fig)
+    return {"figure": rendered.json, "config": {**config, "responsive": True, "locale": "fr"},
+            "height": rendered.height, "selectable": selectable, "bundle": bundle_url()}
 
 
 def clicked_points(state) -> list[dict]:

@@ -119,8 +119,12 @@ _STARTED = threading.Lock()
 
 
 def _loop(reaper: Reaper) -> None:
+    from streamlit import runtime
+
     while True:
         time.sleep(timing(reaper._ttl())[0])
+        if not runtime.exists():  # the server is stopping (or a test's runtime came and went)
+            continue
         try:
             closed = reaper.sweep()
             if closed:

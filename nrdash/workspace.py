@@ -17,7 +17,6 @@ from typing import Iterable
 
 import pandas as pd
 
-from . import referential as ref
 from .census import Census
 from .compare import actor_refs, compare
 from .text import count_noun, date_time
@@ -34,33 +33,22 @@ def default_territory() -> str:
 
 @dataclass(frozen=True)
 class Access:
-    """What a session may do on one territory."""
+    """What a session may do on one territory, as the store decides it (``Store.access``): the app uses it only to
+    choose what to show, the store checks every operation again."""
 
     role: str | None  # "lecteur" | "éditeur" | "administrateur" | None (anonymous, or no role here)
     may_read: bool
     locked: bool = False  # opened with a locked workshop link: a viewer in mode atelier, whatever is done
-
-    @property
-    def editor(self) -> bool:
-        return not self.locked and self.role in (EDITOR, ADMIN)
-
-    @property
-    def admin(self) -> bool:
-        return not self.locked and self.role == ADMIN
+    editor: bool = False  # drafts, publishing, restore, the questionnaire's queue, objectives, pairings
+    admin: bool = False  # the territory's settings and people, erasure
+    instance_admin: bool = False  # accounts and the instance's administrator role
+    personal_data: bool = False  # Référent, Contact, original files
+    exists: bool | None = None  # whether the territory is on this instance; None: not said to this session
+    name: str = ""  # the territory's name, when said
 
     def personal(self, workshop: bool) -> bool:
         """Whether Référent and Contact may be sent to this session's browser at all."""
-        return self.editor and not workshop
-
-
-def access(role: str | None, anonymous_read: bool, signed_in: bool, locked: bool = False) -> Access:
-    """A locked workshop link reads (never more); an account with a role on the territory reads; anyone reads a
-    territory open to anonymous reading; a signed-in account without a role reads what anyone may read."""
-    if locked:
-        return Access(None, True, locked=True)
-    if role not in ref.ROLES:
-        role = None
-    return Access(role, role is not None or bool(anonymous_read))
+        return self.personal_data and not workshop
 
 
 def parse_version(value: str | None) -> int | None:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nrdash.__main__ import _plain, _plain_column, census_json
+from nrdash.__main__ import _plain, _plain_column, census_json, json_bytes
 from nrdash.census import load_census
 
 from tests.test_cli import SAMPLE
@@ -55,3 +55,19 @@ def test_census_json_equals_value_by_value():
             if key != "placement":
                 assert json.dumps(value) == json.dumps(_plain(row[key])), (key, value)
     assert got["rows"] == len(table) and "contact" in got["actors"][0]
+
+
+def test_json_bytes_is_the_standard_librarys_json_in_utf8():
+    census = load_census(SAMPLE)
+    obj = census_json(census, with_contacts=True)
+    got = json_bytes(obj)
+    assert got.endswith(b"\n") and json.loads(got) == json.loads(json.dumps(obj, ensure_ascii=False))
+    assert "é".encode() in got  # UTF-8 text, not \u escapes
+    odd = {"name": "Caf\udce9 <b>", "values": [1.5, None, True, "x"], "n": np.int64(3)}
+    text = json_bytes(odd)  # a lone surrogate (a damaged file): still valid JSON, escaped
+    assert json.loads(text) == {"name": "Caf\udce9 <b>", "values": [1.5, None, True, "x"], "n": "3"}
+
+
+def test_list_cells_of_texts_are_kept_and_others_converted():
+    column = pd.Series([["a", "é"], ["x", np.nan], [], None], dtype=object)
+    assert _plain_column(column) == [["a", "é"], ["x", None], [], None]

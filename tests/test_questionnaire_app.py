@@ -4,7 +4,6 @@ the editors' queue (accept, merge with the fields they pick, reject, publish; no
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -17,6 +16,7 @@ from nrdash.ui import source
 from tests.appstore import fresh_store, signed_in
 from tests.conftest import ROOT, actors_sheet
 from tests.mdtext import displayed
+from tests.principals import OP, anon
 
 APP = str(ROOT / "app.py")
 EPCI = "241700434"
@@ -45,7 +45,7 @@ def form(territory: str | None = EPCI) -> AppTest:
         at.query_params["territoire"] = territory
     at.switch_page(quest_ui.FORM_PAGE).run()  # opened by its own link: the first run is the form
     assert not at.exception
-    at.session_state[quest_ui.STARTED_KEY] = time.monotonic() - 60  # a person took a minute to fill it
+    at.session_state[quest_ui.STARTED_KEY] = quest.clock() - 60  # a person took a minute to fill it
     return at
 
 
@@ -55,9 +55,9 @@ def fill(at: AppTest, **over) -> AppTest:
     for key, value in values.items():
         if key in ("q_consent",) or key.startswith("q_need_"):
             at.checkbox(key=key).set_value(value)
-        elif key in ("q_actor_type", "q_commune"):
+        elif key == "q_commune":
             at.selectbox(key=key).set_value(value)
-        elif key in ("q_level", "q_is_local"):
+        elif key in ("q_actor_type", "q_level", "q_is_local"):
             at.radio(key=key).set_value(value)
         elif key == "q_action_types":
             at.multiselect(key=key).set_value(value)
@@ -82,7 +82,11 @@ def test_the_form_has_no_sidebar_and_lists_the_kits_words(db):
     at = form()
     assert [t.value for t in at.title] == ["Questionnaire des acteurs du Numérique responsable"]
     assert len(at.sidebar) == 0 and source.SOURCE_KEY not in at.session_state  # no census resolved, none sent
-    assert at.selectbox(key="q_actor_type").options == [f"{t} ({ref.FAMILY_OF_TYPE[t]})" for t in ref.TYPES]
+    types = at.radio(key="q_actor_type")  # a radio: a long type is read whole on a phone (issue 25)
+    assert types.options == [quest.type_label(t) for t in ref.TYPES] and types.value is None
+    assert "Associations du Numérique responsable" in types.options and not any("NR" in o for o in types.options)
+    intro = next(m.value for m in at.markdown if m.value.startswith("Ce questionnaire recense"))
+    assert "Numérique responsable (NR)" in intro  # the kit's abbreviation said in full before the form uses it
     assert at.multiselect(key="q_action_types").options == list(ref.ACTION_TYPES)
     communes = at.selectbox(key="q_commune").options
     assert "Aytré" in communes and "Lagord" in communes and communes[-1].startswith("Autre commune")
@@ -96,7 +100,7 @@ def test_the_form_has_no_sidebar_and_lists_the_kits_words(db):
 def test_consent_is_required(db):
     at = send(fill(form(), q_consent=False))
     assert "Consentement" in problems(at) and "Cochez « J'accepte … »" in problems(at)
-    assert db.submissions(EPCI) == []
+    assert db.submissions(OP, EPCI) == []
     assert at.text_input(key="q_name").value == "La Ressourcerie"  # nothing typed is lost
 
 
@@ -107,24 +111,24 @@ def test_siret_key_and_every_problem_listed_at_the_top(db):
     assert "Niveau d'engagement" in text
     beside = [displayed(e.value) for e in at.error if e.value != at.error[0].value]
     assert any("clé de contrôle" in b for b in beside) and any("3 points à corriger, signalés" in b for b in beside)
-    assert db.submissions(EPCI) == []
+    assert db.submissions(OP, EPCI) == []
     at = send(fill(at, q_siret="732 829 320 00074", q_name="La Ressourcerie", q_level=2))
-    assert db.submissions(EPCI)[0].answer.siret == "73282932000074"
+    assert db.submissions(OP, EPCI)[0].answer.siret == "73282932000074"
 
 
 def test_a_100_kb_field_is_refused_with_a_message(db):
     at = send(fill(form(), q_actions_text="x" * 100_000))
     assert "« Vos actions de Numérique responsable » fait 100 000 caractères : 4 000 au plus" in \
         problems(at).replace("\u202f", " ")
-    assert db.submissions(EPCI) == []
+    assert db.submissions(OP, EPCI) == []
 
 
 def test_hostile_markup_is_stored_and_shown_as_typed(db, monkeypatch):
     at = send(fill(form(), q_name=HOSTILE, q_needs_text=HOSTILE, q_need_4=True))
     assert "Merci, votre réponse est envoyée." in texts(at)
-    sub = db.submissions(EPCI)[0]
+    sub = db.submissions(OP, EPCI)[0]
     assert sub.answer.name == HOSTILE and sub.answer.needs == ("Autre",) and sub.answer.needs_text == HOSTILE
-    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", EPCI)
+    db.add_user(OP, "marie@x.fr", "motdepasse-long", "éditeur", EPCI)
     signed_in(monkeypatch, "marie@x.fr")
     at = queue()
     shown = texts(at)
@@ -133,29 +137,63 @@ def test_hostile_markup_is_stored_and_shown_as_typed(db, monkeypatch):
     assert not re.search(r"(?<!\\)<img", raw) and "](http" not in raw and "**gras**" not in raw  # escaped
 
 
-def test_robots_hidden_field_and_speed(db):
+class FakeClock:
+    """The form's clock, moved by hand: the robot rule is tested without waiting and whatever the machine's speed."""
+
+    def __init__(self, now: float = 1000.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_robots_hidden_field_and_speed(db, monkeypatch):
     at = send(fill(form(), q_website="http://spam.example"))
-    assert "Merci, votre réponse est envoyée." in texts(at) and db.submissions(EPCI) == []  # told nothing
+    assert "Merci, votre réponse est envoyée." in texts(at) and db.submissions(OP, EPCI) == []  # told nothing
+    clock = FakeClock()
+    monkeypatch.setattr(quest, "clock", clock)
+    monkeypatch.delenv(quest.FILL_SECONDS_ENV, raising=False)
     at = form()
-    at.session_state[quest_ui.STARTED_KEY] = time.monotonic()  # sent at once
+    at.session_state[quest_ui.STARTED_KEY] = clock.now  # the form opens now
+    clock.now += 1.0
     at = send(fill(at))
-    assert "envoyé très vite" in problems(at) and db.submissions(EPCI) == []
-    at = send(at)  # a second click is a person's
-    assert len(db.submissions(EPCI)) == 1
+    assert "envoyé très vite" in problems(at) and db.submissions(OP, EPCI) == []
+    clock.now += 0.5
+    at = send(at)  # an immediate second click is judged like the first (it used to be waved through)
+    assert "envoyé très vite" in problems(at) and db.submissions(OP, EPCI) == []
+    clock.now += quest.MIN_FILL_SECONDS  # the form has now been open longer than the rule asks
+    at = send(at)
+    assert "Merci, votre réponse est envoyée." in texts(at) and len(db.submissions(OP, EPCI)) == 1
+
+
+def test_the_time_rule_never_asks_more_than_four_seconds_and_can_be_turned_off(db, monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setattr(quest, "clock", clock)
+    monkeypatch.setenv(quest.FILL_SECONDS_ENV, "60")  # an operator's typo: bounded to 4 s
+    at = form()
+    at.session_state[quest_ui.STARTED_KEY] = clock.now
+    clock.now += 4.0
+    at = send(fill(at))
+    assert "Merci, votre réponse est envoyée." in texts(at) and len(db.submissions(OP, EPCI)) == 1
+    monkeypatch.setenv(quest.FILL_SECONDS_ENV, "0")  # no time rule: the hidden field and the burst limit stay
+    at = form()
+    at.session_state[quest_ui.STARTED_KEY] = clock.now
+    at = send(fill(at, q_name="Envoyée aussitôt"))
+    assert "Merci, votre réponse est envoyée." in texts(at) and len(db.submissions(OP, EPCI)) == 2
 
 
 def test_a_known_structure_is_told_only_when_the_census_is_public(db):
     at = send(fill(form(), q_name="L'atelier vélo", q_commune="17028"))
     assert "connaît déjà une structure de ce nom" in texts(at)
-    assert db.submissions(EPCI)[0].match_ref == "nom:atelier velo|aytre"
-    db.set_territory(EPCI, anonymous_read=False)
+    assert db.submissions(OP, EPCI)[0].match_ref == "nom:atelier velo|aytre"
+    db.set_territory(OP, EPCI, anonymous_read=False)
     at = send(fill(form(), q_name="L'atelier vélo", q_commune="17028"))
     assert "Merci, votre réponse est envoyée." in texts(at) and "connaît déjà" not in texts(at)
-    assert db.submissions(EPCI)[1].match_ref == "nom:atelier velo|aytre"  # flagged all the same
+    assert db.submissions(OP, EPCI)[1].match_ref == "nom:atelier velo|aytre"  # flagged all the same
 
 
 def test_closed_questionnaire_and_unknown_territory(db):
-    db.set_questionnaire_open(EPCI, False)
+    db.set_questionnaire_open(OP, EPCI, False)
     at = form()
     assert "Ce questionnaire est fermé" in texts(at) and not [b for b in at.button if b.label == "Envoyer"]
     at = form("17300")
@@ -165,15 +203,15 @@ def test_closed_questionnaire_and_unknown_territory(db):
 
 
 def test_burst_from_the_form_is_told_to_wait(db, monkeypatch):
-    monkeypatch.setattr(st_store, "SUBMISSION_BURST", 2)
+    monkeypatch.setattr(st_store.questionnaire, "SUBMISSION_BURST", 2)
     at = form()
     for i in range(3):
         at = send(fill(at, q_name=f"Structure {i}"))
         if i < 2:
             assert "Merci" in texts(at)
             next(b for b in at.button if b.key == "q_again").click().run()
-            at.session_state[quest_ui.STARTED_KEY] = time.monotonic() - 60
-    assert "patientez" in problems(at) and len(db.submissions(EPCI)) == 2
+            at.session_state[quest_ui.STARTED_KEY] = quest.clock() - 60
+    assert "patientez" in problems(at) and len(db.submissions(OP, EPCI)) == 2
     assert at.text_input(key="q_name").value == "Structure 2"  # kept for the next try
 
 
@@ -194,7 +232,7 @@ def submit(db, **over) -> int:
            "contact": "zoe@example.org", "consent": True, "commune": "17028", **over}
     answer, problems_ = quest.validate(raw, {"17028": "Aytré", "17200": "Lagord"})
     assert not problems_
-    return db.submit(EPCI, answer, "198.51.100.7")[0]
+    return db.submit(anon("198.51.100.7"), EPCI, answer)[0]
 
 
 def test_a_viewer_sees_the_link_but_no_answer(db, monkeypatch):
@@ -203,8 +241,8 @@ def test_a_viewer_sees_the_link_but_no_answer(db, monkeypatch):
     assert "/questionnaire?territoire=241700434" in [c.value for c in at.code]
     assert "ne sont visibles que des éditeurs" in texts(at)
     assert "zoe@example.org" not in texts(at) and "La Ressourcerie" not in texts(at)
-    db.add_user("admin@x.fr", "motdepasse-long")  # the instance's first account is its administrator
-    db.add_user("paul@x.fr", "motdepasse-long", "lecteur", EPCI)
+    db.add_user(OP, "admin@x.fr", "motdepasse-long")  # the instance's first account is its administrator
+    db.add_user(OP, "paul@x.fr", "motdepasse-long", "lecteur", EPCI)
     signed_in(monkeypatch, "paul@x.fr")
     assert "La Ressourcerie" not in texts(queue())
 
@@ -213,7 +251,7 @@ def test_editor_accepts_merges_with_chosen_fields_rejects_and_publishes(db, monk
     s_new = submit(db, needs=["Formation"])
     s_merge = submit(db, name="Atelier du Vélo", actor_type="PME", level=3, contact="velo@example.org")
     s_spam = submit(db, name="Pub pour des montres")
-    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", EPCI)
+    db.add_user(OP, "marie@x.fr", "motdepasse-long", "éditeur", EPCI)
     signed_in(monkeypatch, "marie@x.fr")
     home = AppTest.from_file(APP, default_timeout=90)
     home.query_params["territoire"] = EPCI
@@ -240,34 +278,34 @@ def test_editor_accepts_merges_with_chosen_fields_rejects_and_publishes(db, monk
     at.text_input(key=f"{quest_ui.REASON_KEY}_{s_spam}").input("Publicité").run()
     at.button(key="q_decide").click().run()
     assert "Réponse n° 3 refusée." in texts(at)
-    statuses = {x.id: x.status for x in db.submissions(EPCI)}
+    statuses = {x.id: x.status for x in db.submissions(OP, EPCI)}
     assert statuses == {s_new: quest.ACCEPTED, s_merge: quest.MERGED, s_spam: quest.REJECTED}
     assert "Aucune nouvelle réponse." in texts(at)
     at.button(key="q_publish").click().run()
     assert "Version 2 publiée" in texts(at)
-    actors = db.open_version(EPCI, personal=True).census.actors.set_index("name")
+    actors = db.open_version(OP, EPCI, personal=True).census.actors.set_index("name")
     assert actors.loc["Atelier Vélo", "level"] == 3 and actors.loc["Atelier Vélo", "contact"] == "hugo@example.org"
     assert actors.loc["Atelier Vélo", "type"] == "Associations du NR"
     assert actors.loc["La Ressourcerie", "source"] == ref.QUESTIONNAIRE_SOURCE
     assert "Pub pour des montres" not in actors.index
-    assert db.versions(EPCI)[-1].author == "marie@x.fr"
+    assert db.versions(OP, EPCI)[-1].author == "marie@x.fr"
     assert "Besoins exprimés" in [h.value for h in at.subheader]
     assert "1 structure a exprimé 1 besoin (réponses refusées exclues)." in texts(at)
     assert {b.proto.label for b in at.get("download_button")} >= {"Télécharger (.csv)", "Télécharger (.xlsx)"}
 
 
 def test_editor_closes_the_questionnaire(db, monkeypatch):
-    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", EPCI)
+    db.add_user(OP, "marie@x.fr", "motdepasse-long", "éditeur", EPCI)
     signed_in(monkeypatch, "marie@x.fr")
     at = queue()
     at.toggle(key="q_open").set_value(False).run()
-    assert db.questionnaire_open(EPCI) is False and "Questionnaire fermé" in texts(at)
+    assert db.questionnaire_open(OP, EPCI) is False and "Questionnaire fermé" in texts(at)
 
 
 def test_editor_imports_paper_answers_whole_or_not_at_all(db, monkeypatch):
     from tests.conftest import xlsx_bytes
 
-    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", EPCI)
+    db.add_user(OP, "marie@x.fr", "motdepasse-long", "éditeur", EPCI)
     signed_in(monkeypatch, "marie@x.fr")
     header = [h for _, h in quest.PAPER_COLUMNS]
     row = ["Café <b>Réparation</b>", None, "Association", "Aytré", "oui", None, None, 2, "Formation", None, "Léo",
@@ -278,10 +316,10 @@ def test_editor_imports_paper_answers_whole_or_not_at_all(db, monkeypatch):
                                                                   "Modèle de saisie des réponses (.xlsx)"}
     at.file_uploader(key="q_paper_file").upload("papier.xlsx", xlsx_bytes({"Réponses": [header, row, bad]})).run()
     assert "rien n'est importé tant qu'il en reste" in texts(at) and "Ligne 3, colonne « Type d'acteur »" in texts(at)
-    assert db.submissions(EPCI) == []
+    assert db.submissions(OP, EPCI) == []
     at.file_uploader(key="q_paper_file").upload("papier.xlsx", xlsx_bytes({"Réponses": [header, row, row]})).run()
     assert "2 réponses papier importées dans la file." in texts(at)
-    subs = db.submissions(EPCI, with_contacts=True)
+    subs = db.submissions(OP, EPCI, with_contacts=True)
     assert [(x.origin, x.answer.name, x.answer.contact) for x in subs] == [
         ("papier", "Café <b>Réparation</b>", "leo@example.org")] * 2
 
@@ -293,7 +331,7 @@ def test_editor_sees_the_needs_map_by_commune_filtered_by_kind(db, monkeypatch):
     submit(db, name="Atelier du Vélo", needs=["Financement"])  # Aytré
     submit(db, name="Mairie annexe", commune="17200", needs=["Collaboration"])  # Lagord
     submit(db, name="Loin <b>d'ici</b>", commune=quest.OTHER_COMMUNE, commune_text="Rochefort", needs=["Financement"])
-    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", EPCI)
+    db.add_user(OP, "marie@x.fr", "motdepasse-long", "éditeur", EPCI)
     signed_in(monkeypatch, "marie@x.fr")
     at = queue()
 

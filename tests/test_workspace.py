@@ -1,4 +1,5 @@
-"""nrdash/workspace.py: who may do what, the version in the address, the history list, what a draft undoes."""
+"""nrdash/workspace.py: the version in the address, the history list, what a draft undoes (who may do what is the
+store's: tests/test_store_access.py)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,20 +11,6 @@ from nrdash.store import VersionInfo
 from tests.conftest import actors_sheet
 
 HEADER = ["Nom de l'acteur", "Type d'acteur", "Niveau d'engagement estimé", "Commune"]
-
-
-def test_access_rules():
-    assert ws.access(None, True, False) == ws.Access(None, True)
-    assert not ws.access(None, False, True).may_read  # signed in without a role on a closed territory
-    reader = ws.access("lecteur", False, True)
-    assert reader.may_read and not reader.editor and not reader.personal(False)
-    editor = ws.access("éditeur", False, True)
-    assert editor.editor and not editor.admin and editor.personal(False) and not editor.personal(True)
-    admin = ws.access("administrateur", False, True)
-    assert admin.admin and admin.editor
-    locked = ws.access("administrateur", False, True, locked=True)  # a locked link is never more than a viewer
-    assert locked.may_read and not locked.editor and not locked.admin and not locked.personal(False)
-    assert ws.access("chef", False, True).role is None  # an unknown role is no role
 
 
 def test_parse_version():

@@ -1,9 +1,9 @@
 """Who is signed in, for the pages: OpenID Connect through Streamlit's st.login when configured, else the local
 session cookie set by nrdash.auth's /connexion route (verified here with the shared server.cookieSecret).
 
-The pages call ``current_account()`` on every rerun and ask the store for the role (``role_of(email,
-territory)``); ``account_block(next_path)`` draws « Se connecter » / « Connecté : … » where it is called (the
-sidebar)."""
+The pages call ``current_account()`` on every rerun, make the session's principal of it (``source.principal()``)
+and ask the store what it may do (``Store.access(principal, territory)``); ``account_block(next_path)`` draws
+« Se connecter » / « Connecté : … » where it is called (the sidebar)."""
 from __future__ import annotations
 
 import html

@@ -5,12 +5,11 @@ from __future__ import annotations
 import threading
 from contextlib import contextmanager
 
-import streamlit as st
 
-from .. import auth, sandbox
+from .. import sandbox
 from ..admission import PUBLISH, READ, Busy, Gate
 
-__all__ = ["Busy", "PUBLISH", "READ", "client_address", "reading", "session_id"]
+__all__ = ["Busy", "PUBLISH", "READ", "reading", "session_id"]
 
 _GATE: Gate | None = None
 _GATE_LOCK = threading.Lock()
@@ -24,15 +23,6 @@ def gate() -> Gate:
         return _GATE
 
 
-def client_address() -> str:
-    """The client's address, as the sign-in's rate limit reads it (X-Forwarded-For from trusted proxies only)."""
-    try:
-        trusted = auth.trusted_proxies()
-    except ValueError:
-        trusted = []
-    return auth.client_ip(st.context.ip_address or "127.0.0.1", st.context.headers, trusted)
-
-
 def session_id() -> str:
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
@@ -43,5 +33,7 @@ def session_id() -> str:
 @contextmanager
 def reading(lane: str = READ):
     """Admitted in ``lane`` for this session and client (``Busy`` otherwise), reading with that lane's workers."""
-    with gate().admitted(lane, session_id(), client_address()), sandbox.lane(lane):
+    from .source import client  # the client's address (X-Forwarded-For from trusted proxies only)
+
+    with gate().admitted(lane, session_id(), client()), sandbox.lane(lane):
         yield

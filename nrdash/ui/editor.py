@@ -12,6 +12,7 @@ from ..census import issues_table
 from ..dataset import prepare
 from ..editing import (CIRCLE_CHOICES, LEVEL_CHOICES, LINE_COLUMN, PROBLEM_COLUMN, YES_NO, corrected_replacements,
                        corrected_workbook, grid_view, merge_grid, problems_by_line, push, revalidate, to_edit_frame)
+from ..store import StoreError
 from ..tables import from_editor, to_editor
 from ..text import count_noun, escape_md
 from .elements import data_table
@@ -147,8 +148,12 @@ def census_editor(ctx: Context) -> None:
 
 def _save_as_draft(src, corrected) -> None:
     """The corrected workbook becomes the editor's draft of the territory (its Référent/Contact included)."""
-    source.store().save_draft(src.code, src.account.email, corrected_workbook(corrected),
-                              f"{corrected.file_name.rsplit('.', 1)[0]}-corrige.xlsx", src.latest)
+    try:
+        source.store().save_draft(source.principal(), src.code, corrected_workbook(corrected),
+                                  f"{corrected.file_name.rsplit('.', 1)[0]}-corrige.xlsx", src.latest)
+    except StoreError as exc:  # the store decides: a role taken back meanwhile is said, nothing is saved
+        st.session_state["ws_failed"] = str(exc)
+        return
     st.session_state.pop(DATASET_KEY, None)
     st.session_state[source.SHOW_DRAFT_KEY] = True
     st.session_state["ws_done"] = "Brouillon enregistré : il est affiché (vous seul le voyez)."

@@ -2,6 +2,7 @@
 the filter caption. Each takes the page's context (ui.context()) when it needs the view."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -11,6 +12,7 @@ import streamlit as st
 from .. import referential as ref
 from ..charts import selection_to_filters
 from ..indicators import PUBLIC_COLUMNS, public_table
+from ..plotting import Rendered, render
 from ..tables import safe_table
 from ..text import esc, escape_md
 from .chart_component import plotly_chart
@@ -56,15 +58,41 @@ def _on_chart_points(points: list[dict], by: str | None) -> None:
         set_filters(**changes)
 
 
-def chart(ctx: Context, fig: go.Figure, summary: str, key: str, select_by: str | None = None,
-          table: pd.DataFrame | None = None, main: bool = False) -> None:
+def chart(ctx: Context, fig: go.Figure | Callable[[], go.Figure], summary: str | Callable[[], str], key: str,
+          select_by: str | None = None, table: pd.DataFrame | None = None, main: bool = False) -> None:
     """A plotly chart with its text alternative; a click on a bar filters when ``select_by`` is given.
 
     The active filters are written in the figure itself, so the image downloaded from the chart's toolbar
     (PNG, drawn by the browser) always says what it shows. ``main``: the page's main figure, which in mode atelier
-    takes the height the screen leaves below it (whole on screen, without scrolling)."""
-    fig.update_layout(title_subtitle_text=esc(ctx.caption), title_subtitle_font_size=14)
+    takes the height the screen leaves below it (whole on screen, without scrolling).
+
+    ``fig`` and ``summary`` given as functions of the view alone (nothing else than ``ctx``'s census, filters and
+    rows in error): the figure is built, styled and serialised once for every session showing the same view in
+    the same mode (nrdash.shared), not once per session."""
     on_select = None if select_by is None else (lambda points: _on_chart_points(points, select_by))
+
+    def styled() -> tuple[Rendered, dict | None, str]:
+        return _styled(ctx, fig() if callable(fig) else fig, main, summary() if callable(summary) else summary)
+
+    if callable(fig):
+        rendered, fit, text = ctx.shared_value(("chart", key, ctx.caption, ctx.workshop, ctx.contrast, main), styled)
+    else:
+        rendered, fit, text = styled()
+    config = {**PLOTLY_CONFIG, "toImageButtonOptions": {"format": ctx.image_format, "scale": 2,
+                                                        "filename": f"nrdash-{key}"}}
+    plotly_chart(rendered, key=key, config=config, on_select=on_select, fit=fit)
+    st.caption(escape_md(text))
+    if table is not None and st.toggle("Données du graphique", key=f"{key}_data"):
+        data_table(table, width="stretch")
+
+
+WORKSHOP_MIN_HEIGHT = 300  # px: below this a projected figure is no longer read from the back of the room
+
+
+def _styled(ctx: Context, fig: go.Figure, main: bool, summary: str) -> tuple[Rendered, dict | None, str]:
+    """The figure with the filter line in it (and mode atelier's type), serialised; the browser's fit in mode
+    atelier; the text alternative."""
+    fig.update_layout(title_subtitle_text=esc(ctx.caption), title_subtitle_font_size=14)
     fit = None
     if ctx.workshop:
         workshop_figure(fig, ctx.contrast)
@@ -72,15 +100,7 @@ def chart(ctx: Context, fig: go.Figure, summary: str, key: str, select_by: str |
             meta = fig.layout.meta or {}
             fit = {"min": WORKSHOP_MIN_HEIGHT, "max": meta.get("max_height"), "below": 8,
                    "scale_markers": bool(meta.get("scale_markers"))}
-    config = {**PLOTLY_CONFIG, "toImageButtonOptions": {"format": ctx.image_format, "scale": 2,
-                                                        "filename": f"nrdash-{key}"}}
-    plotly_chart(fig, key=key, config=config, on_select=on_select, fit=fit)
-    st.caption(escape_md(summary))
-    if table is not None and st.toggle("Données du graphique", key=f"{key}_data"):
-        data_table(table, width="stretch")
-
-
-WORKSHOP_MIN_HEIGHT = 300  # px: below this a projected figure is no longer read from the back of the room
+    return render(fig), fit, summary
 
 
 def workshop_figure(fig: go.Figure, contrast: bool = False) -> None:

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from .. import shared
 from ..dataset import Dataset
-from ..filters import Filters, describe, filter_mask
+from ..filters import Filters, describe
 from ..geography import Geography
-from ..matrix import filter_actions
 from ..placement import TerritoryInfo
 from ..text import count_noun, escape_md
 from . import widgets
@@ -41,6 +41,13 @@ class Context:
     image_format: str = "png"  # of the charts' image button: "png" or "svg"
     contrast: bool = False  # mode atelier's high-contrast theme (washed-out projectors)
     source: Source | None = None  # the territory, version or draft shown, and what this session may do
+    share_key: shared.ViewKey | None = None  # the view's key when sessions share it (nrdash.shared), else None
+
+    def shared_value(self, name, compute):
+        """``compute()``, computed once for every session showing this view (nrdash.shared.derived): ``name`` says
+        what it is — the page first, e.g. ("accueil", "kpis") — and everything it depends on besides the view (mode
+        atelier, theme, date, a widget's choice…)."""
+        return shared.derived(self.dataset, self.share_key, name, compute)
 
     @property
     def caption(self) -> str:
@@ -76,10 +83,10 @@ def sidebar(current_page: str | None = None) -> Context:
     territories.widgets(dataset, geo, territory)
     filters = widgets.filter_widgets(dataset)
     image_format = widgets.image_format_widget(current_page)
-    actors, cats = dataset.actors(include_errors)
-    mask = filter_mask(actors, filters, cats)
-    ctx = Context(dataset, filters, actors[mask], cats[mask], filter_actions(dataset.census.actions, filters),
-                  len(actors), include_errors, geo, geo_note, territory, workshop, image_format, contrast, src)
+    key = shared.view_key(dataset, src.code, src.number, include_errors, filters)
+    view = shared.view(dataset, key, include_errors, filters)  # computed once for every session showing the same
+    ctx = Context(dataset, filters, view.actors, view.categories, view.actions, view.total, include_errors, geo,
+                  geo_note, territory, workshop, image_format, contrast, src, key)
     st.session_state[CONTEXT_KEY] = ctx
     return ctx
 

@@ -6,7 +6,6 @@ and stores the answer before the script reruns, the queue's decisions read the l
 from __future__ import annotations
 
 import logging
-import time
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -16,7 +15,7 @@ from .. import referential as ref
 from ..store import StoreError, TooManySubmissions
 from ..text import count_noun, date_time, escape_md
 from . import source
-from .admission import PUBLISH, Busy, client_address, reading
+from .admission import PUBLISH, Busy, reading
 from .pages import THROUGH_APP_KEY, navigation, page_link
 
 if TYPE_CHECKING:
@@ -43,6 +42,18 @@ FORM_CSS = """<style>
 .st-key-q_trap { display: none !important; }
 [data-testid="stMainBlockContainer"] { max-width: 46rem; padding: 2.5rem 1rem 4rem 1rem; }
 @media (max-width: 40rem) { [data-testid="stMainBlockContainer"] h1 { font-size: 1.9rem; } }
+/* Long choices read whole on a phone: the chosen actions wrap inside their tags, the lists' lines on two lines. */
+.st-key-q_action_types [data-tag] { max-width: 100% !important; height: auto !important; }
+.st-key-q_action_types [data-tag] > span { white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important; line-height: 1.3; padding: 0.15rem 0; }
+[data-testid="stSelectboxVirtualDropdown"] [role="option"] > div { white-space: normal !important;
+  overflow: visible !important; text-overflow: clip !important; line-height: 1.15; }
+/* The 22 actor types on two columns where there is room (a family's types stay together, in reading order). */
+@media (min-width: 40rem) {
+  .st-key-q_actor_type { width: 100% !important; }
+  .st-key-q_actor_type [role="radiogroup"] { display: block !important; columns: 2; column-gap: 2rem; }
+  .st-key-q_actor_type [role="radiogroup"] > div { break-inside: avoid; margin-bottom: 0.4rem; }
+}
 </style>"""
 
 
@@ -50,24 +61,22 @@ FORM_CSS = """<style>
 # The public form
 # ---------------------------------------------------------------------------------------------
 def _territory(code: str | None):
-    """(territory row, its communes {INSEE: name}) or (None, why not) for the form's address."""
-    s = source.store()
+    """(what the form shows of its territory, its communes {INSEE: name}) or (None, why not) for the form's
+    address."""
     if not code:
         return None, ("Ce lien de questionnaire est incomplet : il doit nommer le territoire "
                       "(…/questionnaire?territoire=CODE). Demandez le lien à l'équipe du recensement.")
     try:
-        territory = s.territory(code)
-        ds = s.open_version(code)
-    except StoreError:
-        return None, "Ce questionnaire n'existe pas sur ce serveur : vérifiez le lien reçu."
+        form = source.store().questionnaire_form(source.principal(), code)
+    except StoreError as exc:  # the same words for an unknown territory and one with nothing published
+        return None, str(exc)
     communes: dict[str, str] = {}
     geo = source.geography()[0]
-    info = ds.territory
-    if geo is not None and info is not None:
-        names = dict(zip(geo.communes["code"], geo.communes["name"]))
-        communes = {c: names[c] for c in info.members if c in names}
+    if geo is not None and form.members:
+        names = geo.names
+        communes = {c: names[c] for c in form.members if c in names}
         communes = dict(sorted(communes.items(), key=lambda kv: ref.norm_key(kv[1])))
-    return (territory, communes), None
+    return (form, communes), None
 
 
 def _raw() -> dict:
@@ -89,33 +98,31 @@ def _send(code: str, communes: dict[str, str]) -> None:
         state[PROBLEMS_KEY] = [(p.field, p.label, p.message) for p in problems]
         return
     started = state.get(STARTED_KEY)
-    elapsed = None if started is None else time.monotonic() - started
-    if str(raw.get("website") or "").strip():  # the hidden field: a robot, told it was sent, nothing stored
+    elapsed = None if started is None else quest.clock() - started
+    if quest.trapped(raw):  # the hidden field: a robot, told it was sent, nothing stored
         state[SENT_KEY] = {"id": None, "known": False}
         return
-    if quest.robot(raw, elapsed):
+    if quest.too_fast(elapsed, quest.min_fill_seconds()):  # judged again on every click, never waved through
         state[PROBLEMS_KEY] = [("send", "Envoi", "Le formulaire a été envoyé très vite après son ouverture : relisez vos "
-                                         "réponses puis cliquez de nouveau sur « Envoyer ».")]
-        state[STARTED_KEY] = time.monotonic() - quest.MIN_FILL_SECONDS  # a second click is a person's
+                                         "réponses, patientez quelques secondes, puis cliquez de nouveau sur "
+                                         "« Envoyer ».")]
         return
-    s = source.store()
     try:
-        sid, match = s.submit(code, answer, client_address())
+        sid, match = source.store().submit(source.principal(), code, answer)
     except TooManySubmissions as exc:
         state[PROBLEMS_KEY] = [("send", "Envoi", str(exc))]
         return
     except StoreError as exc:
         state[PROBLEMS_KEY] = [("send", "Envoi", str(exc))]
         return
-    known = match is not None and bool(s.territory(code)["anonymous_read"])  # a closed census is never revealed
-    state[SENT_KEY] = {"id": sid, "known": known}
+    state[SENT_KEY] = {"id": sid, "known": match is not None}  # the store says it only to whom may read the census
     for k in FORM_KEYS:
         state.pop(k, None)
 
 
 def _again() -> None:
     st.session_state.pop(SENT_KEY, None)
-    st.session_state[STARTED_KEY] = time.monotonic()
+    st.session_state[STARTED_KEY] = quest.clock()
 
 
 def form_page() -> None:
@@ -130,8 +137,8 @@ def form_page() -> None:
         st.title("Questionnaire des acteurs du Numérique responsable", anchor=False)
         st.error(problem, icon=":material/link_off:")
         return
-    territory, communes = found
-    name = territory["name"]
+    form, communes = found
+    name = form.name
     st.title("Questionnaire des acteurs du Numérique responsable", anchor=False)
     st.markdown(escape_md(f"Territoire : {name}"))
     sent = st.session_state.get(SENT_KEY)
@@ -144,11 +151,11 @@ def form_page() -> None:
                         "vôtre et mettra sa fiche à jour.", icon=":material/info:")
         st.button("Envoyer une autre réponse", key="q_again", on_click=_again)
         return
-    if not source.store().questionnaire_open(code):
+    if not form.open:
         st.info("Ce questionnaire est fermé : il n'accepte plus de réponses. Merci de votre intérêt.",
                 icon=":material/lock:")
         return
-    st.session_state.setdefault(STARTED_KEY, time.monotonic())
+    st.session_state.setdefault(STARTED_KEY, quest.clock())
     problems = st.session_state.get(PROBLEMS_KEY)
     if problems:
         with st.container(key="q_problems"):
@@ -160,10 +167,10 @@ def form_page() -> None:
             # attempt's number makes it a new element, so that it runs again on every attempt.
             st.html(SCROLL_TO_PROBLEMS.replace("ATTEMPT", str(st.session_state.get(ATTEMPTS_KEY, 0))),
                     unsafe_allow_javascript=True)
-    st.markdown("Ce questionnaire recense les structures du territoire qui agissent, ou veulent agir, pour un "
-                "numérique plus sobre et plus responsable, et leurs besoins. Il prend environ cinq minutes. Les "
-                "champs marqués d'un astérisque (*) sont obligatoires.")
-    _form(code, communes, territory)
+    st.markdown(f"Ce questionnaire recense les structures du territoire qui agissent, ou veulent agir, pour le "
+                f"{ref.NR_WORDS} (NR), c'est-à-dire un numérique plus sobre et plus responsable, et leurs besoins. "
+                "Il prend environ cinq minutes. Les champs marqués d'un astérisque (*) sont obligatoires.")
+    _form(code, communes, form)
 
 
 def _problem(*keys: str) -> None:
@@ -173,7 +180,7 @@ def _problem(*keys: str) -> None:
             st.error(escape_md(msg), icon=":material/error:")
 
 
-def _form(code: str, communes: dict[str, str], territory: dict) -> None:
+def _form(code: str, communes: dict[str, str], form) -> None:
     # No max_chars: Streamlit would cut a longer text without a word; the check says it (questionnaire.validate).
     # No help tooltips either: their button is announced in English (« Help for … »).
     label = {k: v[0] for k, v in quest.TEXT_FIELDS.items()}
@@ -184,8 +191,10 @@ def _form(code: str, communes: dict[str, str], territory: dict) -> None:
         st.text_input("SIRET (facultatif)", key="q_siret",
                       placeholder="14 chiffres, par exemple 356 000 000 00048")
         _problem("siret")
-        st.selectbox("Type d'acteur *", ref.TYPES, index=None, key="q_actor_type", placeholder="Choisir un type",
-                     format_func=lambda t: f"{t} ({ref.FAMILY_OF_TYPE[t]})")
+        # A radio, not a selectbox: a chosen option is shown whole, on as many lines as it needs (a selectbox
+        # shows it in a one-line input, cut on a phone: « Associations du NR (Organismes associat »).
+        st.radio("Type d'acteur *", ref.TYPES, index=None, key="q_actor_type", format_func=quest.type_label,
+                 captions=[ref.FAMILY_OF_TYPE[t] for t in ref.TYPES])
         _problem("actor_type")
         options = [*communes, quest.OTHER_COMMUNE]
         st.selectbox("Commune", options, index=None, key="q_commune", placeholder="Tapez pour chercher",
@@ -217,7 +226,7 @@ def _form(code: str, communes: dict[str, str], territory: dict) -> None:
         _problem("contact")
         with st.container(key="q_trap"):  # hidden from people (CSS): only a robot fills it
             st.text_input("Site web (laissez ce champ vide)", key="q_website", autocomplete="off")
-        st.checkbox(quest.consent_text(territory["name"], int(territory["retention_months"])) + " *",
+        st.checkbox(quest.consent_text(form.name, form.retention_months) + " *",
                     key="q_consent")
         _problem("consent")
         problems = st.session_state.get(PROBLEMS_KEY)
@@ -239,8 +248,9 @@ ACTIONS = {"accept": "L'ajouter comme nouvel acteur", "merge": "La fusionner ave
 
 
 def _editing():
+    """The last run's Source (the store decides whether the session's principal may act on it)."""
     src = st.session_state.get(source.SOURCE_KEY)
-    return src if src is not None and src.access.editor and src.stored and src.account else None
+    return src if src is not None and src.stored else None
 
 
 def _done(message: str) -> None:
@@ -259,18 +269,18 @@ def _decide(sid: int) -> None:
     action = state.get(f"{ACTION_KEY}_{sid}")
     try:
         if action == "reject":
-            source.store().review_submission(src.code, sid, src.account.email,
+            source.store().review_submission(source.principal(), src.code, sid,
                                              reason=state.get(f"{REASON_KEY}_{sid}") or "")
             msg = f"Réponse n° {sid} refusée."
         elif action == "merge":
             fields = tuple(f for f in quest.MERGE_FIELDS if state.get(f"q_field_{sid}_{f}"))
             target = state.get(f"{TARGET_KEY}_{sid}")
-            source.store().review_submission(src.code, sid, src.account.email,
+            source.store().review_submission(source.principal(), src.code, sid,
                                              decision=quest.Decision(quest.MERGED, target, fields))
             msg = (f"Réponse n° {sid} fusionnée ({count_noun(len(fields), 'champ')} repris) : elle est dans le "
                    "brouillon partagé du questionnaire.")
         elif action == "accept":
-            source.store().review_submission(src.code, sid, src.account.email,
+            source.store().review_submission(source.principal(), src.code, sid,
                                              decision=quest.Decision(quest.ACCEPTED))
             msg = f"Réponse n° {sid} acceptée : le nouvel acteur est dans le brouillon partagé du questionnaire."
         else:
@@ -291,7 +301,7 @@ def _publish() -> None:
         return
     try:
         with reading(PUBLISH):  # the publications' own lane: never behind uploads
-            r = source.store().publish_questionnaire(src.code, src.account.email,
+            r = source.store().publish_questionnaire(source.principal(), src.code,
                                                      note=st.session_state.get("q_publish_note") or "",
                                                      force_reason=(st.session_state.get("q_force") or "").strip()
                                                      or None)
@@ -307,7 +317,11 @@ def _toggle_open() -> None:
     src = _editing()
     if src is not None:
         is_open = bool(st.session_state.get("q_open"))
-        source.store().set_questionnaire_open(src.code, is_open)
+        try:
+            source.store().set_questionnaire_open(source.principal(), src.code, is_open)
+        except StoreError as exc:
+            _failed(str(exc))
+            return
         _done("Questionnaire ouvert : il accepte les réponses." if is_open else
               "Questionnaire fermé : il n'accepte plus de réponses.")
 
@@ -317,7 +331,7 @@ def home_line(ctx: "Context") -> None:
     src = ctx.source
     if src is None or not src.stored or not src.access.editor or ctx.workshop:
         return
-    n = source.store().count_submissions(src.code)
+    n = source.store().count_submissions(src.who, src.code)
     if n:
         with st.container(border=True):
             st.markdown(f"{count_noun(n, 'nouvelle réponse', 'nouvelles réponses')} au questionnaire à examiner.")
@@ -339,9 +353,9 @@ def queue_page(ctx: "Context") -> None:
                 icon=":material/lock:")
         return
     s = source.store()
-    st.session_state.setdefault("q_open", s.questionnaire_open(src.code))
+    st.session_state.setdefault("q_open", s.questionnaire_open(src.who, src.code))
     st.toggle("Questionnaire ouvert aux réponses", key="q_open", on_change=_toggle_open)
-    subs = s.submissions(src.code, with_contacts=True)  # read once for the page's sections
+    subs = s.submissions(src.who, src.code, with_contacts=True)  # read once for the page's sections
     _draft_section(src, subs)
     new = [x for x in subs if x.status == quest.NEW]
     st.subheader(f"Réponses à examiner ({len(new)})", anchor=False)
@@ -372,22 +386,24 @@ def _import_paper() -> None:
         _failed(f"Réponses papier non importées : {count_noun(len(problems), 'problème')}{more}, rien n'est "
                 "importé tant qu'il en reste.\n" + "\n".join(f"- {p}" for p in shown))
         return
-    s = source.store()
-    for answer in answers:
-        s.submit(src.code, answer, src.account.email, origin="papier")
+    try:
+        source.store().submit_paper(source.principal(), src.code, answers)
+    except StoreError as exc:
+        _failed(f"Réponses papier non importées : {exc}")
+        return
     _done(f"{count_noun(len(answers), 'réponse papier importée', 'réponses papier importées')} dans la file.")
 
 
 def paper_section(src) -> None:
     """Actors met at events: the blank form to print, and the answers typed into a workbook imported."""
-    t = source.store().territory(src.code)
+    form = source.store().questionnaire_form(src.who, src.code)
     st.subheader("Réponses sur papier", anchor=False)
     st.markdown("Imprimez le questionnaire vierge pour les acteurs rencontrés lors d'événements, puis tapez leurs "
                 "réponses dans le modèle (une réponse par ligne) et importez-le : les réponses rejoignent la file "
                 "ci-dessus. Un fichier est importé en entier ou pas du tout.")
     c1, c2 = st.columns(2)
     c1.download_button("Questionnaire vierge à imprimer (.html)",
-                       quest.printable_form(t["name"], int(t["retention_months"])).encode("utf-8"),
+                       quest.printable_form(form.name, form.retention_months).encode("utf-8"),
                        file_name=f"questionnaire-{src.code}.html", mime="text/html", on_click="ignore",
                        icon=":material/print:", key="q_printable")
     c2.download_button("Modèle de saisie des réponses (.xlsx)", quest.paper_template(),
@@ -473,7 +489,7 @@ def _draft_section(src, subs: list) -> None:
     pending = [x for x in subs if x.status in (quest.ACCEPTED, quest.MERGED) and x.published_version is None]
     if not pending:
         return
-    draft = source.store().questionnaire_draft(src.code, data=False)  # its workbook is written on publishing
+    draft = source.store().questionnaire_draft(src.who, src.code, data=False)  # its workbook is written on publishing
     st.subheader("Brouillon partagé du questionnaire", anchor=False)
     st.markdown(escape_md(
         f"{count_noun(len(pending), 'réponse acceptée ou fusionnée', 'réponses acceptées ou fusionnées')}, pas "
@@ -508,7 +524,7 @@ def _review(src, new: list) -> None:
             ("Contact", a.contact or "(effacé)"), ("Origine", sub.origin)]
     with st.container(border=True, key="q_answer"):
         st.markdown("\n".join(f"- **{label}** : {escape_md(value)}" for label, value in rows))
-    actors = s.open_version(src.code, personal=True).census.actors
+    actors = s.open_version(src.who, src.code, personal=True).census.actors
     found = quest.matches(a, actors)
     if sub.match_ref:
         st.warning(escape_md(f"À l'envoi, cette réponse correspondait à un acteur du recensement "

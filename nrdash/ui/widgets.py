@@ -12,6 +12,7 @@ from ..census import CensusError
 from ..dataset import Dataset, load_upload
 from ..filters import Filters
 from ..placement import TerritoryInfo
+from ..store import StoreError
 from ..text import count_noun, escape_md
 from . import editor, territory
 from .filter_state import FILTER_KEYS, default_filters, reset_filters, set_filters, state_filters
@@ -167,7 +168,7 @@ def _on_upload() -> None:
             with reading():  # one read at a time per session, a few per client and in all (nrdash.admission)
                 ds = load_upload(data, file.name, geography()[0])
             if to_draft:
-                source.store().save_draft(src.code, src.account.email, data, file.name, src.latest)
+                source.store().save_draft(source.principal(), src.code, data, file.name, src.latest)
                 st.session_state.pop(DATASET_KEY, None)
                 st.session_state[source.SHOW_DRAFT_KEY] = True
             else:
@@ -177,6 +178,9 @@ def _on_upload() -> None:
         except CensusError as exc:
             st.session_state.pop(DATASET_KEY, None)
             st.session_state["upload_error"] = f"« {file.name} » n'a pas pu être lu : {exc}"
+        except StoreError as exc:  # the store refused the draft (a role taken back meanwhile): said as it words it
+            st.session_state.pop(DATASET_KEY, None)
+            st.session_state["upload_error"] = f"« {file.name} » n'est pas enregistré comme brouillon : {exc}"
         except Exception:  # never a traceback for the user
             log.exception("upload failed")
             st.session_state.pop(DATASET_KEY, None)

@@ -51,7 +51,7 @@ def reset_on_change(src: Source) -> None:
 
 def _readable_territories(src: Source) -> list[tuple[str, str]]:
     """(code, name) of the territories this session may read, for the chooser."""
-    return source.store().readable_territories(src.account.email if src.account else None)
+    return source.store().readable_territories(src.who)
 
 
 def _on_territory() -> None:
@@ -121,15 +121,11 @@ def status_banner(src: Source | None) -> None:
 # ---------------------------------------------------------------------------------------------
 # The Versions page
 # ---------------------------------------------------------------------------------------------
-def _account_email(src: Source) -> str:
-    return src.account.email if src.account else ""
-
-
 def draft_section(src: Source) -> None:
     """An editor's draft: what it holds, its report, and publishing it (with what it would undo)."""
     s = source.store()
     st.subheader("Votre brouillon", anchor=False)
-    draft, ds = source.draft_dataset(s, src.code, src.account.email)
+    draft, ds = source.draft_dataset(s, src.code, src.who)
     if draft is None:
         st.markdown("Vous n'avez pas de brouillon sur ce territoire. Chargez un fichier (barre latérale, « Charger un "
                     "recensement ») ou modifiez le recensement (page Recensement) puis « Enregistrer comme "
@@ -153,8 +149,8 @@ def draft_section(src: Source) -> None:
     st.text_area("Note de version (ce qui change, pourquoi)", key="ws_note_text", max_chars=2000)
     confirm = True
     if src.latest is not None and (draft.base_version or 0) < src.latest:
-        base = s.open_version(src.code, draft.base_version).census if draft.base_version else None
-        latest = s.open_version(src.code).census
+        base = s.open_version(src.who, src.code, draft.base_version).census if draft.base_version else None
+        latest = s.open_version(src.who, src.code).census
         if base is not None:
             undone = ws.undone_by(base, latest, c, draft.base_version, src.latest)
             box = st.warning if undone.lines else st.info
@@ -171,10 +167,11 @@ def draft_section(src: Source) -> None:
     c2.button("Abandonner le brouillon", icon=":material/delete:", key="ws_discard", on_click=_discard)
 
 
-# Buttons act in callbacks (before the script reruns), on what the person saw: the last run's Source.
+# Buttons act in callbacks (before the script reruns), on what the person saw: the last run's Source, as the
+# session's principal built afresh (the store decides whether it may).
 def _editing_source() -> Source | None:
     src = st.session_state.get(source.SOURCE_KEY)
-    return src if src is not None and src.access.editor and src.stored else None
+    return src if src is not None and src.stored else None
 
 
 def _done(message: str) -> None:
@@ -193,7 +190,7 @@ def _publish() -> None:
     try:
         with reading(PUBLISH):  # the publications' own lane: never behind uploads
             result = source.store().publish_draft(
-                src.code, src.account.email, note=state.get("ws_note_text") or "",
+                source.principal(), src.code, note=state.get("ws_note_text") or "",
                 force_reason=(state.get("ws_force_reason") or "").strip() or None, expected_latest=src.latest or 0)
     except (StoreError, Busy) as exc:  # NewerVersion, PublishRefused, an unusable file, busy: said in words
         _failed(str(exc))
@@ -209,10 +206,15 @@ def _publish() -> None:
 
 def _discard() -> None:
     src = _editing_source()
-    if src is not None:
-        source.store().discard_draft(src.code, src.account.email)
-        st.session_state.pop(source.DRAFT_CACHE_KEY, None)
-        _done("Brouillon abandonné.")
+    if src is None:
+        return
+    try:
+        source.store().discard_draft(source.principal(), src.code)
+    except StoreError as exc:
+        _failed(str(exc))
+        return
+    st.session_state.pop(source.DRAFT_CACHE_KEY, None)
+    _done("Brouillon abandonné.")
 
 
 def _restore(number: int) -> None:
@@ -220,7 +222,7 @@ def _restore(number: int) -> None:
     if src is None:
         return
     try:
-        r = source.store().restore(src.code, number, author=_account_email(src))
+        r = source.store().restore(source.principal(), src.code, number)
     except StoreError as exc:
         _failed(str(exc))
         return
@@ -232,29 +234,39 @@ def _create_link() -> None:
     src = _editing_source()
     if src is None:
         return
-    token = source.store().create_workshop_token(src.code, st.session_state.get("ws_link_label") or "",
-                                                 _account_email(src))
+    try:
+        token = source.store().create_workshop_token(source.principal(), src.code,
+                                                     st.session_state.get("ws_link_label") or "")
+    except StoreError as exc:
+        _failed(str(exc))
+        return
     query = urllib.parse.urlencode({"territoire": src.code, "atelier": "1", "jeton": token})
     st.session_state["ws_link_url"] = f"/?{query}"
 
 
 def _save_settings() -> None:
     src = _editing_source()
-    if src is None or not src.access.admin:
+    if src is None:
         return
-    source.store().set_territory(src.code, anonymous_read=bool(st.session_state.get("ws_anon")),
-                                 retention_months=int(st.session_state.get("ws_retention")))
+    try:
+        source.store().set_territory(source.principal(), src.code,
+                                     anonymous_read=bool(st.session_state.get("ws_anon")),
+                                     retention_months=int(st.session_state.get("ws_retention")))
+    except StoreError as exc:
+        _failed(str(exc))
+        return
     _done("Réglages enregistrés.")
 
 
 def _give_role() -> None:
     src = _editing_source()
-    if src is None or not src.access.admin:
+    if src is None:
         return
     email, role = (st.session_state.get("ws_role_email") or "").strip(), st.session_state.get("ws_role")
     s = source.store()
     try:
-        s.add_user(email, None, role, None if role == ws.ADMIN else src.code, without_password=True)
+        s.add_user(source.principal(), email, None, role, None if role == ws.ADMIN else src.code,
+                   without_password=True)
     except StoreError as exc:
         _failed(str(exc))
         return
@@ -264,10 +276,10 @@ def _give_role() -> None:
 
 def _erase() -> None:
     src = _editing_source()
-    if src is None or not src.access.admin or not st.session_state.get("ws_erase_sure"):
+    if src is None or not st.session_state.get("ws_erase_sure"):
         return
     try:
-        n = source.store().erase_person(src.code, st.session_state.get("ws_erase_who") or "")
+        n = source.store().erase_person(source.principal(), src.code, st.session_state.get("ws_erase_who") or "")
     except StoreError as exc:
         _failed(str(exc))
         return
@@ -286,7 +298,7 @@ def _show_version(number: int) -> None:
 def history_section(src: Source) -> None:
     """Every version (newest first); an editor downloads original files and restores."""
     s = source.store()
-    infos = s.versions(src.code)
+    infos = s.versions(src.who, src.code)
     st.subheader(f"Historique ({count_noun(len(infos), 'version')})", anchor=False)
     # A plain table: the interactive grid's scripts (about 20 requests) would cost the page its sobriety grade.
     st.markdown(html_table(ws.history_table(infos, src.access.editor)), unsafe_allow_html=True)
@@ -302,7 +314,7 @@ def history_section(src: Source) -> None:
                   disabled=(pick == src.number and not src.draft))
         if not src.access.editor:
             return
-        st.download_button("Fichier d'origine", lambda: s.original(src.code, pick)[1],
+        st.download_button("Fichier d'origine", lambda: s.original(src.who, src.code, pick)[1],
                            file_name=next(v.file_name for v in infos if v.number == pick), icon=":material/download:",
                            on_click="ignore", key="ws_original",
                            help="Le fichier tel que publié (données personnelles comprises : à ne pas diffuser).")
@@ -328,18 +340,19 @@ def links_section(src: Source) -> None:
 def settings_section(src: Source) -> None:
     """An administrator's settings of the territory: anonymous reading, retention, erasing a person's data."""
     s = source.store()
-    t = s.territory(src.code)
+    t = s.territory(src.who, src.code)
     st.subheader("Réglages du territoire", anchor=False)
     st.session_state.setdefault("ws_anon", bool(t["anonymous_read"]))
     st.session_state.setdefault("ws_retention", int(t["retention_months"]))
     st.checkbox("Lecture sans connexion (tableau de bord public)", key="ws_anon")
     st.number_input("Conservation des référents et contacts (mois)", 1, 240, key="ws_retention")
     st.button("Enregistrer les réglages", key="ws_settings", on_click=_save_settings)
-    st.markdown("**Donner un rôle sur ce territoire** : lecteur (tableau de bord fermé), éditeur (brouillons, "
-                "publication, données personnelles) ou administrateur de l'instance.")
+    st.markdown("**Donner un rôle sur ce territoire** : lecteur (tableau de bord fermé)"
+                + (", éditeur (brouillons, publication, données personnelles) ou administrateur de l'instance."
+                   if src.access.instance_admin else " ou éditeur (brouillons, publication, données personnelles)."))
     c1, c2 = st.columns([3, 2])
     c1.text_input("Adresse électronique de la personne", key="ws_role_email", max_chars=254)
-    c2.selectbox("Rôle", ref.ROLES, key="ws_role")
+    c2.selectbox("Rôle", [r for r in ref.ROLES if r != ws.ADMIN or src.access.instance_admin], key="ws_role")
     st.button("Donner ce rôle", key="ws_give_role", on_click=_give_role, icon=":material/person_add:",
               help="Un compte absent est créé sans mot de passe local : la personne se connecte par le fournisseur "
                    "d'identité, ou reçoit un mot de passe par la commande « python -m nrdash user add ».")

@@ -40,14 +40,17 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def streamlit_server(env: dict[str, str] | None = None, preexec_fn=None, script: Path | None = None,
-                     root: Path = ROOT):
-    """``root``: the checkout whose app is served (a benchmark compares with another one)."""
+                     log: Path | None = None, root: Path = ROOT):
+    """``log``: the server's output goes to that file (else to a pipe nobody reads: fine for a test's few lines,
+    not for a benchmark's hundreds of sessions). ``root``: the checkout whose app is served (a benchmark compares
+    with another one)."""
     port = free_port()
     script = script or root / "nrdash" / "server.py"
     cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]
-    proc = subprocess.Popen(cmd, cwd=root, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE,
+    out = open(log, "w") if log else subprocess.PIPE  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(cmd, cwd=root, env={**os.environ, **(env or {})}, stdout=out,
                             stderr=subprocess.STDOUT, text=True, preexec_fn=preexec_fn)
     url = ServerURL(f"http://127.0.0.1:{port}")
     url.pid = proc.pid
@@ -55,7 +58,8 @@ def streamlit_server(env: dict[str, str] | None = None, preexec_fn=None, script:
         deadline = time.time() + 60
         while time.time() < deadline:
             if proc.poll() is not None:
-                raise RuntimeError("streamlit exited:\n" + (proc.stdout.read() if proc.stdout else ""))
+                raise RuntimeError("streamlit exited:\n" + (proc.stdout.read() if proc.stdout else
+                                                             log.read_text() if log else ""))
             try:
                 with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
                     if r.status == 200:
@@ -67,6 +71,8 @@ def streamlit_server(env: dict[str, str] | None = None, preexec_fn=None, script:
         yield url
     finally:
         stop(proc)
+        if log:
+            out.close()
 
 
 def stop(proc: subprocess.Popen) -> None:

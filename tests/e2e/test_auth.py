@@ -21,6 +21,7 @@ import pytest
 from nrdash import auth
 from nrdash.store import Store
 from tests.e2e.harness import ROOT, free_port, goto, stop, streamlit_server, wait_idle
+from tests.principals import OP
 
 SCRIPT = ROOT / "tests" / "e2e" / "auth_server.py"
 SECRET = "secret partagé des répliques de test"
@@ -48,9 +49,9 @@ def local_server(tmp_path_factory):
 
     data = tmp_path_factory.mktemp("auth-e2e")
     s = Store(f"sqlite:///{data / 'nrdash.db'}", seed_sample=False)
-    s.add_user("admin@exemple.fr", PASSWORD)  # the first account is the instance's administrator
-    s.add_user("ed@exemple.fr", PASSWORD, "éditeur", EPCI)
-    s.publish(EPCI, SAMPLE.read_bytes(), "recensement.xlsx")
+    s.add_user(OP, "admin@exemple.fr", PASSWORD)  # the first account is the instance's administrator
+    s.add_user(OP, "ed@exemple.fr", PASSWORD, "éditeur", EPCI)
+    s.publish(OP, EPCI, SAMPLE.read_bytes(), "recensement.xlsx")
     s.close()
     with streamlit_server(env={"NRDASH_DATA_DIR": str(data), "STREAMLIT_SERVER_COOKIE_SECRET": SECRET}) as url:
         yield url

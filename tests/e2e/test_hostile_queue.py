@@ -18,6 +18,7 @@ from nrdash.ui.questionnaire import ACTIONS
 from tests.e2e import hostile
 from tests.e2e.conftest import _require_browser
 from tests.e2e.harness import free_port, goto, streamlit_server, wait_idle
+from tests.principals import OP
 
 EPCI = "241700434"
 PASSWORD = "un mot de passe long"
@@ -66,14 +67,14 @@ def queue_server(tmp_path_factory):
     _require_browser()
     data = tmp_path_factory.mktemp("hostile-queue")
     s = Store(f"sqlite:///{data / 'nrdash.db'}", seed_sample=False)
-    s.add_user("admin@exemple.fr", PASSWORD)
-    s.add_user("ed@exemple.fr", PASSWORD, "éditeur", EPCI)
+    s.add_user(OP, "admin@exemple.fr", PASSWORD)
+    s.add_user(OP, "ed@exemple.fr", PASSWORD, "éditeur", EPCI)
     census = xlsx_bytes({"Acteurs": [["Nom de l'acteur", "SIRET", "Type d'acteur", "Niveau d'engagement estimé",
                                       "Commune", "Description des actions NR identifiées"],
                                      [CENSUS_NAME, SIRET, "PME", 1, "La Rochelle", "Réemploi $z$ :blue[b]"]]})
-    s.publish(EPCI, census, "recensement.xlsx")
+    s.publish(OP, EPCI, census, "recensement.xlsx")
     s.close()
-    with streamlit_server(env={"NRDASH_DATA_DIR": str(data),
+    with streamlit_server(env={"NRDASH_DATA_DIR": str(data), quest.FILL_SECONDS_ENV: "0",
                                "STREAMLIT_SERVER_COOKIE_SECRET": "secret des tests de la file"}) as url:
         url.db = str(data / "nrdash.db")
         yield url
@@ -94,10 +95,7 @@ def _type_answer(browser, server: str, texts: dict[str, str]) -> None:
         goto(page, f"{server}/questionnaire?territoire={EPCI}")
         page.get_by_role("textbox", name="Nom de la structure *").fill(texts["name"])
         page.get_by_role("textbox", name="SIRET (facultatif)").fill(SIRET)
-        box = page.get_by_role("combobox", name="Type d'acteur *", exact=True)
-        box.click()
-        box.fill("PME")
-        page.get_by_role("option", name="PME (Entreprises)").first.click()
+        page.get_by_role("radiogroup", name="Type d'acteur *").get_by_text("PME", exact=True).click()
         page.get_by_role("textbox", name="Autre commune (si elle n'est pas dans la liste)").fill(texts["commune_text"])
         page.get_by_role("textbox", name="Vos actions de Numérique responsable").fill(texts["actions_text"])
         page.get_by_text("2 — Acteur du NR", exact=False).click()
@@ -106,12 +104,10 @@ def _type_answer(browser, server: str, texts: dict[str, str]) -> None:
         page.get_by_role("textbox", name="Nom du référent *").fill(texts["referent"])
         page.get_by_role("textbox", name="Contact (adresse électronique ou téléphone) *").fill(texts["contact"])
         page.get_by_text("J'accepte que ces informations", exact=False).click()
-        for _ in range(2):  # within seconds of opening, the form asks for a second click
-            page.get_by_role("button", name="Envoyer").click()
-            wait_idle(page)
-            if page.get_by_text("Merci, votre réponse est envoyée.").count():
-                return
-        raise AssertionError(page.get_by_test_id("stMain").inner_text())
+        page.get_by_role("button", name="Envoyer").click()
+        wait_idle(page)
+        if not page.get_by_text("Merci, votre réponse est envoyée.").count():
+            raise AssertionError(page.get_by_test_id("stMain").inner_text())
     finally:
         context.close()
 
@@ -213,7 +209,7 @@ def _stored_answer(server) -> quest.Answer:
     """The answer as the form stored it (what the queue compares with the census)."""
     s = Store(f"sqlite:///{server.db}", migrate=False)
     try:
-        [sub] = s.submissions(EPCI, with_contacts=True)
+        [sub] = s.submissions(OP, EPCI, with_contacts=True)
     finally:
         s.close()
     return sub.answer

@@ -22,6 +22,7 @@ from nrdash.store import Store
 from tests.conftest import SAMPLE, actors_sheet
 from tests.e2e.harness import wait_idle
 from tests.e2e.topology import REPLICAS, STICKY_COOKIE, Unavailable, deployment
+from tests.principals import OP
 
 EPCI = "241700434"
 EDITOR = "ed@exemple.fr"
@@ -32,9 +33,9 @@ NEW_CENSUS = actors_sheet([[f"Acteur {i}", "PME", 2] for i in range(7)])
 
 def _prepare(database_url: str) -> None:
     s = Store(database_url)
-    s.add_user("admin@exemple.fr", PASSWORD)  # the first account is the instance's administrator
-    s.add_user(EDITOR, PASSWORD, "éditeur", EPCI)
-    s.publish(EPCI, SAMPLE.read_bytes(), "recensement.xlsx", author="test", note="version de départ")
+    s.add_user(OP, "admin@exemple.fr", PASSWORD)  # the first account is the instance's administrator
+    s.add_user(OP, EDITOR, PASSWORD, "éditeur", EPCI)
+    s.publish(OP, EPCI, SAMPLE.read_bytes(), "recensement.xlsx", author="test", note="version de départ")
     s.close()
 
 
@@ -143,7 +144,7 @@ def test_published_on_one_replica_is_seen_on_the_other(topology, new_page):
     assert pinned_to(editor) == a
     s = Store(d.database_url, migrate=False)
     try:
-        latest = s.versions(EPCI)[-1]
+        latest = s.versions(OP, EPCI)[-1]
     finally:
         s.close()
     assert (latest.number, latest.author, latest.note, latest.file_name, latest.n_actors) == (

@@ -13,6 +13,7 @@ import pytest
 from nrdash.store import Store
 from tests.e2e.conftest import _require_browser
 from tests.e2e.harness import goto, streamlit_server, wait_idle
+from tests.principals import OP
 
 EPCI, OTHER = "241700434", "17300"
 LOCKED = "Lien d'atelier verrouillé"
@@ -26,10 +27,10 @@ def locked_server(tmp_path_factory):
     _require_browser()
     data = tmp_path_factory.mktemp("workshop-lock")
     s = Store(f"sqlite:///{data / 'nrdash.db'}", seed_sample=False)
-    s.publish(EPCI, SAMPLE.read_bytes(), "recensement.xlsx")
-    s.set_territory(EPCI, anonymous_read=False)
-    s.publish(OTHER, SAMPLE.read_bytes(), "autre.xlsx")  # open to anyone
-    token = s.create_workshop_token(EPCI, "atelier de mars", "ed@exemple.fr")
+    s.publish(OP, EPCI, SAMPLE.read_bytes(), "recensement.xlsx")
+    s.set_territory(OP, EPCI, anonymous_read=False)
+    s.publish(OP, OTHER, SAMPLE.read_bytes(), "autre.xlsx")  # open to anyone
+    token = s.create_workshop_token(OP, EPCI, "atelier de mars")
     s.close()
     with streamlit_server(env={"NRDASH_DATA_DIR": str(data)}) as url:
         url.token = token
@@ -51,7 +52,7 @@ def _workshop_toggle(page):
 def assert_locked(page, token: str) -> None:
     """Locked on the link's territory: said in the sidebar, mode atelier on and not switchable, nothing to load,
     the address carries the token and names the link's territory; no note about the token."""
-    page.wait_for_function(f"new URLSearchParams(location.search).get('jeton') === {token!r}", timeout=15_000)
+    page.wait_for_function(f"new URLSearchParams(location.search).get('jeton') === {token!r}", timeout=60_000)
     sidebar = _sidebar(page)
     assert LOCKED in sidebar and "CA de La Rochelle" in sidebar, sidebar
     toggle = _workshop_toggle(page)
