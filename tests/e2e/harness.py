@@ -96,3 +96,17 @@ def goto(page, url: str) -> None:
     page.goto(url, wait_until="domcontentloaded")
     page.wait_for_selector('[data-testid="stApp"]', timeout=30_000)
     wait_idle(page)
+
+
+def sign_in(page, server: str, here: str, email: str, password: str) -> None:
+    """From ``here`` (a path of the app with its query), « Se connecter » in the sidebar, the sign-in form, and back
+    to ``here``, its script run over."""
+    goto(page, server + here)
+    page.get_by_test_id("stSidebar").get_by_role("link", name="Se connecter").click()
+    page.wait_for_url(server + "/connexion?suivant=**")
+    page.get_by_label("Adresse électronique").fill(email)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(server + here)
+    page.wait_for_selector('[data-testid="stApp"]', timeout=30_000)
+    wait_idle(page)

@@ -17,7 +17,7 @@ from nrdash.store import Store
 from nrdash.ui.questionnaire import ACTIONS
 from tests.e2e import hostile
 from tests.e2e.conftest import _require_browser
-from tests.e2e.harness import free_port, goto, streamlit_server, wait_idle
+from tests.e2e.harness import free_port, goto, sign_in, streamlit_server, wait_idle
 from tests.principals import OP
 
 EPCI = "241700434"
@@ -131,15 +131,7 @@ def test_a_hostile_answer_reads_as_typed_in_every_view_of_the_queue(queue_server
     texts = hostile.answer_texts(outside.url)
     _type_answer(browser, queue_server, texts)
     away = _outgoing(page, queue_server)
-    goto(page, f"{queue_server}/soumissions?territoire={EPCI}")
-    page.get_by_test_id("stSidebar").get_by_role("link", name="Se connecter").click()
-    page.wait_for_url(queue_server + "/connexion?suivant=**")
-    page.get_by_label("Adresse électronique").fill("ed@exemple.fr")
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(queue_server + f"/soumissions?territoire={EPCI}")
-    page.wait_for_selector('[data-testid="stApp"]')
-    wait_idle(page)
+    sign_in(page, queue_server, f"/soumissions?territoire={EPCI}", "ed@exemple.fr", PASSWORD)
     main = page.get_by_test_id("stMain")
     main.get_by_text("Réponses à examiner (1)").wait_for(timeout=20_000)
 
