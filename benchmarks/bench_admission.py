@@ -3,7 +3,7 @@ publication cost while four anonymous tabs re-upload a legal 150,000-row workboo
 
     python benchmarks/bench_admission.py [--repeat 5] [--attackers 4] [--app-root /work/main]
 
-The real server (``streamlit run nrdash/server.py``, tests/e2e/harness.py) behind a pretend load balancer:
+The real server (``streamlit run nrdash/web/server.py``, tests/e2e/harness.py) behind a pretend load balancer:
 NRDASH_TRUSTED_PROXIES=127.0.0.1, and each browser sends its own X-Forwarded-For, as clients behind a proxy would
 (the four anonymous tabs share one address; the visitor and the editor have theirs). Chromium drives everything.
 

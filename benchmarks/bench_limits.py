@@ -106,7 +106,9 @@ def census_10k() -> Path:
 AT_LIMIT = """
 import argparse, json, sys, time
 from pathlib import Path
-from nrdash import __main__ as cli, sandbox
+from nrdash import sandbox
+from nrdash.cli import census_file as cli
+from nrdash.cli.placing import offline_geography
 args = argparse.Namespace(file=sys.argv[1], json=True, with_contacts=False)
 def peaks():
     with open("/proc/self/status") as f:
@@ -117,7 +119,7 @@ checks = sandbox.PendingChecks(Path(args.file), in_child=True,
                                worker=sandbox.WorkerLimits(memory_mb=16_000, base_timeout_s=1800))
 import nrdash.census
 before = sandbox._mapped_bytes() >> 20
-(text, code), child = sandbox.load_census_isolated(checks, mode="fork", alongside=lambda: cli._geography(warm=True),
+(text, code), child = sandbox.load_census_isolated(checks, mode="fork", alongside=lambda: offline_geography(warm=True),
                                                    finish=lambda census, geo: (cli._report(census, geo, args), peaks()))
 print(json.dumps({"before_mb": before, **child, "code": code, "wall": time.perf_counter() - t}))
 """

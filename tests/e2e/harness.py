@@ -1,4 +1,4 @@
-"""Browser end-to-end harness: `streamlit run nrdash/server.py` (the app as users get it) on a free loopback
+"""Browser end-to-end harness: `streamlit run nrdash/web/server.py` (the app as users get it) on a free loopback
 port, driven by Playwright in Debian's chromium (no browser download)."""
 from __future__ import annotations
 
@@ -45,7 +45,8 @@ def streamlit_server(env: dict[str, str] | None = None, preexec_fn=None, script:
     not for a benchmark's hundreds of sessions). ``root``: the checkout whose app is served (a benchmark compares
     with another one)."""
     port = free_port()
-    script = script or root / "nrdash" / "server.py"
+    if script is None:  # nrdash/web/server.py; an older checkout's nrdash/server.py
+        script = next(p for p in (root / "nrdash" / "web" / "server.py", root / "nrdash" / "server.py") if p.exists())
     cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]

@@ -138,9 +138,9 @@ def restrict_proxy_headers(trusted: Iterable | None = None) -> None:
     the socket's peer is in its ``forwarded_allow_ips``, 127.0.0.1 and ::1 by default: any program on the server's
     own machine (or a proxy there that passes the header through) then chooses the address that Streamlit
     (``st.context.ip_address``) and the sign-in routes see, and the rate limits count. Streamlit builds uvicorn's
-    Config before it imports nrdash/server.py, so neither the option nor uvicorn's FORWARDED_ALLOW_IPS variable
+    Config before it imports nrdash/web/server.py, so neither the option nor uvicorn's FORWARDED_ALLOW_IPS variable
     can be set from here; but uvicorn wraps the application in its proxy-headers middleware after importing it:
-    nrdash/server.py calls this at import, and that middleware is given nrdash's list instead of uvicorn's.
+    nrdash/web/server.py calls this at import, and that middleware is given nrdash's list instead of uvicorn's.
     Tested against a real server (tests/test_auth.py, tests/e2e/test_forwarded.py)."""
     import uvicorn.config
     from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -231,7 +231,7 @@ def is_https(scheme: str, headers: Mapping[str, str]) -> bool:
 def login_attempt(store, email: str, password: str, ip: str) -> str:
     """'ok', 'wrong' (unknown e-mail and wrong password alike) or 'blocked' (too many failures: nothing is
     checked, nor recorded, so that waiting is enough)."""
-    from .store import Principal
+    from ..store import Principal
 
     who = Principal.anonymous(client=ip)  # not signed in yet: the store reads nothing else of it
     if not store.check_rate(who, email):
@@ -340,7 +340,7 @@ def routes(trusted: list | None = None, store_factory=None) -> list:
     trusted = trusted_proxies() if trusted is None else trusted
     if store_factory is None:
         def store_factory():
-            from .store import get_store
+            from ..store import get_store
 
             return get_store()
 
