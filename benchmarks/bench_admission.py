@@ -8,8 +8,9 @@ NRDASH_TRUSTED_PROXIES=127.0.0.1, and each browser sends its own X-Forwarded-For
 (the four anonymous tabs share one address; the visitor and the editor have theirs). Chromium drives everything.
 
 1. At rest: the visitor gives a 5 KB census (30 actors) to « Charger un recensement », the clock stops when the
-   sidebar shows it; the editor, signed in on the Versions page, clicks « Publier la version N » on a small draft
-   (written into the store just before), the clock stops at « Version N publiée. ». Median of --repeat each.
+   sidebar shows it; the editor, signed in on the Versions page, writes a note and clicks « Publier la version N »
+   on a small draft (written into the store just before), the clock starts at « Confirmer : publier… » and stops at
+   « Version N publiée. ». Median of --repeat each.
 2. The same while --attackers anonymous tabs (each its own Chromium process) give the 150,000-row workbook to the
    uploader again and again, as fast as the server answers (a refusal « Serveur occupé » included).
 3. The server's resident memory (its process and its reading workers, /proc) at start, at the end of each phase.
@@ -149,8 +150,8 @@ def signed_in_editor(browser, url: str):
 
 
 def editor_publish(page, url: str, db: str, tag: str) -> float:
-    """A small draft written into the store, the Versions page reloaded, « Publier » clicked: seconds to the
-    confirmation."""
+    """A small draft written into the store, the Versions page reloaded, a note written, « Publier » clicked: seconds
+    from « Confirmer : publier » to « Version N publiée. »."""
     from nrdash.store import Principal, Store
 
     from tests.e2e.harness import goto, wait_idle
@@ -166,8 +167,13 @@ def editor_publish(page, url: str, db: str, tag: str) -> float:
         goto(page, f"{url}/versions?territoire={EPCI}")
         if button.count():
             break
+    page.get_by_label("Note de version (ce qui change, pourquoi)").fill(f"Banc d'essai {tag}")
+    page.keyboard.press("Tab")  # the text area sends its value when it loses focus
+    wait_idle(page, timeout=TIMEOUT_MS)
+    button.click()  # « Publier » shows what the draft changes and asks for a confirmation (issue 25)
+    wait_idle(page, timeout=TIMEOUT_MS)
     t = time.perf_counter()
-    button.click()
+    page.get_by_role("button", name=f"Confirmer : publier la version {latest + 1}").click()
     page.wait_for_function(f"document.body.innerText.includes('Version {latest + 1} publiée.')"
                            " || document.body.innerText.includes('Serveur occupé')", timeout=TIMEOUT_MS, polling=50)
     elapsed = time.perf_counter() - t
