@@ -14,7 +14,7 @@ from .. import workspace as ws
 from ..store import StoreError
 from ..text import count_noun, escape_md
 from . import account as accounts
-from . import editor, source
+from . import editor, source, territory_settings
 from . import territory as territories
 from .elements import html_table
 from .filter_state import reset_filters
@@ -160,6 +160,7 @@ def draft_section(src: Source) -> None:
         confirm = st.checkbox(f"J'ai lu ce que la version {src.latest} a changé et je publie quand même",
                               key="ws_confirm_over")
     nxt = (src.latest or 0) + 1
+    territory_settings.publish_line(src, nxt)
     c1, c2 = st.columns(2)
     c1.button(f"Publier la version {nxt}", type="primary", icon=":material/publish:", key="ws_publish",
               on_click=_publish, disabled=not confirm or bool(n_error_rows and not (reason or "").strip()))
@@ -247,8 +248,7 @@ def _save_settings() -> None:
     if src is None:
         return
     try:
-        source.store().set_territory(source.principal(), src.code,
-                                     anonymous_read=bool(st.session_state.get("ws_anon")),
+        source.store().set_territory(source.principal(), src.code, contact_email=territory_settings.contact_value(),
                                      retention_months=int(st.session_state.get("ws_retention")))
     except StoreError as exc:
         _failed(str(exc))
@@ -336,13 +336,14 @@ def links_section(src: Source) -> None:
 
 
 def settings_section(src: Source) -> None:
-    """An administrator's settings of the territory: anonymous reading, retention, erasing a person's data."""
+    """An administrator's settings of the territory: reading without an account (opened after a confirmation), the
+    questionnaire's contact address, retention, roles, erasing a person's data."""
     s = source.store()
     t = s.territory(src.who, src.code)
     st.subheader("Réglages du territoire", anchor=False)
-    st.session_state.setdefault("ws_anon", bool(t["anonymous_read"]))
+    territory_settings.reading_block(src, t)
     st.session_state.setdefault("ws_retention", int(t["retention_months"]))
-    st.checkbox("Lecture sans connexion (tableau de bord public)", key="ws_anon")
+    territory_settings.contact_field(t)
     st.number_input("Conservation des référents et contacts (mois)", 1, 240, key="ws_retention")
     st.button("Enregistrer les réglages", key="ws_settings", on_click=_save_settings)
     st.markdown("**Donner un rôle sur ce territoire** : lecteur (tableau de bord fermé)"
