@@ -36,7 +36,8 @@ def _prepare(database_url: str) -> None:
     s.add_user(OP, "admin@exemple.fr", PASSWORD)  # the first account is the instance's administrator
     s.add_user(OP, EDITOR, PASSWORD, "éditeur", EPCI)
     s.publish(OP, EPCI, SAMPLE.read_bytes(), "recensement.xlsx", author="test", note="version de départ")
-    s.set_territory(OP, EPCI, anonymous_read=True)  # open, as its administrator would (a new territory opens closed): visitors read it
+    # A new territory opens closed (issue 25): opened, as its administrator would, for the visitors of these tests.
+    s.set_territory(OP, EPCI, anonymous_read=True)
     s.close()
 
 
