@@ -219,7 +219,7 @@ def consent_text(territory_name: str, retention_months: int, contact_email: str 
     years = retention_months // 12 if retention_months % 12 == 0 else None
     how_long = (f"{years} an{'s' if years > 1 else ''}" if years else f"{retention_months} mois")
     write_to = (f"écrivez à {contact_email} : l'équipe les efface de toutes les versions du recensement"
-                if contact_email else f"écrivez à la collectivité qui tient ce recensement ({territory_name}) : "
+                if contact_email else f"écrivez à la collectivité qui tient ce recensement, {territory_name} : "
                 "elle les efface de toutes ses versions")
     return (f"J'accepte que ces informations soient enregistrées pour le recensement des acteurs du Numérique "
             f"responsable de {territory_name} : seule l'équipe qui tient ce recensement lit le nom du référent et "

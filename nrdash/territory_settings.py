@@ -15,11 +15,11 @@ def audience(public: bool | None) -> str:
     return OPEN_AUDIENCE if public else CLOSED_AUDIENCE
 
 
-def publish_line(number: int, public: bool | None) -> str:
-    """Beside « Publier la version N »: who will be able to read it."""
+def publish_line(number: int, public: bool | None) -> tuple[str, str, str]:
+    """Beside « Publier la version N »: who will be able to read it (before, the audience in a few words, after)."""
     more = ("le tableau de bord du territoire est public (réglage de ses administrateurs, page Versions)" if public
             else "les personnes qui ont un rôle sur le territoire, et les liens d'atelier verrouillés")
-    return f"La version {number} sera {audience(public)} : {more}."
+    return f"La version {number} sera", audience(public), f": {more}."
 
 
 def reading_state(public: bool, name: str) -> tuple[str, str]:
@@ -46,7 +46,7 @@ def opening_warning(name: str, n_versions: int) -> tuple[str, str]:
 
 def contact_missing(name: str) -> tuple[str, str]:
     """The review queue, while the territory has no contact address (a title, a text)."""
-    return ("Adresse de contact du questionnaire à renseigner.", f"Le formulaire public dit aux personnes qui "
-            f"répondent d'écrire « à la collectivité qui tient ce recensement ({name}) » pour faire effacer leurs "
+    return ("Adresse de contact du questionnaire à renseigner.", "Le formulaire public demande aux personnes qui "
+            f"répondent d'écrire « à la collectivité qui tient ce recensement, {name} » pour faire effacer leurs "
             "données, sans leur donner d'adresse. Donnez l'adresse d'une boîte suivie par l'équipe : elle "
             "s'affiche dans le consentement du formulaire et sur le questionnaire imprimé.")

@@ -180,7 +180,7 @@ def test_the_consent_text_gives_the_address_or_names_the_collectivite():
     assert "écrivez à numerique@agglo-larochelle.fr" in with_address and "2 ans" in with_address
     assert "écrivez à l'équipe" not in with_address
     without = quest.consent_text("CA de La Rochelle", 24)
-    assert "écrivez à la collectivité qui tient ce recensement (CA de La Rochelle)" in without
+    assert "écrivez à la collectivité qui tient ce recensement, CA de La Rochelle : elle" in without
     assert "@" not in without and "l'équipe du recensement :" not in without
     page = quest.printable_form("CA de La Rochelle", 24, "numerique@agglo.fr")  # the printed form says it too
     assert "écrivez à numerique@agglo.fr" in page

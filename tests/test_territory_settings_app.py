@@ -34,8 +34,9 @@ def db(tmp_path, monkeypatch):
 
 
 def texts(at: AppTest) -> str:
-    return "\n".join(displayed(e.value) for kind in ("markdown", "caption", "error", "warning", "info", "success")
-                     for e in getattr(at, kind))
+    """What the page says, bold markers dropped."""
+    return "\n".join(displayed(e.value).replace("**", "") for kind in ("markdown", "caption", "error", "warning",
+                                                                       "info", "success") for e in getattr(at, kind))
 
 
 def page(path: str = "pages/versions.py") -> AppTest:
@@ -105,7 +106,7 @@ def test_the_contact_address_on_the_versions_page(db, monkeypatch):
 
 
 def _consent(at: AppTest) -> str:
-    return at.checkbox(key="q_consent").label
+    return displayed(at.checkbox(key="q_consent").label)
 
 
 def form() -> AppTest:
@@ -118,7 +119,7 @@ def form() -> AppTest:
 
 def test_the_queue_asks_for_the_contact_and_the_form_gives_it(db, monkeypatch):
     consent = _consent(form())  # a closed territory's questionnaire is open
-    assert "écrivez à la collectivité qui tient ce recensement (CA de La Rochelle" in consent and "@" not in consent
+    assert "écrivez à la collectivité qui tient ce recensement, CA de La Rochelle" in consent and "@" not in consent
     signed_in(monkeypatch, "marie@x.fr")  # an editor: told what is missing and who sets it
     at = page(quest_ui.QUEUE_PAGE)
     assert "Adresse de contact du questionnaire à renseigner." in texts(at)
@@ -134,3 +135,10 @@ def test_the_queue_asks_for_the_contact_and_the_form_gives_it(db, monkeypatch):
     assert "écrivez à numerique@agglo-larochelle.fr" in consent
     printable = quest.printable_form("CA de La Rochelle", 24, db.questionnaire_form(anon(), EPCI).contact_email)
     assert "numerique@agglo-larochelle.fr" in printable
+
+
+def test_the_contact_address_is_shown_as_typed(db):
+    hostile = "[clic](http://evil.example)@x.fr"  # a valid address for the check, markdown for the page
+    db.set_territory(OP, EPCI, contact_email=hostile)
+    label = form().checkbox(key="q_consent").label
+    assert "[clic](http" not in label and f"écrivez à {hostile}" in displayed(label)

@@ -225,7 +225,8 @@ def _form(code: str, communes: dict[str, str], form) -> None:
         _problem("contact")
         with st.container(key="q_trap"):  # hidden from people (CSS): only a robot fills it
             st.text_input("Site web (laissez ce champ vide)", key="q_website", autocomplete="off")
-        st.checkbox(quest.consent_text(form.name, form.retention_months, form.contact_email) + " *",
+        # Escaped: the contact address is typed by an administrator (and would be auto-linked).
+        st.checkbox(escape_md(quest.consent_text(form.name, form.retention_months, form.contact_email)) + " *",
                     key="q_consent")
         _problem("consent")
         problems = st.session_state.get(PROBLEMS_KEY)

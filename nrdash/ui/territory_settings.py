@@ -96,7 +96,10 @@ def contact_value() -> str:
 
 def publish_line(src: "Source", number: int) -> None:
     """Beside « Publier la version N »: who will read it."""
-    st.caption(escape_md(words.publish_line(number, src.access.public)))
+    before, who, after = words.publish_line(number, src.access.public)
+    icon = ":material/public:" if src.access.public else ":material/lock:"
+    with st.container(key="ws_publish_audience"):
+        st.markdown(f"{icon} {escape_md(before)} **{escape_md(who)}** {escape_md(after)}")
 
 
 def _save_queue_contact() -> None:
