@@ -142,3 +142,19 @@ def test_the_contact_address_is_shown_as_typed(db):
     db.set_territory(OP, EPCI, contact_email=hostile)
     label = form().checkbox(key="q_consent").label
     assert "[clic](http" not in label and f"écrivez à {hostile}" in displayed(label)
+
+
+def test_the_settings_fields_follow_the_territory_shown(db, monkeypatch):
+    """An administrator of two territories looks at one, then the other in the same session: the fields show the
+    second one's values, and saving them there does not carry the first one's address."""
+    db.publish(OP, "17300", census(["Acteur", "PME", 1, "La Rochelle", None, None]), "c.xlsx")
+    db.set_territory(OP, EPCI, contact_email="numerique@agglo-larochelle.fr", retention_months=12)
+    signed_in(monkeypatch, "admin@x.fr")
+    at = page()
+    assert at.text_input(key="ws_contact").value == "numerique@agglo-larochelle.fr"
+    assert at.number_input(key="ws_retention").value == 12
+    at.selectbox(key="ws_territory_pick").select("17300").run()  # the sidebar's chooser
+    assert at.session_state[source.SOURCE_KEY].code == "17300"
+    assert at.text_input(key="ws_contact").value == "" and at.number_input(key="ws_retention").value == 24
+    at.button(key="ws_settings").click().run()
+    assert db.territory(OP, "17300")["contact_email"] is None and db.territory(OP, "17300")["retention_months"] == 24

@@ -82,6 +82,18 @@ def reading_block(src: "Source", t: dict[str, Any]) -> None:
             c2.button("Annuler", key="ws_open_cancel", on_click=_cancel_open)
 
 
+SETTINGS_FOR_KEY = "ws_settings_for"  # the territory whose values the settings' fields hold
+
+
+def fields_for(code: str) -> None:
+    """The settings' fields hold this territory's values: another territory shown in the same session starts them
+    anew (« Enregistrer les réglages » would otherwise save the previous territory's address and retention here)."""
+    if st.session_state.get(SETTINGS_FOR_KEY) != code:
+        for key in (CONTACT_KEY, "ws_retention", OPEN_ASK_KEY):
+            st.session_state.pop(key, None)
+        st.session_state[SETTINGS_FOR_KEY] = code
+
+
 def contact_field(t: dict[str, Any]) -> None:
     """The contact address among the settings saved by « Enregistrer les réglages »."""
     st.session_state.setdefault(CONTACT_KEY, t.get("contact_email") or "")

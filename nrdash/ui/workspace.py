@@ -341,6 +341,7 @@ def settings_section(src: Source) -> None:
     s = source.store()
     t = s.territory(src.who, src.code)
     st.subheader("Réglages du territoire", anchor=False)
+    territory_settings.fields_for(src.code)
     territory_settings.reading_block(src, t)
     st.session_state.setdefault("ws_retention", int(t["retention_months"]))
     territory_settings.contact_field(t)
