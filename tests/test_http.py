@@ -11,7 +11,7 @@ import pytest
 
 from nrdash import plotting
 from streamlit.file_util import get_static_dir as streamlit_static_dir
-from nrdash.headers import FRAME_ANCESTORS_VARIABLE, SecurityHeaders, frame_ancestors
+from nrdash.web.headers import FRAME_ANCESTORS_VARIABLE, SecurityHeaders, frame_ancestors
 from tests.e2e.harness import streamlit_server
 from tests.junk_urls import get, junk_paths, real_scripts, rss_mb
 
@@ -83,7 +83,7 @@ def server():
 
 
 def test_protection_headers_on_pages_static_files_and_api(server):
-    from nrdash import fonts
+    from nrdash.web import fonts
 
     font = next(iter(fonts.routes()), None)
     paths = ["/", "/engagement", "/static/js/nothing.js", real_scripts(1)[0], "/" + plotting.bundle_url(),

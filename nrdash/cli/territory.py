@@ -1,16 +1,21 @@
-"""``python -m nrdash territory show|open|close|set CODE`` (issue 25): a territory's settings, read and changed by the
-operator. A new territory is created closed: ``open`` makes every published version, earlier ones included,
-readable by anyone without an account; ``close`` takes it back to the territory's accounts; ``set`` gives the
-questionnaire's contact address and the retention period. Exit codes: 0 done, 2 unknown territory or refused value
-(a French message). Registered as nrdash.cli_store registers its commands (a ``nrdash/cli/`` package may take it in
-as its ``territory`` group)."""
+"""Territory commands of ``python -m nrdash`` (issue 25): a territory's settings, read and changed by the operator.
+
+    python -m nrdash territory show CODE [--json]
+    python -m nrdash territory open CODE
+    python -m nrdash territory close CODE
+    python -m nrdash territory set CODE [--contact ADRESSE] [--conservation MOIS]
+
+A new territory is created closed: ``open`` makes every published version, earlier ones included, readable by anyone
+without an account; ``close`` takes it back to the territory's accounts; ``set`` gives the questionnaire's contact
+address and the retention period. nrdash.cli.operator's guard: exit 0 done, 2 unknown territory or refused value,
+with a French message and never a traceback."""
 from __future__ import annotations
 
 import argparse
 import json
 import sys
 
-from .cli_store import _guard, _operator, _store
+from .operator import guarded, open_store, operator
 
 SHOWN = ("code", "name", "anonymous_read", "questionnaire_open", "contact_email", "retention_months")
 
@@ -18,12 +23,12 @@ SHOWN = ("code", "name", "anonymous_read", "questionnaire_open", "contact_email"
 def _settings(store, code: str) -> dict | None:
     """The territory's settings as ``show --json`` gives them, or None after saying (French, stderr) that the code is
     not on this instance, and which are."""
-    from .store import StoreError
+    from ..store import StoreError
 
     try:
-        t = store.territory(_operator(), code)
+        t = store.territory(operator(), code)
     except StoreError:
-        codes = [t["code"] for t in store.territories(_operator())]
+        codes = [t["code"] for t in store.territories(operator())]
         print(f"Territoire « {code[:40]} » absent de cette instance : un territoire y est créé par sa première "
               "publication (publish) ou par le premier rôle donné dessus (user add … --territoire). "
               + (f"Territoires de l'instance : {', '.join(codes)}." if codes else "L'instance n'a aucun territoire."),
@@ -32,11 +37,11 @@ def _settings(store, code: str) -> dict | None:
     return {k: t[k] for k in SHOWN}
 
 
-@_guard
+@guarded
 def _show(args: argparse.Namespace) -> int:
-    from .territory_settings import audience
+    from ..territory_settings import audience
 
-    t = _settings(_store(), args.code)
+    t = _settings(open_store(), args.code)
     if t is None:
         return 2
     if args.json:
@@ -52,15 +57,15 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _reading(public: bool):
-    @_guard
+    @guarded
     def run(args: argparse.Namespace) -> int:
-        store = _store()
+        store = open_store()
         t = _settings(store, args.code)
         if t is None:
             return 2
-        store.set_territory(_operator(), args.code, anonymous_read=public)
+        store.set_territory(operator(), args.code, anonymous_read=public)
         if public:
-            n = len(store.versions(_operator(), args.code))
+            n = len(store.versions(operator(), args.code))
             print(f"Territoire {t['code']} ({t['name']}) ouvert à la lecture sans connexion : "
                   f"ses versions publiées ({n}), les anciennes comprises, et chaque version publiée ensuite sont "
                   "lisibles par tous, sans compte (jamais les référents ni les contacts).")
@@ -71,16 +76,16 @@ def _reading(public: bool):
     return run
 
 
-@_guard
+@guarded
 def _set(args: argparse.Namespace) -> int:
     if args.contact is None and args.conservation is None:
         print("Rien à changer : précisez --contact ADRESSE (\"\" pour la retirer) ou --conservation MOIS.",
               file=sys.stderr)
         return 2
-    store = _store()
+    store = open_store()
     if _settings(store, args.code) is None:
         return 2
-    store.set_territory(_operator(), args.code, contact_email=args.contact, retention_months=args.conservation)
+    store.set_territory(operator(), args.code, contact_email=args.contact, retention_months=args.conservation)
     t = _settings(store, args.code)
     print(f"Territoire {t['code']} : adresse de contact "
           + (t["contact_email"] or "non renseignée (le questionnaire nomme la collectivité)")
@@ -98,9 +103,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add ``territory`` and its actions to ``python -m nrdash`` (no SQLAlchemy imported to list them)."""
     t = sub.add_parser("territory", help="réglages d'un territoire : lecture sans connexion, adresse de contact, "
                        "conservation")
-    actions = t.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions = t.add_subparsers(dest="territory_action", required=True, metavar="ACTION")
     show = actions.add_parser("show", help="afficher ses réglages")
-    show.add_argument("code", help="SIREN de l'EPCI, code INSEE de la commune, ou « exemple »")
+    show.add_argument("code", metavar="CODE", help="SIREN de l'EPCI, code INSEE de la commune, ou « exemple »")
     show.add_argument("--json", action="store_true", help="code, name, anonymous_read, questionnaire_open, "
                       "contact_email, retention_months")
     show.set_defaults(func=_show)
@@ -108,10 +113,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                                 "les anciennes comprises, deviennent lisibles par tous"),
                                ("close", False, "fermer la lecture sans connexion : ses comptes seulement")):
         p = actions.add_parser(name, help=what)
-        p.add_argument("code")
+        p.add_argument("code", metavar="CODE")
         p.set_defaults(func=_reading(public))
     s = actions.add_parser("set", help="adresse de contact du questionnaire, durée de conservation")
-    s.add_argument("code")
+    s.add_argument("code", metavar="CODE")
     s.add_argument("--contact", metavar="ADRESSE", help="adresse électronique donnée par le questionnaire "
                    "(\"\" la retire)")
     s.add_argument("--conservation", metavar="MOIS", type=_months, help="conservation des référents et contacts "
