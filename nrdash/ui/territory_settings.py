@@ -143,7 +143,7 @@ def contact_prompt(src: "Source", contact_email: str | None) -> None:
             st.markdown("Un administrateur du territoire la renseigne ici ou page Versions (« Réglages du "
                         "territoire »).")
             return
-        c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+        c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
         c1.text_input("Adresse de contact du questionnaire", key=QUEUE_CONTACT_KEY, max_chars=254,
                       placeholder="numerique@collectivite.fr")
         c2.button("Enregistrer l'adresse", key="q_contact_save", on_click=_save_queue_contact,
