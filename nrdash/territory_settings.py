@@ -34,12 +34,14 @@ def reading_state(public: bool, name: str) -> tuple[str, str]:
             "quand son recensement peut être montré à tous.")
 
 
-def opening_warning(name: str, n_versions: int) -> tuple[str, str]:
-    """What opening the territory to reading without an account does, said before it is done (a title, a text)."""
+def opening_warning(name: str, n_versions: int, code: str) -> tuple[str, str]:
+    """What opening the territory to reading without an account does, said before it is done (a title, a text):
+    its versions readable by anyone, and published as open data at /donnees/CODE/ (nrdash.web.opendata)."""
     now = f" (aujourd'hui {count_noun(n_versions, 'version publiée', 'versions publiées')})" if n_versions else ""
     return (f"Ouvrir « {name} » à la lecture sans connexion ?", "N'importe qui, sans compte, pourra lire à "
             f"l'adresse du tableau de bord chaque version publiée du territoire{now}, les versions antérieures "
-            "comprises, et chaque version publiée ensuite. Les référents et contacts ne sont jamais montrés. Vous "
+            f"comprises, et chaque version publiée ensuite, aussi publiées comme données ouvertes à l'adresse "
+            f"/donnees/{code}/. Les référents et contacts ne sont jamais montrés. Vous "
             "pourrez refermer la lecture à tout moment, mais ce qui aura été vu ou copié entre-temps ne se reprend "
             "pas.")
 

@@ -207,6 +207,18 @@ def _settings(t: dict[str, Any]) -> dict[str, Any]:
             "contact_email": contact}
 
 
+def _open_data_values(t: dict[str, Any]) -> dict[str, Any]:
+    """The territory's open data settings from an archive (an archive made before them: the defaults)."""
+    from ..opendata import LICENCES
+
+    values: dict[str, Any] = {}
+    if t.get("open_licence") in LICENCES:
+        values["open_licence"] = t["open_licence"]
+    if isinstance(t.get("open_citizens"), bool):
+        values["open_citizens"] = t["open_citizens"]
+    return values
+
+
 class Archive:
     def export_territory(self, who: Principal, territory: str) -> bytes:
         """A zip: every version's file (as stored), its normalised content and personal rows; the territory's
@@ -225,6 +237,7 @@ class Archive:
                 "schema_revision": head_revision(),
                 "territory": {"code": trow.code, "name": trow.name, "anonymous_read": trow.anonymous_read,
                               "retention_months": trow.retention_months, "contact_email": trow.contact_email,
+                              "open_licence": trow.open_licence, "open_citizens": bool(trow.open_citizens),
                               "created_at": as_utc(trow.created_at).isoformat(),
                               "questionnaire_open": None if is_open is None else bool(is_open)},
                 "versions": [], "files": {}}
@@ -277,7 +290,7 @@ class Archive:
                              f"{EXPORT_VERSION}. Mettez nrdash à jour, ou refaites l'export depuis la même version.")
         t = manifest["territory"]
         code = t["code"]
-        settings = _settings(t)
+        settings = {**_settings(t), **_open_data_values(t)}
         prepared = []
         for d in manifest["versions"]:
             try:

@@ -74,7 +74,7 @@ def reading_block(src: "Source", t: dict[str, Any]) -> None:
             return
         n = len(source.store().versions(src.who, src.code))
         with st.container(border=True, key="ws_open_confirm_box"):
-            st.warning(_titled(words.opening_warning(src.name, n)),
+            st.warning(_titled(words.opening_warning(src.name, n, src.code)),
                        icon=":material/public:")
             c1, c2 = st.columns(2)
             c1.button("Confirmer : ouvrir la lecture à tous", type="primary", key="ws_open_confirm",
@@ -89,7 +89,7 @@ def fields_for(code: str) -> None:
     """The settings' fields hold this territory's values: another territory shown in the same session starts them
     anew (« Enregistrer les réglages » would otherwise save the previous territory's address and retention here)."""
     if st.session_state.get(SETTINGS_FOR_KEY) != code:
-        for key in (CONTACT_KEY, "ws_retention", OPEN_ASK_KEY):
+        for key in (CONTACT_KEY, "ws_retention", "ws_licence", "ws_citizens", OPEN_ASK_KEY):
             st.session_state.pop(key, None)
         st.session_state[SETTINGS_FOR_KEY] = code
 
