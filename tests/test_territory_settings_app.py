@@ -66,6 +66,7 @@ def test_the_administrator_opens_the_territory_after_a_confirmation_and_closes_i
     assert "Ouvrir « CA de La Rochelle" in warning and "sans compte" in warning
     assert "chaque version publiée du territoire (aujourd'hui 2 versions publiées), les versions antérieures " \
            "comprises" in warning
+    assert f"aussi publiées comme données ouvertes à l'adresse /donnees/{EPCI}/" in warning  # issue 27's open data
     assert not anonymously_readable(db)  # nothing done before the confirmation
     at.button(key="ws_open_cancel").click().run()
     assert not anonymously_readable(db) and "Lecture sans connexion : fermée." in texts(at)
