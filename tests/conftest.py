@@ -18,6 +18,11 @@ for _name in ("NRDASH_DATABASE_URL", "NRDASH_TERRITOIRE"):
     os.environ.pop(_name, None)
 SAMPLE = ROOT / "data" / "recensement-exemple.xlsx"
 
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "large_file: generates and reads a workbook at the documented limits "
+                                       "(tens of seconds; tests/wide.py)")
+
 HEADER = ["Nom de l'acteur", "Type d'acteur", "Niveau d'engagement estimé"]
 
 

@@ -16,7 +16,8 @@ from .. import referential as ref
 from ..store import StoreError, TooManySubmissions
 from ..text import count_noun, date_time, escape_md
 from . import source, territory_settings
-from .pages import THROUGH_APP_KEY, navigation, show_link
+from .admission import PUBLISH, Busy, reading
+from .pages import THROUGH_APP_KEY, navigation, page_link, show_link
 
 if TYPE_CHECKING:
     from .page_context import Context
@@ -301,10 +302,12 @@ def _publish() -> None:
     if src is None:
         return
     try:
-        r = source.store().publish_questionnaire(source.principal(), src.code,
-                                                 note=st.session_state.get("q_publish_note") or "",
-                                                 force_reason=(st.session_state.get("q_force") or "").strip() or None)
-    except StoreError as exc:
+        with reading(PUBLISH):  # the publications' own lane: never behind uploads
+            r = source.store().publish_questionnaire(source.principal(), src.code,
+                                                     note=st.session_state.get("q_publish_note") or "",
+                                                     force_reason=(st.session_state.get("q_force") or "").strip()
+                                                     or None)
+    except (StoreError, Busy) as exc:
         _failed(str(exc))
         return
     st.session_state[source.VERSION_KEY] = None
@@ -334,7 +337,7 @@ def home_line(ctx: "Context") -> None:
     if n:
         with st.container(border=True):
             st.markdown(f"{count_noun(n, 'nouvelle réponse', 'nouvelles réponses')} au questionnaire à examiner.")
-            st.page_link(QUEUE_PAGE, label="Questionnaire", icon=":material/inbox:")
+            page_link(QUEUE_PAGE)
 
 
 def waiting_line(src) -> bool:
@@ -349,7 +352,7 @@ def waiting_line(src) -> bool:
                 f"{count_noun(n, 'réponse acceptée', 'réponses acceptées')} au questionnaire"
                 + (" attend d'être publiée : elle forme" if n == 1 else " attendent d'être publiées : elles forment")
                 + " le brouillon partagé du questionnaire, à publier depuis la page Questionnaire."))
-            st.page_link(QUEUE_PAGE, label="Publier les réponses (page Questionnaire)", icon=":material/inbox:")
+            page_link(QUEUE_PAGE, label="Publier les réponses (page Questionnaire)", icon=":material/inbox:")
     return bool(n)
 
 
@@ -526,7 +529,7 @@ def _review(src, new: list) -> None:
     by_id = {x.id: x for x in new}
     if st.session_state.get(PICK_KEY) not in ids:
         st.session_state[PICK_KEY] = ids[0]
-    sid = st.selectbox("Réponse", ids, key=PICK_KEY,
+    sid = st.selectbox("Réponse", ids, key=PICK_KEY,  # options are plain text (no markdown): never escaped
                        format_func=lambda i: f"n° {i} — {by_id[i].answer.name[:80]} "
                                              f"(reçue le {date_time(by_id[i].created_at.astimezone())})")
     sub = by_id[sid]
@@ -572,8 +575,9 @@ def _review(src, new: list) -> None:
         diffs = quest.differences(a, actors.iloc[refs[target].position].to_dict())
         if diffs:
             st.markdown("Cochez chaque champ à reprendre de la réponse (rien d'autre n'est modifié) :")
-        for f, label, new, old in diffs:
-            st.checkbox(f"{label} : « {new} » au lieu de « {old} »", key=f"q_field_{sid}_{f}")
+        for f, label, new, old in diffs:  # a widget's label reads markdown: the answer's and the census's text escaped
+            st.checkbox(f"{escape_md(label)} : « {escape_md(new)} » au lieu de « {escape_md(old)} »",
+                        key=f"q_field_{sid}_{f}")
         if not diffs:
             st.caption("La réponse n'apporte rien de nouveau à cet acteur : refusez-la plutôt, en le disant.")
     if action == "reject":
