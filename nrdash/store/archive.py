@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from .. import questionnaire as quest
+from . import identity
 from .access import Principal
 from .common import as_utc, iso, parse_time, pause_for_tests, sha256, utcnow
 from .database import head_revision
@@ -194,6 +195,32 @@ def _import_kept(conn: Connection, territory_id: int, questionnaire_open: bool |
 
 
 
+def _archived_ids(zf: zipfile.ZipFile, d: dict[str, Any], actors: bytes) -> dict[int, str] | None:
+    """{row: actor identifier} of a version of the archive (None for an archive made before identifiers: they are
+    computed at import as at the upgrade), checked: its SHA-256, one valid identifier per row, none twice."""
+    if not d.get("actor_ids"):
+        return None
+    try:
+        blob = zf.read(d["actor_ids"])
+    except KeyError:
+        raise StoreError(f"Archive incomplète : {d['actor_ids']} manque (version {d.get('number')}).") from None
+    if sha256(blob) != d.get("actor_ids_sha256"):
+        raise StoreError(f"Archive altérée : les identifiants d'acteurs de la version {d['number']} n'ont pas le "
+                         "SHA-256 du manifeste. Refaites l'export.")
+    from ..parquet import frame_from_parquet
+
+    try:
+        ids = {int(e["row"]): e["actor_id"] for e in json.loads(blob)}
+        rows = [int(r) for r in frame_from_parquet(actors)["row"].tolist()]
+        if set(ids) != set(rows) or len(set(ids.values())) != len(ids) or \
+                not all(identity.is_actor_id(v) for v in ids.values()):
+            raise ValueError("un identifiant par ligne, valide, jamais deux fois")
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise StoreError(f"Archive illisible : {d['actor_ids']} n'a pas la forme attendue ({str(exc)[:80]}). "
+                         "Refaites l'export.") from None
+    return ids
+
+
 class Archive:
     def export_territory(self, who: Principal, territory: str) -> bytes:
         """A zip: every version's file (as stored), its normalised content and personal rows; the territory's
@@ -224,8 +251,11 @@ class Archive:
                     sa.select(personal_data.c.row, personal_data.c.referent, personal_data.c.contact)
                     .where(personal_data.c.version_id == v.id).order_by(personal_data.c.row))]
                 personal_json = json.dumps(personal, ensure_ascii=False).encode()
+                ids_json = json.dumps([{"row": r, "actor_id": a}
+                                       for r, a in sorted(identity.stored(conn, v.id).items())]).encode()
                 d.update(file=f"{folder}/fichier/{safe}", actors=f"{folder}/acteurs.parquet",
                          actions=f"{folder}/actions.parquet", personal=f"{folder}/donnees-personnelles.json",
+                         actor_ids=f"{folder}/identifiants.json", actor_ids_sha256=sha256(ids_json),
                          sheet=v.sheet, census_territory=json.loads(v.census_territory),
                          territory_info=json.loads(v.territory_info) if v.territory_info else None,
                          territory_problem=v.territory_problem, issues=json.loads(v.issues),
@@ -235,6 +265,7 @@ class Archive:
                 zf.writestr(d["actors"], bytes(v.actors_parquet))
                 zf.writestr(d["actions"], bytes(v.actions_parquet))
                 zf.writestr(d["personal"], personal_json)
+                zf.writestr(d["actor_ids"], ids_json)
                 manifest["versions"].append(d)
             for name, rows in _export_kept(conn, trow.id).items():
                 blob = json.dumps(rows, ensure_ascii=False, indent=1).encode()
@@ -292,7 +323,8 @@ class Archive:
                           if d["territory_info"] else None,
                           territory_problem=d["territory_problem"],
                           issues=json.dumps(d["issues"], ensure_ascii=False))
-            prepared.append((int(d["number"]), parse_time(d["created_at"]), values, personal))
+            prepared.append((int(d["number"]), parse_time(d["created_at"]), values, personal,
+                             _archived_ids(zf, d, actors)))
         kept = _read_kept(zf, manifest) if fmt >= 2 else None
         with self._unit(who, "import_territory", code, write=True) as u:
             _check_fresh(u.conn, code, u.territory, fmt)
@@ -302,9 +334,13 @@ class Archive:
                         code=code, name=t["name"], anonymous_read=bool(t["anonymous_read"]),
                         retention_months=int(t["retention_months"]), created_at=parse_time(t["created_at"])))
                     u.territory = u.conn.execute(sa.select(territories).where(territories.c.code == code)).one()
-                for number, created_at, values, personal in prepared:
+                for number, created_at, values, personal, ids in prepared:
                     self._insert_version(u, values, personal, number=number, created_at=created_at,
-                                         pause=False)
+                                         pause=False, given_ids=ids, continues=None if ids is not None else (
+                                             lambda unit, number=number, values=values: identity.implied_sources(
+                                                 unit.conn, unit.row().id, number, values["restored_from"],
+                                                 values["base_version"], values["file_name"], values["n_actors"],
+                                                 lambda vid, n: self._open(unit, n).census.actors)))
                 if kept is not None:
                     # Accepted answers not yet published come back with their decisions: they are the shared
                     # draft, and must still apply to the latest version.

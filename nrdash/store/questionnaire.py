@@ -346,6 +346,19 @@ class Questionnaire:
         values.update(author=publisher, note=note or "Réponses au questionnaire.", base_version=latest,
                       restored_from=None)
 
+        def continues(unit: Unit) -> dict[int, tuple[int, int]]:
+            """The base version's actors, row for row (updates were applied in place, new actors appended): each
+            keeps its identifier, whatever an update changed in its name."""
+            if latest is None:
+                return {}
+            base = self._version_row(unit, latest, versions.c.id)
+            rows = self._open(unit, latest).census.actors["row"].tolist()
+            added = sum(quest.Decision.from_json(r.decision).action == quest.ACCEPTED
+                        for r in _pending(unit.conn, unit.row().id))
+            if values["n_actors"] != len(rows) + added:  # not the workbook it was written as: compare instead
+                return {}
+            return {i: (base.id, int(r)) for i, r in enumerate(rows)}
+
         def mark(unit: Unit, result: PublishResult) -> None:
             tid = unit.row().id
             if [r.id for r in _pending(unit.conn, tid)] != ids:
@@ -360,4 +373,4 @@ class Questionnaire:
                  "note": f"Publiée dans la version {result.number}."} for i in ids])
 
         return self._write_version(who, "publish_questionnaire", territory, values, personal,
-                                   expected_latest=latest or 0, after=mark)
+                                   expected_latest=latest or 0, after=mark, continues=continues)

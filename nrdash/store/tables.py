@@ -25,6 +25,7 @@ versions = sa.Table(
     sa.Column("census_territory", sa.Text), sa.Column("territory_info", sa.Text),
     sa.Column("territory_problem", sa.Text), sa.Column("issues", sa.Text),
     *(sa.Column(c, sa.Integer) for c in ("n_actors", "n_actions", "n_errors", "n_warnings", "n_error_rows")),
+    sa.Column("ids_revision", sa.Integer),  # changes when its actors' identifiers are computed again (0008)
 )
 personal_data = sa.Table(
     "personal_data", metadata,
@@ -102,3 +103,11 @@ actor_pairings = sa.Table(
 VERSION_META = ("number", "created_at", "author", "note", "force_reason", "base_version", "restored_from",
                 "file_name", "file_sha256", "original_sha256", "redacted_at", "redaction_note", "n_actors",
                 "n_actions", "n_errors", "n_warnings", "n_error_rows")
+
+# Actor identifiers (migration 0008, nrdash/store/identity.py): each row of each version, its actor's identifier.
+actor_ids = sa.Table(
+    "actor_ids", metadata,
+    sa.Column("version_id", sa.Integer, primary_key=True), sa.Column("row", sa.Integer, primary_key=True),
+    sa.Column("actor_id", sa.String(40)), sa.Column("ref_key", sa.String(24)),
+    sa.Column("from_version_id", sa.Integer), sa.Column("from_row", sa.Integer),
+)
