@@ -1,5 +1,6 @@
 """Command line: ``python -m nrdash check FILE [--json] [--with-contacts]``, ``python -m nrdash template OUT``,
-``python -m nrdash diff ANCIEN NOUVEAU [--json]`` (nrdash.cli_diff) and the store's commands (nrdash.cli_store).
+``python -m nrdash diff ANCIEN NOUVEAU [--json]`` (nrdash.cli_diff), the store's commands (nrdash.cli_store) and the
+update campaigns' (nrdash.cli_campaign).
 
 Exit codes of ``check``: 0 loaded without errors (warnings allowed), 1 loaded with rows in error,
 2 unusable file. Never a traceback.
@@ -243,6 +244,8 @@ def main(argv: list[str] | None = None) -> int:
     geo.set_defaults(func=_geo)
     from .cli_store import register  # store commands: publish, versions, restore, user…
     register(sub)
+    from .cli_campaign import register as register_campaign  # campaign create, send, remind, status, links
+    register_campaign(sub)
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] != ["check"]:  # nrdash.cli_diff imports pandas: check imports it later, once its checks started
         from .cli_diff import register as register_diff  # diff ANCIEN NOUVEAU

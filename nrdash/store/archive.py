@@ -21,8 +21,9 @@ from .common import as_utc, iso, parse_time, pause_for_tests, sha256, utcnow
 from .database import head_revision
 from .errors import StoreError
 from .followup import PAIR_LINK, PAIR_REF_MAX, PAIR_UNLINK
-from .tables import (VERSION_META, actor_pairings, objectives_table, personal_data, questionnaire_settings,
-                     submission_contacts, submission_events, submissions, territories, versions)
+from .tables import (VERSION_META, actor_pairings, campaign_keys, email_refusals, objectives_table, personal_data,
+                     questionnaire_settings, submission_contacts, submission_events, submissions, territories,
+                     versions)
 from .versions import version_info
 
 EXPORT_FORMAT, EXPORT_VERSION = "nrdash-territoire", 2
@@ -195,6 +196,49 @@ def _import_kept(conn: Connection, territory_id: int, questionnaire_open: bool |
 
 
 
+REFUSALS_FILE = "campagnes/refus-de-courriels.json"  # the refusals of e-mails: the key and the keyed hashes
+
+
+def _export_refusals(conn: Connection, territory_id: int) -> dict[str, Any] | None:
+    key = conn.execute(sa.select(campaign_keys.c.refusal_key)
+                       .where(campaign_keys.c.territory_id == territory_id)).scalar()
+    if key is None:
+        return None
+    return {"key": key, "refusals": [{"hash": r.address_hash, "refused_at": iso(r.refused_at)} for r in conn.execute(
+        sa.select(email_refusals).where(email_refusals.c.territory_id == territory_id).order_by(email_refusals.c.id))]}
+
+
+def _read_refusals(zf: zipfile.ZipFile, manifest: dict[str, Any]) -> dict[str, Any] | None:
+    """The archive's refusals of e-mails (None for an archive without them), checked against the manifest."""
+    listed = manifest.get("files") or {}
+    if REFUSALS_FILE not in listed:
+        return None
+    try:
+        blob = zf.read(REFUSALS_FILE)
+    except KeyError:
+        raise StoreError(f"Archive incomplète : {REFUSALS_FILE} (refus de courriels) manque. Refaites l'export.") \
+            from None
+    if sha256(blob) != listed[REFUSALS_FILE]:
+        raise StoreError(f"Archive altérée : {REFUSALS_FILE} (refus de courriels) n'a pas le SHA-256 du manifeste. "
+                         "Refaites l'export.")
+    try:
+        d = json.loads(blob)
+        key = _text(d["key"], 64)
+        bytes.fromhex(key)
+        rows = [{"address_hash": _text(r["hash"], 64), "refused_at": _when(r["refused_at"])} for r in d["refusals"]]
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise StoreError(f"Archive illisible : {REFUSALS_FILE} n'a pas la forme attendue ({str(exc)[:80]}). "
+                         "Refaites l'export.") from None
+    return {"key": key, "refusals": rows}
+
+
+def _import_refusals(conn: Connection, territory_id: int, refusals: dict[str, Any]) -> None:
+    conn.execute(campaign_keys.delete().where(campaign_keys.c.territory_id == territory_id))
+    conn.execute(campaign_keys.insert().values(territory_id=territory_id, refusal_key=refusals["key"]))
+    if refusals["refusals"]:
+        conn.execute(email_refusals.insert(), [{"territory_id": territory_id, **r} for r in refusals["refusals"]])
+
+
 def _archived_ids(zf: zipfile.ZipFile, d: dict[str, Any], actors: bytes) -> dict[int, str] | None:
     """{row: actor identifier} of a version of the archive (None for an archive made before identifiers: they are
     computed at import as at the upgrade), checked: its SHA-256, one valid identifier per row, none twice."""
@@ -271,6 +315,11 @@ class Archive:
                 blob = json.dumps(rows, ensure_ascii=False, indent=1).encode()
                 zf.writestr(name, blob)
                 manifest["files"][name] = sha256(blob)
+            refusals = _export_refusals(conn, trow.id)
+            if refusals is not None:  # honoured in the instance it goes to (campaigns themselves stay here)
+                blob = json.dumps(refusals, indent=1).encode()
+                zf.writestr(REFUSALS_FILE, blob)
+                manifest["files"][REFUSALS_FILE] = sha256(blob)
             zf.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
         return buf.getvalue()
 
@@ -326,6 +375,7 @@ class Archive:
             prepared.append((int(d["number"]), parse_time(d["created_at"]), values, personal,
                              _archived_ids(zf, d, actors)))
         kept = _read_kept(zf, manifest) if fmt >= 2 else None
+        refusals = _read_refusals(zf, manifest)
         with self._unit(who, "import_territory", code, write=True) as u:
             _check_fresh(u.conn, code, u.territory, fmt)
             try:
@@ -346,6 +396,8 @@ class Archive:
                     # draft, and must still apply to the latest version.
                     _import_kept(u.conn, u.territory.id, t.get("questionnaire_open"), kept)
                     self._check_questionnaire_draft(u, utcnow())
+                if refusals is not None:
+                    _import_refusals(u.conn, u.territory.id, refusals)
                 pause_for_tests()
             except (StoreError, sa.exc.SQLAlchemyError) as exc:
                 why = str(exc) if isinstance(exc, StoreError) else \

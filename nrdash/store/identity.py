@@ -323,6 +323,15 @@ def _assign_version(conn: Connection, territory_id: int, number: int, actors: pd
                   history=DbHistory(conn, territory_id, number, prev.number if prev is not None else None))
 
 
+def last_row_of(conn: Connection, territory_id: int, actor_id: str) -> tuple[int, int] | None:
+    """(version id, row) of the most recent row of the territory that held this identifier."""
+    row = conn.execute(sa.select(actor_ids.c.version_id, actor_ids.c.row).select_from(
+        actor_ids.join(versions, versions.c.id == actor_ids.c.version_id)).where(
+        versions.c.territory_id == territory_id, actor_ids.c.actor_id == actor_id)
+        .order_by(versions.c.number.desc()).limit(1)).first()
+    return (row.version_id, row.row) if row is not None else None
+
+
 def first_version_with(conn: Connection, territory_id: int, refs: Iterable[str]) -> int | None:
     """The number of the oldest version of the territory that holds an actor with one of these references."""
     keys = [ref_key(r) for r in refs if r]
