@@ -62,9 +62,10 @@ def page(code: str, value: str) -> None:
         st.button("Corriger ma réponse", key="q_link_again", on_click=lambda: st.session_state.pop(LINK_SENT_KEY))
         return
     communes = _communes(form.members)
-    if st.session_state.get(PREFILLED_KEY) != value:
-        _prefill(form.record or {"name": form.name}, communes)
-        st.session_state[PREFILLED_KEY] = value
+    # Filled in for this link (every field again when the session opened another link before); a field's value
+    # Streamlit dropped (a run that stopped before drawing the form) is filled in again, what the person typed kept.
+    _prefill(form.record or {"name": form.name}, communes, every=st.session_state.get(PREFILLED_KEY) != value)
+    st.session_state[PREFILLED_KEY] = value
     if form.record is None:
         st.warning(escape_md(f"« {form.name} » n'est plus dans la dernière version du recensement : votre réponse y "
                              "sera ajoutée comme un nouvel acteur, après relecture par l'équipe du recensement."),
@@ -103,28 +104,34 @@ def _communes(members) -> dict[str, str]:
     return dict(sorted(found.items(), key=lambda kv: ref.norm_key(kv[1])))
 
 
-def _prefill(record: dict, communes: dict[str, str]) -> None:
-    """The form's fields set to the actor's public record (never its referent nor contact: the actor may give new
-    ones)."""
-    state = st.session_state
-    state["q_name"] = record.get("name") or ""
-    state["q_siret"] = record.get("siret") or ""
-    state["q_actor_type"] = record.get("type") if record.get("type") in ref.TYPES else None
+def record_values(record: dict, communes: dict[str, str]) -> dict:
+    """The form's fields (session keys) for the actor's public record (never its referent nor contact: the actor
+    may give new ones)."""
     insee, commune = record.get("insee"), record.get("commune")
     if insee in communes:
-        state["q_commune"], state["q_commune_text"] = insee, ""
+        where = (insee, "")
     elif commune:
-        state["q_commune"], state["q_commune_text"] = quest.OTHER_COMMUNE, str(commune)
+        where = (quest.OTHER_COMMUNE, str(commune))
     else:
-        state["q_commune"], state["q_commune_text"] = None, ""
+        where = (None, "")
     local = record.get("is_local")
-    state["q_is_local"] = None if local is None else ("oui" if local else "non")
-    state["q_action_types"] = [a for a in record.get("action_types") or () if a in ref.ACTION_TYPES]
-    state["q_dimensions"] = [d for d in record.get("dimensions") or () if d in ref.NR_DIMENSIONS]
-    state["q_actions_text"] = record.get("description") or ""
-    state["q_level"] = record.get("level") if record.get("level") in ref.LEVELS else None
-    for k in ("q_referent", "q_contact", "q_consent"):
-        state.pop(k, None)
+    return {"q_name": record.get("name") or "", "q_siret": record.get("siret") or "",
+            "q_actor_type": record.get("type") if record.get("type") in ref.TYPES else None,
+            "q_commune": where[0], "q_commune_text": where[1],
+            "q_is_local": None if local is None else ("oui" if local else "non"),
+            "q_action_types": [a for a in record.get("action_types") or () if a in ref.ACTION_TYPES],
+            "q_dimensions": [d for d in record.get("dimensions") or () if d in ref.NR_DIMENSIONS],
+            "q_actions_text": record.get("description") or "",
+            "q_level": record.get("level") if record.get("level") in ref.LEVELS else None,
+            "q_referent": "", "q_contact": "", "q_consent": False}
+
+
+def _prefill(record: dict, communes: dict[str, str], every: bool) -> None:
+    """The form's fields set to the record's values: all of them (``every``), else those the session lacks."""
+    state = st.session_state
+    for key, value in record_values(record, communes).items():
+        if every or key not in state:
+            state[key] = value
 
 
 def send(code: str, communes: dict[str, str]) -> None:

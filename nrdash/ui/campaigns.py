@@ -168,8 +168,10 @@ def new_campaign(ctx: "Context") -> None:
     with st.container(border=True, key="camp_audience"):
         st.markdown(escape_md(audience.sentence()))
         if audience.without_email:
-            with st.expander(f"Les {thousands(len(audience.without_email))} acteurs sans adresse électronique (à "
-                             "joindre autrement : leur lien est dans le fichier de publipostage)"):
+            n = len(audience.without_email)
+            with st.expander(("L'acteur sans adresse électronique (à joindre autrement : son lien" if n == 1 else
+                              f"Les {thousands(n)} acteurs sans adresse électronique (à joindre autrement : leur lien")
+                             + " est dans le fichier de publipostage)"):
                 data_table(pd.DataFrame({"Acteur": [n for _, n in audience.without_email]}), hide_index=True,
                            width="stretch")
     st.session_state["_camp_ids"] = ids
@@ -313,7 +315,8 @@ def sending_block(src, c) -> None:
     with c2:
         links_problem = settings("links")[1]
         if links_problem:
-            st.caption(escape_md(links_problem))
+            if links_problem != problem:  # said once
+                st.caption(escape_md(links_problem))
         else:
             st.button("Préparer le fichier de publipostage (.csv)", key="camp_prepare_csv",
                       icon=":material/table_view:", on_click=_prepare_csv, args=(src.code, c.id))
@@ -365,10 +368,15 @@ def rates_block(ctx: "Context", c) -> None:
     latest = source.store().open_version(src.who, src.code).census.actors
     st.subheader("Taux de réponse", anchor=False)
     st.markdown(escape_md(cm.rate_sentence(c.recipients, c.answered)))
-    c1, c2 = st.columns(2)
-    with c1:
+    rates_tables(frame, latest)
+
+
+def rates_tables(frame: pd.DataFrame, latest: pd.DataFrame) -> None:
+    """The response rates by level and by circle, one tab each (the level's labels need the width)."""
+    by_level, by_circle = st.tabs(["Par niveau d'engagement", "Par cercle"])
+    with by_level:
         data_table(cm.response_rates(frame, latest, "level"), hide_index=True, width="stretch")
-    with c2:
+    with by_circle:
         data_table(cm.response_rates(frame, latest, "circle"), hide_index=True, width="stretch")
 
 
@@ -438,9 +446,5 @@ def suivi_section(ctx: "Context") -> None:
             recipients = s.campaign_recipients(src.who, src.code, c.id)
             frame = pd.DataFrame({"actor_id": [r.actor_id for r in recipients],
                                   "status": [r.status for r in recipients]})
-            c1, c2 = st.columns(2)
-            with c1:
-                data_table(cm.response_rates(frame, latest, "level"), hide_index=True, width="stretch")
-            with c2:
-                data_table(cm.response_rates(frame, latest, "circle"), hide_index=True, width="stretch")
+            rates_tables(frame, latest)
     st.page_link(PAGE, label="Campagnes", icon=":material/campaign:")

@@ -241,8 +241,8 @@ def _form(code: str, communes: dict[str, str], form, personal: bool = False) -> 
         _problem("contact")
         with st.container(key="q_trap"):  # hidden from people (CSS): only a robot fills it
             st.text_input("Site web (laissez ce champ vide)", key="q_website", autocomplete="off")
-        st.checkbox(quest.consent_text(form.name, form.retention_months)
-                    + (" (si vous donnez un référent ou un contact)" if personal else " *"),
+        st.checkbox(("Si vous donnez un référent ou un contact : " if personal else "")
+                    + quest.consent_text(form.name, form.retention_months) + ("" if personal else " *"),
                     key="q_consent")
         _problem("consent")
         problems = st.session_state.get(PROBLEMS_KEY)
