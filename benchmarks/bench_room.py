@@ -16,7 +16,7 @@ For each session: the wall time from the websocket's connection to ``script_fini
 rerun, e.g. ``st.rerun``, is followed to the end of the next one), the bytes received, and a check that the page
 drew what it should (``--expect``, by default a sentence of the page) and no exception element.
 
-The server (``streamlit run nrdash/server.py``, as README starts it) is started by this script on a free loopback
+The server (``streamlit run nrdash/web/server.py``, as README starts it) is started by this script on a free loopback
 port, with a fresh data folder (SQLite, the sample seeded as « exemple »); ``--actors N`` first publishes a
 synthetic N-actor census (benchmarks/bench_census.py) as territory ``--code`` and opens it (``?territoire=``).
 ``--replicas 2``: the reference deployment instead (tests/e2e/topology.py: PostgreSQL, two replicas,

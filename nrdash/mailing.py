@@ -33,9 +33,9 @@ from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from typing import Callable, Mapping
 
 from . import campaign as cm
+from .links import PUBLIC_URL_ENV
 
 SMTP_URL_ENV, MAIL_FROM_ENV, MAIL_RATE_ENV = "NRDASH_SMTP_URL", "NRDASH_MAIL_FROM", "NRDASH_MAIL_RATE"
-PUBLIC_URL_ENV = "NRDASH_PUBLIC_URL"
 DEFAULT_RATE, MAX_RATE = 60, 6000
 OPPORTUNISTIC, STARTTLS, TLS = "starttls-si-proposé", "starttls", "tls"
 SCHEMES = {"smtp": (OPPORTUNISTIC, 25), "smtp+starttls": (STARTTLS, 587), "smtps": (TLS, 465)}
@@ -143,15 +143,10 @@ class MailSettings:
 
 
 def link_to(path: str, public_url: str) -> str:
-    """A whole address of the instance (nrdash.links.public_url; ValueError, French, when the setting is wrong)."""
-    try:
-        from .links import public_url as whole
-    except ImportError:  # TODO(merge): nrdash.links lands on main with issue 25's links; this goes then
-        parts = urllib.parse.urlsplit(public_url.strip())
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"{PUBLIC_URL_ENV} « {public_url[:200]} » n'est pas une adresse web complète : "
-                             "écrivez-la avec son protocole, par exemple https://nrdash.agglo.fr.") from None
-        return public_url.strip().rstrip("/") + path
+    """A whole address of the instance (nrdash.links.public_url; LinkError, a ValueError in French, when the setting
+    is wrong)."""
+    from .links import public_url as whole
+
     return whole(path, public_url)
 
 

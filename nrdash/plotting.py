@@ -19,7 +19,7 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
-from .served import Served
+from .web.served import Served
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLE = ROOT / "assets" / "js" / "plotly-nrdash.min.js"
@@ -39,7 +39,7 @@ def bundle_url() -> str:
 
 
 def routes() -> dict[str, Served]:
-    """URL prefix -> the bundle (nrdash.served)."""
+    """URL prefix -> the bundle (nrdash.web.served)."""
     return {"/" + bundle_url(): Served(bundle(), b"application/javascript")}
 
 

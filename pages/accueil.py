@@ -15,7 +15,10 @@ ctx = ui.context()
 census = ctx.dataset.census
 territory = ctx.territory.name if ctx.territory else (census.territory.name or "Territoire non précisé")
 st.title("Numérique responsable : le territoire en un coup d'œil", anchor=False)
-st.markdown(f"**{escape_md(territory)}** — {escape_md(ctx.dataset.label)}")
+if ctx.source is not None and ctx.source.sample:  # the heading above already says it is fictional
+    st.markdown(f"Exemple placé sur le territoire de **{escape_md(territory)}**")
+else:
+    st.markdown(f"**{escape_md(territory)}** — {escape_md(ctx.source.label if ctx.source else ctx.dataset.label)}")
 ui.filter_caption(ctx)
 ui.questionnaire_count(ctx)  # an editor: how many questionnaire answers wait for review
 

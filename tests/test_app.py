@@ -110,6 +110,7 @@ PAGE_TITLES = {
     "pages/engagement.py": "Engagement des acteurs",
     "pages/cercles.py": "Cercles de mobilisation",
     "pages/matrice.py": "Matrice d'actions",
+    "pages/atelier.py": "Atelier : la salle choisit",
     "pages/suivi.py": "Suivi",
     "pages/versions.py": "Versions du recensement",
     "pages/rapport.py": "Rapport",
@@ -339,7 +340,8 @@ def test_map_opens_on_the_grid_for_large_censuses(monkeypatch):
     at.switch_page("pages/carte.py").run()
     assert_clean(at)
     assert at.toggle(key="map_grid").value is True
-    assert [l["id"] for l in deck_spec(at)["layers"]][-1] == "grille"
+    # issue 25: the commune names are drawn over the grid's discs too (they were the last layer before the names)
+    assert [l["id"] for l in deck_spec(at)["layers"]][-2:] == ["grille", "noms"]
     assert not [l for l in deck_spec(at)["layers"] if l["id"] == "acteurs"]
 
 

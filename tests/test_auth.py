@@ -1,4 +1,4 @@
-"""Local sign-in (nrdash/auth.py): the signed session cookie, where to go after signing in, the client address
+"""Local sign-in (nrdash/web/auth.py): the signed session cookie, where to go after signing in, the client address
 behind a load balancer, the rate limit with the database, the userinfo answer of a provider; then the routes
 through the real server (loopback)."""
 from __future__ import annotations
@@ -13,7 +13,7 @@ import urllib.parse
 
 import pytest
 
-from nrdash import auth
+from nrdash.web import auth
 from nrdash.store import Store
 from tests.e2e.harness import streamlit_server
 from tests.principals import OP
@@ -129,7 +129,7 @@ def test_login_attempts_are_rate_limited_in_the_database(store):
 def test_account_without_local_password(store, tmp_path, monkeypatch, capsys):
     """An OpenID Connect user: an account and a role, no local password (python -m nrdash user add
     --sans-mot-de-passe)."""
-    from nrdash.__main__ import main
+    from nrdash.cli import main
 
     monkeypatch.setenv("NRDASH_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from nrdash.__main__ import main
+from nrdash.cli import main
 from tests.conftest import ROOT, SAMPLE, actors_sheet
 from tests.principals import OP
 

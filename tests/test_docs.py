@@ -1,6 +1,6 @@
 """README.md and docs/*.md stay true to the repository: every relative link reaches a file (and its heading, for a
 link into a Markdown file), every ``python -m nrdash …`` line shown parses with the real argument parser (built by
-nrdash.__main__.main; nothing is run), every script named exists, and every NRDASH_* setting the code reads is in
+nrdash.cli.main; nothing is run), every script named exists, and every NRDASH_* setting the code reads is in
 the settings table of docs/exploitation.md (and every name of that table is still read somewhere)."""
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from unittest import mock
 
 import pytest
 
-from nrdash.__main__ import main
+from nrdash.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -171,7 +171,7 @@ def test_every_nrdash_command_shown_parses():
     commands = [(doc, number, argv) for doc in DOCS for number, argv in nrdash_commands(doc.read_text(encoding="utf-8"))]
     assert len(commands) >= 20  # the documentation shows the commands; an empty harvest would prove nothing
     shown = {argv[0] for _, _, argv in commands if argv}
-    assert {"check", "template", "diff", "publish", "user", "db", "export-territoire"} <= shown
+    assert {"check", "template", "diff", "publish", "user", "db", "export", "import", "erase", "submissions"} <= shown
     problems = [f"{doc.relative_to(ROOT)}:{number}: python -m nrdash {shlex.join(argv)}\n    {error}"
                 for doc, number, argv in commands if (error := parse_error(argv))]
     assert not problems, "\n".join(problems)
@@ -215,7 +215,7 @@ def test_the_checks_catch_a_broken_link_a_bad_command_and_a_missing_setting(tmp_
                                              ["publish", "f.xlsx", "--territoire", "17300"],
                                              ["versions", "--territory", "17300"]]
     assert [parse_error(argv) is None for _, argv in commands] == [True, False, True, False]
-    assert "the following arguments are required: file" in parse_error(["check"])
+    assert "arguments obligatoires manquants : FICHIER" in parse_error(["check"])
     table = "## Réglages\n\n| Variable | Défaut |\n|---|---|\n| `NRDASH_DATA_DIR` | `instance/` |\n"
     assert settings_table(table) == {"NRDASH_DATA_DIR"}
     assert "NRDASH_DATABASE_URL" in settings_in_code() - settings_table(table)

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from nrdash import questionnaire as quest
 from nrdash import referential as ref
 from nrdash import store as st
-from nrdash.__main__ import main
+from nrdash.cli import main
 from tests.conftest import actors_sheet
 from tests.principals import OP, anon
 

@@ -31,8 +31,12 @@ def test_history_table_newest_first_authors_for_editors_only():
     infos = [_info(1), _info(2, restored_from=1), _info(3, force_reason="urgent", n_error_rows=2)]
     viewer = ws.history_table(infos, editor=False)
     assert list(viewer["Version"]) == [3, 2, 1] and "Auteur" not in viewer.columns
-    assert list(viewer["Remarques"]) == ["publiée malgré les erreurs : urgent", "restauration de la version 1", ""]
-    assert list(viewer["Lignes en erreur"]) == [2, 0, 0]
+    # issue 25: the remarks follow the note (the table fits 1280 px), the counts are words in two columns
+    assert list(viewer["Note"]) == ["note 3 — (publiée malgré les erreurs : urgent)",
+                                    "note 2 — (restauration de la version 1)", "note 1"]
+    assert list(viewer["Vérification"]) == ["2 lignes en erreur, 1 avertissement", "1 avertissement",
+                                            "1 avertissement"]
+    assert list(viewer["Contenu"]) == ["10 acteurs, 2 actions"] * 3
     assert list(ws.history_table(infos, editor=True)["Auteur"]) == ["marie@x.fr"] * 3
 
 

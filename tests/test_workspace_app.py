@@ -154,7 +154,8 @@ def test_draft_upload_publish_over_a_newer_version(db, monkeypatch):
     assert publish.label == "Publier la version 3" and publish.disabled  # not before the confirmation
     at.text_area(key="ws_note_text").input("relu avec Paul")
     at.checkbox(key="ws_confirm_over").check().run()
-    at.button(key="ws_publish").click().run()
+    at.button(key="ws_publish").click().run()  # issue 25: publishing now asks for a confirmation
+    at.button(key="ws_publish_confirm").click().run()
     assert not at.exception
     infos = db.versions(OP, EPCI)
     assert [v.number for v in infos] == [1, 2, 3] and infos[-1].note == "relu avec Paul"
@@ -230,8 +231,10 @@ def test_a_role_taken_back_before_the_click_is_refused_by_the_store(db, monkeypa
     signed_in(monkeypatch, "marie@x.fr")
     at = app(territoire=EPCI)
     at.switch_page("pages/versions.py").run()
-    db.add_user(OP, "marie@x.fr", None, "lecteur", EPCI)
+    at.text_area(key="ws_note_text").input("relu").run()  # issue 25: a note, « Publier », then the confirmation
     at.button(key="ws_publish").click().run()
+    db.add_user(OP, "marie@x.fr", None, "lecteur", EPCI)
+    at.button(key="ws_publish_confirm").click().run()
     assert not at.exception
     assert "seuls les éditeurs et administrateurs du territoire peuvent faire cela" in texts(at)
     assert [v.number for v in db.versions(OP, EPCI)] == [1] and db.draft(OP, EPCI, author="marie@x.fr")
@@ -281,7 +284,9 @@ def test_first_census_of_a_territory_by_its_editor(db, monkeypatch):
     assert len(at.session_state[source.SOURCE_KEY].dataset.census.actors) == 2
     at.switch_page("pages/versions.py").run()
     assert at.button(key="ws_publish").label == "Publier la version 1"
+    at.text_area(key="ws_note_text").input("Premier recensement").run()  # issue 25: a note, then a confirmation
     at.button(key="ws_publish").click().run()
+    at.button(key="ws_publish_confirm").click().run()
     assert [v.number for v in db.versions(OP, code)] == [1] and "Version 1 publiée." in texts(at)
 
 

@@ -19,13 +19,15 @@ from sqlalchemy.engine import Connection
 
 from .common import ROLES, email_key, sha256, today
 from .errors import Forbidden, StoreError
-from .tables import campaign_recipients, campaign_tokens, campaigns, roles, territories, users, workshop_tokens
+from .tables import campaign_recipients, campaign_tokens, campaigns, roles, territories, users, votes_table, \
+    workshop_tokens
 
 # ---------------------------------------------------------------------------------------------
 # Principals
 # ---------------------------------------------------------------------------------------------
 ANONYMOUS, ACCOUNT, WORKSHOP, OPERATOR = "anonyme", "compte", "atelier", "exploitant"
 ACTOR_LINK_KIND = "lien personnel"  # a campaign's personal link (issue 26): one actor of one campaign
+VOTER = "votant"  # the holder of a live vote's code (issue 28)
 
 
 @dataclass(frozen=True)
@@ -36,8 +38,9 @@ class Principal:
 
     kind: str
     email: str | None = None  # an account's e-mail
-    token: str | None = field(default=None, repr=False)  # a workshop link's secret (never printed)
+    token: str | None = field(default=None, repr=False)  # a workshop link's secret, a vote's code (never printed)
     client: str | None = None  # the client's address, when known (rate limits of the public questionnaire, sign-in)
+    voter: str | None = field(default=None, repr=False)  # a vote code holder's browser token (its one ballot)
 
     @classmethod
     def anonymous(cls, client: str | None = None) -> "Principal":
@@ -62,6 +65,13 @@ class Principal:
         return cls(ACTOR_LINK_KIND, token=str(token or ""), client=client)
 
     @classmethod
+    def vote(cls, code: str, voter: str | None = None, client: str | None = None) -> "Principal":
+        """The holder of a live vote's code (a phone in the room): sees that vote's question and choices, casts
+        the one ballot of its browser (``voter``: the browser's random token) while it is open, reads its result
+        once closed; nothing else of the territory, whether it is open to anonymous reading or not."""
+        return cls(VOTER, token=str(code or ""), client=client, voter=str(voter) if voter else None)
+
+    @classmethod
     def operator(cls) -> "Principal":
         """The command line, run by whoever has the database: every operation."""
         return cls(OPERATOR)
@@ -84,7 +94,8 @@ ADMIN_INSTANCE = "admin_instance"  # accounts, importing a territory, retention 
 OPERATOR_ONLY = "operator_only"  # the schema: the command line only
 ACTOR_LINK = "actor_link"  # a personal link's one actor: its public record, its answer (until the campaign's end)
 REFUSE_EMAILS = "refuse_emails"  # a personal link's address: no more e-mails from the territory's campaigns
-RULES = (ANYONE, SUBMIT, READ_PUBLISHED, READ_PERSONAL, EDIT, ADMIN_TERRITORY, ADMIN_INSTANCE, OPERATOR_ONLY,
+VOTE = "vote"  # a live vote of the territory, by its code: its question, one ballot per browser, its result
+RULES = (ANYONE, SUBMIT, READ_PUBLISHED, READ_PERSONAL, EDIT, ADMIN_TERRITORY, ADMIN_INSTANCE, OPERATOR_ONLY, VOTE,
          ACTOR_LINK, REFUSE_EMAILS)
 LINK_RULES = frozenset({ACTOR_LINK, REFUSE_EMAILS})  # only a personal link's holder acts as its actor: nobody else,
 # the operator included, holds them (which actor would it be?)
@@ -127,6 +138,9 @@ OPERATIONS: dict[str, str] = {
     "claim_recipient": EDIT, "mark_recipient": EDIT, "stop_sending": EDIT, "remind": EDIT, "resend_uncertain": EDIT,
     "find_campaign": ADMIN_INSTANCE, "personal_form": ACTOR_LINK, "submit_update": ACTOR_LINK,
     "refuse_emails": REFUSE_EMAILS,
+    # votes.py
+    "open_vote": EDIT, "close_vote": EDIT, "votes": READ_PUBLISHED, "latest_vote": READ_PUBLISHED,
+    "vote_revision": READ_PUBLISHED, "vote_territory": ANYONE, "vote_ballot": VOTE, "cast_vote": VOTE,
 }
 
 # What a refusal says: what the operation needs, never whether the territory exists.
@@ -141,6 +155,7 @@ REFUSALS = {
           "avec un compte qui y a ce rôle.",
     ADMIN_TERRITORY: "Accès refusé : seuls les administrateurs du territoire peuvent faire cela.",
     ADMIN_INSTANCE: "Accès refusé : seuls les administrateurs de l'instance peuvent faire cela.",
+    VOTE: "Aucun vote ouvert avec ce code.",
     OPERATOR_ONLY: "Accès refusé : cette opération se fait en ligne de commande (python -m nrdash), par qui "
                    "exploite la base.",
     ACTOR_LINK: "Accès refusé : ce lien personnel n'est pas (ou plus) valide — la campagne est terminée, ou le lien "
@@ -245,6 +260,17 @@ def _actor_link_rights(conn: Connection, who: Principal, trow: Any) -> Rights:
     return Rights(frozenset(rules))
 
 
+def _vote_rights(conn: Connection, who: Principal, trow: Any) -> Rights:
+    """A vote's code gives its vote on its territory (open or closed), nothing else: not the territory's census,
+    even when anyone may read it (the phone shows only the question)."""
+    from ..vote import normalise_code
+
+    code = normalise_code(who.token)
+    vote = conn.execute(sa.select(votes_table.c.territory_id).where(votes_table.c.code == code)).first() \
+        if code and trow is not None else None
+    return Rights(frozenset({ANYONE, VOTE} if vote is not None and vote.territory_id == trow.id else {ANYONE}))
+
+
 def _operator_rights(conn: Connection, who: Principal, trow: Any) -> Rights:
     return Rights(ALL_RULES, "administrateur")
 
@@ -283,6 +309,7 @@ KINDS: dict[str, Kind] = {
     WORKSHOP: Kind(_workshop_rights, _workshop_readable),
     OPERATOR: Kind(_operator_rights, lambda conn, who: None),
     ACTOR_LINK_KIND: Kind(_actor_link_rights, _anonymous_readable),  # no census but what anyone reads
+    VOTER: Kind(_vote_rights, lambda conn, who: sa.false()),
 }
 
 

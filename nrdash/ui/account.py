@@ -1,5 +1,5 @@
 """Who is signed in, for the pages: OpenID Connect through Streamlit's st.login when configured, else the local
-session cookie set by nrdash.auth's /connexion route (verified here with the shared server.cookieSecret).
+session cookie set by nrdash.web.auth's /connexion route (verified here with the shared server.cookieSecret).
 
 The pages call ``current_account()`` on every rerun, make the session's principal of it (``source.principal()``)
 and ask the store what it may do (``Store.access(principal, territory)``); ``account_block(next_path)`` draws
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from nrdash import auth
+from nrdash.web import auth
 from nrdash.text import escape_md as _escape_md
 
 _USERINFO_KEY = "_nrdash_oidc_userinfo"  # session state: (access token's hash, claims or error)

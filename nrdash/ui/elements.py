@@ -2,6 +2,7 @@
 the filter caption. Each takes the page's context (ui.context()) when it needs the view."""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -41,11 +42,30 @@ def html_table(frame: pd.DataFrame) -> str:
     def cell(v, tag: str = "td") -> str:
         text = "" if v is None or (isinstance(v, float) and v != v) else str(v)
         num = bool(text) and isinstance(v, (int, float)) and not isinstance(v, bool)
-        return f'<{tag}{" class=nr-num" if num else ""}>{esc(text)}</{tag}>'
+        return f'<{tag}{" class=nr-num" if num else ""}>{breakable(text)}</{tag}>'
 
     head = "".join(cell(c, "th") for c in frame.columns)
     body = "".join("<tr>" + "".join(cell(v) for v in row) + "</tr>" for row in frame.itertuples(index=False))
     return f'<table class="nr-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+LONG_WORD = 20  # characters: a longer word (an address, a file name) may wrap inside
+
+
+def breakable(text: str) -> str:
+    """``text`` escaped for HTML, its long words (an address in a note, a file name, an e-mail address) given places
+    to wrap (<wbr>) after « / . - _ @ ? & = » and at least every LONG_WORD characters, so that a table column
+    stays narrow without cutting short words (a header, a date)."""
+    out = []
+    for word in re.split(r"(\s+)", text):
+        if len(word) <= LONG_WORD:
+            out.append(esc(word))
+            continue
+        pieces = []
+        for part in re.split(r"(?<=[/.\-_@?&=])", word):
+            pieces += [part[i:i + LONG_WORD] for i in range(0, len(part), LONG_WORD)] or [""]
+        out.append("<wbr>".join(esc(p) for p in pieces))
+    return "".join(out)
 
 
 def filter_caption(ctx: Context) -> None:
@@ -98,7 +118,7 @@ def _styled(ctx: Context, fig: go.Figure, main: bool, summary: str) -> tuple[Ren
         workshop_figure(fig, ctx.contrast)
         if main:
             meta = fig.layout.meta or {}
-            fit = {"min": WORKSHOP_MIN_HEIGHT, "max": meta.get("max_height"), "below": 8,
+            fit = {"min": meta.get("min_height", WORKSHOP_MIN_HEIGHT), "max": meta.get("max_height"), "below": 8,
                    "scale_markers": bool(meta.get("scale_markers"))}
     return render(fig), fit, summary
 
@@ -167,6 +187,27 @@ def actors_table(actors: pd.DataFrame, key: str, ctx: Context | None = None) -> 
         actor_card(ctx, int(table.iloc[picked[0]][PUBLIC_COLUMNS["row"]]))
     else:
         st.caption("Sélectionnez une ligne (case à gauche) pour ouvrir la fiche de l'acteur.")
+
+
+@st.cache_data(show_spinner=False)
+def blank_template() -> bytes:
+    """The blank census workbook (template with its « Mode d'emploi » and the kit's drop-down lists), built once."""
+    import io
+
+    from ..template import build_workbook
+
+    buf = io.BytesIO()
+    build_workbook().save(buf)
+    return buf.getvalue()
+
+
+TEMPLATE_FILE_NAME = "modele-recensement-nr.xlsx"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def template_button(label: str = "Télécharger le modèle vierge (.xlsx)", key: str | None = None) -> None:
+    st.download_button(label, blank_template(), file_name=TEMPLATE_FILE_NAME, mime=XLSX_MIME,
+                       icon=":material/download:", on_click="ignore", key=key)
 
 
 def coming_soon(what: str) -> None:

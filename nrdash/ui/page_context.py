@@ -71,9 +71,12 @@ def sidebar(current_page: str | None = None) -> Context:
     st.session_state[SOURCE_KEY] = src
     workspace_ui.sidebar_block(src, workshop, current_page)
     if src.dataset is None:  # nothing may or can be shown: say why, show nothing else
-        st.error(escape_md(src.problem), icon=":material/lock:")
-        if src.access.editor and src.code and not workshop:  # the first census of the territory comes from here
-            widgets.upload_widget(src)
+        if src.empty and src.access.editor and src.code and not workshop:  # its first census comes from here
+            workspace_ui.first_steps(src)
+        elif src.empty:  # nothing published yet: no error, and no lock
+            st.info(escape_md(src.problem), icon=":material/hourglass_empty:")
+        else:
+            st.error(escape_md(src.problem), icon=":material/lock:")
         st.stop()
     dataset = src.dataset
     workspace_ui.reset_on_change(src)

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import logging
+import os
 import urllib.parse
 
 import streamlit as st
+
+from .. import links
 
 log = logging.getLogger("nrdash")
 
@@ -16,6 +19,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/engagement.py", "Engagement", ":material/bar_chart:"),
     ("pages/cercles.py", "Cercles", ":material/radio_button_checked:"),
     ("pages/matrice.py", "Matrice d'actions", ":material/grid_view:"),
+    ("pages/atelier.py", "Atelier", ":material/how_to_vote:"),
     ("pages/suivi.py", "Suivi", ":material/timeline:"),
     ("pages/versions.py", "Versions", ":material/history:"),
     ("pages/rapport.py", "Rapport", ":material/description:"),
@@ -77,3 +81,24 @@ def page_path(page) -> str:
 def page_link(path: str) -> None:
     title, icon = next((t, i) for p, t, i in PAGES if p == path)
     st.page_link(path, label=title, icon=icon)
+
+
+def absolute_url(path: str) -> tuple[str, str | None]:
+    """The whole address of ``path`` inside the app (nrdash.links.public_url: NRDASH_PUBLIC_URL, else the browser's
+    address of this page), and why it could not be built (then the path alone is returned, with that French
+    message)."""
+    from streamlit import config
+
+    try:
+        return links.public_url(path, os.environ.get(links.PUBLIC_URL_ENV), st.context.url,
+                                config.get_option("server.baseUrlPath") or ""), None
+    except links.LinkError as exc:
+        return path, str(exc)
+
+
+def show_link(path: str) -> None:
+    """A link to copy: the whole address in a code block (its button copies it); the setting's problem, if any."""
+    url, problem = absolute_url(path)
+    st.code(url, language=None, wrap_lines=True)
+    if problem:
+        st.warning(problem, icon=":material/link_off:")

@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from .. import links
 from .. import questionnaire as quest
 from .. import referential as ref
 from ..store import StoreError, TooManySubmissions
 from ..text import count_noun, date_time, escape_md
 from . import source
-from .pages import THROUGH_APP_KEY, navigation
+from .pages import THROUGH_APP_KEY, navigation, show_link
 
 if TYPE_CHECKING:
     from .page_context import Context
@@ -363,15 +364,30 @@ def home_line(ctx: "Context") -> None:
             st.page_link(QUEUE_PAGE, label="Questionnaire", icon=":material/inbox:")
 
 
+def waiting_line(src) -> bool:
+    """The Versions page, for an editor: accepted or merged answers wait to be published from the Questionnaire
+    page (a draft of their own, shared by the territory's editors). Whether some wait."""
+    s = source.store()
+    n = sum(1 for status in (quest.ACCEPTED, quest.MERGED) for x in s.submissions(src.who, src.code, status=status)
+            if x.published_version is None)
+    if n:
+        with st.container(border=True, key="q_waiting"):
+            st.markdown(escape_md(
+                f"{count_noun(n, 'réponse acceptée', 'réponses acceptées')} au questionnaire"
+                + (" attend d'être publiée : elle forme" if n == 1 else " attendent d'être publiées : elles forment")
+                + " le brouillon partagé du questionnaire, à publier depuis la page Questionnaire."))
+            st.page_link(QUEUE_PAGE, label="Publier les réponses (page Questionnaire)", icon=":material/inbox:")
+    return bool(n)
+
+
 def queue_page(ctx: "Context") -> None:
     src = ctx.source
     if src is None or not src.stored:
         st.info("Le questionnaire appartient à un territoire de la base : ouvrez-en un avec ?territoire=CODE.",
                 icon=":material/info:")
         return
-    st.markdown(escape_md(f"Les acteurs de « {src.name} » répondent au questionnaire par ce lien (à faire précéder "
-                          f"de l'adresse du serveur) :"))
-    st.code(f"/questionnaire?territoire={src.code}", language=None)
+    st.markdown(escape_md(f"Les acteurs de « {src.name} » répondent au questionnaire par ce lien :"))
+    show_link(links.questionnaire_path(src.code))
     if not src.access.editor or ctx.workshop:
         st.info("Les réponses ne sont visibles que des éditeurs du territoire"
                 + (" (et jamais en mode atelier)." if ctx.workshop else " : connectez-vous (barre latérale)."),

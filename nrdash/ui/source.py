@@ -11,7 +11,7 @@ from .. import workspace as ws
 from ..census import CensusError
 from ..dataset import Dataset, configured_path, load_default, load_upload
 from ..geography import Geography, GeographyUnavailable, load_geography
-from .. import auth
+from ..web import auth
 from ..store import SAMPLE_CODE, Draft, Principal, Store, StoreError, get_store, territory_label
 from ..text import count_noun, date_time, escape_md
 from . import account as accounts
@@ -25,6 +25,7 @@ SHOW_DRAFT_KEY = "ws_show_draft"  # an editor shows their draft (True) or the pu
 DRAFT_CACHE_KEY = "ws_draft_dataset"  # (sha256, Dataset) of the draft, read once per session
 SOURCE_KEY = "_source"  # this run's Source, set by the sidebar
 SHOWN_KEY = "ws_shown"  # what was shown on the previous run: a change resets the filters
+HOME_KEY = "ws_home"  # (account e-mail, territory) where this account lands when the address names none
 TERRITORY_PARAM, VERSION_PARAM, TOKEN_PARAM = "territoire", "version", "jeton"
 
 
@@ -62,13 +63,20 @@ class Source:
     number: int | None = None  # the published version shown (None: a draft, an upload, the configured file)
     latest: int | None = None  # the territory's latest version
     draft: bool = False  # the census shown is the editor's draft
+    base_version: int | None = None  # the version the draft shown started from (None: nothing was published)
     has_draft: bool = False  # the editor has a draft on this territory (shown or not)
     problem: str | None = None  # why the store's census cannot be shown (the page says it, nothing else)
+    empty: bool = False  # the problem is only that nothing is published yet (not a refusal)
     who: Principal = field(default_factory=Principal.anonymous)  # this run's principal (a callback builds its own)
 
     @property
     def stored(self) -> bool:
         return self.code is not None and self.problem is None
+
+    @property
+    def sample(self) -> bool:
+        """The fictional sample's published census is shown (not an upload or a draft over it)."""
+        return self.code == SAMPLE_CODE and self.number is not None and self.dataset is not None
 
 
 def _remembered(key: str, param: str, parse) -> object:
@@ -147,6 +155,28 @@ def draft_dataset(s: Store, code: str, who: Principal) -> tuple[Draft | None, Da
     return draft, ds
 
 
+def _home(s: Store, who: Principal, account: accounts.Account | None) -> str:
+    """The territory shown when the address names none: a signed-in person's own territory when they have a role on
+    exactly one, else the instance's default (nrdash.workspace.home_territory); asked once per session and account."""
+    default = ws.default_territory()
+    if account is None:
+        return default
+    cached = st.session_state.get(HOME_KEY)
+    if cached and cached[0] == account.email:
+        return cached[1]
+    try:  # TODO(store): one read of the account's own territories would do (here: readable, then access on each)
+        candidates = [c for c, _ in s.readable_territories(who) if c != SAMPLE_CODE]
+        if candidates and s.access(who, candidates[0]).instance_admin:  # the instance's administrator has them all
+            own = candidates
+        else:
+            own = [c for c in candidates if s.access(who, c).role is not None]
+    except StoreError:
+        own = []
+    home = ws.home_territory(own, default)
+    st.session_state[HOME_KEY] = (account.email, home)
+    return home
+
+
 def resolve(workshop: bool) -> Source:
     """This run's census and rights (nrdash.workspace's order): what the store says this session may do."""
     account = accounts.current_account()
@@ -162,7 +192,7 @@ def resolve(workshop: bool) -> Source:
     if lock:
         asked, number = lock, None
     configured = configured_path()[1] == "config" and asked is None
-    code = asked or ws.default_territory()
+    code = asked or _home(s, who, account)
     if configured and own is None:
         ds = _configured_dataset()
         return Source(ds, ds.label, None, ds.label, ws.Access(None, True), account, who=who)
@@ -179,17 +209,16 @@ def resolve(workshop: bool) -> Source:
     info, draft = draft_dataset(s, code, who) if acc.editor else (None, None)
     if draft is not None and st.session_state.get(SHOW_DRAFT_KEY, True) and not workshop:
         base = info.base_version
-        label = (f"Brouillon (non publié), d'après la version {base}" if base else "Brouillon (non publié)")
+        label = f"Brouillon (non publié), {ws.draft_origin(base)}"
         return Source(draft, label, code, name, acc, account, latest=latest, draft=True, has_draft=True,
-                      who=who)
+                      base_version=base, who=who)
     if number is not None and number not in {v.number for v in infos}:
         st.session_state[VERSION_KEY] = number = None
         st.session_state["ws_note"] = "La version demandée dans l'adresse n'existe pas : la dernière est affichée."
     if latest is None:  # a territory given to an editor, nothing published yet: the editor uploads the first one
         return _refused(f"« {name} » n'a encore aucune version publiée."
-                        + (" Chargez votre recensement (barre latérale, « Charger un recensement ») : il devient "
-                           "votre brouillon, que vous publiez depuis la page Versions." if acc.editor else ""),
-                        who, code, account, acc, name)
+                        + ("" if acc.editor else " Elle le sera par un éditeur du territoire."),
+                        who, code, account, acc, name, empty=True)
     try:
         ds = s.open_version(who, code, number, personal=acc.personal(workshop))
     except StoreError as exc:
@@ -212,18 +241,19 @@ def _unreadable(code: str, who: Principal, account, acc: ws.Access) -> Source:
         return _refused(str(exc), who, code, account, acc)
     first = ("n'a encore aucune version publiée sur cette instance. Un administrateur y donne le rôle d'éditeur à "
              "une personne, qui publie le premier recensement (page Versions, ou « python -m nrdash publish »).")
-    if acc.exists is False:
-        return _refused(f"« {label} » {first}", who, code, account, acc, label)
+    if acc.exists is False:  # nothing to refuse: there is nothing yet (said plainly, not as an error)
+        return _refused(f"« {label} » {first}", who, code, account, acc, label, empty=True)
     return _refused(f"Le recensement de « {label} » n'est pas visible ici. S'il est publié sur cette instance, il "
                     "n'est visible que des personnes qui y ont un rôle : connectez-vous (barre latérale). Sinon, il "
                     + first, who, code, account, acc, label)
 
 
 def _refused(problem: str, who: Principal, code: str | None = None, account=None, acc: ws.Access | None = None,
-             name: str = "") -> Source:
-    """Nothing of the store can be shown: the page says why and shows nothing else (no dataset)."""
+             name: str = "", empty: bool = False) -> Source:
+    """Nothing of the store can be shown: the page says why and shows nothing else (no dataset). ``empty``: only
+    because nothing is published yet."""
     return Source(None, "Aucun recensement affiché", code, name or (code or ""), acc or ws.Access(None, False),
-                  account, problem=problem, who=who)
+                  account, problem=problem, who=who, empty=empty)
 
 
 def current_dataset() -> Dataset | None:

@@ -161,8 +161,8 @@ def comparison_sections(ctx: Context, cmp: cp.Comparison) -> None:
         st.caption(cp.TRANSITIONS_IGNORE_LEVEL)
 
     st.subheader("Acteurs nouveaux, sortis et modifiés", anchor=False)
-    tabs = st.tabs([f"Nouveaux ({len(shown.new)})", f"Sortis ({len(shown.gone)})",
-                    f"Modifiés ({len(shown.changed)})"])
+    labels = [f"Nouveaux ({len(shown.new)})", f"Sortis ({len(shown.gone)})", f"Modifiés ({len(shown.changed)})"]
+    tabs = st.tabs(labels, default=labels[sv.first_changed_tab(len(shown.new), len(shown.gone), len(shown.changed))])
     with tabs[0]:
         _listed(sv.actors_list(shown.b, shown.new), "Aucun nouvel acteur.")
     with tabs[1]:
@@ -280,7 +280,8 @@ def pairing_section(ctx: Context, cmp: cp.Comparison) -> None:
         refs_a = cp.actor_refs(cmp.a.iloc[part["ia"].tolist()])
         refs_b = cp.actor_refs(cmp.b.iloc[part["ib"].tolist()])
         names = cmp.b["name"].to_numpy(dtype=object)[part["ib"].to_numpy(dtype=int)]
-        options = {f"{ra}\t{rb}": f"{n} ({m})" for ra, rb, n, m in zip(refs_a, refs_b, names, part["method"])}
+        options = {f"{ra}\t{rb}": f"{n} ({sv.pairing_words(m)})"
+                   for ra, rb, n, m in zip(refs_a, refs_b, names, part["method"])}
         st.selectbox("Paire à séparer", list(options), format_func=options.get, key="suivi_unpair")
         st.button("Séparer ces deux acteurs", icon=":material/link_off:", key="suivi_unlink", on_click=_unlink,
                   disabled=not options)

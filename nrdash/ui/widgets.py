@@ -207,9 +207,15 @@ def source_widgets(src: "source.Source", workshop: bool) -> bool:
     return include
 
 
-def upload_widget(src: "source.Source") -> None:
+def upload_widget(src: "source.Source", first: bool = False) -> None:
     """« Charger un recensement »: an editor's file becomes their draft (or stays in the session), anyone else's
-    stays in the session."""
+    stays in the session. ``first``: the territory's first census, uploaded from the page itself (it becomes the
+    editor's draft: no choice to make)."""
+    if first:
+        st.file_uploader("Votre recensement (.xlsx, .xls, .ods, .csv)", type=["xlsx", "xls", "ods", "csv"],
+                         key=UPLOAD_KEY, on_change=_on_upload,
+                         help="Le fichier est vérifié puis enregistré comme votre brouillon (vous seul le voyez).")
+        return
     with st.sidebar.popover("Charger un recensement", icon=":material/upload_file:", width="stretch",
                             key="source_popover"):
         editor_here = src.access.editor and src.code is not None

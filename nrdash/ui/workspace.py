@@ -9,22 +9,24 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from .. import links
 from .. import referential as ref
 from .. import workspace as ws
 from ..store import StoreError
 from ..text import count_noun, escape_md
 from . import account as accounts
-from . import editor, source
+from . import editor, questionnaire, source, widgets
 from . import territory as territories
-from .elements import html_table
+from .elements import html_table, template_button
 from .filter_state import reset_filters
-from .pages import url_path
+from .pages import show_link, url_path
 
 if TYPE_CHECKING:
     from .source import Source
 
 log = logging.getLogger("nrdash")
 VERSIONS_PAGE = "pages/versions.py"
+SAMPLE_HEADING = "Recensement d'exemple (fictif)"
 # Pages that are one figure: « Se connecter » is not offered there (Accueil, Recensement, Versions… offer it): it
 # would cost each of them a sidebar element, and their sobriety grade is at its limit (tests/e2e/test_sobriety.py).
 FIGURE_PAGES = ("pages/engagement.py", "pages/cercles.py", "pages/matrice.py", "pages/carte.py")
@@ -80,7 +82,7 @@ def sidebar_block(src: Source, workshop: bool, current_page: str | None) -> None
         names = dict(choices)
         if st.session_state.get(TERRITORY_PICK_KEY) != src.code:
             st.session_state[TERRITORY_PICK_KEY] = src.code if src.code in names else None
-        st.sidebar.selectbox("Territoire publié", list(names), key=TERRITORY_PICK_KEY, on_change=_on_territory,
+        st.sidebar.selectbox("Territoire affiché", list(names), key=TERRITORY_PICK_KEY, on_change=_on_territory,
                              format_func=lambda c: names.get(c, c), placeholder="Choisir un territoire")
     if src.problem:
         return
@@ -104,10 +106,14 @@ def status_banner(src: Source | None) -> None:
     """Above every page: a draft or an old version is never taken for the published census."""
     if src is None or src.dataset is None:
         return
+    if src.sample:  # on a projector, the fictional sample must never pass for a territory's real census
+        st.markdown(f'<p class="nr-sample"><strong>{SAMPLE_HEADING}</strong> — acteurs et chiffres inventés pour '
+                    'découvrir nrdash ; ils ne décrivent aucun territoire réel.</p>', unsafe_allow_html=True)
     if src.draft:
         with st.container(key="draft_banner"):
-            st.warning(f"**Brouillon — non publié.** {escape_md(src.label)} ; vous seul le voyez. Publiez-le ou "
-                       "abandonnez-le depuis la page Versions.", icon=":material/edit_note:")
+            origin = ws.draft_origin(src.base_version)
+            st.warning(f"**Brouillon — non publié.** {origin[0].upper()}{origin[1:]} ; vous seul le voyez. "
+                       "Publiez-le ou abandonnez-le depuis la page Versions.", icon=":material/edit_note:")
     elif src.number is not None and src.latest is not None and src.number != src.latest:
         with st.container(key="old_version_banner"):
             st.info(f"**Ancienne version.** {escape_md(src.label)}.", icon=":material/history:")
@@ -117,17 +123,39 @@ def status_banner(src: Source | None) -> None:
     done_message()
 
 
+def first_steps(src: Source) -> None:
+    """An editor on a territory with nothing published: what to do first, in the page (no error: nothing is wrong),
+    with the blank template and the upload at hand."""
+    with st.container(key="first_steps"):
+        st.header("Publiez votre premier recensement", anchor=False)
+        st.markdown(escape_md(f"« {src.name} » n'a encore aucune version publiée. Trois étapes :"))
+        st.markdown("1. **Préparez le fichier** : partez du modèle vierge (une feuille « Acteurs », des listes "
+                    "déroulantes pour les listes du kit, un mode d'emploi) ou de votre classeur, avec les en-têtes "
+                    "du modèle.")
+        template_button("Modèle vierge (.xlsx)", key="first_template")
+        st.markdown("2. **Chargez votre recensement** ci-dessous : nrdash le vérifie et le garde comme votre "
+                    "brouillon, que vous seul voyez ; les lignes à corriger sont signalées page Recensement.")
+        error = st.session_state.get(source.UPLOAD_ERROR_KEY)
+        if error:
+            st.error(escape_md(f"Fichier refusé : {error}"), icon=":material/error:")
+        widgets.upload_widget(src, first=True)
+        st.markdown("3. **Publiez-le** depuis la page Versions : il devient la version 1 du territoire.")
+
+
 # ---------------------------------------------------------------------------------------------
 # The Versions page
 # ---------------------------------------------------------------------------------------------
 def draft_section(src: Source) -> None:
-    """An editor's draft: what it holds, its report, and publishing it (with what it would undo)."""
+    """An editor's draft: what it holds, what it changes against the latest version, what it would undo of a newer
+    one, and publishing it: a note, then a confirmation."""
     s = source.store()
     st.subheader("Votre brouillon", anchor=False)
     draft, ds = source.draft_dataset(s, src.code, src.who)
+    waiting = questionnaire.waiting_line(src)
     if draft is None:
-        st.markdown("Vous n'avez pas de brouillon sur ce territoire. Chargez un fichier (barre latérale, « Charger un "
-                    "recensement ») ou modifiez le recensement (page Recensement) puis « Enregistrer comme "
+        st.markdown("Vous n'avez pas de brouillon personnel sur ce territoire" + (" (les réponses au questionnaire "
+                    "ont le leur, ci-dessus)" if waiting else "") + ". Chargez un fichier (barre latérale, « Charger "
+                    "un recensement ») ou modifiez le recensement (page Recensement) puis « Enregistrer comme "
                     "brouillon ».")
         return
     if ds is None:
@@ -136,16 +164,13 @@ def draft_section(src: Source) -> None:
     c = ds.census
     n_error_rows = int(c.actors["has_error"].sum())
     st.markdown(escape_md(f"« {draft.file_name} », enregistré le {draft.updated_at.astimezone():%d/%m/%Y à %H:%M}, "
-                          f"d'après la version {draft.base_version or '—'} : "
+                          f"{ws.draft_origin(draft.base_version)} : "
                           f"{count_noun(len(c.actors), 'acteur')}, {count_noun(len(c.errors), 'erreur')} sur "
                           f"{count_noun(n_error_rows, 'ligne')}, {count_noun(len(c.warnings), 'avertissement')}."))
     if c.issues:
         st.caption("Le rapport de vérification complet est sur la page Recensement (brouillon affiché).")
-    reason = None
-    if n_error_rows:
-        reason = st.text_input("Raison de publier malgré les lignes en erreur (obligatoire)", key="ws_force_reason",
-                               max_chars=2000)
-    st.text_area("Note de version (ce qui change, pourquoi)", key="ws_note_text", max_chars=2000)
+    changes = _draft_changes(src, draft, c)
+    _changes_block(changes, c)
     confirm = True
     if src.latest is not None and (draft.base_version or 0) < src.latest:
         base = s.open_version(src.who, src.code, draft.base_version).census if draft.base_version else None
@@ -159,11 +184,83 @@ def draft_section(src: Source) -> None:
             st.caption(escape_md(f"Ce que la version {src.latest} avait changé : {undone.others}"))
         confirm = st.checkbox(f"J'ai lu ce que la version {src.latest} a changé et je publie quand même",
                               key="ws_confirm_over")
+    reason = None
+    if n_error_rows:
+        reason = st.text_input("Raison de publier malgré les lignes en erreur (obligatoire)", key="ws_force_reason",
+                               max_chars=2000)
+    note = st.text_area("Note de version (ce qui change, pourquoi)", key="ws_note_text", max_chars=2000,
+                        placeholder="Obligatoire, par exemple : niveaux mis à jour après les entretiens de mars.")
     nxt = (src.latest or 0) + 1
+    missing = [what for what, lacking in (("la note de version", not (note or "").strip()),
+                                          ("la raison de publier malgré les erreurs",
+                                           bool(n_error_rows and not (reason or "").strip())),
+                                          (f"la case « J'ai lu ce que la version {src.latest} a changé »", not confirm))
+               if lacking]
+    asked = st.session_state.get(PUBLISH_ASK_KEY) == (src.code, src.latest, draft.sha256)
+    if asked and not missing:
+        with st.container(border=True, key="ws_publish_confirm_box"):
+            st.markdown(escape_md(f"Publier la version {nxt} ? "
+                                  + (changes.sentence if changes else f"Première version du territoire : "
+                                     f"{count_noun(len(c.actors), 'acteur')}.")
+                                  + f" Elle devient la version affichée de « {src.name} »."))
+            c1, c2 = st.columns(2)
+            c1.button(f"Confirmer : publier la version {nxt}", type="primary", icon=":material/publish:",
+                      key="ws_publish_confirm", on_click=_publish)
+            c2.button("Annuler", key="ws_publish_cancel", on_click=_cancel_publish)
+        return
     c1, c2 = st.columns(2)
     c1.button(f"Publier la version {nxt}", type="primary", icon=":material/publish:", key="ws_publish",
-              on_click=_publish, disabled=not confirm or bool(n_error_rows and not (reason or "").strip()))
+              on_click=_ask_publish, args=((src.code, src.latest, draft.sha256),), disabled=bool(missing))
     c2.button("Abandonner le brouillon", icon=":material/delete:", key="ws_discard", on_click=_discard)
+    if missing:
+        st.caption(escape_md("Pour publier, il manque : " + ", ".join(missing) + "."))
+
+
+PUBLISH_ASK_KEY = "ws_publish_ask"  # (territory, latest, draft's SHA-256) whose publication waits for a confirmation
+CHANGES_KEY = "_ws_draft_changes"  # ((territory, latest, draft's SHA-256), DraftChanges): computed once per draft
+
+
+def _draft_changes(src: Source, draft, census) -> ws.DraftChanges | None:
+    """What the draft changes against the latest version (None when nothing is published yet), once per draft."""
+    if src.latest is None:
+        return None
+    key = (src.code, src.latest, draft.sha256)
+    cached = st.session_state.get(CHANGES_KEY)
+    if cached and cached[0] == key:
+        return cached[1]
+    s = source.store()
+    links, unlinks = s.pairings(src.who, src.code)
+    latest = s.open_version(src.who, src.code, personal=True).census
+    changes = ws.draft_changes(latest, census, src.latest, links, unlinks, include_personal=True)
+    st.session_state[CHANGES_KEY] = (key, changes)
+    return changes
+
+
+def _changes_block(changes: ws.DraftChanges | None, census) -> None:
+    """What publishing changes, before the note and the button."""
+    if changes is None:
+        st.markdown("**Ce que la publication change** : " + escape_md(
+            f"c'est la première version du territoire ({count_noun(len(census.actors), 'acteur')}, "
+            f"{count_noun(len(census.actions), 'action')} prévues)."))
+        return
+    with st.container(key="ws_draft_changes"):
+        st.markdown(f"**Ce que la publication change.** {escape_md(changes.sentence)}")
+        parts = []
+        for title, n, lines in (("Nouveaux", changes.n_new, changes.new), ("Retirés", changes.n_gone, changes.gone),
+                                ("Modifiés", changes.n_changed, changes.changed)):
+            if n:
+                more = f"\n- … et {n - len(lines)} autres (page Suivi, une fois publiée)" if n > len(lines) else ""
+                parts.append(f"{title} ({n}) :\n" + "\n".join(f"- {escape_md(x)}" for x in lines) + more)
+        parts.append("Plan d'actions : " + escape_md(" ".join(changes.plan)))
+        st.markdown("\n\n".join(parts))
+
+
+def _ask_publish(key: tuple) -> None:
+    st.session_state[PUBLISH_ASK_KEY] = key
+
+
+def _cancel_publish() -> None:
+    st.session_state.pop(PUBLISH_ASK_KEY, None)
 
 
 # Buttons act in callbacks (before the script reruns), on what the person saw: the last run's Source, as the
@@ -186,7 +283,13 @@ def _publish() -> None:
     if src is None:
         return
     state = st.session_state
+    asked = state.pop(PUBLISH_ASK_KEY, None)
     try:
+        draft = source.store().draft(source.principal(), src.code, data=False)
+        if draft is None or asked != (src.code, src.latest, draft.sha256):  # changed since shown (another tab)
+            _failed("Votre brouillon a changé depuis son affichage : relisez ce que la publication change, puis "
+                    "publiez.")
+            return
         result = source.store().publish_draft(
             source.principal(), src.code, note=state.get("ws_note_text") or "",
             force_reason=(state.get("ws_force_reason") or "").strip() or None, expected_latest=src.latest or 0)
@@ -196,7 +299,7 @@ def _publish() -> None:
     state[source.VERSION_KEY] = None
     state[source.SHOW_DRAFT_KEY] = True
     state.pop(source.DRAFT_CACHE_KEY, None)
-    for k in ("ws_note_text", "ws_force_reason", "ws_confirm_over"):
+    for k in ("ws_note_text", "ws_force_reason", "ws_confirm_over", PUBLISH_ASK_KEY, CHANGES_KEY):
         state.pop(k, None)
     _done(f"Version {result.number} publiée." if result.created else
           f"Fichier identique à la version {result.number} : rien de nouveau n'a été publié.")
@@ -238,8 +341,7 @@ def _create_link() -> None:
     except StoreError as exc:
         _failed(str(exc))
         return
-    query = urllib.parse.urlencode({"territoire": src.code, "atelier": "1", "jeton": token})
-    st.session_state["ws_link_url"] = f"/?{query}"
+    st.session_state["ws_link_url"] = links.locked_link_path(src.code, token)
 
 
 def _save_settings() -> None:
@@ -330,9 +432,8 @@ def links_section(src: Source) -> None:
     st.button("Créer un lien", icon=":material/link:", key="ws_link", on_click=_create_link)
     url = st.session_state.get("ws_link_url")
     if url:
-        st.markdown("Copiez ce lien maintenant (il n'est montré qu'une fois), en le faisant précéder de l'adresse du "
-                    "serveur :")
-        st.code(url, language=None)
+        st.markdown("Copiez ce lien maintenant (il n'est montré qu'une fois ; le bouton à droite le copie) :")
+        show_link(url)
 
 
 def settings_section(src: Source) -> None:

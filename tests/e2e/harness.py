@@ -1,4 +1,4 @@
-"""Browser end-to-end harness: `streamlit run nrdash/server.py` (the app as users get it) on a free loopback
+"""Browser end-to-end harness: `streamlit run nrdash/web/server.py` (the app as users get it) on a free loopback
 port, driven by Playwright in Debian's chromium (no browser download)."""
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def streamlit_server(env: dict[str, str] | None = None, preexec_fn=None, script:
     """``log``: the server's output goes to that file (else to a pipe nobody reads: fine for a test's few lines,
     not for a benchmark's hundreds of sessions)."""
     port = free_port()
-    script = script or ROOT / "nrdash" / "server.py"
+    script = script or ROOT / "nrdash" / "web" / "server.py"
     cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]

@@ -18,7 +18,7 @@ import urllib.request
 
 import pytest
 
-from nrdash import auth
+from nrdash.web import auth
 from nrdash.store import Store
 from tests.e2e.harness import ROOT, free_port, goto, stop, streamlit_server, wait_idle
 from tests.principals import OP
@@ -44,7 +44,7 @@ EPCI = "241700434"
 
 @pytest.fixture(scope="module")
 def local_server(tmp_path_factory):
-    """The real app (nrdash/server.py) on its own store: a territory whose editor is ed@exemple.fr."""
+    """The real app (nrdash/web/server.py) on its own store: a territory whose editor is ed@exemple.fr."""
     from tests.conftest import SAMPLE
 
     data = tmp_path_factory.mktemp("auth-e2e")

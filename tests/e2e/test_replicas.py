@@ -1,4 +1,4 @@
-"""The reference deployment (tests/e2e/topology.py: PostgreSQL + two replicas of nrdash/server.py + HAProxy with
+"""The reference deployment (tests/e2e/topology.py: PostgreSQL + two replicas of nrdash/web/server.py + HAProxy with
 deploy/haproxy.cfg as shipped), in a real browser, through HAProxy only.
 
 - A browser is pinned to one replica by HAProxy's SERVERID cookie, and its Streamlit session (the websocket)
@@ -17,7 +17,7 @@ import urllib.parse
 
 import pytest
 
-from nrdash import auth
+from nrdash.web import auth
 from nrdash.store import Store
 from tests.conftest import SAMPLE, actors_sheet
 from tests.e2e.harness import wait_idle
@@ -140,6 +140,8 @@ def test_published_on_one_replica_is_seen_on_the_other(topology, new_page):
     editor.keyboard.press("Tab")  # the text area sends its value when it loses focus
     wait_idle(editor, timeout=60_000)
     editor.get_by_role("button", name="Publier la version 2").click()
+    wait_idle(editor, timeout=60_000)
+    editor.get_by_role("button", name="Confirmer : publier la version 2").click()  # issue 25: asked, then confirmed
     editor.wait_for_function("document.body.innerText.includes('Version 2 publiée.')", timeout=60_000)
     assert pinned_to(editor) == a
     s = Store(d.database_url, migrate=False)

@@ -1,5 +1,5 @@
 """The reference deployment on one machine, on loopback: a throw-away PostgreSQL cluster (tests/pg.py), two
-replicas of `streamlit run nrdash/server.py` (tests/e2e/harness.py) sharing its database and one
+replicas of `streamlit run nrdash/web/server.py` (tests/e2e/harness.py) sharing its database and one
 server.cookieSecret, and HAProxy (deploy/haproxy.cfg, as shipped) in front with cookie stickiness.
 
 Used by tests/e2e/test_replicas.py and by deploy/demo.sh (``python -m tests.e2e.topology``: the same topology

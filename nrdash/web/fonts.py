@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .served import Served
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FONTS = ROOT / "assets" / "fonts"
 ICON_REFERENCE = re.compile(r"material/([a-z0-9_]+)")
 # Characters kept in the text font: what French (and most Western European) text needs.
@@ -109,5 +109,5 @@ def subset_font(subset: Subset) -> bytes | None:
 
 
 def routes() -> dict[str, Served]:
-    """URL prefix of each Streamlit font -> its subset (nrdash.served), for the subsets usable with this Streamlit."""
+    """URL prefix of each Streamlit font -> its subset (nrdash.web.served), for subsets usable with this Streamlit."""
     return {s.url_prefix: Served(font, b"font/woff2") for s in SUBSETS if (font := subset_font(s)) is not None}

@@ -1,5 +1,5 @@
 """Files nrdash's web server answers itself, by URL prefix: a mapping of routes (URL prefix -> Served) given to the
-middleware. nrdash/server.py composes them (the font subsets of nrdash.fonts, the plotly.js build of
+middleware. nrdash/web/server.py composes them (the font subsets of nrdash.web.fonts, the plotly.js build of
 nrdash.plotting) and puts this middleware inside the compression middleware (so the script is compressed like
 Streamlit's own).
 

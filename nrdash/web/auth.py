@@ -203,7 +203,7 @@ def is_https(scheme: str, headers: Mapping[str, str]) -> bool:
 def login_attempt(store, email: str, password: str, ip: str) -> str:
     """'ok', 'wrong' (unknown e-mail and wrong password alike) or 'blocked' (too many failures: nothing is
     checked, nor recorded, so that waiting is enough)."""
-    from .store import Principal
+    from ..store import Principal
 
     who = Principal.anonymous(client=ip)  # not signed in yet: the store reads nothing else of it
     if not store.check_rate(who, email):
@@ -312,7 +312,7 @@ def routes(trusted: list | None = None, store_factory=None) -> list:
     trusted = trusted_proxies() if trusted is None else trusted
     if store_factory is None:
         def store_factory():
-            from .store import get_store
+            from ..store import get_store
 
             return get_store()
 

@@ -1,4 +1,5 @@
-"""Update campaigns on the command line (issue 26), as the store's operator:
+"""Update campaigns on the command line (issue 26), as the store's operator (nrdash.cli.operator's guard: a French
+message and never a traceback):
 
 - ``campaign create --territoire CODE [--niveau N]… [--a-actualiser [--mois M]] [--fin AAAA-MM-JJ] [--titre T]
   [--json]``: a campaign for the actors of the latest version at these levels (all without ``--niveau``), only
@@ -19,11 +20,11 @@ import datetime as dt
 import json
 import sys
 
-from .cli_store import _guard, _operator, _store
+from .operator import guarded, open_store, operator
 
 
 def _settings():
-    from .mailing import MailError, MailSettings
+    from ..mailing import MailError, MailSettings
 
     try:
         return MailSettings.from_env(), None
@@ -31,18 +32,18 @@ def _settings():
         return None, str(exc)
 
 
-@_guard
+@guarded
 def _create(args: argparse.Namespace) -> int:
-    from . import campaign as cm
-    from .compare import DEFAULT_FRESHNESS_MONTHS
-    from .store import StoreError
+    from .. import campaign as cm
+    from ..compare import DEFAULT_FRESHNESS_MONTHS
+    from ..store import StoreError
 
     today = dt.date.today()
     try:
         ends_on = cm.parse_end(args.fin, today) if args.fin else None
     except ValueError as exc:
         raise StoreError(f"Campagne non créée : {exc}") from None
-    store, who = _store(seed=False), _operator()
+    store, who = open_store(seed=False), operator()
     months = (args.mois or DEFAULT_FRESHNESS_MONTHS) if args.a_actualiser else None
     actors = store.open_version(who, args.territoire).census.actors
     chosen = cm.select(actors, levels=args.niveau or (), stale_months=months, today=today)
@@ -65,7 +66,7 @@ def _create(args: argparse.Namespace) -> int:
 
 
 def _send_one(store, who, code: str, cid: int, settings) -> int:
-    from .mailing import MailError, send_campaign
+    from ..mailing import MailError, send_campaign
 
     def progress(p) -> None:
         if not p.done:
@@ -89,21 +90,21 @@ def _send_one(store, who, code: str, cid: int, settings) -> int:
     return 1 if (report.failed or report.uncertain or report.stopped) else 0
 
 
-@_guard
+@guarded
 def _send(args: argparse.Namespace) -> int:
     settings, problem = _settings()
     problem = problem or settings.sending_problem()
     if problem:
         print(problem, file=sys.stderr)
         return 2
-    store, who = _store(seed=False), _operator()
+    store, who = open_store(seed=False), operator()
     code = store.find_campaign(who, args.id)
     return _send_one(store, who, code, args.id, settings)
 
 
-@_guard
+@guarded
 def _remind(args: argparse.Namespace) -> int:
-    store, who = _store(seed=False), _operator()
+    store, who = open_store(seed=False), operator()
     settings, problem = _settings()
     problem = problem or settings.sending_problem()
     if problem:  # nothing made due: the next run, once the settings are right, still finds them
@@ -119,11 +120,11 @@ def _remind(args: argparse.Namespace) -> int:
     return code
 
 
-@_guard
+@guarded
 def _status(args: argparse.Namespace) -> int:
-    from . import campaign as cm
+    from .. import campaign as cm
 
-    store, who = _store(seed=False), _operator()
+    store, who = open_store(seed=False), operator()
     code = store.find_campaign(who, args.id)
     info = store.campaign(who, code, args.id)
     recipients = store.campaign_recipients(who, code, args.id, with_contacts=args.with_contacts)
@@ -141,17 +142,17 @@ def _status(args: argparse.Namespace) -> int:
     return 0
 
 
-@_guard
+@guarded
 def _links(args: argparse.Namespace) -> int:
-    from . import campaign as cm
-    from .mailing import link_to, personal_path
+    from .. import campaign as cm
+    from ..mailing import link_to, personal_path
 
     settings, problem = _settings()
     problem = problem or settings.links_problem()
     if problem:
         print(problem, file=sys.stderr)
         return 2
-    store, who = _store(seed=False), _operator()
+    store, who = open_store(seed=False), operator()
     code = store.find_campaign(who, args.id)
     rows = store.campaign_links(who, code, args.id)
     data = cm.mail_merge_csv((name, email, link_to(personal_path(code, token), settings.public_url), end)

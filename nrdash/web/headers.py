@@ -1,4 +1,4 @@
-"""HTTP protections on every answer of nrdash's web server, as an ASGI middleware (used by nrdash/server.py).
+"""HTTP protections on every answer of nrdash's web server, as an ASGI middleware (used by nrdash/web/server.py).
 
 - `X-Content-Type-Options: nosniff`: a browser takes a file for the type the server gives it, never guesses
   (an uploaded or downloaded file is never run as a script or a page);

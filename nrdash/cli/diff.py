@@ -12,30 +12,30 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .census import Census, CensusError
+from ..census import Census, CensusError
 
 
 def _load(path: str) -> tuple[Census, str | None]:
-    from .__main__ import _place
-    from .sandbox import load_census_isolated
+    from ..sandbox import load_census_isolated
+    from .placing import place
 
     census = load_census_isolated(Path(path), mode="fork")  # this process runs no other thread
-    return _place(census)
+    return place(census)
 
 
 ACTOR_FIELDS = ("row", "name", "siret", "commune", "insee", "level")
 
 
 def _actors(actors, positions) -> list[dict[str, Any]]:
-    from .__main__ import _plain
+    from .json_values import plain
 
     part = actors.iloc[positions]
     part = part.reindex(columns=list(ACTOR_FIELDS))
-    return [{k: _plain(v) for k, v in r.items()} for r in part.to_dict("records")]
+    return [{k: plain(v) for k, v in r.items()} for r in part.to_dict("records")]
 
 
 def diff_json(cmp: cp.Comparison) -> dict[str, Any]:
-    from . import compare as cp
+    from .. import compare as cp
 
     pairs = cmp.pairs
     rows_a, rows_b = cmp.a["row"].tolist(), cmp.b["row"].tolist()
@@ -71,7 +71,7 @@ def _line(actors, pos: int) -> str:
 
 
 def diff_text(cmp: cp.Comparison) -> str:
-    from . import compare as cp
+    from .. import compare as cp
 
     lines = [cp.summary_sentence(cmp), ""]
     methods = cmp.pairs["method"].value_counts()
@@ -103,7 +103,7 @@ def diff_text(cmp: cp.Comparison) -> str:
 
 
 def ref_n(n: int) -> str:
-    from .text import thousands
+    from ..text import thousands
 
     return thousands(n)
 
@@ -113,7 +113,7 @@ def _shown(v: Any) -> str:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from . import compare as cp
+    from .. import compare as cp
 
     censuses, notes = [], []
     for path in (args.ancien, args.nouveau):
@@ -142,7 +142,7 @@ def _diff(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     diff = sub.add_parser("diff", help="comparer deux recensements (ancien, nouveau)")
-    diff.add_argument("ancien")
-    diff.add_argument("nouveau")
+    diff.add_argument("ancien", metavar="ANCIEN")
+    diff.add_argument("nouveau", metavar="NOUVEAU")
     diff.add_argument("--json", action="store_true", help="un objet JSON sur la sortie standard")
     diff.set_defaults(func=_diff)

@@ -1,4 +1,4 @@
-"""Compression of Streamlit's static files, as an ASGI middleware (used by nrdash/server.py).
+"""Compression of Streamlit's static files, as an ASGI middleware (used by nrdash/web/server.py).
 
 Streamlit serves its JavaScript and CSS uncompressed (it leaves that to a reverse proxy, which a town hall's
 laptop or a council room does not have). Here each file is compressed once and kept in memory (the files are
@@ -12,7 +12,7 @@ content-hashed and never change while the server runs):
 
 What is cached is bounded by what exists, not by what is asked: the cache is keyed by the **real file** a request
 resolves to (Streamlit's static directory, resolved as Streamlit's own file handler does, with the file's size
-and modification time; or one of nrdash's own files, nrdash.served), so `/static////js/x.js`, `/static/./js/x.js`
+and modification time; or one of nrdash's own files, nrdash.web.served), so `/static////js/x.js`, `/static/./js/x.js`
 and `/static/js/x.js` are one entry. A path that is no real file (Streamlit answers it with its index.html, or
 an error) is never compressed nor cached per path. The cache is bounded in bytes (NRDASH_COMPRESSION_CACHE_MB,
 least recently used entries dropped first); Brotli jobs are one per file at most, and at most BROTLI_QUEUE wait.
@@ -163,7 +163,7 @@ class StaticCompression:
     index.html in French.
 
     static_dir: Streamlit's static directory (default: the installed Streamlit's); served: nrdash's own files
-    (nrdash.served routes, URL prefix -> Served) answered inside this middleware; max_bytes: the cache's bound
+    (nrdash.web.served routes, URL prefix -> Served) answered inside this middleware; max_bytes: the cache's bound
     (default: NRDASH_COMPRESSION_CACHE_MB); background=False makes Brotli before answering (in a worker thread)."""
 
     def __init__(self, app, background: bool = True, static_dir: str | None = None, served: dict | None = None,
