@@ -63,6 +63,7 @@ def test_the_personal_link_opens_the_form_filled_in_and_sends_an_update(db):
     shown = texts(at)
     assert "Hugo" not in shown and "hugo@example.org" not in shown and "Mairie de Lagord" not in shown
     assert "Voici la fiche de « Atelier Vélo »" in shown
+    assert at.checkbox(key="q_consent").label.startswith("Si vous donnez un référent ou un contact : ")
     at.radio(key="q_level").set_value(2)  # sent at once: its holder was written to (no time rule)
     next(b for b in at.button if b.label == "Envoyer").click().run()
     assert not at.exception and "Merci, votre réponse est envoyée." in texts(at)
@@ -118,6 +119,8 @@ def test_an_editor_makes_a_campaign_and_sends_it_in_the_background(db, monkeypat
     shown = texts(at)
     assert "4 acteurs : 3 ont une adresse électronique dans « Contact », 1 n'en a pas." in shown
     assert "Envoi par courriel impossible" not in shown  # said on the follow tab, once there is a campaign
+    assert "L'acteur sans adresse électronique (à joindre autrement : son lien est dans le fichier de publipostage)" \
+        in [e.label for e in at.expander]
     at.checkbox(key="camp_stale").check().run()
     assert "3 acteurs : 2 ont une adresse électronique" in texts(at)  # the Mairie was updated recently
     at.checkbox(key="camp_stale").uncheck().run()
@@ -145,6 +148,7 @@ def test_an_editor_makes_a_campaign_and_sends_it_in_the_background(db, monkeypat
     recipients = next(t for t in tables_ if "Adresse électronique" in t.columns)
     assert set(recipients["Adresse électronique"]) == {"hugo@example.org", "ana@example.org", "ANA@example.org", "—"}
     assert set(recipients["Statut"]) == {"envoyé", "sans adresse"}
+    assert {"Par niveau d'engagement", "Par cercle"} <= {t.label for t in at.tabs}  # the rates, one tab each
     rates = next(t for t in tables_ if "Niveau d'engagement" in t.columns)
     assert rates["Destinataires"].tolist()[-1] == 4 and rates["Taux de réponse"].tolist()[-1] == "0 %"
 

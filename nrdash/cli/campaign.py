@@ -32,6 +32,24 @@ def _settings():
         return None, str(exc)
 
 
+def _ready(need: str):
+    """The mail settings when what ``need`` asks for ("sending", "links") is set; else None, the reason said on
+    standard error."""
+    settings, problem = _settings()
+    if settings is not None:
+        problem = settings.sending_problem() if need == "sending" else settings.links_problem()
+    if problem:
+        print(problem, file=sys.stderr)
+        return None
+    return settings
+
+
+def _open(cid: int):
+    """(store, operator, territory code) of campaign ``cid`` (a French refusal when there is no such campaign)."""
+    store, who = open_store(seed=False), operator()
+    return store, who, store.find_campaign(who, cid)
+
+
 @guarded
 def _create(args: argparse.Namespace) -> int:
     from .. import campaign as cm
@@ -92,24 +110,19 @@ def _send_one(store, who, code: str, cid: int, settings) -> int:
 
 @guarded
 def _send(args: argparse.Namespace) -> int:
-    settings, problem = _settings()
-    problem = problem or settings.sending_problem()
-    if problem:
-        print(problem, file=sys.stderr)
+    settings = _ready("sending")
+    if settings is None:
         return 2
-    store, who = open_store(seed=False), operator()
-    code = store.find_campaign(who, args.id)
+    store, who, code = _open(args.id)
     return _send_one(store, who, code, args.id, settings)
 
 
 @guarded
 def _remind(args: argparse.Namespace) -> int:
-    store, who = open_store(seed=False), operator()
-    settings, problem = _settings()
-    problem = problem or settings.sending_problem()
-    if problem:  # nothing made due: the next run, once the settings are right, still finds them
-        print(problem, file=sys.stderr)
+    settings = _ready("sending")
+    if settings is None:  # nothing made due: the next run, once the settings are right, still finds them
         return 2
+    store, who = open_store(seed=False), operator()
     due = store.remind(who, args.territoire)
     if not due:
         print(f"Aucune relance due pour le territoire {args.territoire}.", file=sys.stderr)
@@ -124,8 +137,7 @@ def _remind(args: argparse.Namespace) -> int:
 def _status(args: argparse.Namespace) -> int:
     from .. import campaign as cm
 
-    store, who = open_store(seed=False), operator()
-    code = store.find_campaign(who, args.id)
+    store, who, code = _open(args.id)
     info = store.campaign(who, code, args.id)
     recipients = store.campaign_recipients(who, code, args.id, with_contacts=args.with_contacts)
     if args.json:
@@ -147,13 +159,10 @@ def _links(args: argparse.Namespace) -> int:
     from .. import campaign as cm
     from ..mailing import link_to, personal_path
 
-    settings, problem = _settings()
-    problem = problem or settings.links_problem()
-    if problem:
-        print(problem, file=sys.stderr)
+    settings = _ready("links")
+    if settings is None:
         return 2
-    store, who = open_store(seed=False), operator()
-    code = store.find_campaign(who, args.id)
+    store, who, code = _open(args.id)
     rows = store.campaign_links(who, code, args.id)
     data = cm.mail_merge_csv((name, email, link_to(personal_path(code, token), settings.public_url), end)
                              for name, email, token, end in rows)
