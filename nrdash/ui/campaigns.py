@@ -108,10 +108,14 @@ def last_sending(code: str, cid: int) -> dict | None:
 # ---------------------------------------------------------------------------------------------
 def page(ctx: "Context") -> None:
     src = ctx.source
-    for key, box in ((DONE_KEY, st.success), (FAILED_KEY, st.error)):
-        message = st.session_state.pop(key, None)
-        if message:
-            box(escape_md(message))
+    # The messages in a container drawn on every run: the tabs below keep their place in the page, so the browser
+    # keeps the tab that was chosen (a message drawn above them without it made them new: « Envoyer » showed the
+    # first tab again).
+    with st.container(key="camp_messages"):
+        for key, box in ((DONE_KEY, st.success), (FAILED_KEY, st.error)):
+            message = st.session_state.pop(key, None)
+            if message:
+                box(escape_md(message))
     st.markdown("Une campagne écrit à chaque acteur choisi, avec un **lien personnel** qui ouvre le questionnaire "
                 "déjà rempli de sa fiche publiée : il corrige ce qui a changé et envoie ; sa réponse arrive dans la "
                 "file du questionnaire comme une mise à jour de cet acteur.")
