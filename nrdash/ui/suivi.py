@@ -551,3 +551,6 @@ def page(ctx: Context) -> None:
     if src is not None and src.stored and infos:
         objectives_section(ctx, infos)
     freshness_section(ctx)
+    from .campaigns import suivi_section  # update campaigns' response rates (editors)
+
+    suivi_section(ctx)
