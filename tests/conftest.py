@@ -131,6 +131,35 @@ def full_census():
     return load_census(full_workbook(), "complet.xlsx")
 
 
+# ---------------------------------------------------------------------------------------------
+# Markers (declared in pyproject.toml), put on each test from what it uses; the fast loop is
+#   python -m pytest -m "not browser and not pg"
+# - browser: every test under tests/e2e/ (Chromium through Playwright; its fixtures live in tests/e2e/conftest.py);
+# - pg: a test that takes the pg_server fixture or the PostgreSQL side of db_url; a test that reaches PostgreSQL
+#   otherwise (request.getfixturevalue, its own cluster) says @pytest.mark.pg itself, and tests/pg.py fails a test
+#   that reaches PostgreSQL without the marker, so that `-m "not pg"` never needs it;
+# - slow: written on the test (@pytest.mark.slow), measured over about 20 s on a quiet 2-core machine.
+# ---------------------------------------------------------------------------------------------
+E2E = ROOT / "tests" / "e2e"
+PG_FIXTURES = {"pg_server"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if Path(item.path).is_relative_to(E2E):
+            item.add_marker(pytest.mark.browser)
+        params = getattr(item, "callspec", None) and item.callspec.params
+        if PG_FIXTURES & set(item.fixturenames) or (params and params.get("db_url") == "postgresql"):
+            item.add_marker(pytest.mark.pg)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    from tests import pg
+
+    pg.RUNNING.update(test=item.nodeid, marked=item.get_closest_marker("pg") is not None)
+
+
 @pytest.fixture(scope="session")
 def pg_server():
     from tests.pg import cluster
