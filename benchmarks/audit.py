@@ -2,6 +2,9 @@
 
     python benchmarks/audit.py
 
+Every page of the menu, then the phones' vote page (/vote?code=…, plain HTML: a vote is opened on « exemple » for
+the measure, in the EcoIndex window like the others).
+
 For each page: requests, transferred bytes, DOM size and the EcoIndex grade (ecoindex-compute, from the page
 once rendered), then axe-core's serious and critical violations, split between those on nrdash's own content
 and those inside Streamlit's own components.
@@ -25,10 +28,10 @@ STREAMLIT_OWN = ("stSidebarNav", "stToolbar", "stMainMenu", "stDecoration", "stS
                  "gdg-", "stCheckbox", "stToggle", "stRadio", "stExpander", "stPageLink")
 
 
-def audit_page(page, url: str) -> dict:
+def audit_page(page, url: str, streamlit: bool = True) -> dict:
     from axe_playwright_python.sync_playwright import Axe
 
-    result = measure(page, url)
+    result = measure(page, url, streamlit)
     ours, theirs = [], []
     for v in Axe().run(page).response["violations"]:
         if v["impact"] not in ("serious", "critical"):
@@ -39,6 +42,17 @@ def audit_page(page, url: str) -> dict:
     return {**result, "ours": ours, "theirs": theirs}
 
 
+def vote_code() -> str:
+    """An open vote on « exemple » (the server's own database), for the phones' page."""
+    from nrdash.store import Principal, Store
+
+    s, op = Store(), Principal.operator()
+    current = s.latest_vote(op, "exemple")
+    code = current.code if current is not None and current.open else s.open_vote(op, "exemple").code
+    s.close()
+    return code
+
+
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
@@ -47,9 +61,11 @@ def main() -> None:
         warm_up(browser, server)
         print(f"{'page':<20} {'requêtes':>8} {'Ko':>8} {'DOM':>6} {'(svg incl.)':>11} {'EcoIndex':>9} | axe (graves) nrdash / Streamlit")
         details = []
-        for path, title, _ in PAGES:
+        pages = [(title, f"{server}/{url_path(path)}", True) for path, title, _ in PAGES]
+        pages.append(("Vote (téléphone)", f"{server}/vote?code={vote_code()}", False))
+        for title, url, streamlit in pages:
             page = browser.new_context(viewport=VIEWPORT).new_page()
-            r = audit_page(page, f"{server}/{url_path(path)}")
+            r = audit_page(page, url, streamlit)
             print(f"{title:<20} {r['requests']:>8} {r['kb']:>8.0f} {r['dom']:>6} {r['all_nodes']:>11} {r['grade']:>4} ({r['score']:>3.0f}) | "
                   f"{len(r['ours'])} / {len(r['theirs'])}", flush=True)
             details.append((title, r))

@@ -22,6 +22,7 @@ from .text import count_noun, date_time, esc, percent
 
 SECTIONS = ("contexte", "indicateurs", "engagement", "cercles", "matrice", "carte", "provenance")
 SUIVI_SECTION = "suivi"  # when the report is given the territory's follow-up (ReportInput.suivi), before provenance
+VOTES_SECTION = "votes"  # when the report is given the territory's closed votes (ReportInput.votes), before provenance
 
 CSS = """
 body { font-family: Arial, Helvetica, sans-serif; color: #1e1e1e; max-width: 1100px; margin: 2rem auto; padding: 0 1rem;
@@ -61,6 +62,7 @@ class ReportInput:
     generated: dt.datetime | None = None
     filters: Filters | None = None  # the plan shows the targets of the families filtered (matrix.plan_view)
     suivi: Any = None  # nrdash.suivi.SuiviReport: the last comparison and the objectives (stored territories)
+    votes: Any = None  # the territory's closed votes (nrdash.store.VoteInfo), newest first (stored territories)
 
 
 def svg_map(actors: pd.DataFrame, contours=None, width: int = 900, height: int = 620) -> str:
@@ -197,6 +199,8 @@ def build_report(data: ReportInput) -> str:
 
     if data.suivi is not None:
         out.append(suivi_section(data.suivi, fig))
+    if data.votes:
+        out.append(votes_section(data.votes))
 
     out.append("<section id='provenance'><h2>Provenance</h2>")
     out.append(f"<p>Recensement « {esc(c.file_name)} » (feuille « {esc(c.sheet)} »), lu le {date_time(c.loaded_at)}"
@@ -240,5 +244,21 @@ def suivi_section(suivi, fig) -> str:
         out.append(fig(sv.transitions_figure(suivi.transitions, "A", "B"))
                    + f"<p>{esc(sv.transitions_summary(suivi.transitions))}</p>")
         out.append("<ul>" + "".join(f"<li>{esc(x)}</li>" for x in suivi.sentences) + "</ul>")
+    out.append("</section>")
+    return "".join(out)
+
+
+def votes_section(votes) -> str:
+    """« Votes en atelier »: each closed vote's date, question, participants and votes per choice (no per-person
+    record exists)."""
+    from . import vote as vt
+
+    out = [f"<section id='{VOTES_SECTION}'><h2>Votes en atelier</h2>"]
+    for v in votes:
+        rows = pd.DataFrame([{"Choix": c.label, "Voix": n} for c, n in vt.ranked(v.counts, v.choices)])
+        out.append(f"<h3>{esc(v.question)}</h3><p>Vote clos le {date_time(v.closed_at.astimezone())} — "
+                   f"{esc(vt.KINDS.get(v.kind, v.kind))}, {esc(vt.PURPOSES.get(v.purpose, v.purpose).lower())}, "
+                   f"{count_noun(v.max_choices, 'choix', 'choix')} par personne — "
+                   f"{count_noun(v.participants, 'participant')}.</p>" + table_html(rows))
     out.append("</section>")
     return "".join(out)

@@ -110,6 +110,7 @@ PAGE_TITLES = {
     "pages/engagement.py": "Engagement des acteurs",
     "pages/cercles.py": "Cercles de mobilisation",
     "pages/matrice.py": "Matrice d'actions",
+    "pages/atelier.py": "Atelier : la salle choisit",
     "pages/suivi.py": "Suivi",
     "pages/versions.py": "Versions du recensement",
     "pages/rapport.py": "Rapport",

@@ -30,14 +30,16 @@ ACCOUNTS = {"compte sans rôle": "personne@x.fr", "lecteur": "lecteur@x.fr", "é
             "administrateur de l'instance": "admin@x.fr"}
 PRINCIPALS = ("anonyme", "lien d'atelier", "lien d'un autre territoire", "lien révoqué", "compte sans rôle",
               "lecteur", "éditeur", "administrateur", "administrateur d'un autre territoire",
-              "administrateur de l'instance", "exploitant")
+              "administrateur de l'instance", "exploitant", "code de vote", "code d'un autre territoire")
+VOTE_CODES = {"code de vote", "code d'un autre territoire"}  # a live vote's code (issue 28): that vote, nothing else
 INSTANCE = {"administrateur de l'instance", "exploitant"}
 TERRITORY_ADMINS = {"administrateur"} | INSTANCE
 EDITORS = {"éditeur"} | TERRITORY_ADMINS
 READERS = {"lien d'atelier", "lecteur"} | EDITORS
 ALLOWED = {  # on T, a territory closed to anonymous reading
     "tout le monde": set(PRINCIPALS),
-    "questionnaire public": set(PRINCIPALS) - {"lien d'un autre territoire", "lien révoqué"},
+    "questionnaire public": set(PRINCIPALS) - {"lien d'un autre territoire", "lien révoqué"} - VOTE_CODES,
+    "voter": {"code de vote"} | INSTANCE,
     "lire le publié": READERS,
     "données personnelles": EDITORS,
     "éditer": EDITORS,
@@ -72,6 +74,9 @@ class World:
                     "lien d'un autre territoire": Principal.workshop(s.create_workshop_token(OP, OTHER, "autre")),
                     "lien révoqué": Principal.workshop(revoked), "exploitant": OP,
                     **{name: Principal.account(email) for name, email in ACCOUNTS.items()}}
+        self.vote_code = s.open_vote(OP, T).code  # the phones' code: T's open vote until the closing cases
+        self.who["code de vote"] = Principal.vote(self.vote_code, "navigateur-1", "192.0.2.7")
+        self.who["code d'un autre territoire"] = Principal.vote(s.open_vote(OP, OTHER).code, "navigateur-2")
         self.archive = s.export_territory(OP, T)
 
     def email(self, who: Principal) -> str:
@@ -90,6 +95,16 @@ class World:
 
     def draft_of(self, who: Principal) -> None:
         self.s.save_draft(OP, T, self.file(), "brouillon.xlsx", None, author=self.email(who))
+
+    def open_vote(self) -> str:
+        """T's open vote (opened by the operator when none is)."""
+        current = self.s.latest_vote(OP, T)
+        return current.code if current is not None and current.open else self.s.open_vote(OP, T).code
+
+    def no_open_vote(self) -> None:
+        current = self.s.latest_vote(OP, T)
+        if current is not None and current.open:
+            self.s.close_vote(OP, T)
 
     def objective(self) -> int:
         return self.s.add_objective(OP, T, OBJECTIVE, 1, author="op@x.fr")
@@ -185,10 +200,21 @@ CASES = [
     ("set_pairing", "éditer",
      lambda s, w, x, t, p: s.set_pairing(w, t, "nom:a|", "nom:b|", PAIR_LINK, author="op@x.fr")),
     ("remove_pairing", "éditer", lambda s, w, x, t, p: s.remove_pairing(w, t, "nom:a|", "nom:b|")),
+    # Votes: the code holder's cases first, while the vote its code names is open (the instance's administrators
+    # and the operator name a code and a browser token themselves).
+    ("vote_territory", "tout le monde", lambda s, w, x, t, p: s.vote_territory(w, x.vote_code)),
+    ("vote_ballot", "voter", lambda s, w, x, t, p: s.vote_ballot(w, t, code=x.vote_code, voter="navigateur-9")),
+    ("cast_vote", "voter",
+     lambda s, w, x, t, p: s.cast_vote(w, t, ["m00", "m13"], code=x.vote_code, voter=f"navigateur-{next(x.n)}")),
+    ("votes", "lire le publié", lambda s, w, x, t, p: s.votes(w, t)),
+    ("latest_vote", "lire le publié", lambda s, w, x, t, p: s.latest_vote(w, t)),
+    ("vote_revision", "lire le publié", lambda s, w, x, t, p: s.vote_revision(w, t)),
+    ("close_vote", "éditer", lambda s, w, x, t, p: s.close_vote(w, t), lambda x, w: x.open_vote()),
+    ("open_vote", "éditer", lambda s, w, x, t, p: s.open_vote(w, t, author="op@x.fr"), lambda x, w: x.no_open_vote()),
 ]
 TERRITORY_FREE = {"ensure_schema", "readable_territories", "territories", "apply_retention", "import_territory",
                   "add_user (sans territoire)", "add_user (administrateur de l'instance)", "user_exists",
-                  "verify_password", "record_login", "check_rate", "workshop_territory"}
+                  "verify_password", "record_login", "check_rate", "workshop_territory", "vote_territory"}
 
 
 def test_every_public_operation_is_in_the_table():
@@ -241,7 +267,7 @@ def test_every_operation_for_every_principal(world):
             continue
         if snapshot(s) != before:
             wrong.append(f"{case} × {name}: refused but the database changed")
-        if not message.startswith(("Accès refusé", "Ce questionnaire n'existe pas")):
+        if not message.startswith(("Accès refusé", "Ce questionnaire n'existe pas", "Aucun vote ouvert avec ce code")):
             wrong.append(f"{case} × {name}: refusal not said in French: {message}")
         if case not in TERRITORY_FREE:  # an unknown territory is refused in the same words
             try:
@@ -258,7 +284,7 @@ def test_a_territory_open_to_anonymous_reading(world):
     one (the session it opened stays locked); nobody gets more than reading from it."""
     s, x = world
     s.set_territory(OP, T, anonymous_read=True)
-    readers = set(PRINCIPALS) - {"lien d'un autre territoire", "lien révoqué"}
+    readers = set(PRINCIPALS) - {"lien d'un autre territoire", "lien révoqué"} - VOTE_CODES  # a code: its vote only
     for (_case, _, call), name in itertools.product([c for c in CASES if c[1] == "lire le publié"], PRINCIPALS):
         if name in readers:
             call(s, x.who[name], x, T, None)
@@ -315,3 +341,30 @@ def test_access_says_what_the_store_decides(world):
         uid = conn.execute(sa.select(tables.users.c.id).where(tables.users.c.email_key == "lecteur@x.fr")).scalar()
         conn.execute(tables.roles.update().where(tables.roles.c.user_id == uid).values(role="chef"))
     assert s.access(x.who["lecteur"], T) == acc["compte sans rôle"]
+
+
+def test_a_vote_code_gives_its_vote_and_nothing_else(world):
+    """The code is the only credential of a phone (issue 28): it reads its vote's question and casts the one ballot
+    of its browser; nothing of the census, even of a territory open to anonymous reading; an unknown code and a
+    code of another territory are refused in the issue's words; a closed vote's code reads its result."""
+    s, x = world
+    s.set_territory(OP, T, anonymous_read=True)
+    phone = x.who["code de vote"]
+    assert s.vote_territory(phone) == T and s.readable_territories(phone) == []
+    assert not s.access(phone, T).may_read
+    for call in (lambda: s.open_version(phone, T), lambda: s.versions(phone, T), lambda: s.votes(phone, T),
+                 lambda: s.latest_vote(phone, T), lambda: s.questionnaire_form(phone, T)):
+        with pytest.raises(Forbidden):
+            call()
+    assert s.vote_ballot(phone, T).vote.question.startswith("Quelles cases")
+    for who in (Principal.vote("ZZZZZZ", "b"), Principal.vote("<script>", "b"), x.who["code d'un autre territoire"]):
+        with pytest.raises(Forbidden, match="^Aucun vote ouvert avec ce code.$"):
+            s.cast_vote(who, T, ["m00"])
+    assert s.vote_territory(Principal.vote("ZZZZZZ")) is None
+    assert s.vote_territory(x.who["anonyme"], x.vote_code) is None  # only its holder (or the operator) asks by code
+    s.cast_vote(phone, T, ["m00"])
+    s.close_vote(OP, T)
+    ballot = s.vote_ballot(phone, T)
+    assert not ballot.vote.open and ballot.vote.participants == 1 and ballot.vote.counts["m00"] == 1
+    with pytest.raises(Exception, match="^Ce vote est clos.$"):
+        s.cast_vote(phone, T, ["m00"])

@@ -1,5 +1,6 @@
 """The shared, versioned census store: territories, published versions, personal data apart, accounts, workshop
-links, the questionnaire's answers, the Suivi page's objectives and pairings, and a territory's archive.
+links, the questionnaire's answers, the Suivi page's objectives and pairings, a territory's archive, and the live
+votes of a workshop room.
 
 No Streamlit here. One database through SQLAlchemy (``database``), the tables in one place (``tables``), one
 module per aggregate. Every operation takes the acting principal first (``access.Principal``: an anonymous
@@ -27,10 +28,12 @@ from .personal import Personal
 from .questionnaire import SUBMISSION_BURST, SUBMISSION_WINDOW, FormInfo, Questionnaire, Submission
 from .territories import Territories, territory_label
 from .versions import PublishResult, VersionInfo, Versions, clear_cache
+from .votes import Ballot, TooManyBallots, VoteInfo, Votes
 from .workshop import Workshop
 
 
-class Store(Territories, Versions, Drafts, Personal, Archive, Accounts, Workshop, Questionnaire, FollowUp, Database):
+class Store(Territories, Versions, Drafts, Personal, Archive, Accounts, Workshop, Questionnaire, FollowUp, Votes,
+            Database):
     """One instance's database. ``Store()`` reads NRDASH_DATABASE_URL / NRDASH_DATA_DIR, migrates the schema
     (under a lock) and seeds the fictional sample under the reserved code « exemple » on a fresh store. Every
     public method but ``close`` is an operation of ``access.OPERATIONS``: its first argument is the acting
@@ -58,5 +61,5 @@ __all__ = [
     "SUBMISSION_WINDOW", "SUBMIT", "Draft", "Forbidden", "FormInfo", "NewerVersion", "Principal", "PublishRefused",
     "PublishResult", "Store", "StoreError", "StoredObjective", "Submission", "TooManySubmissions", "VersionInfo",
     "add_months", "check_email", "check_text", "clear_cache", "data_dir", "database_url", "get_store",
-    "head_revision", "territory_label", "upgrade_schema", "utcnow",
+    "head_revision", "territory_label", "upgrade_schema", "utcnow", "Ballot", "TooManyBallots", "VoteInfo",
 ]

@@ -19,12 +19,13 @@ from sqlalchemy.engine import Connection
 
 from .common import ROLES, email_key, sha256
 from .errors import Forbidden, StoreError
-from .tables import roles, territories, users, workshop_tokens
+from .tables import roles, territories, users, votes_table, workshop_tokens
 
 # ---------------------------------------------------------------------------------------------
 # Principals
 # ---------------------------------------------------------------------------------------------
 ANONYMOUS, ACCOUNT, WORKSHOP, OPERATOR = "anonyme", "compte", "atelier", "exploitant"
+VOTER = "votant"  # the holder of a live vote's code (issue 28)
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,9 @@ class Principal:
 
     kind: str
     email: str | None = None  # an account's e-mail
-    token: str | None = field(default=None, repr=False)  # a workshop link's secret (never printed)
+    token: str | None = field(default=None, repr=False)  # a workshop link's secret, a vote's code (never printed)
     client: str | None = None  # the client's address, when known (rate limits of the public questionnaire, sign-in)
+    voter: str | None = field(default=None, repr=False)  # a vote code holder's browser token (its one ballot)
 
     @classmethod
     def anonymous(cls, client: str | None = None) -> "Principal":
@@ -52,6 +54,13 @@ class Principal:
     def workshop(cls, token: str, client: str | None = None) -> "Principal":
         """The holder of a locked workshop link: reads its territory's published census while the link is valid."""
         return cls(WORKSHOP, token=str(token or ""), client=client)
+
+    @classmethod
+    def vote(cls, code: str, voter: str | None = None, client: str | None = None) -> "Principal":
+        """The holder of a live vote's code (a phone in the room): sees that vote's question and choices, casts
+        the one ballot of its browser (``voter``: the browser's random token) while it is open, reads its result
+        once closed; nothing else of the territory, whether it is open to anonymous reading or not."""
+        return cls(VOTER, token=str(code or ""), client=client, voter=str(voter) if voter else None)
 
     @classmethod
     def operator(cls) -> "Principal":
@@ -74,7 +83,8 @@ EDIT = "edit"  # drafts, publish, restore, review queue, objectives, pairings, w
 ADMIN_TERRITORY = "admin_territory"  # settings, people of the territory, erasure, the territory's archive
 ADMIN_INSTANCE = "admin_instance"  # accounts, importing a territory, retention over every territory
 OPERATOR_ONLY = "operator_only"  # the schema: the command line only
-RULES = (ANYONE, SUBMIT, READ_PUBLISHED, READ_PERSONAL, EDIT, ADMIN_TERRITORY, ADMIN_INSTANCE, OPERATOR_ONLY)
+VOTE = "vote"  # a live vote of the territory, by its code: its question, one ballot per browser, its result
+RULES = (ANYONE, SUBMIT, READ_PUBLISHED, READ_PERSONAL, EDIT, ADMIN_TERRITORY, ADMIN_INSTANCE, OPERATOR_ONLY, VOTE)
 
 # Every public operation of the store and the rule it needs on the territory it names (an operation that names
 # none, or names none this time, needs the rule on the instance: only instance administrators and the operator
@@ -108,6 +118,9 @@ OPERATIONS: dict[str, str] = {
     # followup.py
     "objectives": READ_PUBLISHED, "add_objective": EDIT, "delete_objective": EDIT, "pairings": READ_PUBLISHED,
     "set_pairing": EDIT, "remove_pairing": EDIT,
+    # votes.py
+    "open_vote": EDIT, "close_vote": EDIT, "votes": READ_PUBLISHED, "latest_vote": READ_PUBLISHED,
+    "vote_revision": READ_PUBLISHED, "vote_territory": ANYONE, "vote_ballot": VOTE, "cast_vote": VOTE,
 }
 
 # What a refusal says: what the operation needs, never whether the territory exists.
@@ -122,6 +135,7 @@ REFUSALS = {
           "avec un compte qui y a ce rôle.",
     ADMIN_TERRITORY: "Accès refusé : seuls les administrateurs du territoire peuvent faire cela.",
     ADMIN_INSTANCE: "Accès refusé : seuls les administrateurs de l'instance peuvent faire cela.",
+    VOTE: "Aucun vote ouvert avec ce code.",
     OPERATOR_ONLY: "Accès refusé : cette opération se fait en ligne de commande (python -m nrdash), par qui "
                    "exploite la base.",
 }
@@ -195,6 +209,17 @@ def _workshop_rights(conn: Connection, who: Principal, trow: Any) -> Rights:
     return Rights(frozenset(rules))
 
 
+def _vote_rights(conn: Connection, who: Principal, trow: Any) -> Rights:
+    """A vote's code gives its vote on its territory (open or closed), nothing else: not the territory's census,
+    even when anyone may read it (the phone shows only the question)."""
+    from ..vote import normalise_code
+
+    code = normalise_code(who.token)
+    vote = conn.execute(sa.select(votes_table.c.territory_id).where(votes_table.c.code == code)).first() \
+        if code and trow is not None else None
+    return Rights(frozenset({ANYONE, VOTE} if vote is not None and vote.territory_id == trow.id else {ANYONE}))
+
+
 def _operator_rights(conn: Connection, who: Principal, trow: Any) -> Rights:
     return Rights(ALL_RULES, "administrateur")
 
@@ -232,6 +257,7 @@ KINDS: dict[str, Kind] = {
     ACCOUNT: Kind(_account_rights, _account_readable),
     WORKSHOP: Kind(_workshop_rights, _workshop_readable),
     OPERATOR: Kind(_operator_rights, lambda conn, who: None),
+    VOTER: Kind(_vote_rights, lambda conn, who: sa.false()),
 }
 
 

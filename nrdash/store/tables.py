@@ -102,3 +102,19 @@ actor_pairings = sa.Table(
 VERSION_META = ("number", "created_at", "author", "note", "force_reason", "base_version", "restored_from",
                 "file_name", "file_sha256", "original_sha256", "redacted_at", "redaction_note", "n_actors",
                 "n_actions", "n_errors", "n_warnings", "n_error_rows")
+
+# Live votes of a workshop room and their ballots while open (migration 0010).
+votes_table = sa.Table(
+    "votes", metadata,
+    sa.Column("id", sa.Integer, primary_key=True), sa.Column("territory_id", sa.Integer),
+    sa.Column("code", sa.String(12)), sa.Column("kind", sa.String(20)), sa.Column("purpose", sa.String(20)),
+    sa.Column("question", sa.Text), sa.Column("choices", sa.Text), sa.Column("max_choices", sa.Integer),
+    sa.Column("opened_at", TZ), sa.Column("opened_by", sa.String(254)), sa.Column("closed_at", TZ),
+    sa.Column("revision", sa.Integer), sa.Column("participants", sa.Integer), sa.Column("counts", sa.Text),
+)
+vote_ballots = sa.Table(
+    "vote_ballots", metadata,
+    sa.Column("vote_id", sa.Integer, primary_key=True), sa.Column("voter_key", sa.String(64), primary_key=True),
+    sa.Column("client_key", sa.String(64)), sa.Column("choices", sa.Text), sa.Column("changes", sa.Integer),
+    sa.Column("updated_at", TZ),
+)

@@ -15,6 +15,8 @@ modules; pages stay thin and never copy each other):
 - editor: the census editor;
 - account: who is signed in; workspace: the shared workspace (territory, draft, versions, links, settings);
 - suivi: the Suivi page (two versions or files compared, objectives, freshness);
+- vote: the Atelier page (the room's live vote: open, project, close, into the plan; the phones' page is
+  nrdash.web.vote_page, plain HTML);
 - assets: the favicon's folder and the stylesheets (assets/css).
 
 A page does ``ctx = ui.context()`` and passes ``ctx`` to the helpers that need the view (``ui.chart(ctx, …)``).

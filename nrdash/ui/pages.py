@@ -19,6 +19,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/engagement.py", "Engagement", ":material/bar_chart:"),
     ("pages/cercles.py", "Cercles", ":material/radio_button_checked:"),
     ("pages/matrice.py", "Matrice d'actions", ":material/grid_view:"),
+    ("pages/atelier.py", "Atelier", ":material/how_to_vote:"),
     ("pages/suivi.py", "Suivi", ":material/timeline:"),
     ("pages/versions.py", "Versions", ":material/history:"),
     ("pages/rapport.py", "Rapport", ":material/description:"),

@@ -8,7 +8,8 @@ transfers by about three (gzip) to four (Brotli), and serves Streamlit's page wi
 answers the files nrdash serves itself: Streamlit's two fonts cut down to what can be shown (nrdash.web.fonts,
 545 kB → 106 kB) and the partial plotly.js build the charts use (nrdash.plotting, 1.06 MB → 0.36 MB once
 compressed). nrdash.web.headers adds the HTTP protections (nosniff, referrer policy, frame-ancestors) to every answer.
-nrdash.web.auth adds the local sign-in routes (/connexion, /deconnexion), which set the signed session cookie.
+nrdash.web.auth adds the local sign-in routes (/connexion, /deconnexion), which set the signed session cookie;
+nrdash.web.vote_page the phones' vote page (/vote), plain HTML.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from starlette.middleware import Middleware
 
 from nrdash import plotting
 from nrdash.sandbox import warm_up
-from nrdash.web import auth, fonts
+from nrdash.web import auth, fonts, vote_page
 from nrdash.web.compression import StaticCompression
 from nrdash.web.headers import SecurityHeaders
 from nrdash.web.served import ServeFiles, Served
@@ -34,6 +35,6 @@ def served_routes() -> dict[str, Served]:
 
 routes = served_routes()
 warm_up()  # the census reader's worker process, started in the background: the first upload does not wait for it
-app = st.App(str(ROOT / "app.py"), routes=auth.routes(), middleware=[Middleware(SecurityHeaders),
+app = st.App(str(ROOT / "app.py"), routes=auth.routes() + vote_page.routes(), middleware=[Middleware(SecurityHeaders),
                                                Middleware(StaticCompression, served=routes),
                                                Middleware(ServeFiles, routes=routes)])

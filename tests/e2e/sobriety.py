@@ -40,8 +40,9 @@ def warm_up(browser, server: str) -> None:
             time.sleep(0.5)
 
 
-def measure(page, url: str) -> dict:
-    """First load of ``url`` in ``page`` (a fresh context): requests, kB, DOM, EcoIndex grade and score."""
+def measure(page, url: str, streamlit: bool = True) -> dict:
+    """First load of ``url`` in ``page`` (a fresh context): requests, kB, DOM, EcoIndex grade and score.
+    ``streamlit=False``: a plain HTML page of nrdash's own routes (the phones' vote page), measured once loaded."""
     from ecoindex.compute import compute_ecoindex
 
     sizes = []
@@ -56,12 +57,16 @@ def measure(page, url: str) -> dict:
             sizes.append(0)
 
     page.on("requestfinished", on_finished)
-    goto(page, url)
-    # Measured once every chart is drawn (plotly's script arrives, then it draws, after the page has settled).
-    page.wait_for_load_state("networkidle")
-    page.wait_for_timeout(1000)
-    page.wait_for_function("""() => [...document.querySelectorAll('.nr-plot')]
-                                  .every(c => c.querySelector('.main-svg'))""", timeout=30_000)
+    if streamlit:
+        goto(page, url)
+        # Measured once every chart is drawn (plotly's script arrives, then it draws, after the page has settled).
+        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(1000)
+        page.wait_for_function("""() => [...document.querySelectorAll('.nr-plot')]
+                                      .every(c => c.querySelector('.main-svg'))""", timeout=30_000)
+    else:
+        page.goto(url)
+        page.wait_for_load_state("networkidle")
     page.wait_for_timeout(1500)
     page.remove_listener("requestfinished", on_finished)
     dom = page.evaluate(DOM_NODES_JS)
