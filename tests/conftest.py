@@ -138,10 +138,19 @@ def full_census():
 # - pg: a test that takes the pg_server fixture or the PostgreSQL side of db_url; a test that reaches PostgreSQL
 #   otherwise (request.getfixturevalue, its own cluster) says @pytest.mark.pg itself, and tests/pg.py fails a test
 #   that reaches PostgreSQL without the marker, so that `-m "not pg"` never needs it;
-# - slow: written on the test (@pytest.mark.slow), measured over about 20 s on a quiet 2-core machine.
+# - slow: the tests named in SLOW (file::function, every parameter), the longest of the fast loop by --durations;
+#   kept here rather than on each test so that their files need not change; tests/test_markers.py fails when a name
+#   no longer matches a test.
 # ---------------------------------------------------------------------------------------------
 E2E = ROOT / "tests" / "e2e"
 PG_FIXTURES = {"pg_server"}
+# Over 100 s each with two workers at a load of about 30 (2026-12-07, -n 2 --durations), the next one 82 s.
+SLOW = {
+    "tests/test_http.py::test_junk_static_urls_leave_memory_alone",
+    "tests/test_store_access.py::test_every_operation_for_every_principal",
+    "tests/test_placement.py::test_cache_round_trip",
+    "tests/test_compression.py::test_large_files_never_compressed_on_the_event_loop",
+}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -151,6 +160,8 @@ def pytest_collection_modifyitems(config, items):
         params = getattr(item, "callspec", None) and item.callspec.params
         if PG_FIXTURES & set(item.fixturenames) or (params and params.get("db_url") == "postgresql"):
             item.add_marker(pytest.mark.pg)
+        if item.nodeid.split("[")[0] in SLOW:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.hookimpl(tryfirst=True)

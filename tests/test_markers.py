@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests import pg
+from tests.conftest import SLOW
 
 ROOT = Path(__file__).resolve().parent.parent
 # One file of each kind: the PostgreSQL side of db_url, pg_server asked for by getfixturevalue (marked on the test),
@@ -27,12 +28,12 @@ def pytest_collection_finish(session):
 """
 
 
-def _marks(tmp_path: Path) -> dict[str, set[str]]:
-    """Each test of FILES and its markers among browser, pg and slow, as a collection in a new process sees them."""
+def _marks(tmp_path: Path, files: list[str] = FILES) -> dict[str, set[str]]:
+    """Each test of files and its markers among browser, pg and slow, as a collection in a new process sees them."""
     (tmp_path / "marks_report.py").write_text(REPORT)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))}
     out = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "-p",
-                          "marks_report", *FILES], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+                          "marks_report", *files], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stdout + out.stderr
     lines = [line.split("\t") for line in out.stdout.splitlines() if line.startswith("MARKS\t")]
     return {nodeid: set(filter(None, marks.split(","))) for _, nodeid, marks in lines}
@@ -62,3 +63,11 @@ def test_reaching_postgresql_without_the_marker_fails():
     with pytest.raises(pytest.fail.Exception, match="uses PostgreSQL without the pg marker"):
         with pg.cluster():
             pass
+
+
+def test_each_test_named_slow_exists_and_is_marked_and_nothing_else_is(tmp_path):
+    assert SLOW, "no test named slow in tests/conftest.py"
+    marks = _marks(tmp_path, sorted({name.split("::")[0] for name in SLOW}))
+    slow = {nodeid.split("[")[0] for nodeid, m in marks.items() if "slow" in m}
+    assert slow == SLOW, f"named in SLOW but not collected: {sorted(SLOW - slow)}"
+    assert all("slow" in m for nodeid, m in marks.items() if nodeid.split("[")[0] in SLOW)
