@@ -3,7 +3,8 @@
     python benchmarks/audit.py
 
 Every page of the menu, then the phones' vote page (/vote?code=…, plain HTML: a vote is opened on « exemple » for
-the measure, in the EcoIndex window like the others).
+the measure, in the EcoIndex window like the others) and the open data listing of the fictional sample
+(/donnees/exemple/, written by nrdash.web.opendata; target: EcoIndex B or better).
 
 For each page: requests, transferred bytes, DOM size and the EcoIndex grade (ecoindex-compute, from the page
 once rendered), then axe-core's serious and critical violations, split between those on nrdash's own content
@@ -26,6 +27,10 @@ STREAMLIT_OWN = ("stSidebarNav", "stToolbar", "stMainMenu", "stDecoration", "stS
                  "stSidebarCollapse", "stBaseButton-header", "stExpandSidebarButton", "stMultiSelect",
                  "stSelectbox", "stFileUploader", "data-baseweb", "stDeckGlJsonChart", "stDataFrame",
                  "gdg-", "stCheckbox", "stToggle", "stRadio", "stExpander", "stPageLink")
+
+
+# Plain HTML pages of nrdash's own routes measured beside the menu (besides the vote page): address, title.
+SERVER_PAGES = (("donnees/exemple/", "Données ouvertes"),)
 
 
 def audit_page(page, url: str, streamlit: bool = True) -> dict:
@@ -63,6 +68,7 @@ def main() -> None:
         details = []
         pages = [(title, f"{server}/{url_path(path)}", True) for path, title, _ in PAGES]
         pages.append(("Vote (téléphone)", f"{server}/vote?code={vote_code()}", False))
+        pages += [(title, f"{server}/{address}", False) for address, title in SERVER_PAGES]
         for title, url, streamlit in pages:
             page = browser.new_context(viewport=VIEWPORT).new_page()
             r = audit_page(page, url, streamlit)

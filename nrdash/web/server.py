@@ -9,7 +9,8 @@ answers the files nrdash serves itself: Streamlit's two fonts cut down to what c
 545 kB → 106 kB) and the partial plotly.js build the charts use (nrdash.plotting, 1.06 MB → 0.36 MB once
 compressed). nrdash.web.headers adds the HTTP protections (nosniff, referrer policy, frame-ancestors) to every answer.
 nrdash.web.auth adds the local sign-in routes (/connexion, /deconnexion), which set the signed session cookie;
-nrdash.web.vote_page the phones' vote page (/vote), plain HTML.
+nrdash.web.vote_page the phones' vote page (/vote), plain HTML; nrdash.web.opendata the open data routes
+(/donnees/CODE/…), compressed by their ETag.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from starlette.middleware import Middleware
 
 from nrdash import plotting
 from nrdash.sandbox import warm_up
-from nrdash.web import auth, fonts, vote_page
+from nrdash.web import auth, fonts, opendata, vote_page
 from nrdash.web.compression import StaticCompression
 from nrdash.web.headers import SecurityHeaders
 from nrdash.web.served import ServeFiles, Served
@@ -35,6 +36,7 @@ def served_routes() -> dict[str, Served]:
 
 routes = served_routes()
 warm_up()  # the census reader's worker process, started in the background: the first upload does not wait for it
-app = st.App(str(ROOT / "app.py"), routes=auth.routes() + vote_page.routes(), middleware=[Middleware(SecurityHeaders),
-                                               Middleware(StaticCompression, served=routes),
-                                               Middleware(ServeFiles, routes=routes)])
+app = st.App(str(ROOT / "app.py"), routes=auth.routes() + vote_page.routes() + opendata.routes(),
+             middleware=[Middleware(SecurityHeaders),
+                         Middleware(StaticCompression, served=routes, keyed=(opendata.base_prefix(),)),
+                         Middleware(ServeFiles, routes=routes)])

@@ -28,9 +28,10 @@ def test_report_renders_offline(browser, tmp_path, artifacts):
     page.wait_for_timeout(1000)
     for section in SECTIONS:
         assert page.locator(f"section#{section}").count() == 1, section
-    # territory state, levels, levels by family, circles, plan, categories: each drawn
-    assert page.locator(".js-plotly-plot").count() == 6
-    assert page.locator(".js-plotly-plot .main-svg").count() >= 6
+    # territory state, levels, levels by family, circles, plan, the two category blocks (kit dimensions, local
+    # action types): each drawn
+    assert page.locator(".js-plotly-plot").count() == 7
+    assert page.locator(".js-plotly-plot .main-svg").count() >= 7
     assert page.locator("section#carte svg.carte circle").count() == 150
     assert page.locator("section#carte svg.carte polygon").count() >= 28
     assert "CA de La Rochelle" in page.locator("section#contexte").inner_text()
