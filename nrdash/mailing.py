@@ -460,7 +460,7 @@ def send_campaign(store, who, code: str, cid: int, settings: MailSettings, *,
             envelope_from = parseaddr(settings.sender)[1]
             try:
                 outbox.send(msg, envelope_from, claim.email,
-                            lambda: store.mark_recipient(who, code, cid, claim.recipient_id, name, cm.DELIVERING))
+                            lambda c=claim: store.mark_recipient(who, code, cid, c.recipient_id, name, cm.DELIVERING))
             except Refused as exc:
                 store.mark_recipient(who, code, cid, claim.recipient_id, name, cm.FAILED, error=exc.reply)
                 report.failed += 1

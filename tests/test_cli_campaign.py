@@ -18,7 +18,7 @@ from nrdash.store import Store
 from tests.conftest import ROOT, actors_sheet
 from tests.principals import OP
 from tests.smtp import smtp_server
-from tests.test_campaigns import EPCI, HEADER, ROWS, sheet
+from tests.test_campaigns import EPCI, HEADER, sheet
 
 
 @pytest.fixture

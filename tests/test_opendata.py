@@ -11,7 +11,6 @@ import re
 import warnings
 
 import geopandas as gpd
-import pandas as pd
 import pytest
 import shapely
 from frictionless import validate
@@ -329,7 +328,7 @@ def test_routes_serve_the_latest_version_or_the_one_asked(served):
 
 def test_routes_answer_404_alike_whatever_may_not_be_read(served):
     s, client, _ = served
-    asked = [f"/donnees/17300/acteurs.csv",  # closed
+    asked = ["/donnees/17300/acteurs.csv",  # closed
              "/donnees/17028/acteurs.csv",  # not on this instance
              "/donnees/nimporte/", f"/donnees/{T}/acteurs.csv?version=9",  # no such version
              f"/donnees/{T}/acteurs.csv?version=0", f"/donnees/{T}/acteurs.csv?version=01",

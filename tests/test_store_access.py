@@ -332,7 +332,7 @@ def test_a_territory_open_to_anonymous_reading(world):
     s.set_territory(OP, T, anonymous_read=True)
     # a vote's code: its vote only; a personal link: as anyone
     readers = set(PRINCIPALS) - {"lien d'un autre territoire", "lien révoqué"} - VOTE_CODES
-    for (case, _, call), name in itertools.product([c for c in CASES if c[1] == "lire le publié"], PRINCIPALS):
+    for (_case, _, call), name in itertools.product([c for c in CASES if c[1] == "lire le publié"], PRINCIPALS):
         if name in readers:
             call(s, x.who[name], x, T, None)
         else:

@@ -394,7 +394,7 @@ def backfill(conn: Connection) -> int:
         rows = _version_rows(conn, tid)
         cache: dict[int, pd.DataFrame] = {}
 
-        def cached(version_id: int, number: int) -> pd.DataFrame:
+        def cached(version_id: int, number: int, cache: dict[int, pd.DataFrame] = cache) -> pd.DataFrame:
             if version_id not in cache:
                 if len(cache) > 2:  # a version is read by itself and by the next one
                     cache.clear()

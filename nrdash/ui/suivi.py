@@ -112,7 +112,7 @@ def files_comparison(ctx: Context) -> cp.Comparison | None:
         st.info("Chargez les deux fichiers pour les comparer.", icon=":material/upload_file:")
         return None
     loaded = []
-    for f, side in ((fa, "A"), (fb, "B")):
+    for f in (fa, fb):
         ds = _read_upload(f, ctx)
         if ds is None:
             return None
