@@ -5,9 +5,7 @@ account, earlier ones included; the questionnaire is a separate setting; the con
 the public form's information, carried by the archive; the migration changes no territory's setting."""
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 
 import pytest
 import sqlalchemy as sa
