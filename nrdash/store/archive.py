@@ -24,6 +24,7 @@ from .followup import PAIR_LINK, PAIR_REF_MAX, PAIR_UNLINK
 from .tables import (VERSION_META, actor_pairings, campaign_keys, email_refusals, objectives_table, personal_data,
                      questionnaire_settings, submission_contacts, submission_events, submissions, territories,
                      versions)
+from .territories import check_contact
 from .versions import version_info
 
 EXPORT_FORMAT, EXPORT_VERSION = "nrdash-territoire", 2
@@ -196,6 +197,18 @@ def _import_kept(conn: Connection, territory_id: int, questionnaire_open: bool |
 
 
 
+def _settings(t: dict[str, Any]) -> dict[str, Any]:
+    """The territory's settings as its archive gives them: whether anyone reads it without an account (kept as it
+    was exported: an archive of an open territory opens it here too), its retention period and contact address
+    (none in an archive written before it existed)."""
+    try:
+        contact = check_contact(t.get("contact_email"))
+    except StoreError as exc:
+        raise StoreError(f"Archive illisible : l'adresse de contact du territoire est refusée ({exc})") from None
+    return {"anonymous_read": bool(t["anonymous_read"]), "retention_months": int(t["retention_months"]),
+            "contact_email": contact}
+
+
 REFUSALS_FILE = "campagnes/refus-de-courriels.json"  # the refusals of e-mails: the key and the keyed hashes
 
 
@@ -294,7 +307,7 @@ class Archive:
                 "format": EXPORT_FORMAT, "format_version": EXPORT_VERSION, "exported_at": utcnow().isoformat(),
                 "schema_revision": head_revision(),
                 "territory": {"code": trow.code, "name": trow.name, "anonymous_read": trow.anonymous_read,
-                              "retention_months": trow.retention_months,
+                              "retention_months": trow.retention_months, "contact_email": trow.contact_email,
                               "open_licence": trow.open_licence, "open_citizens": bool(trow.open_citizens),
                               "created_at": as_utc(trow.created_at).isoformat(),
                               "questionnaire_open": None if is_open is None else bool(is_open)},
@@ -357,6 +370,7 @@ class Archive:
                              f"{EXPORT_VERSION}. Mettez nrdash à jour, ou refaites l'export depuis la même version.")
         t = manifest["territory"]
         code = t["code"]
+        settings = {**_settings(t), **_open_data_values(t)}
         prepared = []
         for d in manifest["versions"]:
             try:
@@ -394,10 +408,10 @@ class Archive:
             try:
                 if u.territory is None:
                     u.conn.execute(territories.insert().values(
-                        code=code, name=t["name"], anonymous_read=bool(t["anonymous_read"]),
-                        retention_months=int(t["retention_months"]), created_at=parse_time(t["created_at"]),
-                        **_open_data_values(t)))
-                    u.territory = u.conn.execute(sa.select(territories).where(territories.c.code == code)).one()
+                        code=code, name=t["name"], created_at=parse_time(t["created_at"]), **settings))
+                else:  # made here without a version (an account's role): the archive's settings are the territory's
+                    u.conn.execute(territories.update().where(territories.c.id == u.territory.id).values(**settings))
+                u.territory = u.conn.execute(sa.select(territories).where(territories.c.code == code)).one()
                 for number, created_at, values, personal, ids in prepared:
                     self._insert_version(u, values, personal, number=number, created_at=created_at,
                                          pause=False, given_ids=ids, continues=None if ids is not None else (
