@@ -81,7 +81,7 @@ def main() -> None:
         for rule, target in r["ours"]:
             print(f"  [nrdash] {title}: {rule} — {target}")
     seen = set()
-    for title, r in details:
+    for _title, r in details:
         for rule, target in r["theirs"]:
             if rule not in seen:
                 seen.add(rule)

@@ -32,11 +32,12 @@ def main() -> None:
         s.add_user(op, "admin@exemple.fr", "motdepasse-long")
         s.add_user(op, "ed@exemple.fr", "motdepasse-long", "éditeur", code)
         s.publish(op, code, data, "recensement.xlsx")
+        s.set_territory(op, code, anonymous_read=True)  # a new territory opens closed: opened for the visitor
         principals = {"exploitant": op, "anonyme": st.Principal.anonymous("192.0.2.1"),
                       "compte éditeur": st.Principal.account("ed@exemple.fr")}
         for name, who in principals.items():
-            for label, call in (("open_version", lambda: s.open_version(who, code)),
-                                ("versions", lambda: s.versions(who, code))):
+            for label, call in (("open_version", lambda who=who: s.open_version(who, code)),
+                                ("versions", lambda who=who: s.versions(who, code))):
                 call()
                 rounds = []
                 for _ in range(5):

@@ -54,6 +54,7 @@ class Access:
     exists: bool | None = None  # whether the territory is on this instance; None: not said to this session
     name: str = ""  # the territory's name, when said
     link_problem: str | None = None  # why the workshop link this session was opened with opens nothing any more
+    public: bool | None = None  # whether anyone reads it without an account; None: not said to this session
 
     def personal(self, workshop: bool) -> bool:
         """Whether Référent and Contact may be sent to this session's browser at all."""

@@ -6,9 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 from nrdash.store import Principal
+from tests import test_workspace_app
 from tests.principals import OP
 from tests.test_first_hour_app import as_editor
-from tests.test_workspace_app import EPCI, db, texts  # noqa: F401  (db: the store fixture)
+from tests.test_workspace_app import EPCI, texts
+
+db = test_workspace_app.db  # the store fixture (pytest finds it by this name; not imported: each db parameter shadowed it)
 
 PASSWORD = "motdepasse-long"
 

@@ -21,7 +21,7 @@ from nrdash.store import Principal, Store, tables
 from tests.conftest import ROOT, actors_sheet
 from tests.e2e.harness import streamlit_server
 from tests.principals import OP
-from tests.test_questionnaire import HEADER, V1, answer
+from tests.test_questionnaire import HEADER, answer
 
 T = "241700434"
 NAME, EMAIL = "Zoé Effacée-Secrète", "zoe.effacee-secrete@exemple.org"

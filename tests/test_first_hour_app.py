@@ -9,7 +9,10 @@ from nrdash.store import Principal
 from nrdash.ui import source
 from tests.appstore import signed_in
 from tests.principals import OP, anon
-from tests.test_workspace_app import EPCI, V1, app, census, db, texts  # noqa: F401  (db: the store fixture)
+from tests import test_workspace_app
+from tests.test_workspace_app import EPCI, V1, app, census, texts
+
+db = test_workspace_app.db  # the store fixture (pytest finds it by this name; not imported: each db parameter shadowed it)
 
 
 def as_editor(db, monkeypatch, page: str, code: str = EPCI):
@@ -73,6 +76,7 @@ def test_an_editor_of_one_territory_lands_on_it(db, monkeypatch):
     db.add_user(OP, "admin@x.fr", "motdepasse-long")  # the first account: the instance's administrator
     db.add_user(OP, "marie@x.fr", "motdepasse-long", "éditeur", EPCI)
     db.publish(OP, "17300", V1, "autre.xlsx")  # another territory, readable by anyone: not hers
+    db.set_territory(OP, "17300", anonymous_read=True)  # (a new territory opens closed: opened, as issue 25 allows)
     signed_in(monkeypatch, "marie@x.fr")
     at = app()
     assert not at.exception and at.session_state[source.SOURCE_KEY].code == EPCI
@@ -101,7 +105,10 @@ def test_an_empty_territory_says_what_to_do_first_without_an_error(db, monkeypat
     upload.upload("premier.xlsx", V1).run()
     assert not at.exception and db.draft(OP, code, author="marie@x.fr").file_name == "premier.xlsx"
     assert len(at.session_state[source.SOURCE_KEY].dataset.census.actors) == 2
-    signed_in(monkeypatch, None)  # a visitor: said plainly, not as an error either
+    signed_in(monkeypatch, None)  # a visitor: a new territory opens closed (issue 25), so it is refused to him
+    at = app(territoire=code)
+    assert [e.icon for e in at.error] == [":material/lock:"] and "pas visible ici" in at.error[0].value
+    db.set_territory(OP, code, anonymous_read=True)  # once its administrator opens it: said plainly, not as an error
     at = app(territoire=code)
     assert not at.error and "n'a encore aucune version publiée" in texts(at)
 

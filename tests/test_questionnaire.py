@@ -43,6 +43,7 @@ def answer(**over) -> quest.Answer:
 def store(tmp_path):
     s = st.Store(f"sqlite:///{tmp_path / 'q.db'}", seed_sample=False)
     s.publish(OP, EPCI, V1, "v1.xlsx", author="marie@x.fr")
+    s.set_territory(OP, EPCI, anonymous_read=True)  # open, as its administrator would: visitors are told the match
     yield s
     s.close()
 
@@ -63,7 +64,7 @@ def test_siret_is_checked_with_its_key():
 
 
 def test_every_text_field_is_limited_with_a_message_naming_it():
-    for key, (label, limit) in quest.TEXT_FIELDS.items():
+    for key, (label, _limit) in quest.TEXT_FIELDS.items():
         _, problems = quest.validate(raw(**{key: "x" * 100_000, "commune": quest.OTHER_COMMUNE}), COMMUNES)
         mine = [p for p in problems if p.field == key]
         assert mine and f"« {label} » fait 100 000 caractères" in mine[0].message.replace("\u202f", " "), key

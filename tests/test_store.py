@@ -112,7 +112,7 @@ def test_territory_codes_checked_and_created(store):
     got = {t["code"]: t for t in store.territories(OP)}
     assert set(got) == {"17300", "2A004"}
     assert "La Rochelle" in got["17300"]["name"] and got["17300"]["retention_months"] == 24
-    assert got["17300"]["anonymous_read"] is True
+    assert got["17300"]["anonymous_read"] is False  # a new territory opens closed (issue 25; was True)
     store.set_territory(OP, "17300", anonymous_read=False, retention_months=6)
     settings = store.territory(OP, "17300")
     assert (settings["anonymous_read"], settings["retention_months"]) == (False, 6)
@@ -143,12 +143,15 @@ def test_viewer_load_never_reads_personal_data(store, sample_census):
     assert statements and not any("personal_data" in s for s in statements)
     expected = prepare(sample_census, "sample", geography.offline()).census
     assert "referent" not in viewer.census.actors and "contact" not in viewer.census.actors
-    pd.testing.assert_frame_equal(viewer.census.actors, expected.actors.drop(columns=["referent", "contact"]))
+    # Each actor's identifier is the stored census's last column (issue 26): the file's census besides.
+    assert list(viewer.census.actors.columns)[-1] == "actor_id" and viewer.census.actors["actor_id"].is_unique
+    pd.testing.assert_frame_equal(viewer.census.actors.drop(columns=["actor_id"]),
+                                  expected.actors.drop(columns=["referent", "contact"]))
     pd.testing.assert_frame_equal(viewer.census.actions, expected.actions)
     assert viewer.census.issues == expected.issues and viewer.census.territory == expected.territory
     assert viewer.territory is not None and viewer.territory.code == EPCI and viewer.label == "Version publiée"
     editor = store.open_version(OP, EPCI, personal=True)
-    pd.testing.assert_frame_equal(editor.census.actors, expected.actors)
+    pd.testing.assert_frame_equal(editor.census.actors.drop(columns=["actor_id"]), expected.actors)
     assert store.open_version(OP, EPCI) is viewer  # cached: versions are immutable
     assert "referent" not in store.open_version(OP, EPCI).census.actors  # the editor's join did not leak into it
     # the stored content itself has no personal value
@@ -549,6 +552,7 @@ def test_erasure_and_retention_reach_drafts(store):
 def test_readable_territories(store):
     store.publish(OP, EPCI, small("a"), "a.xlsx")
     store.publish(OP, "17300", small("b"), "b.xlsx")  # La Rochelle, the commune
+    store.set_territory(OP, EPCI, anonymous_read=True)  # a new territory opens closed (issue 25): EPCI opened
     store.set_territory(OP, "17300", anonymous_read=False)
     store.add_user(OP, "admin@x.fr", "motdepasse-long")
     store.add_user(OP, "paul@x.fr", "motdepasse-long")

@@ -11,7 +11,9 @@ One module per command group, each adding its commands to the parser with ``regi
   person's personal data), ``retention`` (the retention periods applied now);
 - ``workshop_links``: ``link create|list|revoke`` (locked workshop links, their expiry);
 - ``submissions``: ``submissions`` (the answers to the public questionnaire);
-- ``vote``: ``vote open|close|results`` (a workshop room's live vote).
+- ``vote``: ``vote open|close|results`` (a workshop room's live vote);
+- ``campaign``: ``campaign create|send|remind|status|links`` (update campaigns: personal links, e-mails);
+- ``territory``: ``territory show|open|close|set`` (a territory's reading, contact address and retention).
 
 Shared: ``parser`` (argparse in French, no option prefixes), ``placing`` (the offline geography, for check and
 diff), ``json_values`` (JSON-safe values and the report's bytes), ``operator`` (how the store's commands reach the
@@ -24,7 +26,8 @@ import os
 import sys
 from typing import NoReturn
 
-from . import census_file, people, publishing, submissions, territory_archive, vote, workshop_links
+from . import (campaign, census_file, people, publishing, submissions, territory, territory_archive, vote,
+               workshop_links)
 from .parser import FrenchParser
 
 # Commands that only read files and print: once their output is flushed, the process ends without the interpreter's
@@ -49,6 +52,8 @@ def build_parser(argv: list[str]) -> FrenchParser:
     workshop_links.register(sub)  # link create|list|revoke
     submissions.register(sub)
     vote.register(sub)  # vote open|close|results
+    campaign.register(sub)  # campaign create|send|remind|status|links
+    territory.register(sub)  # territory show|open|close|set
     return parser
 
 

@@ -16,6 +16,7 @@ import threading
 from .access import (ADMIN_INSTANCE, ADMIN_TERRITORY, ANYONE, EDIT, OPERATIONS, OPERATOR_ONLY, READ_PERSONAL,
                      READ_PUBLISHED, RULES, SUBMIT, Principal)
 from .accounts import ENDED_WORDS, SESSION_LIFETIME, Accounts, SignIn, check_role
+from .campaigns import CampaignInfo, Campaigns, Claim, PersonalForm, Recipient
 from .archive import (EXPORT_FORMAT, EXPORT_VERSION, KEPT_FILES, OBJECTIVES_FILE, PAIRINGS_FILE, SUBMISSIONS_FILE,
                       Archive)
 from .common import (PAUSE_ENV, QUESTIONNAIRE_AUTHOR, QUESTIONNAIRE_FILE, RETENTION_MONTHS, ROLES, SAMPLE_CODE,
@@ -32,8 +33,8 @@ from .votes import Ballot, TooManyBallots, VoteInfo, Votes
 from .workshop import LINK_DAYS, LINK_DAYS_MAX, NewLink, Workshop, WorkshopLink
 
 
-class Store(Territories, Versions, Drafts, Personal, Archive, Accounts, Workshop, Questionnaire, FollowUp, Votes,
-            Database):
+class Store(Territories, Versions, Drafts, Personal, Archive, Accounts, Workshop, Questionnaire, FollowUp, Campaigns,
+            Votes, Database):
     """One instance's database. ``Store()`` reads NRDASH_DATABASE_URL / NRDASH_DATA_DIR, migrates the schema
     (under a lock) and seeds the fictional sample under the reserved code « exemple » on a fresh store. Every
     public method but ``close`` is an operation of ``access.OPERATIONS``: its first argument is the acting
@@ -63,4 +64,5 @@ __all__ = [
     "StoreError", "StoredObjective", "Submission", "TooManySubmissions", "VersionInfo", "WorkshopLink", "add_months",
     "check_email", "check_role", "check_text", "clear_cache", "data_dir", "database_url", "get_store", "head_revision",
     "territory_label", "upgrade_schema", "utcnow", "Ballot", "TooManyBallots", "VoteInfo",
+    "CampaignInfo", "Claim", "PersonalForm", "Recipient",
 ]

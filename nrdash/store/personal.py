@@ -16,6 +16,7 @@ from ..census import Census
 from ..redaction import RedactionError, file_kind, redact_file
 from ..sandbox import load_census_isolated
 from .access import Principal
+from .campaigns import erase_recipients, expire_recipients
 from .common import add_months, as_utc, check_text, fold, sha256, utcnow
 from .errors import StoreError
 from .tables import (drafts, login_attempts, maintenance, personal_data, sessions, submission_contacts, submissions,
@@ -23,7 +24,7 @@ from .tables import (drafts, login_attempts, maintenance, personal_data, session
 from .versions import dataset_of, forget_personal, with_personal
 
 # The tables an erasure or the retention period deletes from or rewrites: what is scrubbed afterwards.
-PERSONAL_TABLES = ("personal_data", "versions", "drafts", "submission_contacts")
+PERSONAL_TABLES = ("personal_data", "versions", "drafts", "submission_contacts", "campaign_recipients")
 RETENTION_TASK, RETENTION_EVERY = "retention", dt.timedelta(days=1)
 ACCESS_RECORDS_KEPT = dt.timedelta(days=30)  # ended or expired sessions, sign-in attempts (e-mails, addresses)
 
@@ -80,8 +81,9 @@ class Personal:
     def erase_person(self, who: Principal, territory: str, text: str, *, now: dt.datetime | None = None) -> int:
         """Remove every Référent/Contact matching ``text`` (case and accents ignored; a whole value or whole
         words inside it) from every version of the territory and from its questionnaire answers, and redact the
-        original files; then scrub the database's files of what was deleted (``Database._scrub``). Returns the number
-        of versions and answers changed."""
+        original files; the campaigns' recipients with a matching address go (their rows and links); then scrub the
+        database's files of what was deleted (``Database._scrub``). Returns the number of versions, answers and
+        campaign recipients changed."""
         wanted = fold(check_text(text, "note", required=True))
         if len(wanted) < 3:
             raise StoreError("Texte à effacer trop court (3 caractères au moins) : donnez le nom ou l'adresse.")
@@ -104,8 +106,9 @@ class Personal:
             self._redact(u.conn, hits, now or utcnow(), "effacement demandé")
             _drop_drafts_mentioning(u.conn, trow.id, matches)
             answers = _erase_submission_contacts(u.conn, trow.id, matches)
+            recipients = erase_recipients(u.conn, trow.id, matches)  # their campaign rows and links
         self._scrub(PERSONAL_TABLES)  # down to the bytes: nothing left in the database's files
-        return len(hits) + answers
+        return len(hits) + answers + recipients
 
     def apply_retention(self, who: Principal, now: dt.datetime | None = None) -> dict[str, int]:
         """Remove the personal data of versions older than their territory's retention period (months), and the
@@ -148,7 +151,7 @@ class Personal:
                              f"durée de conservation ({t.retention_months} mois) écoulée")
                 done[t.code] = len(old)
             conn.execute(drafts.delete().where(drafts.c.territory_id == t.id, drafts.c.updated_at < cutoff))
-            answers = _expire_submission_contacts(conn, t.id, cutoff)
+            answers = _expire_submission_contacts(conn, t.id, cutoff) + expire_recipients(conn, t.id, cutoff)
             if answers:
                 done[t.code] = done.get(t.code, 0) + answers
         kept = now - ACCESS_RECORDS_KEPT

@@ -24,6 +24,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/versions.py", "Versions", ":material/history:"),
     ("pages/rapport.py", "Rapport", ":material/description:"),
     ("pages/soumissions.py", "Questionnaire", ":material/inbox:"),
+    ("pages/campagnes.py", "Campagnes", ":material/forward_to_inbox:"),
 )
 # Pages outside the menu, reached by their own link, run without the sidebar or a census (app.py): the public form.
 BARE_PAGES: tuple[tuple[str, str, str], ...] = (

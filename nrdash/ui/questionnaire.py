@@ -15,7 +15,7 @@ from .. import questionnaire as quest
 from .. import referential as ref
 from ..store import StoreError, TooManySubmissions
 from ..text import count_noun, date_time, escape_md
-from . import source
+from . import source, territory_settings
 from .admission import PUBLISH, Busy, reading
 from .pages import THROUGH_APP_KEY, navigation, page_link, show_link
 
@@ -35,6 +35,7 @@ SCROLL_TO_PROBLEMS = """<script>/* attempt ATTEMPT */ (() => {
 })();</script>"""
 FORM_KEYS = ("q_name", "q_siret", "q_actor_type", "q_commune", "q_commune_text", "q_is_local", "q_action_types",
              "q_actions_text", "q_level", "q_needs_text", "q_referent", "q_contact", "q_consent", "q_website",
+             "q_dimensions",
              *(f"q_need_{i}" for i in range(len(quest.NEEDS))))
 FORM_CSS = """<style>
 /* The public form: no sidebar, no navigation, the width of a phone's screen used whole. */
@@ -133,6 +134,12 @@ def form_page() -> None:
         st.rerun()
     st.markdown(FORM_CSS, unsafe_allow_html=True)  # our own constant
     code = (st.query_params.get("territoire") or "").strip()[:16]
+    from . import campaign_link
+
+    if code and campaign_link.token():  # a campaign's personal link: that actor's record, filled in
+        st.title("Questionnaire des acteurs du Numérique responsable", anchor=False)
+        campaign_link.page(code, campaign_link.token())
+        return
     found, problem = _territory(code)
     if found is None:
         st.title("Questionnaire des acteurs du Numérique responsable", anchor=False)
@@ -181,7 +188,9 @@ def _problem(*keys: str) -> None:
             st.error(escape_md(msg), icon=":material/error:")
 
 
-def _form(code: str, communes: dict[str, str], form) -> None:
+def _form(code: str, communes: dict[str, str], form, personal: bool = False) -> None:
+    """The form's fields. ``personal``: opened by a campaign's personal link (nrdash.ui.campaign_link): the kit's NR
+    dimensions are asked too (the record has them), the referent and contact are optional."""
     # No max_chars: Streamlit would cut a longer text without a word; the check says it (questionnaire.validate).
     # No help tooltips either: their button is announced in English (« Help for … »).
     label = {k: v[0] for k, v in quest.TEXT_FIELDS.items()}
@@ -208,6 +217,9 @@ def _form(code: str, communes: dict[str, str], form) -> None:
         st.subheader("Vos actions", anchor=False)
         st.multiselect("Actions de Numérique responsable déjà menées", ref.ACTION_TYPES, key="q_action_types",
                        placeholder="Choisir une ou plusieurs actions")
+        if personal:
+            st.multiselect("Dimensions du Numérique responsable", ref.NR_DIMENSIONS, key="q_dimensions",
+                           placeholder="Choisir une ou plusieurs dimensions")
         st.text_area(label["actions_text"], key="q_actions_text", placeholder="En quelques phrases")
         _problem("actions_text")
         st.radio("Niveau d'engagement *", list(ref.LEVELS), index=None, key="q_level",
@@ -220,14 +232,21 @@ def _form(code: str, communes: dict[str, str], form) -> None:
         st.text_area(label["needs_text"], key="q_needs_text")
         _problem("needs_text")
         st.subheader("La personne à contacter", anchor=False)
-        st.text_input(label["referent"] + " *", key="q_referent", autocomplete="name")
+        if personal:
+            st.markdown("Le recensement connaît déjà une personne à contacter ; elle n'est pas montrée ici. Si elle "
+                        "a changé, donnez la nouvelle (sinon, laissez vide).")
+        required = "" if personal else " *"
+        st.text_input(label["referent"] + required, key="q_referent", autocomplete="name")
         _problem("referent")
-        st.text_input(label["contact"] + " *", key="q_contact",
+        st.text_input(label["contact"] + required, key="q_contact",
                       autocomplete="email")
         _problem("contact")
         with st.container(key="q_trap"):  # hidden from people (CSS): only a robot fills it
             st.text_input("Site web (laissez ce champ vide)", key="q_website", autocomplete="off")
-        st.checkbox(quest.consent_text(form.name, form.retention_months) + " *",
+        # Escaped: the contact address is typed by an administrator (and would be auto-linked).
+        st.checkbox(escape_md(("Si vous donnez un référent ou un contact : " if personal else "")
+                              + quest.consent_text(form.name, form.retention_months, form.contact_email))
+                    + ("" if personal else " *"),
                     key="q_consent")
         _problem("consent")
         problems = st.session_state.get(PROBLEMS_KEY)
@@ -237,7 +256,12 @@ def _form(code: str, communes: dict[str, str], form) -> None:
                 st.error(f"Réponse non envoyée : {count_noun(len(problems), 'point')} à corriger, signalé"
                          f"{'s' if len(problems) > 1 else ''} en haut du formulaire et sous chaque champ concerné.",
                          icon=":material/error:")
-        st.form_submit_button("Envoyer", type="primary", on_click=_send, args=(code, communes))
+        if personal:
+            from .campaign_link import send as send_update
+
+            st.form_submit_button("Envoyer", type="primary", on_click=send_update, args=(code, communes))
+        else:
+            st.form_submit_button("Envoyer", type="primary", on_click=_send, args=(code, communes))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -280,6 +304,12 @@ def _decide(sid: int) -> None:
                                              decision=quest.Decision(quest.MERGED, target, fields))
             msg = (f"Réponse n° {sid} fusionnée ({count_noun(len(fields), 'champ')} repris) : elle est dans le "
                    "brouillon partagé du questionnaire.")
+        elif action == "update":  # an answer through a personal link: its actor, by its identifier
+            fields = tuple(f for f in quest.MERGE_FIELDS if state.get(f"q_field_{sid}_{f}"))
+            source.store().review_submission(source.principal(), src.code, sid, decision=quest.Decision(
+                quest.MERGED, state.get(f"{TARGET_KEY}_{sid}"), fields, actor_id=state.get(f"q_actor_{sid}")))
+            msg = (f"Réponse n° {sid} acceptée ({count_noun(len(fields), 'champ')} mis à jour) : la fiche de l'acteur "
+                   "est mise à jour dans le brouillon partagé du questionnaire.")
         elif action == "accept":
             source.store().review_submission(source.principal(), src.code, sid,
                                              decision=quest.Decision(quest.ACCEPTED))
@@ -371,6 +401,7 @@ def queue_page(ctx: "Context") -> None:
     s = source.store()
     st.session_state.setdefault("q_open", s.questionnaire_open(src.who, src.code))
     st.toggle("Questionnaire ouvert aux réponses", key="q_open", on_change=_toggle_open)
+    territory_settings.contact_prompt(src, s.questionnaire_form(src.who, src.code).contact_email)
     subs = s.submissions(src.who, src.code, with_contacts=True)  # read once for the page's sections
     _draft_section(src, subs)
     new = [x for x in subs if x.status == quest.NEW]
@@ -419,7 +450,7 @@ def paper_section(src) -> None:
                 "ci-dessus. Un fichier est importé en entier ou pas du tout.")
     c1, c2 = st.columns(2)
     c1.download_button("Questionnaire vierge à imprimer (.html)",
-                       quest.printable_form(form.name, form.retention_months).encode("utf-8"),
+                       quest.printable_form(form.name, form.retention_months, form.contact_email).encode("utf-8"),
                        file_name=f"questionnaire-{src.code}.html", mime="text/html", on_click="ignore",
                        icon=":material/print:", key="q_printable")
     c2.download_button("Modèle de saisie des réponses (.xlsx)", quest.paper_template(),
@@ -516,6 +547,7 @@ def _draft_section(src, subs: list) -> None:
     st.text_input("Note de version", key="q_publish_note", max_chars=2000)
     st.text_input("Raison de publier malgré des lignes en erreur (seulement si la publication le demande)",
                   key="q_force", max_chars=2000)
+    territory_settings.publish_line(src, (src.latest or 0) + 1)
     st.button(f"Publier la version {(src.latest or 0) + 1}", type="primary", key="q_publish",
               icon=":material/publish:", on_click=_publish)
 
@@ -536,11 +568,22 @@ def _review(src, new: list) -> None:
             ("Implantée sur le territoire", quest.shown_value("is_local", a.is_local)),
             ("Actions menées", " ; ".join(a.action_types) or "—"), ("Ses actions", a.actions_text or "—"),
             ("Niveau d'engagement", ref.level_label(a.level)), ("Besoins", " ; ".join(a.needs) or "—"),
-            ("Précisions sur les besoins", a.needs_text or "—"), ("Référent", a.referent or "(effacé)"),
-            ("Contact", a.contact or "(effacé)"), ("Origine", sub.origin)]
+            ("Précisions sur les besoins", a.needs_text or "—"),
+            ("Référent", a.referent or ("(inchangé)" if sub.actor_id else "(effacé)")),
+            ("Contact", a.contact or ("(inchangé)" if sub.actor_id else "(effacé)")), ("Origine", sub.origin)]
     with st.container(border=True, key="q_answer"):
         st.markdown("\n".join(f"- **{label}** : {escape_md(value)}" for label, value in rows))
     actors = s.open_version(src.who, src.code, personal=True).census.actors
+    if sub.actor_id:  # through a campaign's personal link: an update of that actor, never a guess on its name
+        from . import campaign_link
+
+        options = campaign_link.review(sub, actors, ACTION_KEY, TARGET_KEY)
+        action = st.radio("Que faire de cette réponse ?", options, key=f"{ACTION_KEY}_{sid}",
+                          format_func=campaign_link.ACTIONS.get)
+        if action == "reject":
+            st.text_input("Raison du refus (gardée dans l'historique)", key=f"{REASON_KEY}_{sid}", max_chars=2000)
+        st.button("Valider la décision", key="q_decide", on_click=_decide, args=(sid,), icon=":material/check:")
+        return
     found = quest.matches(a, actors)
     if sub.match_ref:
         st.warning(escape_md(f"À l'envoi, cette réponse correspondait à un acteur du recensement "

@@ -112,7 +112,7 @@ def files_comparison(ctx: Context) -> cp.Comparison | None:
         st.info("Chargez les deux fichiers pour les comparer.", icon=":material/upload_file:")
         return None
     loaded = []
-    for f, side in ((fa, "A"), (fb, "B")):
+    for f in (fa, fb):
         ds = _read_upload(f, ctx)
         if ds is None:
             return None
@@ -551,3 +551,6 @@ def page(ctx: Context) -> None:
     if src is not None and src.stored and infos:
         objectives_section(ctx, infos)
     freshness_section(ctx)
+    from .campaigns import suivi_section  # update campaigns' response rates (editors)
+
+    suivi_section(ctx)

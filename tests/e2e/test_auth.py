@@ -67,6 +67,8 @@ def local_server(tmp_path_factory):
     s.add_user(OP, "admin@exemple.fr", PASSWORD)  # the first account is the instance's administrator
     s.add_user(OP, "ed@exemple.fr", PASSWORD, "éditeur", EPCI)
     s.publish(OP, EPCI, SAMPLE.read_bytes(), "recensement.xlsx")
+    # A new territory opens closed (issue 25): opened, as its administrator would, for the visitors of these tests.
+    s.set_territory(OP, EPCI, anonymous_read=True)
     s.close()
     with streamlit_server(env={"NRDASH_DATA_DIR": str(data), "STREAMLIT_SERVER_COOKIE_SECRET": SECRET}) as url:
         yield url
@@ -153,9 +155,9 @@ def provider():
             try:
                 with urllib.request.urlopen(url + "/.well-known/openid-configuration", timeout=2):
                     break
-            except OSError:
+            except OSError as exc:
                 if proc.poll() is not None or time.time() > deadline:
-                    raise RuntimeError("oidc-provider-mock did not start:\n" + (proc.stdout.read() or ""))
+                    raise RuntimeError("oidc-provider-mock did not start:\n" + (proc.stdout.read() or "")) from exc
                 time.sleep(0.2)
         yield url
     finally:

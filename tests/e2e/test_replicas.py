@@ -33,6 +33,7 @@ PASSWORD = "un mot de passe long"
 NOTE = "Recensement de mars, après l'atelier"
 NEW_CENSUS = actors_sheet([[f"Acteur {i}", "PME", 2] for i in range(7)])
 TABS, DEVICES, DOWNGRADED, REMOVED = "onglets@exemple.fr", "appareils@exemple.fr", "role@exemple.fr", "retire@exemple.fr"
+pytestmark = pytest.mark.pg  # its own PostgreSQL cluster (tests/e2e/topology.py); browser as every test here
 
 
 def _prepare(database_url: str) -> None:
@@ -42,6 +43,8 @@ def _prepare(database_url: str) -> None:
     for email in (TABS, DEVICES, DOWNGRADED, REMOVED):
         s.add_user(OP, email, PASSWORD, "éditeur", EPCI)
     s.publish(OP, EPCI, SAMPLE.read_bytes(), "recensement.xlsx", author="test", note="version de départ")
+    # A new territory opens closed (issue 25): opened, as its administrator would, for the visitors of these tests.
+    s.set_territory(OP, EPCI, anonymous_read=True)
     s.close()
 
 
