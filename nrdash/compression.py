@@ -116,12 +116,19 @@ def resolve(static_dir: str, path: str) -> tuple[str, int, int] | None:
     return full, status.st_size, status.st_mtime_ns
 
 
+NOSCRIPT = ("<noscript><p>nrdash a besoin de JavaScript : activez-le dans votre navigateur pour consulter le "
+            "tableau de bord. Le questionnaire des acteurs et la <a href=\"./accessibilite\">Déclaration "
+            "d'accessibilité</a> s'ouvrent sans JavaScript.</p></noscript>").encode("utf-8")
+
+
 def french_index(html: bytes) -> bytes:
-    """index.html saying lang="fr" on its <html> element."""
+    """index.html saying lang="fr" on its <html> element, titled « nrdash » (not « Streamlit ») until the page
+    sets its own title, with its <noscript> message in French (nrdash.frontend translates the scripts)."""
     rewritten, count = re.subn(rb'(<html\b[^>]*?\blang=")[^"]*(")', rb"\1fr\2", html, count=1)
-    if count:
-        return rewritten
-    return re.sub(rb"<html\b", b'<html lang="fr"', html, count=1)
+    if not count:
+        rewritten = re.sub(rb"<html\b", b'<html lang="fr"', html, count=1)
+    rewritten = re.sub(rb"<title>Streamlit</title>", b"<title>nrdash</title>", rewritten, count=1)
+    return re.sub(rb"<noscript>.*?</noscript>", lambda _: NOSCRIPT, rewritten, count=1, flags=re.S)
 
 
 def _lower_priority() -> None:

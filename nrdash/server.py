@@ -6,8 +6,9 @@ Streamlit serves its JavaScript and CSS uncompressed: about 3 MB on every first 
 compresses them once per file (gzip at once, Brotli in the background), which divides what a first visit
 transfers by about three (gzip) to four (Brotli), and serves Streamlit's page with lang="fr"; nrdash.served
 answers the files nrdash serves itself: Streamlit's two fonts cut down to what can be shown (nrdash.fonts,
-545 kB → 106 kB) and the partial plotly.js build the charts use (nrdash.plotting, 1.06 MB → 0.36 MB once
-compressed). nrdash.headers adds the HTTP protections (nosniff, referrer policy, frame-ancestors) to every answer.
+545 kB → 106 kB), the partial plotly.js build the charts use (nrdash.plotting, 1.06 MB → 0.36 MB once
+compressed) and Streamlit's scripts with their English words put into French (nrdash.frontend). nrdash.headers
+adds the HTTP protections (nosniff, referrer policy, frame-ancestors) to every answer.
 nrdash.auth adds the local sign-in routes (/connexion, /deconnexion), which set the signed session cookie.
 """
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 import streamlit as st
 from starlette.middleware import Middleware
 
-from nrdash import auth, fonts, plotting
+from nrdash import auth, fonts, frontend, plotting
 from nrdash.compression import StaticCompression
 from nrdash.headers import SecurityHeaders
 from nrdash.sandbox import warm_up
@@ -27,8 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def served_routes() -> dict[str, Served]:
-    """The files nrdash answers itself (URL prefix -> file): the font subsets and the charts' plotly.js build."""
-    return {**fonts.routes(), **plotting.routes()}
+    """The files nrdash answers itself (URL prefix -> file): the font subsets, the charts' plotly.js build and
+    Streamlit's scripts in French (nrdash.frontend)."""
+    return {**fonts.routes(), **plotting.routes(), **frontend.routes()}
 
 
 routes = served_routes()

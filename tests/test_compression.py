@@ -198,7 +198,10 @@ def test_unknown_paths_get_the_french_index_never_cached(site):
                                             headers=((b"accept-encoding", accept),))
             encoding = headers.get(b"content-encoding")
             plain = brotli.decompress(body) if encoding == b"br" else gzip.decompress(body) if encoding else body
-            assert plain == INDEX.replace(b'lang="en"', b'lang="fr"') and int(headers[b"content-length"]) == len(body)
+            # In French: its language, and its title until the app sets its own (no English word, issue 25)
+            assert plain == INDEX.replace(b'lang="en"', b'lang="fr"').replace(b"<title>Streamlit</title>",
+                                                                              b"<title>nrdash</title>")
+            assert int(headers[b"content-length"]) == len(body)
             assert headers[b"vary"] == b"Accept-Encoding"
     assert mw.cache == {} and mw.pending == {} and mw.cached_bytes == 0
 
@@ -218,6 +221,12 @@ def test_french_index():
     assert compression.french_index(INDEX).startswith(b'<!DOCTYPE html>\n<html lang="fr">')
     assert compression.french_index(b"<html><body></body></html>") == b'<html lang="fr"><body></body></html>'
     assert compression.french_index(b'<html dir="ltr" lang="en-US">') == b'<html dir="ltr" lang="fr">'
+    # Streamlit's <noscript> speaks English to a browser without JavaScript: French, and where to go without it.
+    page = compression.french_index(b'<html lang="en"><title>Streamlit</title><body><noscript>\n<p>You need to '
+                                    b'enable JavaScript to run this app.</p>\n<p>Reading</p></noscript></body>')
+    assert b"You need" not in page and b"Reading" not in page and b"<title>nrdash</title>" in page
+    assert page.count(b"<noscript>") == 1 and "activez-le dans votre navigateur".encode() in page
+    assert b'href="./accessibilite"' in page
 
 
 def test_resolution_is_starlettes(site):
