@@ -12,7 +12,9 @@ the points of a click (their customdata, x and y: clicked_points), which ui.char
 from __future__ import annotations
 
 import hashlib
+import html
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -42,10 +44,25 @@ def routes() -> dict[str, Served]:
     return {"/" + bundle_url(): Served(bundle(), b"application/javascript")}
 
 
+def plain_text(markup: str | None) -> str:
+    """A plotly text (escaped, with its few tags: <b>, <br>…) as a screen reader should read it."""
+    text = re.sub(r"<br\s*/?>", " ", markup or "", flags=re.I)
+    return " ".join(html.unescape(re.sub(r"<[^>]*>", "", text)).split())
+
+
+def accessible_name(fig: go.Figure) -> str:
+    """The figure's name for screen readers: its title, then its subtitle (the filters, nrdash.ui.chart)."""
+    title = plain_text(fig.layout.title.text)
+    subtitle = plain_text(fig.layout.title.subtitle.text)
+    return " — ".join(part for part in (title or "Graphique", subtitle) if part)
+
+
 def figure_payload(fig: go.Figure, config: dict, selectable: bool) -> dict:
-    """What the component receives: the figure as plotly JSON, its config and height, the bundle's address."""
+    """What the component receives: the figure as plotly JSON, its config and height, the bundle's address, its
+    accessible name."""
     return {"figure": fig.to_json(), "config": {**config, "responsive": True, "locale": "fr"},
-            "height": int(fig.layout.height or DEFAULT_HEIGHT), "selectable": selectable, "bundle": bundle_url()}
+            "height": int(fig.layout.height or DEFAULT_HEIGHT), "selectable": selectable, "bundle": bundle_url(),
+            "name": accessible_name(fig)}
 
 
 def clicked_points(state) -> list[dict]:

@@ -61,6 +61,11 @@ def figures(at: AppTest) -> list[dict]:
     return [_decode(payload_figure(el.proto.json)) for el in charts_of(at)]
 
 
+def chart_summaries(at: AppTest) -> list[str]:
+    """The sentence under each chart (its text alternative: written by the chart component, issue 29)."""
+    return [json.loads(el.proto.json)["summary"] for el in charts_of(at)]
+
+
 def chart_config(at: AppTest, n: int = 0) -> dict:
     return json.loads(charts_of(at)[n].proto.json)["config"]
 

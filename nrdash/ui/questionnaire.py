@@ -421,8 +421,8 @@ def needs_section(ctx: "Context", subs: list) -> None:
     by_family = quest.needs_counts(rows, "Famille d'acteurs")
     plotly_chart(quest.needs_figure(by_family), key="q_needs_chart",
                  config={**PLOTLY_CONFIG, "toImageButtonOptions": {"format": "png", "scale": 2,
-                                                                   "filename": "nrdash-besoins"}})
-    st.caption(escape_md(quest.needs_summary(by_family)))
+                                                                   "filename": "nrdash-besoins"}},
+                 summary=quest.needs_summary(by_family))
     needs_map(ctx, subs)
     by = st.radio("Tableau par", ["Famille d'acteurs", "Commune"], horizontal=True, key="q_needs_by")
     data_table(quest.needs_counts(rows, by), width="stretch")

@@ -8,6 +8,7 @@ assistive technologies (names, descriptions and values of every node, through th
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import pytest
 
@@ -42,7 +43,7 @@ def site(tmp_path_factory):
     s.add_user("admin@exemple.fr", PASSWORD)
     s.add_user("ed@exemple.fr", PASSWORD, "éditeur", EPCI)
     s.publish(EPCI, SAMPLE.read_bytes(), "recensement.xlsx")
-    s.publish(EPCI, SAMPLE.read_bytes(), "recensement-2.xlsx")  # two versions: Suivi compares them
+    s.publish(EPCI, _one_level_changed(), "recensement-2.xlsx")  # two versions: Suivi compares them
     answer, problems = quest.validate({"name": "Structure Déjà Là", "actor_type": "PME", "level": 1,
                                        "referent": "Personne Privée", "contact": "contact@example.org",
                                        "consent": True, "needs": ["Collaboration"]}, {})
@@ -53,35 +54,64 @@ def site(tmp_path_factory):
         yield url
 
 
-def ax_texts(page) -> list[str]:
-    """Every name, description and value of the accessibility tree Chromium gives assistive technologies."""
+def _one_level_changed() -> bytes:
+    """The sample with its first actor one level up: Suivi's transitions chart has something to show."""
+    import io
+
+    import openpyxl
+
+    book = openpyxl.load_workbook(SAMPLE)
+    sheet = book["Acteurs"]
+    column = next(c.column for c in sheet[1] if str(c.value).startswith("Niveau d'engagement"))
+    sheet.cell(2, column).value = "1 - Sensibilisé au NR"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def ax_tree(page) -> list[dict]:
+    """The accessibility tree Chromium gives assistive technologies (the nodes they see)."""
     cdp = page.context.new_cdp_session(page)
     try:
-        nodes = cdp.send("Accessibility.getFullAXTree")["nodes"]
+        return [n for n in cdp.send("Accessibility.getFullAXTree")["nodes"] if not n.get("ignored")]
     finally:
         cdp.detach()
-    out = []
-    for node in nodes:
-        if node.get("ignored"):
-            continue
-        for field in ("name", "description", "value"):
-            value = (node.get(field) or {}).get("value")
-            if isinstance(value, str) and value.strip() and value not in BROWSERS_OWN:
-                out.append(value)
-    return out
+
+
+def _value(node: dict, field: str) -> str:
+    value = (node.get(field) or {}).get("value")
+    return value if isinstance(value, str) else ""
+
+
+def ax_texts(nodes: list[dict]) -> list[str]:
+    """Every name, description and value of the tree's nodes."""
+    return [v for n in nodes for f in ("name", "description", "value")
+            if (v := _value(n, f)).strip() and v not in BROWSERS_OWN]
 
 
 def english_in(texts) -> set[str]:
     return {m.group(0) for text in texts for m in ENGLISH_RE.finditer(text)}
 
 
-def read(page) -> list[str]:
+@dataclass
+class Reading:
+    texts: list[str]  # the visible text, then every name, description and value of the accessibility tree
+    figures: list[tuple[str, str]]  # (name, description) of each figure of the tree
+    plots: int  # charts drawn (the chart component's plots)
+    maps: int  # maps drawn (pydeck)
+
+
+def read(page) -> Reading:
     """What is seen and what is heard, now. Streamlit draws its icons with a font whose ligatures turn a word into
     a picture (« upload » is drawn as an arrow): those words are seen as pictures, and left out."""
     style = page.add_style_tag(content='[data-testid="stIconMaterial"] { display: none !important; }')
     seen = page.locator("body").inner_text()
     style.evaluate("e => e.remove()")
-    return [seen, *ax_texts(page)]
+    nodes = ax_tree(page)
+    figures = [(_value(n, "name"), _value(n, "description")) for n in nodes
+               if (n.get("role") or {}).get("value") == "figure"]
+    return Reading([seen, *ax_texts(nodes)], figures, page.locator("div.nr-plot").count(),
+                   page.locator('[data-testid="stDeckGlJsonChart"]').count())
 
 
 @pytest.fixture(scope="module")
@@ -98,12 +128,16 @@ def editor(site, browser):
 
 
 @pytest.fixture(scope="module")
-def heard(site, editor) -> dict[str, list[str]]:
+def heard(site, editor) -> dict[str, Reading]:
     """Page (or page + popover) -> what is seen and heard there, for the editor."""
     page, out = editor, {}
     for path, title, _ in PAGES:
         goto(page, f"{site}/{url_path(path)}?territoire={EPCI}")
-        page.wait_for_timeout(1500)  # the charts are drawn
+        page.wait_for_function("""() => [...document.querySelectorAll('div.nr-plot')]
+                                     .every(p => p.querySelector('.main-svg'))
+                                  && [...document.querySelectorAll('[data-testid="stDeckGlJsonChart"]')]
+                                     .every(m => m.querySelector('canvas'))""", timeout=30_000)
+        page.wait_for_timeout(500)
         out[title] = read(page)
         if path == PAGES[0][0]:
             for name in POPOVERS:
@@ -119,10 +153,10 @@ def heard(site, editor) -> dict[str, list[str]]:
 
 
 def test_no_english_is_seen_or_heard(heard):
-    found = {where: sorted(english_in(texts)) for where, texts in heard.items()}
+    found = {where: sorted(english_in(r.texts)) for where, r in heard.items()}
     assert {where: words for where, words in found.items() if words} == {}
     assert len(heard) == len(PAGES) + len(POPOVERS) + 1
-    upload = " ".join(heard[f"{PAGES[0][1]} / Charger un recensement"])
+    upload = " ".join(heard[f"{PAGES[0][1]} / Charger un recensement"].texts)
     assert "Choisir un fichier" in upload and "50\u00a0Mo par fichier" in upload  # the upload box, in French
 
 
@@ -133,3 +167,26 @@ def test_the_list_finds_streamlits_english():
         "Skip to", "main content", "Help", "App pages", "Open", "Upload", "50MB", "per file", "Select all"}
     assert english_in(["Utilisation de l'open source et des logiciels libres", "Fichier", "Aide : Mode atelier",
                        "50\u00a0Mo par fichier"]) == set()
+
+
+FILTERS = re.compile(r" — \d+ acteurs?( sur \d+)? — (aucun filtre|filtres : .+)$")
+
+
+def test_every_chart_is_a_figure_named_and_described(heard):
+    """Each chart is one figure: named by its title and the filters in words, described by the sentence that gives
+    its numbers (the sentence written under it); plotly's scattered labels are not read one by one."""
+    pages = {where: r for where, r in heard.items() if " / " not in where}
+    drawn = {where: r.plots for where, r in pages.items() if r.plots}
+    assert set(drawn) >= {"Accueil", "Engagement", "Cercles", "Matrice d'actions", "Suivi", "Questionnaire"}, drawn
+    for where, r in pages.items():
+        plots = [(name, text) for name, text in r.figures if not name.startswith("Carte")]
+        assert len(plots) == r.plots, (where, r.figures)
+        for name, description in plots:
+            assert description and description in r.texts[0], (where, name)  # the sentence shown under it
+            assert re.search(r"\d", description), (where, description)  # it gives the numbers
+            if where != "Questionnaire":  # the needs of the review queue follow no filter
+                assert FILTERS.search(name), (where, name)
+        maps = [name for name, _ in r.figures if name.startswith("Carte")]
+        assert len(maps) == r.maps and all(re.search(r"\d+ (acteur|besoin)s? ", m) for m in maps), (where, maps)
+        heard_texts = r.texts[1:]
+        assert not [t for t in heard_texts if re.fullmatch(r"\d+ \(\d+ %\)", t)], where  # a bar's label alone
