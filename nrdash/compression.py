@@ -35,6 +35,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import brotli
 
+from .frontend import POPOVER_KEYS_JS
+
 COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml")
 MIN_SIZE = 512
 BROTLI_QUALITY = 11
@@ -123,11 +125,14 @@ NOSCRIPT = ("<noscript><p>nrdash a besoin de JavaScript : activez-le dans votre 
 
 def french_index(html: bytes) -> bytes:
     """index.html saying lang="fr" on its <html> element, titled « nrdash » (not « Streamlit ») until the page
-    sets its own title, with its <noscript> message in French (nrdash.frontend translates the scripts)."""
+    sets its own title, with its <noscript> message in French (nrdash.frontend translates the scripts), and the
+    keyboard behaviour of Streamlit's popovers (nrdash.frontend.POPOVER_KEYS_JS) inline in its <head>."""
     rewritten, count = re.subn(rb'(<html\b[^>]*?\blang=")[^"]*(")', rb"\1fr\2", html, count=1)
     if not count:
         rewritten = re.sub(rb"<html\b", b'<html lang="fr"', html, count=1)
     rewritten = re.sub(rb"<title>Streamlit</title>", b"<title>nrdash</title>", rewritten, count=1)
+    script = b"<script>" + POPOVER_KEYS_JS.encode("utf-8") + b"</script>"
+    rewritten = re.sub(rb"</head>", lambda _: script + b"</head>", rewritten, count=1)
     return re.sub(rb"<noscript>.*?</noscript>", lambda _: NOSCRIPT, rewritten, count=1, flags=re.S)
 
 

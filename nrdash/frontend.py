@@ -202,6 +202,70 @@ FRENCH: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
+# Keyboard use of Streamlit's popovers (« Filtres », « Choisir le territoire », « Charger un recensement »), which
+# Streamlit draws at the end of the page, far from their button in the focus order: opening one puts the focus on
+# its first control; Tab and Shift+Tab go through its controls, Shift+Tab from the first goes back to its button,
+# Tab from the last closes it and goes on to what follows the button; Escape closes it (Streamlit) and the focus
+# goes back to its button. Written inline in Streamlit's page (nrdash.compression.french_index): no request, no
+# element in the app.
+POPOVER_KEYS_JS = """(() => {
+  const TABBABLE = 'a[href], button, input, select, textarea, summary, [tabindex]';
+  const shown = (e) => (e.checkVisibility ? e.checkVisibility({ visibilityProperty: true })
+    : e.getClientRects().length > 0) && !e.closest('details:not([open]) > :not(summary)');
+  const tabbable = (root) => [...root.querySelectorAll(TABBABLE)].filter((e) => e.tabIndex >= 0 && !e.disabled
+    && shown(e));
+  const openDialog = () => document.querySelector('[data-testid="stPopoverBody"][role="dialog"]');
+  const opener = () => document.querySelector('[data-testid="stPopoverButton"][aria-expanded="true"]');
+  let current = null, placed = null, until = 0, seen = [];
+  const placeFocus = (dialog) => {  /* its controls are drawn in turns (their scripts load): follow the first */
+    const first = tabbable(dialog)[0];
+    const here = document.activeElement;
+    if (first && first !== here && (here === placed || !dialog.contains(here))) { first.focus(); placed = first; }
+    seen = tabbable(dialog);
+  };
+  new MutationObserver(() => {
+    const dialog = openDialog();
+    if (dialog !== current) {
+      current = dialog;
+      placed = null;
+      until = Date.now() + 5000;
+    }
+    if (dialog && Date.now() < until) placeFocus(dialog);
+  }).observe(document.documentElement, { childList: true, subtree: true, attributes: true });
+  document.addEventListener('keydown', (event) => {
+    const dialog = openDialog(), button = opener();
+    until = 0;  /* the person is moving: the focus is theirs */
+    if (!dialog || !button) return;
+    const inside = dialog.contains(event.target);
+    if (event.key === 'Escape' && inside) {
+      setTimeout(() => { if (button.isConnected) button.focus(); }, 0);
+      return;
+    }
+    if (event.key !== 'Tab' || !(inside || event.target === button)) return;
+    /* (while the focus is outside, Streamlit takes the popover's controls out of the tab order: the list is the
+       one seen from inside) */
+    const items = inside ? (seen = tabbable(dialog)) : seen.filter((e) => dialog.contains(e));
+    if (!items.length) return;
+    if (event.target === button) {
+      if (!event.shiftKey) { event.preventDefault(); items[0].focus(); }
+    } else if (event.shiftKey && event.target === items[0]) {
+      event.preventDefault();
+      button.focus();
+    } else if (!event.shiftKey && event.target === items[items.length - 1]) {
+      event.preventDefault();
+      const rest = tabbable(document.body).filter((e) => !dialog.contains(e));
+      const next = rest[rest.indexOf(button) + 1] || button;
+      button.click();
+      const settle = (n) => {  /* once the popover is closed (Streamlit would put the focus back on its button) */
+        if (openDialog() && n > 0) requestAnimationFrame(() => settle(n - 1));
+        else setTimeout(() => next.focus(), 0);
+      };
+      settle(60);
+    }
+  }, true);
+})();"""
+
+
 def streamlit_js() -> Path:
     import streamlit
 

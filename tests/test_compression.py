@@ -222,11 +222,13 @@ def test_french_index():
     assert compression.french_index(b"<html><body></body></html>") == b'<html lang="fr"><body></body></html>'
     assert compression.french_index(b'<html dir="ltr" lang="en-US">') == b'<html dir="ltr" lang="fr">'
     # Streamlit's <noscript> speaks English to a browser without JavaScript: French, and where to go without it.
-    page = compression.french_index(b'<html lang="en"><title>Streamlit</title><body><noscript>\n<p>You need to '
+    page = compression.french_index(b'<html lang="en"><head><title>Streamlit</title></head><body><noscript>\n<p>You need to '
                                     b'enable JavaScript to run this app.</p>\n<p>Reading</p></noscript></body>')
     assert b"You need" not in page and b"Reading" not in page and b"<title>nrdash</title>" in page
     assert page.count(b"<noscript>") == 1 and "activez-le dans votre navigateur".encode() in page
     assert b'href="./accessibilite"' in page
+    # The popovers' keyboard behaviour (tests/e2e/test_keyboard.py), inline: no request, no element in the app.
+    assert page.count(b"<script>") == 1 and b'[data-testid="stPopoverBody"]' in page
 
 
 def test_resolution_is_starlettes(site):
