@@ -9,7 +9,9 @@ answers the files nrdash serves itself: Streamlit's two fonts cut down to what c
 545 kB → 106 kB), the partial plotly.js build the charts use (nrdash.plotting, 1.06 MB → 0.36 MB once
 compressed) and Streamlit's scripts with their English words put into French (nrdash.frontend). nrdash.headers
 adds the HTTP protections (nosniff, referrer policy, frame-ancestors) to every answer.
-nrdash.auth adds the local sign-in routes (/connexion, /deconnexion), which set the signed session cookie.
+nrdash.auth adds the local sign-in routes (/connexion, /deconnexion), which set the signed session cookie;
+nrdash.public the pages the public opens, written without Streamlit: the actors' questionnaire (/questionnaire)
+and the accessibility and sobriety statement (/accessibilite).
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from pathlib import Path
 import streamlit as st
 from starlette.middleware import Middleware
 
-from nrdash import auth, fonts, frontend, plotting
+from nrdash import auth, fonts, frontend, plotting, public
 from nrdash.compression import StaticCompression
 from nrdash.headers import SecurityHeaders
 from nrdash.sandbox import warm_up
@@ -35,6 +37,6 @@ def served_routes() -> dict[str, Served]:
 
 routes = served_routes()
 warm_up()  # the census reader's worker process, started in the background: the first upload does not wait for it
-app = st.App(str(ROOT / "app.py"), routes=auth.routes(), middleware=[Middleware(SecurityHeaders),
+app = st.App(str(ROOT / "app.py"), routes=auth.routes() + public.routes(), middleware=[Middleware(SecurityHeaders),
                                                Middleware(StaticCompression, served=routes),
                                                Middleware(ServeFiles, routes=routes)])

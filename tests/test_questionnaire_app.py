@@ -1,17 +1,14 @@
-"""The questionnaire in the app (issue 17): the public form (no sidebar, errors listed at the top, consent, SIRET
-key, hostile and huge text, robots, a closed questionnaire, the known structure told only on an open census) and
-the editors' queue (accept, merge with the fields they pick, reject, publish; nothing for a viewer)."""
+"""The questionnaire in the app (issue 17): the editors' queue (accept, merge with the fields they pick, reject,
+publish; hostile text shown as typed; nothing for a viewer). The public form: tests/test_public_form.py."""
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from nrdash import questionnaire as quest
 from nrdash import referential as ref
-from nrdash import store as st_store
 from nrdash.ui import questionnaire as quest_ui
 from nrdash.ui import source
 from tests.appstore import fresh_store, signed_in
@@ -39,142 +36,8 @@ def texts(at: AppTest) -> str:
                      for e in getattr(at, kind))
 
 
-def form(territory: str | None = EPCI) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    if territory:
-        at.query_params["territoire"] = territory
-    at.switch_page(quest_ui.FORM_PAGE).run()  # opened by its own link: the first run is the form
-    assert not at.exception
-    at.session_state[quest_ui.STARTED_KEY] = time.monotonic() - 60  # a person took a minute to fill it
-    return at
-
-
-def fill(at: AppTest, **over) -> AppTest:
-    values = {"q_name": "La Ressourcerie", "q_actor_type": "Autres associations", "q_level": 2,
-              "q_referent": "Zoé Martin", "q_contact": "zoe@example.org", "q_consent": True, **over}
-    for key, value in values.items():
-        if key in ("q_consent",) or key.startswith("q_need_"):
-            at.checkbox(key=key).set_value(value)
-        elif key in ("q_actor_type", "q_commune"):
-            at.selectbox(key=key).set_value(value)
-        elif key in ("q_level", "q_is_local"):
-            at.radio(key=key).set_value(value)
-        elif key == "q_action_types":
-            at.multiselect(key=key).set_value(value)
-        elif key in ("q_actions_text", "q_needs_text"):
-            at.text_area(key=key).input(value)
-        else:
-            at.text_input(key=key).input(value)
-    return at
-
-
-def send(at: AppTest) -> AppTest:
-    next(b for b in at.button if b.label == "Envoyer").click().run()
-    assert not at.exception
-    return at
-
-
-def problems(at: AppTest) -> str:
-    return "\n".join(displayed(e.value) for e in at.get("error"))
-
-
-def test_the_form_has_no_sidebar_and_lists_the_kits_words(db):
-    at = form()
-    assert [t.value for t in at.title] == ["Questionnaire des acteurs du Numérique responsable"]
-    assert len(at.sidebar) == 0 and source.SOURCE_KEY not in at.session_state  # no census resolved, none sent
-    assert at.selectbox(key="q_actor_type").options == [f"{t} ({ref.FAMILY_OF_TYPE[t]})" for t in ref.TYPES]
-    assert at.multiselect(key="q_action_types").options == list(ref.ACTION_TYPES)
-    communes = at.selectbox(key="q_commune").options
-    assert "Aytré" in communes and "Lagord" in communes and communes[-1].startswith("Autre commune")
-    levels = at.radio(key="q_level").options
-    assert levels[2].startswith("2 — Acteur du NR : ") and len(levels) == 4
-    assert [c.label for c in at.checkbox][:5] == list(quest.NEEDS)
-    consent = at.checkbox(key="q_consent").label
-    assert consent.startswith("J'accepte") and "2 ans" in consent and "effacer" in consent
-
-
-def test_consent_is_required(db):
-    at = send(fill(form(), q_consent=False))
-    assert "Consentement" in problems(at) and "Cochez « J'accepte … »" in problems(at)
-    assert db.submissions(EPCI) == []
-    assert at.text_input(key="q_name").value == "La Ressourcerie"  # nothing typed is lost
-
-
-def test_siret_key_and_every_problem_listed_at_the_top(db):
-    at = send(fill(form(), q_siret="732 829 320 00075", q_name="", q_level=None))
-    text = problems(at)
-    assert "3 points à corriger" in text and "clé de contrôle" in text and "Nom de la structure" in text
-    assert "Niveau d'engagement" in text
-    beside = [displayed(e.value) for e in at.error if e.value != at.error[0].value]
-    assert any("clé de contrôle" in b for b in beside) and any("3 points à corriger, signalés" in b for b in beside)
-    assert db.submissions(EPCI) == []
-    at = send(fill(at, q_siret="732 829 320 00074", q_name="La Ressourcerie", q_level=2))
-    assert db.submissions(EPCI)[0].answer.siret == "73282932000074"
-
-
-def test_a_100_kb_field_is_refused_with_a_message(db):
-    at = send(fill(form(), q_actions_text="x" * 100_000))
-    assert "« Vos actions de Numérique responsable » fait 100 000 caractères : 4 000 au plus" in \
-        problems(at).replace("\u202f", " ")
-    assert db.submissions(EPCI) == []
-
-
-def test_hostile_markup_is_stored_and_shown_as_typed(db, monkeypatch):
-    at = send(fill(form(), q_name=HOSTILE, q_needs_text=HOSTILE, q_need_4=True))
-    assert "Merci, votre réponse est envoyée." in texts(at)
-    sub = db.submissions(EPCI)[0]
-    assert sub.answer.name == HOSTILE and sub.answer.needs == ("Autre",) and sub.answer.needs_text == HOSTILE
-    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", EPCI)
-    signed_in(monkeypatch, "marie@x.fr")
-    at = queue()
-    shown = texts(at)
-    assert f"- **Nom de la structure** : {HOSTILE}\n" in shown  # as typed, once the markdown escapes are read
-    raw = "\n".join(e.value for e in at.markdown)
-    assert not re.search(r"(?<!\\)<img", raw) and "](http" not in raw and "**gras**" not in raw  # escaped
-
-
-def test_robots_hidden_field_and_speed(db):
-    at = send(fill(form(), q_website="http://spam.example"))
-    assert "Merci, votre réponse est envoyée." in texts(at) and db.submissions(EPCI) == []  # told nothing
-    at = form()
-    at.session_state[quest_ui.STARTED_KEY] = time.monotonic()  # sent at once
-    at = send(fill(at))
-    assert "envoyé très vite" in problems(at) and db.submissions(EPCI) == []
-    at = send(at)  # a second click is a person's
-    assert len(db.submissions(EPCI)) == 1
-
-
-def test_a_known_structure_is_told_only_when_the_census_is_public(db):
-    at = send(fill(form(), q_name="L'atelier vélo", q_commune="17028"))
-    assert "connaît déjà une structure de ce nom" in texts(at)
-    assert db.submissions(EPCI)[0].match_ref == "nom:atelier velo|aytre"
-    db.set_territory(EPCI, anonymous_read=False)
-    at = send(fill(form(), q_name="L'atelier vélo", q_commune="17028"))
-    assert "Merci, votre réponse est envoyée." in texts(at) and "connaît déjà" not in texts(at)
-    assert db.submissions(EPCI)[1].match_ref == "nom:atelier velo|aytre"  # flagged all the same
-
-
-def test_closed_questionnaire_and_unknown_territory(db):
-    db.set_questionnaire_open(EPCI, False)
-    at = form()
-    assert "Ce questionnaire est fermé" in texts(at) and not [b for b in at.button if b.label == "Envoyer"]
-    at = form("17300")
-    assert "n'existe pas sur ce serveur" in texts(at)
-    at = form(None)
-    assert "lien de questionnaire est incomplet" in texts(at)
-
-
-def test_burst_from_the_form_is_told_to_wait(db, monkeypatch):
-    monkeypatch.setattr(st_store, "SUBMISSION_BURST", 2)
-    at = form()
-    for i in range(3):
-        at = send(fill(at, q_name=f"Structure {i}"))
-        if i < 2:
-            assert "Merci" in texts(at)
-            next(b for b in at.button if b.key == "q_again").click().run()
-            at.session_state[quest_ui.STARTED_KEY] = time.monotonic() - 60
-    assert "patientez" in problems(at) and len(db.submissions(EPCI)) == 2
-    assert at.text_input(key="q_name").value == "Structure 2"  # kept for the next try
+# The public form is a page the server writes itself (nrdash.public): its tests, ported from this module's form
+# tests (same cases, same assertions), are in tests/test_public_form.py.
 
 
 # -- the queue -----------------------------------------------------------------------------
@@ -195,6 +58,18 @@ def submit(db, **over) -> int:
     answer, problems_ = quest.validate(raw, {"17028": "Aytré", "17200": "Lagord"})
     assert not problems_
     return db.submit(EPCI, answer, "198.51.100.7")[0]
+
+
+def test_hostile_markup_is_shown_as_typed_in_the_queue(db, monkeypatch):
+    """(The form's half, stored as typed: tests/test_public_form.py.)"""
+    submit(db, name=HOSTILE, needs=["Autre"], needs_text=HOSTILE)
+    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", EPCI)
+    signed_in(monkeypatch, "marie@x.fr")
+    at = queue()
+    shown = texts(at)
+    assert f"- **Nom de la structure** : {HOSTILE}\n" in shown  # as typed, once the markdown escapes are read
+    raw = "\n".join(e.value for e in at.markdown)
+    assert not re.search(r"(?<!\\)<img", raw) and "](http" not in raw and "**gras**" not in raw  # escaped
 
 
 def test_a_viewer_sees_the_link_but_no_answer(db, monkeypatch):

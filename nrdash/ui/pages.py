@@ -21,10 +21,9 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/rapport.py", "Rapport", ":material/description:"),
     ("pages/soumissions.py", "Questionnaire", ":material/inbox:"),
 )
-# Pages outside the menu, reached by their own link, run without the sidebar or a census (app.py): the public form.
-BARE_PAGES: tuple[tuple[str, str, str], ...] = (
-    ("pages/questionnaire.py", "Questionnaire des acteurs", ":material/edit_note:"),
-)
+# Pages outside the menu, reached by their own link, run without the sidebar or a census (app.py). None at present:
+# the public questionnaire is a page the server writes itself, without Streamlit (nrdash.public).
+BARE_PAGES: tuple[tuple[str, str, str], ...] = ()
 CHART_PAGES = ("pages/accueil.py", "pages/engagement.py", "pages/cercles.py", "pages/matrice.py")  # the image format switch shows there
 THROUGH_APP_KEY = "_through_app"
 UNEXPECTED = "Une erreur inattendue est survenue sur cette page."
@@ -33,7 +32,7 @@ UNEXPECTED = "Une erreur inattendue est survenue sur cette page."
 def navigation() -> "st.navigation":
     """The sidebar's menu, in words only: an icon costs every page three more elements per menu entry (about 30
     in all), which the pages' sobriety grade cannot afford (tests/e2e/test_sobriety.py); links elsewhere keep them.
-    Bare pages (the public questionnaire) are not in the menu, and their own address draws no menu at all."""
+    Bare pages are not in the menu, and their own address draws no menu at all."""
     pages = [st.Page(path, title=title, default=(i == 0)) for i, (path, title, _) in enumerate(PAGES)]
     pages += [st.Page(path, title=title, visibility="hidden") for path, title, _ in BARE_PAGES]
     return st.navigation(pages, position="hidden" if _bare_address() else "sidebar")
@@ -76,3 +75,12 @@ def page_path(page) -> str:
 def page_link(path: str) -> None:
     title, icon = next((t, i) for p, t, i in PAGES if p == path)
     st.page_link(path, label=title, icon=icon)
+
+
+def statement_footer() -> None:
+    """The link every page ends on: « Déclaration d'accessibilité » (the statement, nrdash.public), opened in the same
+    tab (Streamlit's markdown would open it in a new one), for the territory shown when the address names one."""
+    from ..webpage import statement_link_html
+
+    territory = (st.query_params.get("territoire") or "").strip()[:16] or None
+    st.html(f'<footer class="nr-footer">{statement_link_html(territory=territory)}</footer>')

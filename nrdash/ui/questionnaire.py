@@ -1,242 +1,28 @@
-"""The questionnaire in the app: the public form (pages/questionnaire.py: no sign-in, no sidebar, no census shown)
-and the editors' review queue (pages/soumissions.py). Logic: nrdash.questionnaire; storage: nrdash.store.
+"""The questionnaire in the app: the editors' review queue (pages/soumissions.py). The public form itself is a page
+the server writes without Streamlit (nrdash.public, nrdash.form_page: light and usable without JavaScript). Logic:
+nrdash.questionnaire; storage: nrdash.store.
 
-Buttons act in callbacks (AppTest loses a button's return value, see the GUIDE): the form's « Envoyer » checks
-and stores the answer before the script reruns, the queue's decisions read the last run's Source."""
+Buttons act in callbacks (AppTest loses a button's return value, see the GUIDE): the queue's decisions read the
+last run's Source."""
 from __future__ import annotations
 
 import logging
-import time
 from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from .. import auth
 from .. import questionnaire as quest
 from .. import referential as ref
-from ..store import StoreError, TooManySubmissions
+from ..store import StoreError
+from ..public import territory_communes
 from ..text import count_noun, date_time, escape_md
 from . import source
-from .pages import THROUGH_APP_KEY, navigation
 
 if TYPE_CHECKING:
     from .page_context import Context
 
 log = logging.getLogger("nrdash")
-FORM_PAGE, QUEUE_PAGE = "pages/questionnaire.py", "pages/soumissions.py"
-STARTED_KEY, PROBLEMS_KEY, SENT_KEY, ATTEMPTS_KEY = "q_started", "q_problems", "q_sent", "q_attempts"
-SCROLL_TO_PROBLEMS = """<script>/* attempt ATTEMPT */ (() => {
-  const box = document.querySelector(".st-key-q_problems");
-  if (!box) return;
-  const alert = box.querySelector('[role="alert"]') || box;
-  alert.setAttribute("tabindex", "-1");
-  box.scrollIntoView({block: "start"});
-  alert.focus({preventScroll: true});
-})();</script>"""
-FORM_KEYS = ("q_name", "q_siret", "q_actor_type", "q_commune", "q_commune_text", "q_is_local", "q_action_types",
-             "q_actions_text", "q_level", "q_needs_text", "q_referent", "q_contact", "q_consent", "q_website",
-             *(f"q_need_{i}" for i in range(len(quest.NEEDS))))
-FORM_CSS = """<style>
-/* The public form: no sidebar, no navigation, the width of a phone's screen used whole. */
-[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"] {
-  display: none !important; }
-.st-key-q_trap { display: none !important; }
-[data-testid="stMainBlockContainer"] { max-width: 46rem; padding: 2.5rem 1rem 4rem 1rem; }
-@media (max-width: 40rem) { [data-testid="stMainBlockContainer"] h1 { font-size: 1.9rem; } }
-</style>"""
-
-
-# ---------------------------------------------------------------------------------------------
-# The public form
-# ---------------------------------------------------------------------------------------------
-def _client() -> str:
-    """The client's address, as the sign-in's rate limit reads it (X-Forwarded-For from trusted proxies only)."""
-    try:
-        trusted = auth.trusted_proxies()
-    except ValueError:
-        trusted = []
-    return auth.client_ip(st.context.ip_address or "127.0.0.1", st.context.headers, trusted)
-
-
-def _territory(code: str | None):
-    """(territory row, its communes {INSEE: name}) or (None, why not) for the form's address."""
-    s = source.store()
-    if not code:
-        return None, ("Ce lien de questionnaire est incomplet : il doit nommer le territoire "
-                      "(…/questionnaire?territoire=CODE). Demandez le lien à l'équipe du recensement.")
-    try:
-        territory = s.territory(code)
-        ds = s.open_version(code)
-    except StoreError:
-        return None, "Ce questionnaire n'existe pas sur ce serveur : vérifiez le lien reçu."
-    communes: dict[str, str] = {}
-    geo = source.geography()[0]
-    info = ds.territory
-    if geo is not None and info is not None:
-        names = dict(zip(geo.communes["code"], geo.communes["name"]))
-        communes = {c: names[c] for c in info.members if c in names}
-        communes = dict(sorted(communes.items(), key=lambda kv: ref.norm_key(kv[1])))
-    return (territory, communes), None
-
-
-def _raw() -> dict:
-    """The form's values as nrdash.questionnaire.validate reads them."""
-    state = st.session_state
-    raw = {k.removeprefix("q_"): state.get(k) for k in FORM_KEYS if not k.startswith("q_need_")}
-    raw["needs"] = [n for i, n in enumerate(quest.NEEDS) if state.get(f"q_need_{i}")]
-    return raw
-
-
-def _send(code: str, communes: dict[str, str]) -> None:
-    """« Envoyer »: check, then store (or list what is wrong, at the top of the form)."""
-    state = st.session_state
-    state.pop(PROBLEMS_KEY, None)
-    state[ATTEMPTS_KEY] = state.get(ATTEMPTS_KEY, 0) + 1
-    raw = _raw()
-    answer, problems = quest.validate(raw, communes)
-    if problems:
-        state[PROBLEMS_KEY] = [(p.field, p.label, p.message) for p in problems]
-        return
-    started = state.get(STARTED_KEY)
-    elapsed = None if started is None else time.monotonic() - started
-    if str(raw.get("website") or "").strip():  # the hidden field: a robot, told it was sent, nothing stored
-        state[SENT_KEY] = {"id": None, "known": False}
-        return
-    if quest.robot(raw, elapsed):
-        state[PROBLEMS_KEY] = [("send", "Envoi", "Le formulaire a été envoyé très vite après son ouverture : relisez vos "
-                                         "réponses puis cliquez de nouveau sur « Envoyer ».")]
-        state[STARTED_KEY] = time.monotonic() - quest.MIN_FILL_SECONDS  # a second click is a person's
-        return
-    s = source.store()
-    try:
-        sid, match = s.submit(code, answer, _client())
-    except TooManySubmissions as exc:
-        state[PROBLEMS_KEY] = [("send", "Envoi", str(exc))]
-        return
-    except StoreError as exc:
-        state[PROBLEMS_KEY] = [("send", "Envoi", str(exc))]
-        return
-    known = match is not None and bool(s.territory(code)["anonymous_read"])  # a closed census is never revealed
-    state[SENT_KEY] = {"id": sid, "known": known}
-    for k in FORM_KEYS:
-        state.pop(k, None)
-
-
-def _again() -> None:
-    st.session_state.pop(SENT_KEY, None)
-    st.session_state[STARTED_KEY] = time.monotonic()
-
-
-def form_page() -> None:
-    """The public questionnaire of ``?territoire=CODE``."""
-    if not st.session_state.get(THROUGH_APP_KEY):  # run alone (a fresh server's first request): through app.py
-        navigation()
-        st.rerun()
-    st.markdown(FORM_CSS, unsafe_allow_html=True)  # our own constant
-    code = (st.query_params.get("territoire") or "").strip()[:16]
-    found, problem = _territory(code)
-    if found is None:
-        st.title("Questionnaire des acteurs du Numérique responsable", anchor=False)
-        st.error(problem, icon=":material/link_off:")
-        return
-    territory, communes = found
-    name = territory["name"]
-    st.title("Questionnaire des acteurs du Numérique responsable", anchor=False)
-    st.markdown(escape_md(f"Territoire : {name}"))
-    sent = st.session_state.get(SENT_KEY)
-    if sent is not None:
-        with st.container(key="q_confirmation"):
-            st.success("**Merci, votre réponse est envoyée.** L'équipe du recensement la lira ; elle vous contactera "
-                       "si besoin.", icon=":material/check_circle:")
-            if sent.get("known"):
-                st.info("Le recensement connaît déjà une structure de ce nom : l'équipe vérifiera s'il s'agit de la "
-                        "vôtre et mettra sa fiche à jour.", icon=":material/info:")
-        st.button("Envoyer une autre réponse", key="q_again", on_click=_again)
-        return
-    if not source.store().questionnaire_open(code):
-        st.info("Ce questionnaire est fermé : il n'accepte plus de réponses. Merci de votre intérêt.",
-                icon=":material/lock:")
-        return
-    st.session_state.setdefault(STARTED_KEY, time.monotonic())
-    problems = st.session_state.get(PROBLEMS_KEY)
-    if problems:
-        with st.container(key="q_problems"):
-            lines = "\n".join(f"- **{escape_md(label)}** : {escape_md(msg)}" for _, label, msg in problems)
-            st.error(f"**Votre réponse n'est pas encore envoyée ({count_noun(len(problems), 'point')} à "
-                     f"corriger) :**\n\n{lines}", icon=":material/error:")
-            # After « Envoyer » the page stays where the button was: bring the list into sight and give it the
-            # focus (a screen reader reads it; Tab goes on to the first field). Our own constant script; the
-            # attempt's number makes it a new element, so that it runs again on every attempt.
-            st.html(SCROLL_TO_PROBLEMS.replace("ATTEMPT", str(st.session_state.get(ATTEMPTS_KEY, 0))),
-                    unsafe_allow_javascript=True)
-    st.markdown("Ce questionnaire recense les structures du territoire qui agissent, ou veulent agir, pour un "
-                "numérique plus sobre et plus responsable, et leurs besoins. Il prend environ cinq minutes. Les "
-                "champs marqués d'un astérisque (*) sont obligatoires.")
-    _form(code, communes, territory)
-
-
-def _problem(*keys: str) -> None:
-    """Beside a field: what is wrong with it (the same words as the list at the top)."""
-    for key, _, msg in st.session_state.get(PROBLEMS_KEY) or ():
-        if key in keys:
-            st.error(escape_md(msg), icon=":material/error:")
-
-
-def _form(code: str, communes: dict[str, str], territory: dict) -> None:
-    # No max_chars: Streamlit would cut a longer text without a word; the check says it (questionnaire.validate).
-    # No help tooltips either: their button is announced in English (« Help for … »).
-    label = {k: v[0] for k, v in quest.TEXT_FIELDS.items()}
-    with st.form("questionnaire", enter_to_submit=False, border=False):
-        st.subheader("Votre structure", anchor=False)
-        st.text_input(label["name"] + " *", key="q_name", autocomplete="organization")
-        _problem("name")
-        st.text_input("SIRET (facultatif)", key="q_siret",
-                      placeholder="14 chiffres, par exemple 356 000 000 00048")
-        _problem("siret")
-        st.selectbox("Type d'acteur *", ref.TYPES, index=None, key="q_actor_type", placeholder="Choisir un type",
-                     format_func=lambda t: f"{t} ({ref.FAMILY_OF_TYPE[t]})")
-        _problem("actor_type")
-        options = [*communes, quest.OTHER_COMMUNE]
-        st.selectbox("Commune", options, index=None, key="q_commune", placeholder="Tapez pour chercher",
-                     format_func=lambda c: "Autre commune (écrite ci-dessous)" if c == quest.OTHER_COMMUNE
-                     else communes.get(c, c))
-        st.text_input(label["commune_text"] + " (si elle n'est pas dans la liste)", key="q_commune_text")
-        _problem("commune", "commune_text")
-        st.radio("Votre structure est-elle implantée sur le territoire ?", ["oui", "non"], index=None,
-                 key="q_is_local", horizontal=True)
-        st.subheader("Vos actions", anchor=False)
-        st.multiselect("Actions de Numérique responsable déjà menées", ref.ACTION_TYPES, key="q_action_types",
-                       placeholder="Choisir une ou plusieurs actions")
-        st.text_area(label["actions_text"], key="q_actions_text", placeholder="En quelques phrases")
-        _problem("actions_text")
-        st.radio("Niveau d'engagement *", list(ref.LEVELS), index=None, key="q_level",
-                 format_func=lambda n: f"{ref.level_label(n)} : {quest.LEVEL_HINTS[n]}")
-        _problem("level")
-        st.subheader("Vos besoins", anchor=False)
-        st.markdown("De quoi auriez-vous besoin pour agir davantage ?")
-        for i, need in enumerate(quest.NEEDS):
-            st.checkbox(need, key=f"q_need_{i}")
-        st.text_area(label["needs_text"], key="q_needs_text")
-        _problem("needs_text")
-        st.subheader("La personne à contacter", anchor=False)
-        st.text_input(label["referent"] + " *", key="q_referent", autocomplete="name")
-        _problem("referent")
-        st.text_input(label["contact"] + " *", key="q_contact",
-                      autocomplete="email")
-        _problem("contact")
-        with st.container(key="q_trap"):  # hidden from people (CSS): only a robot fills it
-            st.text_input("Site web (laissez ce champ vide)", key="q_website", autocomplete="off")
-        st.checkbox(quest.consent_text(territory["name"], int(territory["retention_months"])) + " *",
-                    key="q_consent")
-        _problem("consent")
-        problems = st.session_state.get(PROBLEMS_KEY)
-        if problems:  # beside the button too: on a phone the list at the top is out of sight
-            _problem("send")
-            if any(key != "send" for key, _, _ in problems):
-                st.error(f"Réponse non envoyée : {count_noun(len(problems), 'point')} à corriger, signalé"
-                         f"{'s' if len(problems) > 1 else ''} en haut du formulaire et sous chaque champ concerné.",
-                         icon=":material/error:")
-        st.form_submit_button("Envoyer", type="primary", on_click=_send, args=(code, communes))
+QUEUE_PAGE = "pages/soumissions.py"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -366,8 +152,7 @@ def _import_paper() -> None:
     upload = st.session_state.get("q_paper_file")
     if src is None or upload is None:
         return
-    found, _ = _territory(src.code)
-    communes = found[1] if found else {}
+    communes = territory_communes(source.store(), src.code)  # the form's list (nrdash.public)
     try:
         answers, problems = quest.read_paper(upload.getvalue(), upload.name, communes)
     except quest.PaperError as exc:

@@ -2,7 +2,10 @@
 ecoindex-scraper and lighthouse-plugin-ecoindex): requests and bytes as transferred (compressed, headers included,
 kB of 1,000 bytes), DOM size without the elements inside <svg>; graded by ecoindex-compute.
 
-Used by the quality gate (tests/e2e/test_sobriety.py) and by ``python benchmarks/audit.py``.
+The pages measured and the score each must reach (issue 29: 60 at least everywhere, 70 — grade B — on the pages the
+public opens) are listed here once: the quality gate (tests/e2e/test_sobriety.py) and ``python benchmarks/audit.py``
+(whose benchmarks/audit.json the accessibility statement shows) read the same list. A new public page (a vote page,
+an open-data listing) is one line in PUBLIC_PAGES.
 """
 from __future__ import annotations
 
@@ -15,6 +18,19 @@ from nrdash.ui import PAGES, url_path
 from tests.e2e.harness import goto
 
 VIEWPORT = {"width": 1920, "height": 1080}  # EcoIndex's reference window
+MIN_SCORE = 60  # every page of the dashboard
+# The pages the public opens, written by the server itself (nrdash.public): (address, title, minimum score).
+PUBLIC_PAGES: tuple[tuple[str, str, int], ...] = (
+    ("questionnaire?territoire=exemple", "Questionnaire public", 70),
+    ("accessibilite", "Déclaration d'accessibilité", 70),
+)
+
+
+def pages_to_measure() -> list[tuple[str, str, int, bool]]:
+    """(address, title, minimum EcoIndex score, written by Streamlit) of every page measured, in the menu's order,
+    then the public pages."""
+    return ([(url_path(path), title, MIN_SCORE, True) for path, title, _ in PAGES]
+            + [(address, title, minimum, False) for address, title, minimum in PUBLIC_PAGES])
 DOM_NODES_JS = "document.querySelectorAll('*').length - document.querySelectorAll('svg *').length"
 GRADES = "ABCDEFG"
 
@@ -40,8 +56,9 @@ def warm_up(browser, server: str) -> None:
             time.sleep(0.5)
 
 
-def measure(page, url: str) -> dict:
-    """First load of ``url`` in ``page`` (a fresh context): requests, kB, DOM, EcoIndex grade and score."""
+def measure(page, url: str, streamlit: bool = True) -> dict:
+    """First load of ``url`` in ``page`` (a fresh context): requests, kB, DOM, EcoIndex grade and score.
+    ``streamlit``: a page of the app (else a page the server writes itself: loaded once it is)."""
     from ecoindex.compute import compute_ecoindex
 
     sizes = []
@@ -56,7 +73,10 @@ def measure(page, url: str) -> dict:
             sizes.append(0)
 
     page.on("requestfinished", on_finished)
-    goto(page, url)
+    if streamlit:
+        goto(page, url)
+    else:
+        page.goto(url, wait_until="load")
     # Measured once every chart is drawn (plotly's script arrives, then it draws, after the page has settled).
     page.wait_for_load_state("networkidle")
     page.wait_for_timeout(1000)

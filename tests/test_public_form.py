@@ -1,0 +1,182 @@
+"""The actors' questionnaire as the server writes it (nrdash.public, nrdash.form_page; issue 29: a plain HTML form,
+light and usable without JavaScript), through its real Starlette routes on a real store: the form's words (the
+kit's types, actions, levels, needs, the consent), errors listed at the top and beside each field, consent, SIRET
+key, hostile and huge text, robots (hidden field, speed), a closed questionnaire and unknown territories, the known
+structure told only on an open census, a burst told to wait, cross-site posts refused.
+
+Ported from the Streamlit form's AppTests (tests/test_questionnaire_app.py, issue 17): same cases, same
+assertions on what is stored and said."""
+from __future__ import annotations
+
+import html
+import re
+import time
+
+import pytest
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from nrdash import form_page, public
+from nrdash import questionnaire as quest
+from nrdash import referential as ref
+from nrdash import store as st_store
+from nrdash.ui import source
+from tests.appstore import fresh_store
+from tests.test_questionnaire_app import EPCI, HOSTILE, V1
+
+SECRET = "secret du questionnaire public"
+ORIGIN = {"origin": "http://testserver"}
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    yield fresh_store(tmp_path, monkeypatch, ("v1.xlsx", V1))
+    source.store.clear()
+
+
+@pytest.fixture
+def client(db):
+    app = Starlette(routes=public.routes(trusted=[], store_factory=lambda: db, secret_factory=lambda: SECRET))
+    with TestClient(app) as c:
+        yield c
+
+
+def text(page: str) -> str:
+    """The page's text as read (tags out, entities decoded, spaces folded)."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def problems(page: str) -> str:
+    found = re.findall(r'<div class="erreur"[^>]*>.*?</div>|<p class="erreur"[^>]*>.*?</p>', page, re.S)
+    return " ".join(text(m) for m in found)
+
+
+def form(client, territory: str | None = EPCI):
+    return client.get("/questionnaire" + (f"?territoire={territory}" if territory else ""))
+
+
+def fields(**over) -> dict:
+    values = {"name": "La Ressourcerie", "actor_type": "Autres associations", "level": "2",
+              "referent": "Zoé Martin", "contact": "zoe@example.org", "consent": "oui",
+              "debut": form_page.start_token(SECRET, EPCI, time.time() - 60), **over}  # a person took a minute
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def send(client, territory: str = EPCI, **over):
+    return client.post(f"/questionnaire?territoire={territory}", data=fields(**over), headers=ORIGIN)
+
+
+def test_the_form_lists_the_kits_words_and_stands_alone(client):
+    page = form(client).text
+    assert "<h1>Questionnaire des acteurs du Numérique responsable</h1>" in page
+    assert "<script" not in page and "http" not in page.split("<footer>")[0].replace(' action="', '')  # nothing else
+    types = [html.unescape(t) for t in
+             re.findall(r"<option value=\"([^\"]*)\"", page.split('id="champ-actor_type"')[1].split("</select>")[0])]
+    assert types == ["", *[t for f in ref.FAMILIES for t in ref.TYPES if ref.FAMILY_OF_TYPE[t] == f]]
+    assert sorted(types[1:]) == sorted(ref.TYPES)
+    actions = re.findall(r'name="action_types" value="([^"]*)"', page)
+    assert [html.unescape(a) for a in actions] == list(ref.ACTION_TYPES)
+    communes = page.split('id="champ-commune"')[1].split("</select>")[0]
+    assert ">Aytré<" in communes and ">Lagord<" in communes and "Autre commune" in communes.rsplit("<option", 1)[1]
+    levels = re.findall(r'name="level" value="(\d)"[^>]*>([^<]*)<', page)
+    assert len(levels) == 4 and html.unescape(levels[2][1]).startswith("2 — Acteur du NR : ")
+    assert [html.unescape(n) for n in re.findall(r'name="needs" value="([^"]*)"', page)] == list(quest.NEEDS)
+    consent = text(page.split('id="champ-consent"')[1].split("</label>")[0])
+    assert "J'accepte" in consent and "2 ans" in consent and "effacer" in consent
+    assert 'href="accessibilite?territoire=241700434">Déclaration d\'accessibilité</a>' in page
+
+
+def test_consent_is_required(client, db):
+    page = send(client, consent=None).text
+    assert "Consentement" in problems(page) and "Cochez « J'accepte … »" in problems(page)
+    assert db.submissions(EPCI) == []
+    assert 'value="La Ressourcerie"' in page  # nothing typed is lost
+
+
+def test_siret_key_and_every_problem_listed_at_the_top(client, db):
+    page = send(client, siret="732 829 320 00075", name="", level=None).text
+    top = text(page.split('id="problemes"')[1].split("</div>")[0])
+    assert "3 points à corriger" in top and "clé de contrôle" in top and "Nom de la structure" in top
+    assert "Niveau d'engagement" in top
+    assert 'role="alert"' in page and "autofocus" in page.split('id="problemes"')[1].split(">")[0]
+    assert '<a href="#champ-siret">SIRET</a>' in page and 'id="champ-siret"' in page  # each item leads to its field
+    siret_input = re.search(r'<input[^>]*id="champ-siret"[^>]*>', page).group(0)
+    assert 'aria-invalid="true"' in siret_input and "erreur-siret" in siret_input  # and the field says it
+    assert "clé de contrôle" in text(page.split('id="erreur-siret"')[1].split("</p>")[0])
+    assert page.startswith("<!DOCTYPE html>") and "<title>Erreur – " in page
+    assert db.submissions(EPCI) == []
+    send(client, siret="732 829 320 00074")
+    assert db.submissions(EPCI)[0].answer.siret == "73282932000074"
+
+
+def test_a_100_kb_field_is_refused_with_a_message(client, db):
+    page = send(client, actions_text="x" * 100_000).text
+    assert "« Vos actions de Numérique responsable » fait 100 000 caractères : 4 000 au plus" in \
+        problems(page).replace("\u202f", " ")
+    assert db.submissions(EPCI) == []
+
+
+def test_hostile_markup_is_stored_and_shown_as_typed(client, db):
+    page = send(client, name=HOSTILE, needs_text=HOSTILE, needs="Autre").text
+    assert "Merci, votre réponse est envoyée." in text(page)
+    sub = db.submissions(EPCI)[0]
+    assert sub.answer.name == HOSTILE and sub.answer.needs == ("Autre",) and sub.answer.needs_text == HOSTILE
+    page = send(client, name=HOSTILE, consent=None).text  # shown again after a problem: as typed, never as markup
+    assert "<img" not in page and f'value="{html.escape(HOSTILE)}"' in page
+
+
+def test_robots_hidden_field_and_speed(client, db):
+    page = send(client, website="http://spam.example").text
+    assert "Merci, votre réponse est envoyée." in text(page) and db.submissions(EPCI) == []  # told nothing
+    page = send(client, debut=form_page.start_token(SECRET, EPCI)).text  # sent at once
+    assert "envoyé très vite" in problems(page) and db.submissions(EPCI) == []
+    again = re.search(r'name="debut" value="([^"]*)"', page).group(1)
+    send(client, debut=html.unescape(again))  # a second click is a person's
+    assert len(db.submissions(EPCI)) == 1
+    for forged in ("", "241700434:1:AAAA", form_page.start_token("un autre secret", EPCI, time.time() - 60),
+                   form_page.start_token(SECRET, "17300", time.time() - 60)):
+        assert "envoyé très vite" in problems(send(client, debut=forged).text)
+    assert len(db.submissions(EPCI)) == 1
+
+
+def test_a_known_structure_is_told_only_when_the_census_is_public(client, db):
+    page = send(client, name="L'atelier vélo", commune="17028").text
+    assert "connaît déjà une structure de ce nom" in text(page)
+    assert db.submissions(EPCI)[0].match_ref == "nom:atelier velo|aytre"
+    db.set_territory(EPCI, anonymous_read=False)
+    page = send(client, name="L'atelier vélo", commune="17028").text
+    assert "Merci, votre réponse est envoyée." in text(page) and "connaît déjà" not in text(page)
+    assert db.submissions(EPCI)[1].match_ref == "nom:atelier velo|aytre"  # flagged all the same
+
+
+def test_closed_questionnaire_and_unknown_territory(client, db):
+    db.set_questionnaire_open(EPCI, False)
+    page = form(client).text
+    assert "Ce questionnaire est fermé" in text(page) and "Envoyer" not in text(page)
+    send(client)
+    assert db.submissions(EPCI) == []
+    response = form(client, "17300")
+    assert response.status_code == 404 and "n'existe pas sur ce serveur" in text(response.text)
+    response = form(client, None)
+    assert response.status_code == 400 and "lien de questionnaire est incomplet" in text(response.text)
+
+
+def test_burst_from_the_form_is_told_to_wait(client, db, monkeypatch):
+    monkeypatch.setattr(st_store, "SUBMISSION_BURST", 2)
+    for i in range(3):
+        response = send(client, name=f"Structure {i}")
+        if i < 2:
+            assert "Merci" in text(response.text)
+    assert response.status_code == 429 and "patientez" in problems(response.text)
+    assert len(db.submissions(EPCI)) == 2
+    assert 'value="Structure 2"' in response.text  # kept for the next try
+
+
+def test_cross_site_and_oversized_posts_are_refused(client, db):
+    response = client.post(f"/questionnaire?territoire={EPCI}", data=fields(),
+                           headers={"origin": "https://evil.example"})
+    assert response.status_code == 403 and "ne vient pas d'une page de ce site" in text(response.text)
+    response = client.post(f"/questionnaire?territoire={EPCI}", data=fields(actions_text="x" * 300_000),
+                           headers=ORIGIN)
+    assert response.status_code == 413 and db.submissions(EPCI) == []
+    assert "default-src 'none'" in response.headers["content-security-policy"]
