@@ -21,6 +21,7 @@ EPCI = "241700434"
 PASSWORD = "un mot de passe long"
 SECRET = "secret de test du lecteur d'écran"
 POPOVERS = ("Charger un recensement", "Choisir le territoire", "Filtres")
+STATEMENT = "Déclaration d'accessibilité"
 
 # English a user could meet in Streamlit's interface (whole words, case as written). The census's own words are
 # French: a word here that a census may hold (« Open », a structure's name) would be searched in the interface only.
@@ -99,19 +100,24 @@ class Reading:
     figures: list[tuple[str, str]]  # (name, description) of each figure of the tree
     plots: int  # charts drawn (the chart component's plots)
     maps: int  # maps drawn (pydeck)
+    statement_links: list[tuple[str, str | None]]  # (address, target) of the links « Déclaration d'accessibilité »
 
 
 def read(page) -> Reading:
     """What is seen and what is heard, now. Streamlit draws its icons with a font whose ligatures turn a word into
     a picture (« upload » is drawn as an arrow): those words are seen as pictures, and left out."""
-    style = page.add_style_tag(content='[data-testid="stIconMaterial"] { display: none !important; }')
+    icons = page.locator('[data-testid="stIconMaterial"]').count()  # (the server's own pages have none)
+    style = icons and page.add_style_tag(content='[data-testid="stIconMaterial"] { display: none !important; }')
     seen = page.locator("body").inner_text()
-    style.evaluate("e => e.remove()")
+    if style:
+        style.evaluate("e => e.remove()")
     nodes = ax_tree(page)
     figures = [(_value(n, "name"), _value(n, "description")) for n in nodes
                if (n.get("role") or {}).get("value") == "figure"]
+    links = page.get_by_role("link", name=STATEMENT, exact=True)
     return Reading([seen, *ax_texts(nodes)], figures, page.locator("div.nr-plot").count(),
-                   page.locator('[data-testid="stDeckGlJsonChart"]').count())
+                   page.locator('[data-testid="stDeckGlJsonChart"]').count(),
+                   [(a.evaluate("a => a.href"), a.get_attribute("target")) for a in links.all()])
 
 
 @pytest.fixture(scope="module")
@@ -147,15 +153,17 @@ def heard(site, editor) -> dict[str, Reading]:
                 out[f"{title} / {name}"] = read(page)
                 page.keyboard.press("Escape")
                 page.get_by_role("dialog").wait_for(state="detached")
-    goto(page, f"{site}/questionnaire?territoire={EPCI}")
+    page.goto(f"{site}/questionnaire?territoire={EPCI}")  # the public pages: written by the server itself
     out["Questionnaire public"] = read(page)
+    page.goto(f"{site}/accessibilite?territoire={EPCI}")
+    out[STATEMENT] = read(page)
     return out
 
 
 def test_no_english_is_seen_or_heard(heard):
     found = {where: sorted(english_in(r.texts)) for where, r in heard.items()}
     assert {where: words for where, words in found.items() if words} == {}
-    assert len(heard) == len(PAGES) + len(POPOVERS) + 1
+    assert len(heard) == len(PAGES) + len(POPOVERS) + 2
     upload = " ".join(heard[f"{PAGES[0][1]} / Charger un recensement"].texts)
     assert "Choisir un fichier" in upload and "50\u00a0Mo par fichier" in upload  # the upload box, in French
 
@@ -190,3 +198,22 @@ def test_every_chart_is_a_figure_named_and_described(heard):
         assert len(maps) == r.maps and all(re.search(r"\d+ (acteur|besoin)s? ", m) for m in maps), (where, maps)
         heard_texts = r.texts[1:]
         assert not [t for t in heard_texts if re.fullmatch(r"\d+ \(\d+ %\)", t)], where  # a bar's label alone
+
+
+def test_every_page_links_to_the_statement_in_the_same_tab(site, heard, browser):
+    """« Déclaration d'accessibilité », exactly, on every page (the public ones and an anonymous Accueil
+    included), opened in the same tab, for the territory shown."""
+    expected = f"{site}/accessibilite?territoire={EPCI}"
+    pages = {where: r.statement_links for where, r in heard.items() if " / " not in where and where != STATEMENT}
+    assert pages and all(links == [(expected, None)] for links in pages.values()), pages
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="fr-FR")
+    page = context.new_page()
+    goto(page, site)  # an anonymous visitor, no territory in the address
+    link = page.get_by_role("link", name=STATEMENT, exact=True)
+    assert link.get_attribute("target") is None
+    link.click()
+    page.wait_for_url(f"{site}/accessibilite")
+    assert page.get_by_role("heading", level=1).inner_text() == STATEMENT and len(context.pages) == 1
+    page.goto(f"{site}/connexion")  # the sign-in page too
+    assert page.get_by_role("link", name=STATEMENT, exact=True).count() == 1
+    context.close()
