@@ -34,6 +34,18 @@ def bundle() -> bytes:
 
 
 @lru_cache(maxsize=1)
+def classic_bundle() -> str:
+    """The same build as a classic script that sets ``window.Plotly`` (for a page of its own, such as the HTML
+    report, nrdash.report: 1.3 MB where the whole of plotly.js is 4.8 MB), safe to write inside <script>."""
+    text = bundle().decode("utf-8")
+    found = re.findall(r"export\s*\{\s*([\w$]+)\s+as\s+default\s*\}\s*;", text)
+    if len(found) != 1:
+        raise RuntimeError("assets/js/plotly-nrdash.min.js : export introuvable, refaites-le (scripts/build_plotly.sh).")
+    text = re.sub(r"export\s*\{\s*[\w$]+\s+as\s+default\s*\}\s*;", f"window.Plotly={found[0]};", text)
+    return text.replace("</script", "<\\/script").replace("<!--", "<\\!--")
+
+
+@lru_cache(maxsize=1)
 def bundle_url() -> str:
     """The bundle's address, relative to the app's root: content-addressed, so browsers may cache it for good."""
     return f"nrdash-static/plotly-{hashlib.sha256(bundle()).hexdigest()[:16]}.js"
