@@ -35,7 +35,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import brotli
 
-from .frontend import POPOVER_KEYS_JS
+from .frontend import POPOVER_KEYS_JS, stylesheet
 
 COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml")
 MIN_SIZE = 512
@@ -123,15 +123,39 @@ NOSCRIPT = ("<noscript><p>nrdash a besoin de JavaScript : activez-le dans votre 
             "d'accessibilité</a> s'ouvrent sans JavaScript.</p></noscript>").encode("utf-8")
 
 
-def french_index(html: bytes) -> bytes:
+# Streamlit draws its first frame with its default font, Source Sans, until the app's theme arrives: every first visit
+# downloads it (56 kB, subset: nrdash.fonts) for that instant. When the theme names another font (nrdash's: Arial),
+# Source Sans is taken from the fonts already on the computer instead: nothing downloaded.
+LOCAL_TEXT_FONT = ('<style>@font-face{font-family:"Source Sans";font-weight:100 900;font-style:normal;'
+                   'src:local("Arial"),local("Liberation Sans"),local("Helvetica"),local("DejaVu Sans")}</style>'
+                   ).encode("ascii")
+
+
+def theme_font_is_not_source_sans() -> bool:
+    from streamlit import config
+
+    font = (config.get_option("theme.font") or "").lower()
+    return bool(font) and "source sans" not in font and font not in ("sans-serif", "sans serif")
+
+
+def french_index(html: bytes, local_text_font: bool = False) -> bytes:
     """index.html saying lang="fr" on its <html> element, titled « nrdash » (not « Streamlit ») until the page
     sets its own title, with its <noscript> message in French (nrdash.frontend translates the scripts), and the
-    keyboard behaviour of Streamlit's popovers (nrdash.frontend.POPOVER_KEYS_JS) inline in its <head>."""
+    keyboard behaviour of Streamlit's popovers (nrdash.frontend.POPOVER_KEYS_JS) inline in its <head>, nrdash's base
+    stylesheet (assets/css/base.css) at the end of its <body>;
+    ``local_text_font`` (the theme's font is not Source Sans): LOCAL_TEXT_FONT there too."""
     rewritten, count = re.subn(rb'(<html\b[^>]*?\blang=")[^"]*(")', rb"\1fr\2", html, count=1)
     if not count:
         rewritten = re.sub(rb"<html\b", b'<html lang="fr"', html, count=1)
     rewritten = re.sub(rb"<title>Streamlit</title>", b"<title>nrdash</title>", rewritten, count=1)
     script = b"<script>" + POPOVER_KEYS_JS.encode("utf-8") + b"</script>"
+    # (the stylesheet at the end of <body>: after the styles Streamlit writes in <head> as it draws, as its rules
+    # were when written by a markdown element: same specificity, so it must come last)
+    sheet = b"<style>" + stylesheet("base").encode("utf-8") + b"</style>"
+    rewritten = re.sub(rb"</body>", lambda _: sheet + b"</body>", rewritten, count=1)
+    if local_text_font:  # and its preload goes: it would download the font all the same
+        script += LOCAL_TEXT_FONT
+        rewritten = re.sub(rb'\s*<link\s+rel="preload"\s+href="[^"]*SourceSans[^"]*"[^>]*/?>', b"", rewritten, count=1)
     rewritten = re.sub(rb"</head>", lambda _: script + b"</head>", rewritten, count=1)
     return re.sub(rb"<noscript>.*?</noscript>", lambda _: NOSCRIPT, rewritten, count=1, flags=re.S)
 
@@ -158,10 +182,10 @@ def _release_memory() -> None:
 class _Index:
     """Streamlit's index.html as served by nrdash: in French, compressed once."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, local_text_font: bool = False) -> None:
         with open(path, "rb") as f:
             self.original = f.read()
-        self.french = french_index(self.original)
+        self.french = french_index(self.original, local_text_font)
         self.encoded = {"identity": self.french, "gzip": gzip.compress(self.french, compresslevel=9, mtime=0),
                         "br": brotli.compress(self.french, quality=BROTLI_QUALITY)}
 
@@ -194,7 +218,7 @@ class StaticCompression:
         self._brotli = ThreadPoolExecutor(1, thread_name_prefix="nrdash-brotli", initializer=_lower_priority)
         self._gzip = ThreadPoolExecutor(1, thread_name_prefix="nrdash-gzip")
         index_path = os.path.join(self.static_dir, "index.html")
-        self.index = _Index(index_path) if os.path.isfile(index_path) else None
+        self.index = _Index(index_path, theme_font_is_not_source_sans()) if os.path.isfile(index_path) else None
 
     # -- which real file a request is for --------------------------------------------------------------------
 

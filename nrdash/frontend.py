@@ -20,6 +20,7 @@ reaches browsers the next day, though the file keeps Streamlit's name.
 from __future__ import annotations
 
 import logging
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -28,9 +29,20 @@ from .served import Served
 log = logging.getLogger("nrdash")
 
 CACHE_CONTROL = b"public, max-age=86400"
+CSS = Path(__file__).resolve().parent.parent / "assets" / "css"
+_COMMENT = re.compile(r"/\*.*?\*/\n?", re.S)  # the stylesheets' comments stay on the server
+
+
+@lru_cache(maxsize=None)
+def stylesheet(name: str) -> str:
+    """assets/css/<name>.css without its comments. « base » is written in Streamlit's page itself
+    (nrdash.compression.french_index: no element in the app, no flash before it applies); the sheets of mode
+    atelier come with the page that needs them (nrdash.ui.assets.style)."""
+    return _COMMENT.sub("", (CSS / f"{name}.css").read_text(encoding="utf-8")).strip("\n")
 
 # script name up to its hash -> ((English piece, French piece), ...). The pieces keep Streamlit's quoting (its
-# minified scripts use `template literals`); a French piece never uses a backtick or "${" of its own.
+# minified scripts use `template literals`). One piece changes a behaviour, not words (markdown links within the
+# app open in the same tab): said where it is.
 FRENCH: dict[str, tuple[tuple[str, str], ...]] = {
     "index": (
         ("children:`Skip to main content`", "children:`Aller au contenu principal`"),
@@ -68,6 +80,12 @@ FRENCH: dict[str, tuple[tuple[str, str], ...]] = {
     "StreamlitMarkdown": (
         ("?`Help`:`Help for ${", "?`Aide`:`Aide : ${"),
         ("`Link to heading`", "`Lien vers ce titre`"),
+        # Not a word but a behaviour: Streamlit opens every markdown link in a new tab. A link within the app
+        # (a relative address: the accessibility statement, the sign-in page) opens in the same tab, as links do
+        # (RGAA 13.2: no new window unasked); a link to another site still opens a new one.
+        ("target:m(i)?`_blank`:i,rel:m(a)?`noopener noreferrer`:a",
+         "target:m(i)?(/^([a-z][a-z0-9+.-]*:|\\/\\/)/i.test(t||``)?`_blank`:void 0):i,"
+         "rel:m(a)?`noopener noreferrer`:a"),
     ),
     "FileUploader": (
         ("label:l?`Upload directories`:`Upload`", "label:l?`Choisir un dossier`:`Choisir un fichier`"),

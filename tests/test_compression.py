@@ -9,7 +9,7 @@ import brotli
 import pytest
 
 from nrdash import compression
-from nrdash.frontend import POPOVER_KEYS_JS
+from nrdash.frontend import POPOVER_KEYS_JS, stylesheet
 from nrdash.compression import StaticCompression, accepted_encodings
 
 SCRIPT = b"function f(){return 1}\n" * 400
@@ -201,9 +201,13 @@ def test_unknown_paths_get_the_french_index_never_cached(site):
             plain = brotli.decompress(body) if encoding == b"br" else gzip.decompress(body) if encoding else body
             # In French: its language, and its title until the app sets its own (no English word, issue 25);
             # the popovers' keyboard script in its head (issue 29)
-            script = b"<script>" + POPOVER_KEYS_JS.encode() + b"</script></head>"
+            script = (b"<script>" + POPOVER_KEYS_JS.encode() + b"</script>"
+                      + (compression.LOCAL_TEXT_FONT if compression.theme_font_is_not_source_sans() else b"")
+                      + b"</head>")
+            sheet = b"<style>" + stylesheet("base").encode() + b"</style></body>"
             assert plain == INDEX.replace(b'lang="en"', b'lang="fr"').replace(
-                b"<title>Streamlit</title>", b"<title>nrdash</title>").replace(b"</head>", script)
+                b"<title>Streamlit</title>", b"<title>nrdash</title>").replace(b"</head>", script).replace(
+                b"</body>", sheet, 1)
             assert int(headers[b"content-length"]) == len(body)
             assert headers[b"vary"] == b"Accept-Encoding"
     assert mw.cache == {} and mw.pending == {} and mw.cached_bytes == 0
@@ -222,7 +226,7 @@ def test_pages_get_the_french_index_also_when_streamlit_gzipped_it(site):
 
 def test_french_index():
     assert compression.french_index(INDEX).startswith(b'<!DOCTYPE html>\n<html lang="fr">')
-    assert compression.french_index(b"<html><body></body></html>") == b'<html lang="fr"><body></body></html>'
+    assert compression.french_index(b"<html><body></body></html>").startswith(b'<html lang="fr"><body><style>')
     assert compression.french_index(b'<html dir="ltr" lang="en-US">') == b'<html dir="ltr" lang="fr">'
     # Streamlit's <noscript> speaks English to a browser without JavaScript: French, and where to go without it.
     page = compression.french_index(b'<html lang="en"><head><title>Streamlit</title></head><body><noscript>\n<p>You need to '
@@ -230,8 +234,22 @@ def test_french_index():
     assert b"You need" not in page and b"Reading" not in page and b"<title>nrdash</title>" in page
     assert page.count(b"<noscript>") == 1 and "activez-le dans votre navigateur".encode() in page
     assert b'href="./accessibilite"' in page
-    # The popovers' keyboard behaviour (tests/e2e/test_keyboard.py), inline: no request, no element in the app.
+    # The popovers' keyboard behaviour (tests/e2e/test_keyboard.py) and the base stylesheet, inline: no request, no
+    # element in the app.
     assert page.count(b"<script>") == 1 and b'[data-testid="stPopoverBody"]' in page
+    assert page.count(b"<style>") == 1 and b'[data-testid="stCaptionContainer"]' in page
+
+
+def test_source_sans_is_not_downloaded_when_the_theme_uses_another_font():
+    """Issue 29: the font of Streamlit's first frame (before the theme arrives) is taken from the computer when the
+    theme names another one (nrdash's: Arial), its preload gone; kept as it is otherwise."""
+    page = (b'<html lang="en"><head><link rel="preload" href="./static/media/SourceSansVF-Upright.ttf.X.woff2" '
+            b'as="font" type="font/woff2" crossorigin /><title>Streamlit</title></head><body></body></html>')
+    local = compression.french_index(page, local_text_font=True)
+    assert b"SourceSansVF" not in local and b'font-family:"Source Sans"' in local and b'local("Arial")' in local
+    kept = compression.french_index(page)
+    assert b"SourceSansVF" in kept and b'local("Arial")' not in kept
+    assert compression.theme_font_is_not_source_sans()  # .streamlit/config.toml: Arial
 
 
 def test_resolution_is_starlettes(site):

@@ -78,9 +78,10 @@ def page_link(path: str) -> None:
 
 
 def statement_footer() -> None:
-    """The link every page ends on: « Déclaration d'accessibilité » (the statement, nrdash.public), opened in the same
-    tab (Streamlit's markdown would open it in a new one), for the territory shown when the address names one."""
-    from ..webpage import statement_link_html
+    """The link every page ends on: « Déclaration d'accessibilité » (the statement, nrdash.public), for the territory
+    shown when the address names one. A plain markdown link: within the app it opens in the same tab
+    (nrdash.frontend), and it needs no raw HTML (whose script a page would otherwise fetch for it alone)."""
+    from ..webpage import STATEMENT_LINK, statement_href
 
     territory = (st.query_params.get("territoire") or "").strip()[:16] or None
-    st.html(f'<footer class="nr-footer">{statement_link_html(territory=territory)}</footer>')
+    st.markdown(f"[{STATEMENT_LINK}]({statement_href(territory=territory)})")  # our own words and address
