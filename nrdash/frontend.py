@@ -177,6 +177,12 @@ FRENCH: dict[str, tuple[tuple[str, str], ...]] = {
          "`Flèches pour changer de date, Entrée pour choisir, Échap pour fermer.`"),
         ("`Select...`", "`Choisir…`"),
     ),
+    # Not words either: Streamlit's loader adds a <link rel="modulepreload"> to the page for every script a widget
+    # needs; once the script is loaded the element is of no further use: it is removed (fewer page elements).
+    "preload-helper": (
+        ("document.head.appendChild(e),c)return new Promise",
+         "document.head.appendChild(e),c||e.addEventListener(`load`,()=>e.remove()),c)return new Promise"),
+    ),
     "Toolbar": (
         ("label:`Fullscreen`", "label:`Plein écran`"),
         ("label:`Close fullscreen`", "label:`Quitter le plein écran`"),

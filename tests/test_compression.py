@@ -352,3 +352,21 @@ def test_nrdash_files_keyed_by_route(site):
     for suffix in ("", "x", "////y", "a" * 5000):
         assert gzip.decompress(request(mw, path="/nrdash-static/plotly-abc.js" + suffix)[2]) == SCRIPT
     assert len(mw.cache) == 1
+
+
+def test_module_preloads_go_in_the_link_header_not_in_the_page(static_dir):
+    """Issue 29: Streamlit's sixty <link rel="modulepreload"> become the index answer's Link header (the browser
+    preloads them the same way): sixty elements less in every page."""
+    page = (b'<!DOCTYPE html>\n<html lang="en"><head><title>Streamlit</title>\n'
+            b'    <script type="module" crossorigin src="./static/js/index.abc.js"></script>\n'
+            b'    <link rel="modulepreload" crossorigin href="./static/js/react-dom.x1.js">\n'
+            b'    <link rel="modulepreload" crossorigin href="./static/js/protobuf.y2.js">\n'
+            b'</head><body></body></html>') + b"<!-- -->" * 80
+    (static_dir / "index.html").write_bytes(page)
+    status, headers, body = request(StaticCompression(file_app(static_dir)), path="/carte")
+    plain = gzip.decompress(body)
+    assert status == 200 and b"modulepreload" not in plain and b'src="./static/js/index.abc.js"' in plain
+    assert headers[b"link"] == (b"<./static/js/react-dom.x1.js>; rel=modulepreload, "
+                                b"<./static/js/protobuf.y2.js>; rel=modulepreload")
+    status, headers, _ = request(StaticCompression(file_app(static_dir)), path="/static/js/index.abc.js")
+    assert b"link" not in headers  # only the page says it

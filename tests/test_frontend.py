@@ -33,7 +33,7 @@ def test_no_english_piece_is_left_and_the_french_ones_are_there():
 def test_pieces_are_unambiguous_code_not_loose_words():
     for pieces in frontend.FRENCH.values():
         for english, french in pieces:
-            assert "`" in english, english  # quoted literals, with their code around them
+            assert "`" in english or len(english) >= 30, english  # quoted literals or code, with code around
             assert english.count("`") % 2 == french.count("`") % 2, english  # quotes balanced alike
             assert english.count("${") == french.count("${"), english  # the same values put in
 
