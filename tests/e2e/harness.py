@@ -88,3 +88,12 @@ def goto(page, url: str) -> None:
     page.goto(url, wait_until="domcontentloaded")
     page.wait_for_selector('[data-testid="stApp"]', timeout=30_000)
     wait_idle(page)
+
+
+def interactive_map(page) -> None:
+    """The Carte page opens on its still map (nrdash.svgmap, issue 29): switch the interactive map (deck.gl) on."""
+    switch = page.get_by_role("switch", name="Carte interactive")
+    switch.wait_for(state="attached", timeout=30_000)
+    if not switch.is_checked():
+        page.get_by_text("Carte interactive", exact=True).click()
+        wait_idle(page)

@@ -99,7 +99,7 @@ class Reading:
     texts: list[str]  # the visible text, then every name, description and value of the accessibility tree
     figures: list[tuple[str, str]]  # (name, description) of each figure of the tree
     plots: int  # charts drawn (the chart component's plots)
-    maps: int  # maps drawn (pydeck)
+    maps: int  # maps drawn (pydeck, or the still map of nrdash.svgmap)
     statement_links: list[tuple[str, str | None]]  # (address, target) of the links « Déclaration d'accessibilité »
 
 
@@ -116,7 +116,7 @@ def read(page) -> Reading:
                if (n.get("role") or {}).get("value") == "figure"]
     links = page.get_by_role("link", name=STATEMENT, exact=True)
     return Reading([seen, *ax_texts(nodes)], figures, page.locator("div.nr-plot").count(),
-                   page.locator('[data-testid="stDeckGlJsonChart"]').count(),
+                   page.locator('[data-testid="stDeckGlJsonChart"], figure.nr-carte-figure').count(),
                    [(a.evaluate("a => a.href"), a.get_attribute("target")) for a in links.all()])
 
 
