@@ -13,6 +13,8 @@ from html import escape
 from pathlib import Path
 from urllib.parse import quote
 
+from .webpage import scrolling_table
+
 ROOT = Path(__file__).resolve().parent.parent
 AUDIT_FILE = ROOT / "benchmarks" / "audit.json"  # written by benchmarks/audit.py, committed
 CONTACT_VARIABLE = "NRDASH_CONTACT_EMAIL"
@@ -140,10 +142,11 @@ def sobriety_table(audit: dict | None) -> str:
         f"<td class=\"n\">{_number(float(p.get('kb', 0)))}</td><td class=\"n\">{_number(float(p.get('dom', 0)))}"
         "</td></tr>" for p in audit["pages"])
     when = escape(str(audit.get("measured", "")))
-    return ("<table><caption>Poids de chaque page à la première visite, mesuré le " + when + "</caption>"
+    return (scrolling_table("Poids de chaque page", "<table><caption>Poids de chaque page à la première visite, "
+                            "mesuré le " + when + "</caption>"
             "<thead><tr><th scope=\"col\">Page</th><th scope=\"col\">EcoIndex (note sur 100)</th>"
             "<th scope=\"col\">Requêtes</th><th scope=\"col\">Ko transférés</th><th scope=\"col\">Éléments de la "
-            "page</th></tr></thead><tbody>" + rows + "</tbody></table>"
+            "page</th></tr></thead><tbody>" + rows + "</tbody></table>") +
             "<p class=\"aide\">Mesure : navigateur Chromium sans cache, fenêtre de 1920 × 1080, recensement "
             "d'exemple, comme la mesurent les outils de référence de l'EcoIndex (requêtes et octets transférés, "
             "éléments de la page hors dessins SVG) ; commande <code>python benchmarks/audit.py</code>. Le "
@@ -180,8 +183,9 @@ def body(contact: str | None, territory_name: str | None = None, territory_conta
         "<h3>Vérifications automatiques, à chaque modification du logiciel</h3>"
         "<ul>" + "".join(f"<li>{escape(c)}</li>" for c in AUTOMATIC_CHECKS) + "</ul>"
         "<h3>Vérifications à la main</h3>"
-        "<table><thead><tr><th scope=\"col\">Date</th><th scope=\"col\">Vérification</th>"
-        f"<th scope=\"col\">Constat</th></tr></thead><tbody>{manual}</tbody></table>"
+        + scrolling_table("Vérifications à la main", "<table><thead><tr><th scope=\"col\">Date</th>"
+                          "<th scope=\"col\">Vérification</th><th scope=\"col\">Constat</th></tr></thead>"
+                          f"<tbody>{manual}</tbody></table>") +
         "<h2>Contenus non accessibles</h2><h3>Non-conformités connues</h3>"
         f"<ul>{blocked}</ul>"
         f"<h3>Contenus non soumis à l'obligation d'accessibilité</h3><p>{escape(EXEMPTED)}</p>"

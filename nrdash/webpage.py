@@ -38,6 +38,7 @@ a{color:#000091}
 .ok{border-left:4px solid #18753c;padding:.25rem .75rem}
 .piege{display:none}
 table{border-collapse:collapse;width:100%;font-size:.95rem}
+.tableau{overflow-x:auto;margin:.5rem 0}
 th,td{border:1px solid #929292;padding:.3rem .5rem;text-align:left;vertical-align:top}
 td.n{text-align:right;font-variant-numeric:tabular-nums}
 footer{max-width:46rem;margin:0 auto 2rem;padding:0 2rem;font-size:.95rem}
@@ -68,3 +69,9 @@ def render(title: str, body: str, *, large: bool = False, base: str = "", territ
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>{html.escape(title)} – nrdash</title><style>{STYLE}</style></head>"
             f"<body>{main}{body}</main>{footer}</body></html>")
+
+
+def scrolling_table(label: str, table: str) -> str:
+    """A wide table in a region that scrolls sideways on a narrow screen (the page itself never does), reachable
+    and scrollable with the keyboard, named for screen readers."""
+    return f'<div class="tableau" role="region" aria-label="{html.escape(label)}" tabindex="0">{table}</div>'
