@@ -142,7 +142,7 @@ def french_index(html: bytes, local_text_font: bool = False) -> bytes:
     """index.html saying lang="fr" on its <html> element, titled « nrdash » (not « Streamlit ») until the page
     sets its own title, with its <noscript> message in French (nrdash.frontend translates the scripts), and the
     keyboard behaviour of Streamlit's popovers (nrdash.frontend.POPOVER_KEYS_JS) inline in its <head>, nrdash's base
-    stylesheet (assets/css/base.css) at the end of its <body>, and without its module preloads (sent in the Link
+    stylesheet (assets/css/base.css) at the start of its <body>, and without its module preloads (sent in the Link
     header instead: preload_links);
     ``local_text_font`` (the theme's font is not Source Sans): LOCAL_TEXT_FONT there too."""
     rewritten, count = re.subn(rb'(<html\b[^>]*?\blang=")[^"]*(")', rb"\1fr\2", html, count=1)
@@ -150,10 +150,10 @@ def french_index(html: bytes, local_text_font: bool = False) -> bytes:
         rewritten = re.sub(rb"<html\b", b'<html lang="fr"', html, count=1)
     rewritten = re.sub(rb"<title>Streamlit</title>", b"<title>nrdash</title>", rewritten, count=1)
     script = b"<script>" + POPOVER_KEYS_JS.encode("utf-8") + b"</script>"
-    # (the stylesheet at the end of <body>: after the styles Streamlit writes in <head> as it draws, as its rules
-    # were when written by a markdown element: same specificity, so it must come last)
+    # (the stylesheet at the start of <body>: after the styles Streamlit writes in <head> as it draws, whose rules
+    # have the same specificity, and before the app's own, mode atelier's sheets, which must override it)
     sheet = b"<style>" + stylesheet("base").encode("utf-8") + b"</style>"
-    rewritten = re.sub(rb"</body>", lambda _: sheet + b"</body>", rewritten, count=1)
+    rewritten = re.sub(rb"<body([^>]*)>", lambda m: b"<body" + m.group(1) + b">" + sheet, rewritten, count=1)
     if local_text_font:  # and its preload goes: it would download the font all the same
         script += LOCAL_TEXT_FONT
         rewritten = re.sub(rb'\s*<link\s+rel="preload"\s+href="[^"]*SourceSans[^"]*"[^>]*/?>', b"", rewritten, count=1)

@@ -204,10 +204,10 @@ def test_unknown_paths_get_the_french_index_never_cached(site):
             script = (b"<script>" + POPOVER_KEYS_JS.encode() + b"</script>"
                       + (compression.LOCAL_TEXT_FONT if compression.theme_font_is_not_source_sans() else b"")
                       + b"</head>")
-            sheet = b"<style>" + stylesheet("base").encode() + b"</style></body>"
+            sheet = b"<body><style>" + stylesheet("base").encode() + b"</style>"
             assert plain == INDEX.replace(b'lang="en"', b'lang="fr"').replace(
                 b"<title>Streamlit</title>", b"<title>nrdash</title>").replace(b"</head>", script).replace(
-                b"</body>", sheet, 1)
+                b"<body>", sheet, 1)
             assert int(headers[b"content-length"]) == len(body)
             assert headers[b"vary"] == b"Accept-Encoding"
     assert mw.cache == {} and mw.pending == {} and mw.cached_bytes == 0
