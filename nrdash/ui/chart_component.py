@@ -64,6 +64,10 @@ export default async function (component) {
       if (!plot._nrFitListener) {  // the window resized, or what stands above the figure finished drawing
         plot._nrFitListener = true;
         window.addEventListener("resize", () => plot._nrRefit && plot._nrRefit());
+        // and whenever the page's content changes size (what stands above finished drawing, late on a busy
+        // machine): the timers below alone missed it
+        const page = document.querySelector('[data-testid="stMainBlockContainer"]');
+        if (page) new ResizeObserver(() => plot._nrRefit && plot._nrRefit()).observe(page);
       }
       setTimeout(() => plot._nrRefit && plot._nrRefit(), 400);
       setTimeout(() => plot._nrRefit && plot._nrRefit(), 1500);
