@@ -3,11 +3,12 @@
     python benchmarks/audit.py            (writes benchmarks/audit.json: commit it)
     python benchmarks/audit.py --no-write (prints only)
 
-For each page of the dashboard and each public page (tests/e2e/sobriety.py lists them, with their target): requests,
+For each page of the dashboard and each public page (tests/e2e/sobriety.py lists them, with their target), then the
+phones' vote page (/vote?code=…, plain HTML: a vote is opened on « exemple » for the measure): requests,
 transferred bytes, DOM size and the EcoIndex grade (ecoindex-compute, from the page once rendered), then axe-core's
 serious and critical violations, split between those on nrdash's own content and those inside Streamlit's own
 components. benchmarks/audit.json is the single source of the figures: the accessibility and sobriety statement
-(/accessibilite, nrdash.statement) shows them, docs/accessibilite.md copies its table.
+(/accessibilite, nrdash.web.statement) shows them, docs/performances.md copies its table.
 """
 from __future__ import annotations
 
@@ -55,6 +56,17 @@ def _commit() -> str:
         return ""
 
 
+def vote_code() -> str:
+    """An open vote on « exemple » (the server's own database), for the phones' page."""
+    from nrdash.store import Principal, Store
+
+    s, op = Store(), Principal.operator()
+    current = s.latest_vote(op, "exemple")
+    code = current.code if current is not None and current.open else s.open_vote(op, "exemple").code
+    s.close()
+    return code
+
+
 def main(write: bool = True) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -67,7 +79,7 @@ def main(write: bool = True) -> None:
         print(f"{'page':<28} {'requêtes':>8} {'Ko':>8} {'DOM':>6} {'(svg incl.)':>11} {'EcoIndex':>9} {'cible':>6} | "
               "axe (graves) nrdash / Streamlit")
         details = []
-        for address, title, minimum, is_streamlit in pages_to_measure():
+        for address, title, minimum, is_streamlit in pages_to_measure(vote_code()):
             page = browser.new_context(viewport=VIEWPORT).new_page()
             r = audit_page(page, f"{server}/{address}", is_streamlit)
             print(f"{title:<28} {r['requests']:>8} {r['kb']:>8.0f} {r['dom']:>6} {r['all_nodes']:>11} {r['grade']:>4} "

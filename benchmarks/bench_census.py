@@ -4,7 +4,7 @@
 
 For each census file, alternating in the same run (so that the load of a shared machine falls on all alike):
 - ``python -m nrdash check FILE`` as a process (interpreter start, imports, read, validation, geography, placement,
-  report on stdout): the command a person types;
+  report on stdout): the command a person types; the same with ``--json`` (every actor as JSON on stdout);
 - a process that only reads the file with pandas + calamine (``pd.read_excel(engine="calamine")``), imports
   included; the same with openpyxl (pandas' default engine).
 Median wall time of --repeat runs each (peak RSS of the process beside it).
@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 BARE = "import sys, pandas as pd\npd.read_excel(sys.argv[1], sheet_name='Acteurs', engine={engine!r})"
 COMMANDS = {
     "nrdash check": lambda path: [sys.executable, "-m", "nrdash", "check", str(path)],
+    "nrdash check --json": lambda path: [sys.executable, "-m", "nrdash", "check", str(path), "--json"],
     "pandas + calamine": lambda path: [sys.executable, "-c", BARE.format(engine="calamine"), str(path)],
     "pandas + openpyxl": lambda path: [sys.executable, "-c", BARE.format(engine="openpyxl"), str(path)],
 }
@@ -200,16 +201,17 @@ def main() -> None:
     print(f"Machine : {os.cpu_count()} cœurs, Python {sys.version.split()[0]}, charge moyenne au départ "
           f"{os.getloadavg()[0]:.1f} ; médiane de {args.repeat} processus alternés par fichier", flush=True)
     header = f"{'recensement':<34} {'acteurs':>8} {'fichier':>8} | " + " | ".join(f"{c:>24}" for c in COMMANDS)
-    print(header + " | check / calamine | check / openpyxl | charge", flush=True)
+    print(header + " | check / calamine | --json / calamine | check / openpyxl | charge", flush=True)
     check_wall = {}
     for label, path, n in files:
         res = time_processes(path, args.repeat, args.openpyxl_repeat)
         check_wall[n] = res["nrdash check"]["wall"]
         cells = " | ".join(f"{res[c]['wall']:>7.2f} s {res[c]['rss']:>5.0f} Mo (n={res[c]['n']})" for c in COMMANDS)
         ratio = res["nrdash check"]["wall"] / res["pandas + calamine"]["wall"]
+        ratio_j = res["nrdash check --json"]["wall"] / res["pandas + calamine"]["wall"]
         ratio_o = res["nrdash check"]["wall"] / res["pandas + openpyxl"]["wall"]
         print(f"{label:<34} {n:>8} {path.stat().st_size / 1e6:>6.1f}Mo | {cells} | {ratio:>15.2f}x | "
-              f"{ratio_o:>15.2f}x | {os.getloadavg()[0]:.1f}", flush=True)  # load average at the row's end
+              f"{ratio_j:>16.2f}x | {ratio_o:>15.2f}x | {os.getloadavg()[0]:.1f}", flush=True)  # load at the row's end
 
     if not args.no_upload:
         n = args.upload_size

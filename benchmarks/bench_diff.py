@@ -75,6 +75,8 @@ def stored(a: Path, b: Path, repeat: int) -> None:
 
     from nrdash import compare as cp
     from nrdash import store as st
+
+    OP = st.Principal.operator()
     from nrdash.filters import Filters
 
     code = "241700434"
@@ -82,15 +84,15 @@ def stored(a: Path, b: Path, repeat: int) -> None:
         s = st.Store(f"sqlite:///{tmp}/nrdash.db", seed_sample=False)
         t = time.perf_counter()
         for path in (a, b):
-            s.publish(code, path.read_bytes(), path.name, force_reason="banc d'essai")
+            s.publish(OP, code, path.read_bytes(), path.name, force_reason="banc d'essai")
         print(f"  (publiées en {time.perf_counter() - t:.1f} s)", file=sys.stderr)
         times, warm, cpu, opening = [], [], [], []
         for _ in range(repeat):
             st.clear_cache()
             for bucket in (times, warm):  # cold (read from the database), then from the process's cache
                 t, c = time.perf_counter(), time.process_time()
-                links, unlinks = s.pairings(code)
-                va, vb = s.open_version(code, 1).census, s.open_version(code, 2).census
+                links, unlinks = s.pairings(OP, code)
+                va, vb = s.open_version(OP, code, 1).census, s.open_version(OP, code, 2).census
                 opened = time.perf_counter() - t
                 cmp = cp.compare(va, vb, links, unlinks)
                 shown = cp.filter_comparison(cmp, Filters())

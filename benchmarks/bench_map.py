@@ -2,7 +2,7 @@
 
     python benchmarks/bench_map.py [--sizes 1000 10000 100000] [--browser-size 100000]
 
-The browser part starts `streamlit run nrdash/server.py` on a synthetic census (NRDASH_CENSUS) and drives Debian's
+The browser part starts `streamlit run nrdash/web/server.py` on a synthetic census (NRDASH_CENSUS) and drives Debian's
 chromium with Playwright: time from opening the Carte page to the map drawn, then frames per second while
 panning (requestAnimationFrame count during a 2-second drag).
 """

@@ -68,32 +68,35 @@ def main() -> None:
     from nrdash import questionnaire as quest
     from nrdash import store as st
 
+    OP, anon = st.Principal.operator(), st.Principal.anonymous
+
     code = "241700434"
     with tempfile.TemporaryDirectory() as d:
         s = st.Store(f"sqlite:///{Path(d) / 'b.db'}", seed_sample=False)
-        s.publish(code, census(args.actors), "bench.xlsx", force_reason="benchmark")
-        actors = s.open_version(code).census.actors
+        s.publish(OP, code, census(args.actors), "bench.xlsx", force_reason="benchmark")
+        actors = s.open_version(OP, code).census.actors
 
         def answer(i: int) -> quest.Answer:
             return quest.Answer(name=f"Atelier Vélo Solidaire {i}", actor_type="PME", commune="Aytré", level=2,
                                 needs=("Financement",), referent="Zoé", contact="zoe@example.org")
 
-        sub = timed(lambda i: s.submit(code, answer(i), f"client-{i}"), args.repeat)
+        sub = timed(lambda i: s.submit(anon(f"client-{i}"), code, answer(i)), args.repeat)
         match = timed(lambda i: quest.matches(answer(i), actors), args.repeat)
-        ids = [x.id for x in s.submissions(code)]
+        ids = [x.id for x in s.submissions(OP, code)]
 
         def click(i: int) -> None:  # « Valider la décision », then what the queue reads to re-render
-            s.review_submission(code, ids[i], "ed@example.org", decision=quest.Decision(quest.ACCEPTED))
-            subs = s.submissions(code, with_contacts=True)
-            assert s.questionnaire_draft(code, data=False).base_version == 1
-            census = s.open_version(code, personal=True).census.actors
+            s.review_submission(OP, code, ids[i], decision=quest.Decision(quest.ACCEPTED),
+                                author="ed@example.org")
+            subs = s.submissions(OP, code, with_contacts=True)
+            assert s.questionnaire_draft(OP, code, data=False).base_version == 1
+            census = s.open_version(OP, code, personal=True).census.actors
             nxt = next(x for x in subs if x.status == quest.NEW)
             quest.matches(nxt.answer, census)
 
-        review = timed(lambda i: s.review_submission(code, ids[i], "ed@example.org",
-                                                     decision=quest.Decision(quest.ACCEPTED)), min(args.repeat, 5))
+        review = timed(lambda i: s.review_submission(OP, code, ids[i], decision=quest.Decision(quest.ACCEPTED),
+                                                     author="ed@example.org"), min(args.repeat, 5))
         clicks = timed(lambda i: click(len(ids) // 2 + i), min(args.repeat, 5))
-        publish = timed(lambda i: s.publish_questionnaire(code, "ed@example.org"), 1)
+        publish = timed(lambda i: s.publish_questionnaire(OP, code, author="ed@example.org"), 1)
         s.close()
     print(f"{args.actors} acteurs")
     for what, (med, top, cpu) in (("Store.submit (Envoyer)", sub), ("questionnaire.matches (file d'examen)", match),

@@ -38,28 +38,31 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--url")
     args = parser.parse_args()
+    from nrdash import geography
     from nrdash import store as st
     from nrdash.census import load_census
     from nrdash.dataset import prepare
+
+    OP = st.Principal.operator()
 
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"synthetic-{args.actors}.xlsx"
     if not path.exists():
         synthetic_census(args.actors, path)
     data = path.read_bytes()
-    geo = st._geography()
+    geo = geography.offline()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.url or f"sqlite:///{tmp}/nrdash.db"
         store = st.Store(url, seed_sample=False)
         code = "17300"
-        res = store.publish(code, data, path.name, force_reason="banc d'essai")
+        res = store.publish(OP, code, data, path.name, force_reason="banc d'essai")
         check = lambda: prepare(load_census(data, path.name), "upload", geo)  # noqa: E731
 
         def cold():
             st.clear_cache()
-            store.open_version(code, res.number)
+            store.open_version(OP, code, res.number)
 
-        warm = lambda: store.open_version(code, res.number)  # noqa: E731
+        warm = lambda: store.open_version(OP, code, res.number)  # noqa: E731
         check(), cold(), warm()  # every path run once
         c_best, c_med = best(check, args.repeat)
         o_best, o_med = best(cold, args.repeat)

@@ -60,10 +60,11 @@ def page_sizes(n: int) -> None:
     from nrdash.ui import source
     from nrdash.ui import suivi as suivi_ui
     from tests.appstore import EPCI, fresh_store, signed_in
+    from tests.principals import OP
 
     t = time.perf_counter()
     db = fresh_store(tmp, mp, ("a.xlsx", census("Ancienne", n)), ("b.xlsx", census("Nouvelle", n)))
-    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", EPCI)
+    db.add_user(OP, "marie@x.fr", "motdepasse-long", "éditeur", EPCI)
     signed_in(mp, "marie@x.fr")
     print(f"two versions of {n:,} actors published in {time.perf_counter() - t:.1f} s")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The reference deployment on this machine, for a person to try: a throw-away PostgreSQL cluster (loopback),
-# two replicas of `streamlit run nrdash/server.py` sharing it and one cookie secret, HAProxy (deploy/haproxy.cfg)
+# two replicas of `streamlit run nrdash/web/server.py` sharing it and one cookie secret, HAProxy (deploy/haproxy.cfg)
 # in front with cookie stickiness. Needs Debian's postgresql and haproxy, and the test requirements (the cluster
 # is tests/pg.py's: bash scripts/install.sh requirements-dev.txt). Run as root, PostgreSQL runs as `postgres`.
 #   bash deploy/demo.sh [--port 8080]      then open the printed address; Ctrl-C stops everything.

@@ -211,9 +211,15 @@ def levels_by(actors: pd.DataFrame, by: str, top: int | None = None, table: pd.D
     title = f"Engagement par {GROUP_LABELS[by].lower()}" + (f" ({len(groups)} plus représentées)" if truncated else "")
     top_value = int(table.sum(axis=1).max()) if len(table) else 1
     return _figure(data, title, height=max(320, 140 + 34 * len(groups)), barmode="stack",
-                   uniformtext=dict(minsize=12, mode="hide"),
+                   uniformtext=dict(minsize=BAR_TEXT_MIN, mode="hide"),
                    yaxis=dict(autorange="reversed", title=dict(text="")),
                    xaxis=dict(title=dict(text="Acteurs"), **count_axis(max(top_value, 1))))
+
+
+# px: a count written in a bar is drawn this size or larger, else not at all (plotly shrank every count to about
+# 12 px to fit the narrowest segment of « Par commune » at 1280 px): the hover, the sentence and the chart's data
+# table still give it.
+BAR_TEXT_MIN = 15
 
 
 def _level_bars(y: list, x: list[int], level: int, customdata: list) -> dict:
@@ -269,7 +275,7 @@ def types_by_family(actors: pd.DataFrame, table: pd.DataFrame | None = None) -> 
     data = [_level_bars(labels, [r[i] for r in rows], n, [[k, n] for k in keys]) for i, n in enumerate(ref.LEVELS)]
     top_value = int(table.sum(axis=1).max()) if len(table) else 1
     return _figure(data, "Types d'acteurs par famille", height=max(360, 190 + 50 * len(labels)), barmode="stack",
-                   uniformtext=dict(minsize=12, mode="hide"),
+                   uniformtext=dict(minsize=BAR_TEXT_MIN, mode="hide"),
                    yaxis=dict(autorange="reversed", title=dict(text="")),
                    xaxis=dict(title=dict(text="Acteurs"), **count_axis(max(top_value, 1))))
 
@@ -367,24 +373,35 @@ def circles_summary(actors: pd.DataFrame) -> str:
 # ---------------------------------------------------------------------------------------------
 # Action matrix
 # ---------------------------------------------------------------------------------------------
+GAP_OUTLINE = "#a4262c"  # a gap's dashed outline: dark red, 6:1 on the palest cell and on white
+
+
 def plan_heatmap(counts: pd.DataFrame, engaged: pd.Series) -> go.Figure:
-    """Axes x targets shown: planned actions per cell, darker = more; empty cells are gaps, marked as such."""
+    """Axes x targets shown: planned actions per cell, darker = more. The gaps, the cells to act on, stand out on
+    their own whatever the scale: a dark dashed outline and the word « lacune » in bold (the high-contrast mode
+    turns the outline black, ui.elements.workshop_figure)."""
     z = counts.to_numpy()
     top = max(1, int(z.max()) if z.size else 1)
     text = [[(count_noun(int(v), "action") if v else "lacune") for v in row] for row in z]
+    written = [[t if v else f"<b>{t}</b>" for t, v in zip(r, row)] for r, row in zip(text, z)]
     x = [wrap(t) + f"<br>({count_noun(int(engaged.get(t, 0)), 'engagé')})" for t in counts.columns]
     y = [ref.AXIS_SHORT[a] for a in counts.index]
     heat = dict(type="heatmap", z=z.tolist(), x=x, y=y, colorscale=COUNT_COLORSCALE, zmin=0, zmax=top, xgap=4, ygap=4,
                 showscale=False, text=text,  # drawn by _cell_text; here for the hover
                 hovertemplate="%{y} × %{x}<br>%{text}<extra></extra>")
-    return _figure([heat, _cell_text(x, y, z.tolist(), text, top)], "Matrice d'actions : axes × cibles", height=500,
-                   legend=False, top=120, yaxis=dict(autorange="reversed"), xaxis=dict(side="top", tickangle=0))
+    gaps = [dict(type="rect", xref="x", yref="y", x0=j - 0.47, x1=j + 0.47, y0=i - 0.46, y1=i + 0.46,
+                 line=dict(color=GAP_OUTLINE, width=3, dash="dash"), fillcolor="rgba(0,0,0,0)", layer="above")
+            for i, row in enumerate(z) for j, v in enumerate(row) if not v]
+    return _figure([heat, _cell_text(x, y, z.tolist(), written, top)], "Matrice d'actions : axes × cibles", height=500,
+                   legend=False, top=120, shapes=gaps, yaxis=dict(autorange="reversed"),
+                   xaxis=dict(side="top", tickangle=0))
 
 
-def categories_heatmap(table: pd.DataFrame) -> go.Figure:
-    """NR categories x families: actors doing it (cell text, darker = more) and the engaged share (hover)."""
+def categories_heatmap(table: pd.DataFrame, block: str | None = None) -> go.Figure:
+    """NR categories x families: actors doing it (cell text, darker = more) and the engaged share (hover).
+    ``block``: the vocabulary shown (matrix.category_blocks gives each its rows), named in the title."""
     pivot = table.pivot(index="category", columns="family", values="actors").reindex(
-        index=[c for c in list(ref.ACTION_TYPES) + list(ref.NR_DIMENSIONS) if c in set(table["category"])],
+        index=[c for c in list(ref.NR_DIMENSIONS) + list(ref.ACTION_TYPES) if c in set(table["category"])],
         columns=list(ref.FAMILIES))
     share = table.pivot(index="category", columns="family", values="engaged_share").reindex_like(pivot)
     shares = share.to_numpy(dtype=float, na_value=np.nan)
@@ -399,7 +416,7 @@ def categories_heatmap(table: pd.DataFrame) -> go.Figure:
                 hovertemplate="%{y}<br>%{x} : %{z} acteurs, dont %{customdata} de niveau ≥ 2<extra></extra>")
     text = [[str(v) for v in row] for row in z.tolist()]
     return _figure([heat, _cell_text(x, y, z.tolist(), text, top, size=15)],
-                   "Ce que font déjà les acteurs : catégories NR × familles",
+                   f"{block} × familles d'acteurs" if block else "Ce que font déjà les acteurs : catégories NR × familles",
                    height=max(420, 200 + 50 * len(pivot)), legend=False, top=130,
                    yaxis=dict(autorange="reversed"), xaxis=dict(side="top", tickangle=0))
 

@@ -57,9 +57,24 @@ def corrected_replacements(census: Census) -> Replaced:
     return xlsx_replacements(census, with_contacts=True)
 
 
+CORRECTED_SUFFIX = "-corrige"
+CENSUS_EXTENSIONS = (".xlsx", ".xls", ".ods", ".csv")
+
+
 def corrected_name(file_name: str) -> str:
-    stem = file_name.rsplit(".", 1)[0]
-    return stem if stem.endswith("-corrige") else f"{stem}-corrige"
+    """The corrected census's name, without extension: one « -corrige » however often it is corrected (a name an
+    earlier nrdash saved with several loses the extra ones)."""
+    stem = file_name
+    if stem.lower().endswith(CENSUS_EXTENSIONS):
+        stem = stem.rsplit(".", 1)[0]
+    while stem.endswith(CORRECTED_SUFFIX * 2):
+        stem = stem[:-len(CORRECTED_SUFFIX)]
+    return stem if stem.endswith(CORRECTED_SUFFIX) else f"{stem}{CORRECTED_SUFFIX}"
+
+
+def corrected_file_name(file_name: str) -> str:
+    """The corrected workbook's file name (a download, a draft saved from the editor)."""
+    return f"{corrected_name(file_name)}.xlsx"
 
 
 def push(history: list[pd.DataFrame], frame: pd.DataFrame) -> list[pd.DataFrame]:
@@ -85,11 +100,12 @@ def problems_by_line(census: Census) -> dict[int, str]:
 
 
 def grid_view(frame: pd.DataFrame, problems: dict[int, str], lines: list[int] | None = None) -> pd.DataFrame:
-    """The grid shown: the workbook's row number, the actor's name and the row's problems first, then the other
-    columns; only ``lines`` (workbook row numbers) when given, as a filter."""
-    name = ref.HEADER_OF["name"]
+    """The grid shown: the workbook's row number, the actor's name and the row's problems first, then the kit's
+    key columns (level, circle, commune, type, family: in sight at 1280 px), then the other columns; only
+    ``lines`` (workbook row numbers) when given, as a filter."""
+    first = [ref.HEADER_OF[f] for f in ("name", *KEY_FIELDS)]
     numbers = list(range(FIRST_LINE, FIRST_LINE + len(frame)))
-    view = frame[[name, *[c for c in frame.columns if c != name]]].copy()
+    view = frame[[*first, *[c for c in frame.columns if c not in first]]].copy()
     view.insert(1, PROBLEM_COLUMN, [problems.get(n, "") for n in numbers])
     view.insert(0, LINE_COLUMN, numbers)
     if lines is not None:
@@ -115,3 +131,51 @@ def merge_grid(frame: pd.DataFrame, lines: list[int], edited: pd.DataFrame) -> p
     rows.extend(tuple(r) for r in added.itertuples(index=False))
     out = pd.DataFrame(rows, columns=columns)
     return out.astype(frame.dtypes.to_dict()) if len(out) else frame.iloc[:0].copy()
+
+
+# ---------------------------------------------------------------------------------------------
+# One actor's card (the quick way to change a level, a circle, a commune)
+# ---------------------------------------------------------------------------------------------
+# The kit's key columns, right after the name in the grid and on the card: what changes most between two workshops.
+KEY_FIELDS: tuple[str, ...] = ("level", "circle", "commune", "type", "family")
+# Said from the commune: a new commune makes them wrong (placement reads the INSEE code and coordinates first).
+PLACE_FIELDS: tuple[str, ...] = ("insee", "postcode", "lat", "lon")
+
+
+def actor_label(frame: pd.DataFrame, line: int) -> str:
+    """« Ligne 5 — Atelier Vélo (Aytré) » for the actor on workbook row ``line`` of the edited table."""
+    h = ref.HEADER_OF
+    row = frame.iloc[line - FIRST_LINE]
+    name, commune = str(row[h["name"]] or "").strip() or "(sans nom)", str(row[h["commune"]] or "").strip()
+    return f"Ligne {line} — {name}" + (f" ({commune})" if commune and not name.endswith(f"({commune})") else "")
+
+
+def card_update(frame: pd.DataFrame, line: int, values: dict[str, str],
+                insee: str | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """The table with the actor on workbook row ``line`` given ``values`` (field -> cell text), and what changed,
+    one « Header : old → new » per field. A new commune clears the row's INSEE code, postal code and coordinates
+    (they would place the actor in the old one), and takes ``insee`` when the commune was chosen from the
+    territory's list."""
+    h = ref.HEADER_OF
+    i = line - FIRST_LINE
+    out = frame.copy()
+    said: list[str] = []
+    for field_name, new in values.items():
+        new = "" if new is None else str(new).strip()
+        old = "" if out.iat[i, out.columns.get_loc(h[field_name])] is None else str(
+            out.iat[i, out.columns.get_loc(h[field_name])]).strip()
+        if new == old:
+            continue
+        out.iat[i, out.columns.get_loc(h[field_name])] = new
+        said.append(f"{h[field_name]} : {old or 'vide'} → {new or 'vide'}")
+        if field_name == "commune":
+            cleared = [h[f] for f in PLACE_FIELDS if str(out.iat[i, out.columns.get_loc(h[f])] or "").strip()]
+            for f in PLACE_FIELDS:
+                out.iat[i, out.columns.get_loc(h[f])] = ""
+            if insee:
+                out.iat[i, out.columns.get_loc(h["insee"])] = insee
+            gone = [c for c in cleared if not (insee and c == h["insee"])]
+            if gone:
+                said.append(", ".join(gone) + " effacé" + ("s" if len(gone) > 1 else "")
+                            + " (l'acteur est placé d'après sa nouvelle commune)")
+    return out, said

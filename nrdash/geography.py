@@ -16,6 +16,8 @@ import importlib.util
 import json
 import lzma
 import os
+import re
+import threading
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -232,6 +234,11 @@ class Geography:
         return {pc: code[groups.members(g)].tolist() for g, pc in enumerate(groups.index)}
 
     @cached_property
+    def names(self) -> dict[str, str]:
+        """Commune code -> name, built once per process (a dict of all communes costs ~60 ms to build)."""
+        return dict(zip(self.communes["code"].to_numpy(dtype=object), self.communes["name"].to_numpy(dtype=object)))
+
+    @cached_property
     def code_index(self) -> pd.Index:
         """Commune code -> row of ``communes`` (``code_index.get_indexer(codes)``, -1 when unknown)."""
         return pd.Index(self.communes["code"].to_numpy(dtype=object), dtype=object)
@@ -315,3 +322,48 @@ def load_geography(directory: Path | None = None, build_if_missing: bool = True)
     old = pd.read_parquet(directory / "old_codes.parquet")
     meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
     return Geography(communes, dict(zip(old["old"], old["code"])), meta, directory)
+
+
+# ---------------------------------------------------------------------------------------------
+# The installed geography, loaded once per process (the store's territory codes and placement)
+# ---------------------------------------------------------------------------------------------
+_offline_lock = threading.Lock()
+_offline: list[Geography] = []
+
+
+def offline() -> Geography | None:
+    """The installed offline geography, loaded once per process (never built here), or None when it is not
+    installed."""
+    with _offline_lock:
+        if not _offline:
+            try:
+                _offline.append(load_geography(build_if_missing=False))
+            except GeographyUnavailable:
+                return None
+        return _offline[0]
+
+
+class TerritoryCodeError(ValueError):
+    """A territory code that is malformed or absent from the administrative map; the message is French."""
+
+
+def territory_name(code: str) -> str:
+    """The name of the EPCI (SIREN, 9 digits) or commune (INSEE code, 5 characters) ``code``, from the offline
+    geography; TerritoryCodeError (French: what is wrong, what is expected) otherwise."""
+    code = (code or "").strip()
+    if not re.fullmatch(r"\d{9}|[0-9][0-9AB][0-9]{3}", code):
+        raise TerritoryCodeError(
+            f"Code de territoire « {code[:40]} » invalide : donnez le SIREN d'un EPCI (9 chiffres) ou le code INSEE "
+            "d'une commune (5 caractères, par exemple 17300 ou 2A004).")
+    geo = offline()
+    if geo is None:
+        raise TerritoryCodeError(f"Géographie hors ligne absente : impossible de vérifier le code {code}. "
+                                 f"{INSTALL_HINT}")
+    from .placement import territory_info
+
+    info = territory_info(geo, "epci" if len(code) == 9 else "commune", code)
+    if info is None:
+        kind = "SIREN d'EPCI" if len(code) == 9 else "code INSEE de commune"
+        raise TerritoryCodeError(f"Territoire inconnu : {kind} {code} absent du découpage administratif. "
+                                 "Vérifiez le code.")
+    return info.label

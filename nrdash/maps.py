@@ -250,10 +250,46 @@ def view_state(actors: pd.DataFrame, territory_geom=None, height: int | None = N
     return pdk.ViewState(latitude=(y0 + y1) / 2, longitude=(x0 + x1) / 2, zoom=round(zoom, 2))
 
 
-def commune_labels(communes: pd.DataFrame, limit: int = LABELS_MAX, gap: float = LABEL_GAP) -> list[dict[str, Any]]:
-    """Commune names for the map (p = [lon, lat], n = name, s = size in pixels): the most populous first, a name
-    left out when it would sit closer than ``gap`` × the communes' extent to one already kept; larger for larger
-    populations. ``communes`` has code, name, population, lon, lat (nrdash.geography's communes)."""
+LABEL_SIZES = {False: (12, 6), True: (16, 6)}  # (smallest, extra for the most populous) px; mode atelier: >= 16
+LABEL_OFFSET = {False: -14, True: -18}  # px: the name above its commune's centre, where the actors' points gather
+LABEL_CHAR_WIDTH = 0.62  # em: a bold proportional character, generously (the box must not be underestimated)
+LABEL_HALO = 4  # px: the white outline around each letter (outline_width)
+
+
+def _mercator_px(lon: np.ndarray, lat: np.ndarray, zoom: float) -> tuple[np.ndarray, np.ndarray]:
+    """Web Mercator pixel coordinates at ``zoom`` (deck.gl: 512 px × 2^zoom for the whole world)."""
+    scale = 512 * 2 ** zoom / (2 * np.pi)
+    lam, phi = np.radians(lon), np.radians(np.clip(lat, -85, 85))
+    return scale * (lam + np.pi), scale * (np.pi - np.log(np.tan(np.pi / 4 + phi / 2)))
+
+
+def label_boxes(labels: list[dict[str, Any]], zoom: float, room: bool = False) -> list[tuple[float, ...]]:
+    """(left, top, right, bottom) in pixels at ``zoom`` of each label as drawn (its text, its halo, its offset)."""
+    if not labels:
+        return []
+    lon = np.array([l["p"][0] for l in labels], dtype=float)
+    lat = np.array([l["p"][1] for l in labels], dtype=float)
+    x, y = _mercator_px(lon, lat, zoom)
+    out = []
+    for xi, yi, l in zip(x, y, labels):
+        half_w = LABEL_CHAR_WIDTH * l["s"] * len(l["n"]) / 2 + LABEL_HALO
+        half_h = 0.65 * l["s"] + LABEL_HALO
+        cy = yi + LABEL_OFFSET[room]
+        out.append((xi - half_w, cy - half_h, xi + half_w, cy + half_h))
+    return out
+
+
+def _overlap(a: tuple[float, ...], b: tuple[float, ...], margin: float = 2.0) -> bool:
+    return a[0] < b[2] + margin and b[0] < a[2] + margin and a[1] < b[3] + margin and b[1] < a[3] + margin
+
+
+def commune_labels(communes: pd.DataFrame, limit: int = LABELS_MAX, gap: float = LABEL_GAP,
+                   zoom: float | None = None, room: bool = False) -> list[dict[str, Any]]:
+    """Commune names for the map (p = [lon, lat], n = name, s = size in pixels): the most populous first, larger for
+    larger populations (mode atelier: 16 px and more, read from the back of a room). With the map's ``zoom``, a
+    name is left out when its box (text and halo, drawn above its point) would touch one already kept: no two names
+    collide on the first view; without it, when it would sit closer than ``gap`` × the communes' extent to one
+    already kept. ``communes`` has code, name, population, lon, lat (nrdash.geography's communes)."""
     c = communes[communes["lon"].notna() & communes["lat"].notna() & communes["name"].notna()]
     if c.empty:
         return []
@@ -264,14 +300,23 @@ def commune_labels(communes: pd.DataFrame, limit: int = LABELS_MAX, gap: float =
     shrink = np.cos(np.radians(float(np.mean(lat))))  # a degree of longitude is shorter than one of latitude
     extent = max((lon.max() - lon.min()) * shrink, lat.max() - lat.min(), 0.01)
     top = max(float(c["_pop"].iat[0]), 1.0)
-    kept: list[int] = []
+    smallest, extra = LABEL_SIZES[room]
+    kept: list[dict[str, Any]] = []
+    boxes: list[tuple[float, ...]] = []
     for i in range(len(c)):
         if len(kept) >= limit:
             break
-        if all(np.hypot((lon[i] - lon[j]) * shrink, lat[i] - lat[j]) >= gap * extent for j in kept):
-            kept.append(i)
-    return [{"p": [round(float(lon[i]), 4), round(float(lat[i]), 4)], "n": deck_text(str(c["name"].iat[i])),
-             "s": round(12 + 6 * float(np.sqrt(c["_pop"].iat[i] / top)))} for i in kept]
+        label = {"p": [round(float(lon[i]), 4), round(float(lat[i]), 4)], "n": deck_text(str(c["name"].iat[i])),
+                 "s": round(smallest + extra * float(np.sqrt(c["_pop"].iat[i] / top)))}
+        if zoom is not None:
+            (box,) = label_boxes([label], zoom, room)
+            if any(_overlap(box, b) for b in boxes):
+                continue
+            boxes.append(box)
+        elif not all(np.hypot((lon[i] - k["p"][0]) * shrink, lat[i] - k["p"][1]) >= gap * extent for k in kept):
+            continue
+        kept.append(label)
+    return kept
 
 
 def zoomed(view: pdk.ViewState, zoom_change: float, resets: int = 0) -> pdk.ViewState:
@@ -293,17 +338,6 @@ def build_deck(actors: pd.DataFrame, options: MapOptions, communes_geo: dict | N
     if territory_geojson:
         layers.append(pdk.Layer("GeoJsonLayer", territory_geojson, id="territoire", stroked=True, filled=False,
                                 get_line_color=CONTOUR_COLOR, line_width_min_pixels=3, pickable=False))
-    if labels:
-        # Over the contours, under the points (a point stays visible and clickable); not pickable; sizes in pixels.
-        text = pdk.Layer("TextLayer", labels, id="noms", get_position="p", get_text="n", get_size="s",
-                         get_color=[0, 0, 0, 255] if options.contrast else LABEL_COLOR, font_settings={"sdf": True}, outline_width=4,
-                         outline_color=LABEL_OUTLINE, get_pixel_offset=[0, -14], pickable=False)
-        # deck.gl's default character set is ASCII only (no « é »): 'auto' takes the characters from the data. Set
-        # after construction: pydeck turns a string argument into a JavaScript expression ('@@=auto').
-        text.character_set = "auto"
-        text.font_family = "Helvetica, Arial, sans-serif"  # a proportional system font (deck.gl's default: Monaco)
-        text.font_weight = 600
-        layers.append(text)
     full = len(actors) <= FULL_TOOLTIP_MAX
     records = [] if options.aggregate else actor_records(actors, options.color_by, full)
     if options.aggregate:
@@ -317,6 +351,19 @@ def build_deck(actors: pd.DataFrame, options: MapOptions, communes_geo: dict | N
                                 stroked=full, line_width_min_pixels=1,
                                 radius_min_pixels=(6 if options.room else 4) if full else 2,
                                 radius_max_pixels=16 if options.room else 12, get_radius=60, pickable=True))
+    if labels:
+        # Over the points (no point covers a name: « La Ro●elle »), with a white halo; not pickable, so a click still
+        # reaches the point under a name; sizes in pixels.
+        text = pdk.Layer("TextLayer", labels, id="noms", get_position="p", get_text="n", get_size="s",
+                         get_color=[0, 0, 0, 255] if options.contrast else LABEL_COLOR, font_settings={"sdf": True},
+                         outline_width=LABEL_HALO, outline_color=LABEL_OUTLINE,
+                         get_pixel_offset=[0, LABEL_OFFSET[options.room]], pickable=False)
+        # deck.gl's default character set is ASCII only (no « é »): 'auto' takes the characters from the data. Set
+        # after construction: pydeck turns a string argument into a JavaScript expression ('@@=auto').
+        text.character_set = "auto"
+        text.font_family = "Helvetica, Arial, sans-serif"  # a proportional system font (deck.gl's default: Monaco)
+        text.font_weight = 600
+        layers.append(text)
     if options.aggregate:
         tooltip = {"text": "{t}"}
     elif full:

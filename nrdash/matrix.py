@@ -114,6 +114,24 @@ def categories_by_family(actors: pd.DataFrame, categories: pd.DataFrame | None =
     return pd.DataFrame(rows)
 
 
+# The two vocabularies of NR categories (DOMAIN: a census may use either or both), each shown as its own block.
+CATEGORY_BLOCKS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("dimensions", "Dimensions du NR (kit)", ref.NR_DIMENSIONS),
+    ("action_types", "Types d'action (La Rochelle)", ref.ACTION_TYPES),
+)
+
+
+def category_blocks(table: pd.DataFrame) -> list[tuple[str, str, pd.DataFrame]]:
+    """(key, label, rows of ``table``) for each vocabulary some actor cites (categories_by_family's table): the
+    kit's dimensions, then La Rochelle's action types, never mixed in one block."""
+    out = []
+    for key, label, vocabulary in CATEGORY_BLOCKS:
+        part = table[table["category"].isin(vocabulary)]
+        if len(part) and part["actors"].sum() > 0:
+            out.append((key, label, part.reset_index(drop=True)))
+    return out
+
+
 @dataclass(frozen=True)
 class PlanView:
     """What the Matrice page (and the report) shows of the plan, for the current filters: one source for every

@@ -4,7 +4,7 @@ component (nrdash.ui.chart_component) that draws it. Pure: no Streamlit here.
 Streamlit's st.plotly_chart ships all of plotly.js to draw any trace type. nrdash draws four (scatter, bar, heatmap,
 sunburst): assets/js/plotly-nrdash.min.js is the same plotly.js, same version as the plotly Python package,
 assembled from those modules only (``bash scripts/build_plotly.sh``), fetched once per visit and cached (sizes in
-README, « Sobriété »). It also carries plotly's French locale, so the toolbar speaks French.
+docs/performances.md, « Accessibilité et sobriété »). It also carries plotly's French locale, so the toolbar speaks French.
 
 The figures are the same plotly figures (nrdash.charts); the component draws them with Plotly.react and sends back
 the points of a click (their customdata, x and y: clicked_points), which ui.chart turns into shared filters.
@@ -15,12 +15,13 @@ import hashlib
 import html
 import json
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import plotly.graph_objects as go
 
-from .served import Served
+from .web.served import Served
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLE = ROOT / "assets" / "js" / "plotly-nrdash.min.js"
@@ -52,7 +53,7 @@ def bundle_url() -> str:
 
 
 def routes() -> dict[str, Served]:
-    """URL prefix -> the bundle (nrdash.served)."""
+    """URL prefix -> the bundle (nrdash.web.served)."""
     return {"/" + bundle_url(): Served(bundle(), b"application/javascript")}
 
 
@@ -69,12 +70,26 @@ def accessible_name(fig: go.Figure) -> str:
     return " — ".join(part for part in (title or "Graphique", subtitle) if part)
 
 
-def figure_payload(fig: go.Figure, config: dict, selectable: bool) -> dict:
+@dataclass(frozen=True)
+class Rendered:
+    """A figure already serialised (its plotly JSON, height and accessible name): what sessions showing the same
+    view share."""
+
+    json: str
+    height: int
+    name: str
+
+
+def render(fig: go.Figure) -> Rendered:
+    return Rendered(fig.to_json(), int(fig.layout.height or DEFAULT_HEIGHT), accessible_name(fig))
+
+
+def figure_payload(fig: go.Figure | Rendered, config: dict, selectable: bool) -> dict:
     """What the component receives: the figure as plotly JSON, its config and height, the bundle's address, its
     accessible name."""
-    return {"figure": fig.to_json(), "config": {**config, "responsive": True, "locale": "fr"},
-            "height": int(fig.layout.height or DEFAULT_HEIGHT), "selectable": selectable, "bundle": bundle_url(),
-            "name": accessible_name(fig)}
+    rendered = fig if isinstance(fig, Rendered) else render(fig)
+    return {"figure": rendered.json, "config": {**config, "responsive": True, "locale": "fr"},
+            "height": rendered.height, "selectable": selectable, "bundle": bundle_url(), "name": rendered.name}
 
 
 def clicked_points(state) -> list[dict]:

@@ -3,20 +3,25 @@ editors' decisions turn accepted answers into census rows. Pure logic, no Stream
 
 An answer is checked field by field (every message French, naming the field as the form labels it); its referent
 and contact are personal data, kept apart by the store. Matching an answer with the census's actors reuses
-nrdash.compare's keys (SIRET first, then the name key and the commune), then similar names with RapidFuzz.
+nrdash.compare's keys (SIRET first, then the name key and the commune), then similar names (:func:`name_score`: the
+words that say which structure it is, weighed by how rare they are in the census, and the commune).
 """
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
+import math
+import os
+import time
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
 from . import referential as ref
-from .compare import actor_ref, name_key
+from .compare import _cached, actor_ref, name_key, name_keys
 from .fields import SIRET_EXAMPLE, siret_ok
 from .geography import name_key as commune_key
 from .text import thousands
@@ -31,9 +36,11 @@ LEVEL_HINTS: dict[int, str] = {
     2: "Vous menez au moins une action de Numérique responsable.",
     3: "Le Numérique responsable fait partie de votre stratégie et vous entraînez d'autres acteurs.",
 }
-MIN_FILL_SECONDS = 4.0  # a person needs longer than this to fill the form; a robot posts at once
+MIN_FILL_SECONDS = 3.0  # default: a person needs longer than this to fill the form; a robot posts at once
+MAX_FILL_SECONDS = 4.0  # the rule never asks more of a person, whatever the setting says
+FILL_SECONDS_ENV = "NRDASH_QUESTIONNAIRE_DELAI"  # seconds (0 to 4; 0: no time rule, honeypot and burst limit stay)
+clock = time.monotonic  # the form's clock: injectable (tests replace it), never read elsewhere
 OTHER_COMMUNE = "__autre__"
-SIMILAR_CUTOFF = 80  # RapidFuzz score (0-100) from which a name is shown as similar
 
 # Every text field of the form: (label as the form shows it, length limit in characters).
 TEXT_FIELDS: dict[str, tuple[str, int]] = {
@@ -170,9 +177,40 @@ def validate(raw: Mapping[str, Any], communes: Mapping[str, str]) -> tuple[Answe
                   contact=texts["contact"]), []
 
 
-def robot(raw: Mapping[str, Any], elapsed_seconds: float | None) -> bool:
+def min_fill_seconds(environ: Mapping[str, str] = os.environ) -> float:
+    """How long the form must have been open before « Envoyer » is taken (NRDASH_QUESTIONNAIRE_DELAI, bounded to
+    0-4 s; an unreadable value keeps the default)."""
+    raw = str(environ.get(FILL_SECONDS_ENV, "")).strip().replace(",", ".")
+    try:
+        value = float(raw) if raw else MIN_FILL_SECONDS
+    except ValueError:
+        return MIN_FILL_SECONDS
+    return min(max(value, 0.0), MAX_FILL_SECONDS) if value == value else MIN_FILL_SECONDS
+
+
+def trapped(raw: Mapping[str, Any]) -> bool:
+    """The hidden field (invisible to people, read aloud to nobody) was filled: a robot."""
+    return bool(_text(raw, "website").strip())
+
+
+def too_fast(elapsed_seconds: float | None, minimum: float, *, personal_link: bool = False) -> bool:
+    """Sent sooner after the form opened than a person can fill it. Every click is judged alike (an immediate
+    second click is no more a person's than the first); an answer sent through a personal campaign link, whose
+    holder was written to, is never judged by time."""
+    if personal_link or minimum <= 0:
+        return False
+    return elapsed_seconds is None or elapsed_seconds < minimum
+
+
+def robot(raw: Mapping[str, Any], elapsed_seconds: float | None, minimum: float = MIN_FILL_SECONDS, *,
+          personal_link: bool = False) -> bool:
     """A robot: it filled the hidden field, or sent the form faster than a person can read it."""
-    return bool(_text(raw, "website").strip()) or elapsed_seconds is None or elapsed_seconds < MIN_FILL_SECONDS
+    return trapped(raw) or too_fast(elapsed_seconds, minimum, personal_link=personal_link)
+
+
+def type_label(actor_type: str) -> str:
+    """An actor type as the questionnaire offers it: the kit's words, « NR » said in full."""
+    return ref.nr_in_full(actor_type)
 
 
 def consent_text(territory_name: str, retention_months: int) -> str:
@@ -208,10 +246,337 @@ def _same_place(answer: Answer, insee: Any, commune: Any) -> bool:
     return bool(answer.commune) and isinstance(commune, str) and commune_key(answer.commune) == commune_key(commune)
 
 
+# Similar names. Two names are compared on the words that say which structure it is: compare.name_key's words
+# (case, accents, punctuation, initials, legal forms at either end), short forms and synonyms read as one word
+# (referential.NAME_SYNONYMS: « St » → « saint », « Mairie »/« Ville » → « commune »…), the articles and
+# prepositions left out (referential.NAME_STOP_WORDS), and the communes written in a name (« … de Nieul-sur-Mer »)
+# taken out as places. Each word weighs by how rare it is in the census (inverse document frequency: a word every
+# name shares weighs nothing, « association » or « commune » little, « Recyclerie » much); words match when equal,
+# when one is a typo of the other (RapidFuzz ratio >= TOKEN_CUTOFF), when one is two of the other's run together
+# (« Startup », « Start-up »), or when one is the initials of several (« CCAS », « Centre communal d'action
+# sociale »). The name score is the matched weight over all the weight of both names (0-100). The commune then
+# counts: the same commune adds SAME_COMMUNE, two different communes take DIFFERENT_COMMUNE off, and a commune
+# written in one name that is not the other's place takes OTHER_PLACE_NAMED off (« Atelier du réemploi
+# Puilboreau » is not the one of La Rochelle). Nothing under SIMILAR_CUTOFF is proposed. These numbers were
+# measured on a labelled set of pairs (tests/fixtures/rapprochement-paires.csv, docs/rapprochement.md).
+SIMILAR_CUTOFF = 70  # score (0-100) from which a census actor is proposed as maybe the same structure
+TOKEN_CUTOFF = 80  # RapidFuzz ratio from which two words of four letters or more are one word misspelt
+SAME_COMMUNE, DIFFERENT_COMMUNE, OTHER_PLACE_NAMED = 10, 15, 30
+CONFLICT = 50  # points taken off when each name has words the other lacks, times the smaller share left unmatched
+PLACE_WORD = " "  # the vocabulary counts a commune written in names as the word " <commune key>" (no word has a space)
+COMMUNE_WORD = "commune"  # what referential.NAME_SYNONYMS makes of « Mairie », « Ville »…
+MIN_DOCUMENTS = 50  # a census smaller than this counts its words as if it had this many names (a few names say
+# little of which words are common)
+
+
+@dataclass(frozen=True)
+class NameWords:
+    """A name as the similarity reads it."""
+
+    words: tuple[str, ...]  # the words that say which structure it is, in order
+    places: frozenset[str]  # the communes written in the name (geography.name_key)
+    commune: str  # the commune's key ("" when unknown)
+    insee: str  # "" when unknown
+
+
+def _place_phrases(communes: Iterable[Any]) -> dict[tuple[str, ...], str]:
+    """Each commune's words (as a name's words read after NAME_SYNONYMS) -> the commune's key."""
+    out: dict[tuple[str, ...], str] = {}
+    for c in communes:
+        if isinstance(c, str) and c.strip():
+            key = commune_key(c)
+            if key:
+                out[tuple(key.split())] = key
+    return out
+
+
+def _phrase_words(key: str) -> list[str]:
+    if " " in key:
+        text = f" {key} "
+        for phrase, one in ref.NAME_PHRASES.items():
+            text = text.replace(f" {phrase} ", f" {one} ")
+        key = text.strip()
+    return [ref.NAME_SYNONYMS.get(w, w) for w in key.split()]
+
+
+def name_words(name: Any, commune: Any = None, insee: Any = None,
+               places: Mapping[tuple[str, ...], str] | None = None, key: str | None = None) -> NameWords:
+    """The words of ``name`` that say which structure it is, and the communes it names (``places``: from
+    :func:`_place_phrases`, the census's communes; ``key``: the name's compare.name_key when known)."""
+    if key is None:
+        key = name_key(name) if isinstance(name, str) else ""
+    words = _phrase_words(key)
+    ckey = commune_key(commune) if isinstance(commune, str) and commune.strip() else ""
+    phrases = dict(places or {})
+    if ckey:
+        phrases.setdefault(tuple(ckey.split()), ckey)
+    found: set[str] = set()
+    if phrases and words:
+        longest = max(len(p) for p in phrases)
+        kept: list[str] = []
+        i = 0
+        while i < len(words):
+            for n in range(min(longest, len(words) - i), 0, -1):
+                hit = phrases.get(tuple(words[i:i + n]))
+                if hit is not None:
+                    found.add(hit)
+                    i += n
+                    break
+            else:
+                kept.append(words[i])
+                i += 1
+        words = kept
+    # A word of the commune's own name (« Châtelaillon » for Châtelaillon-Plage) is that place too.
+    own = {w for w in ckey.split() if len(w) >= 4 and w not in ("saint", "sainte")}
+    if own and any(w in own for w in words):
+        found.add(ckey)
+    content = tuple(w for w in words if w not in ref.NAME_STOP_WORDS and w not in own)
+    if content == (COMMUNE_WORD,) and ckey:  # « Mairie » of X is « Commune de X »: a commune is its place
+        found.add(ckey)
+    return NameWords(content, frozenset(found), ckey, str(insee) if isinstance(insee, str) and insee else "")
+
+
+class Vocabulary:
+    """How much each word says, from how many of a census's names hold it (inverse document frequency)."""
+
+    def __init__(self, names: Iterable[NameWords]):
+        df: dict[str, int] = {}
+        n = 0
+        for nw in names:
+            n += 1
+            for w in set(nw.words) | {PLACE_WORD + p for p in nw.places}:
+                df[w] = df.get(w, 0) + 1
+        self.documents = max(n, MIN_DOCUMENTS)
+        self.df = df
+        self._weights: dict[str, float] = {}
+
+    def weight(self, word: str) -> float:
+        w = self._weights.get(word)
+        if w is None:
+            w = self._weights[word] = math.log((self.documents + 1) / (self.df.get(word, 0) + 1)) + 0.01
+        return w
+
+
+def _initials(words: tuple[str, ...], start: int, end: int) -> str:
+    return "".join(w[0] for w in words[start:end])
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _similar(x: str, y: str) -> float:
+    """RapidFuzz's normalised Indel similarity of two words when it reaches TOKEN_CUTOFF, else 0 (its bound
+    2·min/(sum of lengths) is checked first: most pairs stop there)."""
+    from rapidfuzz.distance import Indel
+
+    lx, ly = len(x), len(y)
+    if 200 * min(lx, ly) < TOKEN_CUTOFF * (lx + ly):
+        return 0.0
+    s = Indel.normalized_similarity(x, y)
+    return s if s * 100 >= TOKEN_CUTOFF - 1e-9 else 0.0
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _word_match(x: str, y: str) -> float:
+    """How much two words are one (0 when not): equal 1, misspelt their similarity, cut short TOKEN_CUTOFF."""
+    if x == y:
+        return 1.0
+    if len(x) >= 4 and len(y) >= 4 and (s := _similar(x, y)):
+        return s
+    if min(len(x), len(y)) >= 3 and abs(len(x) - len(y)) >= 3 and (x.startswith(y) or y.startswith(x)):
+        return TOKEN_CUTOFF / 100  # cut short: « dép. » for « départementale »
+    return 0.0
+
+
+def _pairs(a: tuple[str, ...], b: tuple[str, ...]) -> list[tuple[float, tuple[int, ...], tuple[int, ...]]]:
+    """The ways words of ``a`` and ``b`` may be the same: (similarity 0-1, positions in a, positions in b)."""
+    out = [(s, (i,), (j,)) for i, x in enumerate(a) for j, y in enumerate(b) if (s := _word_match(x, y))]
+    for side, (p, q) in enumerate(((a, b), (b, a))):
+        others = set(q)
+        for i, x in enumerate(p):
+            if x in others:
+                continue
+            n = len(x)
+            if n >= 5:  # run together: « startup » and « start up »
+                for j in range(len(q) - 1):
+                    m = len(q[j]) + len(q[j + 1])
+                    if 2 * n >= m and 2 * m >= n and (s := _similar(x, q[j] + q[j + 1])):
+                        out.append((s, (i,), (j, j + 1)) if side == 0 else (s, (j, j + 1), (i,)))
+            if 2 <= n <= min(6, len(q)) and x.isalpha():  # initials: « ccas », « centre communal … sociale »
+                for j in range(len(q) - n + 1):
+                    if q[j][0] == x[0] and _initials(q, j, j + n) == x:
+                        span = tuple(range(j, j + n))
+                        out.append((1.0, (i,), span) if side == 0 else (1.0, span, (i,)))
+    return out
+
+
+def name_score(a: NameWords, b: NameWords, vocabulary: Vocabulary) -> int:
+    """How likely ``a`` and ``b`` name the same structure (0-100): the weight of the words they share over the
+    weight of all their words, less CONFLICT when each has words the other lacks, then their communes (see
+    SIMILAR_CUTOFF)."""
+    where_a = a.places | ({a.commune} if a.commune else set())
+    where_b = b.places | ({b.commune} if b.commune else set())
+    # A commune written in a name is checked against the other's place; against no place at all, it is one more
+    # word that the other name lacks.
+    wa = [vocabulary.weight(w) for w in a.words] + [vocabulary.weight(PLACE_WORD + p) for p in a.places
+                                                    if not where_b]
+    wb = [vocabulary.weight(w) for w in b.words] + [vocabulary.weight(PLACE_WORD + p) for p in b.places
+                                                    if not where_a]
+    if not a.words and not b.words:
+        share = 1.0 if (a.places or b.places) else 0.0  # a name that is only a place: the place decides
+    elif not a.words or not b.words:
+        share = 0.0
+    else:
+        got_a = got_b = 0.0
+        used_a: set[int] = set()
+        used_b: set[int] = set()
+        for s, ia, ib in sorted(_pairs(a.words, b.words), key=lambda p: -p[0]):
+            if used_a.isdisjoint(ia) and used_b.isdisjoint(ib):
+                used_a.update(ia), used_b.update(ib)
+                got_a += s * sum(wa[i] for i in ia)
+                got_b += s * sum(wb[j] for j in ib)
+        share = (got_a + got_b) / (sum(wa) + sum(wb))
+        share -= CONFLICT / 100 * min(1 - got_a / sum(wa), 1 - got_b / sum(wb))
+    score = 100 * share
+    if a.insee and b.insee:
+        same = a.insee == b.insee
+    elif a.commune and b.commune:
+        same = a.commune == b.commune
+    else:
+        same = None
+    if same is True:
+        score += SAME_COMMUNE
+    elif same is False:
+        score -= DIFFERENT_COMMUNE
+    if (a.places and where_b and a.places.isdisjoint(where_b)) or (
+            b.places and where_a and b.places.isdisjoint(where_a)):
+        score -= OTHER_PLACE_NAMED
+    return int(round(min(100.0, max(0.0, score))))
+
+
+class NameIndex:
+    """A census's names as the similarity reads them, with what finds the candidates of an answer quickly."""
+
+    def __init__(self, actors: pd.DataFrame):
+        n = len(actors)
+        names = actors["name"].tolist() if "name" in actors else [None] * n
+        communes = actors["commune"].tolist() if "commune" in actors else [None] * n
+        insees = actors["insee"].tolist() if "insee" in actors else [None] * n
+        self.places = _place_phrases(set(c for c in communes if isinstance(c, str)))
+        self.names = [name_words(nm, c, i, self.places, k)
+                      for nm, c, i, k in zip(names, communes, insees, _name_keys(actors))]
+        self.vocabulary = Vocabulary(self.names)
+        self.by_word: dict[str, list[int]] = {}
+        self.by_initials: dict[str, list[int]] = {}
+        self.wordless: list[int] = []
+        for pos, nw in enumerate(self.names):
+            if not nw.words:
+                self.wordless.append(pos)
+            for w in set(nw.words):
+                self.by_word.setdefault(w, []).append(pos)
+            for run in _runs(nw.words):
+                self.by_initials.setdefault(run, []).append(pos)
+        self.words = list(self.by_word)
+        self.sorted_words = sorted(self.words)
+        self.totals = [sum(self.vocabulary.weight(w) for w in nw.words) for nw in self.names]
+
+    def candidates(self, a: NameWords) -> list[int]:
+        """The census actors that may score SIMILAR_CUTOFF or more against ``a``: those whose words match some of
+        its words (as name_score matches them) and whose best possible score reaches the cutoff (less 5 points):
+        name_score with every word that might match counted as matched (its weight on each side, capped by the
+        name's weight; two census words run together in an answer's word count together), plus SAME_COMMUNE.
+        Names whose words are the initials of the answer's, or the reverse, are always scored."""
+        from rapidfuzz import fuzz, process
+        from rapidfuzz.distance import Indel
+
+        if not a.words:
+            return list(self.wordless)
+        weight = self.vocabulary.weight
+        got_a: dict[int, float] = {}  # at most this much of a's weight matched in the census name at pos
+        got_b: dict[int, float] = {}  # and at most this much of the census name's
+        always: set[int] = set()
+
+        def words_hit(word: str, words: Iterable[str], run_together: bool = False) -> None:
+            seen: set[int] = set()
+            for v in set(words):
+                for pos in self.by_word[v]:
+                    got = weight(v)
+                    if run_together:  # with the word before or after it, as _pairs reads run-together words
+                        b = self.names[pos].words
+                        got = 0.0 if word in b else max((weight(b[k]) + weight(b[k + 1]) for k in range(len(b) - 1)
+                                   if v in (b[k], b[k + 1]) and _similar(word, b[k] + b[k + 1])), default=0.0)
+                        if not got:
+                            continue
+                    got_b[pos] = got_b.get(pos, 0.0) + got
+                    seen.add(pos)
+            for pos in seen:
+                got_a[pos] = got_a.get(pos, 0.0) + weight(word)
+
+        for w in set(a.words):
+            always.update(self.by_initials.get(w, ()))
+            hits = [w] if w in self.by_word else []
+            if len(w) >= 4:
+                hits += [v for v, _, _ in process.extract_iter(w, self.words, scorer=Indel.normalized_similarity,
+                                                               score_cutoff=TOKEN_CUTOFF / 100 - 1e-9)
+                         if len(v) >= 4]
+            if len(w) >= 3:  # cut short
+                hits += [v for v in self._starting(w) if len(v) - len(w) >= 3]
+                hits += [w[:k] for k in range(3, len(w) - 2) if w[:k] in self.by_word]
+            words_hit(w, hits)
+            if len(w) >= 5:  # words run together in the answer
+                words_hit(w, [v for v, _, _ in process.extract_iter(w, self.words, scorer=fuzz.partial_ratio,
+                                                                    score_cutoff=TOKEN_CUTOFF)], True)
+        for x, y in zip(a.words, a.words[1:]):  # two of the answer's words run together in the census's name
+            hits = [v for v, _, _ in process.extract_iter(x + y, self.words, scorer=Indel.normalized_similarity,
+                                                          score_cutoff=TOKEN_CUTOFF / 100 - 1e-9)
+                    if v not in a.words]  # as _pairs: a word the answer has as such is not two of its words
+            words_hit(x, hits)
+            words_hit(y, hits)
+        for run in _runs(a.words):
+            always.update(self.by_word.get(run, ()))
+        total_a = sum(weight(w) for w in a.words)
+        keep = []
+        for pos, ga in got_a.items():
+            total_b = self.totals[pos]
+            if not total_b:
+                continue
+            ga = min(ga, total_a)
+            gb = min(got_b[pos], total_b)
+            best = (ga + gb) / (total_a + total_b) - CONFLICT / 100 * min(1 - ga / total_a, 1 - gb / total_b)
+            if 100 * best + SAME_COMMUNE >= SIMILAR_CUTOFF - 5:
+                keep.append(pos)
+        return sorted(always.union(keep))
+
+    def _starting(self, prefix: str) -> list[str]:
+        """The census's words that start with ``prefix``."""
+        import bisect
+
+        i = bisect.bisect_left(self.sorted_words, prefix)
+        out = []
+        while i < len(self.sorted_words) and self.sorted_words[i].startswith(prefix):
+            out.append(self.sorted_words[i])
+            i += 1
+        return out
+
+
+def _runs(words: tuple[str, ...]) -> set[str]:
+    """The initials of every run of two to six words."""
+    return {_initials(words, i, k) for i in range(len(words)) for k in range(i + 2, min(len(words), i + 6) + 1)}
+
+
+def name_index(actors: pd.DataFrame) -> NameIndex:
+    """The census's :class:`NameIndex`, made once per actors frame (nrdash.compare's per-frame cache)."""
+    return _cached(actors, "questionnaire-names", lambda: NameIndex(actors))
+
+
+def _name_keys(actors: pd.DataFrame) -> list[str]:
+    """compare.name_key of every actor's name, once per actors frame."""
+    return _cached(actors, "questionnaire-keys", lambda: name_keys(
+        actors["name"] if "name" in actors else [None] * len(actors)).tolist())
+
+
 def matches(answer: Answer, actors: pd.DataFrame, limit: int = 3, similar: bool = True) -> list[Match]:
     """The census actors this answer may be, best first: the same valid SIRET, then the same name key and
     commune (nrdash.compare's rule: two different valid SIRETs are never the same actor), then, when ``similar``,
-    names RapidFuzz finds close."""
+    the names :func:`name_score` finds close (SIMILAR_CUTOFF or more)."""
     out: list[Match] = []
     seen: set[int] = set()
     names = actors["name"].tolist()
@@ -227,25 +592,26 @@ def matches(answer: Answer, actors: pd.DataFrame, limit: int = 3, similar: bool 
         out.append(Match(i, actor_ref(row), how, score, str(names[i]),
                          communes[i] if isinstance(communes[i], str) else None))
 
+    def other_siret(i: int) -> bool:  # two establishments, whatever their names
+        return bool(answer.siret) and isinstance(sirets[i], str) and bool(sirets[i]) and sirets[i] != answer.siret
+
     if answer.siret:
         for i, s in enumerate(sirets):
             if s == answer.siret:
                 add(i, SIRET, 100)
     key = name_key(answer.name)
-    keys = [name_key(n) if isinstance(n, str) else "" for n in names]
-    for i, k in enumerate(keys):
-        if k and k == key and _same_place(answer, insees[i], communes[i]):
-            if answer.siret and isinstance(sirets[i], str) and sirets[i] != answer.siret:
-                continue  # two establishments
+    for i, k in enumerate(_name_keys(actors)):
+        if k and k == key and _same_place(answer, insees[i], communes[i]) and not other_siret(i):
             add(i, NAME, 100)
     if similar and key and len(out) < limit:
-        from rapidfuzz import fuzz, process
-
-        for _, score, i in process.extract(key, keys, scorer=fuzz.WRatio, limit=limit * 3,
-                                           score_cutoff=SIMILAR_CUTOFF):
-            if len(out) >= limit:
+        index = name_index(actors)
+        a = name_words(answer.name, answer.commune, answer.insee, index.places)
+        scored = [(name_score(a, index.names[i], index.vocabulary), i) for i in index.candidates(a)
+                  if i not in seen and not other_siret(i)]
+        for score, i in sorted(scored, key=lambda p: (-p[0], p[1])):
+            if score < SIMILAR_CUTOFF or len(out) >= limit:
                 break
-            add(i, SIMILAR, int(round(score)))
+            add(i, SIMILAR, score)
     return out[:limit]
 
 
@@ -608,7 +974,7 @@ def printable_form(territory_name: str, retention_months: int) -> str:
     def boxes(items: Iterable[str]) -> str:
         return "".join(f"<li>☐ {html.escape(i)}</li>" for i in items)
 
-    types = "".join(f"<li><b>{html.escape(f)}</b><ul class='cols'>{boxes(t)}</ul></li>"
+    types = "".join(f"<li><b>{html.escape(f)}</b><ul class='cols'>{boxes(map(type_label, t))}</ul></li>"
                     for f, t in ref.TYPES_BY_FAMILY.items())
     levels = boxes(f"{ref.level_label(n)} : {LEVEL_HINTS[n]}" for n in ref.LEVELS)
     line = "<div class='line'></div>"

@@ -163,6 +163,16 @@ def level_label(level: int | None) -> str:
     return f"{n} — {LEVELS[n]}" if n in LEVELS else "Non renseigné"
 
 
+NR_WORDS = "Numérique responsable"  # what « NR » stands for: said in full to people who may not know the kit
+_NR = re.compile(r"\bNR\b")
+
+
+def nr_in_full(text: str) -> str:
+    """« Associations du NR » -> « Associations du Numérique responsable »: for the public questionnaire, whose
+    respondents may not know the kit's abbreviation."""
+    return _NR.sub(NR_WORDS, text)
+
+
 def level_workbook_label(level: int) -> str:
     """'2 - Acteur du NR': the level as the template's dropdown writes it."""
     return level_label(level).replace(" — ", " - ")
@@ -562,6 +572,24 @@ def arrow_sub(arr: "pa.Array", find: str, pattern: str, replacement: str, trim: 
         return arr
     part = pc.replace_substring_regex(arr.filter(hit), pattern, replacement)
     return pc.replace_with_mask(arr, hit, pc.ascii_trim(part, " ") if trim else part)
+
+
+# Comparing two names of structures (nrdash.questionnaire's similar names), on norm_key's words: the words that say
+# nothing of which structure it is (articles, prepositions), and the usual short forms and synonyms written in French
+# names, each mapped to one word. The words that many names of a census share (« association », « centre »…) are
+# counted from the census itself; the legal forms are nrdash.compare.LEGAL_FORMS.
+NAME_STOP_WORDS: frozenset[str] = frozenset({
+    "a", "au", "aux", "d", "de", "des", "du", "en", "et", "l", "la", "le", "les", "par", "pour", "sur", "sous",
+    "dans", "avec", "chez", "un", "une",
+})
+NAME_SYNONYMS: dict[str, str] = {
+    "st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes",  # as geography.name_key reads communes
+    "asso": "association", "assoc": "association", "ass": "association",
+    "mairie": "commune", "ville": "commune", "municipalite": "commune",  # « Mairie de X » is « Commune de X »
+    "dir": "direction", "univ": "universite", "dept": "departement", "dpt": "departement",
+    "ets": "etablissements", "etablissement": "etablissements", "cie": "compagnie", "prof": "professionnel",
+}
+NAME_PHRASES: dict[str, str] = {"hotel de ville": "commune"}  # several words said as one
 
 
 def build_lookup(canonical: Iterable[str], aliases: dict[str, str] | None = None) -> dict[str, str]:

@@ -16,14 +16,15 @@ from . import referential as ref
 from .census import Census
 from .filters import Filters
 from .indicators import kpis, public_table, territory_headline
-from .matrix import (categories_by_family, engaged_by_target, format_due, plan_summary, plan_table, plan_view,
-                     quick_wins)
+from .matrix import (categories_by_family, category_blocks, engaged_by_target, format_due, plan_summary, plan_table,
+                     plan_view, quick_wins)
 from .mobilisation import circle_members
 from .placement import TerritoryInfo
 from .text import count_noun, date_time, esc, percent, thousands
 
 SECTIONS = ("contexte", "indicateurs", "engagement", "cercles", "matrice", "carte", "provenance")
 SUIVI_SECTION = "suivi"  # when the report is given the territory's follow-up (ReportInput.suivi), before provenance
+VOTES_SECTION = "votes"  # when the report is given the territory's closed votes (ReportInput.votes), before provenance
 
 CSS = """
 body { font-family: Arial, Helvetica, sans-serif; color: #1e1e1e; max-width: 1100px; margin: 2rem auto; padding: 0 1rem;
@@ -71,6 +72,7 @@ class ReportInput:
     generated: dt.datetime | None = None
     filters: Filters | None = None  # the plan shows the targets of the families filtered (matrix.plan_view)
     suivi: Any = None  # nrdash.suivi.SuiviReport: the last comparison and the objectives (stored territories)
+    votes: Any = None  # the territory's closed votes (nrdash.store.VoteInfo), newest first (stored territories)
 
 
 def svg_map(actors: pd.DataFrame, contours=None, width: int = 900, height: int = 620) -> str:
@@ -216,8 +218,9 @@ def build_report(data: ReportInput) -> str:
     out.append("<h3>Gains rapides</h3>" + (table_html(qw) if len(qw) else "<p>Aucune action marquée gain rapide.</p>"))
     if len(plan.actions):
         out.append("<h3>Actions prévues</h3>" + table_html(_dates_written(plan_table(plan.actions))))
-    cats = categories_by_family(a)
-    out.append(fig(charts.categories_heatmap(cats), charts.categories_summary(cats)) + "</section>")
+    for _, label, cats in category_blocks(categories_by_family(a)):  # the two vocabularies, never mixed
+        out.append(fig(charts.categories_heatmap(cats, label), charts.categories_summary(cats)))
+    out.append("</section>")
 
     out.append("<section id='carte'><h2>Carte des acteurs</h2>")
     out.append(svg_map(a, data.contours))
@@ -228,6 +231,8 @@ def build_report(data: ReportInput) -> str:
 
     if data.suivi is not None:
         out.append(suivi_section(data.suivi, fig))
+    if data.votes:
+        out.append(votes_section(data.votes))
 
     out.append("<section id='provenance'><h2>Provenance</h2>")
     out.append(f"<p>Recensement « {esc(c.file_name)} » (feuille « {esc(c.sheet)} »), lu le {date_time(c.loaded_at)}"
@@ -270,5 +275,21 @@ def suivi_section(suivi, fig) -> str:
             out.append(f"<p class='note'>{esc(suivi.note)}</p>")
         out.append(fig(sv.transitions_figure(suivi.transitions, "A", "B"), sv.transitions_summary(suivi.transitions)))
         out.append("<ul>" + "".join(f"<li>{esc(x)}</li>" for x in suivi.sentences) + "</ul>")
+    out.append("</section>")
+    return "".join(out)
+
+
+def votes_section(votes) -> str:
+    """« Votes en atelier »: each closed vote's date, question, participants and votes per choice (no per-person
+    record exists)."""
+    from . import vote as vt
+
+    out = [f"<section id='{VOTES_SECTION}'><h2>Votes en atelier</h2>"]
+    for v in votes:
+        rows = pd.DataFrame([{"Choix": c.label, "Voix": n} for c, n in vt.ranked(v.counts, v.choices)])
+        out.append(f"<h3>{esc(v.question)}</h3><p>Vote clos le {date_time(v.closed_at.astimezone())} — "
+                   f"{esc(vt.KINDS.get(v.kind, v.kind))}, {esc(vt.PURPOSES.get(v.purpose, v.purpose).lower())}, "
+                   f"{count_noun(v.max_choices, 'choix', 'choix')} par personne — "
+                   f"{count_noun(v.participants, 'participant')}.</p>" + table_html(rows))
     out.append("</section>")
     return "".join(out)

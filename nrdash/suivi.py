@@ -54,27 +54,44 @@ def transition_table(matrix: Mapping) -> pd.DataFrame:
 
 def transitions_figure(matrix: Mapping, label_a: str = "A", label_b: str = "B") -> go.Figure:
     """The transitions as a matrix: one row per level of A (and « Nouveau »), one column per level of B (and
-    « Sorti »), each cell's count written in it. The changes are coloured (darker = more); the diagonal, the actors
-    who kept their level, stays white with its count, so that a few changes are not washed out by many stays."""
+    « Sorti »), each cell's count written in it. A change is coloured by its share of the row (darker = a larger
+    part of the actors of that level moved there): one actor out of 47 is pale, not as loud as a big move; an empty
+    cell and the diagonal, the actors who kept their level, stay light grey (the diagonal with its count). Column labels wrap short enough not to
+    overlap at 1280 px, in mode atelier too."""
     table = transition_table(matrix)
     counts = table.to_numpy().tolist()
     same = [[r == c for c in table.columns] for r in table.index]
-    z = [[None if same[i][j] else v for j, v in enumerate(row)] for i, row in enumerate(counts)]
-    top = max(1, max((v for row in z for v in row if v is not None), default=1))
-    x = [wrap(c, 16) for c in table.columns]
+    totals = [sum(row) for row in counts]
+    z = [[None if same[i][j] or not v else v / totals[i] for j, v in enumerate(row)] for i, row in enumerate(counts)]
+    shares = [[f"{round(100 * v / totals[i])} %" if totals[i] else "—" for v in row] for i, row in enumerate(counts)]
+    x = [wrap(c, 10) for c in table.columns]
     y = [wrap(r, 22) for r in table.index]
     text = [[thousands(v) if v else "" for v in row] for row in counts]
-    heat = dict(type="heatmap", z=z, x=x, y=y, colorscale=COUNT_COLORSCALE, zmin=0, zmax=top, xgap=3, ygap=3,
-                showscale=False, customdata=counts, hoverongaps=False,
-                hovertemplate="De %{y}<br>vers %{x} : %{customdata} acteur(s)<extra></extra>")
-    return _figure([heat, _cell_text(x, y, z, text, top)],
+    heat = dict(type="heatmap", z=z, x=x, y=y, colorscale=COUNT_COLORSCALE, zmin=0, zmax=1, xgap=3, ygap=3,
+                showscale=False, customdata=counts, text=shares, hoverongaps=False,
+                hovertemplate="De %{y}<br>vers %{x} : %{customdata} acteur(s), %{text} de la ligne<extra></extra>")
+    return _figure([heat, _cell_text(x, y, z, text, 1)],
                    f"Transitions de niveau : {label_a} (lignes) → {label_b} (colonnes)", height=520, legend=False,
-                   top=150, yaxis=dict(autorange="reversed", showgrid=False, title=dict(text=esc(f"Niveau dans {label_a}"))),
+                   top=150, shapes=_cells_below(len(y), len(x)), meta=dict(min_height=TRANSITIONS_MIN_HEIGHT),
+                   yaxis=dict(autorange="reversed", showgrid=False, title=dict(text=esc(f"Niveau dans {label_a}"))),
                    xaxis=dict(side="top", tickangle=0, showgrid=False, title=dict(text=esc(f"Niveau dans {label_b}"))))
 
 
+# Mode atelier fits the page's main figure to the screen: never below this, where six rows and their labels still
+# read (at 1280×720 the figure starts low on the Suivi page, the page scrolls a little rather than squeezing it).
+TRANSITIONS_MIN_HEIGHT = 480
+EMPTY_CELL = "#f1f3f6"  # a cell without a change (and the diagonal): light grey, outside the count scale's hues
+
+
+def _cells_below(rows: int, columns: int) -> list[dict]:
+    """Every cell of the matrix drawn light grey under the heatmap (which draws only the changes), so that the grid
+    stays readable."""
+    return [dict(type="rect", xref="x", yref="y", x0=j - 0.485, x1=j + 0.485, y0=i - 0.485, y1=i + 0.485,
+                 fillcolor=EMPTY_CELL, line=dict(width=0), layer="below")
+            for i in range(rows) for j in range(columns)]
 TRANSITIONS_READING = ("Cases colorées : les acteurs qui ont changé de niveau, sont entrés (« Nouveau ») ou sortis "
-                       "(« Sorti ») ; sur la diagonale, en blanc, ceux qui ont gardé leur niveau.")
+                       "(« Sorti »), d'autant plus foncées qu'ils sont une grande part de leur ligne ; sur la "
+                       "diagonale, en gris clair, ceux qui ont gardé leur niveau.")
 
 
 def transitions_summary(matrix: Mapping) -> str:
@@ -108,8 +125,20 @@ def changed_list(cmp: cp.Comparison) -> pd.DataFrame:
     part = cmp.b.iloc[ib]
     return pd.DataFrame({"Ligne (A)": cmp.a["row"].to_numpy()[ch["ia"].to_numpy(dtype=int)] if len(ch) else [],
                          "Ligne (B)": part["row"].to_numpy(), "Nom": part["name"].to_numpy(dtype=object),
-                         "Commune": _place(part), "Champs modifiés": [", ".join(f) for f in ch["changed"]],
-                         "Appariement": ch["method"].to_numpy(dtype=object)})
+                         "Commune": _place(part), "Champs modifiés": [", ".join(f) for f in ch["changed"]]})
+
+
+PAIRING_WORDS = {cp.SIRET: "même SIRET", cp.NAME: "même nom et même commune", cp.MANUAL: "appariés à la main"}
+
+
+def pairing_words(method: str) -> str:
+    """How two actors were paired, in words (never the comparison's internal key)."""
+    return PAIRING_WORDS.get(method, method)
+
+
+def first_changed_tab(n_new: int, n_gone: int, n_changed: int) -> int:
+    """The list the page opens on: the first of new, gone, changed actors that is not empty (new when none)."""
+    return next((i for i, n in enumerate((n_new, n_gone, n_changed)) if n), 0)
 
 
 def circle_list(rows: pd.DataFrame) -> pd.DataFrame:

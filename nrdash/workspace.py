@@ -19,7 +19,7 @@ import pandas as pd
 
 from . import referential as ref
 from .census import Census
-from .compare import actor_refs, compare
+from .compare import actor_refs, change_details, compare, coverage_changes, action_changes, plan_sentences
 from .text import count_noun, date_time
 
 TERRITORY_ENV = "NRDASH_TERRITOIRE"
@@ -32,35 +32,31 @@ def default_territory() -> str:
     return os.environ.get(TERRITORY_ENV, "").strip() or SAMPLE_CODE
 
 
+def home_territory(own: Iterable[str], default: str) -> str:
+    """Where a signed-in person lands when the address names no territory: the one territory they have a role on
+    (the fictional sample aside), else ``default`` (several: they choose)."""
+    own = [c for c in dict.fromkeys(own) if c != SAMPLE_CODE]
+    return own[0] if len(own) == 1 else default
+
+
 @dataclass(frozen=True)
 class Access:
-    """What a session may do on one territory."""
+    """What a session may do on one territory, as the store decides it (``Store.access``): the app uses it only to
+    choose what to show, the store checks every operation again."""
 
     role: str | None  # "lecteur" | "éditeur" | "administrateur" | None (anonymous, or no role here)
     may_read: bool
     locked: bool = False  # opened with a locked workshop link: a viewer in mode atelier, whatever is done
-
-    @property
-    def editor(self) -> bool:
-        return not self.locked and self.role in (EDITOR, ADMIN)
-
-    @property
-    def admin(self) -> bool:
-        return not self.locked and self.role == ADMIN
+    editor: bool = False  # drafts, publishing, restore, the questionnaire's queue, objectives, pairings
+    admin: bool = False  # the territory's settings and people, erasure
+    instance_admin: bool = False  # accounts and the instance's administrator role
+    personal_data: bool = False  # Référent, Contact, original files
+    exists: bool | None = None  # whether the territory is on this instance; None: not said to this session
+    name: str = ""  # the territory's name, when said
 
     def personal(self, workshop: bool) -> bool:
         """Whether Référent and Contact may be sent to this session's browser at all."""
-        return self.editor and not workshop
-
-
-def access(role: str | None, anonymous_read: bool, signed_in: bool, locked: bool = False) -> Access:
-    """A locked workshop link reads (never more); an account with a role on the territory reads; anyone reads a
-    territory open to anonymous reading; a signed-in account without a role reads what anyone may read."""
-    if locked:
-        return Access(None, True, locked=True)
-    if role not in ref.ROLES:
-        role = None
-    return Access(role, role is not None or bool(anonymous_read))
+        return self.personal_data and not workshop
 
 
 def parse_version(value: str | None) -> int | None:
@@ -69,9 +65,23 @@ def parse_version(value: str | None) -> int | None:
     return int(value) if value.isdigit() and 0 < int(value) < 10**9 else None
 
 
+def draft_origin(base_version: int | None) -> str:
+    """Where a draft comes from, in words: « d'après la version 2 », or the territory's first census."""
+    return f"d'après la version {base_version}" if base_version else "premier recensement du territoire"
+
+
+def _checked(n_error_rows: int, n_warnings: int) -> str:
+    """What the check found, in a few words: « aucun problème », « 2 lignes en erreur, 1 avertissement »."""
+    parts = ([count_noun(n_error_rows, "ligne en erreur", "lignes en erreur")] if n_error_rows else []) + \
+            ([count_noun(n_warnings, "avertissement")] if n_warnings else [])
+    return ", ".join(parts) or "aucun problème"
+
+
 def history_table(infos: Iterable, editor: bool) -> pd.DataFrame:
-    """The history list: one row per version, newest first, in French. Authors are shown to editors only (an
-    e-mail address is personal data)."""
+    """The history list: one row per version, newest first, in French, in few columns so that it fits a 1280 px
+    screen (the counts in words: « 150 acteurs, 12 actions »; a restoration or a forced publication said after the
+    note, in brackets). Authors are shown to editors only (an e-mail
+    address is personal data)."""
     rows = []
     for v in sorted(infos, key=lambda v: -v.number):
         origin = []
@@ -81,14 +91,16 @@ def history_table(infos: Iterable, editor: bool) -> pd.DataFrame:
             origin.append(f"publiée malgré les erreurs : {v.force_reason}")
         if v.redacted_at:
             origin.append("données personnelles retirées")
-        row = {"Version": v.number, "Publiée le": date_time(v.created_at), "Note": v.note or "",
-               "Acteurs": v.n_actors, "Actions": v.n_actions, "Lignes en erreur": v.n_error_rows,
-               "Avertissements": v.n_warnings, "Fichier": v.file_name, "Remarques": " ; ".join(origin)}
+        remarks = " ; ".join(origin)
+        note = " — ".join(filter(None, [v.note or "", f"({remarks})" if remarks else ""]))
+        row = {"Version": v.number, "Publiée le": date_time(v.created_at), "Note": note,
+               "Contenu": f"{count_noun(v.n_actors, 'acteur')}, {count_noun(v.n_actions, 'action')}",
+               "Vérification": _checked(v.n_error_rows, v.n_warnings), "Fichier": v.file_name}
         if editor:
             row["Auteur"] = v.author or ""
         rows.append(row)
-    columns = ["Version", "Publiée le", *(["Auteur"] if editor else []), "Note", "Acteurs", "Actions",
-               "Lignes en erreur", "Avertissements", "Fichier", "Remarques"]
+    columns = ["Version", "Publiée le", *(["Auteur"] if editor else []), "Note", "Contenu", "Vérification",
+               "Fichier"]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -112,7 +124,7 @@ class Undone:
 
 def _shown(actors: pd.DataFrame) -> list[str]:
     """« Name (Commune) » of each actor, as a person names it."""
-    return [f"{n} ({c})" if isinstance(c, str) and c.strip() else str(n)
+    return [f"{n} ({c})" if isinstance(c, str) and c.strip() and not str(n).endswith(f"({c})") else str(n)
             for n, c in zip(actors["name"], actors["commune"])]
 
 
@@ -145,3 +157,58 @@ def undone_by(base: Census, latest: Census, draft: Census, base_number: int, lat
     from .compare import summary_sentence
 
     return Undone(base_number, latest_number, lines[:limit], summary_sentence(others))
+
+
+CHANGE_CELL_MAX = 80  # characters of a cell quoted in what a draft changes
+
+
+@dataclass(frozen=True)
+class DraftChanges:
+    """What publishing a draft changes against the latest version: counts, and the first actors of each kind in
+    French (« Name (Commune) », with the fields changed, old → new)."""
+
+    latest: int
+    n_new: int
+    n_gone: int
+    n_changed: int
+    n_same: int
+    new: list[str]
+    gone: list[str]
+    changed: list[str]
+    plan: list[str]  # what changes in the planned actions, in sentences
+
+    @property
+    def sentence(self) -> str:
+        return (f"Par rapport à la version {self.latest} : {count_noun(self.n_new, 'nouvel acteur', 'nouveaux acteurs')}"
+                f", {count_noun(self.n_gone, 'acteur retiré', 'acteurs retirés')}, "
+                f"{count_noun(self.n_changed, 'acteur modifié', 'acteurs modifiés')}, "
+                f"{count_noun(self.n_same, 'inchangé', 'inchangés')}.")
+
+    @property
+    def nothing(self) -> bool:
+        return not (self.n_new or self.n_gone or self.n_changed)
+
+
+def _cell(value) -> str:
+    text = "vide" if value is None or value == "" or (isinstance(value, float) and value != value) else str(value)
+    return text if len(text) <= CHANGE_CELL_MAX else text[:CHANGE_CELL_MAX - 1] + "…"
+
+
+def draft_changes(latest: Census, draft: Census, latest_number: int, links: Iterable[tuple[str, str]] = (),
+                  unlinks: Iterable[tuple[str, str]] = (), include_personal: bool = False,
+                  limit: int = 20) -> DraftChanges:
+    """The Suivi comparison (nrdash.compare) of the latest version with the draft, as the Versions page shows it
+    before publishing: the manual pairings of the territory apply; personal fields are named, never quoted."""
+    cmp = compare(latest, draft, links, unlinks, include_personal=include_personal)
+    names_a, names_b = _shown(cmp.a), _shown(cmp.b)
+    personal = {c.header for c in ref.ACTOR_COLUMNS if c.personal}
+    changed = []
+    for r in cmp.changed.head(limit).itertuples():
+        details = change_details(cmp, int(r.ia), int(r.ib), [h for h in r.changed if h not in personal])
+        parts = [f"{h} : {_cell(a)} → {_cell(b)}" for h, (a, b) in details.items()]
+        parts += [f"{h} modifié" for h in r.changed if h in personal]
+        changed.append(f"« {names_b[int(r.ib)]} » — " + " ; ".join(parts))
+    plan = plan_sentences(action_changes(latest.actions, draft.actions), coverage_changes(latest.actions, draft.actions))
+    return DraftChanges(latest_number, len(cmp.new), len(cmp.gone), len(cmp.changed), len(cmp.pairs) - len(cmp.changed),
+                        [f"« {names_b[int(i)]} »" for i in cmp.new[:limit]],
+                        [f"« {names_a[int(i)]} »" for i in cmp.gone[:limit]], changed, plan)

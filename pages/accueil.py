@@ -15,11 +15,14 @@ ctx = ui.context()
 census = ctx.dataset.census
 territory = ctx.territory.name if ctx.territory else (census.territory.name or "Territoire non précisé")
 st.title("Numérique responsable : le territoire en un coup d'œil", anchor=False)
-st.markdown(f"**{escape_md(territory)}** — {escape_md(ctx.dataset.label)}")
+if ctx.source is not None and ctx.source.sample:  # the heading above already says it is fictional
+    st.markdown(f"Exemple placé sur le territoire de **{escape_md(territory)}**")
+else:
+    st.markdown(f"**{escape_md(territory)}** — {escape_md(ctx.source.label if ctx.source else ctx.dataset.label)}")
 ui.filter_caption(ctx)
 ui.questionnaire_count(ctx)  # an editor: how many questionnaire answers wait for review
 
-communes = ctx.dataset.census.actors["commune"].dropna().nunique()
+communes = ctx.shared_value(("accueil", "communes"), lambda: census.actors["commune"].dropna().nunique())
 # Mode atelier: the territory's legal context folded away, the figure first.
 with st.expander("Le territoire et ses obligations") if ctx.workshop else st.container():
     if ctx.territory:
@@ -27,9 +30,10 @@ with st.expander("Le territoire et ses obligations") if ctx.workshop else st.con
     st.caption(f"{communes} communes représentées dans le recensement — fichier lu le "
                f"{date_time(census.loaded_at)}.")
 
-ui.chart(ctx, charts.territory_state(ctx.actors), charts.territory_state_summary(ctx.actors), key="home_levels",
-         select_by="level", main=True)
-k = kpis(ctx.actors, ctx.actions, shown_targets(ctx.filters))
+# Functions of the view: computed once for every session showing the same census with the same filters.
+ui.chart(ctx, lambda: charts.territory_state(ctx.actors), lambda: charts.territory_state_summary(ctx.actors),
+         key="home_levels", select_by="level", main=True)
+k = ctx.shared_value(("accueil", "kpis"), lambda: kpis(ctx.actors, ctx.actions, shown_targets(ctx.filters)))
 ui.key_figures([
     ("Acteurs recensés", thousands(k.actors), None),
     ("Acteurs engagés (niveau ≥ 2)", percent(k.engaged_share), count_noun(k.engaged, "acteur")),
@@ -38,7 +42,9 @@ ui.key_figures([
      f"{k.planned_actions} actions prévues, dont {k.quick_wins} gains rapides"),
 ])
 ui.key_figures([(circle.label, thousands(k.circle_sizes[number]), None) for number, circle in ref.CIRCLES.items()])
-st.caption(escape_md(freshness_line(freshness(ctx.actors, dt.date.today(), suivi_ui.freshness_months()))))
+today, months = dt.date.today(), suivi_ui.freshness_months()
+st.caption(escape_md(ctx.shared_value(("accueil", "freshness", today, months),
+                                      lambda: freshness_line(freshness(ctx.actors, today, months)))))
 
 st.subheader("Et ensuite ?", anchor=False)
 hints = []

@@ -42,11 +42,11 @@ communes = ctx.geo.by_code.loc[[c for c in codes if c in ctx.geo.by_code.index]]
 stats = maps.commune_stats(a, communes)
 outline, outline_geom = ui.territory_shape(territory.kind, territory.code, territory.members) if territory else (None, None)
 options = maps.MapOptions(color_by, choropleth, basemap, aggregate, room=ctx.workshop, contrast=ctx.contrast)
-labels = maps.commune_labels(communes)
 zoom_change, resets = st.session_state.get("map_zoom", 0.0), st.session_state.get("map_resets", 0)
 map_height = (fitted_height("actor_map") or maps.WORKSHOP_MAP_HEIGHT) if ctx.workshop else None
 view = maps.zoomed(maps.view_state(a, outline_geom, map_height),
                   zoom_change, resets)
+labels = maps.commune_labels(communes, zoom=view.zoom, room=ctx.workshop)  # no two names collide at this zoom
 communes_geo = maps.communes_geojson(contours, stats, choropleth)
 deck = (maps.build_deck(a, options, communes_geo, outline, outline_geom, labels=labels, view=view)
         if interactive else None)
@@ -120,14 +120,12 @@ with right:
         fit_height("actor_map", min_height=maps.WORKSHOP_MAP_MIN, report=True)
 
 unplaced = a[~placed]
-with st.expander(f"{count_noun(len(unplaced), 'acteur non placé', 'acteurs non placés')} sur la carte",
-                 expanded=False):
-    if len(unplaced):
+if len(unplaced):  # every actor placed: no empty « 0 acteur non placé » panel
+    with st.expander(f"{count_noun(len(unplaced), 'acteur non placé', 'acteurs non placés')} sur la carte",
+                     expanded=False):
         table = public_table(unplaced)[["Ligne", ref.HEADER_OF["name"], ref.HEADER_OF["commune"]]]
         table["Raison"] = unplaced["unplaced_reason"].fillna("").to_list()
         ui.data_table(table, hide_index=True, width="stretch")
-    else:
-        st.markdown("Tous les acteurs filtrés sont placés.")
 
 if territory:
     with st.container(border=True):

@@ -11,8 +11,9 @@ st.caption("Cliquez une barre pour filtrer." if ctx.workshop else
 ui.level_legend(ctx, "eng_legend")
 
 # No data table under this one: its sentence already gives every count and share.
-ui.chart(ctx, charts.level_distribution(a), charts.level_summary(a), key="eng_levels", select_by="level",
-         main=True)
+# Figures given as functions of the view: built once for every session showing the same census and filters.
+ui.chart(ctx, lambda: charts.level_distribution(a), lambda: charts.level_summary(a), key="eng_levels",
+         select_by="level", main=True)
 
 # One comparison at a time: a legible picture for the room, and a lighter page (one chart sent, not five).
 views = {"family": "Par famille", "type": "Par type", "commune": "Par commune", "source": "Par source",
@@ -20,11 +21,11 @@ views = {"family": "Par famille", "type": "Par type", "commune": "Par commune", 
 view = st.segmented_control("Comparer", list(views), format_func=views.get, key="eng_view", default="family")
 view = view or "family"
 if view == "family_type":
-    table = charts.types_by_family_table(a)
-    ui.chart(ctx, charts.types_by_family(a, table), charts.types_by_family_summary(table), key="eng_family_type",
-             select_by="type", table=table)
+    table = ctx.shared_value(("engagement", "types_by_family_table"), lambda: charts.types_by_family_table(a))
+    ui.chart(ctx, lambda: charts.types_by_family(a, table), lambda: charts.types_by_family_summary(table),
+             key="eng_family_type", select_by="type", table=table)
 else:
-    table = charts.levels_table(a, view)
-    ui.chart(ctx, charts.levels_by(a, view, top=25 if view == "commune" else None, table=table),
-             charts.levels_by_summary(a, view, table), key=f"eng_{view}", select_by=view, table=table)
+    table = ctx.shared_value(("engagement", "levels_table", view), lambda: charts.levels_table(a, view))
+    ui.chart(ctx, lambda: charts.levels_by(a, view, top=25 if view == "commune" else None, table=table),
+             lambda: charts.levels_by_summary(a, view, table), key=f"eng_{view}", select_by=view, table=table)
 ui.actors_table(a, key="eng_table")

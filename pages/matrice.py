@@ -2,8 +2,8 @@ import streamlit as st
 
 from nrdash import charts, ui
 from nrdash import referential as ref
-from nrdash.matrix import (actions_toggle_label, categories_by_family, engaged_by_target, gaps_label, plan_summary,
-                           plan_table, plan_view, quick_wins, scope_note)
+from nrdash.matrix import (actions_toggle_label, categories_by_family, category_blocks, engaged_by_target, gaps_label,
+                           plan_summary, plan_table, plan_view, quick_wins, scope_note)
 from nrdash.text import count_noun, plural
 
 ctx = ui.context()
@@ -43,7 +43,10 @@ else:
     st.markdown("Aucune action marquée « gain rapide ». Le kit conseille d'en viser pour créer une dynamique.")
 
 st.header("Ce que font déjà les acteurs", anchor=False)
-table = categories_by_family(ctx.actors, ctx.categories)
-ui.chart(ctx, charts.categories_heatmap(table), charts.categories_summary(table), key="categories_heatmap",
-         table=table.rename(columns={"category": "Catégorie", "family": "Famille", "actors": "Acteurs",
-                                     "engaged": "Dont niveau ≥ 2", "engaged_share": "Part niveau ≥ 2"}))
+blocks = category_blocks(categories_by_family(ctx.actors, ctx.categories))
+for key, label, table in blocks:  # the kit's dimensions, then La Rochelle's action types: never mixed
+    ui.chart(ctx, charts.categories_heatmap(table, label), charts.categories_summary(table), key=f"categories_{key}",
+             table=table.rename(columns={"category": "Catégorie", "family": "Famille", "actors": "Acteurs",
+                                         "engaged": "Dont niveau ≥ 2", "engaged_share": "Part niveau ≥ 2"}))
+if not blocks:
+    st.markdown("Aucune catégorie NR (dimension du kit ou type d'action) n'est renseignée pour les acteurs filtrés.")

@@ -2,7 +2,7 @@ import streamlit as st
 
 from nrdash import ui
 from nrdash.report import ReportInput, build_report
-from nrdash.ui import suivi
+from nrdash.ui import suivi, vote
 
 ctx = ui.context()
 st.title("Rapport", anchor=False)
@@ -11,14 +11,15 @@ st.markdown("Un seul fichier HTML, lisible sans réseau (graphiques intégrés, 
             "au document de stratégie ou à imprimer en PDF depuis le navigateur (une section par page). Il reprend "
             "le territoire, les indicateurs, l'engagement, les cercles et leurs formats, la matrice avec ses lacunes "
             "et ses gains rapides, la carte, le suivi (objectifs du territoire, comparaison des deux dernières "
-            "versions publiées), les filtres et la provenance du recensement — sans aucune donnée personnelle.")
+            "versions publiées), les votes de la salle en atelier, les filtres et la provenance du recensement — sans "
+            "aucune donnée personnelle.")
 
 
 def report() -> bytes:
     territory = ctx.territory
     contours = ui.commune_contours(tuple(sorted(territory.members))) if (territory and ctx.geo) else None
     data = ReportInput(ctx.dataset.census, ctx.actors, ctx.actions, ctx.caption, territory, contours,
-                       filters=ctx.filters, suivi=suivi.report_suivi(ctx))
+                       filters=ctx.filters, suivi=suivi.report_suivi(ctx), votes=vote.report_votes(ctx))
     return build_report(data).encode("utf-8")
 
 

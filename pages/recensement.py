@@ -4,7 +4,7 @@ from nrdash import referential as ref
 from nrdash import ui
 from nrdash.census import issues_table
 from nrdash.export import RGPD_NOTICE, census_csv
-from nrdash.template import build_workbook, census_to_xlsx, xlsx_replacements
+from nrdash.template import census_to_xlsx, xlsx_replacements
 from nrdash.text import count_noun, escape_md, plural
 
 ctx = ui.context()
@@ -69,16 +69,4 @@ st.subheader("Modèle de classeur", anchor=False)
 st.markdown("Le modèle vierge contient une feuille « Mode d'emploi » et des listes déroulantes pour chaque liste "
             "fermée du kit.")
 
-
-@st.cache_data(show_spinner=False)
-def blank_template() -> bytes:
-    import io
-
-    buf = io.BytesIO()
-    build_workbook().save(buf)
-    return buf.getvalue()
-
-
-st.download_button("Télécharger le modèle vierge (.xlsx)", blank_template(), file_name="modele-recensement-nr.xlsx",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                   icon=":material/download:", on_click="ignore")
+ui.template_button()

@@ -12,7 +12,8 @@ if src is None or not src.stored:
     st.info("Le recensement affiché vient d'un fichier configuré sur le serveur (NRDASH_CENSUS) : il n'a pas de "
             "versions publiées. Ouvrez un territoire de la base avec ?territoire=CODE.", icon=":material/info:")
 else:
-    st.markdown(escape_md(f"Territoire « {src.name} » ({src.code}) : chaque publication crée une version ; "
+    named = f"« {src.name} »" + ("" if src.code in src.name else f" ({src.code})")  # a name may say its code
+    st.markdown(escape_md(f"Territoire {named} : chaque publication crée une version ; "
                           "aucune n'est jamais modifiée ni supprimée (une restauration crée une nouvelle version)."))
     editing = src.access.editor and not ctx.workshop
     if editing:

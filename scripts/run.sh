@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh requirements.txt
-exec .venv/bin/python -m streamlit run nrdash/server.py "$@"
+exec .venv/bin/python -m streamlit run nrdash/web/server.py "$@"

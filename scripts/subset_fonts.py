@@ -1,11 +1,11 @@
-"""Make the font subsets of assets/fonts/ (see nrdash/fonts.py) from the installed Streamlit's fonts.
+"""Make the font subsets of assets/fonts/ (see nrdash/web/fonts.py) from the installed Streamlit's fonts.
 
     python scripts/subset_fonts.py        (needs fonttools: pip install -r requirements-dev.txt)
 
 Icons (Material Symbols): kept, every icon of the font whose name appears in Streamlit's scripts — after
 ``material/`` or as any quoted word (generous on purpose: an icon Streamlit names in its own code must never be
 missing) — or in nrdash's code, plus the letters, digits and "_" the names are typed with (the font draws an icon
-by a ligature over its name). Text (Source Sans): kept, the characters of nrdash.fonts.TEXT_CHARACTERS.
+by a ligature over its name). Text (Source Sans): kept, the characters of nrdash.web.fonts.TEXT_CHARACTERS.
 Run it again after upgrading Streamlit; tests/test_fonts.py says when.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from nrdash.fonts import (ICONS, TEXT, TEXT_CHARACTERS, Subset, icons_named_in, ligatures,  # noqa: E402
+from nrdash.web.fonts import (ICONS, TEXT, TEXT_CHARACTERS, Subset, icons_named_in, ligatures,  # noqa: E402
                           nrdash_sources, sha256, streamlit_static)
 
 NAME_CHARACTERS = "abcdefghijklmnopqrstuvwxyz0123456789_"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from nrdash import store as st_store
 from nrdash.ui import account as accounts
 from nrdash.ui import source
+from tests.principals import OP
 
 EPCI = "241700434"
 
@@ -17,7 +18,7 @@ def fresh_store(tmp_path, monkeypatch, *published: tuple[str, bytes]) -> st_stor
     source.store.clear()
     s = st_store.get_store(url)
     for name, data in published:
-        s.publish(EPCI, data, name, author="marie@x.fr")
+        s.publish(OP, EPCI, data, name, author="marie@x.fr")
     return s
 
 

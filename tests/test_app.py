@@ -14,6 +14,7 @@ from nrdash.ui import FILTER_KEYS, PAGES, UNEXPECTED
 from nrdash.ui.chart_component import COMPONENT_NAME
 from tests.conftest import ROOT, actors_sheet
 from tests.mdtext import displayed
+from tests.principals import OP
 
 APP = str(ROOT / "app.py")
 PAGE_PATHS = [p for p, _, _ in PAGES]
@@ -114,6 +115,7 @@ PAGE_TITLES = {
     "pages/engagement.py": "Engagement des acteurs",
     "pages/cercles.py": "Cercles de mobilisation",
     "pages/matrice.py": "Matrice d'actions",
+    "pages/atelier.py": "Atelier : la salle choisit",
     "pages/suivi.py": "Suivi",
     "pages/versions.py": "Versions du recensement",
     "pages/rapport.py": "Rapport",
@@ -373,7 +375,8 @@ def test_map_opens_on_the_grid_for_large_censuses(monkeypatch):
     interactive_map(at)
     assert_clean(at)
     assert at.toggle(key="map_grid").value is True
-    assert [l["id"] for l in deck_spec(at)["layers"]][-1] == "grille"
+    # issue 25: the commune names are drawn over the grid's discs too (they were the last layer before the names)
+    assert [l["id"] for l in deck_spec(at)["layers"]][-2:] == ["grille", "noms"]
     assert not [l for l in deck_spec(at)["layers"] if l["id"] == "acteurs"]
 
 
@@ -444,9 +447,9 @@ def test_personal_data_export_needs_an_editor_and_the_explicit_option(monkeypatc
     assert not [c for c in at.checkbox if c.key == "export_contacts"]
     assert any("réservés aux éditeurs du territoire" in c.value for c in at.caption)
     s = source.store()
-    if not s.user_exists("admin@exemple.fr"):
-        s.add_user("admin@exemple.fr", "motdepasse-long")  # the instance's first account: its administrator
-    s.add_user("ed@exemple.fr", "motdepasse-long", "éditeur", "exemple")
+    if not s.user_exists(OP, "admin@exemple.fr"):
+        s.add_user(OP, "admin@exemple.fr", "motdepasse-long")  # the instance's first account: its administrator
+    s.add_user(OP, "ed@exemple.fr", "motdepasse-long", "éditeur", "exemple")
     monkeypatch.setattr(account, "current_account", lambda: account.Account("ed@exemple.fr", "Ed", "local"))
     at = app()
     at.switch_page("pages/recensement.py").run()

@@ -1,4 +1,4 @@
-"""Local sign-in (nrdash/auth.py): the signed session cookie, where to go after signing in, the client address
+"""Local sign-in (nrdash/web/auth.py): the signed session cookie, where to go after signing in, the client address
 behind a load balancer, the rate limit with the database, the userinfo answer of a provider; then the routes
 through the real server (loopback)."""
 from __future__ import annotations
@@ -13,9 +13,10 @@ import urllib.parse
 
 import pytest
 
-from nrdash import auth
+from nrdash.web import auth
 from nrdash.store import Store
 from tests.e2e.harness import streamlit_server
+from tests.principals import OP
 
 SECRET = "un secret partagé par les répliques"
 NOW = 1_800_000_000.0
@@ -112,7 +113,7 @@ def store(tmp_path):
 
 
 def test_login_attempts_are_rate_limited_in_the_database(store):
-    store.add_user("ed@exemple.fr", "un mot de passe long")
+    store.add_user(OP, "ed@exemple.fr", "un mot de passe long")
     assert auth.login_attempt(store, "ed@exemple.fr", "un mot de passe long", "203.0.113.1") == "ok"
     for _ in range(5):
         assert auth.login_attempt(store, "ED@exemple.fr", "faux", "203.0.113.1") == "wrong"
@@ -128,7 +129,7 @@ def test_login_attempts_are_rate_limited_in_the_database(store):
 def test_account_without_local_password(store, tmp_path, monkeypatch, capsys):
     """An OpenID Connect user: an account and a role, no local password (python -m nrdash user add
     --sans-mot-de-passe)."""
-    from nrdash.__main__ import main
+    from nrdash.cli import main
 
     monkeypatch.setenv("NRDASH_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))
@@ -139,9 +140,10 @@ def test_account_without_local_password(store, tmp_path, monkeypatch, capsys):
     assert "Compte créé : agent@mairie.fr, rôle éditeur sur le territoire 17300 ; connexion par le fournisseur " \
            "d'identité seulement" in out
     s = Store(f"sqlite:///{tmp_path / 'cli.db'}", seed_sample=False)
-    assert s.role_of("agent@mairie.fr", "17300") == "éditeur" and s.role_of("chef@exemple.fr", "x") == "administrateur"
+    assert s.role_of(OP, "agent@mairie.fr", "17300") == "éditeur"
+    assert s.role_of(OP, "chef@exemple.fr", "x") == "administrateur"
     for password in ("", "None", "x" * 12):
-        assert s.verify_password("agent@mairie.fr", password) is False
+        assert s.verify_password(OP, "agent@mairie.fr", password) is False
         assert auth.login_attempt(s, "agent@mairie.fr", password, "203.0.113.3") == "wrong"
     s.close()
     # without the option, a new account still needs a password
@@ -178,8 +180,8 @@ def test_userinfo_json_or_signed_jwt():
 def server(tmp_path_factory):
     data = tmp_path_factory.mktemp("auth-data")
     s = Store(f"sqlite:///{data / 'nrdash.db'}", seed_sample=False)
-    s.add_user("ed@exemple.fr", "un mot de passe long")
-    s.add_user("limite@exemple.fr", "un mot de passe long")
+    s.add_user(OP, "ed@exemple.fr", "un mot de passe long")
+    s.add_user(OP, "limite@exemple.fr", "un mot de passe long")
     s.close()
     env = {"NRDASH_DATA_DIR": str(data), "STREAMLIT_SERVER_COOKIE_SECRET": SECRET,
            "NRDASH_TRUSTED_PROXIES": "127.0.0.1"}

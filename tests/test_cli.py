@@ -63,12 +63,12 @@ def test_template_command(tmp_path):
 
 
 def test_check_unexpected_error_is_one_message_never_traceback(tmp_path, monkeypatch, capsys):
-    from nrdash import __main__ as cli
+    from nrdash import cli
 
     def broken(path, **options):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(cli, "load_census_isolated", broken)
+    monkeypatch.setattr(cli.census_file, "load_census_isolated", broken)
     f = tmp_path / "r.xlsx"
     f.write_bytes(b"x")
     message = "Erreur inattendue à la lecture (RuntimeError). Signalez-la avec le fichier si possible."

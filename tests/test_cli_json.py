@@ -1,4 +1,4 @@
-"""``check --json`` converts whole columns at once: the same JSON values as converting each value (``_plain``)."""
+"""``check --json`` converts whole columns at once: the same JSON values as converting each value (``plain``)."""
 from __future__ import annotations
 
 import json
@@ -8,15 +8,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nrdash.__main__ import _plain, _plain_column, census_json
+from nrdash.cli.census_file import census_json
+from nrdash.cli.json_values import json_bytes, plain, plain_column
 from nrdash.census import load_census
 
 from tests.test_cli import SAMPLE
 
 
 def one_by_one(column: pd.Series) -> list:
-    """The former conversion: records of the table, then ``_plain`` of each value."""
-    return [_plain(r["x"]) for r in pd.DataFrame({"x": column}).to_dict("records")]
+    """The former conversion: records of the table, then ``plain`` of each value."""
+    return [plain(r["x"]) for r in pd.DataFrame({"x": column}).to_dict("records")]
 
 
 COLUMNS = {
@@ -34,15 +35,15 @@ COLUMNS = {
 
 @pytest.mark.parametrize("name", sorted(COLUMNS))
 def test_column_conversion_equals_value_by_value(name):
-    got = _plain_column(COLUMNS[name])
+    got = plain_column(COLUMNS[name])
     want = one_by_one(COLUMNS[name])
     assert json.dumps(got) == json.dumps(want)
     assert [type(v) for v in got] == [type(v) for v in want]
 
 
 def test_float_column_values():
-    assert _plain_column(COLUMNS["float"]) == [1.5, None, None, None, -0.0, 47.25]
-    assert all(v is None or math.isfinite(v) for v in _plain_column(COLUMNS["Float64"]))
+    assert plain_column(COLUMNS["float"]) == [1.5, None, None, None, -0.0, 47.25]
+    assert all(v is None or math.isfinite(v) for v in plain_column(COLUMNS["Float64"]))
 
 
 def test_census_json_equals_value_by_value():
@@ -53,5 +54,21 @@ def test_census_json_equals_value_by_value():
         row = table.loc[table["row"] == actor["row"]].iloc[0]
         for key, value in actor.items():
             if key != "placement":
-                assert json.dumps(value) == json.dumps(_plain(row[key])), (key, value)
+                assert json.dumps(value) == json.dumps(plain(row[key])), (key, value)
     assert got["rows"] == len(table) and "contact" in got["actors"][0]
+
+
+def test_json_bytes_is_the_standard_librarys_json_in_utf8():
+    census = load_census(SAMPLE)
+    obj = census_json(census, with_contacts=True)
+    got = json_bytes(obj)
+    assert got.endswith(b"\n") and json.loads(got) == json.loads(json.dumps(obj, ensure_ascii=False))
+    assert "é".encode() in got  # UTF-8 text, not \u escapes
+    odd = {"name": "Caf\udce9 <b>", "values": [1.5, None, True, "x"], "n": np.int64(3)}
+    text = json_bytes(odd)  # a lone surrogate (a damaged file): still valid JSON, escaped
+    assert json.loads(text) == {"name": "Caf\udce9 <b>", "values": [1.5, None, True, "x"], "n": "3"}
+
+
+def test_list_cells_of_texts_are_kept_and_others_converted():
+    column = pd.Series([["a", "é"], ["x", np.nan], [], None], dtype=object)
+    assert plain_column(column) == [["a", "é"], ["x", None], [], None]

@@ -8,8 +8,9 @@ import sys
 
 import pytest
 
-from nrdash.__main__ import main
+from nrdash.cli import main
 from tests.conftest import ROOT, SAMPLE, actors_sheet
+from tests.principals import OP
 
 EPCI = "241700434"
 
@@ -76,7 +77,8 @@ def test_user_add_reads_the_password_from_stdin(cli):
     from nrdash.store import Store
 
     s = Store(seed_sample=False)
-    assert s.verify_password("ed@exemple.fr", "autre mot de passe") and s.role_of("ed@exemple.fr", "17300") == "éditeur"
+    assert s.verify_password(OP, "ed@exemple.fr", "autre mot de passe")
+    assert s.role_of(OP, "ed@exemple.fr", "17300") == "éditeur"
     assert cli("user", "add", "x@exemple.fr", "--role", "lecteur", "--territoire", "17300", stdin="court\n")[0] == 2
 
 
@@ -100,9 +102,9 @@ def test_export_import_say_what_the_archive_carries_besides_versions(cli, tmp_pa
 
     assert cli("publish", str(SAMPLE), "--territoire", EPCI)[0] == 0
     s = Store(db_url, seed_sample=False)
-    s.add_objective(EPCI, cp.Objective("engaged_actors", 40.0, dt.date(2027, 12, 31), dt.date(2026, 1, 1), 20.0), 1)
-    s.set_pairing(EPCI, "nom:a|", "nom:b|", PAIR_LINK)
-    s.set_pairing(EPCI, "nom:c|", "nom:d|", PAIR_LINK)
+    s.add_objective(OP, EPCI, cp.Objective("engaged_actors", 40.0, dt.date(2027, 12, 31), dt.date(2026, 1, 1), 20.0), 1)
+    s.set_pairing(OP, EPCI, "nom:a|", "nom:b|", PAIR_LINK)
+    s.set_pairing(OP, EPCI, "nom:c|", "nom:d|", PAIR_LINK)
     archive = tmp_path / "t.zip"
     code, out, err = cli("export-territoire", EPCI, str(archive))
     assert (code, err) == (0, "") and out == (f"Territoire {EPCI} exporté : {archive}\n"

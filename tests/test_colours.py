@@ -160,7 +160,9 @@ def _scaled_traces(every_figure):
 def test_every_colour_scale_is_the_neutral_count_scale_darker_for_more(every_figure):
     scaled = list(_scaled_traces(every_figure))
     titles = {_title(f) for _, f, _, _ in scaled}
-    assert {"Matrice d'actions : axes × cibles", "Ce que font déjà les acteurs : catégories NR × familles"} <= titles
+    # issue 25: the categories come in two figures, one per vocabulary (was one « catégories NR × familles »)
+    assert {"Matrice d'actions : axes × cibles", "Dimensions du NR (kit) × familles d'acteurs",
+            "Types d'action (La Rochelle) × familles d'acteurs"} <= titles
     for where, fig, trace, scale in scaled:
         name = f"{where}: {_title(fig)}"
         assert isinstance(scale, list), f"{name}: named scale {scale!r} (plotly.js reads names its own way)"

@@ -150,13 +150,13 @@ def test_same_result_on_censuses_read_back_from_the_store():
     """As the Suivi page compares them: the placed columns in pandas' text dtype, read back from Parquet."""
     from dataclasses import replace
 
-    from nrdash import store as st
+    from nrdash import parquet
 
     ca, cb, links, unlinks = versions(6)
 
     def stored(c):
         actors = c.actors.astype({"commune": "str", "insee": "str"})
-        return replace(c, actors=st.frame_from_parquet(st.frame_to_parquet(actors)))
+        return replace(c, actors=parquet.frame_from_parquet(parquet.frame_to_parquet(actors)))
 
     sa, sb = stored(ca), stored(cb)
     assert str(sa.actors["insee"].dtype) == "str" and sa.actors["insee"].isna().any()

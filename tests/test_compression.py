@@ -1,4 +1,4 @@
-"""nrdash.compression: Streamlit's static files compressed once (gzip at once, Brotli in the background),
+"""nrdash.web.compression: Streamlit's static files compressed once (gzip at once, Brotli in the background),
 everything else untouched."""
 import asyncio
 import os
@@ -8,9 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 import brotli
 import pytest
 
-from nrdash import compression
-from nrdash.frontend import POPOVER_KEYS_JS, stylesheet
-from nrdash.compression import StaticCompression, accepted_encodings
+from nrdash.web.frontend import POPOVER_KEYS_JS, stylesheet
+from nrdash.web import compression
+from nrdash.web.compression import StaticCompression, accepted_encodings
 
 SCRIPT = b"function f(){return 1}\n" * 400
 
@@ -339,11 +339,11 @@ def test_large_files_never_compressed_on_the_event_loop(site, monkeypatch):
 
 
 def test_nrdash_files_keyed_by_route(site):
-    from nrdash.served import Served
+    from nrdash.web.served import Served
 
     served = {"/nrdash-static/plotly-abc.js": Served(SCRIPT, b"application/javascript")}
 
-    async def app(scope, receive, send):  # as nrdash.served: any path starting with the prefix
+    async def app(scope, receive, send):  # as nrdash.web.served: any path starting with the prefix
         headers = [(b"content-type", b"application/javascript"), (b"content-length", str(len(SCRIPT)).encode())]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": SCRIPT})

@@ -68,3 +68,13 @@ def test_unreadable_cells_are_kept_as_typed_in_the_editor_and_exports():
     assert {(i.row, i.column) for i in again.errors} >= {(2, "Niveau d'engagement estimé")}
     text = census_csv(census.actors).decode("utf-8-sig")
     assert ";7;" in text or ";7\n" in text or "bientôt" in text
+
+
+def test_a_corrected_name_has_one_suffix_however_often_it_is_corrected():
+    from nrdash.editing import corrected_file_name, corrected_name
+
+    assert corrected_file_name("recensement-exemple.xlsx") == "recensement-exemple-corrige.xlsx"
+    assert corrected_file_name(corrected_name("recensement-exemple.xlsx")) == "recensement-exemple-corrige.xlsx"
+    assert corrected_file_name("recensement-exemple-corrige-corrige.xlsx") == "recensement-exemple-corrige.xlsx"
+    assert corrected_name("agglo.v2.ods") == "agglo.v2-corrige"
+    assert corrected_file_name(corrected_name("agglo.v2.ods")) == "agglo.v2-corrige.xlsx"  # the dot is not an extension

@@ -1,12 +1,12 @@
-"""nrdash.fonts: the icon font subset covers every icon Streamlit and nrdash name, the text font subset every
+"""nrdash.web.fonts: the icon font subset covers every icon Streamlit and nrdash name, the text font subset every
 character French needs; each is served in place of Streamlit's font only when made from it."""
 import json
 
 import pytest
 from fontTools.ttLib import TTFont
 
-from nrdash import fonts
-from nrdash.fonts import ICONS, SUBSETS, TEXT, ligatures
+from nrdash.web import fonts
+from nrdash.web.fonts import ICONS, SUBSETS, TEXT, ligatures
 
 REMAKE = "remake them: python scripts/subset_fonts.py"
 

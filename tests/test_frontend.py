@@ -1,4 +1,4 @@
-"""Streamlit's scripts put into French at serve time (nrdash.frontend): every English piece of the table is found in
+"""Streamlit's scripts put into French at serve time (nrdash.web.frontend): every English piece of the table is found in
 the installed Streamlit (an upgrade that moves one fails here, not silently in English), none is left, and the
 server answers the translated files at Streamlit's addresses, compressed, cached for a day."""
 from __future__ import annotations
@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 import gzip
 
-from nrdash import frontend
-from nrdash.compression import StaticCompression
-from nrdash.served import ServeFiles
+from nrdash.web import frontend
+from nrdash.web.compression import StaticCompression
+from nrdash.web.served import ServeFiles
 
 
 def test_every_piece_is_found_in_the_installed_streamlit():

@@ -16,7 +16,7 @@ from tests.conftest import ROOT, SAMPLE
 
 
 def test_check_command_imports_no_pandas_before_its_checks_start():
-    code = ("import sys, nrdash.__main__ as m\n"
+    code = ("import sys, nrdash.cli as m\nm.build_parser(['check', 'f.xlsx'])\n"
             "print(sorted(k for k in ('pandas', 'numpy', 'pyarrow', 'nrdash.census') if k in sys.modules))")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert res.returncode == 0, res.stderr
@@ -133,12 +133,12 @@ def test_a_failing_alongside_becomes_a_french_error():
 
 
 def test_check_error_after_the_read_is_one_message(monkeypatch, capsys):
-    from nrdash import __main__ as cli
+    from nrdash import cli
 
     def broken(*args, **kwargs):
         raise ValueError("placement")
 
-    monkeypatch.setattr(cli, "_place", broken)  # in the reading child, which sees the patch
+    monkeypatch.setattr(cli.census_file, "place", broken)  # in the reading child, which sees the patch
     message = "Erreur inattendue à la lecture (ValueError). Signalez-la avec le fichier si possible."
     assert cli.main(["check", str(SAMPLE)]) == 2
     out = capsys.readouterr()
@@ -148,7 +148,7 @@ def test_check_error_after_the_read_is_one_message(monkeypatch, capsys):
 
 
 def test_check_prints_what_the_child_wrote(capsys):
-    from nrdash import __main__ as cli
+    from nrdash import cli
 
     code = cli.main(["check", str(SAMPLE)])
     out = capsys.readouterr().out

@@ -8,12 +8,14 @@ import json
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from nrdash import questionnaire as quest
 from nrdash import referential as ref
 from nrdash import store as st
-from nrdash.__main__ import main
+from nrdash.cli import main
 from tests.conftest import actors_sheet
+from tests.principals import OP, anon
 
 EPCI = "241700434"
 HEADER = ["Nom de l'acteur", "SIRET", "Type d'acteur", "Niveau d'engagement estimé", "Commune", "Référent",
@@ -40,7 +42,7 @@ def answer(**over) -> quest.Answer:
 @pytest.fixture
 def store(tmp_path):
     s = st.Store(f"sqlite:///{tmp_path / 'q.db'}", seed_sample=False)
-    s.publish(EPCI, V1, "v1.xlsx", author="marie@x.fr")
+    s.publish(OP, EPCI, V1, "v1.xlsx", author="marie@x.fr")
     yield s
     s.close()
 
@@ -83,6 +85,19 @@ def test_robots_by_hidden_field_or_speed():
     assert not quest.robot({"website": ""}, 30)
 
 
+def test_the_time_rule_is_bounded_and_spares_personal_links():
+    assert quest.min_fill_seconds({}) == quest.MIN_FILL_SECONDS <= 4
+    assert quest.min_fill_seconds({quest.FILL_SECONDS_ENV: "2,5"}) == 2.5
+    assert quest.min_fill_seconds({quest.FILL_SECONDS_ENV: "30"}) == 4.0  # never more than 4 s
+    assert quest.min_fill_seconds({quest.FILL_SECONDS_ENV: "-1"}) == 0.0
+    assert quest.min_fill_seconds({quest.FILL_SECONDS_ENV: "vite"}) == quest.MIN_FILL_SECONDS
+    assert quest.min_fill_seconds({quest.FILL_SECONDS_ENV: "nan"}) == quest.MIN_FILL_SECONDS
+    assert quest.too_fast(1.0, 3.0) and quest.too_fast(None, 3.0) and not quest.too_fast(3.0, 3.0)
+    assert not quest.too_fast(0.1, 3.0, personal_link=True)  # its holder was written to: no time rule
+    assert not quest.too_fast(0.0, 0.0)  # the rule turned off
+    assert quest.robot({"website": "x"}, 60, personal_link=True)  # the hidden field still catches a robot
+
+
 def test_consent_states_purpose_readers_retention_and_erasure():
     text = quest.consent_text("CA de La Rochelle", 24)
     assert text.startswith("J'accepte") and "recensement" in text and "seule l'équipe" in text
@@ -92,7 +107,7 @@ def test_consent_states_purpose_readers_retention_and_erasure():
 
 # -- matching --------------------------------------------------------------------------------
 def test_matches_siret_then_name_and_commune_then_similar(store):
-    actors = store.open_version(EPCI).census.actors
+    actors = store.open_version(OP, EPCI).census.actors
     by_siret = quest.matches(answer(name="Autre nom", siret=SIRET_OK), actors)
     assert by_siret[0].how == quest.SIRET and by_siret[0].name == "Numérique Solidaire"
     same = quest.matches(answer(name="L'atelier  VELO", commune="17028"), actors)
@@ -108,7 +123,7 @@ def test_matches_siret_then_name_and_commune_then_similar(store):
 
 
 def test_apply_decisions_merges_only_the_chosen_fields_and_adds_new_actors(store):
-    actors = store.open_version(EPCI, personal=True).census.actors
+    actors = store.open_version(OP, EPCI, personal=True).census.actors
     merge = quest.Decision(quest.MERGED, "nom:atelier velo|aytre", ("level", "contact"))
     new = answer(name="Nouvelle", actor_type="PME", level=3)
     out = quest.apply_decisions(actors, [(answer(name="Atelier Vélo", level=3, referent="Autre Personne",
@@ -135,30 +150,30 @@ def test_differences_name_what_the_answer_would_change():
 
 # -- the store -------------------------------------------------------------------------------
 def test_submission_stored_with_contacts_apart_and_flagged(store):
-    sid, match = store.submit(EPCI, answer(name="Atelier  vélo", commune="17028"), "10.0.0.1")
+    sid, match = store.submit(anon("10.0.0.1"), EPCI, answer(name="Atelier  vélo", commune="17028"))
     assert match is not None and match.ref == "nom:atelier velo|aytre"
-    sub = store.submission(EPCI, sid)
+    sub = store.submission(OP, EPCI, sid)
     assert sub.status == quest.NEW and sub.match_how == quest.NAME
     assert sub.answer.referent == "" and sub.answer.contact == ""  # not read unless asked for
-    full = store.submission(EPCI, sid, with_contacts=True)
+    full = store.submission(OP, EPCI, sid, with_contacts=True)
     assert (full.answer.referent, full.answer.contact) == ("Zoé Martin", "zoe@example.org")
-    with store._read() as conn:
-        stored = conn.execute(st.sa.select(st.submissions.c.answer, st.submissions.c.client_key)).one()
+    with store.engine.connect() as conn:
+        stored = conn.execute(sa.select(st.tables.submissions.c.answer, st.tables.submissions.c.client_key)).one()
     assert "zoe@example.org" not in stored.answer and "Zoé" not in stored.answer
-    assert stored.client_key == st.sha256(b"10.0.0.1")  # the address itself is not kept
-    assert store.count_submissions(EPCI) == 1
+    assert stored.client_key == st.common.sha256(b"10.0.0.1")  # the address itself is not kept
+    assert store.count_submissions(OP, EPCI) == 1
 
 
 def test_store_refuses_too_long_text_and_closed_questionnaire(store):
     long = quest.Answer(name="x" * 100_000, actor_type="PME", level=1)
     with pytest.raises(st.StoreError, match="Nom de la structure"):
-        store.submit(EPCI, long, "10.0.0.1")
-    store.set_questionnaire_open(EPCI, False)
-    assert store.questionnaire_open(EPCI) is False
+        store.submit(anon("10.0.0.1"), EPCI, long)
+    store.set_questionnaire_open(OP, EPCI, False)
+    assert store.questionnaire_open(OP, EPCI) is False
     with pytest.raises(st.StoreError, match="questionnaire est fermé"):
-        store.submit(EPCI, answer(), "10.0.0.1")
-    store.set_questionnaire_open(EPCI, True)
-    assert store.submit(EPCI, answer(), "10.0.0.1")[0] == 1
+        store.submit(anon("10.0.0.1"), EPCI, answer())
+    store.set_questionnaire_open(OP, EPCI, True)
+    assert store.submit(anon("10.0.0.1"), EPCI, answer())[0] == 1
 
 
 def test_a_burst_of_100_from_one_address_is_slowed_and_every_accepted_one_stored(store):
@@ -166,77 +181,78 @@ def test_a_burst_of_100_from_one_address_is_slowed_and_every_accepted_one_stored
     accepted, refused = [], []
     for i in range(100):
         try:
-            accepted.append(store.submit(EPCI, answer(name=f"Structure {i}"), "203.0.113.9",
+            accepted.append(store.submit(anon("203.0.113.9"), EPCI, answer(name=f"Structure {i}"),
                                          now=now + dt.timedelta(seconds=i))[0])
         except st.TooManySubmissions as exc:
             refused.append(str(exc))
     assert len(accepted) == st.SUBMISSION_BURST and len(refused) == 100 - st.SUBMISSION_BURST
     assert all("patientez" in m and "minute" in m for m in refused)
-    stored = store.submissions(EPCI)
+    stored = store.submissions(OP, EPCI)
     assert [s.id for s in stored] == accepted
     assert [s.answer.name for s in stored] == [f"Structure {i}" for i in range(st.SUBMISSION_BURST)]
     # another address is not slowed down; the same one is, until the window has passed
-    assert store.submit(EPCI, answer(), "203.0.113.10", now=now + dt.timedelta(seconds=100))
+    assert store.submit(anon("203.0.113.10"), EPCI, answer(), now=now + dt.timedelta(seconds=100))
     later = now + st.SUBMISSION_WINDOW + dt.timedelta(seconds=30)
-    assert store.submit(EPCI, answer(name="Après"), "203.0.113.9", now=later)
+    assert store.submit(anon("203.0.113.9"), EPCI, answer(name="Après"), now=later)
 
 
 def test_review_accept_merge_reject_then_publish_the_shared_draft(store):
-    s1, m1 = store.submit(EPCI, answer(name="Atelier Vélo", level=3, actor_type="PME",
-                                       contact="nouveau@example.org"), "a")
-    s2, _ = store.submit(EPCI, answer(name="La Ressourcerie", level=2), "b")
-    s3, _ = store.submit(EPCI, answer(name="Spam"), "c")
+    s1, m1 = store.submit(anon("a"), EPCI, answer(name="Atelier Vélo", level=3, actor_type="PME",
+                                       contact="nouveau@example.org"))
+    s2, _ = store.submit(anon("b"), EPCI, answer(name="La Ressourcerie", level=2))
+    s3, _ = store.submit(anon("c"), EPCI, answer(name="Spam"))
     with pytest.raises(st.StoreError, match="raison du refus"):
-        store.review_submission(EPCI, s3, "ed@x.fr", reason="  ")
-    assert store.review_submission(EPCI, s3, "ed@x.fr", reason="Pas une structure du territoire") == quest.REJECTED
-    store.review_submission(EPCI, s1, "ed@x.fr", decision=quest.Decision(quest.MERGED, m1.ref, ("level",)))
-    store.review_submission(EPCI, s2, "paul@x.fr", decision=quest.Decision(quest.ACCEPTED))
+        store.review_submission(OP, EPCI, s3, reason="  ", author="ed@x.fr")
+    assert store.review_submission(OP, EPCI, s3, reason="Pas une structure du territoire",
+                                   author="ed@x.fr") == quest.REJECTED
+    store.review_submission(OP, EPCI, s1, decision=quest.Decision(quest.MERGED, m1.ref, ("level",)), author="ed@x.fr")
+    store.review_submission(OP, EPCI, s2, decision=quest.Decision(quest.ACCEPTED), author="paul@x.fr")
     with pytest.raises(st.StoreError, match="déjà été traitée"):
-        store.review_submission(EPCI, s2, "ed@x.fr", decision=quest.Decision(quest.ACCEPTED))
-    draft = store.questionnaire_draft(EPCI)
+        store.review_submission(OP, EPCI, s2, decision=quest.Decision(quest.ACCEPTED), author="ed@x.fr")
+    draft = store.questionnaire_draft(OP, EPCI)
     assert draft is not None and draft.base_version == 1
-    assert store.draft(EPCI, "ed@x.fr") is None  # the shared draft is not an editor's own
-    result = store.publish_questionnaire(EPCI, "paul@x.fr", note="Réponses de mars")
+    assert store.draft(OP, EPCI, author="ed@x.fr") is None  # the shared draft is not an editor's own
+    result = store.publish_questionnaire(OP, EPCI, note="Réponses de mars", author="paul@x.fr")
     assert result.number == 2 and result.version.author == "paul@x.fr"
-    assert store.questionnaire_draft(EPCI) is None
-    actors = store.open_version(EPCI, personal=True).census.actors.set_index("name")
+    assert store.questionnaire_draft(OP, EPCI) is None
+    actors = store.open_version(OP, EPCI, personal=True).census.actors.set_index("name")
     assert actors.loc["Atelier Vélo", "level"] == 3 and actors.loc["Atelier Vélo", "type"] == "Associations du NR"
     assert actors.loc["Atelier Vélo", "contact"] == "hugo@example.org"  # not chosen: not overwritten
     assert actors.loc["La Ressourcerie", "source"] == ref.QUESTIONNAIRE_SOURCE
     assert actors.loc["La Ressourcerie", "contact"] == "zoe@example.org" and "Spam" not in actors.index
-    subs = {s.id: s for s in store.submissions(EPCI)}
+    subs = {s.id: s for s in store.submissions(OP, EPCI)}
     assert [h[1] for h in subs[s1].history] == ["new", "merged", "published"]
     assert subs[s3].reason == "Pas une structure du territoire" and subs[s3].history[-1][2] == "ed@x.fr"
     assert subs[s1].published_version == subs[s2].published_version == 2 and subs[s3].published_version is None
     with pytest.raises(st.StoreError, match="Aucune réponse"):
-        store.publish_questionnaire(EPCI, "paul@x.fr")
+        store.publish_questionnaire(OP, EPCI, author="paul@x.fr")
 
 
 def test_the_shared_draft_follows_a_version_published_meanwhile(store):
-    sid, _ = store.submit(EPCI, answer(name="Nouvelle structure"), "a")
-    store.review_submission(EPCI, sid, "ed@x.fr", decision=quest.Decision(quest.ACCEPTED))
-    store.publish(EPCI, actors_sheet([["Seul acteur", None, "PME", 1, "Aytré", None, None]], HEADER), "v2.xlsx")
-    result = store.publish_questionnaire(EPCI, "ed@x.fr")
+    sid, _ = store.submit(anon("a"), EPCI, answer(name="Nouvelle structure"))
+    store.review_submission(OP, EPCI, sid, decision=quest.Decision(quest.ACCEPTED), author="ed@x.fr")
+    store.publish(OP, EPCI, actors_sheet([["Seul acteur", None, "PME", 1, "Aytré", None, None]], HEADER), "v2.xlsx")
+    result = store.publish_questionnaire(OP, EPCI, author="ed@x.fr")
     assert result.number == 3
-    assert sorted(store.open_version(EPCI).census.actors["name"]) == ["Nouvelle structure", "Seul acteur"]
+    assert sorted(store.open_version(OP, EPCI).census.actors["name"]) == ["Nouvelle structure", "Seul acteur"]
 
 
 def test_a_decision_writes_no_workbook_the_shared_draft_is_written_on_demand(store, monkeypatch):
     from nrdash import template
     from nrdash.census import load_census
 
-    s1, m1 = store.submit(EPCI, answer(name="Atelier Vélo", level=3, commune="17028"), "a")
-    s2, _ = store.submit(EPCI, answer(name="La Ressourcerie", level=2), "b")
+    s1, m1 = store.submit(anon("a"), EPCI, answer(name="Atelier Vélo", level=3, commune="17028"))
+    s2, _ = store.submit(anon("b"), EPCI, answer(name="La Ressourcerie", level=2))
     real = template.census_to_xlsx
     monkeypatch.setattr(template, "census_to_xlsx", lambda *a, **k: pytest.fail("a decision wrote a workbook"))
-    store.review_submission(EPCI, s1, "ed@x.fr", decision=quest.Decision(quest.MERGED, m1.ref, ("level",)))
-    light = store.questionnaire_draft(EPCI, data=False)
+    store.review_submission(OP, EPCI, s1, decision=quest.Decision(quest.MERGED, m1.ref, ("level",)), author="ed@x.fr")
+    light = store.questionnaire_draft(OP, EPCI, data=False)
     assert (light.data, light.base_version, light.author) == (b"", 1, "ed@x.fr")
-    store.review_submission(EPCI, s2, "paul@x.fr", decision=quest.Decision(quest.ACCEPTED))
-    after = store.questionnaire_draft(EPCI, data=False)
+    store.review_submission(OP, EPCI, s2, decision=quest.Decision(quest.ACCEPTED), author="paul@x.fr")
+    after = store.questionnaire_draft(OP, EPCI, data=False)
     assert after.author == "paul@x.fr" and after.sha256 != light.sha256  # another decision: another draft
     monkeypatch.setattr(template, "census_to_xlsx", real)
-    full = store.questionnaire_draft(EPCI)
+    full = store.questionnaire_draft(OP, EPCI)
     assert full.sha256 == after.sha256 and full.base_version == 1
     actors = load_census(full.data, full.file_name).actors.set_index("name")
     assert actors.loc["Atelier Vélo", "level"] == 3 and actors.loc["Atelier Vélo", "contact"] == "hugo@example.org"
@@ -246,29 +262,30 @@ def test_a_decision_writes_no_workbook_the_shared_draft_is_written_on_demand(sto
 
 
 def test_a_merge_whose_actor_left_the_latest_version_is_refused_when_decided(store):
-    s1, m1 = store.submit(EPCI, answer(name="Atelier Vélo", level=3, commune="17028"), "a")
-    store.publish(EPCI, actors_sheet([["Seul acteur", None, "PME", 1, "Aytré", None, None]], HEADER), "v2.xlsx")
+    s1, m1 = store.submit(anon("a"), EPCI, answer(name="Atelier Vélo", level=3, commune="17028"))
+    store.publish(OP, EPCI, actors_sheet([["Seul acteur", None, "PME", 1, "Aytré", None, None]], HEADER), "v2.xlsx")
     with pytest.raises(st.StoreError, match="n'est plus dans le recensement"):
-        store.review_submission(EPCI, s1, "ed@x.fr", decision=quest.Decision(quest.MERGED, m1.ref, ("level",)))
-    assert store.submission(EPCI, s1).status == quest.NEW and store.questionnaire_draft(EPCI) is None
+        store.review_submission(OP, EPCI, s1, decision=quest.Decision(quest.MERGED, m1.ref, ("level",)),
+                                author="ed@x.fr")
+    assert store.submission(OP, EPCI, s1).status == quest.NEW and store.questionnaire_draft(OP, EPCI) is None
 
 
 def test_erasure_and_retention_reach_the_answers_contacts(store):
     now = st.utcnow()
-    old, _ = store.submit(EPCI, answer(referent="Jean Ancien", contact="jean@example.org"), "a",
+    old, _ = store.submit(anon("a"), EPCI, answer(referent="Jean Ancien", contact="jean@example.org"),
                           now=now - dt.timedelta(days=800))
-    sid, _ = store.submit(EPCI, answer(referent="Léa Durand", contact="lea@example.org"), "b")
-    assert store.erase_person(EPCI, "lea durand") == 1
-    a = store.submission(EPCI, sid, with_contacts=True).answer
+    sid, _ = store.submit(anon("b"), EPCI, answer(referent="Léa Durand", contact="lea@example.org"))
+    assert store.erase_person(OP, EPCI, "lea durand") == 1
+    a = store.submission(OP, EPCI, sid, with_contacts=True).answer
     assert (a.referent, a.contact, a.name) == ("", "", "La Ressourcerie")
-    assert store.submission(EPCI, old, with_contacts=True).answer.contact == "jean@example.org"
-    assert store.apply_retention(now) == {EPCI: 1}  # 24 months by default: the 800-day-old answer's contact
-    assert store.submission(EPCI, old, with_contacts=True).answer.contact == ""
+    assert store.submission(OP, EPCI, old, with_contacts=True).answer.contact == "jean@example.org"
+    assert store.apply_retention(OP, now) == {EPCI: 1}  # 24 months by default: the 800-day-old answer's contact
+    assert store.submission(OP, EPCI, old, with_contacts=True).answer.contact == ""
 
 
 def test_command_lists_submissions_without_contacts_unless_asked(store, monkeypatch, capsys):
     monkeypatch.setenv("NRDASH_DATABASE_URL", store.url)
-    store.submit(EPCI, answer(name="<b>Asso</b>", needs=["Formation"]), "a")
+    store.submit(anon("a"), EPCI, answer(name="<b>Asso</b>", needs=["Formation"]))
     assert main(["soumissions", "--territoire", EPCI, "--json"]) == 0
     items = json.loads(capsys.readouterr().out)
     assert items[0]["reponse"]["name"] == "<b>Asso</b>" and items[0]["statut"] == "new"
@@ -288,12 +305,12 @@ def test_needs_by_kind_family_and_commune_exported_inert(store):
 
     from openpyxl import load_workbook
 
-    store.submit(EPCI, answer(name="=HYPERLINK(\"http://x\")", needs=["Financement", "Formation"],
-                              needs_text="+33 6 00"), "a")
-    store.submit(EPCI, answer(name="PME", actor_type="PME", needs=["Financement"], commune="17200"), "b")
-    spam, _ = store.submit(EPCI, answer(name="Spam", needs=["Collaboration"]), "c")
-    store.review_submission(EPCI, spam, "ed@x.fr", reason="spam")
-    subs = store.submissions(EPCI, with_contacts=True)
+    store.submit(anon("a"), EPCI, answer(name="=HYPERLINK(\"http://x\")", needs=["Financement", "Formation"],
+                              needs_text="+33 6 00"))
+    store.submit(anon("b"), EPCI, answer(name="PME", actor_type="PME", needs=["Financement"], commune="17200"))
+    spam, _ = store.submit(anon("c"), EPCI, answer(name="Spam", needs=["Collaboration"]))
+    store.review_submission(OP, EPCI, spam, reason="spam", author="ed@x.fr")
+    subs = store.submissions(OP, EPCI, with_contacts=True)
     rows = quest.needs_rows(subs)
     assert list(rows["Besoin"]) == ["Financement", "Formation", "Financement"]  # the refused one left out
     assert "Contact" not in rows and "zoe@example.org" not in rows.to_csv()
@@ -352,12 +369,13 @@ def test_paper_answers_join_the_queue_and_the_blank_form_escapes(store):
     answers, _ = quest.read_paper(_paper([["Café", None, "PME", "Marans", None, None, None, 1, None, None, "Léo",
                                            "0600000000", "oui"]]), "p.xlsx", COMMUNES)
     for _ in range(st.SUBMISSION_BURST + 5):  # typed by an editor: no burst limit
-        store.submit(EPCI, answers[0], "ed@x.fr", origin="papier")
-    subs = store.submissions(EPCI)
+        store.submit_paper(OP, EPCI, [answers[0]], author="ed@x.fr")
+    subs = store.submissions(OP, EPCI)
     assert len(subs) == st.SUBMISSION_BURST + 5 and subs[0].origin == "papier" and subs[0].answer.commune == "Marans"
     page = quest.printable_form("CA <script>x</script>", 24)
     assert "<script>x" not in page and "&lt;script&gt;" in page and "☐ Financement" in page
     assert "2 ans" in page and "Leader du NR" in page
+    assert "☐ Associations du Numérique responsable" in page and "Associations du NR" not in page  # issue 25
 
 
 # -- the needs map ---------------------------------------------------------------------------

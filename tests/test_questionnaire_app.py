@@ -14,6 +14,7 @@ from nrdash.ui import source
 from tests.appstore import fresh_store, signed_in
 from tests.conftest import ROOT, actors_sheet
 from tests.mdtext import displayed
+from tests.principals import OP, anon
 
 APP = str(ROOT / "app.py")
 EPCI = "241700434"
@@ -29,14 +30,12 @@ def db(tmp_path, monkeypatch):
     source.store.clear()
 
 
-
-
 def texts(at: AppTest) -> str:
     return "\n".join(displayed(e.value) for kind in ("markdown", "caption", "error", "warning", "info", "success")
                      for e in getattr(at, kind))
 
 
-# The public form is a page the server writes itself (nrdash.public): its tests, ported from this module's form
+# The public form is a page the server writes itself (nrdash.web.public): its tests, ported from this module's form
 # tests (same cases, same assertions), are in tests/test_public_form.py.
 
 
@@ -57,13 +56,13 @@ def submit(db, **over) -> int:
            "contact": "zoe@example.org", "consent": True, "commune": "17028", **over}
     answer, problems_ = quest.validate(raw, {"17028": "Aytré", "17200": "Lagord"})
     assert not problems_
-    return db.submit(EPCI, answer, "198.51.100.7")[0]
+    return db.submit(anon("198.51.100.7"), EPCI, answer)[0]
 
 
 def test_hostile_markup_is_shown_as_typed_in_the_queue(db, monkeypatch):
     """(The form's half, stored as typed: tests/test_public_form.py.)"""
     submit(db, name=HOSTILE, needs=["Autre"], needs_text=HOSTILE)
-    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", EPCI)
+    db.add_user(OP, "marie@x.fr", "motdepasse-long", "éditeur", EPCI)
     signed_in(monkeypatch, "marie@x.fr")
     at = queue()
     shown = texts(at)
@@ -78,8 +77,8 @@ def test_a_viewer_sees_the_link_but_no_answer(db, monkeypatch):
     assert "/questionnaire?territoire=241700434" in [c.value for c in at.code]
     assert "ne sont visibles que des éditeurs" in texts(at)
     assert "zoe@example.org" not in texts(at) and "La Ressourcerie" not in texts(at)
-    db.add_user("admin@x.fr", "motdepasse-long")  # the instance's first account is its administrator
-    db.add_user("paul@x.fr", "motdepasse-long", "lecteur", EPCI)
+    db.add_user(OP, "admin@x.fr", "motdepasse-long")  # the instance's first account is its administrator
+    db.add_user(OP, "paul@x.fr", "motdepasse-long", "lecteur", EPCI)
     signed_in(monkeypatch, "paul@x.fr")
     assert "La Ressourcerie" not in texts(queue())
 
@@ -88,7 +87,7 @@ def test_editor_accepts_merges_with_chosen_fields_rejects_and_publishes(db, monk
     s_new = submit(db, needs=["Formation"])
     s_merge = submit(db, name="Atelier du Vélo", actor_type="PME", level=3, contact="velo@example.org")
     s_spam = submit(db, name="Pub pour des montres")
-    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", EPCI)
+    db.add_user(OP, "marie@x.fr", "motdepasse-long", "éditeur", EPCI)
     signed_in(monkeypatch, "marie@x.fr")
     home = AppTest.from_file(APP, default_timeout=90)
     home.query_params["territoire"] = EPCI
@@ -115,34 +114,34 @@ def test_editor_accepts_merges_with_chosen_fields_rejects_and_publishes(db, monk
     at.text_input(key=f"{quest_ui.REASON_KEY}_{s_spam}").input("Publicité").run()
     at.button(key="q_decide").click().run()
     assert "Réponse n° 3 refusée." in texts(at)
-    statuses = {x.id: x.status for x in db.submissions(EPCI)}
+    statuses = {x.id: x.status for x in db.submissions(OP, EPCI)}
     assert statuses == {s_new: quest.ACCEPTED, s_merge: quest.MERGED, s_spam: quest.REJECTED}
     assert "Aucune nouvelle réponse." in texts(at)
     at.button(key="q_publish").click().run()
     assert "Version 2 publiée" in texts(at)
-    actors = db.open_version(EPCI, personal=True).census.actors.set_index("name")
+    actors = db.open_version(OP, EPCI, personal=True).census.actors.set_index("name")
     assert actors.loc["Atelier Vélo", "level"] == 3 and actors.loc["Atelier Vélo", "contact"] == "hugo@example.org"
     assert actors.loc["Atelier Vélo", "type"] == "Associations du NR"
     assert actors.loc["La Ressourcerie", "source"] == ref.QUESTIONNAIRE_SOURCE
     assert "Pub pour des montres" not in actors.index
-    assert db.versions(EPCI)[-1].author == "marie@x.fr"
+    assert db.versions(OP, EPCI)[-1].author == "marie@x.fr"
     assert "Besoins exprimés" in [h.value for h in at.subheader]
     assert "1 structure a exprimé 1 besoin (réponses refusées exclues)." in texts(at)
     assert {b.proto.label for b in at.get("download_button")} >= {"Télécharger (.csv)", "Télécharger (.xlsx)"}
 
 
 def test_editor_closes_the_questionnaire(db, monkeypatch):
-    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", EPCI)
+    db.add_user(OP, "marie@x.fr", "motdepasse-long", "éditeur", EPCI)
     signed_in(monkeypatch, "marie@x.fr")
     at = queue()
     at.toggle(key="q_open").set_value(False).run()
-    assert db.questionnaire_open(EPCI) is False and "Questionnaire fermé" in texts(at)
+    assert db.questionnaire_open(OP, EPCI) is False and "Questionnaire fermé" in texts(at)
 
 
 def test_editor_imports_paper_answers_whole_or_not_at_all(db, monkeypatch):
     from tests.conftest import xlsx_bytes
 
-    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", EPCI)
+    db.add_user(OP, "marie@x.fr", "motdepasse-long", "éditeur", EPCI)
     signed_in(monkeypatch, "marie@x.fr")
     header = [h for _, h in quest.PAPER_COLUMNS]
     row = ["Café <b>Réparation</b>", None, "Association", "Aytré", "oui", None, None, 2, "Formation", None, "Léo",
@@ -153,10 +152,10 @@ def test_editor_imports_paper_answers_whole_or_not_at_all(db, monkeypatch):
                                                                   "Modèle de saisie des réponses (.xlsx)"}
     at.file_uploader(key="q_paper_file").upload("papier.xlsx", xlsx_bytes({"Réponses": [header, row, bad]})).run()
     assert "rien n'est importé tant qu'il en reste" in texts(at) and "Ligne 3, colonne « Type d'acteur »" in texts(at)
-    assert db.submissions(EPCI) == []
+    assert db.submissions(OP, EPCI) == []
     at.file_uploader(key="q_paper_file").upload("papier.xlsx", xlsx_bytes({"Réponses": [header, row, row]})).run()
     assert "2 réponses papier importées dans la file." in texts(at)
-    subs = db.submissions(EPCI, with_contacts=True)
+    subs = db.submissions(OP, EPCI, with_contacts=True)
     assert [(x.origin, x.answer.name, x.answer.contact) for x in subs] == [
         ("papier", "Café <b>Réparation</b>", "leo@example.org")] * 2
 
@@ -168,7 +167,7 @@ def test_editor_sees_the_needs_map_by_commune_filtered_by_kind(db, monkeypatch):
     submit(db, name="Atelier du Vélo", needs=["Financement"])  # Aytré
     submit(db, name="Mairie annexe", commune="17200", needs=["Collaboration"])  # Lagord
     submit(db, name="Loin <b>d'ici</b>", commune=quest.OTHER_COMMUNE, commune_text="Rochefort", needs=["Financement"])
-    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", EPCI)
+    db.add_user(OP, "marie@x.fr", "motdepasse-long", "éditeur", EPCI)
     signed_in(monkeypatch, "marie@x.fr")
     at = queue()
 

@@ -1,4 +1,4 @@
-"""nrdash.served: the files nrdash's server answers itself (font subsets, plotly.js build), by URL prefix."""
+"""nrdash.web.served: the files nrdash's server answers itself (font subsets, plotly.js build), by URL prefix."""
 import asyncio
 import json
 import os
@@ -9,8 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from nrdash import fonts, frontend, plotting
-from nrdash.served import ServeFiles, Served
+from nrdash import plotting
+from nrdash.web import fonts, frontend
+from nrdash.web.served import ServeFiles, Served
 from tests.conftest import ROOT
 
 FONT = "/static/media/MaterialSymbols-Rounded.nEdyypZU.woff2"
@@ -64,9 +65,9 @@ def test_everything_else_goes_through():
 
 
 def test_server_serves_the_font_subsets_and_the_plotly_build():
-    """nrdash/server.py composes the routes; nrdash.served answers only those it is given. (Since issue 25 the
-    server also answers Streamlit's scripts in French, nrdash.frontend: counted with the rest.)"""
-    code = ("import json, nrdash.server as s; "
+    """nrdash/web/server.py composes the routes; nrdash.web.served answers only those it is given. (Since issue 25
+    the server also answers Streamlit's scripts in French, nrdash.web.frontend: counted with the rest.)"""
+    code = ("import json, nrdash.web.server as s; "
             "print(json.dumps({p: f.content_type.decode() for p, f in s.served_routes().items()}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120,
                          env={**os.environ, "NRDASH_SANDBOX": "0"})  # no census reader worker for this
@@ -78,7 +79,7 @@ def test_server_serves_the_font_subsets_and_the_plotly_build():
 
 
 def test_served_knows_nothing_of_what_it_serves():
-    source = (ROOT / "nrdash" / "served.py").read_text(encoding="utf-8")
+    source = (ROOT / "nrdash" / "web" / "served.py").read_text(encoding="utf-8")
     assert not re.search(r"^\s*(from|import) .*\b(fonts|plotting|plotly|streamlit)\b", source, re.M)
     with pytest.raises(TypeError):
         ServeFiles(inner([]))  # routes are required: there is no default set

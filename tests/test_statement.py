@@ -1,4 +1,4 @@
-"""The accessibility and sobriety statement (issue 29; nrdash.statement, served by nrdash.public at /accessibilite):
+"""The accessibility and sobriety statement (issue 29; nrdash.web.statement, served by nrdash.web.public at /accessibilite):
 the RGAA model's parts, the state in words and no rate, the checks with their date, the known non-conformities
 with their workaround, the contacts (the instance's NRDASH_CONTACT_EMAIL, the territory's address when it has one),
 the recourse, the multi-year plan, and what each page weighs as benchmarks/audit.json says."""
@@ -7,12 +7,14 @@ from __future__ import annotations
 import html
 import json
 import re
+from dataclasses import asdict
+from types import SimpleNamespace
 
 import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from nrdash import public, statement, webpage
+from nrdash.web import public, statement, webpage
 from nrdash.ui import source
 from tests.appstore import fresh_store
 from tests.test_questionnaire_app import EPCI, V1
@@ -65,24 +67,25 @@ def test_contact_setting_is_checked(monkeypatch):
 
 def test_the_committed_measure_covers_every_page_and_public_page():
     from nrdash.ui import PAGES
-    from tests.e2e.sobriety import PUBLIC_PAGES
+    from tests.e2e.sobriety import PUBLIC_PAGES, VOTE_PAGE
 
     audit = statement.load_audit()
     assert audit is not None, "benchmarks/audit.json: python benchmarks/audit.py"
     titles = [p["title"] for p in audit["pages"]]
-    assert titles == [t for _, t, _ in PAGES] + [t for _, t, _ in PUBLIC_PAGES]
+    assert titles == [t for _, t, _ in PAGES] + [t for _, t, _ in PUBLIC_PAGES] + [VOTE_PAGE[0]]
     for p in audit["pages"]:
         assert p["grade"] in "ABCDEFG" and 0 <= p["score"] <= 100 and p["requests"] > 0 and p["kb"] > 0
 
 
 class WithContact:
-    """The store, as it will be once territories keep a contact address (another change): read when present."""
+    """The store, as it will be once a territory's questionnaire gives its contact address (another change): read
+    when present."""
 
     def __init__(self, store, address):
         self.store, self.address = store, address
 
-    def territory(self, code):
-        return {**self.store.territory(code), "contact_email": self.address}
+    def questionnaire_form(self, who, code):
+        return SimpleNamespace(**asdict(self.store.questionnaire_form(who, code)), contact_email=self.address)
 
     def __getattr__(self, name):
         return getattr(self.store, name)

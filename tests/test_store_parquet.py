@@ -1,6 +1,6 @@
-"""A version's frames read back from Parquet (store.frame_from_parquet, built column by column from Arrow) are the
-frames the old reading (pandas' to_pandas, then a per-row conversion) gave: same columns, dtypes, Python types
-and values, lists of text as lists, None where missing."""
+"""A version's frames read back from Parquet (nrdash.parquet.frame_from_parquet, built column by column from
+Arrow) are the frames the old reading (pandas' to_pandas, then a per-row conversion) gave: same columns, dtypes,
+Python types and values, lists of text as lists, None where missing."""
 import datetime as dt
 import io
 import json
@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from nrdash import store as st
+from nrdash import parquet
 
 
 def reference_frame_from_parquet(data: bytes) -> pd.DataFrame:
@@ -57,26 +57,26 @@ def test_frame_from_parquet_gives_the_frame_the_old_reading_gave():
         "updated": pd.Series([dt.date(2026, 3, 15), None, dt.date(2025, 1, 2), None, None, None, None],
                              dtype=object),
     })
-    data = st.frame_to_parquet(df)
-    same_frames(st.frame_from_parquet(data), reference_frame_from_parquet(data))
+    data = parquet.frame_to_parquet(df)
+    same_frames(parquet.frame_from_parquet(data), reference_frame_from_parquet(data))
     # and on a chunked table (several row groups)
     table = pq.read_table(io.BytesIO(data))
     buf = io.BytesIO()
     pq.write_table(table, buf, row_group_size=3)
-    same_frames(st.frame_from_parquet(buf.getvalue()), reference_frame_from_parquet(buf.getvalue()))
+    same_frames(parquet.frame_from_parquet(buf.getvalue()), reference_frame_from_parquet(buf.getvalue()))
     # a frame of text and lists only (planned actions), and an empty one
     actions = pd.DataFrame({"action": pd.Series(["Guide", None, "Réseau"], dtype=object),
                             "targets": pd.Series([["Citoyens"], [], None], dtype=object)})
     for frame in (actions, actions.iloc[:0]):
-        data = st.frame_to_parquet(frame)
-        same_frames(st.frame_from_parquet(data), reference_frame_from_parquet(data))
+        data = parquet.frame_to_parquet(frame)
+        same_frames(parquet.frame_from_parquet(data), reference_frame_from_parquet(data))
 
 
 def test_a_published_census_reads_back_as_before(tmp_path):
     from tests.test_compare_equivalence import versions
 
     census = versions(5, n=150)[0]
-    data = st.frame_to_parquet(census.actors)
-    got = st.frame_from_parquet(data)
+    data = parquet.frame_to_parquet(census.actors)
+    got = parquet.frame_from_parquet(data)
     same_frames(got, reference_frame_from_parquet(data))
     assert isinstance(got["action_types"].dropna().iloc[0], list)

@@ -32,8 +32,9 @@ def test_transition_table_and_figure_have_nouveau_and_sorti():
     fig = sv.transitions_figure(m, "V1", "V2")
     heat = fig.data[0]
     assert heat.type == "heatmap" and [list(r) for r in heat.customdata] == t.to_numpy().tolist()
-    # the diagonal (kept their level) is not coloured: the changes carry the colour scale
-    assert heat.z[3][2] is None and heat.z[2][2] == 1 and heat.zmax == 1
+    # the diagonal (kept their level) is not coloured: the changes carry the colour scale, by share of their row
+    # (issue 25: was the count; one of the two actors at level 1 moved to level 2)
+    assert heat.z[3][2] is None and heat.z[2][2] == 0.5 and heat.zmax == 1
     assert fig.layout.title.text == "Transitions de niveau : V1 (lignes) → V2 (colonnes)"
     # without any unknown level, no « Non renseigné » row or column
     clean = {1: {2: 3}, cp.NEW: {0: 1}}

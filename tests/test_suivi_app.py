@@ -15,6 +15,7 @@ from tests.appstore import fresh_store, signed_in
 from tests.conftest import ROOT, actors_sheet
 from tests.mdtext import displayed
 from tests.test_app import chart_summaries, figures
+from tests.principals import OP
 
 APP = str(ROOT / "app.py")
 EPCI = "241700434"
@@ -102,7 +103,7 @@ def test_the_shared_filters_act_on_the_comparison_and_not_on_the_transitions_lev
 
 
 def test_editor_pairs_a_renamed_association_and_sets_an_objective(db, monkeypatch):
-    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", EPCI)
+    db.add_user(OP, "marie@x.fr", "motdepasse-long", "éditeur", EPCI)
     signed_in(monkeypatch, "marie@x.fr")
     at = suivi(territoire=EPCI)
     assert "Référent" in at.dataframe[2].value["Champs modifiés"].iloc[0]  # an editor compares personal columns
@@ -110,7 +111,7 @@ def test_editor_pairs_a_renamed_association_and_sets_an_objective(db, monkeypatc
     at.selectbox(key="suivi_pair_b").set_value("nom:roue libre|aytre")
     at.button(key="suivi_link").click().run()
     assert not at.exception
-    assert db.pairings(EPCI) == ([("nom:velo solidaire|aytre", "nom:roue libre|aytre")], [])
+    assert db.pairings(OP, EPCI) == ([("nom:velo solidaire|aytre", "nom:roue libre|aytre")], [])
     body = texts(at)
     assert "Les deux acteurs sont appariés." in body
     assert "0 nouvel acteur, 1 sorti, 2 modifiés, 1 inchangé." in body
@@ -121,7 +122,7 @@ def test_editor_pairs_a_renamed_association_and_sets_an_objective(db, monkeypatc
     at.date_input(key="suivi_obj_deadline").set_value(dt.date.today() + dt.timedelta(days=365))
     at.button(key="suivi_obj_add").click().run()
     assert not at.exception
-    (so,) = db.objectives(EPCI)
+    (so,) = db.objectives(OP, EPCI)
     assert (so.objective.start_value, so.objective.target, so.start_version) == (3.0, 5.0, 2)
     body = texts(at)
     assert "Acteurs de niveau ≥ 2 : 3 acteurs au" in body and "pour une cible de 5 acteurs" in body
@@ -136,7 +137,7 @@ def test_editor_pairs_a_renamed_association_and_sets_an_objective(db, monkeypatc
 
 
 def test_workshop_mode_has_no_editing_controls_nor_personal_data(db, monkeypatch):
-    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", EPCI)
+    db.add_user(OP, "marie@x.fr", "motdepasse-long", "éditeur", EPCI)
     signed_in(monkeypatch, "marie@x.fr")
     at = suivi(territoire=EPCI, atelier="1")
     assert not [b for b in at.button if b.key.startswith("suivi_")]
@@ -152,12 +153,12 @@ def test_two_uploaded_files_without_the_store(db):
     at.radio(key="suivi_mode").set_value("Deux fichiers chargés").run()
     uploads = [u for u in at.get("file_uploader")]
     assert len(uploads) >= 2
-    n_versions = len(db.versions(EPCI))
+    n_versions = len(db.versions(OP, EPCI))
     at.file_uploader(key="suivi_file_a").upload("ancien.xlsx", V1)
     at.file_uploader(key="suivi_file_b").upload("nouveau.xlsx", V2).run()
     assert not at.exception
     assert "Entre « ancien.xlsx » et « nouveau.xlsx » : 1 nouvel acteur, 2 sortis, 1 modifié, 1 inchangé." in texts(at)
-    assert len(db.versions(EPCI)) == n_versions  # nothing stored
+    assert len(db.versions(OP, EPCI)) == n_versions  # nothing stored
 
 
 def test_accueil_counts_the_actors_to_update(db):
@@ -178,64 +179,65 @@ def test_report_suivi_from_the_store(db):
     from nrdash.report import ReportInput, build_report
     from nrdash.ui import suivi as suivi_ui
 
-    db.set_pairing(EPCI, "nom:velo solidaire|aytre", "nom:roue libre|aytre", st_store.PAIR_LINK)
-    start = db.versions(EPCI)[-1].created_at.astimezone().date()
-    db.add_objective(EPCI, cp.Objective("engaged_actors", 5, start + dt.timedelta(days=365), start, 3), 2)
-    src = source.Source(None, "", EPCI, "CA", ws.access(None, True, False), None, 2, 2)
+    db.set_pairing(OP, EPCI, "nom:velo solidaire|aytre", "nom:roue libre|aytre", st_store.PAIR_LINK)
+    start = db.versions(OP, EPCI)[-1].created_at.astimezone().date()
+    db.add_objective(OP, EPCI, cp.Objective("engaged_actors", 5, start + dt.timedelta(days=365), start, 3), 2)
+    src = source.Source(None, "", EPCI, "CA", ws.Access(None, True), None, 2, 2)
     ctx = SimpleNamespace(source=src, territory=None, filters=Filters(), include_error_rows=True)
     report = suivi_ui.report_suivi(ctx)
     assert report.summary.endswith(": 0 nouvel acteur, 1 sorti, 2 modifiés, 1 inchangé.")
     assert report.comparison_title.startswith("Version 1 (") and "→ Version 2 (" in report.comparison_title
     assert [v.objective.target for v in report.objectives] == [5.0]
     assert report.objectives[0].progress.value == 3.0
-    census = db.open_version(EPCI).census
+    census = db.open_version(OP, EPCI).census
     html = build_report(ReportInput(census, census.actors, census.actions, "aucun filtre", suivi=report))
     assert "Acteurs de niveau ≥ 2 : 3 acteurs au" in html and "Nouveau Référent" not in html
     assert "hugo@example.org" not in html
 
 
 def test_editor_forgets_a_pairing_and_removes_an_objective(db, monkeypatch):
-    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", EPCI)
-    db.set_pairing(EPCI, "nom:velo solidaire|aytre", "nom:roue libre|aytre", st_store.PAIR_LINK)
-    start = db.versions(EPCI)[0].created_at.astimezone().date()
-    db.add_objective(EPCI, cp.Objective("actions_done", 4, start + dt.timedelta(days=400), start, 0), 1)
+    db.add_user(OP, "marie@x.fr", "motdepasse-long", "éditeur", EPCI)
+    db.set_pairing(OP, EPCI, "nom:velo solidaire|aytre", "nom:roue libre|aytre", st_store.PAIR_LINK)
+    start = db.versions(OP, EPCI)[0].created_at.astimezone().date()
+    db.add_objective(OP, EPCI, cp.Objective("actions_done", 4, start + dt.timedelta(days=400), start, 0), 1)
     signed_in(monkeypatch, "marie@x.fr")
     at = suivi(territoire=EPCI)
     choice = at.selectbox(key="suivi_choice")
     assert choice.options == ["Apparié : « velo solidaire » (aytre) ↔ « roue libre » (aytre)"]
     at.button(key="suivi_forget").click().run()
-    assert db.pairings(EPCI) == ([], []) and "Choix retiré." in texts(at)
+    assert db.pairings(OP, EPCI) == ([], []) and "Choix retiré." in texts(at)
     assert "1 nouvel acteur, 2 sortis, 1 modifié, 1 inchangé." in texts(at)  # back to the automatic pairs
     assert at.selectbox(key="suivi_obj_pick").options == ["Actions « Réalisée »"]
     at.button(key="suivi_obj_delete").click().run()
     assert not at.exception
     assert "Supprimer l'objectif « Actions « Réalisée » » ?" in texts(at)  # asked first
-    assert len(db.objectives(EPCI)) == 1 and "Objectif retiré." not in texts(at)
+    assert len(db.objectives(OP, EPCI)) == 1 and "Objectif retiré." not in texts(at)
     at.button(key="suivi_obj_confirm").click().run()
-    assert db.objectives(EPCI) == [] and "Objectif retiré." in texts(at)
+    assert db.objectives(OP, EPCI) == [] and "Objectif retiré." in texts(at)
     assert "Aucun objectif n'est encore fixé pour ce territoire." in texts(at)
 
 
 def test_removing_an_objective_asks_first_and_cancel_keeps_it(db, monkeypatch):
-    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", EPCI)
-    start = db.versions(EPCI)[0].created_at.astimezone().date()
-    db.add_objective(EPCI, cp.Objective("actions_done", 4, start + dt.timedelta(days=400), start, 0), 1)
-    db.add_objective(EPCI, cp.Objective("engaged_actors", 9, start + dt.timedelta(days=400), start, 1), 1)
+    db.add_user(OP, "marie@x.fr", "motdepasse-long", "éditeur", EPCI)
+    start = db.versions(OP, EPCI)[0].created_at.astimezone().date()
+    db.add_objective(OP, EPCI, cp.Objective("actions_done", 4, start + dt.timedelta(days=400), start, 0), 1)
+    db.add_objective(OP, EPCI, cp.Objective("engaged_actors", 9, start + dt.timedelta(days=400), start, 1), 1)
     signed_in(monkeypatch, "marie@x.fr")
     at = suivi(territoire=EPCI)
     assert not [b for b in at.button if b.key in ("suivi_obj_confirm", "suivi_obj_cancel")]
-    at.selectbox(key="suivi_obj_pick").set_value(db.objectives(EPCI)[1].id)
+    at.selectbox(key="suivi_obj_pick").set_value(db.objectives(OP, EPCI)[1].id)
     at.button(key="suivi_obj_delete").click().run()
     assert "Supprimer l'objectif « Acteurs de niveau ≥ 2 » ?" in texts(at)
     assert at.button(key="suivi_obj_delete").disabled
     at.button(key="suivi_obj_cancel").click().run()
     assert not at.exception
-    assert [o.objective.indicator for o in db.objectives(EPCI)] == ["actions_done", "engaged_actors"]
+    assert [o.objective.indicator for o in db.objectives(OP, EPCI)] == ["actions_done", "engaged_actors"]
     assert "Supprimer l'objectif" not in texts(at) and "Objectif retiré." not in texts(at)
     assert not [b for b in at.button if b.key in ("suivi_obj_confirm", "suivi_obj_cancel")]
     at.button(key="suivi_obj_delete").click().run()  # the pick is still the second one
     at.button(key="suivi_obj_confirm").click().run()
-    assert [o.objective.indicator for o in db.objectives(EPCI)] == ["actions_done"] and "Objectif retiré." in texts(at)
+    assert [o.objective.indicator for o in db.objectives(OP, EPCI)] == ["actions_done"]
+    assert "Objectif retiré." in texts(at)
     # a viewer never gets there, even with a pending confirmation in the session
     signed_in(monkeypatch, None)
     at = suivi(territoire=EPCI)
@@ -253,7 +255,7 @@ def test_an_editor_reaches_every_gone_actor_through_the_search(tmp_path, monkeyp
                     RECENT] for i in range(MANY)], kept)
     db = fresh_store(tmp_path, monkeypatch, ("a.xlsx", old), ("b.xlsx", new))
     try:
-        db.add_user("marie@x.fr", "motdepasse-long", "éditeur", EPCI)
+        db.add_user(OP, "marie@x.fr", "motdepasse-long", "éditeur", EPCI)
         signed_in(monkeypatch, "marie@x.fr")
         at = suivi(territoire=EPCI)
         pick_a, pick_b = at.selectbox(key="suivi_pair_a"), at.selectbox(key="suivi_pair_b")
@@ -272,7 +274,8 @@ def test_an_editor_reaches_every_gone_actor_through_the_search(tmp_path, monkeyp
         at.selectbox(key="suivi_pair_b").set_value("nom:nouvelle structure 251|lagord")
         at.button(key="suivi_link").click().run()
         assert not at.exception
-        assert db.pairings(EPCI) == ([("nom:ancienne structure 249|aytre", "nom:nouvelle structure 251|lagord")], [])
+        assert db.pairings(OP, EPCI) == ([("nom:ancienne structure 249|aytre", "nom:nouvelle structure 251|lagord")],
+                                         [])
         assert "Les deux acteurs sont appariés." in texts(at)
         at.text_input(key="suivi_pair_a_q").input("zzz introuvable").run()
         assert at.selectbox(key="suivi_pair_a").options == [] and at.button(key="suivi_link").disabled

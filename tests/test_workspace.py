@@ -1,4 +1,5 @@
-"""nrdash/workspace.py: who may do what, the version in the address, the history list, what a draft undoes."""
+"""nrdash/workspace.py: the version in the address, the history list, what a draft undoes (who may do what is the
+store's: tests/test_store_access.py)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,20 +11,6 @@ from nrdash.store import VersionInfo
 from tests.conftest import actors_sheet
 
 HEADER = ["Nom de l'acteur", "Type d'acteur", "Niveau d'engagement estimé", "Commune"]
-
-
-def test_access_rules():
-    assert ws.access(None, True, False) == ws.Access(None, True)
-    assert not ws.access(None, False, True).may_read  # signed in without a role on a closed territory
-    reader = ws.access("lecteur", False, True)
-    assert reader.may_read and not reader.editor and not reader.personal(False)
-    editor = ws.access("éditeur", False, True)
-    assert editor.editor and not editor.admin and editor.personal(False) and not editor.personal(True)
-    admin = ws.access("administrateur", False, True)
-    assert admin.admin and admin.editor
-    locked = ws.access("administrateur", False, True, locked=True)  # a locked link is never more than a viewer
-    assert locked.may_read and not locked.editor and not locked.admin and not locked.personal(False)
-    assert ws.access("chef", False, True).role is None  # an unknown role is no role
 
 
 def test_parse_version():
@@ -44,8 +31,12 @@ def test_history_table_newest_first_authors_for_editors_only():
     infos = [_info(1), _info(2, restored_from=1), _info(3, force_reason="urgent", n_error_rows=2)]
     viewer = ws.history_table(infos, editor=False)
     assert list(viewer["Version"]) == [3, 2, 1] and "Auteur" not in viewer.columns
-    assert list(viewer["Remarques"]) == ["publiée malgré les erreurs : urgent", "restauration de la version 1", ""]
-    assert list(viewer["Lignes en erreur"]) == [2, 0, 0]
+    # issue 25: the remarks follow the note (the table fits 1280 px), the counts are words in two columns
+    assert list(viewer["Note"]) == ["note 3 — (publiée malgré les erreurs : urgent)",
+                                    "note 2 — (restauration de la version 1)", "note 1"]
+    assert list(viewer["Vérification"]) == ["2 lignes en erreur, 1 avertissement", "1 avertissement",
+                                            "1 avertissement"]
+    assert list(viewer["Contenu"]) == ["10 acteurs, 2 actions"] * 3
     assert list(ws.history_table(infos, editor=True)["Auteur"]) == ["marie@x.fr"] * 3
 
 

@@ -12,6 +12,7 @@ from nrdash.ui import source
 from tests.appstore import fresh_store, signed_in
 from tests.conftest import ROOT, actors_sheet
 from tests.mdtext import displayed
+from tests.principals import OP
 
 APP = str(ROOT / "app.py")
 EPCI = "241700434"
@@ -88,7 +89,7 @@ def test_territory_from_the_address_without_personal_data_for_a_viewer(db):
 
 
 def test_editor_sees_personal_data_but_not_in_workshop_mode(db, monkeypatch):
-    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", EPCI)
+    db.add_user(OP, "marie@x.fr", "motdepasse-long", "éditeur", EPCI)
     signed_in(monkeypatch, "marie@x.fr")
     at = app(territoire=EPCI)
     actors = at.session_state[source.SOURCE_KEY].dataset.census.actors
@@ -100,13 +101,17 @@ def test_editor_sees_personal_data_but_not_in_workshop_mode(db, monkeypatch):
 def test_an_unknown_or_closed_territory_shows_nothing_but_why(db, monkeypatch):
     at = app(territoire="17300")  # La Rochelle: a real commune, nothing published
     assert not at.exception and "aucune version publiée" in texts(at) and source.SOURCE_KEY in at.session_state
-    assert at.session_state[source.SOURCE_KEY].dataset is None and not at.get("plotly_chart")
-    db.set_territory(EPCI, anonymous_read=False)
+    unknown = at.session_state[source.SOURCE_KEY]
+    assert unknown.dataset is None and not at.get("plotly_chart")
+    db.set_territory(OP, EPCI, anonymous_read=False)
     at = app(territoire=EPCI)
     assert "visible que des personnes qui y ont un rôle" in texts(at)
-    assert at.session_state[source.SOURCE_KEY].dataset is None
-    db.add_user("admin@x.fr", "motdepasse-long")  # the instance's first account is its administrator
-    db.add_user("paul@x.fr", "motdepasse-long", "lecteur", EPCI)
+    closed = at.session_state[source.SOURCE_KEY]
+    assert closed.dataset is None
+    # the same words for both (but the territory's name, which is public): nothing says which one exists
+    assert unknown.problem.replace(unknown.name, "…") == closed.problem.replace(closed.name, "…")
+    db.add_user(OP, "admin@x.fr", "motdepasse-long")  # the instance's first account is its administrator
+    db.add_user(OP, "paul@x.fr", "motdepasse-long", "lecteur", EPCI)
     signed_in(monkeypatch, "paul@x.fr")
     at = app(territoire=EPCI)
     ds = at.session_state[source.SOURCE_KEY].dataset
@@ -114,7 +119,7 @@ def test_an_unknown_or_closed_territory_shows_nothing_but_why(db, monkeypatch):
 
 
 def test_old_version_from_the_address_is_labelled(db):
-    db.publish(EPCI, census(["Seul acteur", "PME", 3, "Aytré", None, None]), "v2.xlsx")
+    db.publish(OP, EPCI, census(["Seul acteur", "PME", 3, "Aytré", None, None]), "v2.xlsx")
     at = app(territoire=EPCI, version="1")
     assert len(at.session_state[source.SOURCE_KEY].dataset.census.actors) == 2
     assert "Ancienne version." in texts(at) and "la dernière est la 2" in texts(at)
@@ -124,7 +129,7 @@ def test_old_version_from_the_address_is_labelled(db):
 
 
 def test_draft_upload_publish_over_a_newer_version(db, monkeypatch):
-    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", EPCI)
+    db.add_user(OP, "marie@x.fr", "motdepasse-long", "éditeur", EPCI)
     signed_in(monkeypatch, "marie@x.fr")
     at = app(territoire=EPCI)
     draft = census(["Atelier Vélo", "Associations du NR", 3, "Aytré", "Hugo Guérin", "hugo@example.org"],
@@ -133,11 +138,12 @@ def test_draft_upload_publish_over_a_newer_version(db, monkeypatch):
     assert at.radio(key="upload_target").value == "Brouillon du territoire"
     at.file_uploader[0].upload("brouillon.xlsx", draft).run()
     assert not at.exception
-    assert db.draft(EPCI, "marie@x.fr").data == draft and db.versions(EPCI)[-1].number == 1  # stored, not published
+    assert db.draft(OP, EPCI, author="marie@x.fr").data == draft  # stored…
+    assert db.versions(OP, EPCI)[-1].number == 1  # …not published
     assert "Brouillon — non publié." in texts(at)
     assert len(at.session_state[source.SOURCE_KEY].dataset.census.actors) == 3
     # meanwhile a colleague publishes version 2, which removes the Mairie
-    db.publish(EPCI, census(["Atelier Vélo", "Associations du NR", 1, "Aytré", None, None]), "v2.xlsx",
+    db.publish(OP, EPCI, census(["Atelier Vélo", "Associations du NR", 1, "Aytré", None, None]), "v2.xlsx",
                author="paul@x.fr")
     at.switch_page("pages/versions.py").run()
     assert not at.exception
@@ -148,24 +154,25 @@ def test_draft_upload_publish_over_a_newer_version(db, monkeypatch):
     assert publish.label == "Publier la version 3" and publish.disabled  # not before the confirmation
     at.text_area(key="ws_note_text").input("relu avec Paul")
     at.checkbox(key="ws_confirm_over").check().run()
-    at.button(key="ws_publish").click().run()
+    at.button(key="ws_publish").click().run()  # issue 25: publishing now asks for a confirmation
+    at.button(key="ws_publish_confirm").click().run()
     assert not at.exception
-    infos = db.versions(EPCI)
+    infos = db.versions(OP, EPCI)
     assert [v.number for v in infos] == [1, 2, 3] and infos[-1].note == "relu avec Paul"
     assert infos[-1].base_version == 1 and infos[-1].author == "marie@x.fr"
-    assert db.draft(EPCI, "marie@x.fr") is None
+    assert db.draft(OP, EPCI, author="marie@x.fr") is None
     assert "Version 3 publiée." in texts(at) and "Brouillon — non publié." not in texts(at)
     assert len(at.session_state[source.SOURCE_KEY].dataset.census.actors) == 3
 
 
 def test_history_restore_and_viewers_see_no_authors(db, monkeypatch):
-    db.publish(EPCI, census(["Seul acteur", "PME", 3, "Aytré", None, None]), "v2.xlsx", author="paul@x.fr")
+    db.publish(OP, EPCI, census(["Seul acteur", "PME", 3, "Aytré", None, None]), "v2.xlsx", author="paul@x.fr")
     at = app(territoire=EPCI)
     at.switch_page("pages/versions.py").run()
     table = history(at)
     assert list(table["Version"]) == ["2", "1"] and "Auteur" not in table.columns
     assert not at.get("download_button") or all("origine" not in b.proto.label for b in at.get("download_button"))
-    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", EPCI)
+    db.add_user(OP, "marie@x.fr", "motdepasse-long", "éditeur", EPCI)
     signed_in(monkeypatch, "marie@x.fr")
     at = app(territoire=EPCI)
     at.switch_page("pages/versions.py").run()
@@ -173,12 +180,12 @@ def test_history_restore_and_viewers_see_no_authors(db, monkeypatch):
     at.selectbox(key="ws_pick").select(1).run()
     at.button(key="ws_restore").click().run()
     assert not at.exception and "Version 1 restaurée comme version 3." in texts(at)
-    assert db.versions(EPCI)[-1].restored_from == 1
+    assert db.versions(OP, EPCI)[-1].restored_from == 1
     assert len(at.session_state[source.SOURCE_KEY].dataset.census.actors) == 2
 
 
 def test_locked_workshop_link(db):
-    token = db.create_workshop_token(EPCI, "atelier", "marie@x.fr")
+    token = db.create_workshop_token(OP, EPCI, "atelier", author="marie@x.fr")
     at = app(territoire="exemple", jeton=token)  # the token's territory wins over the address
     assert not at.exception
     src = at.session_state[source.SOURCE_KEY]
@@ -198,8 +205,43 @@ def test_locked_workshop_link(db):
     assert bad.session_state[source.SOURCE_KEY].dataset is None
 
 
+def test_a_revoked_workshop_link_stops_at_the_next_run(db):
+    """The store reads the link again at every run: a session opened before the revocation is not spared."""
+    import datetime as dt
+
+    from nrdash.store import tables
+
+    token = db.create_workshop_token(OP, EPCI, "atelier", author="marie@x.fr")
+    at = app(territoire=EPCI, jeton=token)
+    assert at.session_state[source.SOURCE_KEY].dataset is not None
+    with db.engine.begin() as conn:  # revoked (issue 23 gives it a command), as the column says it
+        conn.execute(tables.workshop_tokens.update().values(revoked_at=dt.datetime.now(dt.timezone.utc)))
+    at.run()
+    assert "lien d'atelier n'est pas (ou plus) valide" in texts(at)
+    assert at.session_state[source.SOURCE_KEY].dataset is None and not at.get("plotly_chart")
+
+
+def test_a_role_taken_back_before_the_click_is_refused_by_the_store(db, monkeypatch):
+    """The Versions page was drawn for an editor; her role is taken back; her click on « Publier » reaches the
+    store, which refuses it: the page's permission is only what it shows."""
+    db.add_user(OP, "admin@x.fr", "motdepasse-long")  # the instance's first account is its administrator
+    db.add_user(OP, "marie@x.fr", "motdepasse-long", "éditeur", EPCI)
+    db.save_draft(OP, EPCI, census(["Nouvelle PME", "PME", 1, "Aytré", None, None]), "b.xlsx", 1,
+                  author="marie@x.fr")
+    signed_in(monkeypatch, "marie@x.fr")
+    at = app(territoire=EPCI)
+    at.switch_page("pages/versions.py").run()
+    at.text_area(key="ws_note_text").input("relu").run()  # issue 25: a note, « Publier », then the confirmation
+    at.button(key="ws_publish").click().run()
+    db.add_user(OP, "marie@x.fr", None, "lecteur", EPCI)
+    at.button(key="ws_publish_confirm").click().run()
+    assert not at.exception
+    assert "seuls les éditeurs et administrateurs du territoire peuvent faire cela" in texts(at)
+    assert [v.number for v in db.versions(OP, EPCI)] == [1] and db.draft(OP, EPCI, author="marie@x.fr")
+
+
 def test_administrator_settings_roles_and_erasure(db, monkeypatch):
-    db.add_user("admin@x.fr", "motdepasse-long")  # first account: administrator of the instance
+    db.add_user(OP, "admin@x.fr", "motdepasse-long")  # first account: administrator of the instance
     signed_in(monkeypatch, "admin@x.fr")
     at = app(territoire=EPCI)
     at.switch_page("pages/versions.py").run()
@@ -207,17 +249,17 @@ def test_administrator_settings_roles_and_erasure(db, monkeypatch):
     at.text_input(key="ws_role_email").input("paul@x.fr")
     at.selectbox(key="ws_role").select("éditeur")
     at.button(key="ws_give_role").click().run()
-    assert db.role_of("paul@x.fr", EPCI) == "éditeur" and "paul@x.fr : rôle « éditeur »" in texts(at)
-    assert not db.verify_password("paul@x.fr", "")  # no local password: signs in through the provider
+    assert db.role_of(OP, "paul@x.fr", EPCI) == "éditeur" and "paul@x.fr : rôle « éditeur »" in texts(at)
+    assert not db.verify_password(OP, "paul@x.fr", "")  # no local password: signs in through the provider
     at.checkbox(key="ws_anon").uncheck()
     at.button(key="ws_settings").click().run()
-    assert db.territory(EPCI)["anonymous_read"] is False
-    assert {r["referent"] for r in db.personal_rows(EPCI, 1)} == {"Hugo Guérin", "Ana Lopez"}
+    assert db.territory(OP, EPCI)["anonymous_read"] is False
+    assert {r["referent"] for r in db.personal_rows(OP, EPCI, 1)} == {"Hugo Guérin", "Ana Lopez"}
     at.text_input(key="ws_erase_who").input("hugo guerin")
     at.checkbox(key="ws_erase_sure").check().run()
     at.button(key="ws_erase").click().run()
     assert "Données effacées de 1 version." in texts(at)
-    assert {r["referent"] for r in db.personal_rows(EPCI, 1)} == {"Ana Lopez"}
+    assert {r["referent"] for r in db.personal_rows(OP, EPCI, 1)} == {"Ana Lopez"}
     # an editor who is not an administrator gets no settings
     signed_in(monkeypatch, "paul@x.fr")
     at = app(territoire=EPCI)
@@ -232,22 +274,24 @@ def test_first_census_of_a_territory_by_its_editor(db, monkeypatch):
     body = texts(at)
     assert "La Rochelle" in body and "n'a encore aucune version publiée sur cette instance" in body
     assert at.session_state[source.SOURCE_KEY].dataset is None and not at.get("file_uploader")
-    db.add_user("admin@x.fr", "motdepasse-long")
-    db.add_user("marie@x.fr", "motdepasse-long", "éditeur", code)
+    db.add_user(OP, "admin@x.fr", "motdepasse-long")
+    db.add_user(OP, "marie@x.fr", "motdepasse-long", "éditeur", code)
     signed_in(monkeypatch, "marie@x.fr")
     at = app(territoire=code)
     assert "Chargez votre recensement" in texts(at) and at.session_state[source.SOURCE_KEY].dataset is None
     at.file_uploader[0].upload("premier.xlsx", V1).run()
-    assert not at.exception and db.draft(code, "marie@x.fr").base_version is None
+    assert not at.exception and db.draft(OP, code, author="marie@x.fr").base_version is None
     assert len(at.session_state[source.SOURCE_KEY].dataset.census.actors) == 2
     at.switch_page("pages/versions.py").run()
     assert at.button(key="ws_publish").label == "Publier la version 1"
+    at.text_area(key="ws_note_text").input("Premier recensement").run()  # issue 25: a note, then a confirmation
     at.button(key="ws_publish").click().run()
-    assert [v.number for v in db.versions(code)] == [1] and "Version 1 publiée." in texts(at)
+    at.button(key="ws_publish_confirm").click().run()
+    assert [v.number for v in db.versions(OP, code)] == [1] and "Version 1 publiée." in texts(at)
 
 
 def test_history_notes_are_shown_as_typed(db):
-    db.publish(EPCI, census(["Seul acteur", "PME", 3, "Aytré", None, None]), "v2.xlsx",
+    db.publish(OP, EPCI, census(["Seul acteur", "PME", 3, "Aytré", None, None]), "v2.xlsx",
                note="<img src=x onerror=alert(1)> *gras* https://exemple.fr | colonne")
     at = app(territoire=EPCI)
     at.switch_page("pages/versions.py").run()

@@ -15,6 +15,8 @@ modules; pages stay thin and never copy each other):
 - editor: the census editor;
 - account: who is signed in; workspace: the shared workspace (territory, draft, versions, links, settings);
 - suivi: the Suivi page (two versions or files compared, objectives, freshness);
+- vote: the Atelier page (the room's live vote: open, project, close, into the plan; the phones' page is
+  nrdash.web.vote_page, plain HTML);
 - assets: the favicon's folder and the stylesheets (assets/css).
 
 A page does ``ctx = ui.context()`` and passes ``ctx`` to the helpers that need the view (``ui.chart(ctx, …)``).
@@ -25,7 +27,8 @@ import streamlit as st  # noqa: F401  (tests patch ui.st)
 from .assets import ASSETS
 from .page_context import Context, context, sidebar
 from .editor import census_editor
-from .elements import actors_table, chart, coming_soon, data_table, filter_caption, key_figures, level_legend
+from .elements import (actors_table, chart, coming_soon, data_table, filter_caption, key_figures, level_legend,
+                       template_button)
 from .filter_state import FILTER_KEYS, set_filters
 from .search import actor_card, actor_search
 from .geometry import commune_contours, territory_shape
@@ -43,4 +46,4 @@ __all__ = ["ASSETS", "CAROUSEL_PAGES", "FILTER_KEYS", "PAGES", "UNEXPECTED", "Co
            "carousel_next", "census_editor", "chart", "coming_soon", "commune_contours", "context", "data_table",
            "filter_caption", "initial_sidebar_state", "is_bare", "key_figures", "level_legend", "navigation", "page_link", "page_path", "questionnaire_count",
            "refused_upload_banner", "run_page", "source_locked", "statement_footer", "status_banner",
-           "set_filters", "sidebar", "territory_shape", "url_path"]
+           "set_filters", "sidebar", "template_button", "territory_shape", "url_path"]

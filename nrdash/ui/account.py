@@ -1,9 +1,9 @@
 """Who is signed in, for the pages: OpenID Connect through Streamlit's st.login when configured, else the local
-session cookie set by nrdash.auth's /connexion route (verified here with the shared server.cookieSecret).
+session cookie set by nrdash.web.auth's /connexion route (verified here with the shared server.cookieSecret).
 
-The pages call ``current_account()`` on every rerun and ask the store for the role (``role_of(email,
-territory)``); ``account_block(next_path)`` draws « Se connecter » / « Connecté : … » where it is called (the
-sidebar)."""
+The pages call ``current_account()`` on every rerun, make the session's principal of it (``source.principal()``)
+and ask the store what it may do (``Store.access(principal, territory)``); ``account_block(next_path)`` draws
+« Se connecter » / « Connecté : … » where it is called (the sidebar)."""
 from __future__ import annotations
 
 import html
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from nrdash import auth
+from nrdash.web import auth
 from nrdash.text import escape_md as _escape_md
 
 _USERINFO_KEY = "_nrdash_oidc_userinfo"  # session state: (access token's hash, claims or error)
@@ -116,7 +116,7 @@ def account_block(next_path: str) -> None:
             label = "Se connecter avec un compte local"
         else:
             label = "Se connecter"
-        # A plain link: within the app it opens in the same tab (nrdash.frontend); no raw HTML to fetch a script for
+        # A plain link: within the app it opens in the same tab (nrdash.web.frontend); no raw HTML to fetch a script for
         st.markdown(f"[{label}]({auth.login_url(next_path)})")  # (login_url: a quoted path)
         return
     st.markdown(f"Connecté : **{_escape_md(account.name)}**"

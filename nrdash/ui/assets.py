@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..frontend import stylesheet
+from ..web.frontend import stylesheet
 
 ASSETS = Path(__file__).resolve().parent.parent.parent / "assets"
 

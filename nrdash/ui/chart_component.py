@@ -12,7 +12,7 @@ from functools import lru_cache
 import plotly.graph_objects as go
 import streamlit as st
 
-from ..plotting import clicked_points, figure_payload
+from ..plotting import Rendered, clicked_points, figure_payload
 
 COMPONENT_NAME = "nrdash_plotly"
 
@@ -112,7 +112,7 @@ def _component():
                                       isolate_styles=False)
 
 
-def plotly_chart(fig: go.Figure, key: str, config: dict, on_select=None, fit: dict | None = None,
+def plotly_chart(fig: go.Figure | Rendered, key: str, config: dict, on_select=None, fit: dict | None = None,
                  summary: str = "", summary_visible: bool = True) -> None:
     """Draw a figure; ``on_select(points)`` is called with the points of a click (chart filters).
 

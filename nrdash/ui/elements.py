@@ -2,6 +2,8 @@
 the filter caption. Each takes the page's context (ui.context()) when it needs the view."""
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -11,6 +13,7 @@ import streamlit as st
 from .. import referential as ref
 from ..charts import selection_to_filters
 from ..indicators import PUBLIC_COLUMNS, public_table
+from ..plotting import Rendered, render
 from ..tables import safe_table
 from ..text import esc, escape_md
 from .chart_component import plotly_chart
@@ -39,11 +42,30 @@ def html_table(frame: pd.DataFrame) -> str:
     def cell(v, tag: str = "td") -> str:
         text = "" if v is None or (isinstance(v, float) and v != v) else str(v)
         num = bool(text) and isinstance(v, (int, float)) and not isinstance(v, bool)
-        return f'<{tag}{" class=nr-num" if num else ""}>{esc(text)}</{tag}>'
+        return f'<{tag}{" class=nr-num" if num else ""}>{breakable(text)}</{tag}>'
 
     head = "".join(cell(c, "th") for c in frame.columns)
     body = "".join("<tr>" + "".join(cell(v) for v in row) + "</tr>" for row in frame.itertuples(index=False))
     return f'<table class="nr-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+LONG_WORD = 20  # characters: a longer word (an address, a file name) may wrap inside
+
+
+def breakable(text: str) -> str:
+    """``text`` escaped for HTML, its long words (an address in a note, a file name, an e-mail address) given places
+    to wrap (<wbr>) after « / . - _ @ ? & = » and at least every LONG_WORD characters, so that a table column
+    stays narrow without cutting short words (a header, a date)."""
+    out = []
+    for word in re.split(r"(\s+)", text):
+        if len(word) <= LONG_WORD:
+            out.append(esc(word))
+            continue
+        pieces = []
+        for part in re.split(r"(?<=[/.\-_@?&=])", word):
+            pieces += [part[i:i + LONG_WORD] for i in range(0, len(part), LONG_WORD)] or [""]
+        out.append("<wbr>".join(esc(p) for p in pieces))
+    return "".join(out)
 
 
 def filter_caption(ctx: Context) -> None:
@@ -56,31 +78,49 @@ def _on_chart_points(points: list[dict], by: str | None) -> None:
         set_filters(**changes)
 
 
-def chart(ctx: Context, fig: go.Figure, summary: str, key: str, select_by: str | None = None,
-          table: pd.DataFrame | None = None, main: bool = False) -> None:
+def chart(ctx: Context, fig: go.Figure | Callable[[], go.Figure], summary: str | Callable[[], str], key: str,
+          select_by: str | None = None, table: pd.DataFrame | None = None, main: bool = False) -> None:
     """A plotly chart with its text alternative (``summary``, the sentence that gives its numbers, written under it
     and describing the figure for screen readers); a click on a bar filters when ``select_by`` is given.
 
     The active filters are written in the figure itself, so the image downloaded from the chart's toolbar
     (PNG, drawn by the browser) always says what it shows. ``main``: the page's main figure, which in mode atelier
-    takes the height the screen leaves below it (whole on screen, without scrolling)."""
-    fig.update_layout(title_subtitle_text=esc(ctx.caption), title_subtitle_font_size=14)
+    takes the height the screen leaves below it (whole on screen, without scrolling).
+
+    ``fig`` and ``summary`` given as functions of the view alone (nothing else than ``ctx``'s census, filters and
+    rows in error): the figure is built, styled and serialised once for every session showing the same view in
+    the same mode (nrdash.shared), not once per session."""
     on_select = None if select_by is None else (lambda points: _on_chart_points(points, select_by))
-    fit = None
-    if ctx.workshop:
-        workshop_figure(fig, ctx.contrast)
-        if main:
-            meta = fig.layout.meta or {}
-            fit = {"min": WORKSHOP_MIN_HEIGHT, "max": meta.get("max_height"), "below": 8,
-                   "scale_markers": bool(meta.get("scale_markers"))}
+
+    def styled() -> tuple[Rendered, dict | None, str]:
+        return _styled(ctx, fig() if callable(fig) else fig, main, summary() if callable(summary) else summary)
+
+    if callable(fig):
+        rendered, fit, text = ctx.shared_value(("chart", key, ctx.caption, ctx.workshop, ctx.contrast, main), styled)
+    else:
+        rendered, fit, text = styled()
     config = {**PLOTLY_CONFIG, "toImageButtonOptions": {"format": ctx.image_format, "scale": 2,
                                                         "filename": f"nrdash-{key}"}}
-    plotly_chart(fig, key=key, config=config, on_select=on_select, fit=fit, summary=summary)
+    plotly_chart(rendered, key=key, config=config, on_select=on_select, fit=fit, summary=text)
     if table is not None and st.toggle("Données du graphique", key=f"{key}_data"):
         data_table(table, width="stretch")
 
 
 WORKSHOP_MIN_HEIGHT = 300  # px: below this a projected figure is no longer read from the back of the room
+
+
+def _styled(ctx: Context, fig: go.Figure, main: bool, summary: str) -> tuple[Rendered, dict | None, str]:
+    """The figure with the filter line in it (and mode atelier's type), serialised; the browser's fit in mode
+    atelier; the text alternative."""
+    fig.update_layout(title_subtitle_text=esc(ctx.caption), title_subtitle_font_size=14)
+    fit = None
+    if ctx.workshop:
+        workshop_figure(fig, ctx.contrast)
+        if main:
+            meta = fig.layout.meta or {}
+            fit = {"min": meta.get("min_height", WORKSHOP_MIN_HEIGHT), "max": meta.get("max_height"), "below": 8,
+                   "scale_markers": bool(meta.get("scale_markers"))}
+    return render(fig), fit, summary
 
 
 def workshop_figure(fig: go.Figure, contrast: bool = False) -> None:
@@ -147,6 +187,27 @@ def actors_table(actors: pd.DataFrame, key: str, ctx: Context | None = None) -> 
         actor_card(ctx, int(table.iloc[picked[0]][PUBLIC_COLUMNS["row"]]))
     else:
         st.caption("Sélectionnez une ligne (case à gauche) pour ouvrir la fiche de l'acteur.")
+
+
+@st.cache_data(show_spinner=False)
+def blank_template() -> bytes:
+    """The blank census workbook (template with its « Mode d'emploi » and the kit's drop-down lists), built once."""
+    import io
+
+    from ..template import build_workbook
+
+    buf = io.BytesIO()
+    build_workbook().save(buf)
+    return buf.getvalue()
+
+
+TEMPLATE_FILE_NAME = "modele-recensement-nr.xlsx"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def template_button(label: str = "Télécharger le modèle vierge (.xlsx)", key: str | None = None) -> None:
+    st.download_button(label, blank_template(), file_name=TEMPLATE_FILE_NAME, mime=XLSX_MIME,
+                       icon=":material/download:", on_click="ignore", key=key)
 
 
 def coming_soon(what: str) -> None:

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from .. import shared
 from ..dataset import Dataset
-from ..filters import Filters, describe, filter_mask
+from ..filters import Filters, describe
 from ..geography import Geography
-from ..matrix import filter_actions
 from ..placement import TerritoryInfo
 from ..text import count_noun, escape_md
 from . import widgets
@@ -41,6 +41,13 @@ class Context:
     image_format: str = "png"  # of the charts' image button: "png" or "svg"
     contrast: bool = False  # mode atelier's high-contrast theme (washed-out projectors)
     source: Source | None = None  # the territory, version or draft shown, and what this session may do
+    share_key: shared.ViewKey | None = None  # the view's key when sessions share it (nrdash.shared), else None
+
+    def shared_value(self, name, compute):
+        """``compute()``, computed once for every session showing this view (nrdash.shared.derived): ``name`` says
+        what it is — the page first, e.g. ("accueil", "kpis") — and everything it depends on besides the view (mode
+        atelier, theme, date, a widget's choice…)."""
+        return shared.derived(self.dataset, self.share_key, name, compute)
 
     @property
     def caption(self) -> str:
@@ -57,7 +64,7 @@ def sidebar(current_page: str | None = None) -> Context:
     workshop = workshop_mode.toggle(locked=source.locked())
     contrast = workshop and workshop_mode.contrast_toggle()
     sheets = [*(["workshop"] if workshop else []), *(["contrast"] if contrast else [])]  # « base »: in the page
-    if sheets:  # (nrdash.compression.french_index)
+    if sheets:  # (nrdash.web.compression.french_index)
         st.markdown(style(*sheets), unsafe_allow_html=True)  # our own files only
     if workshop and current_page:
         workshop_mode.carousel(current_page)
@@ -65,9 +72,12 @@ def sidebar(current_page: str | None = None) -> Context:
     st.session_state[SOURCE_KEY] = src
     workspace_ui.sidebar_block(src, workshop, current_page)
     if src.dataset is None:  # nothing may or can be shown: say why, show nothing else
-        st.error(escape_md(src.problem), icon=":material/lock:")
-        if src.access.editor and src.code and not workshop:  # the first census of the territory comes from here
-            widgets.upload_widget(src)
+        if src.empty and src.access.editor and src.code and not workshop:  # its first census comes from here
+            workspace_ui.first_steps(src)
+        elif src.empty:  # nothing published yet: no error, and no lock
+            st.info(escape_md(src.problem), icon=":material/hourglass_empty:")
+        else:
+            st.error(escape_md(src.problem), icon=":material/lock:")
         st.stop()
     dataset = src.dataset
     workspace_ui.reset_on_change(src)
@@ -77,10 +87,10 @@ def sidebar(current_page: str | None = None) -> Context:
     territories.widgets(dataset, geo, territory)
     filters = widgets.filter_widgets(dataset)
     image_format = widgets.image_format_widget(current_page)
-    actors, cats = dataset.actors(include_errors)
-    mask = filter_mask(actors, filters, cats)
-    ctx = Context(dataset, filters, actors[mask], cats[mask], filter_actions(dataset.census.actions, filters),
-                  len(actors), include_errors, geo, geo_note, territory, workshop, image_format, contrast, src)
+    key = shared.view_key(dataset, src.code, src.number, include_errors, filters)
+    view = shared.view(dataset, key, include_errors, filters)  # computed once for every session showing the same
+    ctx = Context(dataset, filters, view.actors, view.categories, view.actions, view.total, include_errors, geo,
+                  geo_note, territory, workshop, image_format, contrast, src, key)
     st.session_state[CONTEXT_KEY] = ctx
     return ctx
 

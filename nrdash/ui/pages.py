@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import logging
+import os
 import urllib.parse
 
 import streamlit as st
+
+from .. import links
 
 log = logging.getLogger("nrdash")
 
@@ -16,13 +19,14 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/engagement.py", "Engagement", ":material/bar_chart:"),
     ("pages/cercles.py", "Cercles", ":material/radio_button_checked:"),
     ("pages/matrice.py", "Matrice d'actions", ":material/grid_view:"),
+    ("pages/atelier.py", "Atelier", ":material/how_to_vote:"),
     ("pages/suivi.py", "Suivi", ":material/timeline:"),
     ("pages/versions.py", "Versions", ":material/history:"),
     ("pages/rapport.py", "Rapport", ":material/description:"),
     ("pages/soumissions.py", "Questionnaire", ":material/inbox:"),
 )
 # Pages outside the menu, reached by their own link, run without the sidebar or a census (app.py). None at present:
-# the public questionnaire is a page the server writes itself, without Streamlit (nrdash.public).
+# the public questionnaire is a page the server writes itself, without Streamlit (nrdash.web.public).
 BARE_PAGES: tuple[tuple[str, str, str], ...] = ()
 CHART_PAGES = ("pages/accueil.py", "pages/engagement.py", "pages/cercles.py", "pages/matrice.py")  # the image format switch shows there
 THROUGH_APP_KEY = "_through_app"
@@ -78,10 +82,31 @@ def page_link(path: str) -> None:
 
 
 def statement_footer() -> None:
-    """The link every page ends on: « Déclaration d'accessibilité » (the statement, nrdash.public), for the territory
+    """The link every page ends on: « Déclaration d'accessibilité » (the statement, nrdash.web.public), for the territory
     shown when the address names one. A plain markdown link: within the app it opens in the same tab
-    (nrdash.frontend), and it needs no raw HTML (whose script a page would otherwise fetch for it alone)."""
-    from ..webpage import STATEMENT_LINK, statement_href
+    (nrdash.web.frontend), and it needs no raw HTML (whose script a page would otherwise fetch for it alone)."""
+    from ..web.webpage import STATEMENT_LINK, statement_href
 
     territory = (st.query_params.get("territoire") or "").strip()[:16] or None
     st.markdown(f"[{STATEMENT_LINK}]({statement_href(territory=territory)})")  # our own words and address
+
+
+def absolute_url(path: str) -> tuple[str, str | None]:
+    """The whole address of ``path`` inside the app (nrdash.links.public_url: NRDASH_PUBLIC_URL, else the browser's
+    address of this page), and why it could not be built (then the path alone is returned, with that French
+    message)."""
+    from streamlit import config
+
+    try:
+        return links.public_url(path, os.environ.get(links.PUBLIC_URL_ENV), st.context.url,
+                                config.get_option("server.baseUrlPath") or ""), None
+    except links.LinkError as exc:
+        return path, str(exc)
+
+
+def show_link(path: str) -> None:
+    """A link to copy: the whole address in a code block (its button copies it); the setting's problem, if any."""
+    url, problem = absolute_url(path)
+    st.code(url, language=None, wrap_lines=True)
+    if problem:
+        st.warning(problem, icon=":material/link_off:")

@@ -1,5 +1,5 @@
 """The questionnaire in the app: the editors' review queue (pages/soumissions.py). The public form itself is a page
-the server writes without Streamlit (nrdash.public, nrdash.form_page: light and usable without JavaScript). Logic:
+the server writes without Streamlit (nrdash.web.public, nrdash.web.form_page: light and usable without JavaScript). Logic:
 nrdash.questionnaire; storage: nrdash.store.
 
 Buttons act in callbacks (AppTest loses a button's return value, see the GUIDE): the queue's decisions read the
@@ -11,12 +11,14 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from .. import links
 from .. import questionnaire as quest
 from .. import referential as ref
 from ..store import StoreError
-from ..public import territory_communes
+from ..web.public import territory_communes
 from ..text import count_noun, date_time, escape_md
 from . import source
+from .pages import show_link
 
 if TYPE_CHECKING:
     from .page_context import Context
@@ -34,8 +36,9 @@ ACTIONS = {"accept": "L'ajouter comme nouvel acteur", "merge": "La fusionner ave
 
 
 def _editing():
+    """The last run's Source (the store decides whether the session's principal may act on it)."""
     src = st.session_state.get(source.SOURCE_KEY)
-    return src if src is not None and src.access.editor and src.stored and src.account else None
+    return src if src is not None and src.stored else None
 
 
 def _done(message: str) -> None:
@@ -54,18 +57,18 @@ def _decide(sid: int) -> None:
     action = state.get(f"{ACTION_KEY}_{sid}")
     try:
         if action == "reject":
-            source.store().review_submission(src.code, sid, src.account.email,
+            source.store().review_submission(source.principal(), src.code, sid,
                                              reason=state.get(f"{REASON_KEY}_{sid}") or "")
             msg = f"Réponse n° {sid} refusée."
         elif action == "merge":
             fields = tuple(f for f in quest.MERGE_FIELDS if state.get(f"q_field_{sid}_{f}"))
             target = state.get(f"{TARGET_KEY}_{sid}")
-            source.store().review_submission(src.code, sid, src.account.email,
+            source.store().review_submission(source.principal(), src.code, sid,
                                              decision=quest.Decision(quest.MERGED, target, fields))
             msg = (f"Réponse n° {sid} fusionnée ({count_noun(len(fields), 'champ')} repris) : elle est dans le "
                    "brouillon partagé du questionnaire.")
         elif action == "accept":
-            source.store().review_submission(src.code, sid, src.account.email,
+            source.store().review_submission(source.principal(), src.code, sid,
                                              decision=quest.Decision(quest.ACCEPTED))
             msg = f"Réponse n° {sid} acceptée : le nouvel acteur est dans le brouillon partagé du questionnaire."
         else:
@@ -85,7 +88,7 @@ def _publish() -> None:
     if src is None:
         return
     try:
-        r = source.store().publish_questionnaire(src.code, src.account.email,
+        r = source.store().publish_questionnaire(source.principal(), src.code,
                                                  note=st.session_state.get("q_publish_note") or "",
                                                  force_reason=(st.session_state.get("q_force") or "").strip() or None)
     except StoreError as exc:
@@ -100,7 +103,11 @@ def _toggle_open() -> None:
     src = _editing()
     if src is not None:
         is_open = bool(st.session_state.get("q_open"))
-        source.store().set_questionnaire_open(src.code, is_open)
+        try:
+            source.store().set_questionnaire_open(source.principal(), src.code, is_open)
+        except StoreError as exc:
+            _failed(str(exc))
+            return
         _done("Questionnaire ouvert : il accepte les réponses." if is_open else
               "Questionnaire fermé : il n'accepte plus de réponses.")
 
@@ -110,11 +117,27 @@ def home_line(ctx: "Context") -> None:
     src = ctx.source
     if src is None or not src.stored or not src.access.editor or ctx.workshop:
         return
-    n = source.store().count_submissions(src.code)
+    n = source.store().count_submissions(src.who, src.code)
     if n:
         with st.container(border=True):
             st.markdown(f"{count_noun(n, 'nouvelle réponse', 'nouvelles réponses')} au questionnaire à examiner.")
             st.page_link(QUEUE_PAGE, label="Questionnaire", icon=":material/inbox:")
+
+
+def waiting_line(src) -> bool:
+    """The Versions page, for an editor: accepted or merged answers wait to be published from the Questionnaire
+    page (a draft of their own, shared by the territory's editors). Whether some wait."""
+    s = source.store()
+    n = sum(1 for status in (quest.ACCEPTED, quest.MERGED) for x in s.submissions(src.who, src.code, status=status)
+            if x.published_version is None)
+    if n:
+        with st.container(border=True, key="q_waiting"):
+            st.markdown(escape_md(
+                f"{count_noun(n, 'réponse acceptée', 'réponses acceptées')} au questionnaire"
+                + (" attend d'être publiée : elle forme" if n == 1 else " attendent d'être publiées : elles forment")
+                + " le brouillon partagé du questionnaire, à publier depuis la page Questionnaire."))
+            st.page_link(QUEUE_PAGE, label="Publier les réponses (page Questionnaire)", icon=":material/inbox:")
+    return bool(n)
 
 
 def queue_page(ctx: "Context") -> None:
@@ -123,18 +146,17 @@ def queue_page(ctx: "Context") -> None:
         st.info("Le questionnaire appartient à un territoire de la base : ouvrez-en un avec ?territoire=CODE.",
                 icon=":material/info:")
         return
-    st.markdown(escape_md(f"Les acteurs de « {src.name} » répondent au questionnaire par ce lien (à faire précéder "
-                          f"de l'adresse du serveur) :"))
-    st.code(f"/questionnaire?territoire={src.code}", language=None)
+    st.markdown(escape_md(f"Les acteurs de « {src.name} » répondent au questionnaire par ce lien :"))
+    show_link(links.questionnaire_path(src.code))
     if not src.access.editor or ctx.workshop:
         st.info("Les réponses ne sont visibles que des éditeurs du territoire"
                 + (" (et jamais en mode atelier)." if ctx.workshop else " : connectez-vous (barre latérale)."),
                 icon=":material/lock:")
         return
     s = source.store()
-    st.session_state.setdefault("q_open", s.questionnaire_open(src.code))
+    st.session_state.setdefault("q_open", s.questionnaire_open(src.who, src.code))
     st.toggle("Questionnaire ouvert aux réponses", key="q_open", on_change=_toggle_open)
-    subs = s.submissions(src.code, with_contacts=True)  # read once for the page's sections
+    subs = s.submissions(src.who, src.code, with_contacts=True)  # read once for the page's sections
     _draft_section(src, subs)
     new = [x for x in subs if x.status == quest.NEW]
     st.subheader(f"Réponses à examiner ({len(new)})", anchor=False)
@@ -152,7 +174,7 @@ def _import_paper() -> None:
     upload = st.session_state.get("q_paper_file")
     if src is None or upload is None:
         return
-    communes = territory_communes(source.store(), src.code)  # the form's list (nrdash.public)
+    communes = territory_communes(source.store(), source.principal(), src.code)  # the form's list (nrdash.web.public)
     try:
         answers, problems = quest.read_paper(upload.getvalue(), upload.name, communes)
     except quest.PaperError as exc:
@@ -164,22 +186,24 @@ def _import_paper() -> None:
         _failed(f"Réponses papier non importées : {count_noun(len(problems), 'problème')}{more}, rien n'est "
                 "importé tant qu'il en reste.\n" + "\n".join(f"- {p}" for p in shown))
         return
-    s = source.store()
-    for answer in answers:
-        s.submit(src.code, answer, src.account.email, origin="papier")
+    try:
+        source.store().submit_paper(source.principal(), src.code, answers)
+    except StoreError as exc:
+        _failed(f"Réponses papier non importées : {exc}")
+        return
     _done(f"{count_noun(len(answers), 'réponse papier importée', 'réponses papier importées')} dans la file.")
 
 
 def paper_section(src) -> None:
     """Actors met at events: the blank form to print, and the answers typed into a workbook imported."""
-    t = source.store().territory(src.code)
+    form = source.store().questionnaire_form(src.who, src.code)
     st.subheader("Réponses sur papier", anchor=False)
     st.markdown("Imprimez le questionnaire vierge pour les acteurs rencontrés lors d'événements, puis tapez leurs "
                 "réponses dans le modèle (une réponse par ligne) et importez-le : les réponses rejoignent la file "
                 "ci-dessus. Un fichier est importé en entier ou pas du tout.")
     c1, c2 = st.columns(2)
     c1.download_button("Questionnaire vierge à imprimer (.html)",
-                       quest.printable_form(t["name"], int(t["retention_months"])).encode("utf-8"),
+                       quest.printable_form(form.name, form.retention_months).encode("utf-8"),
                        file_name=f"questionnaire-{src.code}.html", mime="text/html", on_click="ignore",
                        icon=":material/print:", key="q_printable")
     c2.download_button("Modèle de saisie des réponses (.xlsx)", quest.paper_template(),
@@ -265,7 +289,7 @@ def _draft_section(src, subs: list) -> None:
     pending = [x for x in subs if x.status in (quest.ACCEPTED, quest.MERGED) and x.published_version is None]
     if not pending:
         return
-    draft = source.store().questionnaire_draft(src.code, data=False)  # its workbook is written on publishing
+    draft = source.store().questionnaire_draft(src.who, src.code, data=False)  # its workbook is written on publishing
     st.subheader("Brouillon partagé du questionnaire", anchor=False)
     st.markdown(escape_md(
         f"{count_noun(len(pending), 'réponse acceptée ou fusionnée', 'réponses acceptées ou fusionnées')}, pas "
@@ -300,7 +324,7 @@ def _review(src, new: list) -> None:
             ("Contact", a.contact or "(effacé)"), ("Origine", sub.origin)]
     with st.container(border=True, key="q_answer"):
         st.markdown("\n".join(f"- **{label}** : {escape_md(value)}" for label, value in rows))
-    actors = s.open_version(src.code, personal=True).census.actors
+    actors = s.open_version(src.who, src.code, personal=True).census.actors
     found = quest.matches(a, actors)
     if sub.match_ref:
         st.warning(escape_md(f"À l'envoi, cette réponse correspondait à un acteur du recensement "

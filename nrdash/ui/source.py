@@ -3,7 +3,7 @@ census this session shows (nrdash.workspace says which, in what order), each rea
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import streamlit as st
 
@@ -11,7 +11,8 @@ from .. import workspace as ws
 from ..census import CensusError
 from ..dataset import Dataset, configured_path, load_default, load_upload
 from ..geography import Geography, GeographyUnavailable, load_geography
-from ..store import SAMPLE_CODE, Draft, Store, StoreError, get_store, territory_label
+from ..web import auth
+from ..store import SAMPLE_CODE, Draft, Principal, Store, StoreError, get_store, territory_label
 from ..text import count_noun, date_time, escape_md
 from . import account as accounts
 
@@ -19,10 +20,12 @@ log = logging.getLogger("nrdash")
 
 DATASET_KEY = "dataset"  # this session's own census (upload, edit): never stored
 CODE_KEY, VERSION_KEY, LOCKED_KEY = "ws_code", "ws_version", "ws_locked"  # the territory, version, locked link
+TOKEN_KEY = "ws_token"  # the locked workshop link's secret: this session's principal, checked at every operation
 SHOW_DRAFT_KEY = "ws_show_draft"  # an editor shows their draft (True) or the published version
 DRAFT_CACHE_KEY = "ws_draft_dataset"  # (sha256, Dataset) of the draft, read once per session
 SOURCE_KEY = "_source"  # this run's Source, set by the sidebar
 SHOWN_KEY = "ws_shown"  # what was shown on the previous run: a change resets the filters
+HOME_KEY = "ws_home"  # (account e-mail, territory) where this account lands when the address names none
 TERRITORY_PARAM, VERSION_PARAM, TOKEN_PARAM = "territoire", "version", "jeton"
 
 
@@ -55,17 +58,25 @@ class Source:
     label: str  # what the census shown is, in words (« Version 3 publiée le … », « Brouillon … »)
     code: str | None  # the store's territory shown or edited (None: the configured file)
     name: str  # its name
-    access: ws.Access
+    access: ws.Access  # what the store says this session may do here (to choose what to show)
     account: accounts.Account | None
     number: int | None = None  # the published version shown (None: a draft, an upload, the configured file)
     latest: int | None = None  # the territory's latest version
     draft: bool = False  # the census shown is the editor's draft
+    base_version: int | None = None  # the version the draft shown started from (None: nothing was published)
     has_draft: bool = False  # the editor has a draft on this territory (shown or not)
     problem: str | None = None  # why the store's census cannot be shown (the page says it, nothing else)
+    empty: bool = False  # the problem is only that nothing is published yet (not a refusal)
+    who: Principal = field(default_factory=Principal.anonymous)  # this run's principal (a callback builds its own)
 
     @property
     def stored(self) -> bool:
         return self.code is not None and self.problem is None
+
+    @property
+    def sample(self) -> bool:
+        """The fictional sample's published census is shown (not an upload or a draft over it)."""
+        return self.code == SAMPLE_CODE and self.number is not None and self.dataset is not None
 
 
 def _remembered(key: str, param: str, parse) -> object:
@@ -83,11 +94,34 @@ def _remembered(key: str, param: str, parse) -> object:
     return value
 
 
+def client() -> str:
+    """The client's address, as the sign-in's rate limit reads it (X-Forwarded-For from trusted proxies only)."""
+    try:
+        trusted = auth.trusted_proxies()
+    except ValueError:
+        trusted = []
+    return auth.client_ip(st.context.ip_address or "127.0.0.1", st.context.headers, trusted)
+
+
+def principal() -> Principal:
+    """Who this session is for the store, built afresh: the locked workshop link it was opened with, else the
+    signed-in account, else an anonymous visitor; with the client's address. The store reads its rights at every
+    operation."""
+    token = st.session_state.get(TOKEN_KEY)
+    if token:
+        return Principal.workshop(token, client())
+    account = accounts.current_account()
+    return Principal.account(account.email, client()) if account else Principal.anonymous(client())
+
+
 def _locked_territory(s: Store) -> str | None:
-    """A session opened with a locked workshop link stays on its territory, a viewer in mode atelier."""
+    """A session opened with a locked workshop link stays on its territory, a viewer in mode atelier (False: the
+    link was not valid when the session opened)."""
     if LOCKED_KEY not in st.session_state:
-        token = (st.query_params.get(TOKEN_PARAM) or "").strip()
-        st.session_state[LOCKED_KEY] = (s.workshop_territory(token[:100]) or False) if token else None
+        token = (st.query_params.get(TOKEN_PARAM) or "").strip()[:100]
+        if token:
+            st.session_state[TOKEN_KEY] = token
+        st.session_state[LOCKED_KEY] = (s.workshop_territory(Principal.workshop(token)) or False) if token else None
     return st.session_state[LOCKED_KEY]
 
 
@@ -98,17 +132,17 @@ def locked() -> bool:
     return bool(st.session_state.get(LOCKED_KEY))
 
 
-def draft_dataset(s: Store, code: str, email: str) -> tuple[Draft | None, Dataset | None]:
+def draft_dataset(s: Store, code: str, who: Principal) -> tuple[Draft | None, Dataset | None]:
     """The editor's draft (without its bytes) and its census, read once per session and draft: a rerun asks the
     store only for the draft's SHA-256, the file is fetched and read again only when it changed."""
-    draft = s.draft(code, email, data=False)
+    draft = s.draft(who, code, data=False)
     if draft is None:
         st.session_state.pop(DRAFT_CACHE_KEY, None)
         return None, None
     cached = st.session_state.get(DRAFT_CACHE_KEY)
     if cached and cached[0] == (code, draft.sha256):
         return draft, cached[1]
-    full = s.draft(code, email)
+    full = s.draft(who, code)
     if full is None:  # discarded meanwhile
         return None, None
     try:
@@ -121,77 +155,105 @@ def draft_dataset(s: Store, code: str, email: str) -> tuple[Draft | None, Datase
     return draft, ds
 
 
+def _home(s: Store, who: Principal, account: accounts.Account | None) -> str:
+    """The territory shown when the address names none: a signed-in person's own territory when they have a role on
+    exactly one, else the instance's default (nrdash.workspace.home_territory); asked once per session and account."""
+    default = ws.default_territory()
+    if account is None:
+        return default
+    cached = st.session_state.get(HOME_KEY)
+    if cached and cached[0] == account.email:
+        return cached[1]
+    try:  # TODO(store): one read of the account's own territories would do (here: readable, then access on each)
+        candidates = [c for c, _ in s.readable_territories(who) if c != SAMPLE_CODE]
+        if candidates and s.access(who, candidates[0]).instance_admin:  # the instance's administrator has them all
+            own = candidates
+        else:
+            own = [c for c in candidates if s.access(who, c).role is not None]
+    except StoreError:
+        own = []
+    home = ws.home_territory(own, default)
+    st.session_state[HOME_KEY] = (account.email, home)
+    return home
+
+
 def resolve(workshop: bool) -> Source:
-    """This run's census and rights (nrdash.workspace's order)."""
+    """This run's census and rights (nrdash.workspace's order): what the store says this session may do."""
     account = accounts.current_account()
     own = st.session_state.get(DATASET_KEY)
     s = store()
     lock = _locked_territory(s)
+    who = principal()
+    invalid_link = "Ce lien d'atelier n'est pas (ou plus) valide : demandez-en un nouveau à l'équipe projet."
     if lock is False:
-        return _refused("Ce lien d'atelier n'est pas (ou plus) valide : demandez-en un nouveau à l'équipe projet.")
+        return _refused(invalid_link, who)
     asked = _remembered(CODE_KEY, TERRITORY_PARAM, lambda v: (v or "").strip()[:16] or None)
     number = _remembered(VERSION_KEY, VERSION_PARAM, ws.parse_version)
     if lock:
         asked, number = lock, None
     configured = configured_path()[1] == "config" and asked is None
-    code = asked or ws.default_territory()
+    code = asked or _home(s, who, account)
     if configured and own is None:
         ds = _configured_dataset()
-        return Source(ds, ds.label, None, ds.label, ws.access(None, True, account is not None), account)
-    try:
-        territory = s.territory(code)
-    except StoreError:
-        territory = None
-    if territory is None:
-        if code == SAMPLE_CODE:
-            return _refused("Le recensement d'exemple n'est pas dans la base.", code, account)
-        try:
-            label = territory_label(code)
-        except StoreError as exc:  # not a territory code at all: say what a code is
-            return _refused(str(exc), code, account)
-        return _refused(f"« {label} » n'a encore aucune version publiée sur cette instance. Un administrateur "
-                        "y donne le rôle d'éditeur à une personne, qui publie le premier recensement (page "
-                        "Versions, ou « python -m nrdash publish »).", code, account, name=label)
-    role = s.role_of(account.email, code) if account else None
-    acc = ws.access(role, territory["anonymous_read"], account is not None, locked=bool(lock))
-    name = territory["name"]
-    if not acc.may_read:
-        return _refused(f"Le recensement de « {name} » n'est visible que des personnes qui y ont un rôle : "
-                        "connectez-vous (barre latérale).", code, account, acc, name)
-    infos = s.versions(code)
+        return Source(ds, ds.label, None, ds.label, ws.Access(None, True), account, who=who)
+    acc = s.access(who, code)
+    if lock and not acc.may_read:  # revoked since the session opened
+        return _refused(invalid_link, who, code, account, acc)
+    if not acc.may_read or acc.exists is False:
+        return _unreadable(code, who, account, acc)
+    name = acc.name
+    infos = s.versions(who, code)
     latest = infos[-1].number if infos else None
     if own is not None:
-        return Source(own, own.label, code, name, acc, account, latest=latest)
-    info, draft = draft_dataset(s, code, account.email) if acc.editor else (None, None)
+        return Source(own, own.label, code, name, acc, account, latest=latest, who=who)
+    info, draft = draft_dataset(s, code, who) if acc.editor else (None, None)
     if draft is not None and st.session_state.get(SHOW_DRAFT_KEY, True) and not workshop:
         base = info.base_version
-        label = (f"Brouillon (non publié), d'après la version {base}" if base else "Brouillon (non publié)")
-        return Source(draft, label, code, name, acc, account, latest=latest, draft=True, has_draft=True)
+        label = f"Brouillon (non publié), {ws.draft_origin(base)}"
+        return Source(draft, label, code, name, acc, account, latest=latest, draft=True, has_draft=True,
+                      base_version=base, who=who)
     if number is not None and number not in {v.number for v in infos}:
         st.session_state[VERSION_KEY] = number = None
         st.session_state["ws_note"] = "La version demandée dans l'adresse n'existe pas : la dernière est affichée."
     if latest is None:  # a territory given to an editor, nothing published yet: the editor uploads the first one
         return _refused(f"« {name} » n'a encore aucune version publiée."
-                        + (" Chargez votre recensement (barre latérale, « Charger un recensement ») : il devient "
-                           "votre brouillon, que vous publiez depuis la page Versions." if acc.editor else ""),
-                        code, account, acc, name)
+                        + ("" if acc.editor else " Elle le sera par un éditeur du territoire."),
+                        who, code, account, acc, name, empty=True)
     try:
-        ds = s.open_version(code, number, personal=acc.personal(workshop))
+        ds = s.open_version(who, code, number, personal=acc.personal(workshop))
     except StoreError as exc:
-        return _refused(str(exc), code, account, acc, name)
+        return _refused(str(exc), who, code, account, acc, name)
     info = next(v for v in infos if v.number == (number or latest))
     when = date_time(info.created_at.astimezone())
     label = ("Recensement d'exemple (fictif)" if code == SAMPLE_CODE and info.number == latest
              else f"Version {info.number} publiée le {when}"
              + ("" if info.number == latest else f" (ancienne : la dernière est la {latest})"))
-    return Source(ds, label, code, name, acc, account, info.number, latest, has_draft=draft is not None)
+    return Source(ds, label, code, name, acc, account, info.number, latest, has_draft=draft is not None,
+                  who=who)
 
 
-def _refused(problem: str, code: str | None = None, account=None, acc: ws.Access | None = None,
-             name: str = "") -> Source:
-    """Nothing of the store can be shown: the page says why and shows nothing else (no dataset)."""
-    return Source(None, "Aucun recensement affiché", code, name or (code or ""),
-                  acc or ws.access(None, False, account is not None), account, problem=problem)
+def _unreadable(code: str, who: Principal, account, acc: ws.Access) -> Source:
+    """Nothing of the territory may be shown to this session. Unless the store said whether it is on this instance
+    (to an instance administrator), a closed territory and an unknown one get the same words."""
+    try:
+        label = territory_label(code)
+    except StoreError as exc:  # not a territory code at all: say what a code is
+        return _refused(str(exc), who, code, account, acc)
+    first = ("n'a encore aucune version publiée sur cette instance. Un administrateur y donne le rôle d'éditeur à "
+             "une personne, qui publie le premier recensement (page Versions, ou « python -m nrdash publish »).")
+    if acc.exists is False:  # nothing to refuse: there is nothing yet (said plainly, not as an error)
+        return _refused(f"« {label} » {first}", who, code, account, acc, label, empty=True)
+    return _refused(f"Le recensement de « {label} » n'est pas visible ici. S'il est publié sur cette instance, il "
+                    "n'est visible que des personnes qui y ont un rôle : connectez-vous (barre latérale). Sinon, il "
+                    + first, who, code, account, acc, label)
+
+
+def _refused(problem: str, who: Principal, code: str | None = None, account=None, acc: ws.Access | None = None,
+             name: str = "", empty: bool = False) -> Source:
+    """Nothing of the store can be shown: the page says why and shows nothing else (no dataset). ``empty``: only
+    because nothing is published yet."""
+    return Source(None, "Aucun recensement affiché", code, name or (code or ""), acc or ws.Access(None, False),
+                  account, problem=problem, who=who, empty=empty)
 
 
 def current_dataset() -> Dataset | None:

@@ -83,12 +83,12 @@ def versions_comparison(ctx: Context, infos) -> cp.Comparison | None:
                              "B, comme choisi."))
     personal = include_personal(ctx)
     s = source.store()
-    links, unlinks = s.pairings(src.code)
+    links, unlinks = s.pairings(src.who, src.code)
     key = ("versions", src.code, na, nb, personal, tuple(links), tuple(unlinks), ctx.include_error_rows)
 
     def make():
-        a = s.open_version(src.code, na, personal=personal)
-        b = s.open_version(src.code, nb, personal=personal)
+        a = s.open_version(src.who, src.code, na, personal=personal)
+        b = s.open_version(src.who, src.code, nb, personal=personal)
         cmp = cp.compare(_shown(a, ctx), _shown(b, ctx), links, unlinks, include_personal=personal)
         return dataclasses.replace(cmp, label_a=labels[na], label_b=labels[nb])
 
@@ -161,8 +161,8 @@ def comparison_sections(ctx: Context, cmp: cp.Comparison) -> None:
         st.caption(cp.TRANSITIONS_IGNORE_LEVEL)
 
     st.subheader("Acteurs nouveaux, sortis et modifiés", anchor=False)
-    tabs = st.tabs([f"Nouveaux ({len(shown.new)})", f"Sortis ({len(shown.gone)})",
-                    f"Modifiés ({len(shown.changed)})"])
+    labels = [f"Nouveaux ({len(shown.new)})", f"Sortis ({len(shown.gone)})", f"Modifiés ({len(shown.changed)})"]
+    tabs = st.tabs(labels, default=labels[sv.first_changed_tab(len(shown.new), len(shown.gone), len(shown.changed))])
     with tabs[0]:
         _listed(sv.actors_list(shown.b, shown.new), "Aucun nouvel acteur.")
     with tabs[1]:
@@ -280,11 +280,12 @@ def pairing_section(ctx: Context, cmp: cp.Comparison) -> None:
         refs_a = cp.actor_refs(cmp.a.iloc[part["ia"].tolist()])
         refs_b = cp.actor_refs(cmp.b.iloc[part["ib"].tolist()])
         names = cmp.b["name"].to_numpy(dtype=object)[part["ib"].to_numpy(dtype=int)]
-        options = {f"{ra}\t{rb}": f"{n} ({m})" for ra, rb, n, m in zip(refs_a, refs_b, names, part["method"])}
+        options = {f"{ra}\t{rb}": f"{n} ({sv.pairing_words(m)})"
+                   for ra, rb, n, m in zip(refs_a, refs_b, names, part["method"])}
         st.selectbox("Paire à séparer", list(options), format_func=options.get, key="suivi_unpair")
         st.button("Séparer ces deux acteurs", icon=":material/link_off:", key="suivi_unlink", on_click=_unlink,
                   disabled=not options)
-    links, unlinks = source.store().pairings(ctx.source.code)
+    links, unlinks = source.store().pairings(ctx.source.who, ctx.source.code)
     if links or unlinks:
         choices = {f"{a}\t{b}": f"{'Apparié' if k == PAIR_LINK else 'Séparé'} : {sv.ref_label(a)} ↔ "
                                  f"{sv.ref_label(b)}"
@@ -297,7 +298,7 @@ def pairing_section(ctx: Context, cmp: cp.Comparison) -> None:
 def _editor_source() -> Source | None:
     src = st.session_state.get(SOURCE_KEY)
     ctx = st.session_state.get(CONTEXT_KEY)
-    if src is None or not src.stored or not src.access.editor or (ctx is not None and ctx.workshop):
+    if src is None or not src.stored or (ctx is not None and ctx.workshop):  # the store decides the rest
         st.session_state[FAILED_KEY] = "Seuls les éditeurs du territoire (hors mode atelier) peuvent faire cela."
         return None
     return src
@@ -308,7 +309,7 @@ def _pairing(ra: str | None, rb: str | None, kind: str) -> None:
     if src is None or not ra or not rb:
         return
     try:
-        source.store().set_pairing(src.code, ra, rb, kind, author=src.account.email if src.account else "")
+        source.store().set_pairing(source.principal(), src.code, ra, rb, kind)
     except StoreError as exc:
         st.session_state[FAILED_KEY] = str(exc)
         return
@@ -329,7 +330,11 @@ def _forget() -> None:
     src = _editor_source()
     ra, _, rb = (st.session_state.get("suivi_choice") or "").partition("\t")
     if src is not None and ra and rb:
-        source.store().remove_pairing(src.code, ra, rb)
+        try:
+            source.store().remove_pairing(source.principal(), src.code, ra, rb)
+        except StoreError as exc:
+            st.session_state[FAILED_KEY] = str(exc)
+            return
         st.session_state[DONE_KEY] = "Choix retiré."
 
 
@@ -340,7 +345,7 @@ _VALUES: dict[tuple, float] = {}  # (store, territory, version, indicator, famil
 _VALUES_MAX = 4096
 
 
-def _indicator_points(code: str, infos, objective: cp.Objective, members) -> list[sv.VersionPoint]:
+def _indicator_points(who, code: str, infos, objective: cp.Objective, members) -> list[sv.VersionPoint]:
     """The objective's indicator on every published version. A version never changes (a redaction touches only
     personal data, which no indicator reads): each value is computed once per process, the version opened only
     then."""
@@ -350,7 +355,7 @@ def _indicator_points(code: str, infos, objective: cp.Objective, members) -> lis
         key = (s.url, code, v.number, v.original_sha256, objective.indicator, objective.family, members)
         value = _VALUES.get(key)
         if value is None:
-            census = s.open_version(code, v.number).census
+            census = s.open_version(who, code, v.number).census
             (point,) = sv.indicator_series([(v.number, v.created_at.astimezone().date(), census)], objective, members)
             value = _VALUES[key] = point.value
             while len(_VALUES) > _VALUES_MAX:
@@ -359,11 +364,11 @@ def _indicator_points(code: str, infos, objective: cp.Objective, members) -> lis
     return out
 
 
-def objective_views(code: str, infos, members, today: dt.date) -> list[sv.ObjectiveView]:
+def objective_views(who, code: str, infos, members, today: dt.date) -> list[sv.ObjectiveView]:
     """Each stored objective, its indicator on every version and where it stands today."""
     out = []
-    for so in source.store().objectives(code):
-        points = _indicator_points(code, infos, so.objective, members)
+    for so in source.store().objectives(who, code):
+        points = _indicator_points(who, code, infos, so.objective, members)
         out.append(sv.ObjectiveView(so.objective, points, sv.objective_progress(so.objective, points, today),
                                     so.start_version, so.id))
     return out
@@ -376,7 +381,7 @@ def objectives_section(ctx: Context, infos) -> None:
                "appliquent pas. « En avance » ou « en retard » se lit par rapport au chemin en ligne droite de la "
                "valeur de la version en cours quand l'objectif a été fixé jusqu'à la cible à l'échéance.")
     members = tuple(ctx.territory.members) if ctx.territory else None
-    views = objective_views(src.code, infos, members, dt.date.today())
+    views = objective_views(src.who, src.code, infos, members, dt.date.today())
     if not views:
         st.markdown("Aucun objectif n'est encore fixé pour ce territoire.")
     for k, view in enumerate(views):
@@ -433,17 +438,17 @@ def _add_objective(current: int | None) -> None:
     state = st.session_state
     indicator = state.get("suivi_obj_indicator") or "engaged_actors"
     family = state.get("suivi_obj_family") if cp.INDICATORS[indicator].needs_family else None
-    s = source.store()
+    s, who = source.store(), source.principal()
     try:
-        info = next(v for v in s.versions(src.code) if v.number == current)
-        census = s.open_version(src.code, current).census
+        info = next(v for v in s.versions(who, src.code) if v.number == current)
+        census = s.open_version(who, src.code, current).census
         ctx = state.get(CONTEXT_KEY)
         members = tuple(ctx.territory.members) if ctx is not None and ctx.territory else None
         start = cp.indicator_value(indicator, census.actors, census.actions, members, family)
         objective = cp.Objective(indicator, float(state.get("suivi_obj_target") or 0),
                                  state.get("suivi_obj_deadline"), info.created_at.astimezone().date(), start, family,
                                  (state.get("suivi_obj_note") or "").strip())
-        s.add_objective(src.code, objective, current, author=src.account.email if src.account else "")
+        s.add_objective(who, src.code, objective, current)
     except (StoreError, ValueError, StopIteration) as exc:
         state[FAILED_KEY] = f"Objectif non enregistré : {exc}"
         return
@@ -464,7 +469,14 @@ def _cancel_delete_objective() -> None:
 def _delete_objective() -> None:
     src = _editor_source()
     asked = st.session_state.pop(CONFIRM_KEY, None)
-    if src is not None and asked is not None and source.store().delete_objective(src.code, int(asked)):
+    if src is None or asked is None:
+        return
+    try:
+        removed = source.store().delete_objective(source.principal(), src.code, int(asked))
+    except StoreError as exc:
+        st.session_state[FAILED_KEY] = str(exc)
+        return
+    if removed:
         st.session_state[DONE_KEY] = "Objectif retiré."
 
 
@@ -492,15 +504,16 @@ def report_suivi(ctx: Context) -> sv.SuiviReport | None:
     if src is None or not src.stored:
         return None
     s = source.store()
-    infos = s.versions(src.code)
+    infos = s.versions(src.who, src.code)
     members = tuple(ctx.territory.members) if ctx.territory else None
-    objectives = objective_views(src.code, infos, members, dt.date.today())
+    objectives = objective_views(src.who, src.code, infos, members, dt.date.today())
     if len(infos) < 2:
         return sv.suivi_report(None, ctx.filters, objectives,
                                "Une seule version publiée : pas encore de comparaison.")
     a, b = infos[-2], infos[-1]
-    links, unlinks = s.pairings(src.code)
-    cmp = cp.compare(_shown(s.open_version(src.code, a.number), ctx), _shown(s.open_version(src.code, b.number), ctx),
+    links, unlinks = s.pairings(src.who, src.code)
+    cmp = cp.compare(_shown(s.open_version(src.who, src.code, a.number), ctx),
+                     _shown(s.open_version(src.who, src.code, b.number), ctx),
                      links, unlinks)
     cmp = dataclasses.replace(cmp, label_a=_version_label(a), label_b=_version_label(b))
     return sv.suivi_report(cmp, ctx.filters, objectives)
@@ -515,7 +528,7 @@ def page(ctx: Context) -> None:
         if message:
             box(escape_md(message))
     src = ctx.source
-    infos = source.store().versions(src.code) if src is not None and src.stored else []
+    infos = source.store().versions(src.who, src.code) if src is not None and src.stored else []
     modes = ([MODE_VERSIONS] if len(infos) >= 2 else []) + ([] if ctx.workshop else [MODE_FILES])
     st.header("Ce qui a changé", anchor=False)
     if not modes:

@@ -12,6 +12,7 @@ from ..census import CensusError
 from ..dataset import Dataset, load_upload
 from ..filters import Filters
 from ..placement import TerritoryInfo
+from ..store import StoreError
 from ..text import count_noun, escape_md
 from . import editor, territory
 from .filter_state import FILTER_KEYS, default_filters, reset_filters, set_filters, state_filters
@@ -165,7 +166,7 @@ def _on_upload() -> None:
             data = file.getvalue()
             ds = load_upload(data, file.name, geography()[0])
             if to_draft:
-                source.store().save_draft(src.code, src.account.email, data, file.name, src.latest)
+                source.store().save_draft(source.principal(), src.code, data, file.name, src.latest)
                 st.session_state.pop(DATASET_KEY, None)
                 st.session_state[source.SHOW_DRAFT_KEY] = True
             else:
@@ -173,6 +174,9 @@ def _on_upload() -> None:
         except CensusError as exc:
             st.session_state.pop(DATASET_KEY, None)
             st.session_state["upload_error"] = f"« {file.name} » n'a pas pu être lu : {exc}"
+        except StoreError as exc:  # the store refused the draft (a role taken back meanwhile): said as it words it
+            st.session_state.pop(DATASET_KEY, None)
+            st.session_state["upload_error"] = f"« {file.name} » n'est pas enregistré comme brouillon : {exc}"
         except Exception:  # never a traceback for the user
             log.exception("upload failed")
             st.session_state.pop(DATASET_KEY, None)
@@ -203,9 +207,15 @@ def source_widgets(src: "source.Source", workshop: bool) -> bool:
     return include
 
 
-def upload_widget(src: "source.Source") -> None:
+def upload_widget(src: "source.Source", first: bool = False) -> None:
     """« Charger un recensement »: an editor's file becomes their draft (or stays in the session), anyone else's
-    stays in the session."""
+    stays in the session. ``first``: the territory's first census, uploaded from the page itself (it becomes the
+    editor's draft: no choice to make)."""
+    if first:
+        st.file_uploader("Votre recensement (.xlsx, .xls, .ods, .csv)", type=["xlsx", "xls", "ods", "csv"],
+                         key=UPLOAD_KEY, on_change=_on_upload,
+                         help="Le fichier est vérifié puis enregistré comme votre brouillon (vous seul le voyez).")
+        return
     with st.sidebar.popover("Charger un recensement", icon=":material/upload_file:", width="stretch",
                             key="source_popover"):
         editor_here = src.access.editor and src.code is not None

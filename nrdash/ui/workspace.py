@@ -9,22 +9,24 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from .. import links
 from .. import referential as ref
 from .. import workspace as ws
 from ..store import StoreError
 from ..text import count_noun, escape_md
 from . import account as accounts
-from . import editor, source
+from . import editor, questionnaire, source, widgets
 from . import territory as territories
-from .elements import html_table
+from .elements import html_table, template_button
 from .filter_state import reset_filters
-from .pages import url_path
+from .pages import show_link, url_path
 
 if TYPE_CHECKING:
     from .source import Source
 
 log = logging.getLogger("nrdash")
 VERSIONS_PAGE = "pages/versions.py"
+SAMPLE_HEADING = "Recensement d'exemple (fictif)"
 # Pages that are one figure: « Se connecter » is not offered there (Accueil, Recensement, Versions… offer it): it
 # would cost each of them a sidebar element, and their sobriety grade is at its limit (tests/e2e/test_sobriety.py).
 FIGURE_PAGES = ("pages/engagement.py", "pages/cercles.py", "pages/matrice.py", "pages/carte.py")
@@ -50,7 +52,7 @@ def reset_on_change(src: Source) -> None:
 
 def _readable_territories(src: Source) -> list[tuple[str, str]]:
     """(code, name) of the territories this session may read, for the chooser."""
-    return source.store().readable_territories(src.account.email if src.account else None)
+    return source.store().readable_territories(src.who)
 
 
 def _on_territory() -> None:
@@ -80,7 +82,7 @@ def sidebar_block(src: Source, workshop: bool, current_page: str | None) -> None
         names = dict(choices)
         if st.session_state.get(TERRITORY_PICK_KEY) != src.code:
             st.session_state[TERRITORY_PICK_KEY] = src.code if src.code in names else None
-        st.sidebar.selectbox("Territoire publié", list(names), key=TERRITORY_PICK_KEY, on_change=_on_territory,
+        st.sidebar.selectbox("Territoire affiché", list(names), key=TERRITORY_PICK_KEY, on_change=_on_territory,
                              format_func=lambda c: names.get(c, c), placeholder="Choisir un territoire")
     if src.problem:
         return
@@ -104,10 +106,14 @@ def status_banner(src: Source | None) -> None:
     """Above every page: a draft or an old version is never taken for the published census."""
     if src is None or src.dataset is None:
         return
+    if src.sample:  # on a projector, the fictional sample must never pass for a territory's real census
+        st.markdown(f'<p class="nr-sample"><strong>{SAMPLE_HEADING}</strong> — acteurs et chiffres inventés pour '
+                    'découvrir nrdash ; ils ne décrivent aucun territoire réel.</p>', unsafe_allow_html=True)
     if src.draft:
         with st.container(key="draft_banner"):
-            st.warning(f"**Brouillon — non publié.** {escape_md(src.label)} ; vous seul le voyez. Publiez-le ou "
-                       "abandonnez-le depuis la page Versions.", icon=":material/edit_note:")
+            origin = ws.draft_origin(src.base_version)
+            st.warning(f"**Brouillon — non publié.** {origin[0].upper()}{origin[1:]} ; vous seul le voyez. "
+                       "Publiez-le ou abandonnez-le depuis la page Versions.", icon=":material/edit_note:")
     elif src.number is not None and src.latest is not None and src.number != src.latest:
         with st.container(key="old_version_banner"):
             st.info(f"**Ancienne version.** {escape_md(src.label)}.", icon=":material/history:")
@@ -117,21 +123,39 @@ def status_banner(src: Source | None) -> None:
     done_message()
 
 
+def first_steps(src: Source) -> None:
+    """An editor on a territory with nothing published: what to do first, in the page (no error: nothing is wrong),
+    with the blank template and the upload at hand."""
+    with st.container(key="first_steps"):
+        st.header("Publiez votre premier recensement", anchor=False)
+        st.markdown(escape_md(f"« {src.name} » n'a encore aucune version publiée. Trois étapes :"))
+        st.markdown("1. **Préparez le fichier** : partez du modèle vierge (une feuille « Acteurs », des listes "
+                    "déroulantes pour les listes du kit, un mode d'emploi) ou de votre classeur, avec les en-têtes "
+                    "du modèle.")
+        template_button("Modèle vierge (.xlsx)", key="first_template")
+        st.markdown("2. **Chargez votre recensement** ci-dessous : nrdash le vérifie et le garde comme votre "
+                    "brouillon, que vous seul voyez ; les lignes à corriger sont signalées page Recensement.")
+        error = st.session_state.get(source.UPLOAD_ERROR_KEY)
+        if error:
+            st.error(escape_md(f"Fichier refusé : {error}"), icon=":material/error:")
+        widgets.upload_widget(src, first=True)
+        st.markdown("3. **Publiez-le** depuis la page Versions : il devient la version 1 du territoire.")
+
+
 # ---------------------------------------------------------------------------------------------
 # The Versions page
 # ---------------------------------------------------------------------------------------------
-def _account_email(src: Source) -> str:
-    return src.account.email if src.account else ""
-
-
 def draft_section(src: Source) -> None:
-    """An editor's draft: what it holds, its report, and publishing it (with what it would undo)."""
+    """An editor's draft: what it holds, what it changes against the latest version, what it would undo of a newer
+    one, and publishing it: a note, then a confirmation."""
     s = source.store()
     st.subheader("Votre brouillon", anchor=False)
-    draft, ds = source.draft_dataset(s, src.code, src.account.email)
+    draft, ds = source.draft_dataset(s, src.code, src.who)
+    waiting = questionnaire.waiting_line(src)
     if draft is None:
-        st.markdown("Vous n'avez pas de brouillon sur ce territoire. Chargez un fichier (barre latérale, « Charger un "
-                    "recensement ») ou modifiez le recensement (page Recensement) puis « Enregistrer comme "
+        st.markdown("Vous n'avez pas de brouillon personnel sur ce territoire" + (" (les réponses au questionnaire "
+                    "ont le leur, ci-dessus)" if waiting else "") + ". Chargez un fichier (barre latérale, « Charger "
+                    "un recensement ») ou modifiez le recensement (page Recensement) puis « Enregistrer comme "
                     "brouillon ».")
         return
     if ds is None:
@@ -140,20 +164,17 @@ def draft_section(src: Source) -> None:
     c = ds.census
     n_error_rows = int(c.actors["has_error"].sum())
     st.markdown(escape_md(f"« {draft.file_name} », enregistré le {draft.updated_at.astimezone():%d/%m/%Y à %H:%M}, "
-                          f"d'après la version {draft.base_version or '—'} : "
+                          f"{ws.draft_origin(draft.base_version)} : "
                           f"{count_noun(len(c.actors), 'acteur')}, {count_noun(len(c.errors), 'erreur')} sur "
                           f"{count_noun(n_error_rows, 'ligne')}, {count_noun(len(c.warnings), 'avertissement')}."))
     if c.issues:
         st.caption("Le rapport de vérification complet est sur la page Recensement (brouillon affiché).")
-    reason = None
-    if n_error_rows:
-        reason = st.text_input("Raison de publier malgré les lignes en erreur (obligatoire)", key="ws_force_reason",
-                               max_chars=2000)
-    st.text_area("Note de version (ce qui change, pourquoi)", key="ws_note_text", max_chars=2000)
+    changes = _draft_changes(src, draft, c)
+    _changes_block(changes, c)
     confirm = True
     if src.latest is not None and (draft.base_version or 0) < src.latest:
-        base = s.open_version(src.code, draft.base_version).census if draft.base_version else None
-        latest = s.open_version(src.code).census
+        base = s.open_version(src.who, src.code, draft.base_version).census if draft.base_version else None
+        latest = s.open_version(src.who, src.code).census
         if base is not None:
             undone = ws.undone_by(base, latest, c, draft.base_version, src.latest)
             box = st.warning if undone.lines else st.info
@@ -163,17 +184,90 @@ def draft_section(src: Source) -> None:
             st.caption(escape_md(f"Ce que la version {src.latest} avait changé : {undone.others}"))
         confirm = st.checkbox(f"J'ai lu ce que la version {src.latest} a changé et je publie quand même",
                               key="ws_confirm_over")
+    reason = None
+    if n_error_rows:
+        reason = st.text_input("Raison de publier malgré les lignes en erreur (obligatoire)", key="ws_force_reason",
+                               max_chars=2000)
+    note = st.text_area("Note de version (ce qui change, pourquoi)", key="ws_note_text", max_chars=2000,
+                        placeholder="Obligatoire, par exemple : niveaux mis à jour après les entretiens de mars.")
     nxt = (src.latest or 0) + 1
+    missing = [what for what, lacking in (("la note de version", not (note or "").strip()),
+                                          ("la raison de publier malgré les erreurs",
+                                           bool(n_error_rows and not (reason or "").strip())),
+                                          (f"la case « J'ai lu ce que la version {src.latest} a changé »", not confirm))
+               if lacking]
+    asked = st.session_state.get(PUBLISH_ASK_KEY) == (src.code, src.latest, draft.sha256)
+    if asked and not missing:
+        with st.container(border=True, key="ws_publish_confirm_box"):
+            st.markdown(escape_md(f"Publier la version {nxt} ? "
+                                  + (changes.sentence if changes else f"Première version du territoire : "
+                                     f"{count_noun(len(c.actors), 'acteur')}.")
+                                  + f" Elle devient la version affichée de « {src.name} »."))
+            c1, c2 = st.columns(2)
+            c1.button(f"Confirmer : publier la version {nxt}", type="primary", icon=":material/publish:",
+                      key="ws_publish_confirm", on_click=_publish)
+            c2.button("Annuler", key="ws_publish_cancel", on_click=_cancel_publish)
+        return
     c1, c2 = st.columns(2)
     c1.button(f"Publier la version {nxt}", type="primary", icon=":material/publish:", key="ws_publish",
-              on_click=_publish, disabled=not confirm or bool(n_error_rows and not (reason or "").strip()))
+              on_click=_ask_publish, args=((src.code, src.latest, draft.sha256),), disabled=bool(missing))
     c2.button("Abandonner le brouillon", icon=":material/delete:", key="ws_discard", on_click=_discard)
+    if missing:
+        st.caption(escape_md("Pour publier, il manque : " + ", ".join(missing) + "."))
 
 
-# Buttons act in callbacks (before the script reruns), on what the person saw: the last run's Source.
+PUBLISH_ASK_KEY = "ws_publish_ask"  # (territory, latest, draft's SHA-256) whose publication waits for a confirmation
+CHANGES_KEY = "_ws_draft_changes"  # ((territory, latest, draft's SHA-256), DraftChanges): computed once per draft
+
+
+def _draft_changes(src: Source, draft, census) -> ws.DraftChanges | None:
+    """What the draft changes against the latest version (None when nothing is published yet), once per draft."""
+    if src.latest is None:
+        return None
+    key = (src.code, src.latest, draft.sha256)
+    cached = st.session_state.get(CHANGES_KEY)
+    if cached and cached[0] == key:
+        return cached[1]
+    s = source.store()
+    links, unlinks = s.pairings(src.who, src.code)
+    latest = s.open_version(src.who, src.code, personal=True).census
+    changes = ws.draft_changes(latest, census, src.latest, links, unlinks, include_personal=True)
+    st.session_state[CHANGES_KEY] = (key, changes)
+    return changes
+
+
+def _changes_block(changes: ws.DraftChanges | None, census) -> None:
+    """What publishing changes, before the note and the button."""
+    if changes is None:
+        st.markdown("**Ce que la publication change** : " + escape_md(
+            f"c'est la première version du territoire ({count_noun(len(census.actors), 'acteur')}, "
+            f"{count_noun(len(census.actions), 'action')} prévues)."))
+        return
+    with st.container(key="ws_draft_changes"):
+        st.markdown(f"**Ce que la publication change.** {escape_md(changes.sentence)}")
+        parts = []
+        for title, n, lines in (("Nouveaux", changes.n_new, changes.new), ("Retirés", changes.n_gone, changes.gone),
+                                ("Modifiés", changes.n_changed, changes.changed)):
+            if n:
+                more = f"\n- … et {n - len(lines)} autres (page Suivi, une fois publiée)" if n > len(lines) else ""
+                parts.append(f"{title} ({n}) :\n" + "\n".join(f"- {escape_md(x)}" for x in lines) + more)
+        parts.append("Plan d'actions : " + escape_md(" ".join(changes.plan)))
+        st.markdown("\n\n".join(parts))
+
+
+def _ask_publish(key: tuple) -> None:
+    st.session_state[PUBLISH_ASK_KEY] = key
+
+
+def _cancel_publish() -> None:
+    st.session_state.pop(PUBLISH_ASK_KEY, None)
+
+
+# Buttons act in callbacks (before the script reruns), on what the person saw: the last run's Source, as the
+# session's principal built afresh (the store decides whether it may).
 def _editing_source() -> Source | None:
     src = st.session_state.get(source.SOURCE_KEY)
-    return src if src is not None and src.access.editor and src.stored else None
+    return src if src is not None and src.stored else None
 
 
 def _done(message: str) -> None:
@@ -189,9 +283,15 @@ def _publish() -> None:
     if src is None:
         return
     state = st.session_state
+    asked = state.pop(PUBLISH_ASK_KEY, None)
     try:
+        draft = source.store().draft(source.principal(), src.code, data=False)
+        if draft is None or asked != (src.code, src.latest, draft.sha256):  # changed since shown (another tab)
+            _failed("Votre brouillon a changé depuis son affichage : relisez ce que la publication change, puis "
+                    "publiez.")
+            return
         result = source.store().publish_draft(
-            src.code, src.account.email, note=state.get("ws_note_text") or "",
+            source.principal(), src.code, note=state.get("ws_note_text") or "",
             force_reason=(state.get("ws_force_reason") or "").strip() or None, expected_latest=src.latest or 0)
     except StoreError as exc:  # NewerVersion, PublishRefused, an unusable file: said as the store words it
         _failed(str(exc))
@@ -199,7 +299,7 @@ def _publish() -> None:
     state[source.VERSION_KEY] = None
     state[source.SHOW_DRAFT_KEY] = True
     state.pop(source.DRAFT_CACHE_KEY, None)
-    for k in ("ws_note_text", "ws_force_reason", "ws_confirm_over"):
+    for k in ("ws_note_text", "ws_force_reason", "ws_confirm_over", PUBLISH_ASK_KEY, CHANGES_KEY):
         state.pop(k, None)
     _done(f"Version {result.number} publiée." if result.created else
           f"Fichier identique à la version {result.number} : rien de nouveau n'a été publié.")
@@ -207,10 +307,15 @@ def _publish() -> None:
 
 def _discard() -> None:
     src = _editing_source()
-    if src is not None:
-        source.store().discard_draft(src.code, src.account.email)
-        st.session_state.pop(source.DRAFT_CACHE_KEY, None)
-        _done("Brouillon abandonné.")
+    if src is None:
+        return
+    try:
+        source.store().discard_draft(source.principal(), src.code)
+    except StoreError as exc:
+        _failed(str(exc))
+        return
+    st.session_state.pop(source.DRAFT_CACHE_KEY, None)
+    _done("Brouillon abandonné.")
 
 
 def _restore(number: int) -> None:
@@ -218,7 +323,7 @@ def _restore(number: int) -> None:
     if src is None:
         return
     try:
-        r = source.store().restore(src.code, number, author=_account_email(src))
+        r = source.store().restore(source.principal(), src.code, number)
     except StoreError as exc:
         _failed(str(exc))
         return
@@ -230,29 +335,38 @@ def _create_link() -> None:
     src = _editing_source()
     if src is None:
         return
-    token = source.store().create_workshop_token(src.code, st.session_state.get("ws_link_label") or "",
-                                                 _account_email(src))
-    query = urllib.parse.urlencode({"territoire": src.code, "atelier": "1", "jeton": token})
-    st.session_state["ws_link_url"] = f"/?{query}"
+    try:
+        token = source.store().create_workshop_token(source.principal(), src.code,
+                                                     st.session_state.get("ws_link_label") or "")
+    except StoreError as exc:
+        _failed(str(exc))
+        return
+    st.session_state["ws_link_url"] = links.locked_link_path(src.code, token)
 
 
 def _save_settings() -> None:
     src = _editing_source()
-    if src is None or not src.access.admin:
+    if src is None:
         return
-    source.store().set_territory(src.code, anonymous_read=bool(st.session_state.get("ws_anon")),
-                                 retention_months=int(st.session_state.get("ws_retention")))
+    try:
+        source.store().set_territory(source.principal(), src.code,
+                                     anonymous_read=bool(st.session_state.get("ws_anon")),
+                                     retention_months=int(st.session_state.get("ws_retention")))
+    except StoreError as exc:
+        _failed(str(exc))
+        return
     _done("Réglages enregistrés.")
 
 
 def _give_role() -> None:
     src = _editing_source()
-    if src is None or not src.access.admin:
+    if src is None:
         return
     email, role = (st.session_state.get("ws_role_email") or "").strip(), st.session_state.get("ws_role")
     s = source.store()
     try:
-        s.add_user(email, None, role, None if role == ws.ADMIN else src.code, without_password=True)
+        s.add_user(source.principal(), email, None, role, None if role == ws.ADMIN else src.code,
+                   without_password=True)
     except StoreError as exc:
         _failed(str(exc))
         return
@@ -262,10 +376,10 @@ def _give_role() -> None:
 
 def _erase() -> None:
     src = _editing_source()
-    if src is None or not src.access.admin or not st.session_state.get("ws_erase_sure"):
+    if src is None or not st.session_state.get("ws_erase_sure"):
         return
     try:
-        n = source.store().erase_person(src.code, st.session_state.get("ws_erase_who") or "")
+        n = source.store().erase_person(source.principal(), src.code, st.session_state.get("ws_erase_who") or "")
     except StoreError as exc:
         _failed(str(exc))
         return
@@ -284,7 +398,7 @@ def _show_version(number: int) -> None:
 def history_section(src: Source) -> None:
     """Every version (newest first); an editor downloads original files and restores."""
     s = source.store()
-    infos = s.versions(src.code)
+    infos = s.versions(src.who, src.code)
     st.subheader(f"Historique ({count_noun(len(infos), 'version')})", anchor=False)
     # A plain table: the interactive grid's scripts (about 20 requests) would cost the page its sobriety grade.
     st.markdown(html_table(ws.history_table(infos, src.access.editor)), unsafe_allow_html=True)
@@ -300,7 +414,7 @@ def history_section(src: Source) -> None:
                   disabled=(pick == src.number and not src.draft))
         if not src.access.editor:
             return
-        st.download_button("Fichier d'origine", lambda: s.original(src.code, pick)[1],
+        st.download_button("Fichier d'origine", lambda: s.original(src.who, src.code, pick)[1],
                            file_name=next(v.file_name for v in infos if v.number == pick), icon=":material/download:",
                            on_click="ignore", key="ws_original",
                            help="Le fichier tel que publié (données personnelles comprises : à ne pas diffuser).")
@@ -318,26 +432,26 @@ def links_section(src: Source) -> None:
     st.button("Créer un lien", icon=":material/link:", key="ws_link", on_click=_create_link)
     url = st.session_state.get("ws_link_url")
     if url:
-        st.markdown("Copiez ce lien maintenant (il n'est montré qu'une fois), en le faisant précéder de l'adresse du "
-                    "serveur :")
-        st.code(url, language=None)
+        st.markdown("Copiez ce lien maintenant (il n'est montré qu'une fois ; le bouton à droite le copie) :")
+        show_link(url)
 
 
 def settings_section(src: Source) -> None:
     """An administrator's settings of the territory: anonymous reading, retention, erasing a person's data."""
     s = source.store()
-    t = s.territory(src.code)
+    t = s.territory(src.who, src.code)
     st.subheader("Réglages du territoire", anchor=False)
     st.session_state.setdefault("ws_anon", bool(t["anonymous_read"]))
     st.session_state.setdefault("ws_retention", int(t["retention_months"]))
     st.checkbox("Lecture sans connexion (tableau de bord public)", key="ws_anon")
     st.number_input("Conservation des référents et contacts (mois)", 1, 240, key="ws_retention")
     st.button("Enregistrer les réglages", key="ws_settings", on_click=_save_settings)
-    st.markdown("**Donner un rôle sur ce territoire** : lecteur (tableau de bord fermé), éditeur (brouillons, "
-                "publication, données personnelles) ou administrateur de l'instance.")
+    st.markdown("**Donner un rôle sur ce territoire** : lecteur (tableau de bord fermé)"
+                + (", éditeur (brouillons, publication, données personnelles) ou administrateur de l'instance."
+                   if src.access.instance_admin else " ou éditeur (brouillons, publication, données personnelles)."))
     c1, c2 = st.columns([3, 2])
     c1.text_input("Adresse électronique de la personne", key="ws_role_email", max_chars=254)
-    c2.selectbox("Rôle", ref.ROLES, key="ws_role")
+    c2.selectbox("Rôle", [r for r in ref.ROLES if r != ws.ADMIN or src.access.instance_admin], key="ws_role")
     st.button("Donner ce rôle", key="ws_give_role", on_click=_give_role, icon=":material/person_add:",
               help="Un compte absent est créé sans mot de passe local : la personne se connecte par le fournisseur "
                    "d'identité, ou reçoit un mot de passe par la commande « python -m nrdash user add ».")

@@ -5,8 +5,8 @@ from pathlib import Path
 import streamlit as st
 from starlette.middleware import Middleware
 
-from nrdash import auth
-from nrdash.headers import SecurityHeaders
+from nrdash.web import auth
+from nrdash.web.headers import SecurityHeaders
 
 app = st.App(str(Path(__file__).with_name("auth_app.py")), routes=auth.routes(),
              middleware=[Middleware(SecurityHeaders)])

@@ -1,4 +1,4 @@
-"""Browser end-to-end harness: `streamlit run nrdash/server.py` (the app as users get it) on a free loopback
+"""Browser end-to-end harness: `streamlit run nrdash/web/server.py` (the app as users get it) on a free loopback
 port, driven by Playwright in Debian's chromium (no browser download)."""
 from __future__ import annotations
 
@@ -39,13 +39,17 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(env: dict[str, str] | None = None, preexec_fn=None, script: Path | None = None):
+def streamlit_server(env: dict[str, str] | None = None, preexec_fn=None, script: Path | None = None,
+                     log: Path | None = None):
+    """``log``: the server's output goes to that file (else to a pipe nobody reads: fine for a test's few lines,
+    not for a benchmark's hundreds of sessions)."""
     port = free_port()
-    script = script or ROOT / "nrdash" / "server.py"
+    script = script or ROOT / "nrdash" / "web" / "server.py"
     cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE,
+    out = open(log, "w") if log else subprocess.PIPE  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=out,
                             stderr=subprocess.STDOUT, text=True, preexec_fn=preexec_fn)
     url = ServerURL(f"http://127.0.0.1:{port}")
     url.pid = proc.pid
@@ -53,7 +57,8 @@ def streamlit_server(env: dict[str, str] | None = None, preexec_fn=None, script:
         deadline = time.time() + 60
         while time.time() < deadline:
             if proc.poll() is not None:
-                raise RuntimeError("streamlit exited:\n" + (proc.stdout.read() if proc.stdout else ""))
+                raise RuntimeError("streamlit exited:\n" + (proc.stdout.read() if proc.stdout else
+                                                             log.read_text() if log else ""))
             try:
                 with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
                     if r.status == 200:
@@ -65,6 +70,8 @@ def streamlit_server(env: dict[str, str] | None = None, preexec_fn=None, script:
         yield url
     finally:
         stop(proc)
+        if log:
+            out.close()
 
 
 def stop(proc: subprocess.Popen) -> None:

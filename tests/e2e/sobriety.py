@@ -19,25 +19,29 @@ from tests.e2e.harness import goto
 
 VIEWPORT = {"width": 1920, "height": 1080}  # EcoIndex's reference window
 MIN_SCORE = 60  # every page of the dashboard
-# The pages the public opens, written by the server itself (nrdash.public): (address, title, minimum score).
+# The pages the public opens, written by the server itself (nrdash.web.public): (address, title, minimum score).
 PUBLIC_PAGES: tuple[tuple[str, str, int], ...] = (
     ("questionnaire?territoire=exemple", "Questionnaire public", 70),
     ("accessibilite", "Déclaration d'accessibilité", 70),
 )
 
 
-def pages_to_measure() -> list[tuple[str, str, int, bool]]:
+VOTE_PAGE = ("Vote (téléphone)", 70)  # the phones' page of an open vote (nrdash.web.vote_page): its code varies
+
+
+def pages_to_measure(vote_code: str | None = None) -> list[tuple[str, str, int, bool]]:
     """(address, title, minimum EcoIndex score, written by Streamlit) of every page measured, in the menu's order,
-    then the public pages."""
+    then the public pages, then the phones' vote page when an open vote's code is given."""
+    vote = [(f"vote?code={vote_code}", *VOTE_PAGE, False)] if vote_code else []
     return ([(url_path(path), title, MIN_SCORE, True) for path, title, _ in PAGES]
-            + [(address, title, minimum, False) for address, title, minimum in PUBLIC_PAGES])
+            + [(address, title, minimum, False) for address, title, minimum in PUBLIC_PAGES] + vote)
 DOM_NODES_JS = "document.querySelectorAll('*').length - document.querySelectorAll('svg *').length"
 GRADES = "ABCDEFG"
 
 
 def warm_up(browser, server: str) -> None:
     """Visit every page once and wait until the server has its Brotli versions of the static files (made in the
-    background, nrdash.compression): the pages are then measured as a running server serves them."""
+    background, nrdash.web.compression): the pages are then measured as a running server serves them."""
     static = set()
     for path, _, _ in PAGES:
         page = browser.new_context(viewport=VIEWPORT).new_page()
@@ -58,7 +62,8 @@ def warm_up(browser, server: str) -> None:
 
 def measure(page, url: str, streamlit: bool = True) -> dict:
     """First load of ``url`` in ``page`` (a fresh context): requests, kB, DOM, EcoIndex grade and score.
-    ``streamlit``: a page of the app (else a page the server writes itself: loaded once it is)."""
+    ``streamlit``: a page of the app (else a plain HTML page the server writes itself — the public form, the statement,
+    the phones' vote page —: measured once loaded)."""
     from ecoindex.compute import compute_ecoindex
 
     sizes = []

@@ -18,9 +18,10 @@ import urllib.request
 
 import pytest
 
-from nrdash import auth
+from nrdash.web import auth
 from nrdash.store import Store
 from tests.e2e.harness import ROOT, free_port, goto, stop, streamlit_server, wait_idle
+from tests.principals import OP
 
 SCRIPT = ROOT / "tests" / "e2e" / "auth_server.py"
 SECRET = "secret partagé des répliques de test"
@@ -43,14 +44,14 @@ EPCI = "241700434"
 
 @pytest.fixture(scope="module")
 def local_server(tmp_path_factory):
-    """The real app (nrdash/server.py) on its own store: a territory whose editor is ed@exemple.fr."""
+    """The real app (nrdash/web/server.py) on its own store: a territory whose editor is ed@exemple.fr."""
     from tests.conftest import SAMPLE
 
     data = tmp_path_factory.mktemp("auth-e2e")
     s = Store(f"sqlite:///{data / 'nrdash.db'}", seed_sample=False)
-    s.add_user("admin@exemple.fr", PASSWORD)  # the first account is the instance's administrator
-    s.add_user("ed@exemple.fr", PASSWORD, "éditeur", EPCI)
-    s.publish(EPCI, SAMPLE.read_bytes(), "recensement.xlsx")
+    s.add_user(OP, "admin@exemple.fr", PASSWORD)  # the first account is the instance's administrator
+    s.add_user(OP, "ed@exemple.fr", PASSWORD, "éditeur", EPCI)
+    s.publish(OP, EPCI, SAMPLE.read_bytes(), "recensement.xlsx")
     s.close()
     with streamlit_server(env={"NRDASH_DATA_DIR": str(data), "STREAMLIT_SERVER_COOKIE_SECRET": SECRET}) as url:
         yield url

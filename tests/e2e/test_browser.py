@@ -27,7 +27,7 @@ def assert_no_exception(page) -> None:
 
 def assert_icons_drawn(page) -> None:
     """Every Material icon on screen is drawn as one glyph, about as wide as its font size: an icon missing from
-    the font nrdash serves (nrdash.fonts) would be drawn as its name, or as nothing."""
+    the font nrdash serves (nrdash.web.fonts) would be drawn as its name, or as nothing."""
     page.evaluate("document.fonts.ready")
     sizes = page.evaluate("""() => [...document.querySelectorAll('[data-testid=stIconMaterial]')]
         .filter(e => e.offsetParent !== null)
@@ -89,7 +89,8 @@ def test_every_chart_type_drawn_by_nrdash_plotly_build(server, page):
     wait_idle(page)
     page.wait_for_function("document.querySelectorAll('.js-plotly-plot .bars path').length > 40", timeout=30_000)
     drawn["types"] = page.locator(".js-plotly-plot .bars path").count()
-    assert drawn["matrice"] == 2 and drawn["cercles"] == 150 and drawn["engagement"] >= 4 and drawn["types"] > 40
+    # matrice: the plan and the categories in two blocks (issue 25: the kit's dimensions, La Rochelle's action types)
+    assert drawn["matrice"] == 3 and drawn["cercles"] == 150 and drawn["engagement"] >= 4 and drawn["types"] > 40
     assert [u for u in requested if "/nrdash-static/plotly-" in u]
     assert encodings and set(encodings) <= {"gzip", "br"}  # compressed like Streamlit's own scripts
     assert not [u for u in requested if "PlotlyChart" in u]
@@ -308,7 +309,7 @@ def test_workshop_slideshow_moves_to_the_next_page(server, page):
 
 
 def test_static_files_are_served_compressed(server):
-    """nrdash/server.py compresses Streamlit's scripts: gzip at once, Brotli once made in the background; the bytes
+    """nrdash/web/server.py compresses Streamlit's scripts: gzip at once, Brotli once made in the background; the bytes
     are the file's once decompressed, and a client without either gets the file as is."""
     import gzip
     import re

@@ -136,7 +136,7 @@ def _toolbar_downloads(page, tmp_path) -> list[bytes]:
         table.scroll_into_view_if_needed()
         page.mouse.move(1, 1)  # a hover needs the pointer to come from elsewhere
         table.hover()
-        button = table.locator('button[aria-label="Télécharger en CSV"]')  # the toolbar shows on hover (in French: nrdash.frontend)
+        button = table.locator('button[aria-label="Télécharger en CSV"]')  # the toolbar shows on hover (in French: nrdash.web.frontend)
         try:
             button.wait_for(state="attached", timeout=5_000)
         except Exception:

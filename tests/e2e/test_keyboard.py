@@ -1,4 +1,4 @@
-"""Streamlit's popovers with the keyboard alone (issue 29; nrdash.frontend.POPOVER_KEYS_JS): Enter on « Filtres »,
+"""Streamlit's popovers with the keyboard alone (issue 29; nrdash.web.frontend.POPOVER_KEYS_JS): Enter on « Filtres »,
 « Choisir le territoire » or « Charger un recensement » puts the focus on the popover's first control, Tab and
 Shift+Tab go through its controls, Shift+Tab from the first returns to the button, Tab from the last goes on to
 what follows the button (the popover closed), Escape closes it and gives the focus back to its button."""

@@ -9,6 +9,7 @@ from nrdash.store import Store
 from nrdash.ui import PAGES, url_path
 from tests.conftest import SAMPLE
 from tests.e2e.harness import goto, streamlit_server, wait_idle
+from tests.principals import OP
 
 EPCI = "241700434"
 PASSWORD = "un mot de passe long"
@@ -19,9 +20,9 @@ SECRET = "secret de test des données personnelles"
 def shared(tmp_path_factory):
     data = tmp_path_factory.mktemp("personal")
     s = Store(f"sqlite:///{data / 'nrdash.db'}", seed_sample=False)
-    s.add_user("admin@exemple.fr", PASSWORD)
-    s.add_user("ed@exemple.fr", PASSWORD, "éditeur", EPCI)
-    s.publish(EPCI, SAMPLE.read_bytes(), "recensement.xlsx")
+    s.add_user(OP, "admin@exemple.fr", PASSWORD)
+    s.add_user(OP, "ed@exemple.fr", PASSWORD, "éditeur", EPCI)
+    s.publish(OP, EPCI, SAMPLE.read_bytes(), "recensement.xlsx")
     s.close()
     with streamlit_server(env={"NRDASH_DATA_DIR": str(data), "STREAMLIT_SERVER_COOKIE_SECRET": SECRET}) as url:
         yield url

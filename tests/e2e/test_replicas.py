@@ -1,4 +1,4 @@
-"""The reference deployment (tests/e2e/topology.py: PostgreSQL + two replicas of nrdash/server.py + HAProxy with
+"""The reference deployment (tests/e2e/topology.py: PostgreSQL + two replicas of nrdash/web/server.py + HAProxy with
 deploy/haproxy.cfg as shipped), in a real browser, through HAProxy only.
 
 - A browser is pinned to one replica by HAProxy's SERVERID cookie, and its Streamlit session (the websocket)
@@ -17,11 +17,12 @@ import urllib.parse
 
 import pytest
 
-from nrdash import auth
+from nrdash.web import auth
 from nrdash.store import Store
 from tests.conftest import SAMPLE, actors_sheet
 from tests.e2e.harness import wait_idle
 from tests.e2e.topology import REPLICAS, STICKY_COOKIE, Unavailable, deployment
+from tests.principals import OP
 
 EPCI = "241700434"
 EDITOR = "ed@exemple.fr"
@@ -32,9 +33,9 @@ NEW_CENSUS = actors_sheet([[f"Acteur {i}", "PME", 2] for i in range(7)])
 
 def _prepare(database_url: str) -> None:
     s = Store(database_url)
-    s.add_user("admin@exemple.fr", PASSWORD)  # the first account is the instance's administrator
-    s.add_user(EDITOR, PASSWORD, "éditeur", EPCI)
-    s.publish(EPCI, SAMPLE.read_bytes(), "recensement.xlsx", author="test", note="version de départ")
+    s.add_user(OP, "admin@exemple.fr", PASSWORD)  # the first account is the instance's administrator
+    s.add_user(OP, EDITOR, PASSWORD, "éditeur", EPCI)
+    s.publish(OP, EPCI, SAMPLE.read_bytes(), "recensement.xlsx", author="test", note="version de départ")
     s.close()
 
 
@@ -139,11 +140,13 @@ def test_published_on_one_replica_is_seen_on_the_other(topology, new_page):
     editor.keyboard.press("Tab")  # the text area sends its value when it loses focus
     wait_idle(editor, timeout=60_000)
     editor.get_by_role("button", name="Publier la version 2").click()
+    wait_idle(editor, timeout=60_000)
+    editor.get_by_role("button", name="Confirmer : publier la version 2").click()  # issue 25: asked, then confirmed
     editor.wait_for_function("document.body.innerText.includes('Version 2 publiée.')", timeout=60_000)
     assert pinned_to(editor) == a
     s = Store(d.database_url, migrate=False)
     try:
-        latest = s.versions(EPCI)[-1]
+        latest = s.versions(OP, EPCI)[-1]
     finally:
         s.close()
     assert (latest.number, latest.author, latest.note, latest.file_name, latest.n_actors) == (

@@ -3,7 +3,7 @@ sees the upload box and the review queue), every page of the menu with its popov
 and the accessibility statement. Read: the visible text, and the accessibility tree as Chromium computes it for
 assistive technologies (names, descriptions and values of every node, through the DevTools protocol).
 
-- no English word, seen or heard (Streamlit's own words are put into French by nrdash.frontend);
+- no English word, seen or heard (Streamlit's own words are put into French by nrdash.web.frontend);
 - every chart is a figure named by its title and filters, described by the sentence that gives its numbers."""
 from __future__ import annotations
 

@@ -15,6 +15,7 @@ from nrdash.store import Store
 from tests.conftest import SAMPLE
 from tests.e2e.harness import goto, streamlit_server
 from tests.e2e.test_browser import assert_no_exception, main_text
+from tests.principals import OP
 
 EPCI = "241700434"
 
@@ -35,12 +36,13 @@ def second_version() -> bytes:
 def suivi_server(tmp_path_factory):
     data = tmp_path_factory.mktemp("suivi-e2e")
     s = Store(f"sqlite:///{data / 'nrdash.db'}", seed_sample=False)
-    s.publish(EPCI, SAMPLE.read_bytes(), "v1.xlsx")
-    s.publish(EPCI, second_version(), "v2.xlsx")
-    v1, v2 = (s.open_version(EPCI, n).census for n in (1, 2))
+    s.publish(OP, EPCI, SAMPLE.read_bytes(), "v1.xlsx")
+    s.publish(OP, EPCI, second_version(), "v2.xlsx")
+    v1, v2 = (s.open_version(OP, EPCI, n).census for n in (1, 2))
     engaged = cp.indicator_value("engaged_actors", v1.actors, v1.actions)
-    start = s.versions(EPCI)[0].created_at.astimezone().date()
-    s.add_objective(EPCI, cp.Objective("engaged_actors", engaged + 40, start + dt.timedelta(days=730), start, engaged,
+    start = s.versions(OP, EPCI)[0].created_at.astimezone().date()
+    s.add_objective(OP, EPCI, cp.Objective("engaged_actors", engaged + 40, start + dt.timedelta(days=730), start,
+                                           engaged,
                                        note="Stratégie <i>NR</i>"), 1)
     cmp = cp.compare(v1, v2)
     expected = (cp.summary_sentence(cmp), sv.transitions_summary(cp.level_transitions(cmp)))

@@ -1,5 +1,5 @@
 """The reference deployment on one machine, on loopback: a throw-away PostgreSQL cluster (tests/pg.py), two
-replicas of `streamlit run nrdash/server.py` (tests/e2e/harness.py) sharing its database and one
+replicas of `streamlit run nrdash/web/server.py` (tests/e2e/harness.py) sharing its database and one
 server.cookieSecret, and HAProxy (deploy/haproxy.cfg, as shipped) in front with cookie stickiness.
 
 Used by tests/e2e/test_replicas.py and by deploy/demo.sh (``python -m tests.e2e.topology``: the same topology
@@ -163,12 +163,14 @@ DEMO_EDITOR = "editeur@exemple.fr"
 def _demo_prepare(password: str) -> Callable[[str], None]:
     def prepare(database_url: str) -> None:
         from nrdash.dataset import SAMPLE_PATH
-        from nrdash.store import Store
+        from nrdash.store import Principal, Store
+
+        OP = Principal.operator()
 
         s = Store(database_url)
-        s.add_user("admin@exemple.fr", password)  # the first account: the instance's administrator
-        s.add_user(DEMO_EDITOR, password, "éditeur", DEMO_TERRITORY)
-        s.publish(DEMO_TERRITORY, SAMPLE_PATH.read_bytes(), SAMPLE_PATH.name, author="démo",
+        s.add_user(OP, "admin@exemple.fr", password)  # the first account: the instance's administrator
+        s.add_user(OP, DEMO_EDITOR, password, "éditeur", DEMO_TERRITORY)
+        s.publish(OP, DEMO_TERRITORY, SAMPLE_PATH.read_bytes(), SAMPLE_PATH.name, author="démo",
                   note="Version de départ de la démonstration.")
         s.close()
     return prepare

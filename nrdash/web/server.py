@@ -1,0 +1,44 @@
+"""The web server: Streamlit's own ASGI application (st.App) serving app.py, its static files compressed.
+
+    streamlit run nrdash/web/server.py
+
+Streamlit serves its JavaScript and CSS uncompressed: about 3 MB on every first visit. nrdash.web.compression
+compresses them once per file (gzip at once, Brotli in the background), which divides what a first visit
+transfers by about three (gzip) to four (Brotli), and serves Streamlit's page with lang="fr"; nrdash.web.served
+answers the files nrdash serves itself: Streamlit's two fonts cut down to what can be shown (nrdash.web.fonts,
+545 kB → 106 kB), the partial plotly.js build the charts use (nrdash.plotting, 1.06 MB → 0.36 MB once
+compressed) and Streamlit's scripts with their English words put into French (nrdash.web.frontend). nrdash.web.headers
+adds the HTTP protections (nosniff, referrer policy, frame-ancestors) to every answer.
+nrdash.web.auth adds the local sign-in routes (/connexion, /deconnexion), which set the signed session cookie;
+nrdash.web.public the pages the public opens, written without Streamlit: the actors' questionnaire (/questionnaire)
+and the accessibility and sobriety statement (/accessibilite); nrdash.web.vote_page the phones' vote page (/vote),
+plain HTML.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+from starlette.middleware import Middleware
+
+from nrdash import plotting
+from nrdash.sandbox import warm_up
+from nrdash.web import auth, fonts, frontend, public, vote_page
+from nrdash.web.compression import StaticCompression
+from nrdash.web.headers import SecurityHeaders
+from nrdash.web.served import ServeFiles, Served
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def served_routes() -> dict[str, Served]:
+    """The files nrdash answers itself (URL prefix -> file): the font subsets, the charts' plotly.js build and
+    Streamlit's scripts in French (nrdash.web.frontend)."""
+    return {**fonts.routes(), **plotting.routes(), **frontend.routes()}
+
+
+routes = served_routes()
+warm_up()  # the census reader's worker process, started in the background: the first upload does not wait for it
+app = st.App(str(ROOT / "app.py"), routes=auth.routes() + public.routes() + vote_page.routes(),
+             middleware=[Middleware(SecurityHeaders), Middleware(StaticCompression, served=routes),
+                         Middleware(ServeFiles, routes=routes)])

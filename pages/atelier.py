@@ -1,0 +1,4 @@
+from nrdash import ui
+from nrdash.ui import vote
+
+vote.atelier_page(ui.context())  # the room's live vote: open, project, close, into the plan (nrdash.ui.vote)
