@@ -100,16 +100,13 @@ export default async function (component) {
   }
 }
 """
-COMPONENT_CSS = """div.nr-plot { width: 100%; }
-p.nr-plot-summary { font-size: 0.875rem; color: #4a4a4a; margin: 0.25rem 0 0 0; }
-.nr-sr-only { position: absolute !important; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden;
-              clip: rect(0, 0, 0, 0); white-space: nowrap; border: 0; }"""
+# The component's styles (div.nr-plot, p.nr-plot-summary, .nr-sr-only) are in assets/css/base.css, written once in
+# Streamlit's page: a stylesheet given to the component would be one <style> element more under every chart.
 
 
 @lru_cache(maxsize=1)
 def _component():
-    return st.components.v2.component(COMPONENT_NAME, html="", css=COMPONENT_CSS, js=COMPONENT_JS,
-                                      isolate_styles=False)
+    return st.components.v2.component(COMPONENT_NAME, js=COMPONENT_JS, isolate_styles=False)
 
 
 def plotly_chart(fig: go.Figure | Rendered, key: str, config: dict, on_select=None, fit: dict | None = None,
