@@ -121,3 +121,25 @@ def test_every_page_of_the_server_ends_on_the_statements_link():
         '<a href="accessibilite?territoire=2A004%26x">Déclaration d\'accessibilité</a>')
     assert "<footer>" not in webpage.render(webpage.STATEMENT_LINK, "", footer=False)
     json.dumps(AUDIT)  # (the measure's shape is what benchmarks/audit.py writes)
+
+
+def test_the_phones_vote_page_ends_on_the_statements_link(tmp_path):
+    """A public page too (issue 28's /vote): the link « Déclaration d'accessibilité », exactly, opened in the same
+    tab, on the code's form, a ballot and a closed vote's result."""
+    from nrdash.store import Store
+    from nrdash.web import vote_page
+    from tests.principals import OP
+
+    s = Store(f"sqlite:///{tmp_path / 'nrdash.db'}")
+    try:
+        code = s.open_vote(OP, "exemple").code
+        with TestClient(Starlette(routes=vote_page.routes(store_factory=lambda: s, trusted=[]))) as client:
+            pages = [client.get("/vote").text, client.get("/vote", params={"code": code}).text]
+            s.close_vote(OP, "exemple")
+            pages.append(client.get("/vote", params={"code": code}).text)
+    finally:
+        s.close()
+    for page in pages:
+        links = re.findall(r'<a ([^>]*)>([^<]*)</a>', page)
+        assert [a for a, text in links if html.unescape(text) == "Déclaration d'accessibilité"] == \
+            ['href="accessibilite"'], page[-300:]
