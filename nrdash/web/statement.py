@@ -32,7 +32,7 @@ class Check:
     result: str
 
 
-# The checks made by hand, with their date (docs/accessibilite.md says how each was made).
+# The checks made by hand, with their date (docs/developpement.md, « Vérifications faites à la main », says how).
 MANUAL_CHECKS: tuple[Check, ...] = (
     Check("06/12/2026", "Toutes les pages au clavier seul (Tab, Maj+Tab, Entrée, Échap), dont les trois fenêtres "
           "« Filtres », « Choisir le territoire » et « Charger un recensement »",
@@ -192,7 +192,8 @@ def body(contact: str | None, territory_name: str | None = None, territory_conta
         "<h2>Établissement de cette déclaration</h2>"
         f"<p>Cette déclaration a été établie le {STATEMENT_DATE}. Technologies utilisées : HTML, CSS, JavaScript "
         "(Streamlit, Plotly, deck.gl). Environnement de test : Chromium (Debian) avec axe-core, sur un poste "
-        "Linux ; la liste des vérifications et leur méthode sont dans docs/accessibilite.md.</p>"
+        "Linux ; la liste des vérifications et leur méthode sont dans la documentation de nrdash "
+        "(docs/developpement.md, « Vérifications faites à la main »).</p>"
         "<h2>Retour d'information et contact</h2>"
         "<p>Si vous n'arrivez pas à accéder à un contenu ou à un service, vous pouvez écrire pour être orienté vers "
         "une solution accessible ou obtenir le contenu sous une autre forme (le recensement, ses chiffres et le "
