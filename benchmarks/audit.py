@@ -3,7 +3,8 @@
     python benchmarks/audit.py            (writes benchmarks/audit.json: commit it)
     python benchmarks/audit.py --no-write (prints only)
 
-For each page of the dashboard and each public page (tests/e2e/sobriety.py lists them, with their target), then the
+For each page of the dashboard and each public page (tests/e2e/sobriety.py lists them, with their target: the
+actors' questionnaire, the statement, the open data listing of the fictional sample /donnees/exemple/), then the
 phones' vote page (/vote?code=…, plain HTML: a vote is opened on « exemple » for the measure): requests,
 transferred bytes, DOM size and the EcoIndex grade (ecoindex-compute, from the page once rendered), then axe-core's
 serious and critical violations, split between those on nrdash's own content and those inside Streamlit's own
@@ -24,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.e2e.harness import CHROMIUM_ARGS, chromium_path, streamlit_server  # noqa: E402
-from tests.e2e.sobriety import VIEWPORT, measure, pages_to_measure, warm_up  # noqa: E402
+from tests.e2e.sobriety import PUBLIC_PAGES, VIEWPORT, measure, pages_to_measure, warm_up  # noqa: E402
 
 OUTPUT = ROOT / "benchmarks" / "audit.json"
 # Streamlit's own widgets and chrome (not content nrdash writes)
@@ -32,6 +33,11 @@ STREAMLIT_OWN = ("stSidebarNav", "stToolbar", "stMainMenu", "stDecoration", "stS
                  "stSidebarCollapse", "stBaseButton-header", "stExpandSidebarButton", "stMultiSelect",
                  "stSelectbox", "stFileUploader", "data-baseweb", "stDeckGlJsonChart", "stDataFrame",
                  "gdg-", "stCheckbox", "stToggle", "stRadio", "stExpander", "stPageLink")
+
+
+# Plain HTML pages of nrdash's own routes measured beside the menu (besides the vote page): address, title. Listed
+# with their target in tests/e2e/sobriety.PUBLIC_PAGES.
+SERVER_PAGES = tuple((address, title) for address, title, _ in PUBLIC_PAGES)
 
 
 def audit_page(page, url: str, streamlit: bool = True) -> dict:

@@ -131,6 +131,14 @@ def _dates_written(table: pd.DataFrame) -> pd.DataFrame:
     return table.assign(**{"Échéance": table["Échéance"].map(format_due, na_action=None)}) if len(table) else table
 
 
+def kpi_items(k) -> list[tuple[str, Any]]:
+    """The key figures (label, value) of nrdash.indicators.kpis, as the briefings show them (HTML and .odt)."""
+    items = [("Acteurs", k.actors), ("Niveau ≥ 2", percent(k.engaged_share)), ("Leaders du NR", k.leaders),
+             ("Cases de la matrice couvertes", f"{k.cells_covered} / {k.cells_total}"),
+             ("Actions prévues", k.planned_actions), ("Gains rapides", k.quick_wins)]
+    return items + [(f"Cercle {n}", k.circle_sizes[n]) for n in ref.CIRCLES]
+
+
 def build_report(data: ReportInput) -> str:
     c, a, acts = data.census, data.actors, data.actions
     generated = data.generated or dt.datetime.now().replace(microsecond=0)
@@ -183,11 +191,7 @@ def build_report(data: ReportInput) -> str:
     out.append("</section>")
 
     out.append("<section id='indicateurs'><h2>Indicateurs clés</h2><div class='kpis'>")
-    items = [("Acteurs", k.actors), ("Niveau ≥ 2", percent(k.engaged_share)), ("Leaders du NR", k.leaders),
-             ("Cases de la matrice couvertes", f"{k.cells_covered} / {k.cells_total}"),
-             ("Actions prévues", k.planned_actions), ("Gains rapides", k.quick_wins)]
-    items += [(f"Cercle {n}", k.circle_sizes[n]) for n in ref.CIRCLES]
-    out.append("".join(f"<div class='kpi'>{esc(label)}<b>{esc(value)}</b></div>" for label, value in items))
+    out.append("".join(f"<div class='kpi'>{esc(label)}<b>{esc(value)}</b></div>" for label, value in kpi_items(k)))
     out.append("</div></section>")
 
     out.append("<section id='engagement'><h2>Engagement des acteurs</h2>")

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs everything the tests need (.venv, Debian's chromium, PostgreSQL and HAProxy) and runs them all.
+# Installs everything the tests need (.venv, Debian's chromium, PostgreSQL, HAProxy, LibreOffice) and runs them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Debian's chromium (browser tests), PostgreSQL (the store's tests start a cluster of their own on loopback) and
@@ -8,11 +8,14 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing+=(postgresql)
 command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
+# LibreOffice converts the .odt briefing to PDF, poppler's pdftotext reads it (tests/test_report_odt.py).
+command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-writer-nogui)
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "${missing[*]} absent(s) : installez-les (sudo apt-get install ${missing[*]}) pour les tests navigateur, PostgreSQL et HAProxy." >&2
+    echo "${missing[*]} absent(s) : installez-les (sudo apt-get install ${missing[*]}) pour les tests navigateur, PostgreSQL, HAProxy et LibreOffice." >&2
   fi
 fi
 bash scripts/install.sh requirements-dev.txt

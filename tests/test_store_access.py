@@ -146,6 +146,7 @@ CASES = [
     ("publish", "éditer", lambda s, w, x, t, p: s.publish(w, t, x.file(), "v.xlsx", author="op@x.fr")),
     ("restore", "éditer", lambda s, w, x, t, p: s.restore(w, t, 1, author="op@x.fr")),
     ("versions", "lire le publié", lambda s, w, x, t, p: s.versions(w, t)),
+    ("open_data_settings", "lire le publié", lambda s, w, x, t, p: s.open_data_settings(w, t)),
     ("issues", "lire le publié", lambda s, w, x, t, p: s.issues(w, t, 1)),
     ("open_version", "lire le publié", lambda s, w, x, t, p: s.open_version(w, t)),
     ("open_version(personal=True)", "données personnelles", lambda s, w, x, t, p: s.open_version(w, t, personal=True)),

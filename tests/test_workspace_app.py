@@ -240,6 +240,25 @@ def test_a_role_taken_back_before_the_click_is_refused_by_the_store(db, monkeypa
     assert [v.number for v in db.versions(OP, EPCI)] == [1] and db.draft(OP, EPCI, author="marie@x.fr")
 
 
+def test_administrator_open_data_settings(db, monkeypatch):
+    """Issue 27: the settings say, before saving, that an open territory publishes every version as open data at
+    /donnees/CODE/; the licence and the citizens' counts are the territory's settings, saved by the same button."""
+    db.add_user(OP, "admin@x.fr", "motdepasse-long")  # first account: administrator of the instance
+    signed_in(monkeypatch, "admin@x.fr")
+    at = app(territoire=EPCI)
+    at.switch_page("pages/versions.py").run()
+    assert not at.exception
+    assert any(f"toutes ses versions, les anciennes comprises, comme données ouvertes à l'adresse /donnees/{EPCI}/"
+               in displayed(c.value) for c in at.caption)
+    assert at.selectbox(key="ws_licence").value == "etalab-2.0" and at.checkbox(key="ws_citizens").value is True
+    at.selectbox(key="ws_licence").select("odbl-1.0")
+    at.checkbox(key="ws_citizens").uncheck()
+    at.button(key="ws_settings").click().run()
+    assert not at.exception
+    assert db.open_data_settings(OP, EPCI) == {"name": db.territory(OP, EPCI)["name"], "open_licence": "odbl-1.0",
+                                               "open_citizens": False}
+
+
 def test_administrator_settings_roles_and_erasure(db, monkeypatch):
     db.add_user(OP, "admin@x.fr", "motdepasse-long")  # first account: administrator of the instance
     signed_in(monkeypatch, "admin@x.fr")

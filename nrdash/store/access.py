@@ -96,7 +96,7 @@ OPERATIONS: dict[str, str] = {
     "ensure_schema": OPERATOR_ONLY,
     # territories.py
     "access": ANYONE, "readable_territories": ANYONE, "territories": ADMIN_INSTANCE,
-    "territory": ADMIN_TERRITORY, "set_territory": ADMIN_TERRITORY,
+    "territory": ADMIN_TERRITORY, "set_territory": ADMIN_TERRITORY, "open_data_settings": READ_PUBLISHED,
     # versions.py
     "publish": EDIT, "restore": EDIT, "versions": READ_PUBLISHED, "issues": READ_PUBLISHED,
     "open_version": READ_PUBLISHED, "original": READ_PERSONAL,

@@ -194,6 +194,18 @@ def _import_kept(conn: Connection, territory_id: int, questionnaire_open: bool |
 
 
 
+def _open_data_values(t: dict[str, Any]) -> dict[str, Any]:
+    """The territory's open data settings from an archive (an archive made before them: the defaults)."""
+    from ..opendata import LICENCES
+
+    values: dict[str, Any] = {}
+    if t.get("open_licence") in LICENCES:
+        values["open_licence"] = t["open_licence"]
+    if isinstance(t.get("open_citizens"), bool):
+        values["open_citizens"] = t["open_citizens"]
+    return values
+
+
 class Archive:
     def export_territory(self, who: Principal, territory: str) -> bytes:
         """A zip: every version's file (as stored), its normalised content and personal rows; the territory's
@@ -212,6 +224,7 @@ class Archive:
                 "schema_revision": head_revision(),
                 "territory": {"code": trow.code, "name": trow.name, "anonymous_read": trow.anonymous_read,
                               "retention_months": trow.retention_months,
+                              "open_licence": trow.open_licence, "open_citizens": bool(trow.open_citizens),
                               "created_at": as_utc(trow.created_at).isoformat(),
                               "questionnaire_open": None if is_open is None else bool(is_open)},
                 "versions": [], "files": {}}
@@ -300,7 +313,8 @@ class Archive:
                 if u.territory is None:
                     u.conn.execute(territories.insert().values(
                         code=code, name=t["name"], anonymous_read=bool(t["anonymous_read"]),
-                        retention_months=int(t["retention_months"]), created_at=parse_time(t["created_at"])))
+                        retention_months=int(t["retention_months"]), created_at=parse_time(t["created_at"]),
+                        **_open_data_values(t)))
                     u.territory = u.conn.execute(sa.select(territories).where(territories.c.code == code)).one()
                 for number, created_at, values, personal in prepared:
                     self._insert_version(u, values, personal, number=number, created_at=created_at,

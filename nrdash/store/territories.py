@@ -56,16 +56,34 @@ class Territories:
                 q = q.where(condition)
             return [(r.code, r.name) for r in u.conn.execute(q)]
 
+    def open_data_settings(self, who: Principal, code: str) -> dict[str, Any]:
+        """What the territory's open data is published under (nrdash.opendata): its licence (``open_licence``) and
+        whether its « Citoyens » are counted per commune (``open_citizens``), with its ``name``. Whoever may read the
+        published census may read this (an anonymous visitor: only on a territory open to anonymous reading)."""
+        with self._unit(who, "open_data_settings", code) as u:
+            row = u.row()
+            return {"name": row.name, "open_licence": row.open_licence, "open_citizens": bool(row.open_citizens)}
+
     def territory(self, who: Principal, code: str) -> dict[str, Any]:
         """The territory's row: its name and settings (anonymous reading, retention period)."""
         with self._unit(who, "territory", code) as u:
             return dict(u.row()._mapping)
 
     def set_territory(self, who: Principal, code: str, *, anonymous_read: bool | None = None,
-                      retention_months: int | None = None) -> None:
+                      retention_months: int | None = None, open_licence: str | None = None,
+                      open_citizens: bool | None = None) -> None:
         values: dict[str, Any] = {}
         if anonymous_read is not None:
             values["anonymous_read"] = bool(anonymous_read)
+        if open_licence is not None:
+            from ..opendata import LICENCES
+
+            if open_licence not in LICENCES:
+                raise StoreError(f"Licence « {str(open_licence)[:40]} » inconnue : choisissez "
+                                 f"{' ou '.join(LICENCES)}.")
+            values["open_licence"] = open_licence
+        if open_citizens is not None:
+            values["open_citizens"] = bool(open_citizens)
         if retention_months is not None:
             if not 1 <= int(retention_months) <= 240:
                 raise StoreError("Durée de conservation des données personnelles invalide : entre 1 et 240 mois.")

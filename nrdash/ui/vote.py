@@ -46,7 +46,7 @@ def atelier_page(ctx: "Context") -> None:
     if src is None or not src.stored:
         st.title(TITLE, anchor=False)
         st.info("Le vote de la salle se fait sur un territoire de la base : ouvrez un territoire publié "
-                "(barre latérale, « Territoire publié »).", icon=":material/info:")
+                "(barre latérale, « Territoire affiché »).", icon=":material/info:")
         return
     s, who = source.store(), source.principal()
     latest = s.latest_vote(who, src.code)

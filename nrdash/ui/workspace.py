@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from .. import links
+from .. import opendata as od
 from .. import referential as ref
 from .. import workspace as ws
 from ..store import StoreError
@@ -354,7 +355,9 @@ def _save_settings() -> None:
     try:
         source.store().set_territory(source.principal(), src.code,
                                      anonymous_read=bool(st.session_state.get("ws_anon")),
-                                     retention_months=int(st.session_state.get("ws_retention")))
+                                     retention_months=int(st.session_state.get("ws_retention")),
+                                     open_licence=st.session_state.get("ws_licence") or od.DEFAULT_LICENCE,
+                                     open_citizens=bool(st.session_state.get("ws_citizens")))
     except StoreError as exc:
         _failed(str(exc))
         return
@@ -446,7 +449,16 @@ def settings_section(src: Source) -> None:
     st.subheader("Réglages du territoire", anchor=False)
     st.session_state.setdefault("ws_anon", bool(t["anonymous_read"]))
     st.session_state.setdefault("ws_retention", int(t["retention_months"]))
+    st.session_state.setdefault("ws_licence", t.get("open_licence") or od.DEFAULT_LICENCE)
+    st.session_state.setdefault("ws_citizens", bool(t.get("open_citizens", True)))
     st.checkbox("Lecture sans connexion (tableau de bord public)", key="ws_anon")
+    # Said before the administrator saves (issue 27): opening publishes every version as open data, older ones too.
+    st.caption(escape_md(f"Un territoire ouvert publie aussi toutes ses versions, les anciennes comprises, comme "
+                         f"données ouvertes à l'adresse /donnees/{src.code}/ (sans référent, contact ni acteur "
+                         f"« Citoyens »)."))
+    st.selectbox("Licence des données ouvertes", list(od.LICENCES), key="ws_licence",
+                 format_func=lambda name: od.LICENCES[name].title)
+    st.checkbox("Publier le nombre de citoyens recensés par commune", key="ws_citizens")
     st.number_input("Conservation des référents et contacts (mois)", 1, 240, key="ws_retention")
     st.button("Enregistrer les réglages", key="ws_settings", on_click=_save_settings)
     st.markdown("**Donner un rôle sur ce territoire** : lecteur (tableau de bord fermé)"

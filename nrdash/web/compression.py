@@ -49,18 +49,24 @@ DEFAULT_CACHE_MB = 64  # all of Streamlit's and nrdash's files, gzip and Brotli,
 FileKey = tuple  # (real path, size, mtime in ns) or ("nrdash.served", prefix, etag)
 
 
-def cache_bytes_limit() -> int:
-    value = os.environ.get(CACHE_MB_VARIABLE, "").strip()
+def megabytes_setting(variable: str, default: int, what: str) -> int:
+    """A size in megabytes read from ``variable`` (``default`` when unset), in bytes; ValueError (French) when it is
+    not a number ≥ 0. ``what``: the cache it bounds, for the message (« du cache de compression »)."""
+    value = os.environ.get(variable, "").strip()
     if not value:
-        return DEFAULT_CACHE_MB * 1024 * 1024
+        return default * 1024 * 1024
     try:
         megabytes = float(value)
     except ValueError:
         megabytes = -1.0
     if not megabytes >= 0:
-        raise ValueError(f"{CACHE_MB_VARIABLE}={value!r} : la taille du cache de compression doit être un nombre "
-                         f"de mégaoctets positif ou nul (par exemple {DEFAULT_CACHE_MB}).")
+        raise ValueError(f"{variable}={value!r} : la taille {what} doit être un nombre de mégaoctets positif ou nul "
+                         f"(par exemple {default}).")
     return int(megabytes * 1024 * 1024)
+
+
+def cache_bytes_limit() -> int:
+    return megabytes_setting(CACHE_MB_VARIABLE, DEFAULT_CACHE_MB, "du cache de compression")
 
 
 def streamlit_static_dir() -> str:
@@ -217,8 +223,9 @@ class StaticCompression:
     (default: NRDASH_COMPRESSION_CACHE_MB); background=False makes Brotli before answering (in a worker thread)."""
 
     def __init__(self, app, background: bool = True, static_dir: str | None = None, served: dict | None = None,
-                 max_bytes: int | None = None) -> None:
+                 max_bytes: int | None = None, keyed: tuple[str, ...] = ()) -> None:
         self.app = app
+        self.keyed = tuple(keyed)  # URL prefixes whose answers are compressed and cached by their ETag
         self.background = background
         self.static_dir = os.path.abspath(static_dir or streamlit_static_dir())
         self.served = {prefix: (("nrdash.served", prefix, file.etag), len(file.body))
@@ -257,8 +264,11 @@ class StaticCompression:
         request_headers = scope.get("headers", [])
         accepted = accepted_encodings(request_headers)
         ranged = _header(request_headers, b"range") is not None
-        target = None if ranged or not accepted & {"gzip", "br"} else self._target(route_path(scope))
-        if target is None and self.index is None:
+        path = route_path(scope)
+        target = None if ranged or not accepted & {"gzip", "br"} else self._target(path)
+        by_etag = bool(self.keyed) and target is None and not ranged and bool(accepted & {"gzip", "br"}) \
+            and (path.startswith(self.keyed) or scope.get("path", "").startswith(self.keyed))
+        if target is None and self.index is None and not by_etag:
             await self.app(scope, receive, send)
             return
         # Streamlit's file responses: make them send their bytes to us, not a file path.
@@ -271,8 +281,10 @@ class StaticCompression:
         hit: tuple[str, bytes] | None = None
 
         async def capture(message) -> None:
-            nonlocal mode, start, hit
+            nonlocal mode, start, hit, target
             if message["type"] == "http.response.start":
+                if by_etag:
+                    target = self._etag_target(message)
                 mode = self._mode(message, target, ranged)
                 if mode == "pass":
                     await send(message)
@@ -295,6 +307,16 @@ class StaticCompression:
                 await send(message)
 
         await self.app(scope, receive, capture)
+
+    @staticmethod
+    def _etag_target(start: dict) -> tuple[FileKey, int] | None:
+        """(cache key, size) of an answer of a keyed prefix (nrdash.web.opendata): its strong ETag names its bytes
+        exactly, whatever address asked for them; None without one."""
+        headers = start.get("headers", [])
+        tag, length = _header(headers, b"etag"), _header(headers, b"content-length")
+        if start.get("status") != 200 or not tag or tag.startswith(b"W/") or length is None:
+            return None
+        return ("nrdash.etag", tag), int(length)
 
     def _mode(self, start: dict, target, ranged: bool) -> str:
         """What to do with a response: "file" (compress a real file), "html" (maybe index.html), or "pass"."""

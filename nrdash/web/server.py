@@ -12,7 +12,7 @@ adds the HTTP protections (nosniff, referrer policy, frame-ancestors) to every a
 nrdash.web.auth adds the local sign-in routes (/connexion, /deconnexion), which set the signed session cookie;
 nrdash.web.public the pages the public opens, written without Streamlit: the actors' questionnaire (/questionnaire)
 and the accessibility and sobriety statement (/accessibilite); nrdash.web.vote_page the phones' vote page (/vote),
-plain HTML.
+plain HTML; nrdash.web.opendata the open data routes (/donnees/CODE/…), compressed by their ETag.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from starlette.middleware import Middleware
 
 from nrdash import plotting
 from nrdash.sandbox import warm_up
-from nrdash.web import auth, fonts, frontend, public, vote_page
+from nrdash.web import auth, fonts, frontend, opendata, public, vote_page
 from nrdash.web.compression import StaticCompression
 from nrdash.web.headers import SecurityHeaders
 from nrdash.web.served import ServeFiles, Served
@@ -39,6 +39,7 @@ def served_routes() -> dict[str, Served]:
 
 routes = served_routes()
 warm_up()  # the census reader's worker process, started in the background: the first upload does not wait for it
-app = st.App(str(ROOT / "app.py"), routes=auth.routes() + public.routes() + vote_page.routes(),
-             middleware=[Middleware(SecurityHeaders), Middleware(StaticCompression, served=routes),
+app = st.App(str(ROOT / "app.py"), routes=auth.routes() + public.routes() + vote_page.routes() + opendata.routes(),
+             middleware=[Middleware(SecurityHeaders),
+                         Middleware(StaticCompression, served=routes, keyed=(opendata.base_prefix(),)),
                          Middleware(ServeFiles, routes=routes)])

@@ -34,13 +34,14 @@ def test_report_renders_offline(browser, tmp_path, artifacts):
     page.wait_for_timeout(1000)
     for section in SECTIONS:
         assert page.locator(f"section#{section}").count() == 1, section
-    # territory state, levels, levels by family, circles, plan, categories: each drawn
-    assert page.locator(".js-plotly-plot").count() == 6
-    assert page.locator(".js-plotly-plot .main-svg").count() >= 6
+    # territory state, levels, levels by family, circles, plan, the two category blocks (kit dimensions, local
+    # action types): each drawn
+    assert page.locator(".js-plotly-plot").count() == 7
+    assert page.locator(".js-plotly-plot .main-svg").count() >= 7
     # each chart a figure named by its title and filters, described by the sentence written under it
     figures = page.locator('[role="figure"]')
-    assert figures.count() == 6
-    for i in range(6):
+    assert figures.count() == 7
+    for i in range(7):
         f = figures.nth(i)
         assert f.get_attribute("aria-label").endswith(" — 150 acteurs — aucun filtre")
         sentence = page.locator(f'#{f.get_attribute("aria-describedby")}')

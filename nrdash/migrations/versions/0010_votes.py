@@ -3,7 +3,7 @@ result once closed) and, while a vote is open, one ballot per browser (a hash of
 address, for the per-address bound), deleted when the vote closes.
 
 Revision ID: 0010
-Revises: 0005
+Revises: 0009
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0005"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
