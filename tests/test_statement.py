@@ -143,3 +143,16 @@ def test_the_phones_vote_page_ends_on_the_statements_link(tmp_path):
         links = re.findall(r'<a ([^>]*)>([^<]*)</a>', page)
         assert [a for a, text in links if html.unescape(text) == "Déclaration d'accessibilité"] == \
             ['href="accessibilite"'], page[-300:]
+
+
+def test_the_open_data_listing_ends_on_the_statements_link():
+    """A public page too (issue 27's /donnees/CODE/): the link « Déclaration d'accessibilité », exactly, to the
+    territory's statement, opened in the same tab (relative to /donnees/CODE/)."""
+    from nrdash import opendata as od
+    from nrdash.web import opendata as web_od
+    from tests.test_opendata import release
+
+    page = od.listing_html(release(), statement=web_od.statement_address("241700434"))
+    links = re.findall(r'<a ([^>]*)>([^<]*)</a>', page)
+    assert [a for a, text in links if html.unescape(text) == "Déclaration d'accessibilité"] == \
+        ['href="../../accessibilite?territoire=241700434"']
