@@ -16,6 +16,7 @@ from nrdash.store import Store
 from nrdash.ui import PAGES, url_path
 from tests.conftest import SAMPLE
 from tests.e2e.harness import goto, streamlit_server, wait_idle
+from tests.principals import OP, anon
 
 EPCI = "241700434"
 PASSWORD = "un mot de passe long"
@@ -41,15 +42,15 @@ def site(tmp_path_factory):
 
     data = tmp_path_factory.mktemp("screen-reader")
     s = Store(f"sqlite:///{data / 'nrdash.db'}", seed_sample=False)
-    s.add_user("admin@exemple.fr", PASSWORD)
-    s.add_user("ed@exemple.fr", PASSWORD, "éditeur", EPCI)
-    s.publish(EPCI, SAMPLE.read_bytes(), "recensement.xlsx")
-    s.publish(EPCI, _one_level_changed(), "recensement-2.xlsx")  # two versions: Suivi compares them
+    s.add_user(OP, "admin@exemple.fr", PASSWORD)
+    s.add_user(OP, "ed@exemple.fr", PASSWORD, "éditeur", EPCI)
+    s.publish(OP, EPCI, SAMPLE.read_bytes(), "recensement.xlsx")
+    s.publish(OP, EPCI, _one_level_changed(), "recensement-2.xlsx")  # two versions: Suivi compares them
     answer, problems = quest.validate({"name": "Structure Déjà Là", "actor_type": "PME", "level": 1,
                                        "referent": "Personne Privée", "contact": "contact@example.org",
                                        "consent": True, "needs": ["Collaboration"]}, {})
     assert not problems
-    s.submit(EPCI, answer, "192.0.2.1")  # the review queue has an answer to show
+    s.submit(anon("192.0.2.1"), EPCI, answer)  # the review queue has an answer to show
     s.close()
     with streamlit_server(env={"NRDASH_DATA_DIR": str(data), "STREAMLIT_SERVER_COOKIE_SECRET": SECRET}) as url:
         yield url
