@@ -97,7 +97,7 @@ def main(write: bool = True) -> None:
         for rule, target in r["ours"]:
             print(f"  [nrdash] {title}: {rule} — {target}")
     seen = set()
-    for _, title, _, _, r in details:
+    for _, _title, _, _, r in details:
         for rule, target in r["theirs"]:
             if rule not in seen:
                 seen.add(rule)

@@ -20,7 +20,7 @@ from .matrix import (categories_by_family, category_blocks, engaged_by_target, f
                      plan_view, quick_wins)
 from .mobilisation import circle_members
 from .placement import TerritoryInfo
-from .text import count_noun, date_time, esc, percent, thousands
+from .text import count_noun, date_time, esc, percent
 
 SECTIONS = ("contexte", "indicateurs", "engagement", "cercles", "matrice", "carte", "provenance")
 SUIVI_SECTION = "suivi"  # when the report is given the territory's follow-up (ReportInput.suivi), before provenance

@@ -14,7 +14,6 @@ import pytest
 
 from nrdash import charts
 from nrdash import referential as ref
-from nrdash.filters import Filters
 from nrdash.report import ReportInput, build_report
 from tests.colour import (MACHADO, VISIONS, ciede2000, contrast, distance, hex_to_rgb1, luminance, parse_colour,
                           rgb1_to_lab)

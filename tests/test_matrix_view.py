@@ -9,7 +9,6 @@ from nrdash.filters import Filters
 from nrdash.matrix import (actions_toggle_label, filter_actions, gaps_label, plan_counts, plan_summary, plan_view,
                            scope_note, shown_targets)
 from nrdash.ui import FILTER_KEYS
-from tests.mdtext import displayed
 from tests.test_app import app, chart_summaries, figures
 
 

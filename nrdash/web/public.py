@@ -13,8 +13,6 @@ Both are linked from every page (« Déclaration d'accessibilité »).
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
-from typing import Any
 
 from . import auth, form_page, statement, webpage
 from .. import questionnaire as quest

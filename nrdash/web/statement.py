@@ -156,7 +156,7 @@ def sobriety_table(audit: dict | None) -> str:
 def body(contact: str | None, territory_name: str | None = None, territory_contact: str | None = None,
          audit: dict | None = None) -> str:
     """The statement page's content (HTML, every value escaped)."""
-    who = (f"La collectivité qui exploite ce serveur nrdash"
+    who = ("La collectivité qui exploite ce serveur nrdash"
            + (f" (ici pour le territoire « {escape(territory_name)} »)" if territory_name else ""))
     contacts = []
     if territory_contact:

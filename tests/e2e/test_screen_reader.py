@@ -15,7 +15,7 @@ import pytest
 from nrdash.store import Store
 from nrdash.ui import PAGES, url_path
 from tests.conftest import SAMPLE
-from tests.e2e.harness import goto, streamlit_server, wait_idle
+from tests.e2e.harness import goto, streamlit_server
 from tests.principals import OP, anon
 
 EPCI = "241700434"
