@@ -35,8 +35,8 @@ def main() -> None:
         principals = {"exploitant": op, "anonyme": st.Principal.anonymous("192.0.2.1"),
                       "compte éditeur": st.Principal.account("ed@exemple.fr")}
         for name, who in principals.items():
-            for label, call in (("open_version", lambda: s.open_version(who, code)),
-                                ("versions", lambda: s.versions(who, code))):
+            for label, call in (("open_version", lambda who=who: s.open_version(who, code)),
+                                ("versions", lambda who=who: s.versions(who, code))):
                 call()
                 rounds = []
                 for _ in range(5):

@@ -1,6 +1,7 @@
 """Crafted files against the limits (issue 11), and what the sandboxed reader costs.
 
     python benchmarks/bench_limits.py [--repeat 5]
+    python benchmarks/bench_limits.py --at-limit
 
 1. Each crafted file through the app's function (nrdash.sandbox.load_census_isolated, its warm worker process
    already started as in a running server), in a fresh process whose address space is capped at 8 GB (a regression fails here, not the
@@ -8,6 +9,8 @@
 2. The same files through the CLI (`python -m nrdash check --json`): exit code and whole-process time.
 3. The sandbox's cost on the sample and on a 10,000-actor census: load time in a warm process with and without
    it (NRDASH_SANDBOX=0), median of --repeat; whole `python -m nrdash check` process with and without it.
+4. (``--at-limit``: this part alone) a workbook of 200,000 rows × 50 columns, at every default limit: what the
+   command line's child maps and holds reading it, and whether the default command reads it.
 """
 from __future__ import annotations
 
@@ -98,10 +101,65 @@ def census_10k() -> Path:
     return path
 
 
+# A workbook at every default limit, read as the command line reads it (its child also loads the geography, places
+# the actors and writes the report), with a memory bound out of the way: what the child really maps and holds.
+AT_LIMIT = """
+import argparse, json, sys, time
+from pathlib import Path
+from nrdash import sandbox
+from nrdash.cli import census_file as cli
+from nrdash.cli.placing import offline_geography
+args = argparse.Namespace(file=sys.argv[1], json=True, with_contacts=False)
+def peaks():
+    with open("/proc/self/status") as f:
+        return {k: int(v.split()[0]) // 1024 for k, v in (l.split(":", 1) for l in f)
+                if k in ("VmPeak", "VmHWM")}
+t, c = time.perf_counter(), time.process_time()
+checks = sandbox.PendingChecks(Path(args.file), in_child=True,
+                               worker=sandbox.WorkerLimits(memory_mb=16_000, base_timeout_s=1800))
+import nrdash.census
+before = sandbox._mapped_bytes() >> 20
+(text, code), child = sandbox.load_census_isolated(checks, mode="fork", alongside=lambda: offline_geography(warm=True),
+                                                   finish=lambda census, geo: (cli._report(census, geo, args), peaks()))
+print(json.dumps({"before_mb": before, **child, "code": code, "wall": time.perf_counter() - t}))
+"""
+
+
+def at_the_limit() -> None:
+    """4. The 200,000 × 50 workbook of tests/wide.py: the command line's child, its address space and resident peak;
+    then the default command itself."""
+    from nrdash.workbook import Limits
+    from tests.wide import wide_census
+
+    path = OUT / "a-la-limite-200000x50.xlsx"
+    if not path.exists():
+        OUT.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(wide_census(200_000, 50))
+    import io
+    import zipfile
+
+    inflated = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(path.read_bytes())).infolist())
+    print(f"\n4. Classeur au bord des limites ({path.name} : {path.stat().st_size / 1e6:.1f} Mo, "
+          f"{inflated / 1e6:.0f} Mo de XML ; limites : {Limits().max_cells:,} cellules)".replace(",", " "))
+    res = run([sys.executable, "-c", AT_LIMIT, str(path)], {"NRDASH_WORKER_MEMORY_MB": "16000"})
+    r = json.loads(res.stdout.strip().splitlines()[-1])
+    print(f"enfant de check : espace d'adressage {r['VmPeak']} Mo au plus ({r['VmPeak'] - r['before_mb']} Mo de plus "
+          f"qu'avant le fork), mémoire réelle {r['VmHWM']} Mo au plus ; {r['wall']:.1f} s, code {r['code']}")
+    t = time.perf_counter()
+    res = run([sys.executable, "-m", "nrdash", "check", "--json", str(path)])  # the default limits
+    error = json.loads(res.stdout).get("error") if res.stdout.strip() else res.stderr[-300:]
+    print(f"python -m nrdash check --json, réglages par défaut : code {res.returncode}, {time.perf_counter() - t:.1f} s"
+          + (f", refusé : {error[:120]}" if error else ", lu"), flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--at-limit", action="store_true", help="only part 4: a workbook at every default limit")
     args = parser.parse_args()
+    if args.at_limit:
+        at_the_limit()
+        return
 
     print("1. Fichiers piégés, fonction de l'application (processus de lecture déjà prêt)")
     print(f"{'fichier':<75} {'réponse':>8} {'mémoire':>9}  message")

@@ -109,7 +109,9 @@ def _cell_text(x: list, y: list, z, text: list[list[str]], top: float, size: int
     xs, ys, texts, colors = [], [], [], []
     for j, row in enumerate(z):
         for i, v in enumerate(row):
-            xs.append(x[i]); ys.append(y[j]); texts.append(text[j][i])
+            xs.append(x[i])
+            ys.append(y[j])
+            texts.append(text[j][i])
             colors.append(text_color(count_fill(0 if v is None or v != v else v, top)))
     return dict(type="scatter", mode="text", x=xs, y=ys, text=texts, textfont=dict(size=size, color=colors),
                 hoverinfo="skip", showlegend=False, cliponaxis=False)

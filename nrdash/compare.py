@@ -286,7 +286,7 @@ def _raw(actors: pd.DataFrame, column: str) -> _Raw | None:
         arr = pa.chunked_array(s.array.__arrow_array__()) if dtype.storage == "pyarrow" else pa.chunked_array(
             [pa.array(s.to_numpy(dtype=object, na_value=None), type=pa.large_string())])
         return _Raw("arrow", arr.cast(pa.large_string()))
-    if dtype != object:
+    if dtype != object:  # noqa: E721  (a dtype compared by value, np.dtype("O") == object; not a type check)
         if dtype.kind not in "biuf":
             return None
         numpy_dtype = getattr(dtype, "numpy_dtype", dtype)

@@ -107,7 +107,12 @@ PUBLIC_FAMILIES: tuple[str, ...] = tuple(f for f in ref.FAMILIES if f != ref.CIT
 PUBLIC_TYPES: tuple[str, ...] = tuple(t for f in PUBLIC_FAMILIES for t in ref.TYPES_BY_FAMILY[f]) + (ref.OTHER_TYPE,)
 INSEE_PATTERN = r"[0-9]{5}|2[AB][0-9]{3}"
 
+ACTOR_ID_PATTERN = "[0-9]{14}|nr-[0-9a-hjkmnp-tv-z]{10}"  # nrdash.store.identity: a valid SIRET or a drawn one
+
 ACTOR_COLUMNS: tuple[OpenColumn, ...] = (
+    OpenColumn("identifiant", "Identifiant de l'acteur", "Identifiant stable de l'acteur dans ce territoire : le "
+               "même d'une version publiée à l'autre, même quand son nom change (son SIRET valide, ou « nr- » suivi "
+               "de 10 caractères tirés par nrdash).", "string", {"pattern": ACTOR_ID_PATTERN}),
     OpenColumn("nom", "Nom de l'acteur", "Nom de la structure, tel que le recensement l'écrit.", "string",
                {"required": True}),
     OpenColumn("siret", "SIRET", "Numéro SIRET de l'établissement (14 chiffres, clé de Luhn vérifiée) ; vide quand "
@@ -287,6 +292,7 @@ def public_actors(actors: pd.DataFrame, contour=None) -> dict[str, list]:
     outside = [None if i is None else not i for i in inside(lon, lat, contour)]
     postcodes = [p if p is not None and re.fullmatch(r"[0-9]{5}", p) else None for p in _texts(a["postcode"])]
     out = {
+        "identifiant": _texts(a["actor_id"]) if "actor_id" in a else [None] * len(a),
         "nom": _texts(a["name"]),
         "siret": [s if s is not None and re.fullmatch(r"[0-9]{14}", s) else None for s in _texts(a["siret"])],
         "famille": a["family"].tolist(),

@@ -78,7 +78,9 @@ class _Bounds:
             self.cols, self.col_cell = col, (row, col)
 
     def extent(self) -> Extent:
-        ref = lambda rc: f"{column_letters(rc[1])}{rc[0]}" if rc[0] else ""
+        def ref(rc):
+            return f"{column_letters(rc[1])}{rc[0]}" if rc[0] else ""
+
         return Extent(self.sheet, self.rows, self.cols, self.values, ref(self.row_cell), ref(self.col_cell))
 
 

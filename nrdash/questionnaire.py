@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
+import numpy as np
 import pandas as pd
 
 from . import referential as ref
@@ -71,6 +72,7 @@ class Answer:
     needs_text: str = ""
     referent: str = ""
     contact: str = ""
+    dimensions: tuple[str, ...] = ()  # the kit's NR dimensions: asked through a personal link (its record has them)
 
     @property
     def family(self) -> str | None:
@@ -81,6 +83,9 @@ class Answer:
         d = dataclasses.asdict(self)
         d.pop("referent"), d.pop("contact")
         d["action_types"], d["needs"] = list(self.action_types), list(self.needs)
+        d["dimensions"] = list(self.dimensions)
+        if not d["dimensions"]:  # the stored answers of the public form stay as they were
+            del d["dimensions"]
         return d
 
     @classmethod
@@ -89,6 +94,7 @@ class Answer:
         values = {k: v for k, v in d.items() if k in fields}
         values["action_types"] = tuple(values.get("action_types") or ())
         values["needs"] = tuple(values.get("needs") or ())
+        values["dimensions"] = tuple(values.get("dimensions") or ())
         return cls(**values, referent=referent or "", contact=contact or "")
 
 
@@ -104,10 +110,13 @@ def _text(raw: Mapping[str, Any], key: str) -> str:
     return "" if value is None else str(value)
 
 
-def validate(raw: Mapping[str, Any], communes: Mapping[str, str]) -> tuple[Answer | None, list[Problem]]:
+def validate(raw: Mapping[str, Any], communes: Mapping[str, str], *,
+             personal_link: bool = False) -> tuple[Answer | None, list[Problem]]:
     """The answer, or the list of what is wrong, in the form's order. ``communes``: INSEE code -> name of the
     territory's communes (the choices of « Commune »). Text is kept as typed (markup included: it is escaped where
-    shown); only surrounding blanks are removed."""
+    shown); only surrounding blanks are removed. ``personal_link``: an update through a campaign's personal link,
+    whose record already names its actor: the referent and contact are then optional (the consent is asked only
+    when one is given)."""
     problems: list[Problem] = []
 
     def add(key: str, message: str, label: str | None = None) -> None:
@@ -162,11 +171,13 @@ def validate(raw: Mapping[str, Any], communes: Mapping[str, str]) -> tuple[Answe
     needs = tuple(n for n in NEEDS if n in set(raw.get("needs") or ()))
     if "Autre" in needs and not texts["needs_text"] and not any(p.field == "needs_text" for p in problems):
         add("needs_text", "Vous avez coché « Autre » : précisez ce besoin.")
-    if not texts["referent"] and not any(p.field == "referent" for p in problems):
+    if not texts["referent"] and not personal_link and not any(p.field == "referent" for p in problems):
         add("referent", "Indiquez le nom de la personne à contacter.")
-    if not texts["contact"] and not any(p.field == "contact" for p in problems):
+    if not texts["contact"] and not personal_link and not any(p.field == "contact" for p in problems):
         add("contact", "Indiquez une adresse électronique ou un numéro de téléphone.")
-    if not raw.get("consent"):
+    dimensions = tuple(d for d in ref.NR_DIMENSIONS if d in set(raw.get("dimensions") or ()))
+    personal = texts["referent"] or texts["contact"]
+    if not raw.get("consent") and (personal or not personal_link):
         add("consent", "Cochez « J'accepte … » pour que votre réponse puisse être enregistrée.",
             "Consentement")
     if problems:
@@ -174,7 +185,7 @@ def validate(raw: Mapping[str, Any], communes: Mapping[str, str]) -> tuple[Answe
     return Answer(name=texts["name"], actor_type=actor_type, siret=siret, commune=commune, insee=insee,
                   is_local=is_local, action_types=action_types, actions_text=texts["actions_text"],
                   level=level, needs=needs, needs_text=texts["needs_text"], referent=texts["referent"],
-                  contact=texts["contact"]), []
+                  contact=texts["contact"], dimensions=dimensions), []
 
 
 def min_fill_seconds(environ: Mapping[str, str] = os.environ) -> float:
@@ -627,8 +638,8 @@ def flagged(answer: Answer, actors: pd.DataFrame | None) -> Match | None:
 # From an answer to census rows
 # ---------------------------------------------------------------------------------------------
 # The fields an editor may take from an answer into an existing actor, with their labels (the census's headers).
-MERGE_FIELDS: tuple[str, ...] = ("name", "siret", "type", "is_local", "commune", "action_types", "description",
-                                 "level", "referent", "contact")
+MERGE_FIELDS: tuple[str, ...] = ("name", "siret", "type", "is_local", "commune", "action_types", "dimensions",
+                                 "description", "level", "referent", "contact")
 
 
 def field_label(field: str) -> str:
@@ -639,7 +650,7 @@ def census_values(answer: Answer, today: dt.date) -> dict[str, Any]:
     """The answer as a census row's fields (the new actor's row)."""
     return {"name": answer.name, "siret": answer.siret, "siret_text": answer.siret, "family": answer.family,
             "type": answer.actor_type, "is_local": answer.is_local, "commune": answer.commune,
-            "insee": answer.insee, "action_types": list(answer.action_types), "dimensions": [],
+            "insee": answer.insee, "action_types": list(answer.action_types), "dimensions": list(answer.dimensions),
             "other_categories": [], "description": answer.actions_text or None, "level": answer.level,
             "circle": None, "circle_derived": True, "source": ref.QUESTIONNAIRE_SOURCE,
             "referent": answer.referent or None, "contact": answer.contact or None, "updated": today}
@@ -677,15 +688,19 @@ class Decision:
     action: str  # ACCEPTED or MERGED
     target: str | None = None  # MERGED: the actor's reference (compare.actor_ref)
     fields: tuple[str, ...] = ()  # MERGED: the fields taken from the answer
+    actor_id: str | None = None  # an update through a personal link: the actor, by its identifier (it wins over
+    # ``target``); « Date de mise à jour » is set even when no field changed (the actor confirmed its record)
 
     def to_json(self) -> str:
-        return json.dumps({"action": self.action, "target": self.target, "fields": list(self.fields)},
-                          ensure_ascii=False)
+        d = {"action": self.action, "target": self.target, "fields": list(self.fields)}
+        if self.actor_id:
+            d["actor_id"] = self.actor_id
+        return json.dumps(d, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, text: str) -> "Decision":
         d = json.loads(text)
-        return cls(d["action"], d.get("target"), tuple(d.get("fields") or ()))
+        return cls(d["action"], d.get("target"), tuple(d.get("fields") or ()), d.get("actor_id") or None)
 
 
 class ApplyError(ValueError):
@@ -694,8 +709,9 @@ class ApplyError(ValueError):
 
 def apply_decisions(actors: pd.DataFrame, decided: Iterable[tuple[Answer, Decision]], today: dt.date) -> pd.DataFrame:
     """The census's actors with the decisions applied in order: a merge sets only the chosen fields of the actor
-    it names (found by its reference in this census); an acceptance appends the answer as a new actor, its source
-    « Recensement (questionnaire) ». Raises ApplyError when a merge's actor is no longer in the census."""
+    it names (found by its identifier when the decision has one, the census's ``actor_id`` column; else by its
+    reference in this census); an acceptance appends the answer as a new actor, its source « Recensement
+    (questionnaire) ». Raises ApplyError when a merge's actor is no longer in the census."""
     actors = actors.copy()
     new_rows: list[dict[str, Any]] = []
     refs = None
@@ -704,15 +720,23 @@ def apply_decisions(actors: pd.DataFrame, decided: Iterable[tuple[Answer, Decisi
         if decision.action == ACCEPTED:
             new_rows.append(values)
             continue
-        if refs is None:
-            from .compare import actor_refs
+        if decision.actor_id:
+            found = np.flatnonzero(actors["actor_id"].to_numpy(dtype=object) == decision.actor_id) \
+                if "actor_id" in actors else []
+            if not len(found):
+                raise ApplyError(f"L'acteur que met à jour la réponse de « {answer.name} » n'est plus dans le "
+                                 "recensement publié : rouvrez cette réponse et ajoutez-la comme nouvel acteur.")
+            i = int(found[0])
+        else:
+            if refs is None:
+                from .compare import actor_refs
 
-            refs = actor_refs(actors)
-        try:
-            i = refs.index(decision.target)
-        except ValueError:
-            raise ApplyError(f"L'acteur choisi pour la fusion avec « {answer.name} » n'est plus dans le "
-                             "recensement publié : rouvrez cette réponse et choisissez de nouveau.") from None
+                refs = actor_refs(actors)
+            try:
+                i = refs.index(decision.target)
+            except ValueError:
+                raise ApplyError(f"L'acteur choisi pour la fusion avec « {answer.name} » n'est plus dans le "
+                                 "recensement publié : rouvrez cette réponse et choisissez de nouveau.") from None
         idx = actors.index[i]
         for f in decision.fields:
             if f not in MERGE_FIELDS:
@@ -731,7 +755,7 @@ def apply_decisions(actors: pd.DataFrame, decided: Iterable[tuple[Answer, Decisi
             if f not in actors:
                 actors[f] = pd.Series([None] * len(actors), dtype=object, index=actors.index)
             actors.at[idx, f] = value
-        if decision.fields and "updated" in actors:
+        if (decision.fields or decision.actor_id) and "updated" in actors:
             actors.at[idx, "updated"] = today
     if new_rows:
         extra = pd.DataFrame(new_rows)

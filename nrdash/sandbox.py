@@ -1,9 +1,11 @@
 """Reading a census in a child process: a bug or a blow-up in a third-party reader costs a worker, never the server.
 
-``load_census_isolated`` is what the app (upload, configured file, sample), the store and the CLI call. In the
-calling process it reads the bytes and runs the checks that need no reader and bounded memory (size, format, real
-inflated size, every sheet's real extent: ``nrdash.prescan``), so a crafted file is refused at once. The reading
-itself (calamine, then validation) runs in a forked child that
+``load_census_isolated`` is what the app (upload, configured file, sample), the store and the CLI call. It reads the
+bytes (their size) and runs the checks that need no reader and bounded memory (format, real inflated size, every
+sheet's real extent: ``nrdash.prescan``) before any reader allocates anything, so a crafted file is refused at once:
+in the calling process, or in a child of the warm worker for a threaded server (pure Python, they would hold the
+server's interpreter for seconds on a large file). The reading itself (calamine, then validation) runs in a forked
+child that
 
 - starts from already-imported code, forked from a single-threaded process: the CLI itself, or, from a threaded
   server (where a fork would copy other threads' locks in an unknown state), a warm worker process
@@ -30,6 +32,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -53,7 +56,10 @@ ADVICE = ("Ouvrez le fichier dans Excel ou LibreOffice, gardez seulement le tabl
 class WorkerLimits:
     """The child's bounds. Overridable by environment variables."""
 
-    memory_mb: int = field(default_factory=lambda: _env_int("NRDASH_WORKER_MEMORY_MB", 2048))
+    # Address space, not resident memory: a workbook at every default limit (10 million cells, 434 MB of XML) maps
+    # up to 2.6 GB more in the command line's child (2.1 GB to read it alone; resident: 1.5 GB at most), mostly
+    # vectors that double as calamine fills them (issue 23: the former 2,048 refused such a file).
+    memory_mb: int = field(default_factory=lambda: _env_int("NRDASH_WORKER_MEMORY_MB", 4096))
     base_timeout_s: float = field(default_factory=lambda: float(_env_int("NRDASH_WORKER_TIMEOUT_S", 30)))
 
     def timeout_for(self, cells: int) -> float:
@@ -98,11 +104,18 @@ class PendingChecks:
             filename = Path(source).name
         self.filename = filename
         self.data = read_source(source, self.limits)
-        self._deadline = time.monotonic() + self.worker.base_timeout_s
+        # The checks of a file at the cell limit take a fraction of its reading: they get the reading's time at
+        # that limit (15 s of processor for 434 MB of XML; the base alone refused it on a busy machine).
+        self._checks_timeout = self.worker.timeout_for(self.limits.max_cells)
+        self._deadline = time.monotonic() + self._checks_timeout
         forkable = in_child and enabled() and threading.active_count() == 1
         self._child = None if not forkable else _fork(lambda: preflight(self.data, filename, self.limits),
                                                       self.worker.memory_mb)
         self._cells: int | None = None
+
+    def pending(self) -> bool:
+        """Nothing checked yet, no child checking: the checks can still run anywhere."""
+        return self._cells is None and self._child is None
 
     def cells(self) -> int:
         """The cells the reader will handle, once the checks have passed; a CensusError if they refuse the file."""
@@ -113,7 +126,7 @@ class PendingChecks:
                 status, payload = _wait(*self._child, self._deadline)
                 self._child = None
                 if status != "ok":
-                    raise CensusError(_failure(status, payload, self.worker, self.worker.base_timeout_s))
+                    raise CensusError(_failure(status, payload, self.worker, self._checks_timeout))
                 self._cells = payload
         return self._cells
 
@@ -135,6 +148,17 @@ def load_census_isolated(source: str | Path | bytes | PendingChecks, filename: s
     while it reads; what it returns comes back pickled instead of the whole census."""
     checks = source if isinstance(source, PendingChecks) else PendingChecks(source, filename, limits, worker)
     data, filename, limits, worker = checks.data, checks.filename, checks.limits, checks.worker
+    if mode == "auto":
+        mode = "fork" if threading.active_count() == 1 else "worker"
+    if enabled() and mode == "worker" and finish is None and checks.pending():
+        # A threaded server: the checks run in the worker's child as well, never here. They are pure Python (zip
+        # inflating, XML scanning: seconds for a large file) and would hold this process's interpreter meanwhile,
+        # every other session of the server waiting (issue 23: anonymous re-uploads starved the readers).
+        status, payload = _pool().run((data, filename, limits, worker, None),
+                                      2 * worker.timeout_for(limits.max_cells) + REPLY_MARGIN_S)
+        if status == "ok":
+            return pickle.loads(payload)
+        raise CensusError(payload if status == "refused" else _failure(status, payload, worker, 0))
     cells = checks.cells()
 
     def finished(census: Census, extra: object = None) -> Census | object:
@@ -145,8 +169,6 @@ def load_census_isolated(source: str | Path | bytes | PendingChecks, filename: s
     if not enabled():
         return finished(load_census(data, filename, limits, prechecked=True))
     timeout = worker.timeout_for(cells)
-    if mode == "auto":
-        mode = "fork" if threading.active_count() == 1 else "worker"
     if mode == "fork" and finish is not None:
         def work() -> object:
             helper = _Thread(alongside) if alongside is not None else None
@@ -159,7 +181,7 @@ def load_census_isolated(source: str | Path | bytes | PendingChecks, filename: s
     elif mode == "fork":
         status, payload = read_in_child(data, filename, limits, worker.memory_mb, timeout, while_reading)
     else:
-        status, payload = _POOL.run((data, filename, limits, worker.memory_mb, timeout), timeout + REPLY_MARGIN_S)
+        status, payload = _pool().run((data, filename, limits, worker.memory_mb, timeout), timeout + REPLY_MARGIN_S)
     if status == "ok":
         return finished(pickle.loads(payload))
     raise CensusError(_failure(status, payload, worker, timeout))
@@ -371,10 +393,11 @@ class _Worker:
 
 
 class _Pool:
-    def __init__(self) -> None:
+    def __init__(self, size: Callable[[], int] = lambda: max(1, _env_int(WORKERS_ENV, 2))) -> None:
         self._idle: list[_Worker] = []
         self._count = 0
         self._ready = threading.Condition()
+        self._size = size
 
     def _acquire(self) -> _Worker:
         with self._ready:
@@ -384,7 +407,7 @@ class _Pool:
                     if w.alive():
                         return w
                     self._count -= 1
-                if self._count < max(1, _env_int(WORKERS_ENV, 2)):
+                if self._count < self._size():
                     self._count += 1
                     break
                 self._ready.wait()
@@ -424,16 +447,40 @@ class _Pool:
 
 
 _POOL = _Pool()
+# Publications read with workers of their own (nrdash.admission's PUBLISH lane): never behind uploads.
+PUBLISH_WORKERS_ENV = "NRDASH_PUBLISH_WORKERS"
+_POOLS = {"read": _POOL, "publish": _Pool(lambda: max(1, _env_int(PUBLISH_WORKERS_ENV, 1)))}
+_LANE = threading.local()
+
+
+@contextmanager
+def lane(name: str):
+    """The warm workers this thread's reads use meanwhile: "read" (the default) or "publish"."""
+    if name not in _POOLS:
+        raise ValueError(f"unknown lane {name!r}")
+    previous = getattr(_LANE, "name", "read")
+    _LANE.name = name
+    try:
+        yield
+    finally:
+        _LANE.name = previous
+
+
+def _pool() -> _Pool:
+    return _POOLS[getattr(_LANE, "name", "read")]
 
 
 def warm_up(background: bool = True) -> None:
-    """Start a worker now (it imports the readers once), so the first file read does not wait for it."""
+    """Start a worker of each lane now (it imports the readers once), so the first file read does not wait."""
     if not enabled():
         return
+    pools = list(_POOLS.values())
     if background:
-        threading.Thread(target=_POOL.warm, name="nrdash-sandbox-warm-up", daemon=True).start()
+        for pool in pools:
+            threading.Thread(target=pool.warm, name="nrdash-sandbox-warm-up", daemon=True).start()
     else:
-        _POOL.warm()
+        for pool in pools:
+            pool.warm()
 
 
 def _serve() -> None:
@@ -446,8 +493,22 @@ def _serve() -> None:
         if frame is None:
             return
         data, filename, limits, memory_mb, timeout = pickle.loads(frame)
-        reply = read_in_child(data, filename, limits, memory_mb, timeout)
+        reply = read_in_child(data, filename, limits, memory_mb, timeout) if timeout is not None else \
+            check_and_read(data, filename, limits, memory_mb)
         _write_frame(out, pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def check_and_read(data: bytes, filename: str | None, limits: Limits, worker: WorkerLimits) -> tuple[str, object]:
+    """In the worker: the checks in a child (the time allowed at the cell limit), then the reading in another
+    (the time allowed for the cells found). ("ok", pickled Census) or ("refused", the French message)."""
+    checks_timeout = worker.timeout_for(limits.max_cells)
+    status, payload = _wait(*_fork(lambda: preflight(data, filename, limits), worker.memory_mb),
+                            time.monotonic() + checks_timeout)
+    if status != "ok":
+        return "refused", _failure(status, payload, worker, checks_timeout)
+    timeout = worker.timeout_for(payload)
+    status, payload = read_in_child(data, filename, limits, worker.memory_mb, timeout)
+    return (status, payload) if status in ("ok", "refused") else ("refused", _failure(status, payload, worker, timeout))
 
 
 if __name__ == "__main__":

@@ -5,8 +5,8 @@ arbitrations are written only when they differ from the territory's (``non_resid
 differ from the starting filters are written. Decoding never raises: an unknown name, a malformed value or a value
 the census does not have is left out, with a French note saying which parameter and why.
 
-Names reserved for other features (never filters): ``territoire``, ``version``, ``atelier`` (which census, mode
-atelier) and ``zone`` (the map area chosen with « Choisir le territoire »)."""
+Names reserved for other features (never filters): ``territoire``, ``version``, ``atelier``, ``jeton`` (which
+census, mode atelier, a locked workshop link) and ``zone`` (the map area chosen with « Choisir le territoire »)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -31,7 +31,8 @@ FLAG_PARAMS: dict[str, str] = {
 }
 FILTER_PARAMS: tuple[str, ...] = tuple(LIST_PARAMS.values()) + tuple(FLAG_PARAMS.values())
 # Parameters other features own (and Streamlit's own): not filters, not "unknown" either.
-OTHER_PARAMS: frozenset[str] = frozenset({"territoire", "version", "atelier", "zone", "embed", "embed_options"})
+OTHER_PARAMS: frozenset[str] = frozenset({"territoire", "version", "atelier", "jeton", "zone", "embed",
+                                          "embed_options"})
 INT_FIELDS = ("levels", "circles")
 _TRUE, _FALSE = {"1", "oui", "true"}, {"0", "non", "false"}
 _WHAT = {"families": "famille", "types": "type d'acteur", "levels": "niveau", "circles": "cercle",

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs everything the tests need (.venv, Debian's chromium, PostgreSQL, HAProxy, LibreOffice) and runs them all.
+# Installs everything the tests need (.venv, Debian's chromium, PostgreSQL, HAProxy, LibreOffice), checks the code
+# with ruff (settings in pyproject.toml), then runs the tests. The arguments are pytest's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Debian's chromium (browser tests), PostgreSQL (the store's tests start a cluster of their own on loopback) and
@@ -19,4 +20,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 bash scripts/install.sh requirements-dev.txt
+if ! .venv/bin/python -m ruff check .; then
+  echo "Le code ne passe pas ruff (ci-dessus) : corrigez-le, ou lancez .venv/bin/python -m ruff check --fix . pour les corrections sûres, puis relancez bash scripts/test.sh." >&2
+  exit 1
+fi
 exec .venv/bin/python -m pytest "$@"

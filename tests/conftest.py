@@ -18,6 +18,11 @@ for _name in ("NRDASH_DATABASE_URL", "NRDASH_TERRITOIRE"):
     os.environ.pop(_name, None)
 SAMPLE = ROOT / "data" / "recensement-exemple.xlsx"
 
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "large_file: generates and reads a workbook at the documented limits "
+                                       "(tens of seconds; tests/wide.py)")
+
 HEADER = ["Nom de l'acteur", "Type d'acteur", "Niveau d'engagement estimé"]
 
 
@@ -129,6 +134,46 @@ def full_census():
     from nrdash.census import load_census
 
     return load_census(full_workbook(), "complet.xlsx")
+
+
+# ---------------------------------------------------------------------------------------------
+# Markers (declared in pyproject.toml), put on each test from what it uses; the fast loop is
+#   python -m pytest -m "not browser and not pg"
+# - browser: every test under tests/e2e/ (Chromium through Playwright; its fixtures live in tests/e2e/conftest.py);
+# - pg: a test that takes the pg_server fixture or the PostgreSQL side of db_url; a test that reaches PostgreSQL
+#   otherwise (request.getfixturevalue, its own cluster) says @pytest.mark.pg itself, and tests/pg.py fails a test
+#   that reaches PostgreSQL without the marker, so that `-m "not pg"` never needs it;
+# - slow: the tests named in SLOW (file::function, every parameter), the longest of the fast loop by --durations;
+#   kept here rather than on each test so that their files need not change; tests/test_markers.py fails when a name
+#   no longer matches a test.
+# ---------------------------------------------------------------------------------------------
+E2E = ROOT / "tests" / "e2e"
+PG_FIXTURES = {"pg_server"}
+# Over 100 s each with two workers at a load of about 30 (2026-12-07, -n 2 --durations), the next one 82 s.
+SLOW = {
+    "tests/test_http.py::test_junk_static_urls_leave_memory_alone",
+    "tests/test_store_access.py::test_every_operation_for_every_principal",
+    "tests/test_placement.py::test_cache_round_trip",
+    "tests/test_compression.py::test_large_files_never_compressed_on_the_event_loop",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if Path(item.path).is_relative_to(E2E):
+            item.add_marker(pytest.mark.browser)
+        params = getattr(item, "callspec", None) and item.callspec.params
+        if PG_FIXTURES & set(item.fixturenames) or (params and params.get("db_url") == "postgresql"):
+            item.add_marker(pytest.mark.pg)
+        if item.nodeid.split("[")[0] in SLOW:
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    from tests import pg
+
+    pg.RUNNING.update(test=item.nodeid, marked=item.get_closest_marker("pg") is not None)
 
 
 @pytest.fixture(scope="session")

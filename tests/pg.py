@@ -19,6 +19,17 @@ import pytest
 INSTALL = "apt-get install postgresql (Debian's PostgreSQL 15: /usr/lib/postgresql/15/bin)"
 
 
+# The test being run and whether it carries the pg marker (set by tests/conftest.py before each test): a test that
+# reaches PostgreSQL without it fails, so that `pytest -m "not pg"` never needs PostgreSQL. Empty outside pytest.
+RUNNING: dict[str, object] = {}
+
+
+def _require_marker() -> None:
+    if RUNNING and not RUNNING["marked"]:
+        pytest.fail(f"{RUNNING['test']} uses PostgreSQL without the pg marker: take the pg_server or db_url fixture, "
+                    "or write @pytest.mark.pg on the test (tests/conftest.py)", pytrace=False)
+
+
 def pg_bin() -> Path | None:
     for version in ("15", "16", "17"):
         d = Path(f"/usr/lib/postgresql/{version}/bin")
@@ -42,6 +53,7 @@ def _free_port() -> int:
 @contextmanager
 def cluster() -> Iterator[str]:
     """Yield a server URL (postgresql+psycopg://…/postgres) for the session."""
+    _require_marker()
     given = os.environ.get("NRDASH_TEST_DATABASE_URL")
     if given:
         yield given
@@ -80,6 +92,8 @@ def cluster() -> Iterator[str]:
 def fresh_database(server_url: str) -> str:
     """A new empty database on the server; its URL."""
     import sqlalchemy as sa
+
+    _require_marker()
 
     name = "nrdash_" + uuid.uuid4().hex[:12]
     engine = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")

@@ -15,6 +15,7 @@ import pytest
 
 from nrdash.web import auth
 from nrdash.store import Store
+from nrdash.store.accounts import MAX_FAILURES_PER_IP
 from tests.e2e.harness import streamlit_server
 from tests.principals import OP
 
@@ -277,6 +278,26 @@ def test_rate_limit_429_per_email_and_per_forwarded_address(server):
         assert post_login(server, f"p{i}@exemple.fr", "x", xff="198.51.100.20")[0] == 401
     assert post_login(server, "q@exemple.fr", "x", xff="198.51.100.20")[0] == 429
     assert post_login(server, "q@exemple.fr", "x", xff="1.2.3.4, 198.51.100.21")[0] == 401  # another client
+
+
+@pytest.fixture(scope="module")
+def untrusting_server(tmp_path_factory):
+    """The real server with no load balancer configured (NRDASH_TRUSTED_PROXIES unset), reached from 127.0.0.1."""
+    data = tmp_path_factory.mktemp("auth-untrusting")
+    Store(f"sqlite:///{data / 'nrdash.db'}", seed_sample=False).close()
+    env = {"NRDASH_DATA_DIR": str(data), "STREAMLIT_SERVER_COOKIE_SECRET": SECRET, "NRDASH_TRUSTED_PROXIES": "",
+           "FORWARDED_ALLOW_IPS": "127.0.0.1,::1"}  # uvicorn's own default, said out loud
+    with streamlit_server(env=env) as url:
+        yield url
+
+
+def test_a_client_on_the_servers_machine_cannot_rotate_its_forwarded_address(untrusting_server):
+    """uvicorn believes X-Forwarded-For from 127.0.0.1 unless told otherwise: a client of the server's own machine
+    wrote a new address on each attempt and was never limited (issue 23: 30/30 attempts checked). Now the address
+    is the socket's (no load balancer is configured), whatever the header says."""
+    statuses = [post_login(untrusting_server, f"rot{i}@exemple.fr", "x", xff=f"203.0.113.{100 + i}")[0]
+                for i in range(MAX_FAILURES_PER_IP + 3)]
+    assert statuses == [401] * MAX_FAILURES_PER_IP + [429] * 3
 
 
 def test_logout_clears_the_cookie(server):

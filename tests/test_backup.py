@@ -11,7 +11,6 @@ import shlex
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -136,6 +135,7 @@ def _client(name: str) -> str:
     return str(path)
 
 
+@pytest.mark.pg  # pg_server taken by request.getfixturevalue
 def test_postgresql_backup_of_a_live_store_restores_everything(tmp_path, request):
     from tests.pg import fresh_database
 

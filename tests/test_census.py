@@ -170,7 +170,8 @@ def test_csv_semicolon_cp1252_and_line_numbers():
 @pytest.mark.parametrize("delim", [",", "\t", ";"])
 def test_csv_delimiters_utf8_bom(delim):
     rows = [HEADER + ["Dimension NR"], ["A", "PME", "1", "Mesure"], ["B, et fils", "ETI", "2", "Achats"]]
-    import csv, io
+    import csv
+    import io
     buf = io.StringIO()
     csv.writer(buf, delimiter=delim).writerows(rows)
     c = load_census(("\ufeff" + buf.getvalue()).encode("utf-8"), "r.csv")

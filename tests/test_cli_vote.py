@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from nrdash.store import Principal, Store
 from tests.principals import OP
 from tests.test_cli_store import cli  # noqa: F401  (the fixture)

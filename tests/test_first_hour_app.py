@@ -9,7 +9,10 @@ from nrdash.store import Principal
 from nrdash.ui import source
 from tests.appstore import signed_in
 from tests.principals import OP, anon
-from tests.test_workspace_app import EPCI, V1, app, census, db, texts  # noqa: F401  (db: the store fixture)
+from tests import test_workspace_app
+from tests.test_workspace_app import EPCI, V1, app, census, texts
+
+db = test_workspace_app.db  # the store fixture (pytest finds it by this name; not imported: each db parameter shadowed it)
 
 
 def as_editor(db, monkeypatch, page: str, code: str = EPCI):

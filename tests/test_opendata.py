@@ -11,7 +11,6 @@ import re
 import warnings
 
 import geopandas as gpd
-import pandas as pd
 import pytest
 import shapely
 from frictionless import validate
@@ -121,7 +120,8 @@ def test_sample_files_valid_with_frictionless(sample, geo, tmp_path):
     valid = actors[~actors["has_error"]]
     listed = rows(files["acteurs.csv"])
     assert len(listed) == int((valid["family"] != ref.CITIZENS).sum()) == 133
-    assert files["acteurs.csv"].startswith(b"nom,siret,famille,")  # UTF-8 without BOM, « , »
+    # UTF-8 without BOM, « , »; the stable identifier first (empty here: the sample is not a stored version)
+    assert files["acteurs.csv"].startswith(b"identifiant,nom,siret,famille,")
     assert b"\r\n" in files["acteurs.csv"]
     first = listed[0]
     assert first["nom"] == "Vice-présidence au numérique" and first["date_mise_a_jour"] == "2026-01-18"
@@ -328,7 +328,7 @@ def test_routes_serve_the_latest_version_or_the_one_asked(served):
 
 def test_routes_answer_404_alike_whatever_may_not_be_read(served):
     s, client, _ = served
-    asked = [f"/donnees/17300/acteurs.csv",  # closed
+    asked = ["/donnees/17300/acteurs.csv",  # closed
              "/donnees/17028/acteurs.csv",  # not on this instance
              "/donnees/nimporte/", f"/donnees/{T}/acteurs.csv?version=9",  # no such version
              f"/donnees/{T}/acteurs.csv?version=0", f"/donnees/{T}/acteurs.csv?version=01",
@@ -362,3 +362,26 @@ def test_built_once_per_version_and_etag(served):
     assert package.json()["licenses"][0]["name"] == "odbl-1.0"
     assert package.headers["etag"] != first.headers["etag"]
     assert client.head(f"/donnees/{T}/plan.csv").headers["etag"] == client.get(f"/donnees/{T}/plan.csv").headers["etag"]
+
+
+def test_actors_carry_their_stable_identifier_from_version_to_version(served):
+    """The store's actor identifiers (migration 0008) are the files' first column: the same actor keeps its
+    identifier in versions 1 and 2 (version 2 is version 1's first 40 rows), and every identifier has the schema's
+    form (the pattern is the one nrdash.store.identity draws)."""
+    import re
+
+    from nrdash.store import identity
+
+    s, client, _ = served
+    first = rows(client.get(f"/donnees/{T}/acteurs.csv?version=1").content)
+    second = rows(client.get(f"/donnees/{T}/acteurs.csv?version=2").content)
+    assert all(r["identifiant"] for r in first + second)
+    assert all(re.fullmatch(od.ACTOR_ID_PATTERN, r["identifiant"]) for r in first)
+    assert all(re.fullmatch(od.ACTOR_ID_PATTERN, identity.new_actor_id()) for _ in range(200))
+    assert len({r["identifiant"] for r in first}) == len(first)
+    by_name = {(r["nom"], r["commune"]): r["identifiant"] for r in first}
+    assert [by_name[(r["nom"], r["commune"])] for r in second] == [r["identifiant"] for r in second]
+    stored = s.open_version(OP, T, 1).census.actors
+    assert {r["identifiant"] for r in first} <= set(stored["actor_id"])
+    geo = client.get(f"/donnees/{T}/acteurs.geojson?version=1").json()
+    assert [f["properties"]["identifiant"] for f in geo["features"]] == [r["identifiant"] for r in first]

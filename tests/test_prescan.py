@@ -162,7 +162,8 @@ def test_preflight_inflates_each_member_once(monkeypatch):
     assert all(calls.count(m) <= 2 for m in members)  # workbook.xml and its relationships: once more, small
 
 
-@pytest.mark.parametrize("data", [census_xlsx(50), sparse_xlsx(9, 16_384), sparse_xlsx(60, 40)])
+@pytest.mark.parametrize("data", [census_xlsx(50), sparse_xlsx(9, 16_384), sparse_xlsx(60, 40)],
+                         ids=["census-50", "sparse-9x16384", "sparse-60x40"])  # the bytes hold zip times
 def test_preflight_counts_what_check_zip_and_check_extents_count(data):
     limits = Limits()
     assert preflight_zip(data, limits) == (check_zip(data, limits), prescan.check_extents(data, "xlsx", limits))

@@ -219,3 +219,28 @@ def test_cross_site_and_oversized_posts_are_refused(client, db):
                            headers=ORIGIN)
     assert response.status_code == 413 and db.submissions(OP, EPCI) == []
     assert "default-src 'none'" in response.headers["content-security-policy"]
+
+
+def test_a_campaigns_personal_link_is_left_to_streamlits_page(db):
+    """/questionnaire with ``acteur=TOKEN`` (issue 26) is not the public form's: the next route answers it (in the
+    server, Streamlit's catch-all, whose page fills the form in with that actor's record: tests/e2e/test_campaign.py).
+    An empty ``acteur`` is the public form (Streamlit's page would send the browser back to it: no loop)."""
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    async def next_route(request):
+        return PlainTextResponse("route suivante")
+
+    app = Starlette(routes=[*public.routes(trusted=[], store_factory=lambda: db, secret_factory=lambda: SECRET),
+                            Route("/{path:path}", next_route, methods=["GET", "POST"])])
+    with TestClient(app) as c:
+        assert "<h1>Questionnaire des acteurs du Numérique responsable</h1>" in form(c).text
+        for query in (f"territoire={EPCI}&acteur=jeton-personnel", f"acteur=jeton-personnel&territoire={EPCI}",
+                      f"territoire={EPCI}&acteur=jeton-personnel&courriels=refus"):
+            assert c.get(f"/questionnaire?{query}").text == "route suivante", query
+        for query in (f"territoire={EPCI}&acteur=", f"territoire={EPCI}&acteur=%20"):
+            assert "<h1>Questionnaire des acteurs" in c.get(f"/questionnaire?{query}").text, query
+        assert c.post(f"/questionnaire?territoire={EPCI}&acteur=jeton", data=fields(),
+                      headers=ORIGIN).text == "route suivante"
+        assert db.submissions(OP, EPCI) == []
+    assert public.personal_link(b"territoire=1&acteur=x") and not public.personal_link("territoire=1&acteur=+")

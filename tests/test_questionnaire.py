@@ -63,7 +63,7 @@ def test_siret_is_checked_with_its_key():
 
 
 def test_every_text_field_is_limited_with_a_message_naming_it():
-    for key, (label, limit) in quest.TEXT_FIELDS.items():
+    for key, (label, _limit) in quest.TEXT_FIELDS.items():
         _, problems = quest.validate(raw(**{key: "x" * 100_000, "commune": quest.OTHER_COMMUNE}), COMMUNES)
         mine = [p for p in problems if p.field == key]
         assert mine and f"« {label} » fait 100 000 caractères" in mine[0].message.replace("\u202f", " "), key

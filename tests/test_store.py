@@ -143,12 +143,15 @@ def test_viewer_load_never_reads_personal_data(store, sample_census):
     assert statements and not any("personal_data" in s for s in statements)
     expected = prepare(sample_census, "sample", geography.offline()).census
     assert "referent" not in viewer.census.actors and "contact" not in viewer.census.actors
-    pd.testing.assert_frame_equal(viewer.census.actors, expected.actors.drop(columns=["referent", "contact"]))
+    # Each actor's identifier is the stored census's last column (issue 26): the file's census besides.
+    assert list(viewer.census.actors.columns)[-1] == "actor_id" and viewer.census.actors["actor_id"].is_unique
+    pd.testing.assert_frame_equal(viewer.census.actors.drop(columns=["actor_id"]),
+                                  expected.actors.drop(columns=["referent", "contact"]))
     pd.testing.assert_frame_equal(viewer.census.actions, expected.actions)
     assert viewer.census.issues == expected.issues and viewer.census.territory == expected.territory
     assert viewer.territory is not None and viewer.territory.code == EPCI and viewer.label == "Version publiée"
     editor = store.open_version(OP, EPCI, personal=True)
-    pd.testing.assert_frame_equal(editor.census.actors, expected.actors)
+    pd.testing.assert_frame_equal(editor.census.actors.drop(columns=["actor_id"]), expected.actors)
     assert store.open_version(OP, EPCI) is viewer  # cached: versions are immutable
     assert "referent" not in store.open_version(OP, EPCI).census.actors  # the editor's join did not leak into it
     # the stored content itself has no personal value

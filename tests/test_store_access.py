@@ -30,7 +30,8 @@ ACCOUNTS = {"compte sans rôle": "personne@x.fr", "lecteur": "lecteur@x.fr", "é
             "administrateur de l'instance": "admin@x.fr"}
 PRINCIPALS = ("anonyme", "lien d'atelier", "lien d'un autre territoire", "lien révoqué", "compte sans rôle",
               "lecteur", "éditeur", "administrateur", "administrateur d'un autre territoire",
-              "administrateur de l'instance", "exploitant", "code de vote", "code d'un autre territoire")
+              "administrateur de l'instance", "exploitant", "lien personnel", "lien personnel échu", "code de vote",
+              "code d'un autre territoire")
 VOTE_CODES = {"code de vote", "code d'un autre territoire"}  # a live vote's code (issue 28): that vote, nothing else
 INSTANCE = {"administrateur de l'instance", "exploitant"}
 TERRITORY_ADMINS = {"administrateur"} | INSTANCE
@@ -46,6 +47,8 @@ ALLOWED = {  # on T, a territory closed to anonymous reading
     "administrer le territoire": TERRITORY_ADMINS,
     "administrer l'instance": INSTANCE,
     "exploitant seulement": {"exploitant"},
+    "lien personnel valide": {"lien personnel"},  # its actor: nobody else, the operator neither
+    "refus par lien": {"lien personnel", "lien personnel échu"},  # also after the campaign's end
 }
 
 
@@ -69,7 +72,17 @@ class World:
             conn.execute(tables.workshop_tokens.update().where(
                 tables.workshop_tokens.c.token_hash == sha256(revoked.encode())).values(revoked_at=dt.datetime.now(
                     dt.timezone.utc)))
-        self.who = {"anonyme": Principal.anonymous("192.0.2.1"),
+        # Campaigns (issue 26): one running, with its links; one ended yesterday.
+        self.campaign_id = s.create_campaign(OP, T, None, author="op@x.fr").id
+        links = {name: token for name, _, token, _ in s.campaign_links(OP, T, self.campaign_id)}
+        ended = s.create_campaign(OP, T, None, author="op@x.fr").id
+        old = {name: token for name, _, token, _ in s.campaign_links(OP, T, ended)}
+        with s.engine.begin() as conn:
+            conn.execute(tables.campaigns.update().where(tables.campaigns.c.id == ended).values(
+                ends_on=dt.date.today() - dt.timedelta(days=1)))
+        self.who = {"lien personnel": Principal.actor_link(links["Atelier Vélo"], "192.0.2.9"),
+                    "lien personnel échu": Principal.actor_link(old["Atelier Vélo"]),
+                    "anonyme": Principal.anonymous("192.0.2.1"),
                     "lien d'atelier": Principal.workshop(s.create_workshop_token(OP, T, "atelier")),
                     "lien d'un autre territoire": Principal.workshop(s.create_workshop_token(OP, OTHER, "autre")),
                     "lien révoqué": Principal.workshop(revoked), "exploitant": OP,
@@ -95,6 +108,14 @@ class World:
 
     def draft_of(self, who: Principal) -> None:
         self.s.save_draft(OP, T, self.file(), "brouillon.xlsx", None, author=self.email(who))
+
+    def sending(self, who: Principal, claim: bool = False) -> tuple[int, str, int | None]:
+        """A campaign a sender holds (made by the operator): (its id, the sender's name[, a recipient it claimed])."""
+        cid = self.s.create_campaign(OP, T, None, author="op@x.fr").id
+        sender = f"cas:{next(self.n)}:x"
+        self.s.start_sending(OP, T, cid, sender)
+        rid = self.s.claim_recipient(OP, T, cid, sender).recipient_id if claim else None
+        return cid, sender, rid
 
     def open_vote(self) -> str:
         """T's open vote (opened by the operator when none is)."""
@@ -201,6 +222,29 @@ CASES = [
     ("set_pairing", "éditer",
      lambda s, w, x, t, p: s.set_pairing(w, t, "nom:a|", "nom:b|", PAIR_LINK, author="op@x.fr")),
     ("remove_pairing", "éditer", lambda s, w, x, t, p: s.remove_pairing(w, t, "nom:a|", "nom:b|")),
+    ("campaign_audience", "données personnelles", lambda s, w, x, t, p: s.campaign_audience(w, t)),
+    ("create_campaign", "éditer", lambda s, w, x, t, p: s.create_campaign(w, t, None, author="op@x.fr")),
+    ("campaigns", "éditer", lambda s, w, x, t, p: s.campaigns(w, t)),
+    ("campaign", "éditer", lambda s, w, x, t, p: s.campaign(w, t, x.campaign_id)),
+    ("campaign_recipients", "éditer", lambda s, w, x, t, p: s.campaign_recipients(w, t, x.campaign_id)),
+    ("campaign_recipients(with_contacts=True)", "données personnelles",
+     lambda s, w, x, t, p: s.campaign_recipients(w, t, x.campaign_id, with_contacts=True)),
+    ("update_campaign", "éditer", lambda s, w, x, t, p: s.update_campaign(w, t, x.campaign_id, title="Automne")),
+    ("campaign_links", "éditer", lambda s, w, x, t, p: s.campaign_links(w, t, x.campaign_id)),
+    ("start_sending", "éditer", lambda s, w, x, t, p: s.start_sending(w, t, p, f"cas:{next(x.n)}:y"),
+     lambda x, w: x.s.create_campaign(OP, T, None, author="op@x.fr").id),
+    ("claim_recipient", "éditer", lambda s, w, x, t, p: s.claim_recipient(w, t, p[0], p[1]),
+     lambda x, w: x.sending(w)),
+    ("mark_recipient", "éditer", lambda s, w, x, t, p: s.mark_recipient(w, t, p[0], p[2], p[1], "pending"),
+     lambda x, w: x.sending(w, claim=True)),
+    ("stop_sending", "éditer", lambda s, w, x, t, p: s.stop_sending(w, t, p[0], p[1]), lambda x, w: x.sending(w)),
+    ("remind", "éditer", lambda s, w, x, t, p: s.remind(w, t)),
+    ("resend_uncertain", "éditer", lambda s, w, x, t, p: s.resend_uncertain(w, t, x.campaign_id)),
+    ("find_campaign", "administrer l'instance", lambda s, w, x, t, p: s.find_campaign(w, x.campaign_id)),
+    ("personal_form", "lien personnel valide", lambda s, w, x, t, p: s.personal_form(w, t)),
+    ("submit_update", "lien personnel valide",
+     lambda s, w, x, t, p: s.submit_update(w, t, answer(name="Atelier Vélo"))),
+    ("refuse_emails", "refus par lien", lambda s, w, x, t, p: s.refuse_emails(w, t)),
     # Votes: the code holder's cases first, while the vote its code names is open (the instance's administrators
     # and the operator name a code and a browser token themselves).
     ("vote_territory", "tout le monde", lambda s, w, x, t, p: s.vote_territory(w, x.vote_code)),
@@ -214,6 +258,7 @@ CASES = [
     ("open_vote", "éditer", lambda s, w, x, t, p: s.open_vote(w, t, author="op@x.fr"), lambda x, w: x.no_open_vote()),
 ]
 TERRITORY_FREE = {"ensure_schema", "readable_territories", "territories", "apply_retention", "import_territory",
+                  "find_campaign",
                   "add_user (sans territoire)", "add_user (administrateur de l'instance)", "user_exists",
                   "verify_password", "record_login", "check_rate", "workshop_territory", "vote_territory"}
 
@@ -285,8 +330,9 @@ def test_a_territory_open_to_anonymous_reading(world):
     one (the session it opened stays locked); nobody gets more than reading from it."""
     s, x = world
     s.set_territory(OP, T, anonymous_read=True)
-    readers = set(PRINCIPALS) - {"lien d'un autre territoire", "lien révoqué"} - VOTE_CODES  # a code: its vote only
-    for (case, _, call), name in itertools.product([c for c in CASES if c[1] == "lire le publié"], PRINCIPALS):
+    # a vote's code: its vote only; a personal link: as anyone
+    readers = set(PRINCIPALS) - {"lien d'un autre territoire", "lien révoqué"} - VOTE_CODES
+    for (_case, _, call), name in itertools.product([c for c in CASES if c[1] == "lire le publié"], PRINCIPALS):
         if name in readers:
             call(s, x.who[name], x, T, None)
         else:

@@ -10,9 +10,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..census import Census, CensusError
+
+if TYPE_CHECKING:  # for the annotations; the functions import compare when they run, as before
+    from .. import compare as cp
 
 
 def _load(path: str) -> tuple[Census, str | None]:

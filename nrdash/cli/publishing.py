@@ -45,7 +45,7 @@ def _versions(args: argparse.Namespace) -> int:
         what = f"restauration de la v{v.restored_from}" if v.restored_from else v.file_name
         print(f"v{v.number}  {v.created_at.astimezone():%Y-%m-%d %H:%M}  {v.author or '—'}  {what}  "
               f"{v.n_actors} acteurs, {v.n_errors} erreur(s), {v.n_warnings} avertissement(s)"
-              + (f"  [expurgée]" if v.redacted_at else "") + (f"\n      {v.note}" if v.note else ""))
+              + ("  [expurgée]" if v.redacted_at else "") + (f"\n      {v.note}" if v.note else ""))
     return 0
 
 

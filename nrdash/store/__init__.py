@@ -16,6 +16,7 @@ import threading
 from .access import (ADMIN_INSTANCE, ADMIN_TERRITORY, ANYONE, EDIT, OPERATIONS, OPERATOR_ONLY, READ_PERSONAL,
                      READ_PUBLISHED, RULES, SUBMIT, Principal)
 from .accounts import Accounts
+from .campaigns import CampaignInfo, Campaigns, Claim, PersonalForm, Recipient
 from .archive import (EXPORT_FORMAT, EXPORT_VERSION, KEPT_FILES, OBJECTIVES_FILE, PAIRINGS_FILE, SUBMISSIONS_FILE,
                       Archive)
 from .common import (PAUSE_ENV, QUESTIONNAIRE_AUTHOR, QUESTIONNAIRE_FILE, RETENTION_MONTHS, ROLES, SAMPLE_CODE,
@@ -32,8 +33,8 @@ from .votes import Ballot, TooManyBallots, VoteInfo, Votes
 from .workshop import Workshop
 
 
-class Store(Territories, Versions, Drafts, Personal, Archive, Accounts, Workshop, Questionnaire, FollowUp, Votes,
-            Database):
+class Store(Territories, Versions, Drafts, Personal, Archive, Accounts, Workshop, Questionnaire, FollowUp, Campaigns,
+            Votes, Database):
     """One instance's database. ``Store()`` reads NRDASH_DATABASE_URL / NRDASH_DATA_DIR, migrates the schema
     (under a lock) and seeds the fictional sample under the reserved code « exemple » on a fresh store. Every
     public method but ``close`` is an operation of ``access.OPERATIONS``: its first argument is the acting
@@ -56,7 +57,7 @@ def get_store(url: str | None = None) -> Store:
 __all__ = [
     "ADMIN_INSTANCE", "ADMIN_TERRITORY", "ANYONE", "EDIT", "EXPORT_FORMAT", "EXPORT_VERSION", "KEPT_FILES",
     "OBJECTIVES_FILE", "OPERATIONS", "OPERATOR_ONLY", "PAIRINGS_FILE", "PAIR_LINK", "PAIR_REF_MAX", "PAIR_UNLINK",
-    "PAUSE_ENV", "QUESTIONNAIRE_AUTHOR", "QUESTIONNAIRE_FILE", "READ_PERSONAL", "READ_PUBLISHED",
+    "CampaignInfo", "Claim", "PersonalForm", "Recipient", "PAUSE_ENV", "QUESTIONNAIRE_AUTHOR", "QUESTIONNAIRE_FILE", "READ_PERSONAL", "READ_PUBLISHED",
     "RETENTION_MONTHS", "ROLES", "RULES", "SAMPLE_CODE", "SAMPLE_NAME", "SUBMISSIONS_FILE", "SUBMISSION_BURST",
     "SUBMISSION_WINDOW", "SUBMIT", "Draft", "Forbidden", "FormInfo", "NewerVersion", "Principal", "PublishRefused",
     "PublishResult", "Store", "StoreError", "StoredObjective", "Submission", "TooManySubmissions", "VersionInfo",

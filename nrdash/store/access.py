@@ -17,14 +17,16 @@ from typing import Any, Callable
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .common import ROLES, email_key, sha256
+from .common import ROLES, email_key, sha256, today
 from .errors import Forbidden, StoreError
-from .tables import roles, territories, users, votes_table, workshop_tokens
+from .tables import campaign_recipients, campaign_tokens, campaigns, roles, territories, users, votes_table, \
+    workshop_tokens
 
 # ---------------------------------------------------------------------------------------------
 # Principals
 # ---------------------------------------------------------------------------------------------
 ANONYMOUS, ACCOUNT, WORKSHOP, OPERATOR = "anonyme", "compte", "atelier", "exploitant"
+ACTOR_LINK_KIND = "lien personnel"  # a campaign's personal link (issue 26): one actor of one campaign
 VOTER = "votant"  # the holder of a live vote's code (issue 28)
 
 
@@ -56,6 +58,13 @@ class Principal:
         return cls(WORKSHOP, token=str(token or ""), client=client)
 
     @classmethod
+    def actor_link(cls, token: str, client: str | None = None) -> "Principal":
+        """The holder of a campaign's personal link (``?acteur=TOKEN``): reads and answers for that one actor of
+        that one campaign until the campaign's end date, whether the territory is open to anonymous reading or
+        not; refuses further e-mails to its address (also after the end date); and what anyone may."""
+        return cls(ACTOR_LINK_KIND, token=str(token or ""), client=client)
+
+    @classmethod
     def vote(cls, code: str, voter: str | None = None, client: str | None = None) -> "Principal":
         """The holder of a live vote's code (a phone in the room): sees that vote's question and choices, casts
         the one ballot of its browser (``voter``: the browser's random token) while it is open, reads its result
@@ -83,8 +92,13 @@ EDIT = "edit"  # drafts, publish, restore, review queue, objectives, pairings, w
 ADMIN_TERRITORY = "admin_territory"  # settings, people of the territory, erasure, the territory's archive
 ADMIN_INSTANCE = "admin_instance"  # accounts, importing a territory, retention over every territory
 OPERATOR_ONLY = "operator_only"  # the schema: the command line only
+ACTOR_LINK = "actor_link"  # a personal link's one actor: its public record, its answer (until the campaign's end)
+REFUSE_EMAILS = "refuse_emails"  # a personal link's address: no more e-mails from the territory's campaigns
 VOTE = "vote"  # a live vote of the territory, by its code: its question, one ballot per browser, its result
-RULES = (ANYONE, SUBMIT, READ_PUBLISHED, READ_PERSONAL, EDIT, ADMIN_TERRITORY, ADMIN_INSTANCE, OPERATOR_ONLY, VOTE)
+RULES = (ANYONE, SUBMIT, READ_PUBLISHED, READ_PERSONAL, EDIT, ADMIN_TERRITORY, ADMIN_INSTANCE, OPERATOR_ONLY, VOTE,
+         ACTOR_LINK, REFUSE_EMAILS)
+LINK_RULES = frozenset({ACTOR_LINK, REFUSE_EMAILS})  # only a personal link's holder acts as its actor: nobody else,
+# the operator included, holds them (which actor would it be?)
 
 # Every public operation of the store and the rule it needs on the territory it names (an operation that names
 # none, or names none this time, needs the rule on the instance: only instance administrators and the operator
@@ -118,6 +132,12 @@ OPERATIONS: dict[str, str] = {
     # followup.py
     "objectives": READ_PUBLISHED, "add_objective": EDIT, "delete_objective": EDIT, "pairings": READ_PUBLISHED,
     "set_pairing": EDIT, "remove_pairing": EDIT,
+    # campaigns.py
+    "campaign_audience": READ_PERSONAL, "create_campaign": EDIT, "campaigns": EDIT, "campaign": EDIT,
+    "campaign_recipients": EDIT, "update_campaign": EDIT, "campaign_links": EDIT, "start_sending": EDIT,
+    "claim_recipient": EDIT, "mark_recipient": EDIT, "stop_sending": EDIT, "remind": EDIT, "resend_uncertain": EDIT,
+    "find_campaign": ADMIN_INSTANCE, "personal_form": ACTOR_LINK, "submit_update": ACTOR_LINK,
+    "refuse_emails": REFUSE_EMAILS,
     # votes.py
     "open_vote": EDIT, "close_vote": EDIT, "votes": READ_PUBLISHED, "latest_vote": READ_PUBLISHED,
     "vote_revision": READ_PUBLISHED, "vote_territory": ANYONE, "vote_ballot": VOTE, "cast_vote": VOTE,
@@ -138,6 +158,10 @@ REFUSALS = {
     VOTE: "Aucun vote ouvert avec ce code.",
     OPERATOR_ONLY: "Accès refusé : cette opération se fait en ligne de commande (python -m nrdash), par qui "
                    "exploite la base.",
+    ACTOR_LINK: "Accès refusé : ce lien personnel n'est pas (ou plus) valide — la campagne est terminée, ou le lien "
+                "est incomplet. Le questionnaire public du territoire reste ouvert à tous.",
+    REFUSE_EMAILS: "Accès refusé : ce lien n'est pas valide (il est incomplet, ou ses données ont été effacées). "
+                   "Écrivez à l'équipe du recensement pour ne plus recevoir ses courriels.",
 }
 
 ROLE_RULES = {  # what a role row on a territory grants there
@@ -146,8 +170,8 @@ ROLE_RULES = {  # what a role row on a territory grants there
     "administrateur": frozenset({ANYONE, SUBMIT, READ_PUBLISHED, READ_PERSONAL, EDIT, ADMIN_TERRITORY}),
 }
 assert set(ROLE_RULES) == set(ROLES)
-INSTANCE_ADMIN_RULES = frozenset(RULES) - {OPERATOR_ONLY}
-ALL_RULES = frozenset(RULES)
+INSTANCE_ADMIN_RULES = frozenset(RULES) - {OPERATOR_ONLY} - LINK_RULES
+ALL_RULES = frozenset(RULES) - LINK_RULES
 
 
 @dataclass(frozen=True)
@@ -209,6 +233,33 @@ def _workshop_rights(conn: Connection, who: Principal, trow: Any) -> Rights:
     return Rights(frozenset(rules))
 
 
+def actor_link(conn: Connection, token: str | None) -> Any:
+    """A personal link's recipient row (its id, its campaign's territory and end date), None for an unknown token
+    (or one whose recipient was erased): read again at every operation of its holder."""
+    if not token:
+        return None
+    return conn.execute(
+        sa.select(campaign_recipients.c.id, campaign_recipients.c.actor_id, campaign_recipients.c.campaign_id,
+                  campaigns.c.territory_id, campaigns.c.ends_on)
+        .select_from(campaign_tokens.join(campaign_recipients,
+                                          campaign_recipients.c.id == campaign_tokens.c.recipient_id)
+                     .join(campaigns, campaigns.c.id == campaign_recipients.c.campaign_id))
+        .where(campaign_tokens.c.token_hash == sha256(str(token).encode()))).first()
+
+
+def _actor_link_rights(conn: Connection, who: Principal, trow: Any) -> Rights:
+    """A known link on its territory: its actor until the campaign's end date (the day included, France's
+    calendar), the refusal of e-mails always; besides, what anyone may (a territory closed to anonymous reading
+    stays closed to it)."""
+    link = actor_link(conn, who.token)
+    rules = _public(trow)
+    if link is not None and trow is not None and link.territory_id == trow.id:
+        rules.add(REFUSE_EMAILS)
+        if today() <= link.ends_on:
+            rules.add(ACTOR_LINK)
+    return Rights(frozenset(rules))
+
+
 def _vote_rights(conn: Connection, who: Principal, trow: Any) -> Rights:
     """A vote's code gives its vote on its territory (open or closed), nothing else: not the territory's census,
     even when anyone may read it (the phone shows only the question)."""
@@ -257,6 +308,7 @@ KINDS: dict[str, Kind] = {
     ACCOUNT: Kind(_account_rights, _account_readable),
     WORKSHOP: Kind(_workshop_rights, _workshop_readable),
     OPERATOR: Kind(_operator_rights, lambda conn, who: None),
+    ACTOR_LINK_KIND: Kind(_actor_link_rights, _anonymous_readable),  # no census but what anyone reads
     VOTER: Kind(_vote_rights, lambda conn, who: sa.false()),
 }
 

@@ -15,13 +15,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from .. import questionnaire as quest
+from . import identity
 from .access import Principal
 from .common import as_utc, iso, parse_time, pause_for_tests, sha256, utcnow
 from .database import head_revision
 from .errors import StoreError
 from .followup import PAIR_LINK, PAIR_REF_MAX, PAIR_UNLINK
-from .tables import (VERSION_META, actor_pairings, objectives_table, personal_data, questionnaire_settings,
-                     submission_contacts, submission_events, submissions, territories, versions)
+from .tables import (VERSION_META, actor_pairings, campaign_keys, email_refusals, objectives_table, personal_data,
+                     questionnaire_settings, submission_contacts, submission_events, submissions, territories,
+                     versions)
 from .versions import version_info
 
 EXPORT_FORMAT, EXPORT_VERSION = "nrdash-territoire", 2
@@ -194,6 +196,75 @@ def _import_kept(conn: Connection, territory_id: int, questionnaire_open: bool |
 
 
 
+REFUSALS_FILE = "campagnes/refus-de-courriels.json"  # the refusals of e-mails: the key and the keyed hashes
+
+
+def _export_refusals(conn: Connection, territory_id: int) -> dict[str, Any] | None:
+    key = conn.execute(sa.select(campaign_keys.c.refusal_key)
+                       .where(campaign_keys.c.territory_id == territory_id)).scalar()
+    if key is None:
+        return None
+    return {"key": key, "refusals": [{"hash": r.address_hash, "refused_at": iso(r.refused_at)} for r in conn.execute(
+        sa.select(email_refusals).where(email_refusals.c.territory_id == territory_id).order_by(email_refusals.c.id))]}
+
+
+def _read_refusals(zf: zipfile.ZipFile, manifest: dict[str, Any]) -> dict[str, Any] | None:
+    """The archive's refusals of e-mails (None for an archive without them), checked against the manifest."""
+    listed = manifest.get("files") or {}
+    if REFUSALS_FILE not in listed:
+        return None
+    try:
+        blob = zf.read(REFUSALS_FILE)
+    except KeyError:
+        raise StoreError(f"Archive incomplète : {REFUSALS_FILE} (refus de courriels) manque. Refaites l'export.") \
+            from None
+    if sha256(blob) != listed[REFUSALS_FILE]:
+        raise StoreError(f"Archive altérée : {REFUSALS_FILE} (refus de courriels) n'a pas le SHA-256 du manifeste. "
+                         "Refaites l'export.")
+    try:
+        d = json.loads(blob)
+        key = _text(d["key"], 64)
+        bytes.fromhex(key)
+        rows = [{"address_hash": _text(r["hash"], 64), "refused_at": _when(r["refused_at"])} for r in d["refusals"]]
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise StoreError(f"Archive illisible : {REFUSALS_FILE} n'a pas la forme attendue ({str(exc)[:80]}). "
+                         "Refaites l'export.") from None
+    return {"key": key, "refusals": rows}
+
+
+def _import_refusals(conn: Connection, territory_id: int, refusals: dict[str, Any]) -> None:
+    conn.execute(campaign_keys.delete().where(campaign_keys.c.territory_id == territory_id))
+    conn.execute(campaign_keys.insert().values(territory_id=territory_id, refusal_key=refusals["key"]))
+    if refusals["refusals"]:
+        conn.execute(email_refusals.insert(), [{"territory_id": territory_id, **r} for r in refusals["refusals"]])
+
+
+def _archived_ids(zf: zipfile.ZipFile, d: dict[str, Any], actors: bytes) -> dict[int, str] | None:
+    """{row: actor identifier} of a version of the archive (None for an archive made before identifiers: they are
+    computed at import as at the upgrade), checked: its SHA-256, one valid identifier per row, none twice."""
+    if not d.get("actor_ids"):
+        return None
+    try:
+        blob = zf.read(d["actor_ids"])
+    except KeyError:
+        raise StoreError(f"Archive incomplète : {d['actor_ids']} manque (version {d.get('number')}).") from None
+    if sha256(blob) != d.get("actor_ids_sha256"):
+        raise StoreError(f"Archive altérée : les identifiants d'acteurs de la version {d['number']} n'ont pas le "
+                         "SHA-256 du manifeste. Refaites l'export.")
+    from ..parquet import frame_from_parquet
+
+    try:
+        ids = {int(e["row"]): e["actor_id"] for e in json.loads(blob)}
+        rows = [int(r) for r in frame_from_parquet(actors)["row"].tolist()]
+        if set(ids) != set(rows) or len(set(ids.values())) != len(ids) or \
+                not all(identity.is_actor_id(v) for v in ids.values()):
+            raise ValueError("un identifiant par ligne, valide, jamais deux fois")
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise StoreError(f"Archive illisible : {d['actor_ids']} n'a pas la forme attendue ({str(exc)[:80]}). "
+                         "Refaites l'export.") from None
+    return ids
+
+
 def _open_data_values(t: dict[str, Any]) -> dict[str, Any]:
     """The territory's open data settings from an archive (an archive made before them: the defaults)."""
     from ..opendata import LICENCES
@@ -237,8 +308,11 @@ class Archive:
                     sa.select(personal_data.c.row, personal_data.c.referent, personal_data.c.contact)
                     .where(personal_data.c.version_id == v.id).order_by(personal_data.c.row))]
                 personal_json = json.dumps(personal, ensure_ascii=False).encode()
+                ids_json = json.dumps([{"row": r, "actor_id": a}
+                                       for r, a in sorted(identity.stored(conn, v.id).items())]).encode()
                 d.update(file=f"{folder}/fichier/{safe}", actors=f"{folder}/acteurs.parquet",
                          actions=f"{folder}/actions.parquet", personal=f"{folder}/donnees-personnelles.json",
+                         actor_ids=f"{folder}/identifiants.json", actor_ids_sha256=sha256(ids_json),
                          sheet=v.sheet, census_territory=json.loads(v.census_territory),
                          territory_info=json.loads(v.territory_info) if v.territory_info else None,
                          territory_problem=v.territory_problem, issues=json.loads(v.issues),
@@ -248,11 +322,17 @@ class Archive:
                 zf.writestr(d["actors"], bytes(v.actors_parquet))
                 zf.writestr(d["actions"], bytes(v.actions_parquet))
                 zf.writestr(d["personal"], personal_json)
+                zf.writestr(d["actor_ids"], ids_json)
                 manifest["versions"].append(d)
             for name, rows in _export_kept(conn, trow.id).items():
                 blob = json.dumps(rows, ensure_ascii=False, indent=1).encode()
                 zf.writestr(name, blob)
                 manifest["files"][name] = sha256(blob)
+            refusals = _export_refusals(conn, trow.id)
+            if refusals is not None:  # honoured in the instance it goes to (campaigns themselves stay here)
+                blob = json.dumps(refusals, indent=1).encode()
+                zf.writestr(REFUSALS_FILE, blob)
+                manifest["files"][REFUSALS_FILE] = sha256(blob)
             zf.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
         return buf.getvalue()
 
@@ -305,8 +385,10 @@ class Archive:
                           if d["territory_info"] else None,
                           territory_problem=d["territory_problem"],
                           issues=json.dumps(d["issues"], ensure_ascii=False))
-            prepared.append((int(d["number"]), parse_time(d["created_at"]), values, personal))
+            prepared.append((int(d["number"]), parse_time(d["created_at"]), values, personal,
+                             _archived_ids(zf, d, actors)))
         kept = _read_kept(zf, manifest) if fmt >= 2 else None
+        refusals = _read_refusals(zf, manifest)
         with self._unit(who, "import_territory", code, write=True) as u:
             _check_fresh(u.conn, code, u.territory, fmt)
             try:
@@ -316,14 +398,20 @@ class Archive:
                         retention_months=int(t["retention_months"]), created_at=parse_time(t["created_at"]),
                         **_open_data_values(t)))
                     u.territory = u.conn.execute(sa.select(territories).where(territories.c.code == code)).one()
-                for number, created_at, values, personal in prepared:
+                for number, created_at, values, personal, ids in prepared:
                     self._insert_version(u, values, personal, number=number, created_at=created_at,
-                                         pause=False)
+                                         pause=False, given_ids=ids, continues=None if ids is not None else (
+                                             lambda unit, number=number, values=values: identity.implied_sources(
+                                                 unit.conn, unit.row().id, number, values["restored_from"],
+                                                 values["base_version"], values["file_name"], values["n_actors"],
+                                                 lambda vid, n: self._open(unit, n).census.actors)))
                 if kept is not None:
                     # Accepted answers not yet published come back with their decisions: they are the shared
                     # draft, and must still apply to the latest version.
                     _import_kept(u.conn, u.territory.id, t.get("questionnaire_open"), kept)
                     self._check_questionnaire_draft(u, utcnow())
+                if refusals is not None:
+                    _import_refusals(u.conn, u.territory.id, refusals)
                 pause_for_tests()
             except (StoreError, sa.exc.SQLAlchemyError) as exc:
                 why = str(exc) if isinstance(exc, StoreError) else \

@@ -35,6 +35,16 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+PARIS = "Europe/Paris"
+
+
+def today() -> dt.date:
+    """Today in France (a campaign's links answer until its end date, the day included, France's calendar)."""
+    from zoneinfo import ZoneInfo
+
+    return utcnow().astimezone(ZoneInfo(PARIS)).date()
+
+
 def as_utc(value: dt.datetime | None) -> dt.datetime | None:
     if value is None:
         return None

@@ -9,7 +9,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .access import READ_PERSONAL, Principal
+from . import identity
+from .access import READ_PERSONAL, Principal, Unit
 from .common import as_utc, check_text, utcnow
 from .errors import StoreError
 from .tables import actor_pairings, objectives_table
@@ -92,9 +93,23 @@ class FollowUp:
                                                          actor_pairings.c.ref_b == ref_b))
             u.conn.execute(actor_pairings.insert().values(territory_id=tid, ref_a=ref_a, ref_b=ref_b, kind=kind,
                                                           created_by=u.author(author), created_at=utcnow()))
+            self._relink(u, ref_b)
+
+    def _relink(self, u: Unit, ref: str) -> dict[str, str]:
+        """The actors' identifiers computed again from the first version holding ``ref`` (a pairing made or removed
+        by hand re-links them: nrdash/store/identity.py), in the operation's transaction; {old: new} for the latest
+        version's."""
+        tid = u.row().id
+        start = identity.first_version_with(u.conn, tid, [ref])
+        if start is None:
+            return {}
+        return identity.recompute(u.conn, tid, start, lambda version_id, number: self._open(u, number).census.actors)
 
     def remove_pairing(self, who: Principal, territory: str, ref_a: str, ref_b: str) -> bool:
         with self._unit(who, "remove_pairing", territory, write=True) as u:
-            return u.conn.execute(actor_pairings.delete().where(
+            removed = u.conn.execute(actor_pairings.delete().where(
                 actor_pairings.c.territory_id == u.row().id, actor_pairings.c.ref_a == ref_a,
                 actor_pairings.c.ref_b == ref_b)).rowcount > 0
+            if removed:
+                self._relink(u, ref_b)
+            return removed

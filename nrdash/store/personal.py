@@ -16,6 +16,7 @@ from ..census import Census
 from ..redaction import RedactionError, file_kind, redact_file
 from ..sandbox import load_census_isolated
 from .access import Principal
+from .campaigns import erase_recipients, expire_recipients
 from .common import add_months, as_utc, check_text, fold, sha256, utcnow
 from .errors import StoreError
 from .tables import drafts, personal_data, submission_contacts, submissions, territories, versions
@@ -74,7 +75,8 @@ class Personal:
     def erase_person(self, who: Principal, territory: str, text: str, *, now: dt.datetime | None = None) -> int:
         """Remove every Référent/Contact matching ``text`` (case and accents ignored; a whole value or whole
         words inside it) from every version of the territory and from its questionnaire answers, and redact the
-        original files. Returns the number of versions and answers changed."""
+        original files; the campaigns' recipients with a matching address go (their rows and links). Returns the
+        number of versions, answers and campaign recipients changed."""
         wanted = fold(check_text(text, "note", required=True))
         if len(wanted) < 3:
             raise StoreError("Texte à effacer trop court (3 caractères au moins) : donnez le nom ou l'adresse.")
@@ -97,7 +99,8 @@ class Personal:
             self._redact(u.conn, hits, now or utcnow(), "effacement demandé")
             _drop_drafts_mentioning(u.conn, trow.id, matches)
             answers = _erase_submission_contacts(u.conn, trow.id, matches)
-        return len(hits) + answers
+            recipients = erase_recipients(u.conn, trow.id, matches)  # their campaign rows and links
+        return len(hits) + answers + recipients
 
     def apply_retention(self, who: Principal, now: dt.datetime | None = None) -> dict[str, int]:
         """Remove the personal data of versions older than their territory's retention period (months), and the
@@ -118,7 +121,7 @@ class Personal:
                                  f"durée de conservation ({t.retention_months} mois) écoulée")
                     done[t.code] = len(old)
                 conn.execute(drafts.delete().where(drafts.c.territory_id == t.id, drafts.c.updated_at < cutoff))
-                answers = _expire_submission_contacts(conn, t.id, cutoff)
+                answers = _expire_submission_contacts(conn, t.id, cutoff) + expire_recipients(conn, t.id, cutoff)
                 if answers:
                     done[t.code] = done.get(t.code, 0) + answers
         return done

@@ -12,14 +12,16 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from .. import campaign
 from .. import questionnaire as quest
 from .. import referential as ref
+from . import identity
 from .access import READ_PERSONAL, READ_PUBLISHED, Principal, Unit
 from .common import (QUESTIONNAIRE_AUTHOR, QUESTIONNAIRE_FILE, as_utc, check_email, check_text, sha256, utcnow)
 from .drafts import Draft
 from .errors import StoreError, TooManySubmissions
-from .tables import (drafts, questionnaire_settings, submission_contacts, submission_events, submissions,
-                     versions)
+from .tables import (campaign_recipients, drafts, questionnaire_settings, submission_contacts, submission_events,
+                     submissions, versions)
 from .versions import PublishResult, prepare_version
 
 SUBMISSION_BURST, SUBMISSION_WINDOW = 20, dt.timedelta(minutes=10)  # answers per client address per window
@@ -40,11 +42,13 @@ class Submission:
     reason: str | None
     published_version: int | None
     history: tuple[tuple[dt.datetime, str, str, str | None], ...] = ()  # (when, status, who, note)
+    actor_id: str | None = None  # an answer through a campaign's personal link: the actor it updates
 
     def as_dict(self, with_contacts: bool = False) -> dict[str, Any]:
         d = {"id": self.id, "recue_le": self.created_at.isoformat(), "origine": self.origin, "statut": self.status,
              "reponse": self.answer.public(), "acteur_correspondant": self.match_ref,
              "correspondance": self.match_how, "raison": self.reason, "version_publiee": self.published_version,
+             "acteur": self.actor_id,
              "historique": [{"le": at.isoformat(), "statut": s, "par": who, "note": note}
                             for at, s, who, note in self.history]}
         if self.decision is not None:
@@ -136,7 +140,7 @@ def _submissions(conn: Connection, rows: list[Any], with_contacts: bool) -> list
             row.id, as_utc(row.created_at), row.origin, row.status,
             quest.Answer.from_public(json.loads(row.answer), c.referent if c else None, c.contact if c else None),
             row.match_ref, row.match_how, quest.Decision.from_json(row.decision) if row.decision else None,
-            row.reason, row.published_version, tuple(history[row.id])))
+            row.reason, row.published_version, tuple(history[row.id]), row.actor_id))
     return out
 
 
@@ -246,7 +250,8 @@ class Questionnaire:
         else:
             if decision.action not in (quest.ACCEPTED, quest.MERGED):
                 raise StoreError(f"Décision « {decision.action[:20]} » inconnue.")
-            if decision.action == quest.MERGED and (not decision.target or not decision.fields):
+            if decision.action == quest.MERGED and not decision.actor_id and (not decision.target or
+                                                                               not decision.fields):
                 raise StoreError("Fusion impossible : choisissez l'acteur et au moins un champ à reprendre.")
             status = decision.action
         with self._unit(who, "review_submission", territory, write=True) as u:
@@ -262,9 +267,16 @@ class Questionnaire:
                 status=status, decision=decision.to_json() if decision else None, reason=reason))
             note = reason if decision is None else (
                 None if decision.action == quest.ACCEPTED else
+                f"Mise à jour de l'acteur {decision.actor_id} : " + (", ".join(
+                    quest.field_label(f) for f in decision.fields) or "aucun changement, fiche confirmée")
+                if decision.actor_id else
                 f"Fusion avec {decision.target} : " + ", ".join(quest.field_label(f) for f in decision.fields))
             u.conn.execute(submission_events.insert().values(submission_id=row.id, at=now, status=status,
                                                              author=author, note=note))
+            if row.recipient_id is not None:  # an answer through a personal link: its campaign follows it
+                u.conn.execute(campaign_recipients.update().where(
+                    campaign_recipients.c.id == row.recipient_id, campaign_recipients.c.submission_id == row.id)
+                    .values(outcome=campaign.REJECTED if decision is None else campaign.ACCEPTED))
             if decision is not None:
                 self._check_questionnaire_draft(u, now)
         return status
@@ -346,6 +358,25 @@ class Questionnaire:
         values.update(author=publisher, note=note or "Réponses au questionnaire.", base_version=latest,
                       restored_from=None)
 
+        def continues(unit: Unit) -> dict[int, tuple[int, int]]:
+            """The base version's actors, row for row (updates were applied in place, new actors appended): each
+            keeps its identifier, whatever an update changed in its name."""
+            if latest is None:
+                return {}
+            base = self._version_row(unit, latest, versions.c.id)
+            rows = self._open(unit, latest).census.actors["row"].tolist()
+            added = [r for r in _pending(unit.conn, unit.row().id)
+                     if quest.Decision.from_json(r.decision).action == quest.ACCEPTED]
+            if values["n_actors"] != len(rows) + len(added):  # not the workbook it was written as: compare instead
+                return {}
+            out = {i: (base.id, int(r)) for i, r in enumerate(rows)}
+            for k, r in enumerate(added):  # an actor gone from the base version, back through its personal link
+                if r.actor_id:
+                    last = identity.last_row_of(unit.conn, unit.row().id, r.actor_id)
+                    if last is not None:
+                        out[len(rows) + k] = last
+            return out
+
         def mark(unit: Unit, result: PublishResult) -> None:
             tid = unit.row().id
             if [r.id for r in _pending(unit.conn, tid)] != ids:
@@ -360,4 +391,4 @@ class Questionnaire:
                  "note": f"Publiée dans la version {result.number}."} for i in ids])
 
         return self._write_version(who, "publish_questionnaire", territory, values, personal,
-                                   expected_latest=latest or 0, after=mark)
+                                   expected_latest=latest or 0, after=mark, continues=continues)

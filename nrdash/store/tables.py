@@ -26,6 +26,7 @@ versions = sa.Table(
     sa.Column("census_territory", sa.Text), sa.Column("territory_info", sa.Text),
     sa.Column("territory_problem", sa.Text), sa.Column("issues", sa.Text),
     *(sa.Column(c, sa.Integer) for c in ("n_actors", "n_actions", "n_errors", "n_warnings", "n_error_rows")),
+    sa.Column("ids_revision", sa.Integer),  # changes when its actors' identifiers are computed again (0008)
 )
 personal_data = sa.Table(
     "personal_data", metadata,
@@ -68,6 +69,7 @@ submissions = sa.Table(
     sa.Column("status", sa.String(20)), sa.Column("answer", sa.Text), sa.Column("name_key", sa.String(300)),
     sa.Column("match_ref", sa.String(400)), sa.Column("match_how", sa.String(20)), sa.Column("decision", sa.Text),
     sa.Column("reason", sa.Text), sa.Column("published_version", sa.Integer),
+    sa.Column("actor_id", sa.String(40)), sa.Column("recipient_id", sa.Integer),  # a personal link's (0008)
 )
 submission_contacts = sa.Table(
     "submission_contacts", metadata,
@@ -103,6 +105,47 @@ actor_pairings = sa.Table(
 VERSION_META = ("number", "created_at", "author", "note", "force_reason", "base_version", "restored_from",
                 "file_name", "file_sha256", "original_sha256", "redacted_at", "redaction_note", "n_actors",
                 "n_actions", "n_errors", "n_warnings", "n_error_rows")
+
+# Actor identifiers (migration 0008, nrdash/store/identity.py): each row of each version, its actor's identifier.
+actor_ids = sa.Table(
+    "actor_ids", metadata,
+    sa.Column("version_id", sa.Integer, primary_key=True), sa.Column("row", sa.Integer, primary_key=True),
+    sa.Column("actor_id", sa.String(40)), sa.Column("ref_key", sa.String(24)),
+    sa.Column("from_version_id", sa.Integer), sa.Column("from_row", sa.Integer),
+)
+
+# Update campaigns (migration 0008, nrdash/store/campaigns.py).
+campaigns = sa.Table(
+    "campaigns", metadata,
+    sa.Column("id", sa.Integer, primary_key=True), sa.Column("territory_id", sa.Integer),
+    sa.Column("title", sa.String(200)), sa.Column("created_at", TZ), sa.Column("created_by", sa.String(254)),
+    sa.Column("version", sa.Integer), sa.Column("selection", sa.Text), sa.Column("ends_on", sa.Date),
+    sa.Column("subject", sa.Text), sa.Column("body", sa.Text), sa.Column("remind_after_days", sa.Integer),
+    sa.Column("max_reminders", sa.Integer), sa.Column("sender", sa.String(200)), sa.Column("sender_seen_at", TZ),
+)
+campaign_recipients = sa.Table(
+    "campaign_recipients", metadata,
+    sa.Column("id", sa.Integer, primary_key=True), sa.Column("campaign_id", sa.Integer),
+    sa.Column("actor_id", sa.String(40)), sa.Column("name", sa.String(300)), sa.Column("email", sa.String(254)),
+    sa.Column("state", sa.String(20)), sa.Column("attempts", sa.Integer), sa.Column("messages", sa.Integer),
+    sa.Column("last_error", sa.Text), sa.Column("claimed_by", sa.String(200)), sa.Column("claimed_at", TZ),
+    sa.Column("sent_at", TZ), sa.Column("submission_id", sa.Integer), sa.Column("answered_at", TZ),
+    sa.Column("outcome", sa.String(20)),
+)
+campaign_tokens = sa.Table(
+    "campaign_tokens", metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True), sa.Column("recipient_id", sa.Integer),
+    sa.Column("issued_at", TZ),
+)
+campaign_keys = sa.Table(
+    "campaign_keys", metadata,
+    sa.Column("territory_id", sa.Integer, primary_key=True), sa.Column("refusal_key", sa.String(64)),
+)
+email_refusals = sa.Table(
+    "email_refusals", metadata,
+    sa.Column("id", sa.Integer, primary_key=True), sa.Column("territory_id", sa.Integer),
+    sa.Column("address_hash", sa.String(64)), sa.Column("refused_at", TZ),
+)
 
 # Live votes of a workshop room and their ballots while open (migration 0010).
 votes_table = sa.Table(

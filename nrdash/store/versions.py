@@ -29,8 +29,12 @@ from ..text import count_noun
 from .access import READ_PERSONAL, Principal, Unit
 from .common import LIMITS, SAMPLE_CODE, as_utc, check_text, pause_for_tests, sha256, utcnow
 from .errors import NewerVersion, PublishRefused, StoreError
+from . import identity
 from .tables import VERSION_META, personal_data, versions
 from .territories import territory_label
+
+
+ACTOR_ID = "actor_id"  # the column of a stored version's census that holds each actor's identifier
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,13 @@ def with_personal(census: Census, rows) -> Census:
     return dataclasses.replace(census, actors=actors)
 
 
+def with_actor_ids(actors: pd.DataFrame, ids: dict[int, str]) -> None:
+    """Add each row's actor identifier as the last column, ``actor_id`` (None for a row without one), in place
+    (a census just read, before anyone else sees it)."""
+    actors[ACTOR_ID] = pd.Series([ids.get(int(r)) for r in actors["row"].tolist()], dtype=object,
+                                 index=actors.index)
+
+
 def dataset_of(row: Any):
     """A version's row (every column) as the dashboard's Dataset, without personal data."""
     from ..dataset import Dataset
@@ -131,7 +142,7 @@ def dataset_of(row: Any):
 # A census file made ready to be stored (read and placed outside any transaction)
 # ---------------------------------------------------------------------------------------------
 def content_values(census: Census, info: TerritoryInfo | None, problem: str | None) -> dict[str, Any]:
-    actors = census.actors.drop(columns=[c for c in ref.PERSONAL_FIELDS if c in census.actors])
+    actors = census.actors.drop(columns=[c for c in (*ref.PERSONAL_FIELDS, ACTOR_ID) if c in census.actors])
     return dict(
         sheet=census.sheet, actors_parquet=frame_to_parquet(actors),
         actions_parquet=frame_to_parquet(census.actions),
@@ -226,14 +237,17 @@ class Versions:
 
     def _write_version(self, who: Principal, operation: str, territory: str, values: dict[str, Any],
                        personal: list[dict[str, Any]], *, expected_latest: int | None = None,
-                       after=None) -> PublishResult:
+                       after=None, continues=None) -> PublishResult:
         """Store a prepared version in the operation's one writing transaction (``after(unit, result)`` writes what
-        goes with it in the same transaction), retried when another publisher took the same number first."""
+        goes with it in the same transaction), retried when another publisher took the same number first.
+        ``continues(unit)``: {position: (version id, row)} of the rows that continue a row named explicitly (their
+        actors keep that row's identifier: nrdash/store/identity.py)."""
         for attempt in range(5):
             try:
                 with self._unit(who, operation, territory, write=True, create=True) as u:
                     row = dict(values, author=u.author(values.get("author"))[:LIMITS["author"]])
-                    result = self._insert_version(u, row, personal, expected_latest=expected_latest)
+                    result = self._insert_version(u, row, personal, expected_latest=expected_latest,
+                                                  continues=continues)
                     if after is not None:
                         after(u, result)
                     return result
@@ -246,8 +260,11 @@ class Versions:
 
     def _insert_version(self, u: Unit, values: dict[str, Any], personal: list[dict[str, Any]], *,
                         number: int | None = None, created_at: dt.datetime | None = None,
-                        expected_latest: int | None = None, pause: bool = True) -> PublishResult:
-        """Insert a version and its personal rows in the unit's transaction (the next number unless ``number``)."""
+                        expected_latest: int | None = None, pause: bool = True, continues=None,
+                        given_ids: dict[int, str] | None = None) -> PublishResult:
+        """Insert a version, its personal rows and its actors' identifiers in the unit's transaction (the next
+        number unless ``number``). ``continues(unit)``: see _write_version; ``given_ids``: {row: identifier} read
+        from an archive."""
         conn, trow = u.conn, u.row()
         latest = conn.execute(sa.select(versions).where(versions.c.territory_id == trow.id)
                               .order_by(versions.c.number.desc()).limit(1)).first()
@@ -268,6 +285,9 @@ class Versions:
             pause_for_tests()
         if personal:
             conn.execute(personal_data.insert(), [{"version_id": vid, **p} for p in personal])
+        identity.give_ids(conn, trow.id, vid, n, frame_from_parquet(values["actors_parquet"]),
+                          lambda version_id, number: self._open(u, number).census.actors,
+                          sources=continues(u) if continues is not None else None, given=given_ids)
         row = conn.execute(sa.select(versions).where(versions.c.id == vid)).one()
         return PublishResult(n, True, version_info(row))
 
@@ -287,7 +307,9 @@ class Versions:
                 "force_reason")}
             values.update(author=u.author(author)[:LIMITS["author"]], base_version=None, restored_from=old.number,
                           note=note or f"Restauration de la version {old.number}.")
-            return self._insert_version(u, values, personal)
+            rows = frame_from_parquet(old.actors_parquet)["row"].tolist()  # the same rows: each continues its own
+            return self._insert_version(u, values, personal,
+                                        continues=lambda unit: {i: (old.id, int(r)) for i, r in enumerate(rows)})
 
     # -- reading -------------------------------------------------------------------------------
     def versions(self, who: Principal, territory: str) -> list[VersionInfo]:
@@ -335,14 +357,15 @@ class Versions:
         from ..dataset import Dataset
 
         head = self._version_row(u, number, versions.c.id, versions.c.number, versions.c.original_sha256,
-                                 versions.c.file_sha256, versions.c.redacted_at)
-        key = (self._key, u.code, head.number, head.id, head.original_sha256)
+                                 versions.c.file_sha256, versions.c.redacted_at, versions.c.ids_revision)
+        key = (self._key, u.code, head.number, head.id, head.original_sha256, head.ids_revision)
         with _cache_lock:
             ds = _cache.get(key)
             if ds is not None:
                 _cache.move_to_end(key)
         if ds is None:
             ds = dataset_of(u.conn.execute(sa.select(versions).where(versions.c.id == head.id)).one())
+            with_actor_ids(ds.census.actors, identity.stored(u.conn, head.id))
             with _cache_lock:
                 _cache[key] = ds
                 while len(_cache) > _CACHE_SIZE:

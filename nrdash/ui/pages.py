@@ -7,7 +7,7 @@ import urllib.parse
 
 import streamlit as st
 
-from .. import links
+from .. import links, session_reaper
 
 log = logging.getLogger("nrdash")
 
@@ -24,10 +24,14 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/versions.py", "Versions", ":material/history:"),
     ("pages/rapport.py", "Rapport", ":material/description:"),
     ("pages/soumissions.py", "Questionnaire", ":material/inbox:"),
+    ("pages/campagnes.py", "Campagnes", ":material/forward_to_inbox:"),
 )
-# Pages outside the menu, reached by their own link, run without the sidebar or a census (app.py). None at present:
-# the public questionnaire is a page the server writes itself, without Streamlit (nrdash.web.public).
-BARE_PAGES: tuple[tuple[str, str, str], ...] = ()
+# Pages outside the menu, reached by their own link, run without the sidebar or a census (app.py): a campaign's
+# personal link to the questionnaire (…&acteur=TOKEN). The public questionnaire, the same address without ``acteur``,
+# is a page the server writes itself, without Streamlit (nrdash.web.public).
+BARE_PAGES: tuple[tuple[str, str, str], ...] = (
+    ("pages/questionnaire.py", "Questionnaire des acteurs", ":material/edit_note:"),
+)
 CHART_PAGES = ("pages/accueil.py", "pages/engagement.py", "pages/cercles.py", "pages/matrice.py")  # the image format switch shows there
 THROUGH_APP_KEY = "_through_app"
 UNEXPECTED = "Une erreur inattendue est survenue sur cette page."
@@ -56,6 +60,7 @@ def is_bare(page) -> bool:
 def run_page(page: "st.navigation") -> None:
     """Run the selected page; an unexpected error shows a French message, never a traceback."""
     st.session_state[THROUGH_APP_KEY] = True  # context(): this page runs through app.py
+    session_reaper.seen()  # ended, and its census freed, once its browser has left (nrdash.session_reaper)
     try:
         page.run()
     except Exception:
@@ -76,9 +81,21 @@ def page_path(page) -> str:
     return next((p for p, t, _ in PAGES if t == page.title), PAGES[0][0])
 
 
-def page_link(path: str) -> None:
-    title, icon = next((t, i) for p, t, i in PAGES if p == path)
-    st.page_link(path, label=title, icon=icon)
+def kept_query() -> dict[str, list[str]]:
+    """This page's query (territory, version, mode atelier, a locked link's token, the filters), carried by every
+    link and page change nrdash draws, so that the page it opens, even in a new tab, shows the same."""
+    return {name: st.query_params.get_all(name) for name in st.query_params.keys()}
+
+
+def page_link(path: str, label: str | None = None, icon: str | None = None) -> None:
+    """A link to one of the menu's pages (its title and icon unless told), with this page's query."""
+    title, default_icon = next((t, i) for p, t, i in PAGES if p == path)
+    st.page_link(path, label=label or title, icon=icon or default_icon, query_params=kept_query())
+
+
+def switch_page(path: str) -> None:
+    """Open another page with this page's query (st.switch_page alone drops it)."""
+    st.switch_page(path, query_params=kept_query())
 
 
 def statement_footer() -> None:

@@ -15,6 +15,8 @@ from ..web import auth
 from ..store import SAMPLE_CODE, Draft, Principal, Store, StoreError, get_store, territory_label
 from ..text import count_noun, date_time, escape_md
 from . import account as accounts
+from .admission import Busy, reading
+from .pages import page_link
 
 log = logging.getLogger("nrdash")
 
@@ -116,12 +118,17 @@ def principal() -> Principal:
 
 def _locked_territory(s: Store) -> str | None:
     """A session opened with a locked workshop link stays on its territory, a viewer in mode atelier (False: the
-    link was not valid when the session opened)."""
+    link was not valid when the session opened), whatever is done to its address. The token is read from the
+    address on the first run only, then written back on every run: a page change (the menu) drops the query, and a
+    reload must find the token to stay locked."""
     if LOCKED_KEY not in st.session_state:
         token = (st.query_params.get(TOKEN_PARAM) or "").strip()[:100]
         if token:
             st.session_state[TOKEN_KEY] = token
         st.session_state[LOCKED_KEY] = (s.workshop_territory(Principal.workshop(token)) or False) if token else None
+    token = st.session_state.get(TOKEN_KEY)
+    if token and st.query_params.get(TOKEN_PARAM) != token:
+        st.query_params[TOKEN_PARAM] = token
     return st.session_state[LOCKED_KEY]
 
 
@@ -146,7 +153,11 @@ def draft_dataset(s: Store, code: str, who: Principal) -> tuple[Draft | None, Da
     if full is None:  # discarded meanwhile
         return None, None
     try:
-        ds = load_upload(full.data, full.file_name, geography()[0])
+        with reading():
+            ds = load_upload(full.data, full.file_name, geography()[0])
+    except Busy as exc:  # the published version meanwhile; read again on the next run
+        st.session_state["ws_note"] = f"Votre brouillon n'a pas pu être relu tout de suite. {exc}"
+        return None, None
     except CensusError as exc:  # stored by an older reader, refused by this one: say it, keep the draft
         st.session_state["upload_error"] = f"Votre brouillon « {full.file_name} » n'a pas pu être relu : {exc}"
         return draft, None
@@ -187,10 +198,10 @@ def resolve(workshop: bool) -> Source:
     invalid_link = "Ce lien d'atelier n'est pas (ou plus) valide : demandez-en un nouveau à l'équipe projet."
     if lock is False:
         return _refused(invalid_link, who)
+    if lock:  # the link's territory, its latest version: the address says so too (a hand-edited one is put back)
+        st.session_state[CODE_KEY], st.session_state[VERSION_KEY] = lock, None
     asked = _remembered(CODE_KEY, TERRITORY_PARAM, lambda v: (v or "").strip()[:16] or None)
     number = _remembered(VERSION_KEY, VERSION_PARAM, ws.parse_version)
-    if lock:
-        asked, number = lock, None
     configured = configured_path()[1] == "config" and asked is None
     code = asked or _home(s, who, account)
     if configured and own is None:
@@ -279,5 +290,4 @@ def refused_upload_banner(dataset: Dataset) -> None:
     with st.container(key="refused_upload"):
         st.error(f"**Fichier refusé — il n'est pas affiché.** {escape_md(error)}\n\n"
                  f"Ce que vous voyez à la place : {escape_md(shown)}.", icon=":material/error:")
-        st.page_link(TEMPLATE_PAGE, label="Télécharger le modèle vierge (page Recensement)",
-                     icon=":material/download:")
+        page_link(TEMPLATE_PAGE, label="Télécharger le modèle vierge (page Recensement)", icon=":material/download:")

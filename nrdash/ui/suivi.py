@@ -21,6 +21,7 @@ from ..search import matching, search_keys
 from ..store import PAIR_LINK, PAIR_UNLINK, StoreError
 from ..text import count_noun, escape_md, thousands
 from . import source
+from .admission import Busy, reading
 from .chart_component import plotly_chart
 from .elements import PLOTLY_CONFIG, chart, data_table, workshop_figure
 from .page_context import CONTEXT_KEY, Context
@@ -111,7 +112,7 @@ def files_comparison(ctx: Context) -> cp.Comparison | None:
         st.info("Chargez les deux fichiers pour les comparer.", icon=":material/upload_file:")
         return None
     loaded = []
-    for f, side in ((fa, "A"), (fb, "B")):
+    for f in (fa, fb):
         ds = _read_upload(f, ctx)
         if ds is None:
             return None
@@ -132,7 +133,11 @@ def _read_upload(f, ctx: Context):
     files = st.session_state.setdefault(FILES_KEY, {})
     if digest not in files:
         try:
-            files[digest] = load_upload(data, f.name, ctx.geo)
+            with reading():
+                files[digest] = load_upload(data, f.name, ctx.geo)
+        except Busy as exc:
+            st.warning(escape_md(f"{exc} « {f.name} » n'a pas encore été lu."), icon=":material/hourglass_empty:")
+            return None
         except CensusError as exc:
             st.error(escape_md(f"« {f.name} » n'a pas pu être lu : {exc}"), icon=":material/error:")
             return None
@@ -547,3 +552,6 @@ def page(ctx: Context) -> None:
     if src is not None and src.stored and infos:
         objectives_section(ctx, infos)
     freshness_section(ctx)
+    from .campaigns import suivi_section  # update campaigns' response rates (editors)
+
+    suivi_section(ctx)

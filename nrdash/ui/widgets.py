@@ -16,6 +16,7 @@ from ..store import StoreError
 from ..text import count_noun, escape_md
 from . import editor, territory
 from .filter_state import FILTER_KEYS, default_filters, reset_filters, set_filters, state_filters
+from .admission import Busy, reading
 from .pages import CHART_PAGES
 from . import source
 from .source import DATASET_KEY, geography
@@ -164,13 +165,16 @@ def _on_upload() -> None:
     else:
         try:
             data = file.getvalue()
-            ds = load_upload(data, file.name, geography()[0])
+            with reading():  # one read at a time per session, a few per client and in all (nrdash.admission)
+                ds = load_upload(data, file.name, geography()[0])
             if to_draft:
                 source.store().save_draft(source.principal(), src.code, data, file.name, src.latest)
                 st.session_state.pop(DATASET_KEY, None)
                 st.session_state[source.SHOW_DRAFT_KEY] = True
             else:
                 st.session_state[DATASET_KEY] = ds
+        except Busy as exc:  # nothing wrong with the file: what is shown stays
+            st.session_state["upload_error"] = f"{exc} « {file.name} » n'a pas été lu."
         except CensusError as exc:
             st.session_state.pop(DATASET_KEY, None)
             st.session_state["upload_error"] = f"« {file.name} » n'a pas pu être lu : {exc}"

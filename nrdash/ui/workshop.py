@@ -5,6 +5,8 @@ import time
 
 import streamlit as st
 
+from .pages import switch_page
+
 WORKSHOP_KEY = "atelier"  # also the query parameter: ?atelier=1
 CAROUSEL_PAGES = ("pages/accueil.py", "pages/engagement.py", "pages/cercles.py", "pages/matrice.py", "pages/carte.py")
 
@@ -68,7 +70,7 @@ def carousel(current: str) -> None:
         started = st.session_state.setdefault("carousel_since", now)
         if now - started >= period - 0.5:
             st.session_state["carousel_since"] = now
-            st.switch_page(carousel_next(current))
+            switch_page(carousel_next(current))  # with the address's query: a locked link stays locked
 
     with st.sidebar:
         tick()

@@ -18,6 +18,7 @@ from ..text import count_noun, escape_md
 from . import account as accounts
 from . import editor, questionnaire, source, widgets
 from . import territory as territories
+from .admission import PUBLISH, Busy, reading
 from .elements import html_table, template_button
 from .filter_state import reset_filters
 from .pages import show_link, url_path
@@ -289,15 +290,16 @@ def _publish() -> None:
     state = st.session_state
     asked = state.pop(PUBLISH_ASK_KEY, None)
     try:
-        draft = source.store().draft(source.principal(), src.code, data=False)
-        if draft is None or asked != (src.code, src.latest, draft.sha256):  # changed since shown (another tab)
-            _failed("Votre brouillon a changé depuis son affichage : relisez ce que la publication change, puis "
-                    "publiez.")
-            return
-        result = source.store().publish_draft(
-            source.principal(), src.code, note=state.get("ws_note_text") or "",
-            force_reason=(state.get("ws_force_reason") or "").strip() or None, expected_latest=src.latest or 0)
-    except StoreError as exc:  # NewerVersion, PublishRefused, an unusable file: said as the store words it
+        with reading(PUBLISH):  # the publications' own lane: never behind uploads
+            draft = source.store().draft(source.principal(), src.code, data=False)
+            if draft is None or asked != (src.code, src.latest, draft.sha256):  # changed since shown (another tab)
+                _failed("Votre brouillon a changé depuis son affichage : relisez ce que la publication change, puis "
+                        "publiez.")
+                return
+            result = source.store().publish_draft(
+                source.principal(), src.code, note=state.get("ws_note_text") or "",
+                force_reason=(state.get("ws_force_reason") or "").strip() or None, expected_latest=src.latest or 0)
+    except (StoreError, Busy) as exc:  # NewerVersion, PublishRefused, an unusable file, busy: said in words
         _failed(str(exc))
         return
     state[source.VERSION_KEY] = None

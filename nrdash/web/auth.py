@@ -12,7 +12,8 @@ cannot set cookies), valid on every replica that shares ``server.cookieSecret``.
 - Cross-site requests: every POST must carry an Origin (or, failing that, a Referer) of this site, on top of
   SameSite=Lax.
 - The client address (rate limit) is the socket's peer; ``X-Forwarded-For`` is read only when the peer is one
-  of the load balancers named in ``NRDASH_TRUSTED_PROXIES`` (addresses or CIDR networks, comma-separated).
+  of the load balancers named in ``NRDASH_TRUSTED_PROXIES`` (addresses or CIDR networks, comma-separated), by
+  uvicorn too (``restrict_proxy_headers``: by default it believes any program on the server's machine).
 
 The pure functions (sign_session, verify_session, client_ip, safe_next, trusted_proxies, login_attempt) have
 no Streamlit import; the Starlette endpoints read the secret and the base path from Streamlit's config.
@@ -129,6 +130,33 @@ def trusted_proxies(value: str | None = None) -> list[ipaddress.IPv4Network | ip
                          "adresses ou réseaux (CIDR) des répartiteurs de charge, séparés par des virgules, par "
                          "exemple : 10.0.0.5, 192.168.10.0/24.")
     return networks
+
+
+def restrict_proxy_headers(trusted: Iterable | None = None) -> None:
+    """Make the web server believe X-Forwarded-For and X-Forwarded-Proto only from ``trusted`` (by default
+    NRDASH_TRUSTED_PROXIES; nobody when it is unset).
+
+    uvicorn, which serves Streamlit, rewrites every request's client address and scheme from those headers when
+    the socket's peer is in its ``forwarded_allow_ips``, 127.0.0.1 and ::1 by default: any program on the server's
+    own machine (or a proxy there that passes the header through) then chooses the address that Streamlit
+    (``st.context.ip_address``) and the sign-in routes see, and the rate limits count. Streamlit builds uvicorn's
+    Config before it imports nrdash/web/server.py, so neither the option nor uvicorn's FORWARDED_ALLOW_IPS variable
+    can be set from here; but uvicorn wraps the application in its proxy-headers middleware after importing it:
+    nrdash/web/server.py calls this at import, and that middleware is given nrdash's list instead of uvicorn's.
+    Tested against a real server (tests/test_auth.py, tests/e2e/test_forwarded.py)."""
+    import uvicorn.config
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    hosts = [str(n) for n in (trusted_proxies() if trusted is None else trusted)]
+    base = getattr(uvicorn.config.ProxyHeadersMiddleware, "nrdash_base", ProxyHeadersMiddleware)
+
+    class TrustedProxyHeaders(base):
+        nrdash_base = base
+
+        def __init__(self, app, trusted_hosts=None) -> None:  # uvicorn's own list is ignored
+            super().__init__(app, trusted_hosts=hosts)
+
+    uvicorn.config.ProxyHeadersMiddleware = TrustedProxyHeaders
 
 
 def _ip(text: str | None):

@@ -4,7 +4,9 @@
   nrdash.questionnaire: the checks; the store keeps the answer for the editors' review queue). A plain HTML form:
   light (issue 29: B at least for the pages the public opens) and usable without JavaScript. Cross-site posts are
   refused (Origin or Referer of this site, as for the sign-in); a robot is told apart by a hidden field and by the
-  time taken to fill the form (signed start time); the store limits answers per address.
+  time taken to fill the form (signed start time); the store limits answers per address. A campaign's personal link,
+  the same address with ``acteur=TOKEN`` (issue 26), is not this route's: it is left to Streamlit's page
+  (pages/questionnaire.py, nrdash.ui.campaign_link), which fills the form in with that actor's record.
 - ``GET /accessibilite[?territoire=CODE]``: the accessibility and sobriety statement (nrdash.web.statement), with the
   territory's contact address when the territory has one.
 
@@ -60,11 +62,23 @@ def territory_shown(store, code: str | None) -> tuple[str | None, str | None]:
     return form.name, getattr(form, "contact_email", None) or None
 
 
+def personal_link(query_string: bytes | str) -> bool:
+    """The address carries a campaign's personal link (a non-empty ``acteur``, read as nrdash.ui.campaign_link reads
+    it): Streamlit's page answers it, not the public form."""
+    from urllib.parse import parse_qs
+
+    from ..ui.campaign_link import TOKEN_PARAM
+
+    if isinstance(query_string, bytes):
+        query_string = query_string.decode("latin-1")
+    return any(value.strip() for value in parse_qs(query_string).get(TOKEN_PARAM, ()))
+
+
 def routes(trusted: list | None = None, store_factory=None, secret_factory=None) -> list:
     from starlette.concurrency import run_in_threadpool
     from starlette.requests import Request
     from starlette.responses import HTMLResponse, Response
-    from starlette.routing import Route
+    from starlette.routing import Match, Route
 
     base = auth.paths().base
     trusted = auth.trusted_proxies() if trusted is None else trusted
@@ -161,5 +175,14 @@ def routes(trusted: list | None = None, store_factory=None, secret_factory=None)
         code = code_of(request)
         return await run_in_threadpool(lambda: show_statement(store_factory(), code))
 
-    return [Route(base + form_page.PATH, questionnaire, methods=["GET", "POST"]),
+    class PublicForm(Route):
+        """The public questionnaire's route, which lets a personal link through to Streamlit's page (its catch-all
+        route serves the app, whose page reads the link)."""
+
+        def matches(self, scope):
+            if scope["type"] == "http" and personal_link(scope.get("query_string", b"")):
+                return Match.NONE, {}
+            return super().matches(scope)
+
+    return [PublicForm(base + form_page.PATH, questionnaire, methods=["GET", "POST"]),
             Route(base + webpage.STATEMENT_PATH, accessibility, methods=["GET"])]

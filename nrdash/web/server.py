@@ -37,9 +37,20 @@ def served_routes() -> dict[str, Served]:
     return {**fonts.routes(), **plotting.routes(), **frontend.routes()}
 
 
-routes = served_routes()
+def middleware() -> list[Middleware]:
+    """The protection headers, the compression, the files nrdash serves itself (outermost first)."""
+    routes = served_routes()
+    return [Middleware(SecurityHeaders),
+            Middleware(StaticCompression, served=routes, keyed=(opendata.base_prefix(),)),
+            Middleware(ServeFiles, routes=routes)]
+
+
+def routes() -> list:
+    """nrdash's own routes: sign-in and sign-out, the public pages (questionnaire, statement), the phones' vote
+    page, the open data."""
+    return auth.routes() + public.routes() + vote_page.routes() + opendata.routes()
+
+
+auth.restrict_proxy_headers()  # client addresses from NRDASH_TRUSTED_PROXIES only (uvicorn believes loopback)
 warm_up()  # the census reader's worker process, started in the background: the first upload does not wait for it
-app = st.App(str(ROOT / "app.py"), routes=auth.routes() + public.routes() + vote_page.routes() + opendata.routes(),
-             middleware=[Middleware(SecurityHeaders),
-                         Middleware(StaticCompression, served=routes, keyed=(opendata.base_prefix(),)),
-                         Middleware(ServeFiles, routes=routes)])
+app = st.App(str(ROOT / "app.py"), routes=routes(), middleware=middleware())

@@ -40,16 +40,18 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def streamlit_server(env: dict[str, str] | None = None, preexec_fn=None, script: Path | None = None,
-                     log: Path | None = None):
+                     log: Path | None = None, root: Path = ROOT):
     """``log``: the server's output goes to that file (else to a pipe nobody reads: fine for a test's few lines,
-    not for a benchmark's hundreds of sessions)."""
+    not for a benchmark's hundreds of sessions). ``root``: the checkout whose app is served (a benchmark compares
+    with another one)."""
     port = free_port()
-    script = script or ROOT / "nrdash" / "web" / "server.py"
+    if script is None:  # nrdash/web/server.py; an older checkout's nrdash/server.py
+        script = next(p for p in (root / "nrdash" / "web" / "server.py", root / "nrdash" / "server.py") if p.exists())
     cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]
     out = open(log, "w") if log else subprocess.PIPE  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=out,
+    proc = subprocess.Popen(cmd, cwd=root, env={**os.environ, **(env or {})}, stdout=out,
                             stderr=subprocess.STDOUT, text=True, preexec_fn=preexec_fn)
     url = ServerURL(f"http://127.0.0.1:{port}")
     url.pid = proc.pid
@@ -104,3 +106,17 @@ def interactive_map(page) -> None:
     if not switch.is_checked():
         page.get_by_text("Carte interactive", exact=True).click()
         wait_idle(page)
+
+
+def sign_in(page, server: str, here: str, email: str, password: str) -> None:
+    """From ``here`` (a path of the app with its query), « Se connecter » in the sidebar, the sign-in form, and back
+    to ``here``, its script run over."""
+    goto(page, server + here)
+    page.get_by_test_id("stSidebar").get_by_role("link", name="Se connecter").click()
+    page.wait_for_url(server + "/connexion?suivant=**")
+    page.get_by_label("Adresse électronique").fill(email)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(server + here)
+    page.wait_for_selector('[data-testid="stApp"]', timeout=30_000)
+    wait_idle(page)

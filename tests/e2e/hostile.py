@@ -35,3 +35,14 @@ def write(folder: Path) -> Path:
     path = folder / FILE_NAME
     path.write_bytes(data)
     return path
+
+
+def answer_texts(outside: str) -> dict[str, str]:
+    """Every free-text field of a questionnaire answer, hostile, as a stranger could type it into the public form:
+    Markdown and HTML that would load ``outside`` (an image, a link, an HTML image, an autolink), colour, LaTeX,
+    an emoji, emphasis, an arrow. Each text starts with its own tag and fits its field's length limit (one line
+    each: they also become widget labels)."""
+    tags = {"name": "nm", "commune_text": "cm", "actions_text": "ac", "needs_text": "nd", "referent": "rf",
+            "contact": "ct"}
+    return {field: (f"{t} ![i]({outside}/{t}1.png) [l]({outside}/{t}2) <img src={outside}/{t}3.png> {outside}/{t}4 "
+                    f":red[r] $x^2$ **g** :smile: ->") for field, t in tags.items()}

@@ -137,9 +137,9 @@ def provider():
             try:
                 with urllib.request.urlopen(url + "/.well-known/openid-configuration", timeout=2):
                     break
-            except OSError:
+            except OSError as exc:
                 if proc.poll() is not None or time.time() > deadline:
-                    raise RuntimeError("oidc-provider-mock did not start:\n" + (proc.stdout.read() or ""))
+                    raise RuntimeError("oidc-provider-mock did not start:\n" + (proc.stdout.read() or "")) from exc
                 time.sleep(0.2)
         yield url
     finally:

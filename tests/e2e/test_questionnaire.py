@@ -10,7 +10,7 @@ import time
 import pytest
 
 from nrdash.store import Store
-from tests.e2e.harness import goto, streamlit_server, wait_idle
+from tests.e2e.harness import goto, sign_in, streamlit_server, wait_idle
 from tests.e2e.test_browser import _colour_pixels
 from tests.principals import OP, anon
 
@@ -159,15 +159,7 @@ def test_a_viewer_never_receives_answers_or_contacts(quest_server, page):
 
 
 def test_editor_reviews_in_the_queue(quest_server, page):
-    goto(page, quest_server + f"/soumissions?territoire={EPCI}")
-    page.get_by_test_id("stSidebar").get_by_role("link", name="Se connecter").click()
-    page.wait_for_url(quest_server + "/connexion?suivant=**")
-    page.get_by_label("Adresse électronique").fill("ed@exemple.fr")
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(quest_server + f"/soumissions?territoire={EPCI}")
-    page.wait_for_selector('[data-testid="stApp"]', timeout=30_000)
-    wait_idle(page)
+    sign_in(page, quest_server, f"/soumissions?territoire={EPCI}", "ed@exemple.fr", PASSWORD)
     main = page.get_by_test_id("stMain")
     main.get_by_text("Réponses à examiner").first.wait_for(timeout=20_000)
     assert CONTACT in main.inner_text()  # the editor reads the contact

@@ -29,6 +29,7 @@ EDITOR = "ed@exemple.fr"
 PASSWORD = "un mot de passe long"
 NOTE = "Recensement de mars, après l'atelier"
 NEW_CENSUS = actors_sheet([[f"Acteur {i}", "PME", 2] for i in range(7)])
+pytestmark = pytest.mark.pg  # its own PostgreSQL cluster (tests/e2e/topology.py); browser as every test here
 
 
 def _prepare(database_url: str) -> None:
