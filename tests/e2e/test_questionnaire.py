@@ -221,3 +221,23 @@ def test_form_has_no_serious_accessibility_violation(quest_server, phone):
     serious = [(v["id"], n["html"][:120]) for v in results["violations"] if v["impact"] in ("serious", "critical")
                for n in v["nodes"]]
     assert serious == []
+
+
+def test_a_personal_link_is_streamlits_and_its_public_offer_the_servers_form(quest_server, phone):
+    """The same address with a campaign's token (issue 26) is Streamlit's page (nrdash.ui.campaign_link), not the
+    server's form; an unknown (or expired) link says so and offers the public questionnaire, which opens the
+    server's plain form (one load, no Streamlit), with the statement's link at the foot of both."""
+    page = phone
+    goto(page, quest_server + f"/questionnaire?territoire={EPCI}&acteur=lien-inconnu")
+    assert "n'est pas (ou plus) valide" in page.get_by_test_id("stApp").inner_text()
+    assert page.get_by_role("link", name="Déclaration d'accessibilité").count() == 1
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/personal-link-unknown.png")
+    page.get_by_role("link", name="Ouvrir le questionnaire public du territoire").click()
+    page.wait_for_url(quest_server + f"/questionnaire?territoire={EPCI}")
+    page.wait_for_selector('form[method="post"]', timeout=30_000)
+    assert page.locator('[data-testid="stApp"], script').count() == 0  # the server's own page
+    assert page.locator('input[name="name"]').count() == 1
+    assert page.get_by_role("link", name="Déclaration d'accessibilité").count() == 1
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/personal-link-public-offer.png")
