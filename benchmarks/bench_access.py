@@ -32,6 +32,7 @@ def main() -> None:
         s.add_user(op, "admin@exemple.fr", "motdepasse-long")
         s.add_user(op, "ed@exemple.fr", "motdepasse-long", "éditeur", code)
         s.publish(op, code, data, "recensement.xlsx")
+        s.set_territory(op, code, anonymous_read=True)  # a new territory opens closed: opened for the visitor
         principals = {"exploitant": op, "anonyme": st.Principal.anonymous("192.0.2.1"),
                       "compte éditeur": st.Principal.account("ed@exemple.fr")}
         for name, who in principals.items():

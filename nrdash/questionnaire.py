@@ -224,14 +224,18 @@ def type_label(actor_type: str) -> str:
     return ref.nr_in_full(actor_type)
 
 
-def consent_text(territory_name: str, retention_months: int) -> str:
-    """The consent sentence: purpose, who reads, how long, how to have it erased."""
+def consent_text(territory_name: str, retention_months: int, contact_email: str | None = None) -> str:
+    """The consent sentence: purpose, who reads, how long, how to have it erased: by writing to the territory's
+    contact address, or, while its administrators have not set one, to the collectivité named."""
     years = retention_months // 12 if retention_months % 12 == 0 else None
     how_long = (f"{years} an{'s' if years > 1 else ''}" if years else f"{retention_months} mois")
+    write_to = (f"écrivez à {contact_email} : l'équipe les efface de toutes les versions du recensement"
+                if contact_email else f"écrivez à la collectivité qui tient ce recensement, {territory_name} : "
+                "elle les efface de toutes ses versions")
     return (f"J'accepte que ces informations soient enregistrées pour le recensement des acteurs du Numérique "
             f"responsable de {territory_name} : seule l'équipe qui tient ce recensement lit le nom du référent et "
             f"le contact ; ils sont conservés {how_long} après le dernier échange, puis effacés. Pour les faire "
-            f"effacer plus tôt, écrivez à l'équipe du recensement : elle les efface de toutes ses versions.")
+            f"effacer plus tôt, {write_to}.")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -991,7 +995,7 @@ def read_paper(data: bytes, file_name: str, communes: Mapping[str, str]) -> tupl
     return ([] if problems else answers), problems
 
 
-def printable_form(territory_name: str, retention_months: int) -> str:
+def printable_form(territory_name: str, retention_months: int, contact_email: str | None = None) -> str:
     """The blank questionnaire as a page to print (A4, black on white), for actors met at events."""
     import html
 
@@ -1029,7 +1033,7 @@ ul {{ list-style: none; padding-left: 0; margin: .2em 0; }} ul.cols {{ columns: 
 <h2>La personne à contacter</h2>
 <div class="field">Nom du référent *</div>{line}
 <div class="field">Contact (adresse électronique ou téléphone) *</div>{line}
-<p class="field">☐ {html.escape(consent_text(territory_name, retention_months))} *</p>
+<p class="field">☐ {html.escape(consent_text(territory_name, retention_months, contact_email))} *</p>
 <p>Date et signature :</p>{line}
 </body></html>
 """

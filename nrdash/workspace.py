@@ -53,6 +53,7 @@ class Access:
     personal_data: bool = False  # Référent, Contact, original files
     exists: bool | None = None  # whether the territory is on this instance; None: not said to this session
     name: str = ""  # the territory's name, when said
+    public: bool | None = None  # whether anyone reads it without an account; None: not said to this session
 
     def personal(self, workshop: bool) -> bool:
         """Whether Référent and Contact may be sent to this session's browser at all."""

@@ -10,15 +10,19 @@ from tests.principals import OP
 EPCI = "241700434"
 
 
-def fresh_store(tmp_path, monkeypatch, *published: tuple[str, bytes]) -> st_store.Store:
+def fresh_store(tmp_path, monkeypatch, *published: tuple[str, bytes], public: bool = True) -> st_store.Store:
     """A new SQLite store that the app's process-wide handle points at, with the given (file name, bytes)
-    published in turn to EPCI by marie@x.fr. Call ``source.store.clear()`` after the test (the fixtures do)."""
+    published in turn to EPCI by marie@x.fr. A new territory opens closed (issue 25): EPCI is then opened to
+    reading without an account, as its administrator would, because most tests read it as a visitor (``public``:
+    False leaves it closed). Call ``source.store.clear()`` after the test (the fixtures do)."""
     url = f"sqlite:///{tmp_path / 'nrdash.db'}"
     monkeypatch.setenv("NRDASH_DATABASE_URL", url)
     source.store.clear()
     s = st_store.get_store(url)
     for name, data in published:
         s.publish(OP, EPCI, data, name, author="marie@x.fr")
+    if published and public:
+        s.set_territory(OP, EPCI, anonymous_read=True)
     return s
 
 

@@ -120,6 +120,7 @@ PAGE_TITLES = {
     "pages/versions.py": "Versions du recensement",
     "pages/rapport.py": "Rapport",
     "pages/soumissions.py": "Questionnaire",
+    "pages/campagnes.py": "Campagnes d'actualisation",  # issue 26: a page of its own
 }
 
 

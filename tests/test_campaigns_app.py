@@ -63,7 +63,8 @@ def test_the_personal_link_opens_the_form_filled_in_and_sends_an_update(db):
     shown = texts(at)
     assert "Hugo" not in shown and "hugo@example.org" not in shown and "Mairie de Lagord" not in shown
     assert "Voici la fiche de « Atelier Vélo »" in shown
-    assert at.checkbox(key="q_consent").label.startswith("Si vous donnez un référent ou un contact : ")
+    # escaped as a whole (the territory's name and contact address are typed by people): read as displayed
+    assert displayed(at.checkbox(key="q_consent").label).startswith("Si vous donnez un référent ou un contact : ")
     at.radio(key="q_level").set_value(2)  # sent at once: its holder was written to (no time rule)
     next(b for b in at.button if b.label == "Envoyer").click().run()
     assert not at.exception and "Merci, votre réponse est envoyée." in texts(at)

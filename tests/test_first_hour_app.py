@@ -76,6 +76,7 @@ def test_an_editor_of_one_territory_lands_on_it(db, monkeypatch):
     db.add_user(OP, "admin@x.fr", "motdepasse-long")  # the first account: the instance's administrator
     db.add_user(OP, "marie@x.fr", "motdepasse-long", "éditeur", EPCI)
     db.publish(OP, "17300", V1, "autre.xlsx")  # another territory, readable by anyone: not hers
+    db.set_territory(OP, "17300", anonymous_read=True)  # (a new territory opens closed: opened, as issue 25 allows)
     signed_in(monkeypatch, "marie@x.fr")
     at = app()
     assert not at.exception and at.session_state[source.SOURCE_KEY].code == EPCI
@@ -104,7 +105,10 @@ def test_an_empty_territory_says_what_to_do_first_without_an_error(db, monkeypat
     upload.upload("premier.xlsx", V1).run()
     assert not at.exception and db.draft(OP, code, author="marie@x.fr").file_name == "premier.xlsx"
     assert len(at.session_state[source.SOURCE_KEY].dataset.census.actors) == 2
-    signed_in(monkeypatch, None)  # a visitor: said plainly, not as an error either
+    signed_in(monkeypatch, None)  # a visitor: a new territory opens closed (issue 25), so it is refused to him
+    at = app(territoire=code)
+    assert [e.icon for e in at.error] == [":material/lock:"] and "pas visible ici" in at.error[0].value
+    db.set_territory(OP, code, anonymous_read=True)  # once its administrator opens it: said plainly, not as an error
     at = app(territoire=code)
     assert not at.error and "n'a encore aucune version publiée" in texts(at)
 

@@ -43,6 +43,7 @@ def answer(**over) -> quest.Answer:
 def store(tmp_path):
     s = st.Store(f"sqlite:///{tmp_path / 'q.db'}", seed_sample=False)
     s.publish(OP, EPCI, V1, "v1.xlsx", author="marie@x.fr")
+    s.set_territory(OP, EPCI, anonymous_read=True)  # open, as its administrator would: visitors are told the match
     yield s
     s.close()
 

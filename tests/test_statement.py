@@ -7,8 +7,6 @@ from __future__ import annotations
 import html
 import json
 import re
-from dataclasses import asdict
-from types import SimpleNamespace
 
 import pytest
 from starlette.applications import Starlette
@@ -17,6 +15,7 @@ from starlette.testclient import TestClient
 from nrdash.web import public, statement, webpage
 from nrdash.ui import source
 from tests.appstore import fresh_store
+from tests.principals import OP
 from tests.test_questionnaire_app import EPCI, V1
 
 AUDIT = {"measured": "06/12/2026", "pages": [
@@ -77,20 +76,6 @@ def test_the_committed_measure_covers_every_page_and_public_page():
         assert p["grade"] in "ABCDEFG" and 0 <= p["score"] <= 100 and p["requests"] > 0 and p["kb"] > 0
 
 
-class WithContact:
-    """The store, as it will be once a territory's questionnaire gives its contact address (another change): read
-    when present."""
-
-    def __init__(self, store, address):
-        self.store, self.address = store, address
-
-    def questionnaire_form(self, who, code):
-        return SimpleNamespace(**asdict(self.store.questionnaire_form(who, code)), contact_email=self.address)
-
-    def __getattr__(self, name):
-        return getattr(self.store, name)
-
-
 @pytest.fixture
 def db(tmp_path, monkeypatch):
     yield fresh_store(tmp_path, monkeypatch, ("v1.xlsx", V1))
@@ -99,7 +84,8 @@ def db(tmp_path, monkeypatch):
 
 def test_the_server_answers_the_statement_with_the_territorys_contact(db, monkeypatch):
     monkeypatch.setenv(statement.CONTACT_VARIABLE, "numerique@serveur.fr")
-    app = Starlette(routes=public.routes(trusted=[], store_factory=lambda: WithContact(db, "nr@agglo.fr")))
+    db.set_territory(OP, EPCI, contact_email="nr@agglo.fr")  # the territory's contact address (issue 25)
+    app = Starlette(routes=public.routes(trusted=[], store_factory=lambda: db))
     with TestClient(app) as client:
         response = client.get(f"/accessibilite?territoire={EPCI}")
         assert response.status_code == 200 and response.headers["content-security-policy"] == webpage.CSP
@@ -128,7 +114,6 @@ def test_the_phones_vote_page_ends_on_the_statements_link(tmp_path):
     tab, on the code's form, a ballot and a closed vote's result."""
     from nrdash.store import Store
     from nrdash.web import vote_page
-    from tests.principals import OP
 
     s = Store(f"sqlite:///{tmp_path / 'nrdash.db'}")
     try:

@@ -112,7 +112,7 @@ def test_territory_codes_checked_and_created(store):
     got = {t["code"]: t for t in store.territories(OP)}
     assert set(got) == {"17300", "2A004"}
     assert "La Rochelle" in got["17300"]["name"] and got["17300"]["retention_months"] == 24
-    assert got["17300"]["anonymous_read"] is True
+    assert got["17300"]["anonymous_read"] is False  # a new territory opens closed (issue 25; was True)
     store.set_territory(OP, "17300", anonymous_read=False, retention_months=6)
     settings = store.territory(OP, "17300")
     assert (settings["anonymous_read"], settings["retention_months"]) == (False, 6)
@@ -551,6 +551,7 @@ def test_erasure_and_retention_reach_drafts(store):
 def test_readable_territories(store):
     store.publish(OP, EPCI, small("a"), "a.xlsx")
     store.publish(OP, "17300", small("b"), "b.xlsx")  # La Rochelle, the commune
+    store.set_territory(OP, EPCI, anonymous_read=True)  # a new territory opens closed (issue 25): EPCI opened
     store.set_territory(OP, "17300", anonymous_read=False)
     store.add_user(OP, "admin@x.fr", "motdepasse-long")
     store.add_user(OP, "paul@x.fr", "motdepasse-long")

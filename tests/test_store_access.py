@@ -164,6 +164,10 @@ CASES = [
     ("territory", "administrer le territoire", lambda s, w, x, t, p: s.territory(w, t)),
     ("set_territory", "administrer le territoire",
      lambda s, w, x, t, p: s.set_territory(w, t, anonymous_read=False, retention_months=24)),
+    ("set_territory (ouvrir puis refermer la lecture)", "administrer le territoire",  # closed again for the next
+     lambda s, w, x, t, p: (s.set_territory(w, t, anonymous_read=True), s.set_territory(w, t, anonymous_read=False))),
+    ("set_territory (adresse de contact)", "administrer le territoire",
+     lambda s, w, x, t, p: s.set_territory(w, t, contact_email="numerique@x.fr")),
     ("publish", "éditer", lambda s, w, x, t, p: s.publish(w, t, x.file(), "v.xlsx", author="op@x.fr")),
     ("restore", "éditer", lambda s, w, x, t, p: s.restore(w, t, 1, author="op@x.fr")),
     ("versions", "lire le publié", lambda s, w, x, t, p: s.versions(w, t)),

@@ -81,6 +81,7 @@ def populate(s: Store) -> None:
     status, one still in the shared draft, one whose person asked for erasure; the questionnaire closed."""
     s.publish(OP, EPCI, V1, "v1.xlsx", author="marie@x.fr", note="première")
     s.publish(OP, EPCI, small("b"), "v2.xlsx", author="paul@x.fr")
+    s.set_territory(OP, EPCI, anonymous_read=True)  # a new territory opens closed (issue 25): visitors see a match
     s.restore(OP, EPCI, 1, author="marie@x.fr")
     objective = cp.Objective("engaged_actors", 12.5, dt.date(2027, 12, 31), dt.date(2026, 1, 15), 2.0,
                              note="<b>Cap</b> 2027")

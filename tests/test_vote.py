@@ -259,3 +259,49 @@ def test_the_address_phones_use():
     assert vt.vote_address("http://localhost:8501/vote?code=K7P3QX", configured=True).warning is None
     img = vt.qr_image(room.url, 'Code QR "<b>')
     assert img.startswith('<img class="nr-qr" src="data:image/svg+xml') and 'alt="Code QR &quot;&lt;b&gt;"' in img
+
+
+def test_closed_votes_travel_with_the_territory_archive(store, tmp_path):
+    """The territory's archive (export / import) carries its closed votes (question, choices, participants, counts),
+    not the open one (its ballots are the room's of the moment); a code already taken in the instance that imports
+    is replaced (codes are unique for ever); an altered votes file refuses the whole import."""
+    import io
+    import zipfile
+
+    from nrdash.store.archive import VOTES_FILE
+    from nrdash.dataset import SAMPLE_PATH
+
+    code = store.open_vote(OP, T, question="<b>Nos priorités ?</b>", max_choices=2).code
+    store.cast_vote(phone(code, "a"), T, ["m13", "m00"])
+    store.cast_vote(phone(code, "b"), T, ["m13"])
+    first = store.close_vote(OP, T)
+    store.open_vote(OP, T, kind=vt.PLAN)  # still open when exported: not in the archive
+    archive = store.export_territory(OP, T)
+
+    there = Store(f"sqlite:///{tmp_path / 'autre.db'}", seed_sample=False)
+    there.publish(OP, "17300", SAMPLE_PATH.read_bytes(), "autre.xlsx")
+    taken = there.open_vote(OP, "17300")
+    with there.engine.begin() as conn:  # the instance already has a vote with the archived code
+        conn.execute(tables.votes_table.update().where(tables.votes_table.c.code == taken.code).values(code=code))
+    assert there.import_territory(OP, archive)[0] == T
+    kept = there.votes(OP, T)
+    assert [(v.question, v.participants, v.counts, v.max_choices, v.kind, v.open) for v in kept] == \
+        [(first.question, 2, first.counts, 2, vt.MATRIX, False)]
+    assert kept[0].counts["m13"] == 2 and kept[0].counts["m00"] == 1
+    assert kept[0].code != code and vt.normalise_code(kept[0].code) == kept[0].code
+    assert kept[0].summary() == first.summary() and there.latest_vote(OP, T).open is False
+    there.close()
+
+    altered = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(archive)) as src, zipfile.ZipFile(altered, "w") as dst:
+        for item in src.infolist():
+            blob = src.read(item)
+            dst.writestr(item, blob.replace(b'"participants": 2', b'"participants": 20') if item.filename == VOTES_FILE
+                         else blob)
+    fresh = Store(f"sqlite:///{tmp_path / 'neuve.db'}", seed_sample=False)
+    with pytest.raises(StoreError, match="Archive altérée : ateliers/votes.json"):
+        fresh.import_territory(OP, altered.getvalue())
+    with fresh.engine.connect() as conn:  # nothing of it written
+        for table in (tables.votes_table, tables.versions, tables.territories):
+            assert conn.execute(sa.select(sa.func.count()).select_from(table)).scalar() == 0
+    fresh.close()

@@ -10,7 +10,8 @@ One module per command group, each adding its commands to the parser with ``regi
 - ``people``: ``user`` (local accounts, roles), ``erase`` (a person's personal data);
 - ``submissions``: ``submissions`` (the answers to the public questionnaire);
 - ``vote``: ``vote open|close|results`` (a workshop room's live vote);
-- ``campaign``: ``campaign create|send|remind|status|links`` (update campaigns: personal links, e-mails).
+- ``campaign``: ``campaign create|send|remind|status|links`` (update campaigns: personal links, e-mails);
+- ``territory``: ``territory show|open|close|set`` (a territory's reading, contact address and retention).
 
 Shared: ``parser`` (argparse in French, no option prefixes), ``placing`` (the offline geography, for check and
 diff), ``json_values`` (JSON-safe values and the report's bytes), ``operator`` (how the store's commands reach the
@@ -23,7 +24,7 @@ import os
 import sys
 from typing import NoReturn
 
-from . import campaign, census_file, people, publishing, submissions, territory_archive, vote
+from . import campaign, census_file, people, publishing, submissions, territory, territory_archive, vote
 from .parser import FrenchParser
 
 # Commands that only read files and print: once their output is flushed, the process ends without the interpreter's
@@ -48,6 +49,7 @@ def build_parser(argv: list[str]) -> FrenchParser:
     submissions.register(sub)
     vote.register(sub)  # vote open|close|results
     campaign.register(sub)  # campaign create|send|remind|status|links
+    territory.register(sub)  # territory show|open|close|set
     return parser
 
 

@@ -21,9 +21,10 @@ from .common import as_utc, iso, parse_time, pause_for_tests, sha256, utcnow
 from .database import head_revision
 from .errors import StoreError
 from .followup import PAIR_LINK, PAIR_REF_MAX, PAIR_UNLINK
-from .tables import (VERSION_META, actor_pairings, campaign_keys, email_refusals, objectives_table, personal_data,
+from .tables import (VERSION_META, actor_pairings, campaign_keys, votes_table, email_refusals, objectives_table, personal_data,
                      questionnaire_settings, submission_contacts, submission_events, submissions, territories,
                      versions)
+from .territories import check_contact
 from .versions import version_info
 
 EXPORT_FORMAT, EXPORT_VERSION = "nrdash-territoire", 2
@@ -196,6 +197,18 @@ def _import_kept(conn: Connection, territory_id: int, questionnaire_open: bool |
 
 
 
+def _settings(t: dict[str, Any]) -> dict[str, Any]:
+    """The territory's settings as its archive gives them: whether anyone reads it without an account (kept as it
+    was exported: an archive of an open territory opens it here too), its retention period and contact address
+    (none in an archive written before it existed)."""
+    try:
+        contact = check_contact(t.get("contact_email"))
+    except StoreError as exc:
+        raise StoreError(f"Archive illisible : l'adresse de contact du territoire est refusée ({exc})") from None
+    return {"anonymous_read": bool(t["anonymous_read"]), "retention_months": int(t["retention_months"]),
+            "contact_email": contact}
+
+
 REFUSALS_FILE = "campagnes/refus-de-courriels.json"  # the refusals of e-mails: the key and the keyed hashes
 
 
@@ -237,6 +250,73 @@ def _import_refusals(conn: Connection, territory_id: int, refusals: dict[str, An
     conn.execute(campaign_keys.insert().values(territory_id=territory_id, refusal_key=refusals["key"]))
     if refusals["refusals"]:
         conn.execute(email_refusals.insert(), [{"territory_id": territory_id, **r} for r in refusals["refusals"]])
+
+
+VOTES_FILE = "ateliers/votes.json"  # the territory's closed votes: question, choices, participants, counts
+
+
+def _export_votes(conn: Connection, territory_id: int) -> list[dict[str, Any]]:
+    """The territory's closed votes, oldest first: what is kept of them (no ballot exists once a vote is closed).
+    An open vote is not in the archive: its ballots are per browser, for the room of the moment."""
+    return [{"code": r.code, "kind": r.kind, "purpose": r.purpose, "question": r.question,
+             "choices": json.loads(r.choices), "max_choices": r.max_choices, "opened_at": iso(r.opened_at),
+             "opened_by": r.opened_by, "closed_at": iso(r.closed_at), "participants": r.participants,
+             "counts": json.loads(r.counts or "{}")}
+            for r in conn.execute(sa.select(votes_table).where(votes_table.c.territory_id == territory_id,
+                                                               votes_table.c.closed_at.is_not(None))
+                                  .order_by(votes_table.c.id))]
+
+
+def _vote_row(r: dict[str, Any]) -> dict[str, Any]:
+    """One closed vote of an archive as the table's column values (ValueError/KeyError/TypeError when malformed)."""
+    from .. import vote as vt
+
+    if r["kind"] not in (vt.MATRIX, vt.PLAN, vt.EXAMPLES) or r["purpose"] not in (vt.KEY_ACTIONS, vt.QUICK_WINS):
+        raise ValueError(f"sorte de vote « {str(r['kind'])[:20]} » ou « {str(r['purpose'])[:20]} » inconnue")
+    choices = [vt.Choice.from_dict(c) for c in r["choices"]]
+    keys = {c.key for c in choices}
+    if not choices or len(keys) != len(choices) or len(choices) > vt.MAX_OFFERED:
+        raise ValueError("choix absents, en double ou trop nombreux")
+    counts = {str(k): int(n) for k, n in dict(r["counts"]).items()}
+    participants, most = int(r["participants"]), int(r["max_choices"])
+    if not set(counts) <= keys or min(counts.values(), default=0) < 0 or participants < 0 or \
+            not vt.MIN_CHOICES <= most <= vt.MAX_CHOICES:
+        raise ValueError("décompte, participants ou nombre de choix hors des bornes")
+    code = vt.normalise_code(r["code"])
+    return dict(code=code or None, kind=r["kind"], purpose=r["purpose"], question=_text(r["question"], vt.QUESTION_MAX),
+                choices=json.dumps([c.as_dict() for c in choices], ensure_ascii=False), max_choices=most,
+                opened_at=_when(r["opened_at"]), opened_by=_text(r["opened_by"], 254), closed_at=_when(r["closed_at"]),
+                revision=0, participants=participants, counts=json.dumps(counts))
+
+
+def _read_votes(zf: zipfile.ZipFile, manifest: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The archive's closed votes (None for an archive made before votes were kept), checked against the manifest."""
+    listed = manifest.get("files") or {}
+    if VOTES_FILE not in listed:
+        return None
+    try:
+        blob = zf.read(VOTES_FILE)
+    except KeyError:
+        raise StoreError(f"Archive incomplète : {VOTES_FILE} (votes en atelier) manque. Refaites l'export.") from None
+    if sha256(blob) != listed[VOTES_FILE]:
+        raise StoreError(f"Archive altérée : {VOTES_FILE} (votes en atelier) n'a pas le SHA-256 du manifeste. "
+                         "Refaites l'export.")
+    try:
+        return [_vote_row(r) for r in json.loads(blob)]
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise StoreError(f"Archive illisible : {VOTES_FILE} n'a pas la forme attendue ({str(exc)[:80]}). "
+                         "Refaites l'export.") from None
+
+
+def _import_votes(conn: Connection, territory_id: int, votes: list[dict[str, Any]]) -> None:
+    """Write the closed votes; a code already used in this instance (codes are unique for ever) gets a new one."""
+    from .. import vote as vt
+
+    for v in votes:
+        code = v["code"]
+        while code is None or conn.execute(sa.select(votes_table.c.id).where(votes_table.c.code == code)).first():
+            code = vt.new_code()
+        conn.execute(votes_table.insert().values(territory_id=territory_id, **{**v, "code": code}))
 
 
 def _archived_ids(zf: zipfile.ZipFile, d: dict[str, Any], actors: bytes) -> dict[int, str] | None:
@@ -281,7 +361,8 @@ class Archive:
     def export_territory(self, who: Principal, territory: str) -> bytes:
         """A zip: every version's file (as stored), its normalised content and personal rows; the territory's
         objectives, manual actor pairings and questionnaire answers (their statuses, history and personal data);
-        and manifest.json (settings, SHA-256s, notes, authors, dates, issues): everything of the territory, for its
+        its closed votes (question, choices, participants, counts: an open vote stays here, its ballots are the room's
+        of the moment); and manifest.json (settings, SHA-256s, notes, authors, dates, issues): everything of the territory, for its
         administrators (ADMIN_TERRITORY). Drafts are not in it (unpublished work; the questionnaire's shared draft
         comes back as the pending decisions of its answers)."""
         buf = io.BytesIO()
@@ -294,7 +375,7 @@ class Archive:
                 "format": EXPORT_FORMAT, "format_version": EXPORT_VERSION, "exported_at": utcnow().isoformat(),
                 "schema_revision": head_revision(),
                 "territory": {"code": trow.code, "name": trow.name, "anonymous_read": trow.anonymous_read,
-                              "retention_months": trow.retention_months,
+                              "retention_months": trow.retention_months, "contact_email": trow.contact_email,
                               "open_licence": trow.open_licence, "open_citizens": bool(trow.open_citizens),
                               "created_at": as_utc(trow.created_at).isoformat(),
                               "questionnaire_open": None if is_open is None else bool(is_open)},
@@ -333,6 +414,11 @@ class Archive:
                 blob = json.dumps(refusals, indent=1).encode()
                 zf.writestr(REFUSALS_FILE, blob)
                 manifest["files"][REFUSALS_FILE] = sha256(blob)
+            closed_votes = _export_votes(conn, trow.id)
+            if closed_votes:
+                blob = json.dumps(closed_votes, ensure_ascii=False, indent=1).encode()
+                zf.writestr(VOTES_FILE, blob)
+                manifest["files"][VOTES_FILE] = sha256(blob)
             zf.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
         return buf.getvalue()
 
@@ -357,6 +443,7 @@ class Archive:
                              f"{EXPORT_VERSION}. Mettez nrdash à jour, ou refaites l'export depuis la même version.")
         t = manifest["territory"]
         code = t["code"]
+        settings = {**_settings(t), **_open_data_values(t)}
         prepared = []
         for d in manifest["versions"]:
             try:
@@ -389,15 +476,16 @@ class Archive:
                              _archived_ids(zf, d, actors)))
         kept = _read_kept(zf, manifest) if fmt >= 2 else None
         refusals = _read_refusals(zf, manifest)
+        votes = _read_votes(zf, manifest)
         with self._unit(who, "import_territory", code, write=True) as u:
             _check_fresh(u.conn, code, u.territory, fmt)
             try:
                 if u.territory is None:
                     u.conn.execute(territories.insert().values(
-                        code=code, name=t["name"], anonymous_read=bool(t["anonymous_read"]),
-                        retention_months=int(t["retention_months"]), created_at=parse_time(t["created_at"]),
-                        **_open_data_values(t)))
-                    u.territory = u.conn.execute(sa.select(territories).where(territories.c.code == code)).one()
+                        code=code, name=t["name"], created_at=parse_time(t["created_at"]), **settings))
+                else:  # made here without a version (an account's role): the archive's settings are the territory's
+                    u.conn.execute(territories.update().where(territories.c.id == u.territory.id).values(**settings))
+                u.territory = u.conn.execute(sa.select(territories).where(territories.c.code == code)).one()
                 for number, created_at, values, personal, ids in prepared:
                     self._insert_version(u, values, personal, number=number, created_at=created_at,
                                          pause=False, given_ids=ids, continues=None if ids is not None else (
@@ -412,6 +500,8 @@ class Archive:
                     self._check_questionnaire_draft(u, utcnow())
                 if refusals is not None:
                     _import_refusals(u.conn, u.territory.id, refusals)
+                if votes:
+                    _import_votes(u.conn, u.territory.id, votes)
                 pause_for_tests()
             except (StoreError, sa.exc.SQLAlchemyError) as exc:
                 why = str(exc) if isinstance(exc, StoreError) else \

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from .access import OPERATIONS, Principal, Unit, rights
-from .common import RETENTION_MONTHS, utcnow
+from .common import RETENTION_MONTHS, SAMPLE_CODE, utcnow
 from .tables import territories
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -173,8 +173,10 @@ class Database:
         from .territories import territory_label
 
         name = territory_label(code)
+        # A new territory opens closed: its administrator opens it to reading without an account deliberately
+        # (the Versions page, « territory open »). Only the fictional sample is open from the start.
         conn.execute(self._insert(territories).values(
-            code=code, name=name, anonymous_read=True, retention_months=RETENTION_MONTHS,
+            code=code, name=name, anonymous_read=code == SAMPLE_CODE, retention_months=RETENTION_MONTHS,
             created_at=utcnow()).on_conflict_do_nothing(index_elements=["code"]))
         return conn.execute(sa.select(territories).where(territories.c.code == code).with_for_update()).one()
 

@@ -61,12 +61,14 @@ class Submission:
 @dataclass(frozen=True)
 class FormInfo:
     """What the public form shows of its territory: its name, how long answers' contacts are kept, whether it takes
-    answers, and its communes (INSEE codes, from the latest version's territory)."""
+    answers, its communes (INSEE codes, from the latest version's territory) and the address to write to (None
+    while its administrators have not set it)."""
 
     name: str
     retention_months: int
     open: bool
     members: tuple[str, ...]
+    contact_email: str | None = None
 
 
 def _check_answer(answer: "quest.Answer") -> None:
@@ -154,7 +156,7 @@ class Questionnaire:
                 raise StoreError("Ce questionnaire n'existe pas sur ce serveur : vérifiez le lien reçu.")
             info = json.loads(latest.territory_info) if latest.territory_info else None
             return FormInfo(trow.name, int(trow.retention_months), _is_open(u.conn, trow.id),
-                            tuple(info["members"]) if info else ())
+                            tuple(info["members"]) if info else (), trow.contact_email or None)
 
     def questionnaire_open(self, who: Principal, territory: str) -> bool:
         with self._unit(who, "questionnaire_open", territory) as u:

@@ -11,6 +11,7 @@ territories = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True), sa.Column("code", sa.String(16), unique=True),
     sa.Column("name", sa.String(300)), sa.Column("anonymous_read", sa.Boolean),
     sa.Column("retention_months", sa.Integer), sa.Column("created_at", TZ),
+    sa.Column("contact_email", sa.String(254)),  # migration 0007: the address the questionnaire's consent gives
     sa.Column("open_licence", sa.String(40)), sa.Column("open_citizens", sa.Boolean),  # open data (migration 0009)
 )
 versions = sa.Table(

@@ -9,9 +9,15 @@ from ..geography import TerritoryCodeError, territory_name
 from ..workspace import Access
 from .access import (ADMIN_INSTANCE, ADMIN_TERRITORY, EDIT, READ_PERSONAL, READ_PUBLISHED, WORKSHOP, Principal,
                      readable)
-from .common import SAMPLE_CODE, SAMPLE_NAME
+from .common import SAMPLE_CODE, SAMPLE_NAME, check_email
 from .errors import StoreError
 from .tables import territories
+
+
+def check_contact(email: str | None) -> str | None:
+    """A territory's contact address as stored: a checked e-mail, or None when blank (unset)."""
+    email = "" if email is None else str(email)
+    return check_email(email) if email.strip() else None
 
 
 def territory_label(code: str) -> str:
@@ -39,7 +45,9 @@ class Territories:
                           locked=who.kind == WORKSHOP, editor=u.allows(EDIT), admin=u.allows(ADMIN_TERRITORY),
                           instance_admin=u.allows(ADMIN_INSTANCE), personal_data=u.allows(READ_PERSONAL),
                           exists=(u.territory is not None) if knows else None,
-                          name=u.territory.name if knows and u.territory is not None else "")
+                          name=u.territory.name if knows and u.territory is not None else "",
+                          public=bool(u.territory.anonymous_read) if may_read and u.territory is not None
+                          else None)
 
     def territories(self, who: Principal) -> list[dict[str, Any]]:
         """Every territory of the instance with its settings."""
@@ -65,13 +73,21 @@ class Territories:
             return {"name": row.name, "open_licence": row.open_licence, "open_citizens": bool(row.open_citizens)}
 
     def territory(self, who: Principal, code: str) -> dict[str, Any]:
-        """The territory's row: its name and settings (anonymous reading, retention period)."""
+        """The territory's row: its name and settings (anonymous reading, retention period, contact address), and
+        whether its questionnaire takes answers (``questionnaire_open``, a setting of its own)."""
+        from .questionnaire import _is_open
+
         with self._unit(who, "territory", code) as u:
-            return dict(u.row()._mapping)
+            row = u.row()
+            return {**row._mapping, "questionnaire_open": _is_open(u.conn, row.id)}
 
     def set_territory(self, who: Principal, code: str, *, anonymous_read: bool | None = None,
-                      retention_months: int | None = None, open_licence: str | None = None,
-                      open_citizens: bool | None = None) -> None:
+                      retention_months: int | None = None, contact_email: str | None = None,
+                      open_licence: str | None = None, open_citizens: bool | None = None) -> None:
+        """Change the settings given (None: left as it is). ``anonymous_read``: every published version of the
+        territory, earlier ones included, readable by anyone without an account (True) or by its accounts only.
+        ``contact_email``: the address the public questionnaire gives (checked as an e-mail; "" unsets it).
+        ``open_licence``, ``open_citizens``: its open data's licence and whether « Citoyens » are counted."""
         values: dict[str, Any] = {}
         if anonymous_read is not None:
             values["anonymous_read"] = bool(anonymous_read)
@@ -88,6 +104,8 @@ class Territories:
             if not 1 <= int(retention_months) <= 240:
                 raise StoreError("Durée de conservation des données personnelles invalide : entre 1 et 240 mois.")
             values["retention_months"] = int(retention_months)
+        if contact_email is not None:
+            values["contact_email"] = check_contact(contact_email)
         with self._unit(who, "set_territory", code, write=True) as u:
             row = u.row()
             if values:

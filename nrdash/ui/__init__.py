@@ -14,7 +14,10 @@ modules; pages stay thin and never copy each other):
 - geometry: contours for the map and the report, computed once;
 - editor: the census editor;
 - account: who is signed in; workspace: the shared workspace (territory, draft, versions, links, settings);
-- suivi: the Suivi page (two versions or files compared, objectives, freshness);
+- suivi: the Suivi page (two versions or files compared, objectives, freshness), a package (pairing, objectives,
+  state);
+- campaigns, campaign_sending, campaign_link: the Campagnes page (issue 26), its sending in the background, the
+  personal link's form;
 - vote: the Atelier page (the room's live vote: open, project, close, into the plan; the phones' page is
   nrdash.web.vote_page, plain HTML);
 - assets: the favicon's folder and the stylesheets (assets/css).

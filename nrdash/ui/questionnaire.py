@@ -20,7 +20,7 @@ from .. import referential as ref
 from ..store import StoreError
 from ..web.public import territory_communes
 from ..text import count_noun, date_time, escape_md
-from . import source
+from . import source, territory_settings
 from .admission import PUBLISH, Busy, reading
 from .pages import THROUGH_APP_KEY, navigation, page_link, show_link
 
@@ -152,8 +152,10 @@ def _form(code: str, communes: dict[str, str], form) -> None:
         _problem("contact")
         with st.container(key="q_trap"):  # hidden from people (CSS): only a robot fills it
             st.text_input("Site web (laissez ce champ vide)", key="q_website", autocomplete="off")
-        st.checkbox("Si vous donnez un référent ou un contact : "
-                    + quest.consent_text(form.name, form.retention_months), key="q_consent")
+        # Escaped: the contact address is typed by an administrator (and would be auto-linked).
+        st.checkbox(escape_md("Si vous donnez un référent ou un contact : "
+                              + quest.consent_text(form.name, form.retention_months, form.contact_email)),
+                    key="q_consent")
         _problem("consent")
         problems = st.session_state.get(PROBLEMS_KEY)
         if problems:  # beside the button too: on a phone the list at the top is out of sight
@@ -304,6 +306,7 @@ def queue_page(ctx: "Context") -> None:
     s = source.store()
     st.session_state.setdefault("q_open", s.questionnaire_open(src.who, src.code))
     st.toggle("Questionnaire ouvert aux réponses", key="q_open", on_change=_toggle_open)
+    territory_settings.contact_prompt(src, s.questionnaire_form(src.who, src.code).contact_email)
     subs = s.submissions(src.who, src.code, with_contacts=True)  # read once for the page's sections
     _draft_section(src, subs)
     new = [x for x in subs if x.status == quest.NEW]
@@ -351,7 +354,7 @@ def paper_section(src) -> None:
                 "ci-dessus. Un fichier est importé en entier ou pas du tout.")
     c1, c2 = st.columns(2)
     c1.download_button("Questionnaire vierge à imprimer (.html)",
-                       quest.printable_form(form.name, form.retention_months).encode("utf-8"),
+                       quest.printable_form(form.name, form.retention_months, form.contact_email).encode("utf-8"),
                        file_name=f"questionnaire-{src.code}.html", mime="text/html", on_click="ignore",
                        icon=":material/print:", key="q_printable")
     c2.download_button("Modèle de saisie des réponses (.xlsx)", quest.paper_template(),
@@ -448,6 +451,7 @@ def _draft_section(src, subs: list) -> None:
     st.text_input("Note de version", key="q_publish_note", max_chars=2000)
     st.text_input("Raison de publier malgré des lignes en erreur (seulement si la publication le demande)",
                   key="q_force", max_chars=2000)
+    territory_settings.publish_line(src, (src.latest or 0) + 1)
     st.button(f"Publier la version {(src.latest or 0) + 1}", type="primary", key="q_publish",
               icon=":material/publish:", on_click=_publish)
 

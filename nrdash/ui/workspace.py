@@ -16,7 +16,7 @@ from .. import workspace as ws
 from ..store import StoreError
 from ..text import count_noun, escape_md
 from . import account as accounts
-from . import editor, questionnaire, source, widgets
+from . import editor, questionnaire, source, territory_settings, widgets
 from . import territory as territories
 from .admission import PUBLISH, Busy, reading
 from .elements import html_table, template_button
@@ -208,11 +208,13 @@ def draft_section(src: Source) -> None:
                                   + (changes.sentence if changes else f"Première version du territoire : "
                                      f"{count_noun(len(c.actors), 'acteur')}.")
                                   + f" Elle devient la version affichée de « {src.name} »."))
+            territory_settings.publish_line(src, nxt)  # who will read it
             c1, c2 = st.columns(2)
             c1.button(f"Confirmer : publier la version {nxt}", type="primary", icon=":material/publish:",
                       key="ws_publish_confirm", on_click=_publish)
             c2.button("Annuler", key="ws_publish_cancel", on_click=_cancel_publish)
         return
+    territory_settings.publish_line(src, nxt)
     c1, c2 = st.columns(2)
     c1.button(f"Publier la version {nxt}", type="primary", icon=":material/publish:", key="ws_publish",
               on_click=_ask_publish, args=((src.code, src.latest, draft.sha256),), disabled=bool(missing))
@@ -355,8 +357,7 @@ def _save_settings() -> None:
     if src is None:
         return
     try:
-        source.store().set_territory(source.principal(), src.code,
-                                     anonymous_read=bool(st.session_state.get("ws_anon")),
+        source.store().set_territory(source.principal(), src.code, contact_email=territory_settings.contact_value(),
                                      retention_months=int(st.session_state.get("ws_retention")),
                                      open_licence=st.session_state.get("ws_licence") or od.DEFAULT_LICENCE,
                                      open_citizens=bool(st.session_state.get("ws_citizens")))
@@ -445,19 +446,21 @@ def links_section(src: Source) -> None:
 
 
 def settings_section(src: Source) -> None:
-    """An administrator's settings of the territory: anonymous reading, retention, erasing a person's data."""
+    """An administrator's settings of the territory: reading without an account (opened after a confirmation), the
+    questionnaire's contact address, the open data's licence and citizens, retention, roles, erasing a person's data."""
     s = source.store()
     t = s.territory(src.who, src.code)
     st.subheader("Réglages du territoire", anchor=False)
-    st.session_state.setdefault("ws_anon", bool(t["anonymous_read"]))
+    territory_settings.fields_for(src.code)
+    territory_settings.reading_block(src, t)
     st.session_state.setdefault("ws_retention", int(t["retention_months"]))
     st.session_state.setdefault("ws_licence", t.get("open_licence") or od.DEFAULT_LICENCE)
     st.session_state.setdefault("ws_citizens", bool(t.get("open_citizens", True)))
-    st.checkbox("Lecture sans connexion (tableau de bord public)", key="ws_anon")
-    # Said before the administrator saves (issue 27): opening publishes every version as open data, older ones too.
+    # Said before the administrator opens it (issue 27): opening publishes every version as open data, older ones too.
     st.caption(escape_md(f"Un territoire ouvert publie aussi toutes ses versions, les anciennes comprises, comme "
                          f"données ouvertes à l'adresse /donnees/{src.code}/ (sans référent, contact ni acteur "
                          f"« Citoyens »)."))
+    territory_settings.contact_field(t)
     st.selectbox("Licence des données ouvertes", list(od.LICENCES), key="ws_licence",
                  format_func=lambda name: od.LICENCES[name].title)
     st.checkbox("Publier le nombre de citoyens recensés par commune", key="ws_citizens")

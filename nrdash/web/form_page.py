@@ -113,8 +113,9 @@ def _problems_of(problems) -> dict[str, str]:
 
 
 def form_page(territory: str, territory_name: str, communes: Mapping[str, str], retention_months: int,
-              token: str, values: Mapping[str, Any] | None = None, problems=()) -> str:
-    """The form (``values``: what was sent, shown again with ``problems``, nrdash.questionnaire.Problem)."""
+              token: str, values: Mapping[str, Any] | None = None, problems=(), contact_email: str | None = None) -> str:
+    """The form (``values``: what was sent, shown again with ``problems``, nrdash.questionnaire.Problem;
+    ``contact_email``: the territory's contact address, which the consent gives for an erasure, issue 25)."""
     values = values or {}
     wrong = _problems_of(problems)
     labels = {k: v[0] for k, v in quest.TEXT_FIELDS.items()}
@@ -168,7 +169,7 @@ def form_page(territory: str, territory_name: str, communes: Mapping[str, str], 
     commune_choices = [("", "Choisir une commune"), *communes.items(),
                        (quest.OTHER_COMMUNE, "Autre commune (écrite ci-dessous)")]
     levels = [(n, f"{ref.level_label(n)} : {quest.LEVEL_HINTS[n]}") for n in ref.LEVELS]
-    consent = quest.consent_text(territory_name, int(retention_months))
+    consent = quest.consent_text(territory_name, int(retention_months), contact_email)
     consent_checked = " checked" if values.get("consent") else ""
     fields_wrong = [p for p in problems if p.field != "send"]
     beside_button = (f'<p class="erreur">Réponse non envoyée : {count_noun(len(fields_wrong), "point")} à corriger, '

@@ -48,9 +48,9 @@ def communes_named(members) -> dict[str, str]:
 
 
 def territory_shown(store, code: str | None) -> tuple[str | None, str | None]:
-    """(name, contact address) of the territory ``code`` as its public questionnaire shows it (anyone may read it;
-    the contact address once the store keeps one: read when present), or (None, None) when the address names no
-    territory with a published census."""
+    """(name, contact address) of the territory ``code`` as its public questionnaire shows them (anyone may read
+    them; the address set by the territory's administrators, issue 25, else None), or (None, None) when the address
+    names no territory with a published census."""
     from ..store import Principal, StoreError
 
     if not code:
@@ -59,7 +59,7 @@ def territory_shown(store, code: str | None) -> tuple[str | None, str | None]:
         form = store.questionnaire_form(Principal.anonymous(), code)
     except StoreError:
         return None, None
-    return form.name, getattr(form, "contact_email", None) or None
+    return form.name, form.contact_email or None
 
 
 def personal_link(query_string: bytes | str) -> bool:
@@ -115,7 +115,7 @@ def routes(trusted: list | None = None, store_factory=None, secret_factory=None)
         if values and form_page.elapsed_since(values.get("debut"), secret_factory(), code) is not None:
             token = values["debut"]  # shown again to correct it: the time counts from the first display
         body = form_page.form_page(code, form.name, communes_named(form.members), form.retention_months, token,
-                                   values, problems)
+                                   values, problems, contact_email=form.contact_email)
         title = ("Erreur – " if problems else "") + form_page.TITLE
         return page(title, body, status, territory=code)
 

@@ -57,6 +57,8 @@ def first_server(tmp_path_factory):
                  ("17028", SAMPLE.read_bytes(), "recensement-exemple.xlsx", "")]
     for code, data_bytes, name, note in published:
         s.publish(OP, code, data_bytes, name, author="ed@exemple.fr", note=note)
+    # A new territory opens closed (issue 25): EPCI opened, as its administrator would, for the visitors' pages.
+    s.set_territory(OP, EPCI, anonymous_read=True)
     s.close()
     env = {"NRDASH_DATA_DIR": str(data), "STREAMLIT_SERVER_COOKIE_SECRET": SECRET}
     with streamlit_server(env=env) as url:
@@ -130,6 +132,9 @@ def test_an_editor_lands_on_the_empty_territory_and_publishes_its_first_census(f
     publish.click()
     wait_idle(small)
     shot(small, "publier-confirmation")
+    # Who will read it, said in the confirmation: a new territory opens closed (issue 25)
+    assert ("La version 1 sera réservée aux comptes du territoire"
+            in small.locator(".st-key-ws_publish_confirm_box").inner_text())
     main(small).get_by_role("button", name="Confirmer : publier la version 1").click()
     small.get_by_text("Version 1 publiée.").wait_for(timeout=60_000)
     s = Store(f"sqlite:///{first_server.db}", migrate=False)

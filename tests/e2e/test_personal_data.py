@@ -23,6 +23,8 @@ def shared(tmp_path_factory):
     s.add_user(OP, "admin@exemple.fr", PASSWORD)
     s.add_user(OP, "ed@exemple.fr", PASSWORD, "éditeur", EPCI)
     s.publish(OP, EPCI, SAMPLE.read_bytes(), "recensement.xlsx")
+    # A new territory opens closed (issue 25): opened, as its administrator would, for the visitors of these tests.
+    s.set_territory(OP, EPCI, anonymous_read=True)
     s.close()
     with streamlit_server(env={"NRDASH_DATA_DIR": str(data), "STREAMLIT_SERVER_COOKIE_SECRET": SECRET}) as url:
         yield url

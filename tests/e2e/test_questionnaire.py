@@ -31,6 +31,8 @@ def quest_server(tmp_path_factory):
     s.add_user(OP, "admin@exemple.fr", PASSWORD)
     s.add_user(OP, "ed@exemple.fr", PASSWORD, "éditeur", EPCI)
     s.publish(OP, EPCI, SAMPLE.read_bytes(), "recensement.xlsx")
+    # A new territory opens closed (issue 25): opened, as its administrator would, for the visitors of these tests.
+    s.set_territory(OP, EPCI, anonymous_read=True)
     answer, problems = quest.validate({"name": "Structure Déjà Là", "actor_type": "PME", "level": 1,
                                        "referent": "Personne Privée", "contact": CONTACT, "consent": True,
                                        "needs": ["Collaboration"]}, {})

@@ -37,6 +37,8 @@ def _prepare(database_url: str) -> None:
     s.add_user(OP, "admin@exemple.fr", PASSWORD)  # the first account is the instance's administrator
     s.add_user(OP, EDITOR, PASSWORD, "éditeur", EPCI)
     s.publish(OP, EPCI, SAMPLE.read_bytes(), "recensement.xlsx", author="test", note="version de départ")
+    # A new territory opens closed (issue 25): opened, as its administrator would, for the visitors of these tests.
+    s.set_territory(OP, EPCI, anonymous_read=True)
     s.close()
 
 

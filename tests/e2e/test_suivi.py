@@ -38,6 +38,8 @@ def suivi_server(tmp_path_factory):
     s = Store(f"sqlite:///{data / 'nrdash.db'}", seed_sample=False)
     s.publish(OP, EPCI, SAMPLE.read_bytes(), "v1.xlsx")
     s.publish(OP, EPCI, second_version(), "v2.xlsx")
+    # A new territory opens closed (issue 25): opened, as its administrator would, for the visitors of these tests.
+    s.set_territory(OP, EPCI, anonymous_read=True)
     v1, v2 = (s.open_version(OP, EPCI, n).census for n in (1, 2))
     engaged = cp.indicator_value("engaged_actors", v1.actors, v1.actions)
     start = s.versions(OP, EPCI)[0].created_at.astimezone().date()

@@ -172,6 +172,8 @@ def _demo_prepare(password: str) -> Callable[[str], None]:
         s.add_user(OP, DEMO_EDITOR, password, "éditeur", DEMO_TERRITORY)
         s.publish(OP, DEMO_TERRITORY, SAMPLE_PATH.read_bytes(), SAMPLE_PATH.name, author="démo",
                   note="Version de départ de la démonstration.")
+        s.set_territory(OP, DEMO_TERRITORY, anonymous_read=True)  # a demonstration: open to visitors (a new
+        # territory opens closed)
         s.close()
     return prepare
 

@@ -5,7 +5,7 @@ its e-mails and its answer stand), the personal links issued to them (hashed), t
 (a keyed hash of the address) and the key; questionnaire answers name the actor and the recipient they came from.
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0007
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0005"
+down_revision = "0007"  # the territory branch chains 0005 -> 0007 -> 0008 -> 0009 -> 0010 (number order)
 branch_labels = None
 depends_on = None
 
