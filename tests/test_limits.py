@@ -207,9 +207,15 @@ def test_worker_killed_by_its_address_space_limit_becomes_a_french_error(monkeyp
 def test_worker_time_limit(monkeypatch):
     from nrdash import sandbox
 
+    import threading
+
+    def never_ends(*args, **kwargs):  # a read that outlasts any limit, whatever the machine's speed
+        threading.Event().wait()
+
     monkeypatch.setattr(sandbox, "SECONDS_PER_MILLION_CELLS", 0.0)
-    with pytest.raises(CensusError, match="dépassé 0 secondes"):
-        sandbox.load_census_isolated(SAMPLE, worker=sandbox.WorkerLimits(base_timeout_s=0))
+    monkeypatch.setattr(sandbox, "load_census", never_ends)
+    with pytest.raises(CensusError, match="dépassé 0 secondes"):  # fork: the child sees the patch
+        sandbox.load_census_isolated(SAMPLE, worker=sandbox.WorkerLimits(base_timeout_s=0), mode="fork")
 
 
 def test_worker_crash_becomes_a_french_error(monkeypatch):
