@@ -116,8 +116,8 @@ def account_block(next_path: str) -> None:
             label = "Se connecter avec un compte local"
         else:
             label = "Se connecter"
-        st.markdown(f'<a href="{html.escape(auth.login_url(next_path))}" target="_self">{label}</a>',
-                    unsafe_allow_html=True)
+        # A plain link: within the app it opens in the same tab (nrdash.web.frontend); no raw HTML to fetch a script for
+        st.markdown(f"[{label}]({auth.login_url(next_path)})")  # (login_url: a quoted path)
         return
     st.markdown(f"Connecté : **{_escape_md(account.name)}**"
                 + (f"  \n{_escape_md(account.email)}" if account.name != account.email else ""))
@@ -130,3 +130,4 @@ def account_block(next_path: str) -> None:
                 '<button type="submit" style="font:inherit;color:inherit;background:#fff;cursor:pointer;'
                 'border:1px solid rgba(49,51,63,.4);border-radius:.5rem;padding:.25rem .75rem">Se déconnecter'
                 '</button></form>')
+
