@@ -523,6 +523,7 @@ STYLE = """
 body{margin:0;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1e1e1e;background:#f6f6f6;
 line-height:1.5}
 main{max-width:48rem;margin:2rem auto;padding:1.5rem 2rem;background:#fff;border:1px solid #929292}
+footer{max-width:48rem;margin:0 auto 2rem;padding:0 2rem}
 h1{font-size:1.6rem;margin-top:0}
 h2{font-size:1.2rem;margin-top:1.5rem}
 a{color:#000091}
@@ -534,9 +535,11 @@ STYLE_HASH = base64.b64encode(hashlib.sha256(STYLE.encode("utf-8")).digest()).de
 PAGE_CSP = f"default-src 'none'; style-src 'sha256-{STYLE_HASH}'; base-uri 'none'; form-action 'none'"
 
 
-def listing_html(release: Release, counts: dict[str, int] | None = None, dashboard: str = "/") -> str:
+def listing_html(release: Release, counts: dict[str, int] | None = None, dashboard: str = "/",
+                 statement: str | None = None) -> str:
     """The page of ``/donnees/CODE/``: the files of this version, the licence, the version, its date and
-    SHA-256, what is never published, and the other versions."""
+    SHA-256, what is never published, and the other versions. ``statement``: the address of the accessibility
+    statement, linked at the foot of the page as on every page (« Déclaration d'accessibilité », issue 29)."""
     e = html.escape
     q = "" if release.latest else version_query(release)
     lic = licence(release.licence)
@@ -580,7 +583,9 @@ def listing_html(release: Release, counts: dict[str, int] | None = None, dashboa
     return ("<!DOCTYPE html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>Données ouvertes — {e(release.territory)} – nrdash</title><style>{STYLE}</style></head>"
-            f"<body><main>{body}</main></body></html>")
+            f"<body><main>{body}</main>"
+            + (f'<footer><a href="{e(statement)}">Déclaration d\'accessibilité</a></footer>' if statement else "")
+            + "</body></html>")
 
 
 def counts_of(actors: pd.DataFrame, actions: pd.DataFrame) -> dict[str, int]:

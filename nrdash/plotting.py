@@ -12,7 +12,9 @@ the points of a click (their customdata, x and y: clicked_points), which ui.char
 from __future__ import annotations
 
 import hashlib
+import html
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -33,6 +35,18 @@ def bundle() -> bytes:
 
 
 @lru_cache(maxsize=1)
+def classic_bundle() -> str:
+    """The same build as a classic script that sets ``window.Plotly`` (for a page of its own, such as the HTML
+    report, nrdash.report: 1.3 MB where the whole of plotly.js is 4.8 MB), safe to write inside <script>."""
+    text = bundle().decode("utf-8")
+    found = re.findall(r"export\s*\{\s*([\w$]+)\s+as\s+default\s*\}\s*;", text)
+    if len(found) != 1:
+        raise RuntimeError("assets/js/plotly-nrdash.min.js : export introuvable, refaites-le (scripts/build_plotly.sh).")
+    text = re.sub(r"export\s*\{\s*[\w$]+\s+as\s+default\s*\}\s*;", f"window.Plotly={found[0]};", text)
+    return text.replace("</script", "<\\/script").replace("<!--", "<\\!--")
+
+
+@lru_cache(maxsize=1)
 def bundle_url() -> str:
     """The bundle's address, relative to the app's root: content-addressed, so browsers may cache it for good."""
     return f"nrdash-static/plotly-{hashlib.sha256(bundle()).hexdigest()[:16]}.js"
@@ -43,23 +57,39 @@ def routes() -> dict[str, Served]:
     return {"/" + bundle_url(): Served(bundle(), b"application/javascript")}
 
 
+def plain_text(markup: str | None) -> str:
+    """A plotly text (escaped, with its few tags: <b>, <br>…) as a screen reader should read it."""
+    text = re.sub(r"<br\s*/?>", " ", markup or "", flags=re.I)
+    return " ".join(html.unescape(re.sub(r"<[^>]*>", "", text)).split())
+
+
+def accessible_name(fig: go.Figure) -> str:
+    """The figure's name for screen readers: its title, then its subtitle (the filters, nrdash.ui.chart)."""
+    title = plain_text(fig.layout.title.text)
+    subtitle = plain_text(fig.layout.title.subtitle.text)
+    return " — ".join(part for part in (title or "Graphique", subtitle) if part)
+
+
 @dataclass(frozen=True)
 class Rendered:
-    """A figure already serialised (its plotly JSON and height): what sessions showing the same view share."""
+    """A figure already serialised (its plotly JSON, height and accessible name): what sessions showing the same
+    view share."""
 
     json: str
     height: int
+    name: str
 
 
 def render(fig: go.Figure) -> Rendered:
-    return Rendered(fig.to_json(), int(fig.layout.height or DEFAULT_HEIGHT))
+    return Rendered(fig.to_json(), int(fig.layout.height or DEFAULT_HEIGHT), accessible_name(fig))
 
 
 def figure_payload(fig: go.Figure | Rendered, config: dict, selectable: bool) -> dict:
-    """What the component receives: the figure as plotly JSON, its config and height, the bundle's address."""
+    """What the component receives: the figure as plotly JSON, its config and height, the bundle's address, its
+    accessible name."""
     rendered = fig if isinstance(fig, Rendered) else render(fig)
     return {"figure": rendered.json, "config": {**config, "responsive": True, "locale": "fr"},
-            "height": rendered.height, "selectable": selectable, "bundle": bundle_url()}
+            "height": rendered.height, "selectable": selectable, "bundle": bundle_url(), "name": rendered.name}
 
 
 def clicked_points(state) -> list[dict]:

@@ -1,15 +1,17 @@
-"""The one-click briefing: a single self-contained HTML file (plotly embedded, map drawn as inline SVG, no external
-request), printable to PDF from a browser. Every census string is escaped."""
+"""The one-click briefing: a single self-contained HTML file (the app's partial plotly.js build embedded once, map
+drawn as inline SVG, no external request), printable to PDF from a browser. Every census string is escaped. Each
+chart is a figure named by its title and filters and described by the sentence written under it."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from . import charts, maps
+from . import charts, maps, plotting
 from . import referential as ref
 from .census import Census
 from .filters import Filters
@@ -44,6 +46,14 @@ section { margin-bottom: 2rem; }
   .plotly-graph-div { page-break-inside: avoid; }
 }
 """
+
+
+REPORT_PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "locale": "fr"}
+
+
+def _script_json(value) -> str:
+    """JSON written inside a <script>: nothing in it can close the element."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/").replace("<!--", "<\\u0021--")
 
 
 def table_html(df: pd.DataFrame, index: bool = False) -> str:
@@ -132,13 +142,35 @@ def kpi_items(k) -> list[tuple[str, Any]]:
 def build_report(data: ReportInput) -> str:
     c, a, acts = data.census, data.actors, data.actions
     generated = data.generated or dt.datetime.now().replace(microsecond=0)
-    first = [True]
+    first, drawn_count, shared = [True], [0], [None]
 
-    def fig(figure) -> str:
-        include = "inline" if first[0] else False
-        first[0] = False
-        return figure.to_html(full_html=False, include_plotlyjs=include, config={"displaylogo": False,
-                                                                                 "staticPlot": False})
+    def fig(figure, summary: str = "", filtered: bool = True) -> str:
+        """A chart, named for screen readers by its title and the filters (``filtered``: it shows the filtered
+        census) and described by its sentence (written under it); the first one brings the partial plotly.js build
+        (nrdash.plotting) and plotly's template, once."""
+        drawn_count[0] += 1
+        n = drawn_count[0]
+        spec = json.loads(figure.to_json())
+        template = spec["layout"].pop("template", None)
+        script = ""
+        if first[0]:
+            first[0] = False
+            shared[0] = template
+            script = (f"<script>{plotting.classic_bundle()}</script>"
+                      f"<script>window.nrTemplate={_script_json(template)};</script>")
+        if template is not None and template != shared[0]:  # a template of its own: written with it
+            spec["layout"]["template"] = template
+        elif template is not None:
+            spec["layout"]["template"] = "__shared__"
+        layout = _script_json(spec["layout"]).replace('"__shared__"', "window.nrTemplate")
+        height = int(figure.layout.height or plotting.DEFAULT_HEIGHT)
+        described = f' aria-describedby="phrase-{n}"' if summary else ""
+        sentence = f"<p id='phrase-{n}'>{esc(summary)}</p>" if summary else ""
+        name = plotting.accessible_name(figure) + (f" — {data.filters_caption}" if filtered else "")
+        return (f'{script}<div role="figure" aria-label="{esc(name)}"{described}>'
+                f'<div id="graphique-{n}" class="plotly-graph-div" style="height:{height}px;width:100%"></div></div>'
+                f'<script>Plotly.newPlot("graphique-{n}",{_script_json(spec["data"])},{layout},'
+                f"{_script_json(REPORT_PLOTLY_CONFIG)});</script>{sentence}")
 
     plan = plan_view(acts, data.filters or Filters())
     k = kpis(a, plan.actions, plan.targets)
@@ -163,14 +195,14 @@ def build_report(data: ReportInput) -> str:
     out.append("</div></section>")
 
     out.append("<section id='engagement'><h2>Engagement des acteurs</h2>")
-    out.append(fig(charts.territory_state(a)) + f"<p>{esc(charts.territory_state_summary(a))}</p>")
-    out.append(fig(charts.level_distribution(a)) + f"<p>{esc(charts.level_summary(a))}</p>")
+    out.append(fig(charts.territory_state(a), charts.territory_state_summary(a)))
+    out.append(fig(charts.level_distribution(a), charts.level_summary(a)))
     fam = charts.levels_table(a, "family")
-    out.append(fig(charts.levels_by(a, "family", table=fam)) + f"<p>{esc(charts.levels_by_summary(a, 'family', fam))}</p>")
+    out.append(fig(charts.levels_by(a, "family", table=fam), charts.levels_by_summary(a, "family", fam)))
     out.append(table_html(fam, index=True) + "</section>")
 
     out.append("<section id='cercles'><h2>Cercles de mobilisation</h2>")
-    out.append(fig(charts.circles(a)) + f"<p>{esc(charts.circles_summary(a))}</p>")
+    out.append(fig(charts.circles(a), charts.circles_summary(a)))
     members = circle_members(a)
     for n, circle in ref.CIRCLES.items():
         out.append(f"<h3>{esc(circle.label)} — {count_noun(len(members[n]), 'acteur')}</h3><p>{esc(circle.who)}</p><ul>"
@@ -178,7 +210,7 @@ def build_report(data: ReportInput) -> str:
     out.append(f"<p><i>{esc(ref.CIRCLE_FOR_EVERYONE)}</i></p></section>")
 
     out.append("<section id='matrice'><h2>Matrice d'actions</h2>")
-    out.append(fig(charts.plan_heatmap(counts, engaged_by_target(a))) + f"<p>{esc(plan_summary(plan))}</p>")
+    out.append(fig(charts.plan_heatmap(counts, engaged_by_target(a)), plan_summary(plan)))
     holes = plan.gaps
     if holes:
         out.append("<h3>Lacunes et exemples d'actions du kit</h3><ul>")
@@ -191,7 +223,7 @@ def build_report(data: ReportInput) -> str:
     if len(plan.actions):
         out.append("<h3>Actions prévues</h3>" + table_html(_dates_written(plan_table(plan.actions))))
     for _, label, cats in category_blocks(categories_by_family(a)):  # the two vocabularies, never mixed
-        out.append(fig(charts.categories_heatmap(cats, label)) + f"<p>{esc(charts.categories_summary(cats))}</p>")
+        out.append(fig(charts.categories_heatmap(cats, label), charts.categories_summary(cats)))
     out.append("</section>")
 
     out.append("<section id='carte'><h2>Carte des acteurs</h2>")
@@ -229,7 +261,7 @@ def suivi_section(suivi, fig) -> str:
                    "de la version en cours quand l'objectif a été fixé jusqu'à la cible à l'échéance.</p>")
         rows = []
         for view in suivi.objectives:
-            out.append(fig(sv.objective_figure(view.objective, view.points)) + f"<p>{esc(view.sentence)}</p>")
+            out.append(fig(sv.objective_figure(view.objective, view.points), view.sentence, filtered=False))
             rows.append({"Objectif": view.objective.label, "Cible": view.objective.target,
                          "Échéance": view.objective.deadline.strftime("%d/%m/%Y"),
                          "Départ": f"{view.objective.start_value:g} (version {view.start_version or '—'})",
@@ -245,8 +277,7 @@ def suivi_section(suivi, fig) -> str:
         out.append(f"<p><b>{esc(suivi.comparison_title)}</b> — {esc(suivi.summary)}</p>")
         if suivi.note:
             out.append(f"<p class='note'>{esc(suivi.note)}</p>")
-        out.append(fig(sv.transitions_figure(suivi.transitions, "A", "B"))
-                   + f"<p>{esc(sv.transitions_summary(suivi.transitions))}</p>")
+        out.append(fig(sv.transitions_figure(suivi.transitions, "A", "B"), sv.transitions_summary(suivi.transitions)))
         out.append("<ul>" + "".join(f"<li>{esc(x)}</li>" for x in suivi.sentences) + "</ul>")
     out.append("</section>")
     return "".join(out)

@@ -1,6 +1,8 @@
+import dataclasses
+
 import streamlit as st
 
-from nrdash import maps, ui
+from nrdash import maps, svgmap, ui
 from nrdash import referential as ref
 from nrdash.geography import CREDITS
 from nrdash.indicators import public_table, territory_headline
@@ -20,9 +22,15 @@ if ctx.geo is None:
 settings = st.expander("Réglages de la carte") if ctx.workshop else st.container()
 c1, c2, c3 = settings.columns(3)  # three, not four: « Regrouper sur une grille » was cut at 1280 px
 color_by = c1.radio("Couleur des points", list(maps.COLOR_MODES), format_func=maps.COLOR_MODES.get, key="map_color")
-choropleth = c2.selectbox("Communes colorées selon", list(maps.CHOROPLETHS), format_func=maps.CHOROPLETHS.get,
-                          key="map_choropleth")
-basemap = c3.radio("Fond de carte", list(maps.BASEMAPS), format_func=maps.BASEMAPS.get, key="map_basemap")
+# Radios, not a selectbox: the page already loads them, a selectbox would cost about twenty more requests.
+choropleth = c2.radio("Communes colorées selon", list(maps.CHOROPLETHS), format_func=maps.CHOROPLETHS.get,
+                      key="map_choropleth")
+# The still map first (no deck.gl scripts: a light page); the interactive one on demand (nrdash.svgmap).
+interactive = c3.toggle("Carte interactive", key="map_interactive", value=ctx.workshop,  # atelier: zoom at hand
+                        help="Zoom, déplacement, fond de carte en ligne et fiche d'un acteur d'un clic. Sans elle, "
+                             "la carte est une image fixe, plus légère ; survolez un point pour lire son nom.")
+basemap = (c3.radio("Fond de carte", list(maps.BASEMAPS), format_func=maps.BASEMAPS.get, key="map_basemap")
+           if interactive else "none")
 aggregate = c2.toggle("Regrouper sur une grille", value=len(a) > maps.GRID_BY_DEFAULT_ABOVE, key="map_grid",
                       help="Pour les grands recensements : un disque par maille, sa surface selon le nombre "
                            "d'acteurs, sa couleur selon la part d'acteurs de niveau ≥ 2.")
@@ -39,8 +47,9 @@ map_height = (fitted_height("actor_map") or maps.WORKSHOP_MAP_HEIGHT) if ctx.wor
 view = maps.zoomed(maps.view_state(a, outline_geom, map_height),
                   zoom_change, resets)
 labels = maps.commune_labels(communes, zoom=view.zoom, room=ctx.workshop)  # no two names collide at this zoom
-deck = maps.build_deck(a, options, maps.communes_geojson(contours, stats, choropleth), outline, outline_geom,
-                       labels=labels, view=view)
+communes_geo = maps.communes_geojson(contours, stats, choropleth)
+deck = (maps.build_deck(a, options, communes_geo, outline, outline_geom, labels=labels, view=view)
+        if interactive else None)
 
 
 def _zoom(change: float) -> None:
@@ -56,20 +65,30 @@ placed = a["placement"].notna()
 summary = placement_summary(a) + (f", sur le territoire {territory.name}" if territory else "") + "."
 left, right = st.columns([5, 2], gap="medium")  # the legend's entries on one line each at 1280 px
 with left:
-    with st.container(horizontal=True, vertical_alignment="center", key="map_zoom_bar"):
-        st.button("Zoom +", on_click=_zoom, args=(1.0,), key="map_zoom_in",
-                  help="Rapproche la vue, centrée sur le territoire.")
-        st.button("Zoom −", on_click=_zoom, args=(-1.0,), key="map_zoom_out",
-                  help="Éloigne la vue, centrée sur le territoire.")
-        st.button("Recentrer", on_click=_recentre, key="map_recentre",
-                  help="Revient à la vue de départ : tout le territoire.")
-        if not ctx.workshop:
-            st.caption("Sur la carte : molette ou double-clic pour zoomer, glisser pour se déplacer.")
-    event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="actor_map",
-                            height=maps.MAP_HEIGHT,
-                            alt=f"Carte des acteurs. {summary}")
+    if interactive:
+        with st.container(horizontal=True, vertical_alignment="center", key="map_zoom_bar"):
+            st.button("Zoom +", on_click=_zoom, args=(1.0,), key="map_zoom_in",
+                      help="Rapproche la vue, centrée sur le territoire.")
+            st.button("Zoom −", on_click=_zoom, args=(-1.0,), key="map_zoom_out",
+                      help="Éloigne la vue, centrée sur le territoire.")
+            st.button("Recentrer", on_click=_recentre, key="map_recentre",
+                      help="Revient à la vue de départ : tout le territoire.")
+            if not ctx.workshop:
+                st.caption("Sur la carte : molette ou double-clic pour zoomer, glisser pour se déplacer.")
+        event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="actor_map",
+                                height=maps.MAP_HEIGHT,
+                                alt=f"Carte des acteurs. {summary}")
+    else:
+        many = not aggregate and placed.sum() > maps.POINTS_SMOOTH_MAX  # a picture of them all would be heavy
+        still = dataclasses.replace(options, aggregate=True) if many else options
+        st.markdown(svgmap.figure(svgmap.static_map(a, still, communes_geo, outline, outline_geom, labels),
+                                  f"Carte des acteurs. {summary}"), unsafe_allow_html=True)  # every text escaped
+        event = None
+        if many:
+            st.caption(f"{thousands(placed.sum())} points : l'image les regroupe sur une grille ; la carte "
+                       "interactive les montre un à un.")
     st.caption(escape_md(summary))
-    if not aggregate and placed.sum() > maps.POINTS_SMOOTH_MAX:
+    if interactive and not aggregate and placed.sum() > maps.POINTS_SMOOTH_MAX:
         st.caption(f"{thousands(placed.sum())} points : sans carte graphique, le déplacement de la carte peut "
                    "être lent. La grille (« Regrouper sur une grille ») ou un filtre (commune, famille, niveau…) l'allège.")
 
@@ -87,7 +106,7 @@ with right:
                 st.markdown(escape_md("Catégories NR : " + " ; ".join(cats)))
             if r["description"]:
                 st.markdown(escape_md(r["description"]))
-    elif not aggregate and not ctx.workshop:
+    elif not aggregate and not ctx.workshop and interactive:
         st.caption("Cliquez sur un point pour afficher la fiche de l'acteur ici.")
     with st.container(key="map_legend"):
         st.markdown("**Légende**")
@@ -97,7 +116,7 @@ with right:
             st.caption(f"Noms : {count_noun(len(labels), 'commune')} parmi les plus peuplées, "
                        "taille selon la population.")
 
-    if ctx.workshop:  # the map takes the height the screen leaves (the legend beside it is shorter)
+    if ctx.workshop and interactive:  # the map takes the height the screen leaves (the legend beside it is shorter)
         fit_height("actor_map", min_height=maps.WORKSHOP_MAP_MIN, report=True)
 
 unplaced = a[~placed]

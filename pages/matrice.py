@@ -21,11 +21,11 @@ ui.chart(ctx, charts.plan_heatmap(counts, engaged_by_target(ctx.actors)), plan_s
 holes = plan.gaps
 if holes:
     with st.expander(gaps_label(plan)):
-        blocks = []  # one text for all the gaps: a single element on the page
-        for gap in holes:
-            ideas = gap["suggestions"] or ["(le kit ne propose pas d'exemple pour cette case)"]
-            blocks.append(f"**{ref.AXIS_SHORT[gap['axis']]} × {gap['target']}**\n" + "\n".join(f"- {i}" for i in ideas))
-        st.markdown("\n\n".join(blocks))
+        # One list for all the gaps, one item per cell with the kit's ideas in it: a single element on the page,
+        # and a dozen page elements fewer than a list per cell (issue 29: the page stays above EcoIndex 60).
+        st.markdown("\n".join(f"- **{ref.AXIS_SHORT[gap['axis']]} × {gap['target']}** : "
+                               + " ; ".join(gap["suggestions"] or ["le kit ne propose pas d'exemple pour cette case"])
+                               for gap in holes))
 if len(plan.actions):
     # Tables load only when asked: the heatmap and its sentence already say what the plan holds (sobriety).
     if st.toggle(actions_toggle_label(plan), key="plan_actions"):

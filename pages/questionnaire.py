@@ -1,3 +1,3 @@
 from nrdash.ui import questionnaire
 
-questionnaire.form_page()  # public: no sign-in, no sidebar, no census (app.py skips them for this page)
+questionnaire.form_page()  # a campaign's personal link: no sign-in, no sidebar, no census (app.py skips them here)

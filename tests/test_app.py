@@ -62,6 +62,11 @@ def figures(at: AppTest) -> list[dict]:
     return [_decode(payload_figure(el.proto.json)) for el in charts_of(at)]
 
 
+def chart_summaries(at: AppTest) -> list[str]:
+    """The sentence under each chart (its text alternative: written by the chart component, issue 29)."""
+    return [json.loads(el.proto.json)["summary"] for el in charts_of(at)]
+
+
 def chart_config(at: AppTest, n: int = 0) -> dict:
     return json.loads(charts_of(at)[n].proto.json)["config"]
 
@@ -301,20 +306,48 @@ def deck_spec(at: AppTest) -> dict:
     return json.loads(at.get("deck_gl_json_chart")[0].proto.json)
 
 
+def interactive_map(at: AppTest) -> AppTest:
+    """The Carte page opens on the still map (nrdash.svgmap, issue 29): the interactive one is switched on."""
+    at.toggle(key="map_interactive").set_value(True).run()
+    assert_clean(at)
+    return at
+
+
 def deck_layer(at: AppTest, layer_id: str) -> dict:
     return next(l for l in deck_spec(at)["layers"] if l["id"] == layer_id)
+
+
+def test_map_opens_as_a_still_picture_then_interactive_on_demand(sample_census):
+    """Issue 29: the Carte page's first view is an SVG written by the server (no deck.gl scripts: EcoIndex 46 ->
+    60+), named for screen readers by the same words as the interactive map; the interactive map on demand."""
+    at = app()
+    at.switch_page("pages/carte.py").run()
+    assert_clean(at)
+    assert at.get("deck_gl_json_chart") == [] and at.toggle(key="map_interactive").value is False
+    [svg] = [m.value for m in at.markdown if "<svg" in m.value]
+    assert svg.count("<circle") == 150  # every actor placed, as the interactive map shows them
+    assert 'aria-label="Carte des acteurs. 150 acteurs placés sur 150' in svg and "<script" not in svg
+    assert "La Rochelle</text>" in svg and svg.count("<path") >= 28
+    at.multiselect(key=FILTER_KEYS["levels"]).set_value([3]).run()
+    [svg] = [m.value for m in at.markdown if "<svg" in m.value]
+    assert svg.count("<circle") == int((sample_census.actors["level"] == 3).sum())
+    assert not [r for r in at.radio if r.key == "map_basemap"]  # the base map belongs to the interactive map
+    interactive_map(at)
+    assert len(at.get("deck_gl_json_chart")) == 1 and not [m for m in at.markdown if "<svg" in m.value]
+    assert at.radio(key="map_basemap").value == "none"
 
 
 def test_map_points_follow_filters_and_choropleth(sample_census):
     at = app()
     at.switch_page("pages/carte.py").run()
+    interactive_map(at)
     assert_clean(at)
     assert len(deck_layer(at, "acteurs")["data"]) == 150
     communes = deck_layer(at, "communes")["data"]["features"]
     assert len(communes) == 28 and all(f["properties"]["f"][3] == 0 for f in communes)  # no choropleth yet
     at.multiselect(key=FILTER_KEYS["levels"]).set_value([3]).run()
     assert len(deck_layer(at, "acteurs")["data"]) == int((sample_census.actors["level"] == 3).sum())
-    at.selectbox(key="map_choropleth").set_value("actors").run()
+    at.radio(key="map_choropleth").set_value("actors").run()
     fills = [f["properties"]["f"] for f in deck_layer(at, "communes")["data"]["features"]]
     assert any(f[3] > 0 for f in fills) and "Nombre d'acteurs" in deck_layer(at, "communes")["data"]["features"][0]["properties"]["t"]
     assert deck_spec(at).get("mapProvider") in (None, "")
@@ -326,6 +359,7 @@ def test_map_suggests_the_grid_when_points_are_many(monkeypatch):
     monkeypatch.setattr(maps, "POINTS_SMOOTH_MAX", 100)
     at = app()
     at.switch_page("pages/carte.py").run()
+    interactive_map(at)
     assert_clean(at)
     assert "150 points" in caption_with(at, "sans carte graphique")
     at.toggle(key="map_grid").set_value(True).run()
@@ -339,6 +373,7 @@ def test_map_opens_on_the_grid_for_large_censuses(monkeypatch):
     monkeypatch.setattr(maps, "GRID_BY_DEFAULT_ABOVE", 100)
     at = app()
     at.switch_page("pages/carte.py").run()
+    interactive_map(at)
     assert_clean(at)
     assert at.toggle(key="map_grid").value is True
     # issue 25: the commune names are drawn over the grid's discs too (they were the last layer before the names)
@@ -353,6 +388,7 @@ def test_map_lists_unplaced_actors_with_their_reason():
     _upload(at, "r.xlsx", data)
     at.checkbox(key="include_error_rows").check().run()
     at.switch_page("pages/carte.py").run()
+    interactive_map(at)
     assert_clean(at)
     assert len(deck_layer(at, "acteurs")["data"]) == 1
     table = at.dataframe[0].value

@@ -122,12 +122,13 @@ def _app_figures() -> list[dict]:
 
 def _report_figures(census, monkeypatch) -> list[dict]:
     drawn = []
+    to_json = go.Figure.to_json
 
-    def capture(self, *args, **kwargs):
+    def capture(self, *args, **kwargs):  # the report writes each figure's JSON itself (issue 29: lighter report)
         drawn.append(self.to_plotly_json())
-        return ""
+        return to_json(self, *args, **kwargs)
 
-    monkeypatch.setattr(go.Figure, "to_html", capture)
+    monkeypatch.setattr(go.Figure, "to_json", capture)
     build_report(ReportInput(census, census.actors, census.actions, "150 acteurs — aucun filtre"))
     monkeypatch.undo()
     return drawn

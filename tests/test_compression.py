@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import brotli
 import pytest
 
+from nrdash.web.frontend import POPOVER_KEYS_JS, stylesheet
 from nrdash.web import compression
 from nrdash.web.compression import StaticCompression, accepted_encodings
 
@@ -198,7 +199,16 @@ def test_unknown_paths_get_the_french_index_never_cached(site):
                                             headers=((b"accept-encoding", accept),))
             encoding = headers.get(b"content-encoding")
             plain = brotli.decompress(body) if encoding == b"br" else gzip.decompress(body) if encoding else body
-            assert plain == INDEX.replace(b'lang="en"', b'lang="fr"') and int(headers[b"content-length"]) == len(body)
+            # In French: its language, and its title until the app sets its own (no English word, issue 25);
+            # the popovers' keyboard script in its head (issue 29)
+            script = (b"<script>" + POPOVER_KEYS_JS.encode() + b"</script>"
+                      + (compression.LOCAL_TEXT_FONT if compression.theme_font_is_not_source_sans() else b"")
+                      + b"</head>")
+            sheet = b"<body><style>" + stylesheet("base").encode() + b"</style>"
+            assert plain == INDEX.replace(b'lang="en"', b'lang="fr"').replace(
+                b"<title>Streamlit</title>", b"<title>nrdash</title>").replace(b"</head>", script).replace(
+                b"<body>", sheet, 1)
+            assert int(headers[b"content-length"]) == len(body)
             assert headers[b"vary"] == b"Accept-Encoding"
     assert mw.cache == {} and mw.pending == {} and mw.cached_bytes == 0
 
@@ -216,8 +226,30 @@ def test_pages_get_the_french_index_also_when_streamlit_gzipped_it(site):
 
 def test_french_index():
     assert compression.french_index(INDEX).startswith(b'<!DOCTYPE html>\n<html lang="fr">')
-    assert compression.french_index(b"<html><body></body></html>") == b'<html lang="fr"><body></body></html>'
+    assert compression.french_index(b"<html><body></body></html>").startswith(b'<html lang="fr"><body><style>')
     assert compression.french_index(b'<html dir="ltr" lang="en-US">') == b'<html dir="ltr" lang="fr">'
+    # Streamlit's <noscript> speaks English to a browser without JavaScript: French, and where to go without it.
+    page = compression.french_index(b'<html lang="en"><head><title>Streamlit</title></head><body><noscript>\n<p>You need to '
+                                    b'enable JavaScript to run this app.</p>\n<p>Reading</p></noscript></body>')
+    assert b"You need" not in page and b"Reading" not in page and b"<title>nrdash</title>" in page
+    assert page.count(b"<noscript>") == 1 and "activez-le dans votre navigateur".encode() in page
+    assert b'href="./accessibilite"' in page
+    # The popovers' keyboard behaviour (tests/e2e/test_keyboard.py) and the base stylesheet, inline: no request, no
+    # element in the app.
+    assert page.count(b"<script>") == 1 and b'[data-testid="stPopoverBody"]' in page
+    assert page.count(b"<style>") == 1 and b'[data-testid="stCaptionContainer"]' in page
+
+
+def test_source_sans_is_not_downloaded_when_the_theme_uses_another_font():
+    """Issue 29: the font of Streamlit's first frame (before the theme arrives) is taken from the computer when the
+    theme names another one (nrdash's: Arial), its preload gone; kept as it is otherwise."""
+    page = (b'<html lang="en"><head><link rel="preload" href="./static/media/SourceSansVF-Upright.ttf.X.woff2" '
+            b'as="font" type="font/woff2" crossorigin /><title>Streamlit</title></head><body></body></html>')
+    local = compression.french_index(page, local_text_font=True)
+    assert b"SourceSansVF" not in local and b'font-family:"Source Sans"' in local and b'local("Arial")' in local
+    kept = compression.french_index(page)
+    assert b"SourceSansVF" in kept and b'local("Arial")' not in kept
+    assert compression.theme_font_is_not_source_sans()  # .streamlit/config.toml: Arial
 
 
 def test_resolution_is_starlettes(site):
@@ -320,3 +352,21 @@ def test_nrdash_files_keyed_by_route(site):
     for suffix in ("", "x", "////y", "a" * 5000):
         assert gzip.decompress(request(mw, path="/nrdash-static/plotly-abc.js" + suffix)[2]) == SCRIPT
     assert len(mw.cache) == 1
+
+
+def test_module_preloads_go_in_the_link_header_not_in_the_page(static_dir):
+    """Issue 29: Streamlit's sixty <link rel="modulepreload"> become the index answer's Link header (the browser
+    preloads them the same way): sixty elements less in every page."""
+    page = (b'<!DOCTYPE html>\n<html lang="en"><head><title>Streamlit</title>\n'
+            b'    <script type="module" crossorigin src="./static/js/index.abc.js"></script>\n'
+            b'    <link rel="modulepreload" crossorigin href="./static/js/react-dom.x1.js">\n'
+            b'    <link rel="modulepreload" crossorigin href="./static/js/protobuf.y2.js">\n'
+            b'</head><body></body></html>') + b"<!-- -->" * 80
+    (static_dir / "index.html").write_bytes(page)
+    status, headers, body = request(StaticCompression(file_app(static_dir)), path="/carte")
+    plain = gzip.decompress(body)
+    assert status == 200 and b"modulepreload" not in plain and b'src="./static/js/index.abc.js"' in plain
+    assert headers[b"link"] == (b"<./static/js/react-dom.x1.js>; rel=modulepreload, "
+                                b"<./static/js/protobuf.y2.js>; rel=modulepreload")
+    status, headers, _ = request(StaticCompression(file_app(static_dir)), path="/static/js/index.abc.js")
+    assert b"link" not in headers  # only the page says it

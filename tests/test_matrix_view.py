@@ -9,8 +9,7 @@ from nrdash.filters import Filters
 from nrdash.matrix import (actions_toggle_label, filter_actions, gaps_label, plan_counts, plan_summary, plan_view,
                            scope_note, shown_targets)
 from nrdash.ui import FILTER_KEYS
-from tests.mdtext import displayed
-from tests.test_app import app, figures
+from tests.test_app import app, chart_summaries, figures
 
 
 def test_shown_targets_follow_the_family_filter():
@@ -81,7 +80,7 @@ def test_matrice_page_numbers_agree(family, sample_census):
             assert (heat["text"][j][i] == "lacune") == (full.loc[axis, target] == 0)
     gaps_shown = sum(t == "lacune" for row in heat["text"] for t in row)
 
-    sentence = next(displayed(c.value) for c in at.caption if "cases sur" in displayed(c.value))
+    sentence = next(s for s in chart_summaries(at) if "cases sur" in s)  # the heatmap's sentence, under it
     assert _number(sentence, r"(\d+) cases sur") == sum(v > 0 for row in heat["z"] for v in row)
     assert _number(sentence, r"cases sur (\d+)") == len(heat["z"]) * len(heat["z"][0])
     said_actions = _number(sentence, r"; (\d+) actions? prévues?")

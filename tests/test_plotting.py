@@ -50,3 +50,23 @@ def test_component_js_draws_with_plotly_react_and_reports_clicks():
     assert "Plotly.react(plot, figure.data, figure.layout, data.config)" in js
     assert 'plot._nrTrigger("select", { points })' in js and "plotly_click" in js
     assert "n'a pas pu être dessiné" in js  # a failure is said in French, never a stack trace
+
+
+def test_accessible_name_is_the_title_then_the_filters_in_plain_words(sample_census):
+    from nrdash import charts
+    from nrdash.text import esc
+
+    fig = go.Figure(layout={"title": {"text": esc("Engagement par famille <d'acteurs>") + "<br><b>2026</b>",
+                                      "subtitle": {"text": esc("12 acteurs sur 150 — filtres : niveau ≥ 2")}}})
+    assert plotting.accessible_name(fig) == ("Engagement par famille <d'acteurs> 2026 — "
+                                             "12 acteurs sur 150 — filtres : niveau ≥ 2")
+    assert plotting.accessible_name(go.Figure()) == "Graphique"
+    payload = plotting.figure_payload(charts.level_distribution(sample_census.actors), {}, False)
+    assert payload["name"] == "Niveaux d'engagement"
+
+
+def test_component_js_names_the_figure_and_ties_its_sentence():
+    js = chart_component.COMPONENT_JS
+    assert 'setAttribute("role", "figure")' in js and 'setAttribute("aria-label", data.name)' in js
+    assert 'setAttribute("aria-describedby", summary.id)' in js and "summary.textContent = data.summary" in js
+    assert 'svg.setAttribute("aria-hidden", "true")' in js  # plotly's scattered labels are not read one by one

@@ -14,7 +14,7 @@ from nrdash.ui import source
 from tests.appstore import fresh_store, signed_in
 from tests.conftest import ROOT, actors_sheet
 from tests.mdtext import displayed
-from tests.test_app import figures
+from tests.test_app import chart_summaries, figures
 from tests.principals import OP
 
 APP = str(ROOT / "app.py")
@@ -56,8 +56,9 @@ def suivi(**params) -> AppTest:
 
 
 def texts(at: AppTest) -> str:
-    return "\n".join(displayed(e.value) for kind in ("markdown", "caption", "error", "warning", "info", "success")
-                     for e in getattr(at, kind))
+    """The page's texts, the sentences under its charts included (written by the chart component)."""
+    return "\n".join([*(displayed(e.value) for kind in ("markdown", "caption", "error", "warning", "info", "success")
+                        for e in getattr(at, kind)), *chart_summaries(at)])
 
 
 def transitions(at: AppTest) -> dict:

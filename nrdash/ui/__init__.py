@@ -39,7 +39,8 @@ from .source import locked as source_locked
 from .source import refused_upload_banner
 from .workspace import status_banner
 from .questionnaire import home_line as questionnaire_count
-from .pages import PAGES, UNEXPECTED, is_bare, navigation, page_link, page_path, run_page, url_path
+from .pages import (PAGES, UNEXPECTED, is_bare, navigation, page_link, page_path, run_page, statement_footer,
+                    url_path)
 from .workshop import CAROUSEL_PAGES, carousel_next
 from .workshop import sidebar_state as initial_sidebar_state
 
@@ -47,5 +48,5 @@ __all__ = ["ASSETS", "CAROUSEL_PAGES", "FILTER_KEYS", "PAGES", "UNEXPECTED", "Co
            "actor_search", "actors_table",
            "carousel_next", "census_editor", "chart", "coming_soon", "commune_contours", "context", "data_table",
            "filter_caption", "initial_sidebar_state", "is_bare", "key_figures", "level_legend", "navigation", "page_link", "page_path", "questionnaire_count",
-           "refused_upload_banner", "run_page", "source_locked", "status_banner",
+           "refused_upload_banner", "run_page", "source_locked", "statement_footer", "status_banner",
            "set_filters", "sidebar", "template_button", "territory_shape", "url_path"]

@@ -149,8 +149,8 @@ def account_block(next_path: str) -> None:
             label = "Se connecter"
         if session_id():  # a local session this browser still names, ended meanwhile
             st.info(ENDED, icon=":material/person_off:")
-        st.markdown(f'<a href="{html.escape(auth.login_url(next_path))}" target="_self">{label}</a>',
-                    unsafe_allow_html=True)
+        # A plain link: within the app it opens in the same tab (nrdash.web.frontend); no raw HTML to fetch a script for
+        st.markdown(f"[{label}]({auth.login_url(next_path)})")  # (login_url: a quoted path)
         return
     st.markdown(f"Connecté : **{_escape_md(account.name)}**"
                 + (f"  \n{_escape_md(account.email)}" if account.name != account.email else ""))

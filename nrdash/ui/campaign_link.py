@@ -83,7 +83,7 @@ def page(code: str, value: str) -> None:
         with st.container(key="q_problems"):
             lines = "\n".join(f"- **{escape_md(label)}** : {escape_md(msg)}" for _, label, msg in problems)
             st.error(f"**Votre réponse n'est pas encore envoyée :**\n\n{lines}", icon=":material/error:")
-    q_ui._form(code, communes, _FormView(form), personal=True)
+    q_ui._form(code, communes, _FormView(form))
 
 
 class _FormView:

@@ -80,7 +80,8 @@ def _on_chart_points(points: list[dict], by: str | None) -> None:
 
 def chart(ctx: Context, fig: go.Figure | Callable[[], go.Figure], summary: str | Callable[[], str], key: str,
           select_by: str | None = None, table: pd.DataFrame | None = None, main: bool = False) -> None:
-    """A plotly chart with its text alternative; a click on a bar filters when ``select_by`` is given.
+    """A plotly chart with its text alternative (``summary``, the sentence that gives its numbers, written under it
+    and describing the figure for screen readers); a click on a bar filters when ``select_by`` is given.
 
     The active filters are written in the figure itself, so the image downloaded from the chart's toolbar
     (PNG, drawn by the browser) always says what it shows. ``main``: the page's main figure, which in mode atelier
@@ -100,8 +101,7 @@ def chart(ctx: Context, fig: go.Figure | Callable[[], go.Figure], summary: str |
         rendered, fit, text = styled()
     config = {**PLOTLY_CONFIG, "toImageButtonOptions": {"format": ctx.image_format, "scale": 2,
                                                         "filename": f"nrdash-{key}"}}
-    plotly_chart(rendered, key=key, config=config, on_select=on_select, fit=fit)
-    st.caption(escape_md(text))
+    plotly_chart(rendered, key=key, config=config, on_select=on_select, fit=fit, summary=text)
     if table is not None and st.toggle("Données du graphique", key=f"{key}_data"):
         data_table(table, width="stretch")
 

@@ -63,8 +63,9 @@ def sidebar(current_page: str | None = None) -> Context:
     geo, geo_note = geography()
     workshop = workshop_mode.toggle(locked=source.locked())
     contrast = workshop and workshop_mode.contrast_toggle()
-    sheets = ["base", *(["workshop"] if workshop else []), *(["contrast"] if contrast else [])]
-    st.markdown(style(*sheets), unsafe_allow_html=True)  # our own files only
+    sheets = [*(["workshop"] if workshop else []), *(["contrast"] if contrast else [])]  # « base »: in the page
+    if sheets:  # (nrdash.web.compression.french_index)
+        st.markdown(style(*sheets), unsafe_allow_html=True)  # our own files only
     if workshop and current_page:
         workshop_mode.carousel(current_page)
     src = source.resolve(workshop)

@@ -26,7 +26,9 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/soumissions.py", "Questionnaire", ":material/inbox:"),
     ("pages/campagnes.py", "Campagnes", ":material/forward_to_inbox:"),
 )
-# Pages outside the menu, reached by their own link, run without the sidebar or a census (app.py): the public form.
+# Pages outside the menu, reached by their own link, run without the sidebar or a census (app.py): a campaign's
+# personal link to the questionnaire (…&acteur=TOKEN). The public questionnaire, the same address without ``acteur``,
+# is a page the server writes itself, without Streamlit (nrdash.web.public).
 BARE_PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/questionnaire.py", "Questionnaire des acteurs", ":material/edit_note:"),
 )
@@ -38,7 +40,7 @@ UNEXPECTED = "Une erreur inattendue est survenue sur cette page."
 def navigation() -> "st.navigation":
     """The sidebar's menu, in words only: an icon costs every page three more elements per menu entry (about 30
     in all), which the pages' sobriety grade cannot afford (tests/e2e/test_sobriety.py); links elsewhere keep them.
-    Bare pages (the public questionnaire) are not in the menu, and their own address draws no menu at all."""
+    Bare pages are not in the menu, and their own address draws no menu at all."""
     pages = [st.Page(path, title=title, default=(i == 0)) for i, (path, title, _) in enumerate(PAGES)]
     pages += [st.Page(path, title=title, visibility="hidden") for path, title, _ in BARE_PAGES]
     return st.navigation(pages, position="hidden" if _bare_address() else "sidebar")
@@ -94,6 +96,16 @@ def page_link(path: str, label: str | None = None, icon: str | None = None) -> N
 def switch_page(path: str) -> None:
     """Open another page with this page's query (st.switch_page alone drops it)."""
     st.switch_page(path, query_params=kept_query())
+
+
+def statement_footer() -> None:
+    """The link every page ends on: « Déclaration d'accessibilité » (the statement, nrdash.web.public), for the territory
+    shown when the address names one. A plain markdown link: within the app it opens in the same tab
+    (nrdash.web.frontend), and it needs no raw HTML (whose script a page would otherwise fetch for it alone)."""
+    from ..web.webpage import STATEMENT_LINK, statement_href
+
+    territory = (st.query_params.get("territoire") or "").strip()[:16] or None
+    st.markdown(f"[{STATEMENT_LINK}]({statement_href(territory=territory)})")  # our own words and address
 
 
 def absolute_url(path: str) -> tuple[str, str | None]:

@@ -1,10 +1,14 @@
-"""The questionnaire in the app: the public form (pages/questionnaire.py: no sign-in, no sidebar, no census shown)
-and the editors' review queue (pages/soumissions.py). Logic: nrdash.questionnaire; storage: nrdash.store.
+"""The questionnaire in the app: the form of a campaign's personal link (pages/questionnaire.py, for
+``/questionnaire?territoire=CODE&acteur=TOKEN``: no sign-in, no sidebar, no census shown; nrdash.ui.campaign_link) and
+the editors' review queue (pages/soumissions.py). The public form itself (the same address without ``acteur``) is a
+page the server writes without Streamlit (nrdash.web.public, nrdash.web.form_page: light and usable without
+JavaScript). Logic: nrdash.questionnaire; storage: nrdash.store.
 
-Buttons act in callbacks (AppTest loses a button's return value, see the GUIDE): the form's « Envoyer » checks
-and stores the answer before the script reruns, the queue's decisions read the last run's Source."""
+Buttons act in callbacks (AppTest loses a button's return value, see the GUIDE): the personal form's « Envoyer »
+checks and stores the answer before the script reruns, the queue's decisions read the last run's Source."""
 from __future__ import annotations
 
+import json
 import logging
 from typing import TYPE_CHECKING
 
@@ -13,7 +17,8 @@ import streamlit as st
 from .. import links
 from .. import questionnaire as quest
 from .. import referential as ref
-from ..store import StoreError, TooManySubmissions
+from ..store import StoreError
+from ..web.public import territory_communes
 from ..text import count_noun, date_time, escape_md
 from . import source, territory_settings
 from .admission import PUBLISH, Busy, reading
@@ -24,21 +29,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("nrdash")
 FORM_PAGE, QUEUE_PAGE = "pages/questionnaire.py", "pages/soumissions.py"
-STARTED_KEY, PROBLEMS_KEY, SENT_KEY, ATTEMPTS_KEY = "q_started", "q_problems", "q_sent", "q_attempts"
-SCROLL_TO_PROBLEMS = """<script>/* attempt ATTEMPT */ (() => {
-  const box = document.querySelector(".st-key-q_problems");
-  if (!box) return;
-  const alert = box.querySelector('[role="alert"]') || box;
-  alert.setAttribute("tabindex", "-1");
-  box.scrollIntoView({block: "start"});
-  alert.focus({preventScroll: true});
-})();</script>"""
+PROBLEMS_KEY = "q_problems"
 FORM_KEYS = ("q_name", "q_siret", "q_actor_type", "q_commune", "q_commune_text", "q_is_local", "q_action_types",
              "q_actions_text", "q_level", "q_needs_text", "q_referent", "q_contact", "q_consent", "q_website",
              "q_dimensions",
              *(f"q_need_{i}" for i in range(len(quest.NEEDS))))
 FORM_CSS = """<style>
-/* The public form: no sidebar, no navigation, the width of a phone's screen used whole. */
+/* The personal link's form: no sidebar, no navigation, the width of a phone's screen used whole. */
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"] {
   display: none !important; }
 .st-key-q_trap { display: none !important; }
@@ -60,27 +57,8 @@ FORM_CSS = """<style>
 
 
 # ---------------------------------------------------------------------------------------------
-# The public form
+# The form of a campaign's personal link
 # ---------------------------------------------------------------------------------------------
-def _territory(code: str | None):
-    """(what the form shows of its territory, its communes {INSEE: name}) or (None, why not) for the form's
-    address."""
-    if not code:
-        return None, ("Ce lien de questionnaire est incomplet : il doit nommer le territoire "
-                      "(…/questionnaire?territoire=CODE). Demandez le lien à l'équipe du recensement.")
-    try:
-        form = source.store().questionnaire_form(source.principal(), code)
-    except StoreError as exc:  # the same words for an unknown territory and one with nothing published
-        return None, str(exc)
-    communes: dict[str, str] = {}
-    geo = source.geography()[0]
-    if geo is not None and form.members:
-        names = geo.names
-        communes = {c: names[c] for c in form.members if c in names}
-        communes = dict(sorted(communes.items(), key=lambda kv: ref.norm_key(kv[1])))
-    return (form, communes), None
-
-
 def _raw() -> dict:
     """The form's values as nrdash.questionnaire.validate reads them."""
     state = st.session_state
@@ -89,96 +67,30 @@ def _raw() -> dict:
     return raw
 
 
-def _send(code: str, communes: dict[str, str]) -> None:
-    """« Envoyer »: check, then store (or list what is wrong, at the top of the form)."""
-    state = st.session_state
-    state.pop(PROBLEMS_KEY, None)
-    state[ATTEMPTS_KEY] = state.get(ATTEMPTS_KEY, 0) + 1
-    raw = _raw()
-    answer, problems = quest.validate(raw, communes)
-    if problems:
-        state[PROBLEMS_KEY] = [(p.field, p.label, p.message) for p in problems]
-        return
-    started = state.get(STARTED_KEY)
-    elapsed = None if started is None else quest.clock() - started
-    if quest.trapped(raw):  # the hidden field: a robot, told it was sent, nothing stored
-        state[SENT_KEY] = {"id": None, "known": False}
-        return
-    if quest.too_fast(elapsed, quest.min_fill_seconds()):  # judged again on every click, never waved through
-        state[PROBLEMS_KEY] = [("send", "Envoi", "Le formulaire a été envoyé très vite après son ouverture : relisez vos "
-                                         "réponses, patientez quelques secondes, puis cliquez de nouveau sur "
-                                         "« Envoyer ».")]
-        return
-    try:
-        sid, match = source.store().submit(source.principal(), code, answer)
-    except TooManySubmissions as exc:
-        state[PROBLEMS_KEY] = [("send", "Envoi", str(exc))]
-        return
-    except StoreError as exc:
-        state[PROBLEMS_KEY] = [("send", "Envoi", str(exc))]
-        return
-    state[SENT_KEY] = {"id": sid, "known": match is not None}  # the store says it only to whom may read the census
-    for k in FORM_KEYS:
-        state.pop(k, None)
-
-
-def _again() -> None:
-    st.session_state.pop(SENT_KEY, None)
-    st.session_state[STARTED_KEY] = quest.clock()
-
-
 def form_page() -> None:
-    """The public questionnaire of ``?territoire=CODE``."""
+    """``/questionnaire?territoire=CODE&acteur=TOKEN``: a campaign's personal link, that actor's record filled in
+    (nrdash.ui.campaign_link). Without ``acteur`` the server answers that address itself with the public form
+    (nrdash.web.public); this page sees such an address only through the app's own links (an expired link's offer
+    of the public questionnaire), and sends the browser there."""
     if not st.session_state.get(THROUGH_APP_KEY):  # run alone (a fresh server's first request): through app.py
         navigation()
         st.rerun()
     st.markdown(FORM_CSS, unsafe_allow_html=True)  # our own constant
     code = (st.query_params.get("territoire") or "").strip()[:16]
+    from ..web import form_page as public_form
     from . import campaign_link
 
+    st.title("Questionnaire des acteurs du Numérique responsable", anchor=False)
     if code and campaign_link.token():  # a campaign's personal link: that actor's record, filled in
-        st.title("Questionnaire des acteurs du Numérique responsable", anchor=False)
         campaign_link.page(code, campaign_link.token())
         return
-    found, problem = _territory(code)
-    if found is None:
-        st.title("Questionnaire des acteurs du Numérique responsable", anchor=False)
-        st.error(problem, icon=":material/link_off:")
+    if not code:
+        st.error(public_form.INCOMPLETE, icon=":material/link_off:")
         return
-    form, communes = found
-    name = form.name
-    st.title("Questionnaire des acteurs du Numérique responsable", anchor=False)
-    st.markdown(escape_md(f"Territoire : {name}"))
-    sent = st.session_state.get(SENT_KEY)
-    if sent is not None:
-        with st.container(key="q_confirmation"):
-            st.success("**Merci, votre réponse est envoyée.** L'équipe du recensement la lira ; elle vous contactera "
-                       "si besoin.", icon=":material/check_circle:")
-            if sent.get("known"):
-                st.info("Le recensement connaît déjà une structure de ce nom : l'équipe vérifiera s'il s'agit de la "
-                        "vôtre et mettra sa fiche à jour.", icon=":material/info:")
-        st.button("Envoyer une autre réponse", key="q_again", on_click=_again)
-        return
-    if not form.open:
-        st.info("Ce questionnaire est fermé : il n'accepte plus de réponses. Merci de votre intérêt.",
-                icon=":material/lock:")
-        return
-    st.session_state.setdefault(STARTED_KEY, quest.clock())
-    problems = st.session_state.get(PROBLEMS_KEY)
-    if problems:
-        with st.container(key="q_problems"):
-            lines = "\n".join(f"- **{escape_md(label)}** : {escape_md(msg)}" for _, label, msg in problems)
-            st.error(f"**Votre réponse n'est pas encore envoyée ({count_noun(len(problems), 'point')} à "
-                     f"corriger) :**\n\n{lines}", icon=":material/error:")
-            # After « Envoyer » the page stays where the button was: bring the list into sight and give it the
-            # focus (a screen reader reads it; Tab goes on to the first field). Our own constant script; the
-            # attempt's number makes it a new element, so that it runs again on every attempt.
-            st.html(SCROLL_TO_PROBLEMS.replace("ATTEMPT", str(st.session_state.get(ATTEMPTS_KEY, 0))),
-                    unsafe_allow_javascript=True)
-    st.markdown(f"Ce questionnaire recense les structures du territoire qui agissent, ou veulent agir, pour le "
-                f"{ref.NR_WORDS} (NR), c'est-à-dire un numérique plus sobre et plus responsable, et leurs besoins. "
-                "Il prend environ cinq minutes. Les champs marqués d'un astérisque (*) sont obligatoires.")
-    _form(code, communes, form)
+    # The public form is the server's own page: a whole new load of its address (without ``acteur``: never back here).
+    href = public_form.action(code)  # relative, the code URL-quoted
+    st.markdown(f"[Ouvrir le questionnaire public du territoire]({href})")  # our own words
+    st.html(f"<script>window.location.replace({json.dumps(href)});</script>", unsafe_allow_javascript=True)
 
 
 def _problem(*keys: str) -> None:
@@ -188,9 +100,9 @@ def _problem(*keys: str) -> None:
             st.error(escape_md(msg), icon=":material/error:")
 
 
-def _form(code: str, communes: dict[str, str], form, personal: bool = False) -> None:
-    """The form's fields. ``personal``: opened by a campaign's personal link (nrdash.ui.campaign_link): the kit's NR
-    dimensions are asked too (the record has them), the referent and contact are optional."""
+def _form(code: str, communes: dict[str, str], form) -> None:
+    """The fields of a campaign's personal link (nrdash.ui.campaign_link): the kit's NR dimensions are asked too (the
+    record has them), the referent and contact are optional. The public form is nrdash.web.form_page."""
     # No max_chars: Streamlit would cut a longer text without a word; the check says it (questionnaire.validate).
     # No help tooltips either: their button is announced in English (« Help for … »).
     label = {k: v[0] for k, v in quest.TEXT_FIELDS.items()}
@@ -217,9 +129,8 @@ def _form(code: str, communes: dict[str, str], form, personal: bool = False) -> 
         st.subheader("Vos actions", anchor=False)
         st.multiselect("Actions de Numérique responsable déjà menées", ref.ACTION_TYPES, key="q_action_types",
                        placeholder="Choisir une ou plusieurs actions")
-        if personal:
-            st.multiselect("Dimensions du Numérique responsable", ref.NR_DIMENSIONS, key="q_dimensions",
-                           placeholder="Choisir une ou plusieurs dimensions")
+        st.multiselect("Dimensions du Numérique responsable", ref.NR_DIMENSIONS, key="q_dimensions",
+                       placeholder="Choisir une ou plusieurs dimensions")
         st.text_area(label["actions_text"], key="q_actions_text", placeholder="En quelques phrases")
         _problem("actions_text")
         st.radio("Niveau d'engagement *", list(ref.LEVELS), index=None, key="q_level",
@@ -232,21 +143,18 @@ def _form(code: str, communes: dict[str, str], form, personal: bool = False) -> 
         st.text_area(label["needs_text"], key="q_needs_text")
         _problem("needs_text")
         st.subheader("La personne à contacter", anchor=False)
-        if personal:
-            st.markdown("Le recensement connaît déjà une personne à contacter ; elle n'est pas montrée ici. Si elle "
-                        "a changé, donnez la nouvelle (sinon, laissez vide).")
-        required = "" if personal else " *"
-        st.text_input(label["referent"] + required, key="q_referent", autocomplete="name")
+        st.markdown("Le recensement connaît déjà une personne à contacter ; elle n'est pas montrée ici. Si elle "
+                    "a changé, donnez la nouvelle (sinon, laissez vide).")
+        st.text_input(label["referent"], key="q_referent", autocomplete="name")
         _problem("referent")
-        st.text_input(label["contact"] + required, key="q_contact",
+        st.text_input(label["contact"], key="q_contact",
                       autocomplete="email")
         _problem("contact")
         with st.container(key="q_trap"):  # hidden from people (CSS): only a robot fills it
             st.text_input("Site web (laissez ce champ vide)", key="q_website", autocomplete="off")
         # Escaped: the contact address is typed by an administrator (and would be auto-linked).
-        st.checkbox(escape_md(("Si vous donnez un référent ou un contact : " if personal else "")
-                              + quest.consent_text(form.name, form.retention_months, form.contact_email))
-                    + ("" if personal else " *"),
+        st.checkbox(escape_md("Si vous donnez un référent ou un contact : "
+                              + quest.consent_text(form.name, form.retention_months, form.contact_email)),
                     key="q_consent")
         _problem("consent")
         problems = st.session_state.get(PROBLEMS_KEY)
@@ -256,12 +164,9 @@ def _form(code: str, communes: dict[str, str], form, personal: bool = False) -> 
                 st.error(f"Réponse non envoyée : {count_noun(len(problems), 'point')} à corriger, signalé"
                          f"{'s' if len(problems) > 1 else ''} en haut du formulaire et sous chaque champ concerné.",
                          icon=":material/error:")
-        if personal:
-            from .campaign_link import send as send_update
+        from .campaign_link import send as send_update
 
-            st.form_submit_button("Envoyer", type="primary", on_click=send_update, args=(code, communes))
-        else:
-            st.form_submit_button("Envoyer", type="primary", on_click=_send, args=(code, communes))
+        st.form_submit_button("Envoyer", type="primary", on_click=send_update, args=(code, communes))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -420,8 +325,7 @@ def _import_paper() -> None:
     upload = st.session_state.get("q_paper_file")
     if src is None or upload is None:
         return
-    found, _ = _territory(src.code)
-    communes = found[1] if found else {}
+    communes = territory_communes(source.store(), source.principal(), src.code)  # the form's list (nrdash.web.public)
     try:
         answers, problems = quest.read_paper(upload.getvalue(), upload.name, communes)
     except quest.PaperError as exc:
@@ -477,8 +381,8 @@ def needs_section(ctx: "Context", subs: list) -> None:
     by_family = quest.needs_counts(rows, "Famille d'acteurs")
     plotly_chart(quest.needs_figure(by_family), key="q_needs_chart",
                  config={**PLOTLY_CONFIG, "toImageButtonOptions": {"format": "png", "scale": 2,
-                                                                   "filename": "nrdash-besoins"}})
-    st.caption(escape_md(quest.needs_summary(by_family)))
+                                                                   "filename": "nrdash-besoins"}},
+                 summary=quest.needs_summary(by_family))
     needs_map(ctx, subs)
     by = st.radio("Tableau par", ["Famille d'acteurs", "Commune"], horizontal=True, key="q_needs_by")
     data_table(quest.needs_counts(rows, by), width="stretch")

@@ -109,8 +109,11 @@ def status_banner(src: Source | None) -> None:
     if src is None or src.dataset is None:
         return
     if src.sample:  # on a projector, the fictional sample must never pass for a territory's real census
-        st.markdown(f'<p class="nr-sample"><strong>{SAMPLE_HEADING}</strong> — acteurs et chiffres inventés pour '
-                    'découvrir nrdash ; ils ne décrivent aucun territoire réel.</p>', unsafe_allow_html=True)
+        # Plain markdown in a named container (styled by assets/css/base.css): no raw HTML, whose scripts
+        # (rehype-raw: 3 requests, 47 kB) a page would otherwise load for this line alone (issue 29).
+        with st.container(key="nr_sample"):
+            st.markdown(f"**{SAMPLE_HEADING}** — acteurs et chiffres inventés pour découvrir nrdash ; ils ne "
+                        "décrivent aucun territoire réel.")
     if src.draft:
         with st.container(key="draft_banner"):
             origin = ws.draft_origin(src.base_version)

@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 from urllib.parse import parse_qs, quote, urlsplit
 
+from . import webpage
+
 COOKIE_NAME = "nrdash_session"
 SESSION_SECONDS = 12 * 3600  # a working day: signing in again each morning (the session row's lifetime too)
 TRUSTED_PROXIES_VARIABLE = "NRDASH_TRUSTED_PROXIES"
@@ -247,32 +249,12 @@ def login_attempt(store, email: str, password: str, ip: str):
 # ---------------------------------------------------------------------------------------------------------------
 # The page (French, accessible, nothing external)
 # ---------------------------------------------------------------------------------------------------------------
-STYLE = """
-body{margin:0;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1e1e1e;background:#f6f6f6;
-line-height:1.5}
-main{max-width:28rem;margin:3rem auto;padding:1.5rem 2rem;background:#fff;border:1px solid #929292}
-h1{font-size:1.6rem;margin-top:0}
-label{display:block;font-weight:600;margin-top:1rem}
-input{display:block;width:100%;box-sizing:border-box;font-size:1rem;padding:.5rem;border:1px solid #3a3a3a;
-border-radius:0;margin-top:.25rem}
-button{margin-top:1.5rem;font-size:1rem;padding:.6rem 1.2rem;color:#fff;background:#000091;border:0;cursor:pointer}
-button:hover{background:#1212ff}
-button.secondaire{margin-left:1rem;color:#000091;background:#fff;border:1px solid #000091}
-button.secondaire:hover{background:#e3e3fd}
-a{color:#000091}
-:focus-visible{outline:3px solid #0a76f6;outline-offset:2px}
-.erreur{color:#ce0500;border-left:4px solid #ce0500;padding:.25rem .75rem;font-weight:600}
-.info{border-left:4px solid #000091;padding:.25rem .75rem}
-""".strip()
-STYLE_HASH = base64.b64encode(hashlib.sha256(STYLE.encode("utf-8")).digest()).decode("ascii")
-PAGE_CSP = (f"default-src 'none'; style-src 'sha256-{STYLE_HASH}'; form-action 'self'; base-uri 'none'")
+# The page shell (style, content security policy, the statement's link) is nrdash.web.webpage's.
+PAGE_CSP = webpage.CSP
 
 
 def _page(title: str, body: str) -> str:
-    return ("<!DOCTYPE html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\">"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<title>{html.escape(title)} – nrdash</title><style>{STYLE}</style></head>"
-            f"<body><main>{body}</main></body></html>")
+    return webpage.render(title, body)
 
 
 def login_page(action: str, next_path: str, email: str = "", error: str | None = None,

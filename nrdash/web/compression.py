@@ -35,6 +35,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import brotli
 
+from .frontend import POPOVER_KEYS_JS, stylesheet
+
 COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml")
 MIN_SIZE = 512
 BROTLI_QUALITY = 11
@@ -122,12 +124,59 @@ def resolve(static_dir: str, path: str) -> tuple[str, int, int] | None:
     return full, status.st_size, status.st_mtime_ns
 
 
-def french_index(html: bytes) -> bytes:
-    """index.html saying lang="fr" on its <html> element."""
+NOSCRIPT = ("<noscript><p>nrdash a besoin de JavaScript : activez-le dans votre navigateur pour consulter le "
+            "tableau de bord. Le questionnaire des acteurs et la <a href=\"./accessibilite\">Déclaration "
+            "d'accessibilité</a> s'ouvrent sans JavaScript.</p></noscript>").encode("utf-8")
+
+
+# Streamlit draws its first frame with its default font, Source Sans, until the app's theme arrives: every first visit
+# downloads it (56 kB, subset: nrdash.web.fonts) for that instant. When the theme names another font (nrdash's: Arial),
+# Source Sans is taken from the fonts already on the computer instead: nothing downloaded.
+LOCAL_TEXT_FONT = ('<style>@font-face{font-family:"Source Sans";font-weight:100 900;font-style:normal;'
+                   'src:local("Arial"),local("Liberation Sans"),local("Helvetica"),local("DejaVu Sans")}</style>'
+                   ).encode("ascii")
+
+
+def theme_font_is_not_source_sans() -> bool:
+    from streamlit import config
+
+    font = (config.get_option("theme.font") or "").lower()
+    return bool(font) and "source sans" not in font and font not in ("sans-serif", "sans serif")
+
+
+def french_index(html: bytes, local_text_font: bool = False) -> bytes:
+    """index.html saying lang="fr" on its <html> element, titled « nrdash » (not « Streamlit ») until the page
+    sets its own title, with its <noscript> message in French (nrdash.web.frontend translates the scripts), and the
+    keyboard behaviour of Streamlit's popovers (nrdash.web.frontend.POPOVER_KEYS_JS) inline in its <head>, nrdash's base
+    stylesheet (assets/css/base.css) at the start of its <body>, and without its module preloads (sent in the Link
+    header instead: preload_links);
+    ``local_text_font`` (the theme's font is not Source Sans): LOCAL_TEXT_FONT there too."""
     rewritten, count = re.subn(rb'(<html\b[^>]*?\blang=")[^"]*(")', rb"\1fr\2", html, count=1)
-    if count:
-        return rewritten
-    return re.sub(rb"<html\b", b'<html lang="fr"', html, count=1)
+    if not count:
+        rewritten = re.sub(rb"<html\b", b'<html lang="fr"', html, count=1)
+    rewritten = re.sub(rb"<title>Streamlit</title>", b"<title>nrdash</title>", rewritten, count=1)
+    script = b"<script>" + POPOVER_KEYS_JS.encode("utf-8") + b"</script>"
+    # (the stylesheet at the start of <body>: after the styles Streamlit writes in <head> as it draws, whose rules
+    # have the same specificity, and before the app's own, mode atelier's sheets, which must override it)
+    sheet = b"<style>" + stylesheet("base").encode("utf-8") + b"</style>"
+    rewritten = re.sub(rb"<body([^>]*)>", lambda m: b"<body" + m.group(1) + b">" + sheet, rewritten, count=1)
+    if local_text_font:  # and its preload goes: it would download the font all the same
+        script += LOCAL_TEXT_FONT
+        rewritten = re.sub(rb'\s*<link\s+rel="preload"\s+href="[^"]*SourceSans[^"]*"[^>]*/?>', b"", rewritten, count=1)
+    rewritten = re.sub(rb"</head>", lambda _: script + b"</head>", rewritten, count=1)
+    rewritten = re.sub(MODULE_PRELOAD, b"", rewritten)
+    return re.sub(rb"<noscript>.*?</noscript>", lambda _: NOSCRIPT, rewritten, count=1, flags=re.S)
+
+
+# Streamlit's page names its sixty scripts in <link rel="modulepreload"> elements, so that the browser fetches them
+# at once. The same hints go in the answer's Link header (RFC 8288; the browser preloads them the same way), not
+# in the page: sixty elements less in every page (preload_links, _Index).
+MODULE_PRELOAD = re.compile(rb'\s*<link\s+rel="modulepreload"\s+crossorigin\s+href="([^"]+)"\s*/?>')
+
+
+def preload_links(html: bytes) -> bytes:
+    """The Link header value holding index.html's module preloads (empty when it has none)."""
+    return b", ".join(b"<" + href + b">; rel=modulepreload" for href in MODULE_PRELOAD.findall(html))
 
 
 def _lower_priority() -> None:
@@ -152,10 +201,11 @@ def _release_memory() -> None:
 class _Index:
     """Streamlit's index.html as served by nrdash: in French, compressed once."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, local_text_font: bool = False) -> None:
         with open(path, "rb") as f:
             self.original = f.read()
-        self.french = french_index(self.original)
+        self.french = french_index(self.original, local_text_font)
+        self.link = preload_links(self.original)  # the module preloads taken out of the page, in a header
         self.encoded = {"identity": self.french, "gzip": gzip.compress(self.french, compresslevel=9, mtime=0),
                         "br": brotli.compress(self.french, quality=BROTLI_QUALITY)}
 
@@ -189,7 +239,7 @@ class StaticCompression:
         self._brotli = ThreadPoolExecutor(1, thread_name_prefix="nrdash-brotli", initializer=_lower_priority)
         self._gzip = ThreadPoolExecutor(1, thread_name_prefix="nrdash-gzip")
         index_path = os.path.join(self.static_dir, "index.html")
-        self.index = _Index(index_path) if os.path.isfile(index_path) else None
+        self.index = _Index(index_path, theme_font_is_not_source_sans()) if os.path.isfile(index_path) else None
 
     # -- which real file a request is for --------------------------------------------------------------------
 
@@ -386,12 +436,13 @@ class StaticCompression:
             await send(start)
             await send({"type": "http.response.body", "body": body})
             return
-        await self._send(start, *self.index.pick(accepted), send)
+        link = [(b"link", self.index.link)] if self.index.link else []
+        await self._send(start, *self.index.pick(accepted), send, link)
 
     @staticmethod
-    async def _send(start: dict, encoding: str, packed: bytes, send) -> None:
+    async def _send(start: dict, encoding: str, packed: bytes, send, extra: list | None = None) -> None:
         headers = [(k, v) for k, v in start.get("headers", [])
-                   if k.lower() not in (b"content-length", b"content-encoding", b"vary")]
+                   if k.lower() not in (b"content-length", b"content-encoding", b"vary")] + (extra or [])
         if encoding != "identity":
             headers.append((b"content-encoding", encoding.encode()))
         headers += [(b"content-length", str(len(packed)).encode()), (b"vary", b"Accept-Encoding")]

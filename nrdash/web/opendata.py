@@ -185,7 +185,15 @@ class OpenData:
     def listing(self, release: od.Release, client: str | None = None) -> str:
         ds = self._dataset(release, client)
         counts = od.counts_of(ds.census.actors, ds.census.actions)
-        return od.listing_html(release, counts, dashboard=f"../../?territoire={release.code}")
+        return od.listing_html(release, counts, dashboard=f"../../?territoire={release.code}",
+                               statement=statement_address(release.code))
+
+
+def statement_address(code: str) -> str:
+    """The territory's accessibility statement as linked from its listing, /donnees/CODE/ (nrdash.web.webpage)."""
+    from .webpage import statement_href
+
+    return statement_href("../../", code)
 
 
 def base_prefix(base_url_path: str | None = None) -> str:

@@ -3,7 +3,8 @@ middleware. nrdash/web/server.py composes them (the font subsets of nrdash.web.f
 nrdash.plotting) and puts this middleware inside the compression middleware (so the script is compressed like
 Streamlit's own).
 
-The files are content-addressed or stand in for content-hashed files: cached by browsers for a year.
+The files are content-addressed or stand in for content-hashed files: cached by browsers for a year, unless a file
+says otherwise (Streamlit's scripts translated into French, nrdash.web.frontend: a day).
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ CACHE_CONTROL = b"public, max-age=31536000, immutable"
 class Served:
     body: bytes
     content_type: bytes
+    cache_control: bytes = CACHE_CONTROL
 
     @property
     def etag(self) -> bytes:
@@ -39,7 +41,7 @@ class ServeFiles:
             return
         served, etag = self.routes[prefix], self._etags[prefix]
         request_headers = {k.lower(): v for k, v in scope.get("headers", [])}
-        headers = [(b"content-type", served.content_type), (b"cache-control", CACHE_CONTROL), (b"etag", etag)]
+        headers = [(b"content-type", served.content_type), (b"cache-control", served.cache_control), (b"etag", etag)]
         if etag in request_headers.get(b"if-none-match", b""):
             await send({"type": "http.response.start", "status": 304, "headers": headers})
             await send({"type": "http.response.body", "body": b""})

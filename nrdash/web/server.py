@@ -6,12 +6,14 @@ Streamlit serves its JavaScript and CSS uncompressed: about 3 MB on every first 
 compresses them once per file (gzip at once, Brotli in the background), which divides what a first visit
 transfers by about three (gzip) to four (Brotli), and serves Streamlit's page with lang="fr"; nrdash.web.served
 answers the files nrdash serves itself: Streamlit's two fonts cut down to what can be shown (nrdash.web.fonts,
-545 kB → 106 kB) and the partial plotly.js build the charts use (nrdash.plotting, 1.06 MB → 0.36 MB once
-compressed). nrdash.web.headers adds the HTTP protections (nosniff, referrer policy, frame-ancestors) to every answer.
+545 kB → 106 kB), the partial plotly.js build the charts use (nrdash.plotting, 1.06 MB → 0.36 MB once
+compressed) and Streamlit's scripts with their English words put into French (nrdash.web.frontend). nrdash.web.headers
+adds the HTTP protections (nosniff, referrer policy, frame-ancestors) to every answer.
 nrdash.web.auth adds the local sign-in routes (/connexion, /deconnexion), which set the signed session cookie;
-nrdash.web.vote_page the phones' vote page (/vote), plain HTML; nrdash.web.opendata the open data routes
-(/donnees/CODE/…), compressed by their ETag. nrdash.maintenance applies the territories' retention periods at most
-once a day (a thread of the server).
+nrdash.web.public the pages the public opens, written without Streamlit: the actors' questionnaire (/questionnaire)
+and the accessibility and sobriety statement (/accessibilite); nrdash.web.vote_page the phones' vote page (/vote),
+plain HTML; nrdash.web.opendata the open data routes (/donnees/CODE/…), compressed by their ETag.
+nrdash.maintenance applies the territories' retention periods at most once a day (a thread of the server).
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from starlette.middleware import Middleware
 
 from nrdash import maintenance, plotting
 from nrdash.sandbox import warm_up
-from nrdash.web import auth, fonts, opendata, vote_page
+from nrdash.web import auth, fonts, frontend, opendata, public, vote_page
 from nrdash.web.compression import StaticCompression
 from nrdash.web.headers import SecurityHeaders
 from nrdash.web.served import ServeFiles, Served
@@ -31,8 +33,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def served_routes() -> dict[str, Served]:
-    """The files nrdash answers itself (URL prefix -> file): the font subsets and the charts' plotly.js build."""
-    return {**fonts.routes(), **plotting.routes()}
+    """The files nrdash answers itself (URL prefix -> file): the font subsets, the charts' plotly.js build and
+    Streamlit's scripts in French (nrdash.web.frontend)."""
+    return {**fonts.routes(), **plotting.routes(), **frontend.routes()}
 
 
 def middleware() -> list[Middleware]:
@@ -44,8 +47,9 @@ def middleware() -> list[Middleware]:
 
 
 def routes() -> list:
-    """nrdash's own routes: sign-in and sign-out, the phones' vote page, the open data."""
-    return auth.routes() + vote_page.routes() + opendata.routes()
+    """nrdash's own routes: sign-in and sign-out, the public pages (questionnaire, statement), the phones' vote
+    page, the open data."""
+    return auth.routes() + public.routes() + vote_page.routes() + opendata.routes()
 
 
 auth.restrict_proxy_headers()  # client addresses from NRDASH_TRUSTED_PROXIES only (uvicorn believes loopback)

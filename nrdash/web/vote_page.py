@@ -29,6 +29,7 @@ from urllib.parse import parse_qs, quote
 from .. import referential as ref
 from .. import vote as vt
 from ..text import count_noun, plural
+from . import webpage
 
 COOKIE = "nrdash_votant"
 COOKIE_MAX_AGE = 12 * 3600  # a workshop's day: the ballot it names is deleted when the vote closes
@@ -39,7 +40,7 @@ CHANGE = "Vous pouvez le changer tant que le vote est ouvert : cochez autrement 
 
 STYLE = """
 html{font-family:Arial,Helvetica,sans-serif;color:#1e1e1e;background:#fff;line-height:1.45;font-size:112.5%}
-body{margin:0}main{max-width:34rem;margin:0 auto;padding:1rem 1rem 3rem}
+body{margin:0}main{max-width:34rem;margin:0 auto;padding:1rem 1rem 3rem}footer{max-width:34rem;margin:0 auto 2rem;padding:0 1rem}
 h1{font-size:1.45rem;line-height:1.25;margin:.5rem 0 .75rem;color:#0b2a6b}
 p{margin:.5rem 0}
 fieldset{border:0;margin:0;padding:0;min-width:0}
@@ -89,7 +90,7 @@ def _page(title: str, body: str) -> str:
     return ("<!DOCTYPE html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>{html.escape(title)} – vote de l'atelier</title><style>{STYLE}</style></head>"
-            f"<body><main>{body}</main></body></html>")
+            f"<body><main>{body}</main><footer>{webpage.statement_link_html()}</footer></body></html>")
 
 
 def code_page(action: str, typed: str | None = None) -> str:

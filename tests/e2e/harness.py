@@ -99,6 +99,15 @@ def goto(page, url: str) -> None:
     wait_idle(page)
 
 
+def interactive_map(page) -> None:
+    """The Carte page opens on its still map (nrdash.svgmap, issue 29): switch the interactive map (deck.gl) on."""
+    switch = page.get_by_role("switch", name="Carte interactive")
+    switch.wait_for(state="attached", timeout=30_000)
+    if not switch.is_checked():
+        page.get_by_text("Carte interactive", exact=True).click()
+        wait_idle(page)
+
+
 def sign_in(page, server: str, here: str, email: str, password: str) -> None:
     """From ``here`` (a path of the app with its query), « Se connecter » in the sidebar, the sign-in form, and back
     to ``here``, its script run over."""

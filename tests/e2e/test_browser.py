@@ -6,7 +6,7 @@ from openpyxl import load_workbook
 
 from nrdash.ui import PAGES, UNEXPECTED, url_path
 from tests.conftest import actors_sheet
-from tests.e2e.harness import goto, wait_idle
+from tests.e2e.harness import interactive_map, goto, wait_idle
 
 URL_PATHS = {path: url_path(path) for path, _, _ in PAGES}
 
@@ -177,6 +177,7 @@ def test_template_download_opens(server, page, tmp_path):
 
 
 def _map_canvas(page):
+    interactive_map(page)
     page.wait_for_selector('[data-testid="stDeckGlJsonChart"] canvas', state="attached", timeout=30_000)
     page.wait_for_timeout(1500)
     return page.locator('[data-testid="stDeckGlJsonChart"]').first

@@ -14,7 +14,7 @@ import pytest
 from nrdash import maps
 from tests.e2e import hostile
 from tests.e2e.conftest import _require_browser
-from tests.e2e.harness import goto, streamlit_server, wait_idle
+from tests.e2e.harness import interactive_map, goto, streamlit_server, wait_idle
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PLAIN_NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
@@ -40,6 +40,7 @@ def loaded(tmp_path_factory):
 
 
 def _canvas_box(page):
+    interactive_map(page)
     page.wait_for_selector('[data-testid="stDeckGlJsonChart"] canvas', state="attached", timeout=30_000)
     page.wait_for_timeout(1500)
     return page.locator('[data-testid="stDeckGlJsonChart"] canvas').first.bounding_box()
@@ -127,7 +128,7 @@ def _csv_cells(data: bytes) -> list[str]:
 
 
 def _toolbar_downloads(page, tmp_path) -> list[bytes]:
-    """Every table on the page downloaded through its toolbar's 'Download as CSV'."""
+    """Every table on the page downloaded through its toolbar's 'Télécharger en CSV'."""
     out = []
     tables = page.locator('[data-testid="stDataFrame"]')
     for i in range(tables.count()):
@@ -135,7 +136,7 @@ def _toolbar_downloads(page, tmp_path) -> list[bytes]:
         table.scroll_into_view_if_needed()
         page.mouse.move(1, 1)  # a hover needs the pointer to come from elsewhere
         table.hover()
-        button = table.locator('button[aria-label="Download as CSV"]')  # the toolbar shows on hover
+        button = table.locator('button[aria-label="Télécharger en CSV"]')  # the toolbar shows on hover (in French: nrdash.web.frontend)
         try:
             button.wait_for(state="attached", timeout=5_000)
         except Exception:

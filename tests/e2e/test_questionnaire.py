@@ -1,9 +1,11 @@
-"""The questionnaire in a real browser (issue 17): the public form on a phone (390×844: no sidebar nor menu, the
-problems listed at the top and announced, sent with the keyboard and the touch screen alike), the editors' queue,
-and a viewer whose browser never receives an answer's contact (the websocket frames are read)."""
+"""The questionnaire in a real browser (issue 17): the public form on a phone (390×844: a page of its own, the
+problems listed at the top, announced and focused, sent with the keyboard and the touch screen alike; since issue 29
+a page the server writes without Streamlit), the editors' queue, and a viewer whose browser never receives an
+answer's contact (the websocket frames are read)."""
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
@@ -44,7 +46,7 @@ def quest_server(tmp_path_factory):
     s.submit(anon("192.0.2.2"), EPCI, placed)  # in a commune of the territory: a disc on the needs map
     s.close()
     # The form's time rule is off here (a browser fills it faster than a person, faster still on a quiet machine):
-    # it is tested with an injected clock in tests/test_questionnaire_app.py; the hidden field and the burst limit
+    # it is tested with an injected clock in tests/test_public_form.py; the hidden field and the burst limit
     # stay on.
     env = {"NRDASH_DATA_DIR": str(data), "STREAMLIT_SERVER_COOKIE_SECRET": SECRET, quest.FILL_SECONDS_ENV: "0"}
     with streamlit_server(env=env) as url:
@@ -68,49 +70,69 @@ def _frames(page) -> list[bytes]:
     return frames
 
 
-def _pick(page, label: str, option: str) -> None:
-    """A Streamlit selectbox: open it, type to search, choose."""
-    box = page.get_by_role("combobox", name=label, exact=True)
-    box.click()
-    box.fill(option)
-    page.get_by_role("option", name=option).first.click()
+def _responses(page) -> list[bytes]:
+    """Every HTTP answer's body the page receives (the form is a page of its own: no websocket)."""
+    got: list[bytes] = []
+
+    def body(response):
+        try:
+            got.append(response.body())
+        except Exception:  # a redirect: no body
+            pass
+
+    page.on("response", body)
+    return got
+
+
+def _started_a_minute_ago(page) -> None:
+    """The form's signed start time set a minute back (the clock injected: a person takes that long; a robot posts
+    at once, nrdash.questionnaire.robot)."""
+    from nrdash.web import form_page
+
+    token = form_page.start_token(SECRET, EPCI, time.time() - 60)
+    page.locator('input[name="debut"]').evaluate("(e, v) => { e.value = v; }", token)
 
 
 def test_form_on_a_phone(quest_server, phone):
+    """The public form (a page the server writes, nrdash.web.public) on a phone: nothing wider than the screen, the
+    problems listed at the top, announced and given the focus, then sent with the keyboard and the touch screen."""
     page = phone
-    frames = _frames(page)
-    goto(page, quest_server + f"/questionnaire?territoire={EPCI}")
+    bodies = _responses(page)
+    page.goto(quest_server + f"/questionnaire?territoire={EPCI}")
     assert page.get_by_role("heading", name="Questionnaire des acteurs du Numérique responsable").is_visible()
-    assert page.locator('[data-testid="stSidebar"]:visible, [data-testid="stSidebarNav"]').count() == 0
-    assert page.locator('[data-testid="stSidebarCollapsedControl"]:visible').count() == 0
+    assert page.locator('[data-testid="stSidebar"], [data-testid="stSidebarNav"], script').count() == 0
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
     if SHOTS:
         page.screenshot(path=f"{SHOTS}/form-phone-top.png")
     page.get_by_role("button", name="Envoyer").click()
-    wait_idle(page)
-    alert = page.locator(".st-key-q_problems").get_by_role("alert")
+    alert = page.get_by_role("alert")
     text = alert.inner_text()
     assert "Votre réponse n'est pas encore envoyée" in text and "Nom de la structure" in text
     assert "Consentement" in text and "Niveau d'engagement" in text
     from playwright.sync_api import expect
 
-    expect(alert).to_be_in_viewport()  # brought into sight after « Envoyer »
+    expect(alert).to_be_in_viewport()  # in sight after « Envoyer »
     expect(alert).to_be_focused()  # and given the focus: a screen reader reads it
     assert page.get_by_text("Réponse non envoyée : ").count() == 1  # said beside the button too
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     if SHOTS:
         page.screenshot(path=f"{SHOTS}/form-phone-errors.png")
-    page.get_by_role("textbox", name="Nom de la structure *").fill("Repair Café <b>Aytré</b>")
-    page.get_by_role("radiogroup", name="Type d'acteur *").get_by_text("Autres associations", exact=True).click()
-    _pick(page, "Commune", "Aytré")
+    alert.get_by_role("link", name="Nom de la structure").click()  # each problem leads to its field
+    name = page.get_by_role("textbox", name="Nom de la structure *")
+    expect(name).to_be_focused()
+    name.fill("Repair Café <b>Aytré</b>")
+    page.get_by_label("Type d'acteur *").select_option("Autres associations")
+    page.get_by_label("Commune", exact=True).select_option(label="Aytré")
     page.get_by_text("2 — Acteur du NR", exact=False).click()
-    page.get_by_text("Financement", exact=True).click()
+    page.get_by_label("Financement", exact=True).check()
     page.get_by_role("textbox", name="Nom du référent *").fill("Zoé Martin")
     contact = page.get_by_role("textbox", name="Contact (adresse électronique ou téléphone) *")
     contact.fill("zoe@example.org")
-    contact.press("Tab")  # the keyboard moves on to the next control
-    page.get_by_text("J'accepte que ces informations", exact=False).click()
+    contact.press("Tab")  # the keyboard moves on to the next control: the consent, not the hidden trap
+    expect(page.get_by_role("checkbox", name="J'accepte que ces informations", exact=False)).to_be_focused()
+    page.keyboard.press("Space")
+    _started_a_minute_ago(page)
     page.get_by_role("button", name="Envoyer").click()
-    wait_idle(page)
     page.get_by_text("Merci, votre réponse est envoyée.").wait_for(timeout=20_000)
     if SHOTS:
         page.screenshot(path=f"{SHOTS}/form-phone-sent.png", full_page=True)
@@ -121,7 +143,8 @@ def test_form_on_a_phone(quest_server, phone):
         s.close()
     assert len(sent) == 1 and sent[0].answer.commune == "Aytré" and sent[0].answer.level == 2
     assert sent[0].answer.needs == ("Financement",) and sent[0].answer.contact == "zoe@example.org"
-    blob = b"".join(frames)
+    blob = b"".join(bodies)
+    assert len(blob) > 5000  # the pages were read
     assert CONTACT.encode() not in blob and "Structure Déjà Là".encode() not in blob  # nothing of others
 
 
@@ -193,11 +216,30 @@ def _disc_colour(n: int, top: int) -> tuple[int, int, int]:
 def test_form_has_no_serious_accessibility_violation(quest_server, phone):
     from axe_playwright_python.sync_playwright import Axe
 
-    goto(phone, quest_server + f"/questionnaire?territoire={EPCI}")
+    phone.goto(quest_server + f"/questionnaire?territoire={EPCI}")
     phone.get_by_role("button", name="Envoyer").click()  # with its problems shown
-    wait_idle(phone)
-    phone.locator(".st-key-q_problems").wait_for()
+    phone.get_by_role("alert").wait_for()
     results = Axe().run(phone).response
     serious = [(v["id"], n["html"][:120]) for v in results["violations"] if v["impact"] in ("serious", "critical")
                for n in v["nodes"]]
     assert serious == []
+
+
+def test_a_personal_link_is_streamlits_and_its_public_offer_the_servers_form(quest_server, phone):
+    """The same address with a campaign's token (issue 26) is Streamlit's page (nrdash.ui.campaign_link), not the
+    server's form; an unknown (or expired) link says so and offers the public questionnaire, which opens the
+    server's plain form (one load, no Streamlit), with the statement's link at the foot of both."""
+    page = phone
+    goto(page, quest_server + f"/questionnaire?territoire={EPCI}&acteur=lien-inconnu")
+    assert "n'est pas (ou plus) valide" in page.get_by_test_id("stApp").inner_text()
+    assert page.get_by_role("link", name="Déclaration d'accessibilité").count() == 1
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/personal-link-unknown.png")
+    page.get_by_role("link", name="Ouvrir le questionnaire public du territoire").click()
+    page.wait_for_url(quest_server + f"/questionnaire?territoire={EPCI}")
+    page.wait_for_selector('form[method="post"]', timeout=30_000)
+    assert page.locator('[data-testid="stApp"], script').count() == 0  # the server's own page
+    assert page.locator('input[name="name"]').count() == 1
+    assert page.get_by_role("link", name="Déclaration d'accessibilité").count() == 1
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/personal-link-public-offer.png")

@@ -1,4 +1,7 @@
-"""The HTML briefing opens offline in a real browser: every section drawn, no request leaves the file."""
+"""The HTML briefing opens offline in a real browser: every section drawn, no request leaves the file, light
+(the partial plotly.js build, issue 29), each chart a named and described figure."""
+import re
+
 from nrdash.geography import load_geography
 from nrdash.report import SECTIONS, ReportInput, build_report
 from nrdash.dataset import load_default
@@ -15,6 +18,9 @@ def test_report_renders_offline(browser, tmp_path, artifacts):
                                     contours))
     path = tmp_path / "rapport.html"
     path.write_text(html, encoding="utf-8")
+    # Light (issue 29): the app's partial plotly.js build once, plotly's template once; 5.0 MB with the whole of it
+    assert len(html.encode("utf-8")) <= 1_500_000, len(html.encode("utf-8"))
+    assert html.count("partial build for nrdash") == 1 and html.count("window.nrTemplate=") == 1
 
     context = browser.new_context(viewport={"width": 1280, "height": 900}, offline=True)
     page = context.new_page()
@@ -32,6 +38,14 @@ def test_report_renders_offline(browser, tmp_path, artifacts):
     # action types): each drawn
     assert page.locator(".js-plotly-plot").count() == 7
     assert page.locator(".js-plotly-plot .main-svg").count() >= 7
+    # each chart a figure named by its title and filters, described by the sentence written under it
+    figures = page.locator('[role="figure"]')
+    assert figures.count() == 7
+    for i in range(7):
+        f = figures.nth(i)
+        assert f.get_attribute("aria-label").endswith(" — 150 acteurs — aucun filtre")
+        sentence = page.locator(f'#{f.get_attribute("aria-describedby")}')
+        assert re.search(r"\d", sentence.inner_text()) and sentence.is_visible()
     assert page.locator("section#carte svg.carte circle").count() == 150
     assert page.locator("section#carte svg.carte polygon").count() >= 28
     assert "CA de La Rochelle" in page.locator("section#contexte").inner_text()

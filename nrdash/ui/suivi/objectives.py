@@ -68,7 +68,8 @@ def objectives_section(ctx: Context, infos) -> None:
         if ctx.workshop:
             workshop_figure(fig, ctx.contrast)
         plotly_chart(fig, key=f"suivi_objective_{k}", config={**PLOTLY_CONFIG, "toImageButtonOptions": {
-            "format": ctx.image_format, "scale": 2, "filename": f"nrdash-objectif-{k + 1}"}})
+            "format": ctx.image_format, "scale": 2, "filename": f"nrdash-objectif-{k + 1}"}},
+            summary=view.sentence, summary_visible=False)  # the sentence is shown in the box below
         status = view.progress.status
         box = {cp.BEHIND: st.warning, cp.AHEAD: st.success, cp.REACHED: st.success}.get(status, st.info)
         box(escape_md(view.sentence), icon=":material/flag:")
