@@ -610,3 +610,10 @@ def expected(values: Iterable[str]) -> str:
 # Who may do what in a territory's shared workspace
 # ---------------------------------------------------------------------------------------------
 ROLES: tuple[str, ...] = ("lecteur", "éditeur", "administrateur")
+
+
+def role_named(text: object) -> str | None:
+    """The role someone typed, accents, case and spaces ignored (« editeur », « Éditeur » -> « éditeur »); None when it
+    names none of ROLES."""
+    key = norm_key(text or "")
+    return next((role for role in ROLES if norm_key(role) == key), None)

@@ -53,6 +53,7 @@ class Access:
     personal_data: bool = False  # Référent, Contact, original files
     exists: bool | None = None  # whether the territory is on this instance; None: not said to this session
     name: str = ""  # the territory's name, when said
+    link_problem: str | None = None  # why the workshop link this session was opened with opens nothing any more
     public: bool | None = None  # whether anyone reads it without an account; None: not said to this session
 
     def personal(self, workshop: bool) -> bool:
@@ -103,6 +104,14 @@ def history_table(infos: Iterable, editor: bool) -> pd.DataFrame:
     columns = ["Version", "Publiée le", *(["Auteur"] if editor else []), "Note", "Contenu", "Vérification",
                "Fichier"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def links_table(links: Iterable) -> pd.DataFrame:
+    """The workshop links of a territory, newest first, in French (never their secret)."""
+    rows = [{"N°": x.id, "Libellé": x.label or "—", "Créé le": date_time(x.created_at.astimezone()),
+             "Par": x.created_by or "—", "Expire le": date_time(x.expires_at.astimezone()), "État": x.state
+             + (f" le {date_time(x.revoked_at.astimezone())}" if x.revoked_at is not None else "")} for x in links]
+    return pd.DataFrame(rows, columns=["N°", "Libellé", "Créé le", "Par", "Expire le", "État"])
 
 
 @dataclass(frozen=True)

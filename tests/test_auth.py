@@ -114,17 +114,18 @@ def store(tmp_path):
 
 
 def test_login_attempts_are_rate_limited_in_the_database(store):
+    # login_attempt gives the store's SignIn (its outcome, and the new session's id): it was the outcome alone
     store.add_user(OP, "ed@exemple.fr", "un mot de passe long")
-    assert auth.login_attempt(store, "ed@exemple.fr", "un mot de passe long", "203.0.113.1") == "ok"
+    assert auth.login_attempt(store, "ed@exemple.fr", "un mot de passe long", "203.0.113.1").outcome == "ok"
     for _ in range(5):
-        assert auth.login_attempt(store, "ED@exemple.fr", "faux", "203.0.113.1") == "wrong"
+        assert auth.login_attempt(store, "ED@exemple.fr", "faux", "203.0.113.1").outcome == "wrong"
     # the sixth attempt is refused before the password is read, even the right one
-    assert auth.login_attempt(store, "ed@exemple.fr", "un mot de passe long", "203.0.113.2") == "blocked"
-    assert auth.login_attempt(store, "nobody@exemple.fr", "x", "203.0.113.1") == "wrong"  # other e-mail
+    assert auth.login_attempt(store, "ed@exemple.fr", "un mot de passe long", "203.0.113.2").outcome == "blocked"
+    assert auth.login_attempt(store, "nobody@exemple.fr", "x", "203.0.113.1").outcome == "wrong"  # other e-mail
     for i in range(20):
-        assert auth.login_attempt(store, f"u{i}@exemple.fr", "x", "198.51.100.9") == "wrong"
-    assert auth.login_attempt(store, "other@exemple.fr", "x", "198.51.100.9") == "blocked"  # 20 from this address
-    assert auth.login_attempt(store, "", "", "198.51.100.10") == "wrong"
+        assert auth.login_attempt(store, f"u{i}@exemple.fr", "x", "198.51.100.9").outcome == "wrong"
+    assert auth.login_attempt(store, "other@exemple.fr", "x", "198.51.100.9").outcome == "blocked"  # 20 from there
+    assert auth.login_attempt(store, "", "", "198.51.100.10").outcome == "wrong"
 
 
 def test_account_without_local_password(store, tmp_path, monkeypatch, capsys):
@@ -145,7 +146,7 @@ def test_account_without_local_password(store, tmp_path, monkeypatch, capsys):
     assert s.role_of(OP, "chef@exemple.fr", "x") == "administrateur"
     for password in ("", "None", "x" * 12):
         assert s.verify_password(OP, "agent@mairie.fr", password) is False
-        assert auth.login_attempt(s, "agent@mairie.fr", password, "203.0.113.3") == "wrong"
+        assert auth.login_attempt(s, "agent@mairie.fr", password, "203.0.113.3").outcome == "wrong"
     s.close()
     # without the option, a new account still needs a password
     assert main(["user", "add", "new@exemple.fr"]) == 2
@@ -180,6 +181,7 @@ def test_userinfo_json_or_signed_jwt():
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     data = tmp_path_factory.mktemp("auth-data")
+    server_data[None] = data
     s = Store(f"sqlite:///{data / 'nrdash.db'}", seed_sample=False)
     s.add_user(OP, "ed@exemple.fr", "un mot de passe long")
     s.add_user(OP, "limite@exemple.fr", "un mot de passe long")
@@ -188,6 +190,30 @@ def server(tmp_path_factory):
            "NRDASH_TRUSTED_PROXIES": "127.0.0.1"}
     with streamlit_server(env=env) as url:
         yield url
+
+
+server_data = {}  # None -> the module server's data folder
+
+
+def signed_in_as(url, cookie_value: str) -> str | None:
+    """Who the store says the cookie's session is signed in as (None: no valid session)."""
+    from nrdash.store import Principal
+
+    sid = auth.verify_session(cookie_value, SECRET)
+    if sid is None:
+        return None
+    s = Store(f"sqlite:///{server_data[None] / 'nrdash.db'}", migrate=False)
+    try:
+        return s.signed_in(Principal.session(sid))
+    finally:
+        s.close()
+
+
+def session_cookie(url, email="ed@exemple.fr", xff="203.0.113.90") -> str:
+    """A new session's cookie value, signed in through the route."""
+    status, headers, _ = post_login(url, email, "un mot de passe long", xff=xff)
+    assert status == 303, status
+    return header(headers, "set-cookie")[0].split(";")[0].split("=", 1)[1]
 
 
 def call(url, method, path, fields=None, headers=None):
@@ -231,7 +257,7 @@ def test_login_sets_a_signed_cookie_and_redirects_within_the_site(server):
     [cookie] = header(headers, "set-cookie")
     name, value = cookie.split(";")[0].split("=", 1)
     attributes = {a.strip().lower() for a in cookie.split(";")[1:]}
-    assert name == auth.COOKIE_NAME and auth.verify_session(value, SECRET) == "ED@exemple.fr"
+    assert name == auth.COOKIE_NAME and signed_in_as(server, value) == "ed@exemple.fr"  # the account's e-mail
     assert {"httponly", "path=/", "samesite=lax", f"max-age={auth.SESSION_SECONDS}"} <= attributes
     assert "secure" not in attributes
     # behind a TLS-terminating load balancer: Secure
@@ -243,8 +269,8 @@ def test_login_sets_a_signed_cookie_and_redirects_within_the_site(server):
         assert status == 303 and header(headers, "location") == ["/"], evil
     # signed in: the page says who, and offers to sign out
     status, _, body = call(server, "GET", "/connexion", headers={"Cookie": f"{auth.COOKIE_NAME}={value}"})
-    assert status == 200 and "Vous êtes connecté·e : <strong>ED@exemple.fr</strong>" in body
-    assert 'action="/deconnexion"' in body
+    assert status == 200 and "Vous êtes connecté·e : <strong>ed@exemple.fr</strong>" in body  # as stored
+    assert 'action="/deconnexion"' in body and 'name="partout" value="1"' in body
 
 
 def test_wrong_email_or_password_same_answer(server):
@@ -306,8 +332,30 @@ def test_logout_clears_the_cookie(server):
     [cookie] = header(headers, "set-cookie")
     assert cookie.startswith(f'{auth.COOKIE_NAME}=""') and "max-age=0" in cookie.lower() and "path=/" in cookie.lower()
     # the GET page: a confirmation for someone signed in, else straight back
-    value = auth.sign_session("ed@exemple.fr", SECRET)
+    value = session_cookie(server)
     status, _, body = call(server, "GET", "/deconnexion?suivant=/matrice", headers={"Cookie": f"{auth.COOKIE_NAME}={value}"})
     assert status == 200 and 'name="suivant" value="/matrice"' in body and "Se déconnecter" in body
     status, headers, _ = call(server, "GET", "/deconnexion?suivant=//evil.fr")
     assert status == 303 and header(headers, "location") == ["/"]
+
+
+def test_a_cookie_taken_before_signing_out_is_worth_nothing(server):
+    """Issue 23: after « Se déconnecter » the old cookie kept working for 12 hours (it was stateless). It names a
+    session of the database now, which signing out ends; « Se déconnecter partout » ends every other one."""
+    jar = {"Cookie": f"{auth.COOKIE_NAME}=%s"}
+    first, second, third = (session_cookie(server, xff=f"203.0.113.{i}") for i in (91, 92, 93))
+    for value in (first, second, third):
+        status, _, body = call(server, "GET", "/connexion", headers={"Cookie": jar["Cookie"] % value})
+        assert "Vous êtes connecté·e" in body
+    status, headers, _ = call(server, "POST", "/deconnexion", {"suivant": "/"},
+                              {"Origin": server, "Cookie": jar["Cookie"] % first})
+    assert status == 303
+    status, _, body = call(server, "GET", "/connexion", headers={"Cookie": jar["Cookie"] % first})  # the copy
+    assert status == 200 and "Vous êtes connecté·e" not in body and 'id="mot_de_passe"' in body
+    assert signed_in_as(server, first) is None and signed_in_as(server, second) == "ed@exemple.fr"
+    status, _, _ = call(server, "POST", "/deconnexion", {"suivant": "/", "partout": "1"},
+                        {"Origin": server, "Cookie": jar["Cookie"] % second})
+    assert status == 303
+    assert signed_in_as(server, second) is None and signed_in_as(server, third) is None  # another device's too
+    status, _, body = call(server, "GET", "/connexion", headers={"Cookie": jar["Cookie"] % third})
+    assert "Vous êtes connecté·e" not in body

@@ -460,8 +460,8 @@ def test_hostile_text_stored_as_typed_and_length_limited(store):
     for bad in ("a" * 100_000 + "@x.fr", "pas une adresse", "a@b.fr\x00", "a\x1b@b.fr"):
         with pytest.raises(StoreError, match="[Aa]dresse électronique"):
             store.add_user(OP, bad, "un mot de passe")
-    assert store.check_rate(anon(HOSTILE), HOSTILE) is True
-    store.record_login(anon(HOSTILE * 10), HOSTILE * 10, False)
+    assert store.sign_in(anon(HOSTILE), HOSTILE, HOSTILE).outcome == "wrong"
+    assert store.sign_in(anon(HOSTILE * 10), HOSTILE * 10, HOSTILE).outcome == "wrong"
 
 
 def test_accounts_roles_and_rate_limit(store):
@@ -484,19 +484,20 @@ def test_accounts_roles_and_rate_limit(store):
         store.add_user(OP, "new@exemple.fr", "court")
     with pytest.raises(StoreError, match="Rôle"):
         store.add_user(OP, "new@exemple.fr", "assez long mot", "chef", "17300")
-    now = st.utcnow()
+    now = st.utcnow()  # sign_in counts and decides in one transaction (was check_rate, then record_login)
     for i in range(4):
-        store.record_login(anon("10.0.0.1"), "ed@exemple.fr", False, now - dt.timedelta(minutes=i))
-    assert store.check_rate(anon("10.0.0.9"), "ed@exemple.fr", now) is True
-    store.record_login(anon("10.0.0.1"), "ed@exemple.fr", True, now)  # a success does not count
-    assert store.check_rate(anon("10.0.0.9"), "ed@exemple.fr", now) is True
-    store.record_login(anon("10.0.0.2"), "Ed@exemple.fr", False, now)
-    assert store.check_rate(anon("10.0.0.9"), "ed@exemple.fr", now) is False  # 5 failures for this e-mail
-    assert store.check_rate(anon("10.0.0.9"), "ed@exemple.fr", now + dt.timedelta(minutes=16)) is True
+        assert store.sign_in(anon("10.0.0.1"), "ed@exemple.fr", "faux", now=now - dt.timedelta(minutes=i)).outcome \
+            == "wrong"
+    ok = store.sign_in(anon("10.0.0.9"), "ed@exemple.fr", "autre mot de passe", now=now)
+    assert ok.outcome == "ok" and ok.session  # a success does not count
+    assert store.sign_in(anon("10.0.0.2"), "Ed@exemple.fr", "faux", now=now).outcome == "wrong"
+    assert store.sign_in(anon("10.0.0.9"), "ed@exemple.fr", "autre mot de passe", now=now).outcome == "blocked"
+    assert store.sign_in(anon("10.0.0.9"), "ed@exemple.fr", "autre mot de passe",
+                         now=now + dt.timedelta(minutes=16)).outcome == "ok"  # 5 failures for this e-mail, then none
     for i in range(20):
-        store.record_login(anon("10.0.0.3"), f"u{i}@exemple.fr", False, now)
-    assert store.check_rate(anon("10.0.0.3"), "other@exemple.fr", now) is False  # 20 failures from this address
-    assert store.check_rate(anon("10.0.0.4"), "other@exemple.fr", now) is True
+        assert store.sign_in(anon("10.0.0.3"), f"u{i}@exemple.fr", "x", now=now).outcome == "wrong"
+    assert store.sign_in(anon("10.0.0.3"), "other@exemple.fr", "x", now=now).outcome == "blocked"  # 20 failures
+    assert store.sign_in(anon("10.0.0.4"), "other@exemple.fr", "x", now=now).outcome == "wrong"
 
 
 def test_workshop_tokens(store):

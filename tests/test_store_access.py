@@ -19,7 +19,6 @@ import sqlalchemy as sa
 from nrdash import compare as cp
 from nrdash import questionnaire as quest
 from nrdash.store import PAIR_LINK, Forbidden, Principal, Store, tables
-from nrdash.store.common import sha256
 from tests.principals import OP
 from tests.test_questionnaire import V1, answer
 
@@ -28,18 +27,19 @@ PASSWORD = "motdepasse-long"
 ACCOUNTS = {"compte sans rôle": "personne@x.fr", "lecteur": "lecteur@x.fr", "éditeur": "editeur@x.fr",
             "administrateur": "admin-t@x.fr", "administrateur d'un autre territoire": "admin-autre@x.fr",
             "administrateur de l'instance": "admin@x.fr"}
-PRINCIPALS = ("anonyme", "lien d'atelier", "lien d'un autre territoire", "lien révoqué", "compte sans rôle",
-              "lecteur", "éditeur", "administrateur", "administrateur d'un autre territoire",
-              "administrateur de l'instance", "exploitant", "lien personnel", "lien personnel échu", "code de vote",
+PRINCIPALS = ("anonyme", "lien d'atelier", "lien d'un autre territoire", "lien révoqué", "lien expiré",
+              "compte sans rôle", "lecteur", "éditeur", "session d'éditeur", "session terminée", "administrateur",
+              "administrateur d'un autre territoire", "administrateur de l'instance", "exploitant", "lien personnel",
+              "lien personnel échu", "code de vote",
               "code d'un autre territoire")
 VOTE_CODES = {"code de vote", "code d'un autre territoire"}  # a live vote's code (issue 28): that vote, nothing else
 INSTANCE = {"administrateur de l'instance", "exploitant"}
 TERRITORY_ADMINS = {"administrateur"} | INSTANCE
-EDITORS = {"éditeur"} | TERRITORY_ADMINS
+EDITORS = {"éditeur", "session d'éditeur"} | TERRITORY_ADMINS
 READERS = {"lien d'atelier", "lecteur"} | EDITORS
 ALLOWED = {  # on T, a territory closed to anonymous reading
     "tout le monde": set(PRINCIPALS),
-    "questionnaire public": set(PRINCIPALS) - {"lien d'un autre territoire", "lien révoqué"} - VOTE_CODES,
+    "questionnaire public": set(PRINCIPALS) - {"lien d'un autre territoire", "lien révoqué", "lien expiré"} - VOTE_CODES,
     "voter": {"code de vote"} | INSTANCE,
     "lire le publié": READERS,
     "données personnelles": EDITORS,
@@ -68,33 +68,62 @@ class World:
             s.add_user(OP, ACCOUNTS[name], PASSWORD, role, T)
         s.add_user(OP, ACCOUNTS["administrateur d'un autre territoire"], PASSWORD, "administrateur", OTHER)
         revoked = s.create_workshop_token(OP, T, "révoqué")
-        with s.engine.begin() as conn:  # no operation revokes a link yet: the column, as a revocation sets it
-            conn.execute(tables.workshop_tokens.update().where(
-                tables.workshop_tokens.c.token_hash == sha256(revoked.encode())).values(revoked_at=dt.datetime.now(
-                    dt.timezone.utc)))
+        s.revoke_workshop_link(OP, revoked.id)
+        expired = s.create_workshop_token(OP, T, "expiré", days=1, now=dt.datetime.now(dt.timezone.utc)
+                                          - dt.timedelta(days=1, seconds=1))
+        ended = Principal.session(s.sign_in(Principal.anonymous(), ACCOUNTS["administrateur"], PASSWORD).session)
+        s.sign_out(ended)  # an administrator's session, ended: nothing more than an anonymous visitor
         # Campaigns (issue 26): one running, with its links; one ended yesterday.
         self.campaign_id = s.create_campaign(OP, T, None, author="op@x.fr").id
         links = {name: token for name, _, token, _ in s.campaign_links(OP, T, self.campaign_id)}
-        ended = s.create_campaign(OP, T, None, author="op@x.fr").id
-        old = {name: token for name, _, token, _ in s.campaign_links(OP, T, ended)}
+        ended_campaign = s.create_campaign(OP, T, None, author="op@x.fr").id
+        old = {name: token for name, _, token, _ in s.campaign_links(OP, T, ended_campaign)}
         with s.engine.begin() as conn:
-            conn.execute(tables.campaigns.update().where(tables.campaigns.c.id == ended).values(
+            conn.execute(tables.campaigns.update().where(tables.campaigns.c.id == ended_campaign).values(
                 ends_on=dt.date.today() - dt.timedelta(days=1)))
         self.who = {"lien personnel": Principal.actor_link(links["Atelier Vélo"], "192.0.2.9"),
                     "lien personnel échu": Principal.actor_link(old["Atelier Vélo"]),
                     "anonyme": Principal.anonymous("192.0.2.1"),
                     "lien d'atelier": Principal.workshop(s.create_workshop_token(OP, T, "atelier")),
                     "lien d'un autre territoire": Principal.workshop(s.create_workshop_token(OP, OTHER, "autre")),
-                    "lien révoqué": Principal.workshop(revoked), "exploitant": OP,
-                    **{name: Principal.account(email) for name, email in ACCOUNTS.items()}}
+                    "lien révoqué": Principal.workshop(revoked), "lien expiré": Principal.workshop(expired),
+                    "session d'éditeur": self.session_of(ACCOUNTS["éditeur"]), "session terminée": ended,
+                    "exploitant": OP, **{name: Principal.account(email) for name, email in ACCOUNTS.items()}}
         self.vote_code = s.open_vote(OP, T).code  # the phones' code: T's open vote until the closing cases
         self.who["code de vote"] = Principal.vote(self.vote_code, "navigateur-1", "192.0.2.7")
         self.who["code d'un autre territoire"] = Principal.vote(s.open_vote(OP, OTHER).code, "navigateur-2")
         self.archive = s.export_territory(OP, T)
 
     def email(self, who: Principal) -> str:
-        """The author the operator names (an account is always itself)."""
-        return who.email or "exploitant@x.fr"
+        """The author the operator names (an account, a session's account, is always itself)."""
+        return who.email or self.s.signed_in(who) or "exploitant@x.fr"
+
+    def session_of(self, email: str) -> Principal:
+        """A new local sign-in session of the account (every account here has PASSWORD)."""
+        signed = self.s.sign_in(Principal.anonymous("198.51.100.7"), email, PASSWORD)
+        assert signed.outcome == "ok", signed
+        return Principal.session(signed.session)
+
+    def twin(self, who: Principal) -> Principal:
+        """A principal with the same rights as ``who``, for a call that ends a session (a new session of the same
+        account, ended too when ``who``'s is)."""
+        if who.kind != "session":
+            return who
+        email = self.s.signed_in(who)
+        if email is None:
+            twin = self.session_of(ACCOUNTS["administrateur"])
+            self.s.sign_out(twin)
+            return twin
+        return self.session_of(email)
+
+    def new_account(self, role: str | None = None) -> str:
+        """A new account (a role on T when given), made by the operator: its e-mail."""
+        email = f"compte{next(self.n)}@x.fr"
+        self.s.add_user(OP, email, PASSWORD, role, T if role else None)
+        return email
+
+    def new_link(self) -> int:
+        return self.s.create_workshop_token(OP, T, f"lien {next(self.n)}").id
 
     def file(self) -> bytes:
         return _census(next(self.n))
@@ -184,6 +213,7 @@ CASES = [
     ("personal_rows", "données personnelles", lambda s, w, x, t, p: s.personal_rows(w, t, 1)),
     ("erase_person", "administrer le territoire", lambda s, w, x, t, p: s.erase_person(w, t, "Personne Inconnue")),
     ("apply_retention", "administrer l'instance", lambda s, w, x, t, p: s.apply_retention(w)),
+    ("apply_retention_if_due", "administrer l'instance", lambda s, w, x, t, p: s.apply_retention_if_due(w)),
     ("export_territory", "administrer le territoire", lambda s, w, x, t, p: s.export_territory(w, t)),
     ("import_territory", "administrer l'instance", lambda s, w, x, t, p: s.import_territory(w, p),
      lambda x, w: x.fresh_archive()),
@@ -196,10 +226,25 @@ CASES = [
                                       without_password=True)),  # for an account: making itself administrator
     ("user_exists", "administrer l'instance", lambda s, w, x, t, p: s.user_exists(w, "editeur@x.fr")),
     ("role_of", "administrer le territoire", lambda s, w, x, t, p: s.role_of(w, "editeur@x.fr", t)),
-    ("verify_password", "tout le monde", lambda s, w, x, t, p: s.verify_password(w, "editeur@x.fr", "faux")),
-    ("record_login", "tout le monde", lambda s, w, x, t, p: s.record_login(w, "quelqu'un@x.fr", False)),
-    ("check_rate", "tout le monde", lambda s, w, x, t, p: s.check_rate(w, "quelqu'un@x.fr")),
+    ("set_role", "administrer le territoire", lambda s, w, x, t, p: s.set_role(w, p, "lecteur", t),
+     lambda x, w: x.new_account("éditeur")),
+    ("set_role (administrateur de l'instance)", "administrer l'instance",
+     lambda s, w, x, t, p: s.set_role(w, p, "administrateur"), lambda x, w: x.new_account()),
+    ("remove_user", "administrer le territoire", lambda s, w, x, t, p: s.remove_user(w, p, t),
+     lambda x, w: x.new_account("lecteur")),
+    ("remove_user (compte entier)", "administrer l'instance", lambda s, w, x, t, p: s.remove_user(w, p),
+     lambda x, w: x.new_account()),
+    ("verify_password", "exploitant seulement", lambda s, w, x, t, p: s.verify_password(w, "editeur@x.fr", "faux")),
+    ("sign_in", "tout le monde", lambda s, w, x, t, p: s.sign_in(w, f"quelqu'un{next(x.n)}@x.fr", "faux")),
+    ("signed_in", "tout le monde", lambda s, w, x, t, p: s.signed_in(w)),
+    ("sign_out", "tout le monde", lambda s, w, x, t, p: s.sign_out(p), lambda x, w: x.twin(w)),
+    ("end_sessions", "administrer l'instance", lambda s, w, x, t, p: s.end_sessions(w, "personne@x.fr")),
     ("create_workshop_token", "éditer", lambda s, w, x, t, p: s.create_workshop_token(w, t, "lien", author="op@x.fr")),
+    ("workshop_links", "éditer", lambda s, w, x, t, p: s.workshop_links(w, t)),
+    ("revoke_workshop_link", "éditer", lambda s, w, x, t, p: s.revoke_workshop_link(w, p, t),
+     lambda x, w: x.new_link()),
+    ("revoke_workshop_link (sans territoire)", "administrer l'instance",
+     lambda s, w, x, t, p: s.revoke_workshop_link(w, p), lambda x, w: x.new_link()),
     ("workshop_territory", "tout le monde", lambda s, w, x, t, p: s.workshop_territory(w)),
     ("questionnaire_form", "questionnaire public", lambda s, w, x, t, p: s.questionnaire_form(w, t)),
     ("submit", "questionnaire public", lambda s, w, x, t, p: s.submit(w, t, answer(name=f"Réponse {next(x.n)}"))),
@@ -261,10 +306,11 @@ CASES = [
     ("close_vote", "éditer", lambda s, w, x, t, p: s.close_vote(w, t), lambda x, w: x.open_vote()),
     ("open_vote", "éditer", lambda s, w, x, t, p: s.open_vote(w, t, author="op@x.fr"), lambda x, w: x.no_open_vote()),
 ]
-TERRITORY_FREE = {"ensure_schema", "readable_territories", "territories", "apply_retention", "import_territory",
-                  "find_campaign",
-                  "add_user (sans territoire)", "add_user (administrateur de l'instance)", "user_exists",
-                  "verify_password", "record_login", "check_rate", "workshop_territory", "vote_territory"}
+TERRITORY_FREE = {"ensure_schema", "readable_territories", "territories", "apply_retention", "apply_retention_if_due",
+                  "import_territory", "find_campaign", "add_user (sans territoire)",
+                  "add_user (administrateur de l'instance)", "user_exists", "set_role (administrateur de l'instance)",
+                  "remove_user (compte entier)", "verify_password", "sign_in", "signed_in", "sign_out",
+                  "end_sessions", "revoke_workshop_link (sans territoire)", "workshop_territory", "vote_territory"}
 
 
 def test_every_public_operation_is_in_the_table():
@@ -335,14 +381,14 @@ def test_a_territory_open_to_anonymous_reading(world):
     s, x = world
     s.set_territory(OP, T, anonymous_read=True)
     # a vote's code: its vote only; a personal link: as anyone
-    readers = set(PRINCIPALS) - {"lien d'un autre territoire", "lien révoqué"} - VOTE_CODES
+    readers = set(PRINCIPALS) - {"lien d'un autre territoire", "lien révoqué", "lien expiré"} - VOTE_CODES
     for (_case, _, call), name in itertools.product([c for c in CASES if c[1] == "lire le publié"], PRINCIPALS):
         if name in readers:
             call(s, x.who[name], x, T, None)
         else:
             with pytest.raises(Forbidden):
                 call(s, x.who[name], x, T, None)
-    for name in ("anonyme", "compte sans rôle", "administrateur d'un autre territoire"):
+    for name in ("anonyme", "compte sans rôle", "administrateur d'un autre territoire", "session terminée"):
         who = x.who[name]
         acc = s.access(who, T)
         assert acc.may_read and not acc.editor and not acc.personal(False), name
@@ -386,6 +432,11 @@ def test_access_says_what_the_store_decides(world):
     locked = acc["lien d'atelier"]  # a locked link is never more than a viewer
     assert locked.may_read and locked.locked and not locked.editor and not locked.admin and not locked.personal(False)
     assert not acc["lien révoqué"].may_read and not acc["lien d'un autre territoire"].may_read
+    assert not acc["lien expiré"].may_read
+    assert (acc["lien révoqué"].link_problem, acc["lien expiré"].link_problem) == (
+        "Ce lien d'atelier a été révoqué.", "Ce lien d'atelier a expiré.")
+    assert acc["session d'éditeur"] == acc["éditeur"]  # a session has its account's rights while it is valid
+    assert acc["session terminée"] == acc["anonyme"]  # an ended administrator's session: none of them
     assert s.access(x.who["administrateur de l'instance"], UNKNOWN).exists is False  # said to an instance's admin
     assert s.access(x.who["anonyme"], UNKNOWN) == acc["anonyme"]  # closed and unknown: the same answer
     with s.engine.begin() as conn:  # an unknown role is no role

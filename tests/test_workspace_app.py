@@ -201,7 +201,7 @@ def test_locked_workshop_link(db):
     at.run()
     assert at.toggle(key="atelier").value is True and "referent" not in at.session_state[source.SOURCE_KEY].dataset.census.actors
     bad = app(territoire=EPCI, jeton="faux")
-    assert "lien d'atelier n'est pas (ou plus) valide" in texts(bad)
+    assert "Ce lien d'atelier n'est pas valide. Demandez-en un nouveau" in texts(bad)  # issue 23: it says why
     assert bad.session_state[source.SOURCE_KEY].dataset is None
 
 
@@ -217,7 +217,7 @@ def test_a_revoked_workshop_link_stops_at_the_next_run(db):
     with db.engine.begin() as conn:  # revoked (issue 23 gives it a command), as the column says it
         conn.execute(tables.workshop_tokens.update().values(revoked_at=dt.datetime.now(dt.timezone.utc)))
     at.run()
-    assert "lien d'atelier n'est pas (ou plus) valide" in texts(at)
+    assert "Ce lien d'atelier a été révoqué. Demandez-en un nouveau" in texts(at)  # issue 23: it says why
     assert at.session_state[source.SOURCE_KEY].dataset is None and not at.get("plotly_chart")
 
 

@@ -7,7 +7,9 @@ One module per command group, each adding its commands to the parser with ``regi
 - ``diff``: what changed between two census files;
 - ``publishing``: ``publish``, ``versions``, ``restore`` (a territory's versions) and ``db upgrade``;
 - ``territory_archive``: ``export``, ``import`` (a territory's archive);
-- ``people``: ``user`` (local accounts, roles), ``erase`` (a person's personal data);
+- ``people``: ``user`` (local accounts, roles, withdrawn: ``add``, ``role``, ``remove``, ``logout``), ``erase`` (a
+  person's personal data), ``retention`` (the retention periods applied now);
+- ``workshop_links``: ``link create|list|revoke`` (locked workshop links, their expiry);
 - ``submissions``: ``submissions`` (the answers to the public questionnaire);
 - ``vote``: ``vote open|close|results`` (a workshop room's live vote);
 - ``campaign``: ``campaign create|send|remind|status|links`` (update campaigns: personal links, e-mails);
@@ -24,7 +26,8 @@ import os
 import sys
 from typing import NoReturn
 
-from . import campaign, census_file, people, publishing, submissions, territory, territory_archive, vote
+from . import (campaign, census_file, people, publishing, submissions, territory, territory_archive, vote,
+               workshop_links)
 from .parser import FrenchParser
 
 # Commands that only read files and print: once their output is flushed, the process ends without the interpreter's
@@ -45,7 +48,8 @@ def build_parser(argv: list[str]) -> FrenchParser:
         diff.register(sub)
     publishing.register(sub)  # db, publish, versions, restore
     territory_archive.register(sub)  # export, import
-    people.register(sub)  # user, erase
+    people.register(sub)  # user, erase, retention
+    workshop_links.register(sub)  # link create|list|revoke
     submissions.register(sub)
     vote.register(sub)  # vote open|close|results
     campaign.register(sub)  # campaign create|send|remind|status|links

@@ -3,7 +3,7 @@ needs, and a principal's rights on a territory, read from the database inside th
 (role rows, the instance administrator flag, the workshop link's territory and revocation, the territory's
 anonymous reading), never from what the caller claims.
 
-Adding a kind of principal (a campaign link's holder, a vote code's holder, a server-side session…): a
+Adding a kind of principal (a campaign link's holder, a vote code's holder…): a
 constructor on ``Principal`` and an entry in ``KINDS`` (how its rights on a territory are read, and which
 territories it may read). Adding an operation: a method on the store that opens its unit of work with
 ``self._unit(who, "name", territory)``, a line in ``OPERATIONS``, and a line in the table of
@@ -17,15 +17,15 @@ from typing import Any, Callable
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .common import ROLES, email_key, sha256, today
+from .common import ROLES, as_utc, email_key, sha256, today, utcnow
 from .errors import Forbidden, StoreError
-from .tables import campaign_recipients, campaign_tokens, campaigns, roles, territories, users, votes_table, \
-    workshop_tokens
+from .tables import campaign_recipients, campaign_tokens, campaigns, roles, sessions, territories, users, \
+    votes_table, workshop_tokens
 
 # ---------------------------------------------------------------------------------------------
 # Principals
 # ---------------------------------------------------------------------------------------------
-ANONYMOUS, ACCOUNT, WORKSHOP, OPERATOR = "anonyme", "compte", "atelier", "exploitant"
+ANONYMOUS, ACCOUNT, SESSION, WORKSHOP, OPERATOR = "anonyme", "compte", "session", "atelier", "exploitant"
 ACTOR_LINK_KIND = "lien personnel"  # a campaign's personal link (issue 26): one actor of one campaign
 VOTER = "votant"  # the holder of a live vote's code (issue 28)
 
@@ -39,6 +39,7 @@ class Principal:
     kind: str
     email: str | None = None  # an account's e-mail
     token: str | None = field(default=None, repr=False)  # a workshop link's secret, a vote's code (never printed)
+    session_id: str | None = field(default=None, repr=False)  # a local sign-in session's id (never printed)
     client: str | None = None  # the client's address, when known (rate limits of the public questionnaire, sign-in)
     voter: str | None = field(default=None, repr=False)  # a vote code holder's browser token (its one ballot)
 
@@ -51,6 +52,13 @@ class Principal:
     def account(cls, email: str, client: str | None = None) -> "Principal":
         """A signed-in account (its rights: its role rows and the instance administrator flag)."""
         return cls(ACCOUNT, email=str(email or "").strip(), client=client)
+
+    @classmethod
+    def session(cls, session_id: str, client: str | None = None) -> "Principal":
+        """A local sign-in session (the id its signed cookie holds): the rights of its account while the session is
+        valid — not ended (signed out, signed out everywhere, a role removed or changed, the account removed) and not
+        expired —, an anonymous visitor's once it is not. Read again at every operation, on every replica."""
+        return cls(SESSION, session_id=str(session_id or ""), client=client)
 
     @classmethod
     def workshop(cls, token: str, client: str | None = None) -> "Principal":
@@ -118,13 +126,17 @@ OPERATIONS: dict[str, str] = {
     "save_draft": EDIT, "draft": EDIT, "discard_draft": EDIT, "publish_draft": EDIT,
     # personal.py
     "personal_rows": READ_PERSONAL, "erase_person": ADMIN_TERRITORY, "apply_retention": ADMIN_INSTANCE,
+    "apply_retention_if_due": ADMIN_INSTANCE,
     # archive.py
     "export_territory": ADMIN_TERRITORY, "import_territory": ADMIN_INSTANCE,
     # accounts.py
     "add_user": ADMIN_TERRITORY, "user_exists": ADMIN_INSTANCE, "role_of": ADMIN_TERRITORY,
-    "verify_password": ANYONE, "record_login": ANYONE, "check_rate": ANYONE,
+    "set_role": ADMIN_TERRITORY, "remove_user": ADMIN_TERRITORY,
+    "verify_password": OPERATOR_ONLY, "sign_in": ANYONE, "signed_in": ANYONE, "sign_out": ANYONE,
+    "end_sessions": ADMIN_INSTANCE,
     # workshop.py
-    "create_workshop_token": EDIT, "workshop_territory": ANYONE,
+    "create_workshop_token": EDIT, "workshop_territory": ANYONE, "workshop_links": EDIT,
+    "revoke_workshop_link": EDIT,
     # questionnaire.py
     "questionnaire_form": SUBMIT, "submit": SUBMIT, "submit_paper": EDIT, "questionnaire_open": EDIT,
     "set_questionnaire_open": EDIT, "submissions": EDIT, "submission": EDIT, "count_submissions": EDIT,
@@ -180,6 +192,8 @@ class Rights:
 
     rules: frozenset[str]
     role: str | None = None  # its role there ("administrateur" for an instance administrator)
+    problem: str | None = None  # why a workshop link opens nothing (revoked, expired, unknown), in French
+    account: str | None = None  # the e-mail of the account acting (an account, a valid session's account)
 
 
 def _public(trow: Any) -> set[str]:
@@ -198,39 +212,76 @@ def _anonymous_rights(conn: Connection, who: Principal, trow: Any) -> Rights:
 
 
 def _user(conn: Connection, who: Principal) -> Any:
+    """The account a principal acts as: an account's row, a valid session's account's row; None otherwise."""
+    if who.kind == SESSION:
+        return session_user(conn, who.session_id)
     key = email_key(who.email)
-    return conn.execute(sa.select(users.c.id, users.c.is_admin).where(users.c.email_key == key)).first() if key \
-        else None
+    return conn.execute(sa.select(users.c.id, users.c.email, users.c.is_admin).where(users.c.email_key == key)
+                        ).first() if key else None
+
+
+def session_user(conn: Connection, session_id: str | None) -> Any:
+    """The account of a local sign-in session while it is valid (its row: id, email, is_admin, with the session's
+    ``session_row`` and ``last_seen_at``), None when the session is unknown, ended or expired, or its account was
+    removed. Every operation of a session principal reads it again: an ending holds from the next one, on every
+    replica (the sessions are rows of the shared database)."""
+    if not session_id:
+        return None
+    return conn.execute(
+        sa.select(users.c.id, users.c.email, users.c.is_admin, sessions.c.id.label("session_row"),
+                  sessions.c.last_seen_at)
+        .join(users, users.c.id == sessions.c.user_id)
+        .where(sessions.c.id_hash == sha256(str(session_id).encode()), sessions.c.ended_at.is_(None),
+               sessions.c.expires_at > utcnow())).first()
 
 
 def _account_rights(conn: Connection, who: Principal, trow: Any) -> Rights:
     user = _user(conn, who)
+    email = who.email if who.kind == ACCOUNT else (user.email if user is not None else None)
     if user is not None and user.is_admin:
-        return Rights(INSTANCE_ADMIN_RULES, "administrateur")
+        return Rights(INSTANCE_ADMIN_RULES, "administrateur", account=email)
     role = None
     if user is not None and trow is not None:
         role = conn.execute(sa.select(roles.c.role).where(roles.c.user_id == user.id,
                                                           roles.c.territory_id == trow.id)).scalar()
-    return Rights(frozenset(_public(trow) | ROLE_RULES.get(role, frozenset())), role if role in ROLE_RULES else None)
+    return Rights(frozenset(_public(trow) | ROLE_RULES.get(role, frozenset())), role if role in ROLE_RULES else None,
+                  account=email)
+
+
+LINK_REVOKED = "Ce lien d'atelier a été révoqué."
+LINK_EXPIRED = "Ce lien d'atelier a expiré."
+LINK_UNKNOWN = "Ce lien d'atelier n'est pas valide."
+
+
+def link_state(conn: Connection, token: str | None) -> tuple[Any, str | None]:
+    """(the workshop link's row — its territory —, None) while the link is valid: known, not revoked, not expired;
+    (None, why not, in French) otherwise. Every operation of a workshop principal reads it again, so a revocation or
+    an expiry holds from the next one, even in a session opened before."""
+    row = conn.execute(sa.select(workshop_tokens.c.id, workshop_tokens.c.territory_id, workshop_tokens.c.revoked_at,
+                                 workshop_tokens.c.expires_at).where(
+        workshop_tokens.c.token_hash == sha256(str(token).encode()))).first() if token else None
+    if row is None:
+        return None, LINK_UNKNOWN
+    if row.revoked_at is not None:
+        return None, LINK_REVOKED
+    if row.expires_at is None or as_utc(row.expires_at) <= utcnow():
+        return None, LINK_EXPIRED
+    return row, None
 
 
 def workshop_link(conn: Connection, token: str | None) -> Any:
-    """The workshop link's row (its territory) while it is valid: known, not revoked. Every operation of a workshop
-    principal reads it again, so a revocation holds from the next operation (an expiry would be checked here)."""
-    if not token:
-        return None
-    return conn.execute(sa.select(workshop_tokens.c.id, workshop_tokens.c.territory_id).where(
-        workshop_tokens.c.token_hash == sha256(str(token).encode()), workshop_tokens.c.revoked_at.is_(None))).first()
+    """The workshop link's row while it is valid (``link_state``), else None."""
+    return link_state(conn, token)[0]
 
 
 def _workshop_rights(conn: Connection, who: Principal, trow: Any) -> Rights:
     """A valid link reads its territory's published census, nothing else; an invalid one nothing at all (not even
-    what an anonymous visitor may: the session it opened stays locked)."""
-    link = workshop_link(conn, who.token)
+    what an anonymous visitor may: the session it opened stays locked), and says why."""
+    link, problem = link_state(conn, who.token)
     rules = {ANYONE}
     if link is not None and trow is not None and link.territory_id == trow.id:
         rules |= {SUBMIT, READ_PUBLISHED}
-    return Rights(frozenset(rules))
+    return Rights(frozenset(rules), problem=problem)
 
 
 def actor_link(conn: Connection, token: str | None) -> Any:
@@ -306,6 +357,7 @@ class Kind:
 KINDS: dict[str, Kind] = {
     ANONYMOUS: Kind(_anonymous_rights, _anonymous_readable),
     ACCOUNT: Kind(_account_rights, _account_readable),
+    SESSION: Kind(_account_rights, _account_readable),  # its account's, while the session is valid
     WORKSHOP: Kind(_workshop_rights, _workshop_readable),
     OPERATOR: Kind(_operator_rights, lambda conn, who: None),
     ACTOR_LINK_KIND: Kind(_actor_link_rights, _anonymous_readable),  # no census but what anyone reads
@@ -358,4 +410,4 @@ class Unit:
         gives (the command line's --auteur); anyone else as nobody."""
         if self.who.kind == OPERATOR:
             return str(given or "")
-        return self.who.email or "" if self.who.kind == ACCOUNT else ""
+        return self.rights.account or ""

@@ -5,6 +5,8 @@ principal's rights are read and checked before anything else."""
 from __future__ import annotations
 
 import fcntl
+import hashlib
+import logging
 import os
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +19,7 @@ from .access import OPERATIONS, Principal, Unit, rights
 from .common import RETENTION_MONTHS, SAMPLE_CODE, utcnow
 from .tables import territories
 
+log = logging.getLogger("nrdash")
 ROOT = Path(__file__).resolve().parent.parent.parent
 URL_ENV, DIR_ENV = "NRDASH_DATABASE_URL", "NRDASH_DATA_DIR"
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -50,6 +53,9 @@ def make_engine(url: str) -> Engine:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA foreign_keys=ON")
+        # What is deleted is overwritten with zeros in the database file, not left in its free space: an erasure
+        # (then a checkpoint, Database._scrub) leaves no copy of the person in the files.
+        cur.execute("PRAGMA secure_delete=ON")
         cur.close()
 
     @sa.event.listens_for(engine, "begin")
@@ -179,6 +185,38 @@ class Database:
             code=code, name=name, anonymous_read=code == SAMPLE_CODE, retention_months=RETENTION_MONTHS,
             created_at=utcnow()).on_conflict_do_nothing(index_elements=["code"]))
         return conn.execute(sa.select(territories).where(territories.c.code == code).with_for_update()).one()
+
+    def _serialize(self, conn: Connection, name: str) -> None:
+        """Make the transactions that name the same thing (a limit's counter: an e-mail's sign-in failures, a client
+        address's answers) run one after the other, until this one ends: what they count and decide is never read
+        by two at once. SQLite: a writing transaction already holds the database's write lock. PostgreSQL: a
+        transaction-level advisory lock on the name's hash. Take several in a fixed order (no deadlock)."""
+        if self.engine.dialect.name == "postgresql":
+            key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+    def _scrub(self, tables: tuple[str, ...]) -> bool:
+        """After an erasure or the retention period (committed): remove what the database files still hold of the
+        rows deleted or rewritten in ``tables``. SQLite (secure_delete is on): VACUUM rewrites the file from the live
+        rows only, then a TRUNCATE checkpoint writes the pages back and empties the WAL (it waits, up to the busy
+        timeout, for the readers of an older snapshot). PostgreSQL: VACUUM FULL rewrites each table and its TOAST
+        into new files (a plain VACUUM can leave a deleted row's bytes in a page's free space: measured); its WAL
+        segments and backups keep them until they are recycled (docs/securite.md). Returns whether it completed."""
+        if self.engine.dialect.name == "postgresql":
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                for table in tables:
+                    conn.execute(sa.text(f'VACUUM FULL "{table}"'))
+            return True
+        if not self.engine.url.database or self.engine.url.database == ":memory:":
+            return True
+        with self.engine.connect() as conn:
+            raw = conn.connection.dbapi_connection
+            raw.execute("VACUUM")
+            busy, _, _ = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if busy:
+            log.warning("Effacement : la base était occupée, le journal WAL n'a pas pu être vidé ; il le sera à la "
+                        "prochaine application de la durée de conservation.")
+        return not busy
 
     def _insert(self, table: sa.Table):
         if self.engine.dialect.name == "postgresql":

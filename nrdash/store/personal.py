@@ -19,8 +19,14 @@ from .access import Principal
 from .campaigns import erase_recipients, expire_recipients
 from .common import add_months, as_utc, check_text, fold, sha256, utcnow
 from .errors import StoreError
-from .tables import drafts, personal_data, submission_contacts, submissions, territories, versions
+from .tables import (drafts, login_attempts, maintenance, personal_data, sessions, submission_contacts, submissions,
+                     territories, versions)
 from .versions import dataset_of, forget_personal, with_personal
+
+# The tables an erasure or the retention period deletes from or rewrites: what is scrubbed afterwards.
+PERSONAL_TABLES = ("personal_data", "versions", "drafts", "submission_contacts", "campaign_recipients")
+RETENTION_TASK, RETENTION_EVERY = "retention", dt.timedelta(days=1)
+ACCESS_RECORDS_KEPT = dt.timedelta(days=30)  # ended or expired sessions, sign-in attempts (e-mails, addresses)
 
 
 def _drop_drafts_mentioning(conn: Connection, territory_id: int, matches) -> int:
@@ -75,8 +81,9 @@ class Personal:
     def erase_person(self, who: Principal, territory: str, text: str, *, now: dt.datetime | None = None) -> int:
         """Remove every Référent/Contact matching ``text`` (case and accents ignored; a whole value or whole
         words inside it) from every version of the territory and from its questionnaire answers, and redact the
-        original files; the campaigns' recipients with a matching address go (their rows and links). Returns the
-        number of versions, answers and campaign recipients changed."""
+        original files; the campaigns' recipients with a matching address go (their rows and links); then scrub the
+        database's files of what was deleted (``Database._scrub``). Returns the number of versions, answers and
+        campaign recipients changed."""
         wanted = fold(check_text(text, "note", required=True))
         if len(wanted) < 3:
             raise StoreError("Texte à effacer trop court (3 caractères au moins) : donnez le nom ou l'adresse.")
@@ -100,30 +107,58 @@ class Personal:
             _drop_drafts_mentioning(u.conn, trow.id, matches)
             answers = _erase_submission_contacts(u.conn, trow.id, matches)
             recipients = erase_recipients(u.conn, trow.id, matches)  # their campaign rows and links
+        self._scrub(PERSONAL_TABLES)  # down to the bytes: nothing left in the database's files
         return len(hits) + answers + recipients
 
     def apply_retention(self, who: Principal, now: dt.datetime | None = None) -> dict[str, int]:
         """Remove the personal data of versions older than their territory's retention period (months), and the
-        referent and contact of questionnaire answers received before it. Returns {territory code: versions and
-        answers changed}."""
+        referent and contact of questionnaire answers received before it; ended or expired sessions and sign-in
+        attempts after 30 days. Returns {territory code: versions and answers changed}. ``python -m nrdash
+        retention`` runs it (cron); the server runs ``apply_retention_if_due`` on its own."""
         now = as_utc(now) or utcnow()
-        done: dict[str, int] = {}
         with self._unit(who, "apply_retention", write=True) as u:
-            conn = u.conn
-            for t in conn.execute(sa.select(territories)).all():
-                cutoff = add_months(now, -int(t.retention_months))
-                old = conn.execute(
-                    sa.select(personal_data.c.version_id).distinct()
-                    .join(versions, versions.c.id == personal_data.c.version_id)
-                    .where(versions.c.territory_id == t.id, versions.c.created_at < cutoff)).scalars().all()
-                if old:
-                    self._redact(conn, {vid: None for vid in old}, now,
-                                 f"durée de conservation ({t.retention_months} mois) écoulée")
-                    done[t.code] = len(old)
-                conn.execute(drafts.delete().where(drafts.c.territory_id == t.id, drafts.c.updated_at < cutoff))
-                answers = _expire_submission_contacts(conn, t.id, cutoff) + expire_recipients(conn, t.id, cutoff)
-                if answers:
-                    done[t.code] = done.get(t.code, 0) + answers
+            done = self._retention(u.conn, now)
+        if done:
+            self._scrub(PERSONAL_TABLES)
+        return done
+
+    def apply_retention_if_due(self, who: Principal, now: dt.datetime | None = None) -> dict[str, int] | None:
+        """``apply_retention`` unless it was applied less than a day ago, by whichever replica or command (the time
+        is a row of the database, read and written in the same transaction: replicas starting together apply it
+        once). None when it was not due."""
+        now = as_utc(now) or utcnow()
+        with self._unit(who, "apply_retention_if_due", write=True) as u:
+            self._serialize(u.conn, f"maintenance {RETENTION_TASK}")
+            last = as_utc(u.conn.execute(sa.select(maintenance.c.done_at).where(
+                maintenance.c.task == RETENTION_TASK)).scalar())
+            if last is not None and now - RETENTION_EVERY < last <= now:
+                return None
+            done = self._retention(u.conn, now)
+        if done:
+            self._scrub(PERSONAL_TABLES)
+        return done
+
+    def _retention(self, conn: Connection, now: dt.datetime) -> dict[str, int]:
+        done: dict[str, int] = {}
+        for t in conn.execute(sa.select(territories)).all():
+            cutoff = add_months(now, -int(t.retention_months))
+            old = conn.execute(
+                sa.select(personal_data.c.version_id).distinct()
+                .join(versions, versions.c.id == personal_data.c.version_id)
+                .where(versions.c.territory_id == t.id, versions.c.created_at < cutoff)).scalars().all()
+            if old:
+                self._redact(conn, {vid: None for vid in old}, now,
+                             f"durée de conservation ({t.retention_months} mois) écoulée")
+                done[t.code] = len(old)
+            conn.execute(drafts.delete().where(drafts.c.territory_id == t.id, drafts.c.updated_at < cutoff))
+            answers = _expire_submission_contacts(conn, t.id, cutoff) + expire_recipients(conn, t.id, cutoff)
+            if answers:
+                done[t.code] = done.get(t.code, 0) + answers
+        kept = now - ACCESS_RECORDS_KEPT
+        conn.execute(sessions.delete().where(sa.or_(sessions.c.expires_at < kept, sessions.c.ended_at < kept)))
+        conn.execute(login_attempts.delete().where(login_attempts.c.at < kept))
+        conn.execute(maintenance.delete().where(maintenance.c.task == RETENTION_TASK))
+        conn.execute(maintenance.insert().values(task=RETENTION_TASK, done_at=now))
         return done
 
     def _redact(self, conn: Connection, hits: dict[int, set[int] | None], now: dt.datetime, why: str) -> None:

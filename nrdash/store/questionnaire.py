@@ -174,12 +174,15 @@ class Questionnaire:
         (its id, the census actor it matches, flagged for the editors, never refused; None to a principal who may
         not read the census: a closed census is never revealed). Raises StoreError when the questionnaire is
         closed or a text too long, TooManySubmissions when ``who``'s client address sent SUBMISSION_BURST answers
-        in the last SUBMISSION_WINDOW (checked in the transaction that stores it)."""
+        in the last SUBMISSION_WINDOW, to any territory (counted and decided in the transaction that stores it,
+        one such transaction at a time per address: parallel answers are each counted before the next is
+        decided)."""
         _check_answer(answer)
         now = as_utc(now) or utcnow()
         key = sha256(str(who.client or who.email or "").encode())
         with self._unit(who, "submit", territory, write=True) as u:
             trow = u.row()
+            self._serialize(u.conn, f"questionnaire answers from {key}")  # counted and decided by one at a time
             if not _is_open(u.conn, trow.id):
                 raise StoreError("Ce questionnaire est fermé : il n'accepte plus de réponses.")
             recent = u.conn.execute(sa.select(submissions.c.created_at).where(

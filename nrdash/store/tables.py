@@ -39,6 +39,7 @@ workshop_tokens = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True), sa.Column("territory_id", sa.Integer),
     sa.Column("token_hash", sa.String(64)), sa.Column("label", sa.String(200)),
     sa.Column("created_by", sa.String(254)), sa.Column("created_at", TZ), sa.Column("revoked_at", TZ),
+    sa.Column("expires_at", TZ),
 )
 users = sa.Table(
     "users", metadata,
@@ -57,6 +58,16 @@ drafts = sa.Table(
     sa.Column("author_key", sa.String(254)), sa.Column("author", sa.String(254)),
     sa.Column("base_version", sa.Integer), sa.Column("file_name", sa.String(255)),
     sa.Column("file_bytes", sa.LargeBinary), sa.Column("file_sha256", sa.String(64)), sa.Column("updated_at", TZ),
+)
+sessions = sa.Table(  # local sign-in sessions (migration 0006): the cookie's session id, hashed
+    "sessions", metadata,
+    sa.Column("id", sa.Integer, primary_key=True), sa.Column("id_hash", sa.String(64)),
+    sa.Column("user_id", sa.Integer), sa.Column("created_at", TZ), sa.Column("last_seen_at", TZ),
+    sa.Column("expires_at", TZ), sa.Column("ended_at", TZ), sa.Column("ended_why", sa.String(40)),
+)
+maintenance = sa.Table(  # when each scheduled task last ran, whichever replica ran it (migration 0006)
+    "maintenance", metadata,
+    sa.Column("task", sa.String(40), primary_key=True), sa.Column("done_at", TZ),
 )
 login_attempts = sa.Table(
     "login_attempts", metadata,

@@ -33,11 +33,11 @@ def territory_label(code: str) -> str:
 
 
 class Territories:
-    def access(self, who: Principal, territory: str) -> Access:
+    def access(self, who: Principal, territory: str | None) -> Access:
         """What ``who`` may do on the territory, as the store decides it at every operation (for the app to choose
         what to show). Whether the territory is on this instance (``exists``) and its name are said only to a
         principal who may read it or administers the instance: for anyone else a closed territory and an unknown
-        one look the same."""
+        one look the same. For a workshop link's holder, why the link opens nothing any more (revoked, expired)."""
         with self._unit(who, "access", territory) as u:
             may_read = u.allows(READ_PUBLISHED)
             knows = may_read or u.allows(ADMIN_INSTANCE)
@@ -46,6 +46,7 @@ class Territories:
                           instance_admin=u.allows(ADMIN_INSTANCE), personal_data=u.allows(READ_PERSONAL),
                           exists=(u.territory is not None) if knows else None,
                           name=u.territory.name if knows and u.territory is not None else "",
+                          link_problem=u.rights.problem,
                           public=bool(u.territory.anonymous_read) if may_read and u.territory is not None
                           else None)
 

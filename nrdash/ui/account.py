@@ -1,13 +1,16 @@
 """Who is signed in, for the pages: OpenID Connect through Streamlit's st.login when configured, else the local
-session cookie set by nrdash.web.auth's /connexion route (verified here with the shared server.cookieSecret).
+session cookie set by nrdash.web.auth's /connexion route (its signature verified here with the shared
+server.cookieSecret; the session it names is valid only while the store says so: signing out, signing out
+everywhere, a role changed or removed, the account removed end it on every replica).
 
-The pages call ``current_account()`` on every rerun, make the session's principal of it (``source.principal()``)
-and ask the store what it may do (``Store.access(principal, territory)``); ``account_block(next_path)`` draws
-« Se connecter » / « Connecté : … » where it is called (the sidebar)."""
+The pages call ``current_account()`` on every rerun, make the session's principal (``source.principal()``: a
+session principal for a local sign-in, checked by the store at every operation) and ask the store what it may do
+(``Store.access(principal, territory)``); ``account_block(next_path)`` draws « Se connecter » / « Connecté : … »
+where it is called (the sidebar)."""
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import streamlit as st
 
@@ -23,6 +26,11 @@ class Account:
     name: str  # what to show
     via: str  # "oidc" | "local"
     siret: str | None = None  # the organisation's SIRET when the identity provider gives it (ProConnect)
+    session: str | None = field(default=None, repr=False)  # a local sign-in's session id (the store checks it)
+
+
+ENDED = ("Votre session a pris fin (déconnexion, éventuellement depuis un autre appareil, rôle modifié ou retiré, "
+         "ou durée écoulée) : reconnectez-vous.")
 
 
 def _auth_section() -> dict:
@@ -86,17 +94,40 @@ def _oidc_account() -> Account | None:
     return Account(email=email, name=name, via="oidc", siret=siret)
 
 
+def session_id() -> str | None:
+    """The session id of this browser's local sign-in cookie, when its signature holds (not whether the session is
+    still valid: the store decides that at every operation)."""
+    return auth.verify_session(st.context.cookies.get(auth.COOKIE_NAME), auth.cookie_secret())
+
+
 def current_account() -> Account | None:
     """The signed-in account: via OpenID Connect (st.user, plus the provider's userinfo when the access token is
-    exposed), else the verified local session cookie; None otherwise."""
+    exposed), else the local session the cookie names while the store says it is valid (it is read at each
+    rerun: a session ended elsewhere, on any replica, is signed out here at the next one); None otherwise."""
     if oidc_configured():
         account = _oidc_account()
         if account is not None:
             return account
-    email = auth.verify_session(st.context.cookies.get(auth.COOKIE_NAME), auth.cookie_secret())
-    if email:
-        return Account(email=email, name=email, via="local")
+    sid = session_id()
+    if sid:
+        from ..store import Principal, get_store
+
+        email = get_store().signed_in(Principal.session(sid))
+        if email:
+            return Account(email=email, name=email, via="local", session=sid)
     return None
+
+
+def principal_of(account: Account | None, client: str):
+    """The store's principal for who is signed in: a local sign-in's session (the store checks at every operation
+    that it is still valid), an identity provider's account, else an anonymous visitor."""
+    from ..store import Principal
+
+    if account is None:
+        return Principal.anonymous(client)
+    if account.session:
+        return Principal.session(account.session, client)
+    return Principal.account(account.email, client)
 
 
 def account_block(next_path: str) -> None:
@@ -116,6 +147,8 @@ def account_block(next_path: str) -> None:
             label = "Se connecter avec un compte local"
         else:
             label = "Se connecter"
+        if session_id():  # a local session this browser still names, ended meanwhile
+            st.info(ENDED, icon=":material/person_off:")
         # A plain link: within the app it opens in the same tab (nrdash.web.frontend); no raw HTML to fetch a script for
         st.markdown(f"[{label}]({auth.login_url(next_path)})")  # (login_url: a quoted path)
         return
@@ -124,10 +157,12 @@ def account_block(next_path: str) -> None:
     if account.via == "oidc":
         if st.button("Se déconnecter", key="nrdash_logout_oidc"):
             st.logout()
-    else:  # the cookie is HttpOnly: only the server's route can clear it, by a form posted to it
+    else:  # the cookie is HttpOnly: only the server's route can clear it, by a form posted to it, which ends the
+        # session in the database (« partout »: every session of the account, on every device and replica)
+        button = ('style="font:inherit;color:inherit;background:#fff;cursor:pointer;margin:0 .5rem .5rem 0;'
+                  'border:1px solid rgba(49,51,63,.4);border-radius:.5rem;padding:.25rem .75rem"')
         st.html(f'<form method="post" action="{html.escape(paths.logout)}">'
                 f'<input type="hidden" name="suivant" value="{html.escape(auth.safe_next(next_path))}">'
-                '<button type="submit" style="font:inherit;color:inherit;background:#fff;cursor:pointer;'
-                'border:1px solid rgba(49,51,63,.4);border-radius:.5rem;padding:.25rem .75rem">Se déconnecter'
-                '</button></form>')
-
+                f'<button type="submit" {button}>Se déconnecter</button>'
+                f'<button type="submit" name="partout" value="1" {button} title="Ferme aussi vos sessions ouvertes '
+                'sur d\'autres appareils ou navigateurs">Se déconnecter partout</button></form>')

@@ -107,13 +107,16 @@ def client() -> str:
 
 def principal() -> Principal:
     """Who this session is for the store, built afresh: the locked workshop link it was opened with, else the
-    signed-in account, else an anonymous visitor; with the client's address. The store reads its rights at every
-    operation."""
+    identity provider's account or the local sign-in session, else an anonymous visitor; with the client's
+    address. The store reads its rights at every operation (a session ended elsewhere has none from the next)."""
+    return _principal(accounts.current_account)
+
+
+def _principal(account_of) -> Principal:
     token = st.session_state.get(TOKEN_KEY)
     if token:
         return Principal.workshop(token, client())
-    account = accounts.current_account()
-    return Principal.account(account.email, client()) if account else Principal.anonymous(client())
+    return accounts.principal_of(account_of(), client())
 
 
 def _locked_territory(s: Store) -> str | None:
@@ -194,10 +197,9 @@ def resolve(workshop: bool) -> Source:
     own = st.session_state.get(DATASET_KEY)
     s = store()
     lock = _locked_territory(s)
-    who = principal()
-    invalid_link = "Ce lien d'atelier n'est pas (ou plus) valide : demandez-en un nouveau à l'équipe projet."
+    who = _principal(lambda: account)
     if lock is False:
-        return _refused(invalid_link, who)
+        return _refused(_link_problem(s.access(who, None)), who)
     if lock:  # the link's territory, its latest version: the address says so too (a hand-edited one is put back)
         st.session_state[CODE_KEY], st.session_state[VERSION_KEY] = lock, None
     asked = _remembered(CODE_KEY, TERRITORY_PARAM, lambda v: (v or "").strip()[:16] or None)
@@ -208,8 +210,8 @@ def resolve(workshop: bool) -> Source:
         ds = _configured_dataset()
         return Source(ds, ds.label, None, ds.label, ws.Access(None, True), account, who=who)
     acc = s.access(who, code)
-    if lock and not acc.may_read:  # revoked since the session opened
-        return _refused(invalid_link, who, code, account, acc)
+    if lock and not acc.may_read:  # revoked or expired since the session opened
+        return _refused(_link_problem(acc), who, code, account, acc)
     if not acc.may_read or acc.exists is False:
         return _unreadable(code, who, account, acc)
     name = acc.name
@@ -241,6 +243,13 @@ def resolve(workshop: bool) -> Source:
              + ("" if info.number == latest else f" (ancienne : la dernière est la {latest})"))
     return Source(ds, label, code, name, acc, account, info.number, latest, has_draft=draft is not None,
                   who=who)
+
+
+def _link_problem(acc: ws.Access) -> str:
+    """Why the locked workshop link opens nothing (« Ce lien d'atelier a été révoqué. », « … a expiré. »), as the
+    store says it, and what to do."""
+    return (acc.link_problem or "Ce lien d'atelier n'est pas valide.") + \
+        " Demandez-en un nouveau à l'équipe projet."
 
 
 def _unreadable(code: str, who: Principal, account, acc: ws.Access) -> Source:

@@ -13,7 +13,7 @@ from .. import links
 from .. import opendata as od
 from .. import referential as ref
 from .. import workspace as ws
-from ..store import StoreError
+from ..store import LINK_DAYS, LINK_DAYS_MAX, StoreError
 from ..text import count_noun, escape_md
 from . import account as accounts
 from . import editor, questionnaire, source, territory_settings, widgets
@@ -345,11 +345,43 @@ def _create_link() -> None:
         return
     try:
         token = source.store().create_workshop_token(source.principal(), src.code,
-                                                     st.session_state.get("ws_link_label") or "")
+                                                     st.session_state.get("ws_link_label") or "",
+                                                     days=st.session_state.get("ws_link_days") or LINK_DAYS)
     except StoreError as exc:
         _failed(str(exc))
         return
-    st.session_state["ws_link_url"] = links.locked_link_path(src.code, token)
+    st.session_state["ws_link_url"] = (links.locked_link_path(src.code, token), token.expires_at)
+    st.session_state["ws_link_label"] = ""
+
+
+def _revoke_link() -> None:
+    src = _editing_source()
+    link_id = st.session_state.get("ws_link_revoke")
+    if src is None or link_id is None:
+        return
+    try:
+        source.store().revoke_workshop_link(source.principal(), link_id, src.code)
+    except StoreError as exc:
+        _failed(str(exc))
+        return
+    st.session_state.pop("ws_link_url", None)
+    _done(f"Lien d'atelier n° {link_id} révoqué : les projecteurs ouverts avec lui n'affichent plus rien à leur "
+          "prochaine mise à jour.")
+
+
+def _end_sessions() -> None:
+    src = _editing_source()
+    email = (st.session_state.get("ws_end_email") or "").strip()
+    if src is None or not email:
+        return
+    try:
+        n = source.store().end_sessions(source.principal(), email)
+    except StoreError as exc:
+        _failed(str(exc))
+        return
+    st.session_state.pop("ws_end_email", None)
+    _done(f"{email} : {count_noun(n, 'session fermée', 'sessions fermées')}, sur tous les appareils." if n else
+          f"{email} n'avait aucune session ouverte.")
 
 
 def _save_settings() -> None:
@@ -433,16 +465,34 @@ def history_section(src: Source) -> None:
 
 
 def links_section(src: Source) -> None:
-    """Locked workshop links: the projector opens the dashboard read-only in mode atelier, whatever is done."""
+    """Locked workshop links: the projector opens the dashboard read-only in mode atelier, whatever is done, until
+    the link expires or is revoked here."""
+    s = source.store()
     st.subheader("Liens d'atelier verrouillés", anchor=False)
     st.markdown("Un lien verrouillé ouvre ce territoire en mode atelier, en lecture seule : ni données "
-                "personnelles, ni chargement, ni sortie du mode atelier, quoi qu'on fasse de l'adresse ou des boutons.")
-    st.text_input("Libellé (par exemple « Atelier du 12 mars »)", key="ws_link_label", max_chars=200)
+                "personnelles, ni chargement, ni sortie du mode atelier, quoi qu'on fasse de l'adresse ou des boutons. "
+                "Il cesse de fonctionner à sa date d'expiration, ou dès qu'il est révoqué, même sur un projecteur "
+                "déjà ouvert.")
+    c1, c2 = st.columns([3, 1])
+    c1.text_input("Libellé (par exemple « Atelier du 12 mars »)", key="ws_link_label", max_chars=200)
+    c2.number_input("Valable (jours)", 1, LINK_DAYS_MAX, LINK_DAYS, key="ws_link_days")
     st.button("Créer un lien", icon=":material/link:", key="ws_link", on_click=_create_link)
-    url = st.session_state.get("ws_link_url")
-    if url:
-        st.markdown("Copiez ce lien maintenant (il n'est montré qu'une fois ; le bouton à droite le copie) :")
-        show_link(url)
+    made = st.session_state.get("ws_link_url")
+    if made:
+        st.markdown(escape_md(f"Copiez ce lien maintenant (il n'est montré qu'une fois ; le bouton à droite le "
+                              f"copie). Il expire le {made[1].astimezone():%d/%m/%Y à %H:%M}."))
+        show_link(made[0])
+    made_links = s.workshop_links(src.who, src.code)
+    if not made_links:
+        return
+    st.markdown(html_table(ws.links_table(made_links)), unsafe_allow_html=True)
+    valid = {x.id: x for x in made_links if x.state == "valide"}
+    if valid:
+        c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+        c1.selectbox("Lien à révoquer", list(valid), key="ws_link_revoke",
+                     format_func=lambda i: f"n° {i} — {valid[i].label or 'sans libellé'} (expire le "
+                                           f"{valid[i].expires_at.astimezone():%d/%m/%Y})")
+        c2.button("Révoquer", icon=":material/link_off:", key="ws_link_revoke_button", on_click=_revoke_link)
 
 
 def settings_section(src: Source) -> None:
@@ -481,6 +531,13 @@ def settings_section(src: Source) -> None:
     sure = st.checkbox("Je confirme l'effacement (il est définitif)", key="ws_erase_sure")
     st.button("Effacer", key="ws_erase", disabled=not (who.strip() and sure), icon=":material/person_remove:",
               on_click=_erase)
+    if src.access.instance_admin:
+        st.markdown("**Déconnecter un compte partout** (administrateur de l'instance) : ses sessions ouvertes se "
+                    "ferment à leur prochaine action, sur tous les appareils et toutes les répliques. Pour retirer "
+                    "un rôle ou le compte : « python -m nrdash user remove ».")
+        c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
+        c1.text_input("Adresse électronique du compte", key="ws_end_email", max_chars=254)
+        c2.button("Déconnecter partout", key="ws_end_sessions", on_click=_end_sessions, icon=":material/person_off:")
 
 
 def done_message() -> None:

@@ -3,12 +3,15 @@ cannot set cookies), valid on every replica that shares ``server.cookieSecret``.
 
 - ``GET /connexion`` shows a small French form of our own (no external resource); ``POST /connexion`` checks
   the e-mail and password against the store's local accounts (argon2), rate-limited in the database per e-mail
-  and per client address, and on success sets the session cookie and redirects (303) to ``suivant``, which must
-  be a relative path of this site (never an open redirect). ``POST /deconnexion`` clears the cookie.
-- The cookie holds the e-mail and an expiry, signed with HMAC-SHA256 under a key derived from Streamlit's
-  ``server.cookieSecret``; HttpOnly, SameSite=Lax, Path=/, Secure when the request came over https (directly or
-  as ``X-Forwarded-Proto`` says). Signing out deletes it from the browser; a copy taken before stays valid
-  until its expiry (the cookie is stateless: nothing is kept on the server).
+  and per client address (``Store.sign_in``: counted and decided in one transaction), and on success sets the
+  session cookie and redirects (303) to ``suivant``, which must be a relative path of this site (never an open
+  redirect). ``POST /deconnexion`` ends the session in the database (``partout=1``: every session of the account)
+  and clears the cookie.
+- The cookie holds a server-side session's id and an expiry, signed with HMAC-SHA256 under a key derived from
+  Streamlit's ``server.cookieSecret``; HttpOnly, SameSite=Lax, Path=/, Secure when the request came over https
+  (directly or as ``X-Forwarded-Proto`` says). The session is a row of the shared database (only the id's SHA-256
+  is kept): signing out, signing out everywhere, a role changed or removed, the account removed end it, and every
+  replica refuses it from the next operation — a copy of the cookie taken before is worth nothing.
 - Cross-site requests: every POST must carry an Origin (or, failing that, a Referer) of this site, on top of
   SameSite=Lax.
 - The client address (rate limit) is the socket's peer; ``X-Forwarded-For`` is read only when the peer is one
@@ -16,7 +19,7 @@ cannot set cookies), valid on every replica that shares ``server.cookieSecret``.
   uvicorn too (``restrict_proxy_headers``: by default it believes any program on the server's machine).
 
 The pure functions (sign_session, verify_session, client_ip, safe_next, trusted_proxies, login_attempt) have
-no Streamlit import; the Starlette endpoints read the secret and the base path from Streamlit's config.
+no Streamlit import (login_attempt takes the store); the Starlette endpoints read the secret and the base path from Streamlit's config.
 """
 from __future__ import annotations
 
@@ -35,7 +38,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 from . import webpage
 
 COOKIE_NAME = "nrdash_session"
-SESSION_SECONDS = 12 * 3600  # a working day: signing in again each morning
+SESSION_SECONDS = 12 * 3600  # a working day: signing in again each morning (the session row's lifetime too)
 TRUSTED_PROXIES_VARIABLE = "NRDASH_TRUSTED_PROXIES"
 MAX_FORM_BYTES = 8 * 1024
 MAX_EMAIL, MAX_PASSWORD = 254, 1024
@@ -66,16 +69,17 @@ def _key(secret: str) -> bytes:
     return hmac.new(str(secret).encode("utf-8"), _KEY_LABEL, hashlib.sha256).digest()
 
 
-def sign_session(email: str, secret: str, now: float | None = None, max_age: int = SESSION_SECONDS) -> str:
-    """The cookie value for a signed-in e-mail: payload.signature, both base64url."""
+def sign_session(session_id: str, secret: str, now: float | None = None, max_age: int = SESSION_SECONDS) -> str:
+    """The cookie value for a session: payload.signature, both base64url."""
     now = time.time() if now is None else now
-    payload = _b64(json.dumps({"e": email, "x": int(now) + int(max_age)}, separators=(",", ":")).encode("utf-8"))
+    payload = _b64(json.dumps({"s": session_id, "x": int(now) + int(max_age)}, separators=(",", ":")).encode("utf-8"))
     mac = hmac.new(_key(secret), payload.encode("ascii"), hashlib.sha256).digest()
     return f"{payload}.{_b64(mac)}"
 
 
 def verify_session(value: str | None, secret: str, now: float | None = None) -> str | None:
-    """The e-mail of a cookie value signed with this secret and not expired; None for anything else."""
+    """The session id of a cookie value signed with this secret and not expired; None for anything else (whether
+    the session is still valid is the store's business: ``Principal.session``)."""
     if not value or not secret or len(value) > 2048 or value.count(".") != 1:
         return None
     payload, mac = value.split(".")
@@ -86,11 +90,11 @@ def verify_session(value: str | None, secret: str, now: float | None = None) -> 
         data = json.loads(_unb64(payload))
     except (ValueError, UnicodeError):
         return None
-    if not isinstance(data, dict) or not isinstance(data.get("e"), str) or not isinstance(data.get("x"), int):
+    if not isinstance(data, dict) or not isinstance(data.get("s"), str) or not isinstance(data.get("x"), int):
         return None
     if data["x"] <= (time.time() if now is None else now):
         return None
-    return data["e"] or None
+    return data["s"] or None
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -230,17 +234,16 @@ def is_https(scheme: str, headers: Mapping[str, str]) -> bool:
 # ---------------------------------------------------------------------------------------------------------------
 # The sign-in attempt
 # ---------------------------------------------------------------------------------------------------------------
-def login_attempt(store, email: str, password: str, ip: str) -> str:
-    """'ok', 'wrong' (unknown e-mail and wrong password alike) or 'blocked' (too many failures: nothing is
-    checked, nor recorded, so that waiting is enough)."""
+def login_attempt(store, email: str, password: str, ip: str):
+    """The store's ``SignIn``: its ``outcome`` 'ok' (with the new ``session``'s id), 'wrong' (unknown e-mail and
+    wrong password alike) or 'blocked' (too many failures: nothing is checked, nor recorded, so that waiting is
+    enough)."""
+    import datetime as dt
+
     from ..store import Principal
 
     who = Principal.anonymous(client=ip)  # not signed in yet: the store reads nothing else of it
-    if not store.check_rate(who, email):
-        return "blocked"
-    ok = bool(email) and bool(password) and store.verify_password(who, email, password)
-    store.record_login(who, email, ok)
-    return "ok" if ok else "wrong"
+    return store.sign_in(who, email, password, lifetime=dt.timedelta(seconds=SESSION_SECONDS))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -266,7 +269,10 @@ def login_page(action: str, next_path: str, email: str = "", error: str | None =
             f'<p class="info">Vous êtes connecté·e : <strong>{html.escape(signed_in_as)}</strong>.</p>'
             f'<form method="post" action="{html.escape(logout_action)}">'
             f'<input type="hidden" name="suivant" value="{n}">'
-            '<button type="submit">Se déconnecter</button></form>' + back))
+            '<button type="submit">Se déconnecter</button>'
+            '<button type="submit" name="partout" value="1" class="secondaire">Se déconnecter partout</button>'
+            '</form><p>« Se déconnecter partout » ferme aussi vos sessions ouvertes sur d\'autres appareils ou '
+            'navigateurs.</p>' + back))
     alert = (f'<div id="erreur" class="erreur" role="alert"><p>{html.escape(error)}</p></div>' if error else "")
     described = ' aria-describedby="erreur" aria-invalid="true"' if error else ""
     return _page(("Erreur – " if error else "") + "Connexion", (
@@ -335,8 +341,20 @@ def routes(trusted: list | None = None, store_factory=None) -> list:
     def redirect(to: str) -> Response:
         return RedirectResponse(to, status_code=303, headers={"cache-control": "no-store"})
 
-    def current(request: Request) -> str | None:
-        return verify_session(request.cookies.get(COOKIE_NAME), cookie_secret())
+    def session_of(request: Request):
+        """The request's session principal (None without a valid cookie): the store says whether it is valid."""
+        from ..store import Principal
+
+        sid = verify_session(request.cookies.get(COOKIE_NAME), cookie_secret())
+        if sid is None:
+            return None
+        return Principal.session(sid, client_ip(request.client.host if request.client else None, request.headers,
+                                                trusted))
+
+    async def current(request: Request) -> str | None:
+        """The e-mail of the request's session while it is valid."""
+        who = session_of(request)
+        return None if who is None else await run_in_threadpool(lambda: store_factory().signed_in(who))
 
     async def form(request: Request) -> dict[str, str] | None:
         body = b""
@@ -350,7 +368,7 @@ def routes(trusted: list | None = None, store_factory=None) -> list:
     async def login(request: Request) -> Response:
         nxt = safe_next(request.query_params.get("suivant"), p.base)
         if request.method == "GET":
-            return page(login_page(p.login, nxt, signed_in_as=current(request), logout_action=p.logout))
+            return page(login_page(p.login, nxt, signed_in_as=await current(request), logout_action=p.logout))
         if not same_origin(request.headers):
             return page(login_page(p.login, nxt, error=FORBIDDEN), 403)
         fields = await form(request)
@@ -360,26 +378,31 @@ def routes(trusted: list | None = None, store_factory=None) -> list:
         email = fields.get("email", "").strip()[:MAX_EMAIL]
         password = fields.get("mot_de_passe", "")[:MAX_PASSWORD]
         ip = client_ip(request.client.host if request.client else None, request.headers, trusted)
-        outcome = await run_in_threadpool(lambda: login_attempt(store_factory(), email, password, ip))
-        if outcome == "blocked":
+        attempt = await run_in_threadpool(lambda: login_attempt(store_factory(), email, password, ip))
+        if attempt.outcome == "blocked":
             return page(login_page(p.login, nxt, email, BLOCKED), 429)
-        if outcome == "wrong":
+        if attempt.outcome != "ok":
             return page(login_page(p.login, nxt, email, WRONG), 401)
         response = redirect(nxt)
-        response.set_cookie(COOKIE_NAME, sign_session(email, cookie_secret()), max_age=SESSION_SECONDS, path="/",
-                            httponly=True, samesite="lax", secure=is_https(request.url.scheme, request.headers))
+        response.set_cookie(COOKIE_NAME, sign_session(attempt.session, cookie_secret()), max_age=SESSION_SECONDS,
+                            path="/", httponly=True, samesite="lax",
+                            secure=is_https(request.url.scheme, request.headers))
         return response
 
     async def logout(request: Request) -> Response:
         if request.method == "GET":
             nxt = safe_next(request.query_params.get("suivant"), p.base)
-            who = current(request)
-            if who is None:
+            email = await current(request)
+            if email is None:
                 return redirect(nxt)
-            return page(login_page(p.login, nxt, signed_in_as=who, logout_action=p.logout))
+            return page(login_page(p.login, nxt, signed_in_as=email, logout_action=p.logout))
         if not same_origin(request.headers):
             return page(login_page(p.login, p.base, error=FORBIDDEN), 403)
         fields = await form(request) or {}
+        who = session_of(request)
+        if who is not None:  # ended in the database: every replica refuses it from its next operation
+            everywhere = fields.get("partout") == "1"
+            await run_in_threadpool(lambda: store_factory().sign_out(who, everywhere=everywhere))
         response = redirect(safe_next(fields.get("suivant") or request.query_params.get("suivant"), p.base))
         response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="lax",
                                secure=is_https(request.url.scheme, request.headers))

@@ -13,6 +13,7 @@ nrdash.web.auth adds the local sign-in routes (/connexion, /deconnexion), which 
 nrdash.web.public the pages the public opens, written without Streamlit: the actors' questionnaire (/questionnaire)
 and the accessibility and sobriety statement (/accessibilite); nrdash.web.vote_page the phones' vote page (/vote),
 plain HTML; nrdash.web.opendata the open data routes (/donnees/CODE/…), compressed by their ETag.
+nrdash.maintenance applies the territories' retention periods at most once a day (a thread of the server).
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from pathlib import Path
 import streamlit as st
 from starlette.middleware import Middleware
 
-from nrdash import plotting
+from nrdash import maintenance, plotting
 from nrdash.sandbox import warm_up
 from nrdash.web import auth, fonts, frontend, opendata, public, vote_page
 from nrdash.web.compression import StaticCompression
@@ -53,4 +54,5 @@ def routes() -> list:
 
 auth.restrict_proxy_headers()  # client addresses from NRDASH_TRUSTED_PROXIES only (uvicorn believes loopback)
 warm_up()  # the census reader's worker process, started in the background: the first upload does not wait for it
+maintenance.start()  # the retention period applied at most once a day, whichever replica does it
 app = st.App(str(ROOT / "app.py"), routes=routes(), middleware=middleware())

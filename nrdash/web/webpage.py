@@ -31,6 +31,8 @@ input[type=checkbox],input[type=radio]{display:inline-block;width:auto;margin:0 
 .aide{font-weight:400;color:#3a3a3a;font-size:.95rem}
 button{margin-top:1.5rem;font-size:1rem;padding:.6rem 1.2rem;color:#fff;background:#000091;border:0;cursor:pointer}
 button:hover{background:#1212ff}
+button.secondaire{margin-left:1rem;color:#000091;background:#fff;border:1px solid #000091}
+button.secondaire:hover{background:#e3e3fd}
 a{color:#000091}
 :focus-visible{outline:3px solid #0a76f6;outline-offset:2px}
 .erreur{color:#ce0500;border-left:4px solid #ce0500;padding:.25rem .75rem;font-weight:600}

@@ -42,12 +42,27 @@ def app_idle(page) -> None:
 EPCI = "241700434"
 
 
+LOCAL_DATA = {}  # None -> the local sign-in server's data folder
+
+
+def session_email(cookie_value: str) -> str | None:
+    """Who the store says the cookie's session is signed in as (None: ended, or not a session)."""
+    from nrdash.store import Principal
+
+    s = Store(f"sqlite:///{LOCAL_DATA[None] / 'nrdash.db'}", migrate=False)
+    try:
+        return s.signed_in(Principal.session(auth.verify_session(cookie_value, SECRET)))
+    finally:
+        s.close()
+
+
 @pytest.fixture(scope="module")
 def local_server(tmp_path_factory):
     """The real app (nrdash/web/server.py) on its own store: a territory whose editor is ed@exemple.fr."""
     from tests.conftest import SAMPLE
 
     data = tmp_path_factory.mktemp("auth-e2e")
+    LOCAL_DATA[None] = data
     s = Store(f"sqlite:///{data / 'nrdash.db'}", seed_sample=False)
     s.add_user(OP, "admin@exemple.fr", PASSWORD)  # the first account is the instance's administrator
     s.add_user(OP, "ed@exemple.fr", PASSWORD, "éditeur", EPCI)
@@ -92,17 +107,18 @@ def test_local_sign_in_survives_a_reload_then_sign_out(local_server, page):
         sidebar.screenshot(path=os.environ["NRDASH_AUTH_SHOT"])
     [cookie] = [c for c in page.context.cookies() if c["name"] == auth.COOKIE_NAME]
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and cookie["path"] == "/"
-    assert auth.verify_session(cookie["value"], SECRET) == "ed@exemple.fr"
+    assert session_email(cookie["value"]) == "ed@exemple.fr"  # the cookie names a session (issue 23), not an e-mail
     page.reload()
     app_idle(page)
     assert "Connecté : ed@exemple.fr" in sidebar.inner_text() and "Votre brouillon" in page.get_by_test_id("stMain").inner_text()
     with page.expect_response(lambda r: r.url == local_server + "/deconnexion" and r.status == 303):
-        sidebar.get_by_role("button", name="Se déconnecter").click()
+        sidebar.get_by_role("button", name="Se déconnecter", exact=True).click()
     page.wait_for_url(local_server + "/**")
     app_idle(page)
     assert "Connecté" not in sidebar.inner_text()
     assert not [c for c in page.context.cookies() if c["name"] == auth.COOKIE_NAME]
     assert "Votre brouillon" not in _versions_page(page, local_server)
+    assert session_email(cookie["value"]) is None  # a copy of the cookie is worth nothing now
 
 
 def test_sign_in_page_has_no_serious_accessibility_violation(local_server, page):
@@ -148,6 +164,9 @@ def provider():
         stop(proc)
 
 
+OIDC_DATA = {}  # None -> the OpenID Connect server's data folder
+
+
 @pytest.fixture(scope="module")
 def oidc(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("oidc")
@@ -161,6 +180,7 @@ client_secret = "secret du client"
 server_metadata_url = "{issuer}/.well-known/openid-configuration"
 expose_tokens = ["access"]
 """, encoding="utf-8")
+        OIDC_DATA[None] = tmp / "data"
         env = {"STREAMLIT_SECRETS_FILES": str(secrets), "NRDASH_DATA_DIR": str(tmp / "data"),
                "STREAMLIT_SERVER_COOKIE_SECRET": SECRET}
         with streamlit_server(env=env, script=SCRIPT) as url:  # the SIRET shows on the test page only
@@ -190,7 +210,39 @@ def test_openid_connect_through_st_login_and_userinfo(oidc, page):
     page.reload()
     app_idle(page)
     assert account_line(page) == "compte : camille.martin@mairie.fr | Camille Martin | oidc | 21170300099999"
-    sidebar.get_by_role("button", name="Se déconnecter").click()
+    sidebar.get_by_role("button", name="Se déconnecter", exact=True).click()
     page.wait_for_url(issuer + "/oauth2/end_session?**")  # Streamlit clears its cookies, then the provider's page
     goto(page, app + "/?vue=test")
     assert account_line(page) == "compte : aucun"
+
+
+def test_openid_connect_account_loses_its_role_at_the_next_run(oidc, page):
+    """Issue 23: an identity provider's account downgraded, then removed, by the operator: the open session has the
+    new rights at its next run (the store reads the account's rows at every operation)."""
+    app, _ = oidc
+    s = Store(f"sqlite:///{OIDC_DATA[None] / 'nrdash.db'}")
+    try:
+        if not s.user_exists(OP, "chef@mairie.fr"):
+            s.add_user(OP, "chef@mairie.fr", PASSWORD)  # another administrator of the instance
+        s.set_role(OP, "chef@mairie.fr", "administrateur")
+        s.add_user(OP, AGENT["email"], None, "éditeur", EPCI, without_password=True)
+        goto(page, app + "/?vue=test")
+        page.get_by_test_id("stSidebar").get_by_role("button", name="Se connecter avec le compte de "
+                                                     "l'organisation").click()
+        page.get_by_role("button", name="agent-1").click()
+        page.wait_for_url(app + "/**")
+        app_idle(page)
+        assert page.get_by_text("droits : ").inner_text().strip() == "droits : éditeur"
+
+        def rerun() -> str:
+            page.get_by_role("button", name="Relire").click()
+            app_idle(page)
+            return page.get_by_text("droits : ").inner_text().strip()
+
+        s.set_role(OP, AGENT["email"], "lecteur", EPCI)
+        assert rerun() == "droits : lecteur"
+        s.remove_user(OP, AGENT["email"])
+        assert rerun() == "droits : aucun"
+        assert account_line(page).startswith("compte : camille.martin@mairie.fr")  # still the provider's identity
+    finally:
+        s.close()

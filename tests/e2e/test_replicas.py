@@ -7,6 +7,9 @@ deploy/haproxy.cfg as shipped), in a real browser, through HAProxy only.
   sees the new version (B's process never saw the upload: the shared PostgreSQL is all they have in common).
 - The local sign-in cookie made by A is accepted by B (the same server.cookieSecret): a signed-in browser
   whose SERVERID is switched to B is still signed in, now served by B.
+- Access withdrawn (issue 23): a session is a row of the shared database. Signing out, « Se déconnecter partout »,
+  a role changed by the command line and the account removed end the open sessions — tabs whose websockets stay
+  open on A and on B — at their next run.
 
 HAProxy missing: skipped locally, a failure in CI (CI=true), as tests/pg.py does for PostgreSQL."""
 from __future__ import annotations
@@ -29,6 +32,7 @@ EDITOR = "ed@exemple.fr"
 PASSWORD = "un mot de passe long"
 NOTE = "Recensement de mars, après l'atelier"
 NEW_CENSUS = actors_sheet([[f"Acteur {i}", "PME", 2] for i in range(7)])
+TABS, DEVICES, DOWNGRADED, REMOVED = "onglets@exemple.fr", "appareils@exemple.fr", "role@exemple.fr", "retire@exemple.fr"
 pytestmark = pytest.mark.pg  # its own PostgreSQL cluster (tests/e2e/topology.py); browser as every test here
 
 
@@ -36,6 +40,8 @@ def _prepare(database_url: str) -> None:
     s = Store(database_url)
     s.add_user(OP, "admin@exemple.fr", PASSWORD)  # the first account is the instance's administrator
     s.add_user(OP, EDITOR, PASSWORD, "éditeur", EPCI)
+    for email in (TABS, DEVICES, DOWNGRADED, REMOVED):
+        s.add_user(OP, email, PASSWORD, "éditeur", EPCI)
     s.publish(OP, EPCI, SAMPLE.read_bytes(), "recensement.xlsx", author="test", note="version de départ")
     # A new territory opens closed (issue 25): opened, as its administrator would, for the visitors of these tests.
     s.set_territory(OP, EPCI, anonymous_read=True)
@@ -99,9 +105,9 @@ def streams(d, want: dict[str, int], timeout: float = 15) -> dict[str, int]:
         time.sleep(0.2)
 
 
-def sign_in(page, d, back: str) -> None:
+def sign_in(page, d, back: str, email: str = EDITOR) -> None:
     page.goto(f"{d.url}/connexion?suivant={urllib.parse.quote(back, safe='/')}")
-    page.get_by_label("Adresse électronique").fill(EDITOR)
+    page.get_by_label("Adresse électronique").fill(email)
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
     page.wait_for_url(d.url + back)
@@ -175,7 +181,7 @@ def test_a_sign_in_made_on_one_replica_is_valid_on_the_other(topology, new_page)
     assert f"Connecté : {EDITOR}" in sidebar(page)
     assert streams(d, {"a": 1, "b": 0}) == {"a": 1, "b": 0}
     [session] = [c for c in page.context.cookies() if c["name"] == auth.COOKIE_NAME]
-    assert auth.verify_session(session["value"], d.cookie_secret) == EDITOR  # signed by A
+    assert auth.verify_session(session["value"], d.cookie_secret)  # a session id, signed by A (issue 23: no e-mail)
     # The same browser, its stickiness cookie now naming B (as when A goes down and HAProxy moves it).
     page.context.add_cookies([{"name": STICKY_COOKIE, "value": "b", "url": d.url}])
     page.reload()
@@ -186,3 +192,88 @@ def test_a_sign_in_made_on_one_replica_is_valid_on_the_other(topology, new_page)
     assert f"Connecté : {EDITOR}" in sidebar(page)
     assert "Se connecter" not in sidebar(page)
     assert page.js_errors == []
+
+
+# -- access withdrawn (issue 23) ----------------------------------------------------------------------------------
+
+def next_run(page, title: str = "Recensement") -> str:
+    """The open session's next run (no reload: the same websocket, the cookies it opened with): a page of the menu.
+    Returns the sidebar's text."""
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title, exact=True).click()
+    page.wait_for_url(f"**/{title.lower()}**")
+    wait_idle(page, timeout=60_000)
+    return sidebar(page)
+
+
+def signed_out(text: str) -> bool:
+    return "Connecté" not in text and "Votre session a pris fin" in text and "Se connecter" in text
+
+
+def operator_command(d, *argv: str) -> str:
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    done = subprocess.run([sys.executable, "-m", "nrdash", *argv], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "NRDASH_DATABASE_URL": d.database_url}, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_signing_out_ends_the_session_open_on_both_replicas(topology, new_page):
+    d = topology
+    home = f"/?territoire={EPCI}"
+    on_a = new_page(pinned="a", url=d.url)
+    sign_in(on_a, d, home, TABS)
+    on_a.context.add_cookies([{"name": STICKY_COOKIE, "value": "b", "url": d.url}])  # the same browser's next tab
+    on_b = on_a.context.new_page()
+    on_b.js_errors = []
+    open_app(on_b, d.url + home)
+    assert f"Connecté : {TABS}" in sidebar(on_a) and f"Connecté : {TABS}" in sidebar(on_b)
+    assert streams(d, {"a": 1, "b": 1}) == {"a": 1, "b": 1}  # one open session on each replica
+    out = on_a.context.new_page()  # a third tab signs out (its request reaches B)
+    out.goto(f"{d.url}/deconnexion?suivant=/")
+    with out.expect_response(lambda r: r.url.endswith("/deconnexion") and r.status == 303):
+        out.get_by_role("button", name="Se déconnecter", exact=True).click()
+    out.close()
+    assert signed_out(next_run(on_a)) and signed_out(next_run(on_b))  # A and B: at the next run, signed out
+    assert "Votre brouillon" not in next_run(on_a, "Versions") + on_a.get_by_test_id("stMain").inner_text()
+    assert on_a.js_errors == [] and on_b.js_errors == []
+
+
+def test_signing_out_everywhere_ends_the_other_devices_sessions(topology, new_page):
+    d = topology
+    home = f"/?territoire={EPCI}"
+    laptop, phone = new_page(pinned="a", url=d.url), new_page(pinned="b", url=d.url)
+    for device in (laptop, phone):
+        sign_in(device, d, home, DEVICES)
+        assert f"Connecté : {DEVICES}" in sidebar(device)
+    with laptop.expect_response(lambda r: r.url.endswith("/deconnexion") and r.status == 303):
+        laptop.get_by_test_id("stSidebar").get_by_role("button", name="Se déconnecter partout").click()
+    laptop.wait_for_url(d.url + "/**")
+    wait_idle(laptop, timeout=60_000)
+    assert "Connecté" not in sidebar(laptop)
+    assert signed_out(next_run(phone))  # the other device, on the other replica
+    assert pinned_to(phone) == "b"
+
+
+def test_a_role_changed_or_an_account_removed_by_the_command_line(topology, new_page):
+    d = topology
+    versions = f"/versions?territoire={EPCI}"
+    editor, removed = new_page(pinned="a", url=d.url), new_page(pinned="b", url=d.url)
+    sign_in(editor, d, versions, DOWNGRADED)
+    sign_in(removed, d, versions, REMOVED)
+    for page in (editor, removed):
+        assert "Votre brouillon" in page.get_by_test_id("stMain").inner_text()  # an editor's page
+    assert "rôle lecteur" in operator_command(d, "user", "role", DOWNGRADED, "--role", "lecteur", "--territoire", EPCI)
+    assert "Compte retiré" in operator_command(d, "user", "remove", REMOVED)
+    assert signed_out(next_run(editor)) and signed_out(next_run(removed))
+    sign_in(editor, d, versions, DOWNGRADED)  # signing in again: the new role
+    main = editor.get_by_test_id("stMain").inner_text()
+    assert f"Connecté : {DOWNGRADED}" in sidebar(editor) and "Votre brouillon" not in main and "Historique" in main
+    removed.goto(f"{d.url}/connexion")
+    removed.get_by_label("Adresse électronique").fill(REMOVED)
+    removed.get_by_label("Mot de passe").fill(PASSWORD)
+    removed.get_by_role("button", name="Se connecter").click()
+    assert removed.get_by_role("alert").inner_text().strip() == auth.WRONG

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0005"  # after 0006 once the access branch is merged (the lead re-chains)
+down_revision = "0006_access"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,137 @@
+"""Erased means gone (issue 23 §4): after ``erase-person`` (and after the retention period), the person's name and
+e-mail are nowhere in the bytes the database keeps — every file of SQLite's data folder (the database, its WAL and
+shared-memory files, whatever else is there), deflated streams (the .xlsx files stored in it) opened too, while the
+server has the database open and after it has stopped; on PostgreSQL, every file of the database's own folder and
+of the shared catalogs (its WAL segments keep them until they are recycled: docs/securite.md says so).
+
+Debian's SQLite is built with SECURE_DELETE on (deleted cells are zeroed); other builds (Python's own, uv's) are
+not: nrdash sets the pragma itself. What the erasure leaves here is in the WAL, which a TRUNCATE checkpoint empties."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from nrdash.store import Principal, Store, tables
+from tests.conftest import ROOT, actors_sheet
+from tests.e2e.harness import streamlit_server
+from tests.principals import OP
+from tests.test_questionnaire import HEADER, answer
+
+T = "241700434"
+NAME, EMAIL = "Zoé Effacée-Secrète", "zoe.effacee-secrete@exemple.org"
+KEPT = "Ana Lopez"  # someone else, in the same files: kept
+OLD_NAME, OLD_EMAIL = "Basile Périmé", "basile.perime@exemple.org"  # past the retention period
+
+
+def needles(name: str, email: str) -> dict[str, bytes]:
+    return {f"{name} (UTF-8)": name.encode(), f"{name} (Windows-1252)": name.encode("cp1252"),
+            email: email.encode(), f"{email} (majuscules)": email.upper().encode()}
+
+
+def _inflated(data: bytes) -> list[bytes]:
+    """Every deflate stream of a zip entry found anywhere in ``data`` (an .xlsx kept in a page), decompressed."""
+    out, at = [], data.find(b"PK\x03\x04")
+    while at >= 0:
+        if data[at + 8:at + 10] == b"\x08\x00" and at + 30 <= len(data):
+            start = at + 30 + int.from_bytes(data[at + 26:at + 28], "little") \
+                + int.from_bytes(data[at + 28:at + 30], "little")
+            try:
+                out.append(zlib.decompressobj(-15).decompress(data[start:start + 50_000_000]))
+            except zlib.error:
+                pass
+        at = data.find(b"PK\x03\x04", at + 4)
+    return out
+
+
+def found(files: list[Path], wanted: dict[str, bytes]) -> list[str]:
+    """Which of ``wanted`` each file holds, raw or inside a deflated zip entry: ["file: what", …]."""
+    hits = []
+    for f in files:
+        data = f.read_bytes()
+        texts = [data, *_inflated(data)]
+        hits += [f"{f.name}: {label}" for label, needle in wanted.items() if any(needle in t for t in texts)]
+    return hits
+
+
+def every_file(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file())
+
+
+def fill(s: Store) -> None:
+    """The person in a published .xlsx and .csv, an editor's draft and a questionnaire answer; someone else beside;
+    another person in a version past the territory's retention period."""
+    rows = [["Atelier Vélo", None, "Associations du NR", 1, "Aytré", NAME, EMAIL],
+            ["Mairie de Lagord", None, "Commune", 2, "Lagord", KEPT, "ana@example.org"]]
+    s.add_user(OP, "admin@x.fr", "motdepasse-long")
+    s.add_user(OP, "ed@x.fr", "motdepasse-long", "éditeur", T)
+    s.publish(OP, T, actors_sheet([rows[0][:5] + [OLD_NAME, OLD_EMAIL]], HEADER), "ancien.xlsx")
+    with s.engine.begin() as conn:  # three years ago
+        conn.execute(tables.versions.update().values(
+            created_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=3 * 365)))
+    s.publish(OP, T, actors_sheet(rows, HEADER), "recensement.xlsx")
+    csv = ";".join(HEADER) + "\r\n" + "\r\n".join(";".join("" if c is None else str(c) for c in r) for r in rows)
+    s.publish(OP, T, csv.encode("utf-8"), "recensement.csv")
+    s.save_draft(OP, T, actors_sheet(rows, HEADER), "brouillon.xlsx", 3, author="ed@x.fr")
+    s.submit(Principal.anonymous("203.0.113.5"), T, answer(referent=NAME, contact=EMAIL))
+
+
+def test_sqlite_files_hold_nothing_of_an_erased_person(tmp_path):
+    data = tmp_path / "data"
+    url = f"sqlite:///{data / 'nrdash.db'}"
+    s = Store(url, seed_sample=False)
+    fill(s)
+    s.close()
+    person, old = needles(NAME, EMAIL), needles(OLD_NAME, OLD_EMAIL)
+    assert found(every_file(data), person) and found(every_file(data), old)  # the search finds them
+    env = {**os.environ, "NRDASH_DATA_DIR": str(data), "NRDASH_DATABASE_URL": ""}
+    with streamlit_server(env={"NRDASH_DATA_DIR": str(data), "NRDASH_DATABASE_URL": ""}):  # the database open
+        erase = subprocess.run([sys.executable, "-m", "nrdash", "erase-person", "--territoire", T, NAME], cwd=ROOT,
+                               env=env, capture_output=True, text=True, timeout=300)
+        assert erase.returncode == 0, erase.stderr
+        assert "3 version(s) modifiée(s)" in erase.stdout  # two versions and the answer
+        # the server applied the retention period when it started (the old version), or the command does it now
+        retention = subprocess.run([sys.executable, "-m", "nrdash", "retention"], cwd=ROOT, env=env,
+                                   capture_output=True, text=True, timeout=300)
+        assert retention.returncode == 0, retention.stderr
+        assert found(every_file(data), {**person, **old}) == []  # while the server has the database open
+    assert {p.name for p in every_file(data)} >= {"nrdash.db"}
+    assert found(every_file(data), {**person, **old}) == []  # and once it has stopped
+    s = Store(url, migrate=False)
+    try:  # the rest is still there
+        rows = [r["referent"] for n in (2, 3) for r in s.personal_rows(OP, T, n)]
+        assert rows == [KEPT, KEPT] and s.personal_rows(OP, T, 1) == []
+    finally:
+        s.close()
+
+
+def test_postgresql_files_hold_nothing_of_an_erased_person(pg_server):
+    from tests.pg import fresh_database
+
+    url = fresh_database(pg_server)
+    s = Store(url, seed_sample=False)
+    try:
+        fill(s)
+        with s.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text("ANALYZE"))  # as autovacuum would: statistics sample the columns' values
+            folder = Path(conn.execute(sa.text("SHOW data_directory")).scalar())
+            oid = conn.execute(sa.text("SELECT oid FROM pg_database WHERE datname = current_database()")).scalar()
+
+        def files() -> list[Path]:
+            with s.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(sa.text("CHECKPOINT"))  # what the server would write sooner or later, written now
+            return every_file(folder / "base" / str(oid)) + every_file(folder / "global")
+
+        person, old = needles(NAME, EMAIL), needles(OLD_NAME, OLD_EMAIL)
+        assert found(files(), person) and found(files(), old)
+        assert s.erase_person(OP, T, NAME) == 3
+        assert s.apply_retention(OP) == {T: 1}
+        assert found(files(), {**person, **old}) == []
+        assert [r["referent"] for n in (2, 3) for r in s.personal_rows(OP, T, n)] == [KEPT, KEPT]
+    finally:
+        s.close()
