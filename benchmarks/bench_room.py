@@ -19,6 +19,8 @@ drew what it should (``--expect``, by default a sentence of the page) and no exc
 The server (``streamlit run nrdash/web/server.py``, as README starts it) is started by this script on a free loopback
 port, with a fresh data folder (SQLite, the sample seeded as « exemple »); ``--actors N`` first publishes a
 synthetic N-actor census (benchmarks/bench_census.py) as territory ``--code`` and opens it (``?territoire=``).
+``--http``: a page the server writes itself, without Streamlit (the public questionnaire since issue 29): each
+visitor is one GET of the whole page, timed to its last byte.
 ``--replicas 2``: the reference deployment instead (tests/e2e/topology.py: PostgreSQL, two replicas,
 HAProxy with deploy/haproxy.cfg); each session first fetches the page (HAProxy's SERVERID cookie) then opens its
 websocket with that cookie, as a browser does, and the servers' figures are the sum of both replicas.
@@ -57,6 +59,7 @@ EXPECT = {  # a sentence each page draws (the check that the session saw the pag
     "": "le territoire en un coup d",
     "questionnaire": "Votre structure",
 }
+EXPECT_HTTP = {"questionnaire": "Votre structure"}  # --http: in the page the server writes
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -185,6 +188,31 @@ async def room(url: str, pids: list[int], n: int, page: str, query: str, expect:
     return list(await asyncio.gather(*tasks)), cpu
 
 
+def _fetch(address: str, expect: str) -> Session:
+    """One visitor of a page the server writes itself (``--http``): the whole page, from the request to its last
+    byte, checked for ``expect``."""
+    s = Session()
+    t = time.perf_counter()
+    try:
+        with urllib.request.urlopen(address, timeout=120) as answer:
+            body = answer.read()
+        s.seconds, s.received, s.runs = time.perf_counter() - t, len(body), 1
+        if expect and expect.encode() not in body:
+            s.problem = f"page without « {expect} »"
+    except Exception as exc:  # noqa: BLE001 - said in the report, the round goes on
+        s.seconds, s.problem = time.perf_counter() - t, f"{type(exc).__name__}: {exc}"
+    return s
+
+
+async def http_room(url: str, pids: list[int], n: int, page: str, query: str, expect: str) -> tuple[list[Session],
+                                                                                                     float]:
+    """n visitors asking for the page at once (one thread each, as n browsers)."""
+    before = cpu_seconds(pids)
+    address = f"{url}/{page}" + (f"?{query}" if query else "")
+    sessions = await asyncio.gather(*(asyncio.to_thread(_fetch, address, expect) for _ in range(n)))
+    return list(sessions), cpu_seconds(pids) - before
+
+
 def report(label: str, sessions: list[Session], cpu: float, pids: list[int]) -> dict:
     times = [s.seconds for s in sessions]
     problems = [s.problem for s in sessions if s.problem]
@@ -205,16 +233,17 @@ def report(label: str, sessions: list[Session], cpu: float, pids: list[int]) -> 
 async def bench(url: str, pids: list[int], args) -> list[dict]:
     cookies = args.replicas > 1
     rows = []
-    sessions, cpu = await room(url, pids, 1, args.page, args.query, args.expect, cookies)
+    opener = (lambda *a: http_room(*a[:6])) if args.http else room  # --http: the pages the server writes
+    sessions, cpu = await opener(url, pids, 1, args.page, args.query, args.expect, cookies)
     rows.append(report("1re session (froid)", sessions, cpu, pids))
     for i in range(args.single):
         await asyncio.sleep(0.5)
-        sessions, cpu = await room(url, pids, 1, args.page, args.query, args.expect, cookies)
+        sessions, cpu = await opener(url, pids, 1, args.page, args.query, args.expect, cookies)
         rows.append(report(f"1 session (chaud) {i + 1}", sessions, cpu, pids))
     with profiler(args.profile, pids):
         for i in range(args.rounds):
             await asyncio.sleep(args.pause)
-            sessions, cpu = await room(url, pids, args.sessions, args.page, args.query, args.expect, cookies)
+            sessions, cpu = await opener(url, pids, args.sessions, args.page, args.query, args.expect, cookies)
             rows.append(report(f"salle {i + 1}", sessions, cpu, pids))
     return rows
 
@@ -296,13 +325,15 @@ def main() -> None:
     parser.add_argument("--code", default="17300", help="its territory (default 17300, La Rochelle)")
     parser.add_argument("--replicas", type=int, default=1, choices=(1, 2))
     parser.add_argument("--json", type=Path, help="write the rows there too")
+    parser.add_argument("--http", action="store_true", help="a page the server writes itself (the public "
+                        "questionnaire since issue 29): each visitor is one GET of the whole page, no websocket")
     parser.add_argument("--profile", type=Path, help="py-spy's collapsed stacks of the rounds, to this file")
     args = parser.parse_args()
     if args.query is None:
         args.query = (f"territoire={args.code}" if args.actors
                       else "territoire=exemple" if args.page == "questionnaire" else "")
     if args.expect is None:
-        args.expect = EXPECT.get(args.page, "")
+        args.expect = (EXPECT_HTTP if args.http else EXPECT).get(args.page, "")
     print(f"{time.strftime('%Y-%m-%d %H:%M')} — {os.cpu_count()} cœurs, charge {os.getloadavg()}, page "
           f"/{args.page}?{args.query}, {args.replicas} serveur(s)" + (f", {args.actors} acteurs" if args.actors
                                                                       else ", recensement d'exemple"), flush=True)
