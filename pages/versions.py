@@ -2,6 +2,7 @@ import streamlit as st
 
 from nrdash import ui
 from nrdash.text import escape_md
+from nrdash.ui import versions_admin
 from nrdash.ui import workspace as shared
 
 ctx = ui.context()
@@ -20,9 +21,9 @@ else:
         shared.draft_section(src)
     shared.history_section(src)
     if editing:
-        shared.links_section(src)
+        versions_admin.links_section(src)
     if src.access.admin and not ctx.workshop:
-        shared.settings_section(src)
+        versions_admin.settings_section(src)
     if src.account is None and not ui.source_locked():
         st.caption("Pour publier un recensement, restaurer une version ou télécharger un fichier d'origine, "
                    "connectez-vous avec un compte d'éditeur du territoire (barre latérale).")

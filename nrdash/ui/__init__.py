@@ -13,7 +13,8 @@ modules; pages stay thin and never copy each other):
 - chart_component: the Streamlit component that draws a plotly figure (payload: nrdash.plotting);
 - geometry: contours for the map and the report, computed once;
 - editor: the census editor;
-- account: who is signed in; workspace: the shared workspace (territory, draft, versions, links, settings);
+- account: who is signed in; workspace: the shared workspace (territory, draft, publishing, history);
+  versions_admin: the Versions page's workshop links and territory settings (roles, sessions, erasure);
 - suivi: the Suivi page (two versions or files compared, objectives, freshness), a package (pairing, objectives,
   state);
 - campaigns, campaign_sending, campaign_link: the Campagnes page (issue 26), its sending in the background, the
