@@ -1,3 +1,3 @@
-from nrdash.ui import questionnaire
+from nrdash.ui import personal_form
 
-questionnaire.form_page()  # a campaign's personal link: no sign-in, no sidebar, no census (app.py skips them here)
+personal_form.form_page()  # a campaign's personal link: no sign-in, no sidebar, no census (app.py skips them here)

@@ -17,6 +17,8 @@ modules; pages stay thin and never copy each other):
   versions_admin: the Versions page's workshop links and territory settings (roles, sessions, erasure);
 - suivi: the Suivi page (two versions or files compared, objectives, freshness), a package (pairing, objectives,
   state);
+- questionnaire: the editors' review queue; answer_needs: its « Besoins » section; personal_form: a campaign's
+  personal link's form (the public form is nrdash.web.form_page, plain HTML);
 - campaigns, campaign_sending, campaign_link: the Campagnes page (issue 26), its sending in the background, the
   personal link's form;
 - vote: the Atelier page (the room's live vote: open, project, close, into the plan; the phones' page is

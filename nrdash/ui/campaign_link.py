@@ -1,5 +1,5 @@
 """A campaign's personal link in the app (issue 26): ``/questionnaire?territoire=CODE&acteur=TOKEN`` opens the public
-form filled in with that actor's public record (pages/questionnaire.py, through nrdash.ui.questionnaire.form_page);
+form filled in with that actor's public record (pages/questionnaire.py, through nrdash.ui.personal_form.form_page);
 ``…&courriels=refus`` is the page that refuses further e-mails; in the editors' review queue, an answer through a
 link is an update of its actor, shown field by field against its current record.
 
@@ -38,7 +38,7 @@ def _public_offer(code: str) -> None:
 
 def page(code: str, value: str) -> None:
     """The form of a personal link (or its refusal page), under the form's title."""
-    from . import questionnaire as q_ui
+    from . import personal_form as q_ui
 
     if st.query_params.get(REFUSAL_PARAM) == "refus":
         _refusal(code, value)
@@ -87,7 +87,7 @@ def page(code: str, value: str) -> None:
 
 
 class _FormView:
-    """What nrdash.ui.questionnaire._form reads of the territory's form."""
+    """What nrdash.ui.personal_form._form reads of the territory's form."""
 
     def __init__(self, form):
         self.name, self.retention_months = form.territory, form.retention_months
@@ -137,7 +137,7 @@ def _prefill(record: dict, communes: dict[str, str], every: bool) -> None:
 def send(code: str, communes: dict[str, str]) -> None:
     """« Envoyer » of a personal link's form: checked, then stored as an update of its actor (no time rule: its
     holder was written to)."""
-    from . import questionnaire as q_ui
+    from . import personal_form as q_ui
 
     state = st.session_state
     state.pop(q_ui.PROBLEMS_KEY, None)
