@@ -12,7 +12,7 @@ import pytest
 from nrdash import questionnaire as quest
 from nrdash.store import SUBMISSION_BURST, Store
 from tests.e2e.conftest import _require_browser
-from tests.e2e.harness import goto, streamlit_server, wait_idle
+from tests.e2e.harness import streamlit_server
 from tests.principals import OP, anon
 
 EPCI = "241700434"
@@ -57,16 +57,17 @@ def _answer(browser, url: str, forwarded_for: str, name: str) -> str:
                                   extra_http_headers={"X-Forwarded-For": forwarded_for})
     try:
         page = context.new_page()
-        goto(page, f"{url}/questionnaire?territoire={EPCI}")
+        # the public form is a page the server writes (issue 29, nrdash.web.public): a plain HTML form
+        page.goto(f"{url}/questionnaire?territoire={EPCI}")
         page.get_by_role("textbox", name="Nom de la structure *").fill(name)
-        page.get_by_role("radiogroup", name="Type d'acteur *").get_by_text("PME", exact=True).click()
+        page.get_by_label("Type d'acteur *").select_option("PME")
         page.get_by_text("1 — Sensibilisé au NR", exact=False).click()
         page.get_by_role("textbox", name="Nom du référent *").fill("Zoé Martin")
         page.get_by_role("textbox", name="Contact (adresse électronique ou téléphone) *").fill("zoe@example.org")
-        page.get_by_text("J'accepte que ces informations", exact=False).click()
+        page.get_by_role("checkbox", name="J'accepte que ces informations", exact=False).check()
         page.get_by_role("button", name="Envoyer").click()
-        wait_idle(page)
-        return page.get_by_test_id("stMain").inner_text()
+        page.wait_for_load_state()
+        return page.locator("body").inner_text()
     finally:
         context.close()
 

@@ -17,7 +17,7 @@ from nrdash.store import Store
 from nrdash.ui.questionnaire import ACTIONS
 from tests.e2e import hostile
 from tests.e2e.conftest import _require_browser
-from tests.e2e.harness import free_port, goto, sign_in, streamlit_server, wait_idle
+from tests.e2e.harness import free_port, sign_in, streamlit_server, wait_idle
 from tests.principals import OP
 
 EPCI = "241700434"
@@ -92,22 +92,23 @@ def _type_answer(browser, server: str, texts: dict[str, str]) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
     try:
         page = context.new_page()
-        goto(page, f"{server}/questionnaire?territoire={EPCI}")
+        # the public form is a page the server writes (issue 29, nrdash.web.public): a plain HTML form
+        page.goto(f"{server}/questionnaire?territoire={EPCI}")
         page.get_by_role("textbox", name="Nom de la structure *").fill(texts["name"])
         page.get_by_role("textbox", name="SIRET (facultatif)").fill(SIRET)
-        page.get_by_role("radiogroup", name="Type d'acteur *").get_by_text("PME", exact=True).click()
+        page.get_by_label("Type d'acteur *").select_option("PME")
         page.get_by_role("textbox", name="Autre commune (si elle n'est pas dans la liste)").fill(texts["commune_text"])
         page.get_by_role("textbox", name="Vos actions de Numérique responsable").fill(texts["actions_text"])
         page.get_by_text("2 — Acteur du NR", exact=False).click()
-        page.get_by_text("Formation", exact=True).click()
+        page.get_by_label("Formation", exact=True).check()
         page.get_by_role("textbox", name="Précisez vos besoins").fill(texts["needs_text"])
         page.get_by_role("textbox", name="Nom du référent *").fill(texts["referent"])
         page.get_by_role("textbox", name="Contact (adresse électronique ou téléphone) *").fill(texts["contact"])
-        page.get_by_text("J'accepte que ces informations", exact=False).click()
+        page.get_by_role("checkbox", name="J'accepte que ces informations", exact=False).check()
         page.get_by_role("button", name="Envoyer").click()
-        wait_idle(page)
+        page.wait_for_load_state()
         if not page.get_by_text("Merci, votre réponse est envoyée.").count():
-            raise AssertionError(page.get_by_test_id("stMain").inner_text())
+            raise AssertionError(page.locator("body").inner_text())
     finally:
         context.close()
 
