@@ -39,7 +39,7 @@ def call(url: str, path: str, method: str = "GET", headers: dict | None = None):
 
 def test_files_head_compression_and_cors_through_the_server(open_server):
     status, headers, body = call(open_server, f"/donnees/{CODE}/acteurs.csv")
-    assert status == 200 and body.startswith(b"nom,siret,famille,")
+    assert status == 200 and body.startswith(b"identifiant,nom,siret,famille,")
     assert headers["access-control-allow-origin"] == "*"
     assert headers["x-content-type-options"] == "nosniff"
     assert headers["cache-control"] == "public, max-age=300"
