@@ -57,7 +57,7 @@ def test_the_new_words_run_the_store_commands(tmp_path, monkeypatch, capsys):
     (["check", "f.xlsx", "--jso"], "arguments non reconnus : --jso"),  # not taken for --json
     (["publish", "f.xlsx", "--territoire", EPCI, "--aut", "Marie"], "arguments non reconnus : --aut Marie"),
     (["restore", "deux", "--territoire", EPCI], "argument VERSION : valeur invalide : 'deux'"),
-    (["user", "ajouter", "a@b.fr"], "argument action : choix invalide : 'ajouter' (choisir parmi 'add')"),
+    (["user", "ajouter", "a@b.fr"], "argument action : choix invalide : 'ajouter' (choisir parmi 'add', 'role', 'remove', 'logout')"),
 ], ids=["wrong command", "missing argument", "unknown option", "option prefix", "option prefix of a store command",
         "invalid value", "invalid choice"])
 def test_errors_are_french_and_exit_2(argv, message):
