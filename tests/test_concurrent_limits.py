@@ -24,7 +24,7 @@ SECRET = "secret des répliques du test de concurrence"
 TARGET, PASSWORD = "cible@exemple.fr", "un mot de passe long"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
 def database(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'data' / 'nrdash.db'}"
