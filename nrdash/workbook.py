@@ -259,6 +259,9 @@ def read_sheet(workbook: calamine.CalamineWorkbook, name: str, limits: Limits) -
 # ---------------------------------------------------------------------------------------------
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 CSV_DELIMITERS = (";", "\t", ",", "|")
+# The longest CSV cell read, in characters: nrdash's own bound, not the csv module's process-wide
+# field_size_limit(), which any library may raise at import (frictionless sets it to 2**31 - 1).
+CSV_CELL_LIMIT = 131_072
 _INERT = tuple(FORMULA_START)  # "'=…": a formula made inert by an export's apostrophe, read back without it
 
 
@@ -373,15 +376,18 @@ def read_csv_rows(data: bytes, limits: Limits) -> RawSheet:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
     rows: list[list[Any]] = []
     start = 1
+    limit = CSV_CELL_LIMIT
     try:
         for record in reader:
+            if record and max(map(len, record)) > limit:
+                raise csv.Error("field larger than field limit")
             while len(rows) < start - 1:
                 rows.append([])
             rows.append([None if c == "" else c[1:] if c[:1] == "'" and c[1:2] in _INERT else c for c in record])
             start = reader.line_num + 1
     except csv.Error as exc:
-        limit = csv.field_size_limit()
         if "field larger than field limit" in str(exc):
+            limit = min(limit, csv.field_size_limit())
             line, column = _long_cell(text, delim, start, limit)
             raise CensusError(
                 f"Cellule trop longue ligne {line}, colonne {_column_letter(column)} ({column + 1}e colonne) : "

@@ -266,10 +266,20 @@ def test_csv_pipe_separator():
     assert c.actors["dimensions"].tolist() == [["Mesure", "Achats"], []]
 
 
-@pytest.mark.parametrize("quoted", [True, False])
-def test_csv_over_long_cell_named_with_row_and_column(quoted):
+@pytest.fixture(params=["default", "raised"])
+def csv_module_limit(request):
+    """The csv module's process-wide cell limit as Python sets it, and as a library may raise it at import
+    (frictionless sets 2**31 - 1): the reader's bound must not depend on it."""
     import csv
-    limit = csv.field_size_limit()
+    before = csv.field_size_limit()
+    csv.field_size_limit(131_072 if request.param == "default" else 2**31 - 1)
+    yield request.param
+    csv.field_size_limit(before)
+
+
+@pytest.mark.parametrize("quoted", [True, False])
+def test_csv_over_long_cell_named_with_row_and_column(quoted, csv_module_limit):
+    from nrdash.workbook import CSV_CELL_LIMIT as limit
     long = "x" * (limit + 10)
     cell = f'"{long}"' if quoted else long
     text = ";".join(HEADER + ["Description des actions NR identifiées"]) + "\nA;PME;1;court\n\nB;ETI;2;" + cell + "\n"
@@ -280,7 +290,7 @@ def test_csv_over_long_cell_named_with_row_and_column(quoted):
     assert f"{limit:,}".replace(",", "\u202f") in message and "mal formé" not in message
 
 
-def test_csv_unclosed_quote_reported_where_the_cell_starts():
+def test_csv_unclosed_quote_reported_where_the_cell_starts(csv_module_limit):
     text = ";".join(HEADER) + '\nA;PME;1\nB;"ETI;2\n' + "C;PME;1\n" * 20_000
     with pytest.raises(CensusError, match=r"Cellule trop longue ligne 3, colonne B .*guillemet"):
         load_census(text.encode(), "r.csv")

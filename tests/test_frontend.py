@@ -3,12 +3,12 @@ the installed Streamlit (an upgrade that moves one fails here, not silently in E
 server answers the translated files at Streamlit's addresses, compressed, cached for a day."""
 from __future__ import annotations
 
-import asyncio
 import gzip
 
 from nrdash.web import frontend
 from nrdash.web.compression import StaticCompression
 from nrdash.web.served import ServeFiles
+from tests.test_compression import run  # in a thread: Playwright (same session) keeps a loop running
 
 
 def test_every_piece_is_found_in_the_installed_streamlit():
@@ -53,7 +53,7 @@ def _get(app, path: str, accept: bytes = b"gzip"):
         sent.append(message)
 
     scope = {"type": "http", "method": "GET", "path": path, "headers": [(b"accept-encoding", accept)]}
-    asyncio.run(app(scope, receive, send))
+    run(app(scope, receive, send))
     start = next(m for m in sent if m["type"] == "http.response.start")
     return dict(start["headers"]), b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
 

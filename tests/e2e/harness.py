@@ -93,6 +93,27 @@ def wait_idle(page, timeout: float = 30_000) -> None:
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout)
 
 
+_NAV_BOX = """() => { const n = document.querySelector('[data-testid="stSidebarNav"]');
+                      const r = n && n.getBoundingClientRect();
+                      return r && r.width > 0 ? [r.left, r.right, innerWidth] : null; }"""
+
+
+def open_sidebar(page, timeout: float = 10.0) -> None:
+    """Unfold the sidebar mode atelier folds away, and wait until it has slid in: a link clicked while the sidebar
+    still moves is outside the viewport (Playwright refuses the click). Already open, it is left as it is."""
+    expand = page.get_by_test_id("stExpandSidebarButton")
+    if expand.is_visible():
+        expand.click()
+    deadline, last, steady = time.monotonic() + timeout, None, 0
+    while steady < 3:  # the menu wholly on the screen, at the same place three readings in a row: the slide is over
+        box = page.evaluate(_NAV_BOX)
+        steady = steady + 1 if box is not None and box == last and box[0] >= 0 and box[1] <= box[2] else 0
+        last = box
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the sidebar did not slide in within {timeout} s (menu at {box})")
+        page.wait_for_timeout(50)
+
+
 def goto(page, url: str) -> None:
     page.goto(url, wait_until="domcontentloaded")
     page.wait_for_selector('[data-testid="stApp"]', timeout=30_000)

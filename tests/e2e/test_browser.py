@@ -6,7 +6,7 @@ from openpyxl import load_workbook
 
 from nrdash.ui import PAGES, UNEXPECTED, url_path
 from tests.conftest import actors_sheet
-from tests.e2e.harness import interactive_map, goto, wait_idle
+from tests.e2e.harness import goto, interactive_map, open_sidebar, wait_idle
 
 URL_PATHS = {path: url_path(path) for path, _, _ in PAGES}
 
@@ -297,7 +297,7 @@ def test_editing_the_census_in_the_grid(server, page):
 
 def test_workshop_slideshow_moves_to_the_next_page(server, page):
     goto(page, f"{server}/?atelier=1")
-    page.locator('[data-testid="stExpandSidebarButton"]').click()  # mode atelier opens with the sidebar folded
+    open_sidebar(page)  # mode atelier opens with the sidebar folded
     sidebar = page.locator('[data-testid="stSidebar"]')
     sidebar.get_by_text("Diaporama (pages successives)").click()
     wait_idle(page)

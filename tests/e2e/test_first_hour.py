@@ -13,7 +13,7 @@ import pytest
 
 from nrdash.store import Store
 from tests.principals import OP
-from tests.e2e.harness import goto, streamlit_server, wait_idle
+from tests.e2e.harness import goto, open_sidebar, streamlit_server, wait_idle
 
 EPCI = "241700434"
 EMPTY = "17300"  # La Rochelle (commune): given to an editor, nothing published
@@ -301,7 +301,7 @@ def _gap_outlines(page, plot) -> list:
 def test_matrice_gaps_stand_out_and_categories_come_in_two_blocks(first_server, small, mode):
     goto(small, f"{first_server}/matrice?territoire={EPCI}" + ("&atelier=1" if mode else ""))
     if mode == "contraste":
-        small.get_by_test_id("stExpandSidebarButton").click()
+        open_sidebar(small)
         small.get_by_test_id("stSidebar").get_by_text("Contraste élevé").click()
         wait_idle(small)
     plan = _plot(small, "Matrice d'actions : axes × cibles")

@@ -1,7 +1,7 @@
 """What the room sees in a real browser (issue 13): a refused upload, the workshop layout, the keyboard focus."""
 import pytest
 
-from tests.e2e.harness import goto, wait_idle
+from tests.e2e.harness import goto, open_sidebar, wait_idle
 from tests.e2e.test_browser import _upload, main_text, nav_link
 
 
@@ -102,7 +102,7 @@ def test_high_contrast_theme_turns_the_texts_black_in_the_browser(server, browse
     page = context.new_page()
     try:
         goto(page, f"{server}/engagement?atelier=1")
-        page.locator('[data-testid="stExpandSidebarButton"]').click()
+        open_sidebar(page)
         page.get_by_text("Contraste élevé").click()
         wait_idle(page)
         colours = page.evaluate("""() => ['h1', '[data-testid=stCaptionContainer] p', '[data-testid=stSidebar] label']

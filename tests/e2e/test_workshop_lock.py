@@ -12,7 +12,7 @@ import pytest
 
 from nrdash.store import Store
 from tests.e2e.conftest import _require_browser
-from tests.e2e.harness import goto, streamlit_server, wait_idle
+from tests.e2e.harness import goto, open_sidebar, streamlit_server, wait_idle
 from tests.principals import OP
 
 EPCI, OTHER = "241700434", "17300"
@@ -72,7 +72,7 @@ def test_the_menu_and_a_reload_keep_the_lock(locked_server, page):
     token = locked_server.token
     goto(page, f"{locked_server}/?territoire={EPCI}&atelier=1&jeton={token}")
     assert_locked(page, token)
-    page.get_by_test_id("stExpandSidebarButton").click()  # mode atelier folds the sidebar away: open it
+    open_sidebar(page)  # mode atelier folds the sidebar away: open it
     for title, path in (("Engagement", "/engagement"), ("Cercles", "/cercles"), ("Carte", "/carte")):
         _menu(page, title)
         assert urllib.parse.urlsplit(page.url).path == path
@@ -83,7 +83,7 @@ def test_the_menu_and_a_reload_keep_the_lock(locked_server, page):
         assert_locked(page, token)
         assert urllib.parse.urlsplit(page.url).path == path
         if not page.get_by_test_id("stSidebarNav").is_visible():
-            page.get_by_test_id("stExpandSidebarButton").click()
+            open_sidebar(page)
     assert not page.js_errors
 
 
@@ -105,7 +105,7 @@ def test_links_inside_pages_carry_the_token(locked_server, page):
 def test_the_slideshow_keeps_the_lock(locked_server, page):
     token = locked_server.token
     goto(page, f"{locked_server}/?territoire={EPCI}&atelier=1&jeton={token}")
-    page.get_by_test_id("stExpandSidebarButton").click()
+    open_sidebar(page)
     page.get_by_test_id("stSidebar").get_by_text("Diaporama (pages successives)").click()
     wait_idle(page)
     page.wait_for_url("**/engagement?**", timeout=60_000)  # the next page of the slideshow, after its period
@@ -129,7 +129,7 @@ def test_an_address_edited_in_the_open_session_stays_locked(locked_server, page)
     goto(page, f"{locked_server}/?territoire={EPCI}&atelier=1&jeton={token}")
     assert_locked(page, token)
     page.evaluate(f"history.replaceState(null, '', '/?territoire={OTHER}&atelier=0')")
-    page.get_by_test_id("stExpandSidebarButton").click()
+    open_sidebar(page)
     _menu(page, "Engagement")
     assert_locked(page, token)
 

@@ -14,7 +14,7 @@ import pytest
 from nrdash.links import locked_link_path
 from nrdash.store import Store, tables
 from tests.conftest import ROOT, SAMPLE
-from tests.e2e.harness import goto, streamlit_server, wait_idle
+from tests.e2e.harness import goto, open_sidebar, streamlit_server, wait_idle
 from tests.principals import OP
 
 EPCI = "241700434"
@@ -39,7 +39,7 @@ def projector(page, url: str, token: str) -> None:
 
 def next_run(page) -> None:
     """The projector's next run, in the same session (no reload): another page of the menu."""
-    page.locator('[data-testid="stExpandSidebarButton"]').click()  # mode atelier folds the sidebar
+    open_sidebar(page)  # mode atelier folds the sidebar
     page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Engagement", exact=True).click()
     page.wait_for_url("**/engagement**")
     wait_idle(page, timeout=60_000)
