@@ -7,10 +7,9 @@ The embed keeps the address's territory, version and filters; it never carries a
 NRDASH_FRAME_ANCESTORS show it in a frame (nrdash.web.headers)."""
 from __future__ import annotations
 
+import html
 import urllib.parse
 from collections.abc import Mapping, Sequence
-
-from .text import esc
 
 EMBED_PARAM = "integre"  # ?integre=1
 # Never copied into an embed's address: a locked link's secret, mode atelier and its theme, Streamlit's own display
@@ -48,8 +47,14 @@ def with_query(path: str, query: str) -> str:
 def iframe_snippet(url: str, title: str, height: int = DEFAULT_HEIGHT) -> str:
     """The ``<iframe>`` an editor pastes into a page of their site: every value escaped for an HTML attribute (a
     territory's name, a filter's value, the address's ``&``), loaded when scrolled to, no border."""
-    return (f'<iframe src="{esc(url)}" title="{esc(title)}" width="100%" height="{int(height)}" '
+    return (f'<iframe src="{_attr(url)}" title="{_attr(title)}" width="100%" height="{int(height)}" '
             f'style="border:0" loading="lazy"></iframe>')
+
+
+def _attr(value: str) -> str:
+    """``value`` inside a double-quoted attribute: ``& < > "`` as character references; an apostrophe stays one (it
+    ends nothing there, and « d'exemple » reads as written in the copied code)."""
+    return html.escape(value, quote=False).replace('"', "&quot;")
 
 
 def snippet_title(page_title: str, territory: str) -> str:

@@ -50,6 +50,11 @@ def test_the_snippet_escapes_a_hostile_territory_name_and_filter_values():
     assert html.unescape(snippet.split('src="')[1].split('"')[0]) == url
 
 
+def test_an_apostrophe_in_the_snippet_reads_as_written():
+    snippet = embedding.iframe_snippet("https://x.fr/?a=1&b=2", "Carte — Recensement d'exemple (nrdash)")
+    assert 'title="Carte — Recensement d\'exemple (nrdash)"' in snippet and 'src="https://x.fr/?a=1&amp;b=2"' in snippet
+
+
 def test_the_snippet_title_names_the_figure_and_the_territory():
     assert embedding.snippet_title("Cercles de mobilisation", "CA de La Rochelle") == \
         "Cercles de mobilisation — CA de La Rochelle (nrdash)"

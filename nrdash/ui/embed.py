@@ -13,6 +13,7 @@ import streamlit as st
 from .. import embedding
 from ..text import esc, escape_md
 from .pages import PAGES, PageDone, absolute_url, kept_query, url_path
+from .source import TERRITORY_PARAM
 
 if TYPE_CHECKING:
     from .page_context import Context
@@ -74,7 +75,8 @@ def button(ctx: Context, title: str) -> None:
     if ctx.workshop or ctx.embedded or ctx.page not in EMBED_PAGES:
         return
     src = ctx.source
-    path = embedding.with_query("/" + url_path(ctx.page), embedding.embed_query(kept_query()))
+    pinned = {TERRITORY_PARAM: [src.code]} if src is not None and src.code else {}  # not the instance's default
+    path = embedding.with_query("/" + url_path(ctx.page), embedding.embed_query({**pinned, **kept_query()}))
     url, problem = absolute_url(path)
     name = src.name if src is not None and src.code else ""
     snippet = embedding.iframe_snippet(url, embedding.snippet_title(title, name),
