@@ -158,24 +158,42 @@ def snippet_of(at: AppTest) -> dict:
     return {k: html.unescape(v) for k, v in attrs}
 
 
+@pytest.fixture
+def reader(tmp_path, monkeypatch):
+    """EPCI published and open to visitors; lea@x.fr, its reader, signed in."""
+    db = fresh_store(tmp_path, monkeypatch, ("v1.xlsx", V1))
+    db.add_user(OP, "lea@x.fr", "motdepasse-long", "lecteur", EPCI)
+    signed_in(monkeypatch, "lea@x.fr")
+    yield db
+    source.store.clear()
+
+
 @pytest.mark.parametrize("path", EMBED_PAGES)
-def test_the_integrer_button_gives_the_iframe_with_the_current_filters(path, monkeypatch):
+def test_the_integrer_button_gives_the_iframe_with_the_current_filters(path, reader, monkeypatch):
     monkeypatch.setenv("NRDASH_PUBLIC_URL", "https://nrdash.agglo.fr/")
-    at = run(path, niveau="2")
+    at = run(path, territoire=EPCI, niveau="2")
     assert "Intégrer" in popovers(at)
     iframe = snippet_of(at)
     page = "" if path == EMBED_PAGES[0] else path.split("/")[1].removesuffix(".py")
-    # the territory pinned (the address named none: the instance's default could change), the filters as they are
-    assert iframe["src"] == f"https://nrdash.agglo.fr/{page}?integre=1&territoire=exemple&niveau=2"
-    assert iframe["title"] == f"{at.title[0].value} — Recensement d'exemple (fictif) (nrdash)"
+    assert iframe["src"] == f"https://nrdash.agglo.fr/{page}?integre=1&territoire={EPCI}&niveau=2"
+    assert iframe["title"] == f"{at.title[0].value} — CA de La Rochelle (EPCI {EPCI}) (nrdash)"
     assert iframe["loading"] == "lazy" and int(iframe["height"]) >= 600
     assert "NRDASH_FRAME_ANCESTORS" in texts(at)
 
 
-def test_the_integrer_button_is_not_offered_in_mode_atelier():
-    at = run("pages/engagement.py", atelier="1")
+def test_the_snippet_pins_the_territory_shown_when_the_address_names_none(reader, monkeypatch):
+    monkeypatch.setenv("NRDASH_TERRITOIRE", EPCI)  # the instance's default: it could change, the snippet must not
+    at = run("pages/carte.py")
+    assert snippet_of(at)["src"].endswith(f"/carte?integre=1&territoire={EPCI}")
+
+
+def test_the_integrer_button_is_not_offered_to_visitors_nor_in_mode_atelier(reader, monkeypatch):
+    at = run("pages/engagement.py", territoire=EPCI, atelier="1")
     assert "Intégrer" not in popovers(at) and popovers(at)  # the sidebar's are there
     assert not [c for c in at.code if c.value.startswith("<iframe")]
+    signed_in(monkeypatch, None)  # a visitor of the open territory: the page without the button (sobriety)
+    at = run("pages/cercles.py", territoire=EPCI)
+    assert at.title and "Intégrer" not in popovers(at)
 
 
 def test_the_integrer_button_warns_an_editor_when_the_territory_is_closed(tmp_path, monkeypatch):

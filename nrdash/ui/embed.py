@@ -70,15 +70,18 @@ def end(ctx: Context) -> None:
 
 
 def button(ctx: Context, title: str) -> None:
-    """« Intégrer »: the ``<iframe>`` of this page's figure with the current filters, for an editor to paste into
-    their site. Not in mode atelier nor inside an embed."""
-    if ctx.workshop or ctx.embedded or ctx.page not in EMBED_PAGES:
-        return
+    """« Intégrer »: the ``<iframe>`` of this page's figure with the current filters, for the territory's team to
+    paste into their site: offered to a session with a role on the territory (reader, editor, administrator), not to
+    every visitor — the button costs these one-figure pages 15 page elements, which their sobriety grade cannot
+    afford (Cercles fell to 59 < 60, tests/e2e/test_sobriety.py measures an anonymous visit), as « Se connecter »
+    is not offered there either. Not in mode atelier nor inside an embed."""
     src = ctx.source
-    pinned = {TERRITORY_PARAM: [src.code]} if src is not None and src.code else {}  # not the instance's default
+    if ctx.workshop or ctx.embedded or ctx.page not in EMBED_PAGES or src is None or src.access.role is None:
+        return
+    pinned = {TERRITORY_PARAM: [src.code]} if src.code else {}  # not the instance's default
     path = embedding.with_query("/" + url_path(ctx.page), embedding.embed_query({**pinned, **kept_query()}))
     url, problem = absolute_url(path)
-    name = src.name if src is not None and src.code else ""
+    name = src.name if src.code else ""
     snippet = embedding.iframe_snippet(url, embedding.snippet_title(title, name),
                                        embedding.HEIGHTS.get(ctx.page, embedding.DEFAULT_HEIGHT))
     with st.popover("Intégrer", icon=":material/code:", key="embed_popover"):
@@ -88,9 +91,9 @@ def button(ctx: Context, title: str) -> None:
         st.code(snippet, language="html", wrap_lines=True)
         if problem:
             st.warning(problem, icon=":material/link_off:")
-        if src is not None and src.code and src.access.public is False:
+        if src.code and src.access.public is False:
             st.warning("Ce territoire n'est pas ouvert à la lecture sans compte : la figure intégrée n'affichera "
                        "rien aux visiteurs de votre site.", icon=":material/lock:")
-        if src is not None and (src.draft or (src.code and src.number is None)):
+        if src.draft or (src.code and src.number is None):
             st.info("La figure intégrée montre la dernière version publiée, pas le recensement affiché ici "
                     "(brouillon ou fichier chargé).", icon=":material/info:")
