@@ -1,6 +1,6 @@
 """The Versions page's administration: locked workshop links (made, listed, revoked) and, for a territory's
 administrators, its settings (reading, contact address, open data, retention), roles, sessions ended
-everywhere and a person's data erased. Buttons act in callbacks on the last run's Source (nrdash.ui.workspace
+everywhere and a person's data erased. Buttons act in callbacks on the last run's Source (nrdash.ui.workspace_panel
 holds the draft, publishing and history sections)."""
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from .. import referential as ref
 from .. import workspace as ws
 from ..store import LINK_DAYS, LINK_DAYS_MAX, StoreError
 from ..text import count_noun, escape_md
-from . import source, territory_settings
+from . import source, territory_settings_panel
 from .elements import html_table
 from .feedback import done, editing_source, failed
 from .pages import show_link
@@ -73,7 +73,7 @@ def _save_settings() -> None:
     if src is None:
         return
     try:
-        source.store().set_territory(source.principal(), src.code, contact_email=territory_settings.contact_value(),
+        source.store().set_territory(source.principal(), src.code, contact_email=territory_settings_panel.contact_value(),
                                      retention_months=int(st.session_state.get("ws_retention")),
                                      open_licence=st.session_state.get("ws_licence") or od.DEFAULT_LICENCE,
                                      open_citizens=bool(st.session_state.get("ws_citizens")))
@@ -153,8 +153,8 @@ def settings_section(src: Source) -> None:
     s = source.store()
     t = s.territory(src.who, src.code)
     st.subheader("Réglages du territoire", anchor=False)
-    territory_settings.fields_for(src.code)
-    territory_settings.reading_block(src, t)
+    territory_settings_panel.fields_for(src.code)
+    territory_settings_panel.reading_block(src, t)
     st.session_state.setdefault("ws_retention", int(t["retention_months"]))
     st.session_state.setdefault("ws_licence", t.get("open_licence") or od.DEFAULT_LICENCE)
     st.session_state.setdefault("ws_citizens", bool(t.get("open_citizens", True)))
@@ -162,7 +162,7 @@ def settings_section(src: Source) -> None:
     st.caption(escape_md(f"Un territoire ouvert publie aussi toutes ses versions, les anciennes comprises, comme "
                          f"données ouvertes à l'adresse /donnees/{src.code}/ (sans référent, contact ni acteur "
                          f"« Citoyens »)."))
-    territory_settings.contact_field(t)
+    territory_settings_panel.contact_field(t)
     st.selectbox("Licence des données ouvertes", list(od.LICENCES), key="ws_licence",
                  format_func=lambda name: od.LICENCES[name].title)
     st.checkbox("Publier le nombre de citoyens recensés par commune", key="ws_citizens")

@@ -20,8 +20,8 @@ from .. import referential as ref
 from ..store import StoreError
 from ..web.public import territory_communes
 from ..text import count_noun, date_time, escape_md
-from . import source, territory_settings
-from .admission import PUBLISH, Busy, reading
+from . import source, territory_settings_panel
+from .read_gate import PUBLISH, Busy, reading
 from .pages import page_link, show_link
 from .answer_needs import needs_section
 from .feedback import done, editing_source, failed
@@ -157,7 +157,7 @@ def queue_page(ctx: "Context") -> None:
     s = source.store()
     st.session_state.setdefault("q_open", s.questionnaire_open(src.who, src.code))
     st.toggle("Questionnaire ouvert aux réponses", key="q_open", on_change=_toggle_open)
-    territory_settings.contact_prompt(src, s.questionnaire_form(src.who, src.code).contact_email)
+    territory_settings_panel.contact_prompt(src, s.questionnaire_form(src.who, src.code).contact_email)
     subs = s.submissions(src.who, src.code, with_contacts=True)  # read once for the page's sections
     _draft_section(src, subs)
     new = [x for x in subs if x.status == quest.NEW]
@@ -230,7 +230,7 @@ def _draft_section(src, subs: list) -> None:
     st.text_input("Note de version", key="q_publish_note", max_chars=2000)
     st.text_input("Raison de publier malgré des lignes en erreur (seulement si la publication le demande)",
                   key="q_force", max_chars=2000)
-    territory_settings.publish_line(src, (src.latest or 0) + 1)
+    territory_settings_panel.publish_line(src, (src.latest or 0) + 1)
     st.button(f"Publier la version {(src.latest or 0) + 1}", type="primary", key="q_publish",
               icon=":material/publish:", on_click=_publish)
 

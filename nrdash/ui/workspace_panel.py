@@ -13,11 +13,11 @@ from .. import workspace as ws
 from ..store import StoreError
 from ..text import count_noun, escape_md
 from . import account as accounts
-from . import editor, questionnaire, source, territory_settings, widgets
-from . import territory as territories
-from .admission import PUBLISH, Busy, reading
+from . import editor, review_queue, source, territory_settings_panel, widgets
+from . import territory_picker as territories
+from .read_gate import PUBLISH, Busy, reading
 from .elements import html_table, template_button
-from .feedback import done, done_message, editing_source, failed  # noqa: F401  (done_message: ui.workspace's)
+from .feedback import done, done_message, editing_source, failed  # noqa: F401  (done_message: ui.workspace_panel's)
 from .filter_state import reset_filters
 from .pages import url_path
 
@@ -154,7 +154,7 @@ def draft_section(src: Source) -> None:
     s = source.store()
     st.subheader("Votre brouillon", anchor=False)
     draft, ds = source.draft_dataset(s, src.code, src.who)
-    waiting = questionnaire.waiting_line(src)
+    waiting = review_queue.waiting_line(src)
     if draft is None:
         st.markdown("Vous n'avez pas de brouillon personnel sur ce territoire" + (" (les réponses au questionnaire "
                     "ont le leur, ci-dessus)" if waiting else "") + ". Chargez un fichier (barre latérale, « Charger "
@@ -206,13 +206,13 @@ def draft_section(src: Source) -> None:
                                   + (changes.sentence if changes else f"Première version du territoire : "
                                      f"{count_noun(len(c.actors), 'acteur')}.")
                                   + f" Elle devient la version affichée de « {src.name} »."))
-            territory_settings.publish_line(src, nxt)  # who will read it
+            territory_settings_panel.publish_line(src, nxt)  # who will read it
             c1, c2 = st.columns(2)
             c1.button(f"Confirmer : publier la version {nxt}", type="primary", icon=":material/publish:",
                       key="ws_publish_confirm", on_click=_publish)
             c2.button("Annuler", key="ws_publish_cancel", on_click=_cancel_publish)
         return
-    territory_settings.publish_line(src, nxt)
+    territory_settings_panel.publish_line(src, nxt)
     c1, c2 = st.columns(2)
     c1.button(f"Publier la version {nxt}", type="primary", icon=":material/publish:", key="ws_publish",
               on_click=_ask_publish, args=((src.code, src.latest, draft.sha256),), disabled=bool(missing))
