@@ -1,6 +1,6 @@
 """Open data: a published version's public files, built by pure functions (no Streamlit, no store, no HTTP).
 
-For a territory open to anonymous reading, nrdash.web.opendata serves them at stable addresses
+For a territory open to anonymous reading, nrdash.web.opendata_routes serves them at stable addresses
 (``/donnees/CODE/…``, docs/utilisation.md « Données ouvertes »):
 
 - ``acteurs.csv``: one line per actor of the public families (« Citoyens » never: they are individual people),

@@ -22,6 +22,7 @@ interfaces are used: os.fork, resource, select, subprocess.
 from __future__ import annotations
 
 import faulthandler
+import math
 import os
 import pickle
 import resource
@@ -60,10 +61,21 @@ class WorkerLimits:
     # up to 2.6 GB more in the command line's child (2.1 GB to read it alone; resident: 1.5 GB at most), mostly
     # vectors that double as calamine fills them (issue 23: the former 2,048 refused such a file).
     memory_mb: int = field(default_factory=lambda: _env_int("NRDASH_WORKER_MEMORY_MB", 4096))
+    # The reading's budget is processor time (RLIMIT_CPU in the child), not elapsed time: on a server busy with other
+    # readings a legitimate file at the limit gets a fraction of a core and took three times its processor time, so
+    # an elapsed-time deadline refused it (issue 23: 199,999 rows × 50 columns under four anonymous uploads). The
+    # elapsed time is bounded as well, at ``wall_factor`` times the budget: a child that waits without computing
+    # (or that never gets the processor) is stopped too.
     base_timeout_s: float = field(default_factory=lambda: float(_env_int("NRDASH_WORKER_TIMEOUT_S", 30)))
+    wall_factor: float = field(default_factory=lambda: float(_env_int("NRDASH_WORKER_WALL_FACTOR", 4)))
 
     def timeout_for(self, cells: int) -> float:
+        """Seconds of processor time a reading of ``cells`` cells may take."""
         return self.base_timeout_s + SECONDS_PER_MILLION_CELLS * cells / 1e6
+
+    def wall_for(self, cpu_seconds: float) -> float:
+        """Seconds of elapsed time a child with ``cpu_seconds`` of processor time is given."""
+        return self.wall_factor * cpu_seconds
 
 
 def enabled() -> bool:
@@ -107,10 +119,10 @@ class PendingChecks:
         # The checks of a file at the cell limit take a fraction of its reading: they get the reading's time at
         # that limit (15 s of processor for 434 MB of XML; the base alone refused it on a busy machine).
         self._checks_timeout = self.worker.timeout_for(self.limits.max_cells)
-        self._deadline = time.monotonic() + self._checks_timeout
+        self._deadline = time.monotonic() + self.worker.wall_for(self._checks_timeout)
         forkable = in_child and enabled() and threading.active_count() == 1
         self._child = None if not forkable else _fork(lambda: preflight(self.data, filename, self.limits),
-                                                      self.worker.memory_mb)
+                                                      self.worker.memory_mb, self._checks_timeout)
         self._cells: int | None = None
 
     def pending(self) -> bool:
@@ -155,7 +167,7 @@ def load_census_isolated(source: str | Path | bytes | PendingChecks, filename: s
         # inflating, XML scanning: seconds for a large file) and would hold this process's interpreter meanwhile,
         # every other session of the server waiting (issue 23: anonymous re-uploads starved the readers).
         status, payload = _pool().run((data, filename, limits, worker, None),
-                                      2 * worker.timeout_for(limits.max_cells) + REPLY_MARGIN_S)
+                                      2 * worker.wall_for(worker.timeout_for(limits.max_cells)) + REPLY_MARGIN_S)
         if status == "ok":
             return pickle.loads(payload)
         raise CensusError(payload if status == "refused" else _failure(status, payload, worker, 0))
@@ -175,13 +187,15 @@ def load_census_isolated(source: str | Path | bytes | PendingChecks, filename: s
             census = load_census(data, filename, limits, prechecked=True)
             return finish(census, helper.result() if helper is not None else None)
 
-        status, payload = _wait(*_fork(work, worker.memory_mb), time.monotonic() + timeout, while_reading)
+        status, payload = _wait(*_fork(work, worker.memory_mb, timeout), time.monotonic() + worker.wall_for(timeout),
+                                while_reading)
         if status == "ok":
             return payload
     elif mode == "fork":
-        status, payload = read_in_child(data, filename, limits, worker.memory_mb, timeout, while_reading)
+        status, payload = read_in_child(data, filename, limits, worker, timeout, while_reading)
     else:
-        status, payload = _pool().run((data, filename, limits, worker.memory_mb, timeout), timeout + REPLY_MARGIN_S)
+        status, payload = _pool().run((data, filename, limits, worker, timeout),
+                                      worker.wall_for(timeout) + REPLY_MARGIN_S)
     if status == "ok":
         return finished(pickle.loads(payload))
     raise CensusError(_failure(status, payload, worker, timeout))
@@ -215,8 +229,13 @@ def _failure(status: str, payload: object, worker: WorkerLimits, timeout: float)
         return payload
     if status == "memory":
         return _memory_message(worker)
+    if status == "cpu":
+        return (f"La lecture du classeur a demandé plus de {timeout:.0f} secondes de calcul : elle a été arrêtée. "
+                + ADVICE)
     if status == "timeout":
-        return f"La lecture du classeur a dépassé {timeout:.0f} secondes : elle a été arrêtée. " + ADVICE
+        return (f"La lecture du classeur a dépassé {worker.wall_for(timeout):.0f} secondes sans finir (le serveur "
+                "est peut-être très occupé) : elle a été arrêtée. Réessayez dans un moment ; si cela se reproduit, "
+                + ADVICE[0].lower() + ADVICE[1:])
     if status == "died":
         return _death_message(payload, worker)
     return f"Le lecteur de classeur a échoué ({payload}). " + ADVICE
@@ -263,13 +282,27 @@ def _limit_memory(extra_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-def _child(fd: int, work: Callable[[], object], memory_mb: int) -> None:
-    """Runs in a forked child: ``work()`` under the memory limit, its outcome written to ``fd``; never returns."""
+def _limit_processor(seconds: float) -> None:
+    """RLIMIT_CPU: SIGXCPU once this process has computed ``seconds`` (whole seconds, at least one; a fork starts
+    at zero), SIGKILL two seconds later if it goes on."""
+    soft = max(1, math.ceil(seconds))
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    if hard != resource.RLIM_INFINITY and hard <= soft:
+        soft = max(1, hard - 1)
+    else:
+        hard = soft + 2
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+
+
+def _child(fd: int, work: Callable[[], object], memory_mb: int, cpu_seconds: float) -> None:
+    """Runs in a forked child: ``work()`` under the memory and processor limits, its outcome written to ``fd``;
+    never returns."""
     code = 0
     try:
         os.environ["RUST_BACKTRACE"] = "0"  # a failed allocation: one line in the log, not a backtrace
         faulthandler.disable()  # an abort here is an expected outcome, said to the user in French: no stack dump
         _limit_memory(memory_mb)
+        _limit_processor(cpu_seconds)
         try:
             message = ("ok", work())
         except CensusError as exc:
@@ -285,20 +318,22 @@ def _child(fd: int, work: Callable[[], object], memory_mb: int) -> None:
         os._exit(code)
 
 
-def _fork(work: Callable[[], object], memory_mb: int) -> tuple[int, int]:
-    """Fork a child that runs ``work``: (its pid, the pipe's end its outcome arrives on)."""
+def _fork(work: Callable[[], object], memory_mb: int, cpu_seconds: float) -> tuple[int, int]:
+    """Fork a child that runs ``work`` with ``cpu_seconds`` of processor time: (its pid, the pipe's end its outcome
+    arrives on)."""
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child
         os.close(r)
-        _child(w, work, memory_mb)
+        _child(w, work, memory_mb, cpu_seconds)
     os.close(w)
     return pid, r
 
 
 def _wait(pid: int, r: int, deadline: float, meanwhile: Callable[[], object] | None = None) -> tuple[str, object]:
     """The outcome of a child from ``_fork`` (after ``meanwhile()`` ran here), killed at ``deadline``: ("ok",
-    work's result), ("refused" | "crash", text), ("memory", None), ("timeout", None) or ("died", waitpid status)."""
+    work's result), ("refused" | "crash", text), ("memory", None), ("cpu", None: out of processor time),
+    ("timeout", None: out of elapsed time) or ("died", waitpid status)."""
     try:
         if meanwhile is not None:
             meanwhile()  # the child's answer waits in the pipe meanwhile (it blocks when the pipe is full)
@@ -311,20 +346,23 @@ def _wait(pid: int, r: int, deadline: float, meanwhile: Callable[[], object] | N
         return "timeout", None
     _, status = os.waitpid(pid, 0)  # the child has answered, or closed its end of the pipe by dying
     if frame is None:
+        if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGXCPU:
+            return "cpu", None
         return "died", status
     return pickle.loads(frame)
 
 
-def read_in_child(data: bytes, filename: str | None, limits: Limits, memory_mb: int,
+def read_in_child(data: bytes, filename: str | None, limits: Limits, worker: WorkerLimits,
                   timeout: float, while_reading: Callable[[], object] | None = None) -> tuple[str, object]:
-    """Fork, read ``data`` in the child, wait at most ``timeout`` seconds. (status, payload): ("ok", pickled
-    Census), ("refused" | "crash", text), ("memory", None), ("timeout", None) or ("died", waitpid status)."""
+    """Fork, read ``data`` in the child with ``timeout`` seconds of processor time (and the elapsed time the worker
+    limits give them). (status, payload): ("ok", pickled Census), ("refused" | "crash", text), ("memory", None),
+    ("cpu" | "timeout", None) or ("died", waitpid status)."""
     def work() -> bytes:
         census = load_census(data, filename, limits, prechecked=True)
         return pickle.dumps(census, protocol=pickle.HIGHEST_PROTOCOL)
 
-    deadline = time.monotonic() + timeout
-    return _wait(*_fork(work, memory_mb), deadline, while_reading)
+    deadline = time.monotonic() + worker.wall_for(timeout)
+    return _wait(*_fork(work, worker.memory_mb, timeout), deadline, while_reading)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -492,9 +530,9 @@ def _serve() -> None:
         frame = _read_frame(inp, float("inf"))
         if frame is None:
             return
-        data, filename, limits, memory_mb, timeout = pickle.loads(frame)
-        reply = read_in_child(data, filename, limits, memory_mb, timeout) if timeout is not None else \
-            check_and_read(data, filename, limits, memory_mb)
+        data, filename, limits, worker, timeout = pickle.loads(frame)
+        reply = read_in_child(data, filename, limits, worker, timeout) if timeout is not None else \
+            check_and_read(data, filename, limits, worker)
         _write_frame(out, pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
 
 
@@ -502,12 +540,12 @@ def check_and_read(data: bytes, filename: str | None, limits: Limits, worker: Wo
     """In the worker: the checks in a child (the time allowed at the cell limit), then the reading in another
     (the time allowed for the cells found). ("ok", pickled Census) or ("refused", the French message)."""
     checks_timeout = worker.timeout_for(limits.max_cells)
-    status, payload = _wait(*_fork(lambda: preflight(data, filename, limits), worker.memory_mb),
-                            time.monotonic() + checks_timeout)
+    status, payload = _wait(*_fork(lambda: preflight(data, filename, limits), worker.memory_mb, checks_timeout),
+                            time.monotonic() + worker.wall_for(checks_timeout))
     if status != "ok":
         return "refused", _failure(status, payload, worker, checks_timeout)
     timeout = worker.timeout_for(payload)
-    status, payload = read_in_child(data, filename, limits, worker.memory_mb, timeout)
+    status, payload = read_in_child(data, filename, limits, worker, timeout)
     return (status, payload) if status in ("ok", "refused") else ("refused", _failure(status, payload, worker, timeout))
 
 

@@ -45,11 +45,37 @@ class _Known:
     gone_since: float | None = None  # when it was first seen disconnected
 
 
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's malloc_trim, or None (another C library)."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    return trim
+
+
+_TRIM = _malloc_trim()
+
+
+def release_memory() -> None:
+    """Collect the garbage (a census may sit in reference cycles), then give the freed heap back to the system:
+    each session's script runs in a thread of its own, and glibc's allocator keeps what a thread freed in that
+    thread's arena, counted in the server's resident memory until malloc_trim returns it."""
+    gc.collect()
+    if _TRIM is not None:
+        _TRIM(0)
+
+
 class Reaper:
     def __init__(self, is_active: Callable[[str], bool], close: Callable[[str], object],
                  ttl: Callable[[], float], clock: Callable[[], float] = time.monotonic,
-                 collect: Callable[[], object] = gc.collect):
-        self._is_active, self._close, self._ttl, self._clock, self._collect = is_active, close, ttl, clock, collect
+                 collect: Callable[[], object] | None = None):
+        self._is_active, self._close, self._ttl, self._clock = is_active, close, ttl, clock
+        self._collect = collect if collect is not None else release_memory
         self._known: dict[str, _Known] = {}
         self._closed: dict[str, _Known] = {}  # closed at the last look: their state is emptied at the next
         self._lock = threading.Lock()

@@ -36,7 +36,7 @@ def reading_state(public: bool, name: str) -> tuple[str, str]:
 
 def opening_warning(name: str, n_versions: int, code: str) -> tuple[str, str]:
     """What opening the territory to reading without an account does, said before it is done (a title, a text):
-    its versions readable by anyone, and published as open data at /donnees/CODE/ (nrdash.web.opendata)."""
+    its versions readable by anyone, and published as open data at /donnees/CODE/ (nrdash.web.opendata_routes)."""
     now = f" (aujourd'hui {count_noun(n_versions, 'version publiée', 'versions publiées')})" if n_versions else ""
     return (f"Ouvrir « {name} » à la lecture sans connexion ?", "N'importe qui, sans compte, pourra lire à "
             f"l'adresse du tableau de bord chaque version publiée du territoire{now}, les versions antérieures "

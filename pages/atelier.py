@@ -1,4 +1,4 @@
 from nrdash import ui
-from nrdash.ui import vote
+from nrdash.ui import vote_room
 
-vote.atelier_page(ui.context())  # the room's live vote: open, project, close, into the plan (nrdash.ui.vote)
+vote_room.atelier_page(ui.context())  # the room's live vote: open, project, close, into the plan (nrdash.ui.vote_room)

@@ -3,7 +3,7 @@ import streamlit as st
 from nrdash import ui
 from nrdash.report import ReportInput, build_report
 from nrdash.report_odt import MEDIA_TYPE, build_odt
-from nrdash.ui import suivi, vote
+from nrdash.ui import suivi, vote_room
 
 ctx = ui.context()
 st.title("Rapport", anchor=False)
@@ -20,7 +20,7 @@ def report_input() -> ReportInput:
     territory = ctx.territory
     contours = ui.commune_contours(tuple(sorted(territory.members))) if (territory and ctx.geo) else None
     return ReportInput(ctx.dataset.census, ctx.actors, ctx.actions, ctx.caption, territory, contours,
-                       filters=ctx.filters, suivi=suivi.report_suivi(ctx), votes=vote.report_votes(ctx))
+                       filters=ctx.filters, suivi=suivi.report_suivi(ctx), votes=vote_room.report_votes(ctx))
 
 
 def report() -> bytes:

@@ -3,7 +3,7 @@ import streamlit as st
 from nrdash import ui
 from nrdash.text import escape_md
 from nrdash.ui import versions_admin
-from nrdash.ui import workspace as shared
+from nrdash.ui import workspace_panel as shared
 
 ctx = ui.context()
 src = ctx.source

@@ -12,7 +12,7 @@ from nrdash import compare as cp
 from nrdash import questionnaire as quest
 from nrdash.census import load_census
 from nrdash.fields import luhn_ok
-from nrdash.store import PAIR_LINK, PAIR_UNLINK, Store, identity, tables
+from nrdash.store import PAIR_LINK, PAIR_UNLINK, Store, identity, schema
 from tests.conftest import actors_sheet
 from tests.principals import OP
 
@@ -152,7 +152,7 @@ def test_published_versions_store_each_rows_identifier_and_a_pairing_by_hand_rel
     born = two["Atelier du Vélo solidaire"]
     assert drawn(born) and born != one["Atelier Vélo"] and three["Atelier du Vélo solidaire"] == born
     with s.engine.connect() as conn:  # stored beside each row of each version
-        assert conn.execute(sa.select(sa.func.count()).select_from(tables.actor_ids)).scalar() == 3 + 3 + 4
+        assert conn.execute(sa.select(sa.func.count()).select_from(schema.actor_ids)).scalar() == 3 + 3 + 4
     # A person pairs the renamed association with the old one on the Suivi page: it takes the old identifier,
     # in version 2 and in every later version; the census opened again says so (its cached copy is dropped).
     s.set_pairing(OP, EPCI, refs_of(s, 1)["Atelier Vélo"], refs_of(s, 2)["Atelier du Vélo solidaire"], PAIR_LINK)
@@ -221,4 +221,4 @@ def test_versions_published_before_the_upgrade_get_theirs_by_the_same_rules(stor
     assert two["Mairie de Lagord"] == one["Mairie de Lagord"] and drawn(one["Mairie de Lagord"])
     assert two["Atelier du Vélo solidaire"] not in one.values()
     with s.engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(tables.actor_ids)).scalar() == 3 + 3 + 3
+        assert conn.execute(sa.select(sa.func.count()).select_from(schema.actor_ids)).scalar() == 3 + 3 + 3

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from nrdash import campaign as cm
 from nrdash import questionnaire as quest
-from nrdash.store import Forbidden, Principal, Store, StoreError, tables
+from nrdash.store import Forbidden, Principal, Store, StoreError, schema
 from nrdash.store.common import sha256
 from tests.conftest import actors_sheet
 from tests.principals import OP
@@ -210,7 +210,7 @@ def test_expired_unknown_and_gone(store):
         with pytest.raises(Forbidden, match="plus\\) valide"):
             s.personal_form(bad, EPCI)
     with s.engine.begin() as conn:  # the campaign ended yesterday
-        conn.execute(tables.campaigns.update().values(ends_on=dt.date.today() - dt.timedelta(days=1)))
+        conn.execute(schema.campaigns.update().values(ends_on=dt.date.today() - dt.timedelta(days=1)))
     with pytest.raises(Forbidden, match="plus\\) valide"):
         s.personal_form(Principal.actor_link(token), EPCI)
     with pytest.raises(Forbidden):
@@ -239,7 +239,7 @@ def test_refusing_emails_is_a_keyed_hash_honoured_later(store):
     statuses = {r.name: r.status for r in s.campaign_recipients(OP, EPCI, c.id)}
     assert statuses["Mairie de Lagord"] == statuses["Recyclerie du Port"] == "refus d'e-mails"  # same address
     with s.engine.connect() as conn:
-        rows = conn.execute(sa.select(tables.email_refusals)).all()
+        rows = conn.execute(sa.select(schema.email_refusals)).all()
         blob = repr(rows).lower()
     assert len(rows) == 1 and "ana" not in blob and "example" not in blob  # nothing but the keyed hash
     assert rows[0].address_hash != sha256(b"ana@example.org")  # keyed: not the address's plain hash
@@ -257,7 +257,7 @@ def test_erasing_a_person_removes_their_campaign_rows_and_links(store):
     with pytest.raises(Forbidden):
         s.personal_form(Principal.actor_link(token), EPCI)
     with s.engine.connect() as conn:
-        blob = repr(conn.execute(sa.select(tables.campaign_recipients)).all())
+        blob = repr(conn.execute(sa.select(schema.campaign_recipients)).all())
     assert "hugo" not in blob.lower()
 
 
@@ -276,7 +276,7 @@ def test_reminders_go_to_whom_has_not_answered_at_most_the_set_number_of_times(s
     assert s.remind(OP, EPCI, now=sent_at + dt.timedelta(days=6)) == {}  # too early
     day8 = sent_at + dt.timedelta(days=8)
     with s.engine.begin() as conn:  # the campaign still runs on day 8
-        conn.execute(tables.campaigns.update().values(ends_on=dt.date.today() + dt.timedelta(days=30)))
+        conn.execute(schema.campaigns.update().values(ends_on=dt.date.today() + dt.timedelta(days=30)))
     assert s.remind(OP, EPCI, now=max(day8, dt.datetime.now(dt.timezone.utc))) == {c.id: 2}  # not who answered
     s.start_sending(OP, EPCI, c.id, sender)
     claims = []
@@ -298,7 +298,7 @@ def test_one_sender_at_a_time_and_what_a_stopped_one_left(store):
     with pytest.raises(StoreError, match="déjà en cours d'envoi"):
         s.start_sending(OP, EPCI, c.id, "moi:2:y")
     with s.engine.begin() as conn:  # not heard of for three minutes: it stopped
-        conn.execute(tables.campaigns.update().values(
+        conn.execute(schema.campaigns.update().values(
             sender_seen_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=3)))
     assert s.start_sending(OP, EPCI, c.id, "moi:2:y") == {"uncertain": 1}
     statuses = {r.id: r.state for r in s.campaign_recipients(OP, EPCI, c.id)}

@@ -8,9 +8,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from nrdash import questionnaire as quest
-from nrdash.store import Principal, tables
-from nrdash.ui import campaigns as camp_ui
-from nrdash.ui import questionnaire as quest_ui
+from nrdash.store import Principal, schema
+from nrdash.ui import campaign_page as camp_ui
+from nrdash.ui import review_queue as quest_ui
 from nrdash.ui import source
 from tests.appstore import fresh_store, signed_in
 from tests.conftest import ROOT
@@ -77,7 +77,7 @@ def test_the_personal_link_opens_the_form_filled_in_and_sends_an_update(db):
 def test_an_expired_link_says_so_and_offers_the_public_questionnaire(db):
     token = link(db)
     with db.engine.begin() as conn:
-        conn.execute(tables.campaigns.update().values(ends_on=__import__("datetime").date(2020, 1, 1)))
+        conn.execute(schema.campaigns.update().values(ends_on=__import__("datetime").date(2020, 1, 1)))
     for value in (token, "inconnu"):
         at = opened(value)
         assert "n'est pas (ou plus) valide" in texts(at)

@@ -134,9 +134,9 @@ def test_retention_command(db, capsys):
     code, out, _ = run(capsys, "retention")
     assert code == 0 and "aucune donnée personnelle n'avait dépassé" in out
     with db.engine.begin() as conn:
-        from nrdash.store import tables
+        from nrdash.store import schema
 
-        conn.execute(tables.versions.update().values(
+        conn.execute(schema.versions.update().values(
             created_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=800)))
     code, out, _ = run(capsys, "retention")
     assert code == 0 and f"Territoire {T} : 1 version(s)" in out and db.personal_rows(OP, T, 1) == []

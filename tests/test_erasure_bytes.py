@@ -17,7 +17,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from nrdash.store import Principal, Store, tables
+from nrdash.store import Principal, Store, schema
 from tests.conftest import ROOT, actors_sheet
 from tests.e2e.harness import streamlit_server
 from tests.principals import OP
@@ -72,7 +72,7 @@ def fill(s: Store) -> None:
     s.add_user(OP, "ed@x.fr", "motdepasse-long", "éditeur", T)
     s.publish(OP, T, actors_sheet([rows[0][:5] + [OLD_NAME, OLD_EMAIL]], HEADER), "ancien.xlsx")
     with s.engine.begin() as conn:  # three years ago
-        conn.execute(tables.versions.update().values(
+        conn.execute(schema.versions.update().values(
             created_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=3 * 365)))
     s.publish(OP, T, actors_sheet(rows, HEADER), "recensement.xlsx")
     csv = ";".join(HEADER) + "\r\n" + "\r\n".join(";".join("" if c is None else str(c) for c in r) for r in rows)

@@ -218,6 +218,43 @@ def test_worker_time_limit(monkeypatch):
         sandbox.load_census_isolated(SAMPLE, worker=sandbox.WorkerLimits(base_timeout_s=0), mode="fork")
 
 
+def test_the_reading_budget_is_processor_time(monkeypatch):
+    """A reading that computes without end is stopped when it has used its processor time (RLIMIT_CPU in the
+    child), long before the elapsed-time bound, and said in French."""
+    from nrdash import sandbox
+
+    def computes_forever(*args, **kwargs):
+        while True:
+            pass
+
+    monkeypatch.setattr(sandbox, "SECONDS_PER_MILLION_CELLS", 0.0)
+    monkeypatch.setattr(sandbox, "load_census", computes_forever)
+    worker = sandbox.WorkerLimits(base_timeout_s=1, wall_factor=600)
+    with pytest.raises(CensusError, match="plus de 1 secondes de calcul"):
+        sandbox.load_census_isolated(SAMPLE, worker=worker, mode="fork")
+
+
+def test_a_reading_that_waits_for_the_processor_is_not_refused(monkeypatch):
+    """On a busy server a reading gets a fraction of a core: elapsed time beyond its processor budget is not
+    held against it (issue 23: a file at the limit was refused for time under four anonymous uploads). Simulated
+    by a reading that waits 1.5 s without computing, then reads the sample, with 1 s of processor time."""
+    import time
+
+    from nrdash import sandbox
+
+    real = sandbox.load_census
+
+    def slowed(*args, **kwargs):
+        time.sleep(1.5)  # the child waiting for the processor, not computing
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sandbox, "SECONDS_PER_MILLION_CELLS", 0.0)
+    monkeypatch.setattr(sandbox, "load_census", slowed)
+    worker = sandbox.WorkerLimits(base_timeout_s=1, wall_factor=600)
+    census = sandbox.load_census_isolated(SAMPLE, worker=worker, mode="fork")
+    assert len(census.actors) > 0
+
+
 def test_worker_crash_becomes_a_french_error(monkeypatch):
     import faulthandler
     import signal

@@ -71,3 +71,18 @@ def test_test_sh_stops_on_a_lint_failure_and_says_what_to_run(tmp_path):
     assert "F401" in result.stdout
     assert "Le code ne passe pas ruff" in result.stderr and "ruff check --fix ." in result.stderr
     assert calls.read_text().splitlines() == ["-m ruff check ."]  # pytest never started
+
+
+def test_no_module_name_serves_two_layers():
+    """A module's name says what it holds, once: the pure logic keeps the domain's name (nrdash/vote.py), the layers
+    that serve it say what they do with it (ui/vote_room.py, cli/voting.py, store/votes.py), so an import reads
+    without an alias (issue 24: workspace, questionnaire, vote… in two or three packages at once)."""
+    from collections import defaultdict
+
+    where = defaultdict(list)
+    for path in (ROOT / "nrdash").rglob("*.py"):
+        rel = path.relative_to(ROOT / "nrdash")
+        if rel.parts[0] == "migrations" or path.name in ("__init__.py", "__main__.py"):
+            continue
+        where[path.stem].append(str(rel))
+    assert {name: paths for name, paths in where.items() if len(paths) > 1} == {}

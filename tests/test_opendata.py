@@ -1,5 +1,5 @@
 """Open data (issue 27): the files a published version gives at /donnees/CODE/ (nrdash.opendata), validated with
-frictionless on the sample and on a hostile census; the routes (nrdash.web.opendata) through the store as an
+frictionless on the sample and on a hostile census; the routes (nrdash.web.opendata_routes) through the store as an
 anonymous visitor: 404 alike for whatever may not be read, ETag, built once per version."""
 from __future__ import annotations
 
@@ -283,7 +283,7 @@ def served(tmp_path):
         warnings.simplefilter("ignore")
         from starlette.testclient import TestClient
 
-    from nrdash.web import opendata as web
+    from nrdash.web import opendata_routes as web
 
     s = Store(f"sqlite:///{tmp_path / 'n.db'}", seed_sample=False)
     s.publish(OP, T, SAMPLE_PATH.read_bytes(), "v1.xlsx")

@@ -201,7 +201,7 @@ def test_closed_questionnaire_and_unknown_territory(client, db):
 
 
 def test_burst_from_the_form_is_told_to_wait(client, db, monkeypatch):
-    monkeypatch.setattr(st_store.questionnaire, "SUBMISSION_BURST", 2)
+    monkeypatch.setattr(st_store.answers, "SUBMISSION_BURST", 2)
     for i in range(3):
         response = send(client, name=f"Structure {i}")
         if i < 2:

@@ -159,7 +159,7 @@ def test_submission_stored_with_contacts_apart_and_flagged(store):
     full = store.submission(OP, EPCI, sid, with_contacts=True)
     assert (full.answer.referent, full.answer.contact) == ("Zoé Martin", "zoe@example.org")
     with store.engine.connect() as conn:
-        stored = conn.execute(sa.select(st.tables.submissions.c.answer, st.tables.submissions.c.client_key)).one()
+        stored = conn.execute(sa.select(st.schema.submissions.c.answer, st.schema.submissions.c.client_key)).one()
     assert "zoe@example.org" not in stored.answer and "Zoé" not in stored.answer
     assert stored.client_key == st.common.sha256(b"10.0.0.1")  # the address itself is not kept
     assert store.count_submissions(OP, EPCI) == 1

@@ -10,7 +10,7 @@ import time
 import sqlalchemy as sa
 
 from nrdash import maintenance
-from nrdash.store import Store, tables
+from nrdash.store import Store, schema
 from tests.e2e.harness import streamlit_server
 from tests.principals import OP
 from tests.test_questionnaire import V1
@@ -22,7 +22,7 @@ def age(store: Store, years: int) -> None:
     """Every version and answer of the store made ``years`` years ago (as if time had passed)."""
     then = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=365 * years)
     with store.engine.begin() as conn:
-        conn.execute(tables.versions.update().values(created_at=then))
+        conn.execute(schema.versions.update().values(created_at=then))
 
 
 def test_applied_at_most_once_a_day_whichever_replica(db_url):
@@ -42,7 +42,7 @@ def test_applied_at_most_once_a_day_whichever_replica(db_url):
         assert a.personal_rows(OP, T, 1) == [] and a.personal_rows(OP, T, 2) == []
         assert maintenance.run_due(a, now + dt.timedelta(days=1, seconds=2)) is None
         with a.engine.connect() as conn:
-            [(task, done)] = conn.execute(sa.select(tables.maintenance)).all()
+            [(task, done)] = conn.execute(sa.select(schema.maintenance)).all()
         assert task == "retention" and abs(done.replace(tzinfo=done.tzinfo or dt.timezone.utc)
                                            - (now + dt.timedelta(days=1, seconds=1))) < dt.timedelta(seconds=1)
         assert a.apply_retention(OP, now + dt.timedelta(days=1, seconds=3)) == {}  # the command: always applies
@@ -64,8 +64,8 @@ def test_old_sessions_and_sign_in_attempts_go_too(db_url):
         recent = s.sign_in(Principal.anonymous("192.0.2.1"), "ed@x.fr", "motdepasse-long")
         s.apply_retention(OP)
         with s.engine.connect() as conn:
-            assert conn.execute(sa.select(sa.func.count()).select_from(tables.sessions)).scalar() == 1
-            assert conn.execute(sa.select(sa.func.count()).select_from(tables.login_attempts)).scalar() == 1
+            assert conn.execute(sa.select(sa.func.count()).select_from(schema.sessions)).scalar() == 1
+            assert conn.execute(sa.select(sa.func.count()).select_from(schema.login_attempts)).scalar() == 1
         assert s.signed_in(Principal.session(recent.session)) == "ed@x.fr"
     finally:
         s.close()

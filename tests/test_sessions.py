@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from nrdash.store import Forbidden, Principal, Store, StoreError, tables
+from nrdash.store import Forbidden, Principal, Store, StoreError, schema
 from tests.principals import OP
 from tests.test_questionnaire import V1
 
@@ -46,7 +46,7 @@ def test_a_session_has_its_accounts_rights_until_signed_out(s):
     s.save_draft(who, T, V1, "brouillon.xlsx", 1)  # acts as its account: the draft is the editor's
     assert s.draft(OP, T, author=EDITOR, data=False).author == EDITOR
     with s.engine.connect() as conn:  # only the id's hash is kept
-        assert who.session_id not in str(conn.execute(sa.select(tables.sessions)).all())
+        assert who.session_id not in str(conn.execute(sa.select(schema.sessions)).all())
     other = session(s, EDITOR, "192.0.2.11")  # the same account on another device
     assert s.sign_out(who) == 1
     assert s.signed_in(who) is None and not can_edit(s, who) and not s.access(who, T).may_read
@@ -80,7 +80,7 @@ def test_signing_out_everywhere_and_an_administrator_ending_them(s):
     with pytest.raises(StoreError, match="Aucun compte pour « personne@x.fr »"):
         s.end_sessions(OP, "personne@x.fr")
     with s.engine.connect() as conn:
-        why = dict(conn.execute(sa.select(tables.sessions.c.id, tables.sessions.c.ended_why)).all())
+        why = dict(conn.execute(sa.select(schema.sessions.c.id, schema.sessions.c.ended_why)).all())
     assert sorted(filter(None, why.values())) == ["ended-by-admin", "signed-out-everywhere", "signed-out-everywhere"]
 
 
@@ -119,8 +119,8 @@ def test_removing_an_account(s):
     assert s.sign_in(Principal.anonymous("192.0.2.30"), READER, PASSWORD).outcome == "wrong"
     assert s.draft(OP, T, author=READER) is None  # its drafts go with it
     with s.engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(tables.sessions).where(
-            tables.sessions.c.user_id.notin_(sa.select(tables.users.c.id)))).scalar() == 0
+        assert conn.execute(sa.select(sa.func.count()).select_from(schema.sessions).where(
+            schema.sessions.c.user_id.notin_(sa.select(schema.users.c.id)))).scalar() == 0
     with pytest.raises(StoreError, match="Aucun compte pour « lecteur@x.fr »"):
         s.remove_user(OP, READER)
 

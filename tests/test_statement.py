@@ -134,7 +134,7 @@ def test_the_open_data_listing_ends_on_the_statements_link():
     """A public page too (issue 27's /donnees/CODE/): the link « Déclaration d'accessibilité », exactly, to the
     territory's statement, opened in the same tab (relative to /donnees/CODE/)."""
     from nrdash import opendata as od
-    from nrdash.web import opendata as web_od
+    from nrdash.web import opendata_routes as web_od
     from tests.test_opendata import release
 
     page = od.listing_html(release(), statement=web_od.statement_address("241700434"))

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from nrdash import geography
 from nrdash import store as st
-from nrdash.store import tables
+from nrdash.store import schema
 from nrdash.store.database import make_engine
 from nrdash.store.versions import content_values
 from nrdash.census import load_census
@@ -156,7 +156,7 @@ def test_viewer_load_never_reads_personal_data(store, sample_census):
     assert "referent" not in store.open_version(OP, EPCI).census.actors  # the editor's join did not leak into it
     # the stored content itself has no personal value
     with store.engine.connect() as conn:
-        blob = conn.execute(sa.select(tables.versions.c.actors_parquet)).scalar()
+        blob = conn.execute(sa.select(schema.versions.c.actors_parquet)).scalar()
     assert b"Hugo" not in blob and b"example.org" not in frame_to_parquet(viewer.census.actors)
 
 
@@ -330,8 +330,8 @@ def test_publisher_killed_inside_its_transaction(store):
     try:
         _check_exactly_once(fresh, kept)  # …with every committed version and no half one
         with fresh.engine.connect() as conn:
-            assert conn.execute(sa.select(sa.func.count()).select_from(tables.versions)).scalar() == 2
-            assert conn.execute(sa.select(sa.func.count()).select_from(tables.personal_data)).scalar() == 4
+            assert conn.execute(sa.select(sa.func.count()).select_from(schema.versions)).scalar() == 2
+            assert conn.execute(sa.select(sa.func.count()).select_from(schema.personal_data)).scalar() == 4
         assert fresh.publish(OP, EPCI, small("after"), "a.xlsx").number == 3  # no gap, no lock left behind
     finally:
         fresh.close()
@@ -475,7 +475,7 @@ def test_accounts_roles_and_rate_limit(store):
     assert store.add_user(OP, "ed@exemple.fr", None, "lecteur", "17300")["created"] is False
     assert store.role_of(OP, "ed@exemple.fr", "17300") == "lecteur"
     with store.engine.connect() as conn:
-        hashes = conn.execute(sa.select(tables.users.c.password_hash)).scalars().all()
+        hashes = conn.execute(sa.select(schema.users.c.password_hash)).scalars().all()
     assert all(h.startswith("$argon2id$") for h in hashes) and not any("horse" in h for h in hashes)
     assert store.verify_password(OP, "ADMIN@exemple.fr", "correct horse battery") is True
     assert store.verify_password(OP, "admin@exemple.fr", "wrong") is False
@@ -506,7 +506,7 @@ def test_workshop_tokens(store):
     assert store.workshop_territory(Principal.workshop(token)) == "17300"
     assert store.workshop_territory(Principal.workshop(token + "x")) is None
     with store.engine.connect() as conn:
-        assert token not in str(conn.execute(sa.select(tables.workshop_tokens)).all())  # only its hash is kept
+        assert token not in str(conn.execute(sa.select(schema.workshop_tokens)).all())  # only its hash is kept
 
 
 # ---------------------------------------------------------------------------------------------

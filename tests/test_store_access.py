@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from nrdash import compare as cp
 from nrdash import questionnaire as quest
-from nrdash.store import PAIR_LINK, Forbidden, Principal, Store, tables
+from nrdash.store import PAIR_LINK, Forbidden, Principal, Store, schema
 from tests.principals import OP
 from tests.test_questionnaire import V1, answer
 
@@ -79,7 +79,7 @@ class World:
         ended_campaign = s.create_campaign(OP, T, None, author="op@x.fr").id
         old = {name: token for name, _, token, _ in s.campaign_links(OP, T, ended_campaign)}
         with s.engine.begin() as conn:
-            conn.execute(tables.campaigns.update().where(tables.campaigns.c.id == ended_campaign).values(
+            conn.execute(schema.campaigns.update().where(schema.campaigns.c.id == ended_campaign).values(
                 ends_on=dt.date.today() - dt.timedelta(days=1)))
         self.who = {"lien personnel": Principal.actor_link(links["Atelier Vélo"], "192.0.2.9"),
                     "lien personnel échu": Principal.actor_link(old["Atelier Vélo"]),
@@ -324,7 +324,7 @@ def snapshot(s: Store) -> str:
     """Every row of every table: what a refused call must leave as it was."""
     digest = hashlib.sha256()
     with s.engine.connect() as conn:
-        for table in tables.metadata.sorted_tables:
+        for table in schema.metadata.sorted_tables:
             rows = sorted(repr(tuple(r)) for r in conn.execute(sa.select(table)))
             digest.update(f"{table.name}:{len(rows)}:{''.join(rows)}".encode())
     return digest.hexdigest()
@@ -440,8 +440,8 @@ def test_access_says_what_the_store_decides(world):
     assert s.access(x.who["administrateur de l'instance"], UNKNOWN).exists is False  # said to an instance's admin
     assert s.access(x.who["anonyme"], UNKNOWN) == acc["anonyme"]  # closed and unknown: the same answer
     with s.engine.begin() as conn:  # an unknown role is no role
-        uid = conn.execute(sa.select(tables.users.c.id).where(tables.users.c.email_key == "lecteur@x.fr")).scalar()
-        conn.execute(tables.roles.update().where(tables.roles.c.user_id == uid).values(role="chef"))
+        uid = conn.execute(sa.select(schema.users.c.id).where(schema.users.c.email_key == "lecteur@x.fr")).scalar()
+        conn.execute(schema.roles.update().where(schema.roles.c.user_id == uid).values(role="chef"))
     assert s.access(x.who["lecteur"], T) == acc["compte sans rôle"]
 
 

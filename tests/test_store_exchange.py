@@ -148,7 +148,7 @@ def test_everything_kept_with_the_territory_round_trips_exactly(db_url, request,
 def _rows(s: Store) -> dict[str, list]:
     """Every row of every table but the migrations' own."""
     with s.engine.connect() as conn:
-        return {t.name: sorted(map(repr, conn.execute(sa.select(t)).all())) for t in st.tables.metadata.sorted_tables}
+        return {t.name: sorted(map(repr, conn.execute(sa.select(t)).all())) for t in st.schema.metadata.sorted_tables}
 
 
 def test_an_import_killed_in_the_middle_leaves_the_instance_as_it_was(db_url, request, tmp_path):

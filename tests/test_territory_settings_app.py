@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from nrdash import questionnaire as quest
 from nrdash.store import Forbidden
-from nrdash.ui import questionnaire as quest_ui
+from nrdash.ui import review_queue as quest_ui
 from nrdash.ui import source
 from tests.appstore import fresh_store, signed_in
 from tests.conftest import ROOT

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from nrdash import referential as ref
 from nrdash import vote as vt
 from nrdash.census import load_census
-from nrdash.store import Principal, Store, StoreError, TooManyBallots, tables
+from nrdash.store import Principal, Store, StoreError, TooManyBallots, schema
 from nrdash.template import census_to_xlsx
 from tests.principals import OP
 
@@ -158,8 +158,8 @@ def test_one_ballot_per_browser_changed_until_the_vote_closes(store):
     closed = store.close_vote(OP, T)
     assert closed.participants == 2 and closed.counts["m13"] == 2 and not closed.open
     with store.engine.connect() as conn:  # no per-person record once closed
-        assert conn.execute(sa.select(sa.func.count()).select_from(tables.vote_ballots)).scalar() == 0
-        stored = conn.execute(sa.select(tables.votes_table)).one()
+        assert conn.execute(sa.select(sa.func.count()).select_from(schema.vote_ballots)).scalar() == 0
+        stored = conn.execute(sa.select(schema.votes_table)).one()
     assert json.loads(stored.counts)["m13"] == 2 and stored.participants == 2
     with pytest.raises(StoreError, match="^Ce vote est clos.$"):
         store.cast_vote(a, T, ["m00"])
@@ -237,8 +237,8 @@ def test_migration_0010_holds_one_open_vote_per_territory_and_goes_down(db_url):
     try:
         s.open_vote(OP, T)
         with pytest.raises(sa.exc.IntegrityError), s.engine.begin() as conn:
-            row = conn.execute(sa.select(tables.votes_table)).one()._asdict()
-            conn.execute(tables.votes_table.insert().values({**row, "id": None, "code": "ZZZZZZ"}))
+            row = conn.execute(sa.select(schema.votes_table)).one()._asdict()
+            conn.execute(schema.votes_table.insert().values({**row, "id": None, "code": "ZZZZZZ"}))
         s.close_vote(OP, T)
         s.open_vote(OP, T)  # closed ones do not count
         command.downgrade(database._alembic_config(s.url), "-1")
@@ -282,7 +282,7 @@ def test_closed_votes_travel_with_the_territory_archive(store, tmp_path):
     there.publish(OP, "17300", SAMPLE_PATH.read_bytes(), "autre.xlsx")
     taken = there.open_vote(OP, "17300")
     with there.engine.begin() as conn:  # the instance already has a vote with the archived code
-        conn.execute(tables.votes_table.update().where(tables.votes_table.c.code == taken.code).values(code=code))
+        conn.execute(schema.votes_table.update().where(schema.votes_table.c.code == taken.code).values(code=code))
     assert there.import_territory(OP, archive)[0] == T
     kept = there.votes(OP, T)
     assert [(v.question, v.participants, v.counts, v.max_choices, v.kind, v.open) for v in kept] == \
@@ -302,6 +302,6 @@ def test_closed_votes_travel_with_the_territory_archive(store, tmp_path):
     with pytest.raises(StoreError, match="Archive altérée : ateliers/votes.json"):
         fresh.import_territory(OP, altered.getvalue())
     with fresh.engine.connect() as conn:  # nothing of it written
-        for table in (tables.votes_table, tables.versions, tables.territories):
+        for table in (schema.votes_table, schema.versions, schema.territories):
             assert conn.execute(sa.select(sa.func.count()).select_from(table)).scalar() == 0
     fresh.close()

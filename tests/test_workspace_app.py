@@ -209,13 +209,13 @@ def test_a_revoked_workshop_link_stops_at_the_next_run(db):
     """The store reads the link again at every run: a session opened before the revocation is not spared."""
     import datetime as dt
 
-    from nrdash.store import tables
+    from nrdash.store import schema
 
     token = db.create_workshop_token(OP, EPCI, "atelier", author="marie@x.fr")
     at = app(territoire=EPCI, jeton=token)
     assert at.session_state[source.SOURCE_KEY].dataset is not None
     with db.engine.begin() as conn:  # revoked (issue 23 gives it a command), as the column says it
-        conn.execute(tables.workshop_tokens.update().values(revoked_at=dt.datetime.now(dt.timezone.utc)))
+        conn.execute(schema.workshop_tokens.update().values(revoked_at=dt.datetime.now(dt.timezone.utc)))
     at.run()
     assert "Ce lien d'atelier a été révoqué. Demandez-en un nouveau" in texts(at)  # issue 23: it says why
     assert at.session_state[source.SOURCE_KEY].dataset is None and not at.get("plotly_chart")

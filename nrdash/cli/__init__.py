@@ -26,7 +26,7 @@ import os
 import sys
 from typing import NoReturn
 
-from . import (campaign, census_file, people, publishing, submissions, territory, territory_archive, vote,
+from . import (campaigning, census_file, people, publishing, submissions, territory, territory_archive, voting,
                workshop_links)
 from .parser import FrenchParser
 
@@ -51,8 +51,8 @@ def build_parser(argv: list[str]) -> FrenchParser:
     people.register(sub)  # user, erase, retention
     workshop_links.register(sub)  # link create|list|revoke
     submissions.register(sub)
-    vote.register(sub)  # vote open|close|results
-    campaign.register(sub)  # campaign create|send|remind|status|links
+    voting.register(sub)  # vote open|close|results
+    campaigning.register(sub)  # campaign create|send|remind|status|links
     territory.register(sub)  # territory show|open|close|set
     return parser
 

@@ -26,7 +26,7 @@ from .drafts import Draft, Drafts
 from .errors import Forbidden, NewerVersion, PublishRefused, StoreError, TooManySubmissions
 from .followup import PAIR_LINK, PAIR_REF_MAX, PAIR_UNLINK, FollowUp, StoredObjective
 from .personal import Personal
-from .questionnaire import SUBMISSION_BURST, SUBMISSION_WINDOW, FormInfo, Questionnaire, Submission
+from .answers import SUBMISSION_BURST, SUBMISSION_WINDOW, FormInfo, Questionnaire, Submission
 from .territories import Territories, territory_label
 from .versions import PublishResult, VersionInfo, Versions, clear_cache
 from .votes import Ballot, TooManyBallots, VoteInfo, Votes

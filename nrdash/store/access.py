@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from .common import ROLES, as_utc, email_key, sha256, today, utcnow
 from .errors import Forbidden, StoreError
-from .tables import campaign_recipients, campaign_tokens, campaigns, roles, sessions, territories, users, \
+from .schema import campaign_recipients, campaign_tokens, campaigns, roles, sessions, territories, users, \
     votes_table, workshop_tokens
 
 # ---------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from .. import referential as ref
 from .access import ACCOUNT, ADMIN_INSTANCE, SESSION, Principal, Unit, session_user
 from .common import ROLES, as_utc, check_email, email_key, sha256, utcnow
 from .errors import Forbidden, StoreError
-from .tables import drafts, login_attempts, roles, sessions, territories, users
+from .schema import drafts, login_attempts, roles, sessions, territories, users
 
 MAX_FAILURES_PER_EMAIL, MAX_FAILURES_PER_IP, RATE_WINDOW = 5, 20, dt.timedelta(minutes=15)
 SESSION_LIFETIME = dt.timedelta(hours=12)  # a working day: signing in again each morning

@@ -21,7 +21,7 @@ from .common import as_utc, iso, parse_time, pause_for_tests, sha256, utcnow
 from .database import head_revision
 from .errors import StoreError
 from .followup import PAIR_LINK, PAIR_REF_MAX, PAIR_UNLINK
-from .tables import (VERSION_META, actor_pairings, campaign_keys, votes_table, email_refusals, objectives_table, personal_data,
+from .schema import (VERSION_META, actor_pairings, campaign_keys, votes_table, email_refusals, objectives_table, personal_data,
                      questionnaire_settings, submission_contacts, submission_events, submissions, territories,
                      versions)
 from .territories import check_contact

@@ -41,7 +41,7 @@ from .. import questionnaire as quest
 from .access import READ_PERSONAL, Principal, Unit, actor_link
 from .common import as_utc, check_text, email_key, sha256, today, utcnow
 from .errors import StoreError
-from .tables import (campaign_keys, campaign_recipients, campaign_tokens, campaigns, email_refusals,
+from .schema import (campaign_keys, campaign_recipients, campaign_tokens, campaigns, email_refusals,
                      submission_contacts, submission_events, submissions, territories, versions)
 
 LEASE = dt.timedelta(minutes=2)  # a sender not heard of for this long has stopped (it renews at every message)
@@ -567,7 +567,7 @@ class Campaigns:
         """Store the answer of a personal link as an update of its actor (matched by its link, never by its name):
         a new submission in the review queue, or the one of this link still waiting there, replaced. An actor gone
         from the latest version: the answer has no match, and arrives as a new actor. Returns its id."""
-        from .questionnaire import _check_answer
+        from .answers import _check_answer
 
         _check_answer(answer)
         now = as_utc(now) or utcnow()

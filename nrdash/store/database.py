@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from .access import OPERATIONS, Principal, Unit, rights
 from .common import RETENTION_MONTHS, SAMPLE_CODE, utcnow
-from .tables import territories
+from .schema import territories
 
 log = logging.getLogger("nrdash")
 ROOT = Path(__file__).resolve().parent.parent.parent

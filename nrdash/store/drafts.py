@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from .access import Principal, Unit
 from .common import as_utc, check_email, check_text, email_key, sha256, utcnow
 from .errors import StoreError
-from .tables import drafts
+from .schema import drafts
 from .versions import PublishResult, check_file_name, prepare_version
 
 

@@ -13,7 +13,7 @@ from . import identity
 from .access import READ_PERSONAL, Principal, Unit
 from .common import as_utc, check_text, utcnow
 from .errors import StoreError
-from .tables import actor_pairings, objectives_table
+from .schema import actor_pairings, objectives_table
 
 PAIR_LINK, PAIR_UNLINK, PAIR_REF_MAX = "link", "unlink", 700
 

@@ -47,7 +47,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from .common import QUESTIONNAIRE_FILE, sha256
-from .tables import actor_ids, actor_pairings, versions
+from .schema import actor_ids, actor_pairings, versions
 
 ID_PREFIX, ID_ALPHABET, ID_LENGTH = "nr-", "0123456789abcdefghjkmnpqrstvwxyz", 10
 ID_MAX = 40  # the column's width: a SIRET (14) or a drawn identifier (13)
@@ -383,7 +383,7 @@ def backfill(conn: Connection) -> int:
     restored version continues the version restored, a version published from the questionnaire's shared draft
     continues its base version row for row. Returns the number of versions done."""
     from ..parquet import frame_from_parquet
-    from .tables import territories
+    from .schema import territories
 
     def load(version_id: int, number: int) -> pd.DataFrame:
         data = conn.execute(sa.select(versions.c.actors_parquet).where(versions.c.id == version_id)).scalar_one()

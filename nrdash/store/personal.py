@@ -19,7 +19,7 @@ from .access import Principal
 from .campaigns import erase_recipients, expire_recipients
 from .common import add_months, as_utc, check_text, fold, sha256, utcnow
 from .errors import StoreError
-from .tables import (drafts, login_attempts, maintenance, personal_data, sessions, submission_contacts, submissions,
+from .schema import (drafts, login_attempts, maintenance, personal_data, sessions, submission_contacts, submissions,
                      territories, versions)
 from .versions import dataset_of, forget_personal, with_personal
 

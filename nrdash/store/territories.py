@@ -11,7 +11,7 @@ from .access import (ADMIN_INSTANCE, ADMIN_TERRITORY, EDIT, READ_PERSONAL, READ_
                      readable)
 from .common import SAMPLE_CODE, SAMPLE_NAME, check_email
 from .errors import StoreError
-from .tables import territories
+from .schema import territories
 
 
 def check_contact(email: str | None) -> str | None:
@@ -76,7 +76,7 @@ class Territories:
     def territory(self, who: Principal, code: str) -> dict[str, Any]:
         """The territory's row: its name and settings (anonymous reading, retention period, contact address), and
         whether its questionnaire takes answers (``questionnaire_open``, a setting of its own)."""
-        from .questionnaire import _is_open
+        from .answers import _is_open
 
         with self._unit(who, "territory", code) as u:
             row = u.row()

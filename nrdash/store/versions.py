@@ -30,7 +30,7 @@ from .access import READ_PERSONAL, Principal, Unit
 from .common import LIMITS, SAMPLE_CODE, as_utc, check_text, pause_for_tests, sha256, utcnow
 from .errors import NewerVersion, PublishRefused, StoreError
 from . import identity
-from .tables import VERSION_META, personal_data, versions
+from .schema import VERSION_META, personal_data, versions
 from .territories import territory_label
 
 

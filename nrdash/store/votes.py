@@ -20,7 +20,7 @@ from .. import vote as vt
 from .access import EDIT, OPERATOR, VOTER, WORKSHOP, Principal, Unit
 from .common import as_utc, check_text, sha256, utcnow
 from .errors import StoreError
-from .tables import territories, vote_ballots, votes_table
+from .schema import territories, vote_ballots, votes_table
 
 PER_ADDRESS_ENV = "NRDASH_VOTE_PAR_ADRESSE"
 PER_ADDRESS = 200  # ballots of one vote from one client address: a room behind one NAT, not a script

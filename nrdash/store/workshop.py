@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from .access import READ_PERSONAL, WORKSHOP, Principal, workshop_link
 from .common import as_utc, check_text, sha256, utcnow
 from .errors import StoreError
-from .tables import territories, workshop_tokens
+from .schema import territories, workshop_tokens
 
 LINK_DAYS, LINK_DAYS_MAX = 30, 365
 VALID, EXPIRED, REVOKED = "valide", "expiré", "révoqué"

@@ -41,16 +41,16 @@ from .editor import census_editor
 from .elements import (actors_table, chart, coming_soon, data_table, filter_caption, key_figures, level_legend,
                        template_button)
 from .filter_state import FILTER_KEYS, set_filters
-from .search import actor_card, actor_search
+from .actor_search import actor_card, actor_search
 from .geometry import commune_contours, territory_shape
 from .source import locked as source_locked
 from .source import refused_upload_banner
-from .workspace import status_banner
-from .questionnaire import home_line as questionnaire_count
+from .workspace_panel import status_banner
+from .review_queue import home_line as questionnaire_count
 from .pages import (PAGES, UNEXPECTED, embedded_address, is_bare, navigation, page_link, page_path, run_page,
                     statement_footer, url_path)
-from .workshop import CAROUSEL_PAGES, carousel_next
-from .workshop import sidebar_state as initial_sidebar_state
+from .workshop_mode import CAROUSEL_PAGES, carousel_next
+from .workshop_mode import sidebar_state as initial_sidebar_state
 
 __all__ = ["ASSETS", "CAROUSEL_PAGES", "FILTER_KEYS", "PAGES", "UNEXPECTED", "Context", "actor_card",
            "actor_search", "actors_table",

@@ -1,6 +1,6 @@
 """The Campagnes page's sending: the mail settings, the background thread that sends a campaign (it goes on when
 the editor leaves the page), its progress read live, the mail-merge file and the uncertain sendings sent again
-(nrdash.ui.campaigns is the page; nrdash.mailing sends)."""
+(nrdash.ui.campaign_page is the page; nrdash.mailing sends)."""
 from __future__ import annotations
 
 import logging

@@ -18,7 +18,7 @@ from ..store import StoreError
 from ..tables import from_editor, to_editor
 from ..text import count_noun, escape_md
 from .elements import data_table
-from . import source
+from . import feedback, source
 from .source import DATASET_KEY, geography
 
 if TYPE_CHECKING:
@@ -290,9 +290,9 @@ def _save_as_draft(src, corrected) -> None:
         source.store().save_draft(source.principal(), src.code, corrected_workbook(corrected),
                                   corrected_file_name(corrected.file_name), src.latest)
     except StoreError as exc:  # the store decides: a role taken back meanwhile is said, nothing is saved
-        st.session_state["ws_failed"] = str(exc)
+        feedback.failed(str(exc))
         return
     st.session_state.pop(DATASET_KEY, None)
     st.session_state[source.SHOW_DRAFT_KEY] = True
-    st.session_state["ws_done"] = "Brouillon enregistré : il est affiché (vous seul le voyez)."
+    feedback.done("Brouillon enregistré : il est affiché (vous seul le voyez).")
     forget_edits()

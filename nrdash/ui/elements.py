@@ -18,7 +18,7 @@ from ..tables import safe_table
 from ..text import esc, escape_md
 from .chart_component import plotly_chart
 from .filter_state import set_filters
-from .search import actor_card
+from .actor_search import actor_card
 
 if TYPE_CHECKING:
     from .page_context import Context
@@ -175,7 +175,7 @@ def level_legend(ctx: Context, key: str) -> None:
 
 def actors_table(actors: pd.DataFrame, key: str, ctx: Context | None = None) -> None:
     """The actors behind the charts, never with personal data; sent to the browser only when asked. With the page's
-    context, a row can be selected to open that actor's card (ui.search.actor_card) under the table."""
+    context, a row can be selected to open that actor's card (ui.actor_search.actor_card) under the table."""
     if not st.toggle(f"Afficher les {len(actors)} acteurs correspondants", key=key):
         return
     table = public_table(actors)

@@ -14,12 +14,12 @@ from ..geography import Geography
 from ..placement import TerritoryInfo
 from ..text import count_noun, escape_md
 from . import embed, widgets
-from . import territory as territories
-from . import workshop as workshop_mode
+from . import territory_picker as territories
+from . import workshop_mode
 from .assets import style
 from .pages import THROUGH_APP_KEY, navigation
 from . import source
-from . import workspace as workspace_ui
+from . import workspace_panel as workspace_ui
 from .source import SOURCE_KEY, Source, geography
 
 CONTEXT_KEY = "_context"

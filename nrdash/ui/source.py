@@ -15,7 +15,7 @@ from ..web import auth
 from ..store import SAMPLE_CODE, Draft, Principal, Store, StoreError, get_store, territory_label
 from ..text import count_noun, date_time, escape_md
 from . import account as accounts
-from .admission import Busy, reading
+from .read_gate import Busy, reading
 from .pages import page_link
 
 log = logging.getLogger("nrdash")

@@ -1,6 +1,6 @@
 """The Versions page's administration: locked workshop links (made, listed, revoked) and, for a territory's
 administrators, its settings (reading, contact address, open data, retention), roles, sessions ended
-everywhere and a person's data erased. Buttons act in callbacks on the last run's Source (nrdash.ui.workspace
+everywhere and a person's data erased. Buttons act in callbacks on the last run's Source (nrdash.ui.workspace_panel
 holds the draft, publishing and history sections)."""
 from __future__ import annotations
 
@@ -14,17 +14,17 @@ from .. import referential as ref
 from .. import workspace as ws
 from ..store import LINK_DAYS, LINK_DAYS_MAX, StoreError
 from ..text import count_noun, escape_md
-from . import source, territory_settings
+from . import source, territory_settings_panel
 from .elements import html_table
+from .feedback import done, editing_source, failed
 from .pages import show_link
-from .workspace import _done, _editing_source, _failed
 
 if TYPE_CHECKING:
     from .source import Source
 
 
 def _create_link() -> None:
-    src = _editing_source()
+    src = editing_source()
     if src is None:
         return
     try:
@@ -32,59 +32,59 @@ def _create_link() -> None:
                                                      st.session_state.get("ws_link_label") or "",
                                                      days=st.session_state.get("ws_link_days") or LINK_DAYS)
     except StoreError as exc:
-        _failed(str(exc))
+        failed(str(exc))
         return
     st.session_state["ws_link_url"] = (links.locked_link_path(src.code, token), token.expires_at)
     st.session_state["ws_link_label"] = ""
 
 
 def _revoke_link() -> None:
-    src = _editing_source()
+    src = editing_source()
     link_id = st.session_state.get("ws_link_revoke")
     if src is None or link_id is None:
         return
     try:
         source.store().revoke_workshop_link(source.principal(), link_id, src.code)
     except StoreError as exc:
-        _failed(str(exc))
+        failed(str(exc))
         return
     st.session_state.pop("ws_link_url", None)
-    _done(f"Lien d'atelier n° {link_id} révoqué : les projecteurs ouverts avec lui n'affichent plus rien à leur "
+    done(f"Lien d'atelier n° {link_id} révoqué : les projecteurs ouverts avec lui n'affichent plus rien à leur "
           "prochaine mise à jour.")
 
 
 def _end_sessions() -> None:
-    src = _editing_source()
+    src = editing_source()
     email = (st.session_state.get("ws_end_email") or "").strip()
     if src is None or not email:
         return
     try:
         n = source.store().end_sessions(source.principal(), email)
     except StoreError as exc:
-        _failed(str(exc))
+        failed(str(exc))
         return
     st.session_state.pop("ws_end_email", None)
-    _done(f"{email} : {count_noun(n, 'session fermée', 'sessions fermées')}, sur tous les appareils." if n else
+    done(f"{email} : {count_noun(n, 'session fermée', 'sessions fermées')}, sur tous les appareils." if n else
           f"{email} n'avait aucune session ouverte.")
 
 
 def _save_settings() -> None:
-    src = _editing_source()
+    src = editing_source()
     if src is None:
         return
     try:
-        source.store().set_territory(source.principal(), src.code, contact_email=territory_settings.contact_value(),
+        source.store().set_territory(source.principal(), src.code, contact_email=territory_settings_panel.contact_value(),
                                      retention_months=int(st.session_state.get("ws_retention")),
                                      open_licence=st.session_state.get("ws_licence") or od.DEFAULT_LICENCE,
                                      open_citizens=bool(st.session_state.get("ws_citizens")))
     except StoreError as exc:
-        _failed(str(exc))
+        failed(str(exc))
         return
-    _done("Réglages enregistrés.")
+    done("Réglages enregistrés.")
 
 
 def _give_role() -> None:
-    src = _editing_source()
+    src = editing_source()
     if src is None:
         return
     email, role = (st.session_state.get("ws_role_email") or "").strip(), st.session_state.get("ws_role")
@@ -93,24 +93,24 @@ def _give_role() -> None:
         s.add_user(source.principal(), email, None, role, None if role == ws.ADMIN else src.code,
                    without_password=True)
     except StoreError as exc:
-        _failed(str(exc))
+        failed(str(exc))
         return
     st.session_state.pop("ws_role_email", None)
-    _done(f"{email} : rôle « {role} » " + ("sur l'instance." if role == ws.ADMIN else f"sur « {src.name} »."))
+    done(f"{email} : rôle « {role} » " + ("sur l'instance." if role == ws.ADMIN else f"sur « {src.name} »."))
 
 
 def _erase() -> None:
-    src = _editing_source()
+    src = editing_source()
     if src is None or not st.session_state.get("ws_erase_sure"):
         return
     try:
         n = source.store().erase_person(source.principal(), src.code, st.session_state.get("ws_erase_who") or "")
     except StoreError as exc:
-        _failed(str(exc))
+        failed(str(exc))
         return
     for k in ("ws_erase_who", "ws_erase_sure"):
         st.session_state.pop(k, None)
-    _done(f"Données effacées de {count_noun(n, 'version')}." if n else
+    done(f"Données effacées de {count_noun(n, 'version')}." if n else
           "Aucune version ne contenait ce nom ou cette adresse : rien n'a été effacé.")
 
 
@@ -153,8 +153,8 @@ def settings_section(src: Source) -> None:
     s = source.store()
     t = s.territory(src.who, src.code)
     st.subheader("Réglages du territoire", anchor=False)
-    territory_settings.fields_for(src.code)
-    territory_settings.reading_block(src, t)
+    territory_settings_panel.fields_for(src.code)
+    territory_settings_panel.reading_block(src, t)
     st.session_state.setdefault("ws_retention", int(t["retention_months"]))
     st.session_state.setdefault("ws_licence", t.get("open_licence") or od.DEFAULT_LICENCE)
     st.session_state.setdefault("ws_citizens", bool(t.get("open_citizens", True)))
@@ -162,7 +162,7 @@ def settings_section(src: Source) -> None:
     st.caption(escape_md(f"Un territoire ouvert publie aussi toutes ses versions, les anciennes comprises, comme "
                          f"données ouvertes à l'adresse /donnees/{src.code}/ (sans référent, contact ni acteur "
                          f"« Citoyens »)."))
-    territory_settings.contact_field(t)
+    territory_settings_panel.contact_field(t)
     st.selectbox("Licence des données ouvertes", list(od.LICENCES), key="ws_licence",
                  format_func=lambda name: od.LICENCES[name].title)
     st.checkbox("Publier le nombre de citoyens recensés par commune", key="ws_citizens")

@@ -1,5 +1,5 @@
 """The sidebar's widgets: the census source (upload, rows in error) and what it shows, the shared filters and the
-charts' image format, with the memory that keeps their values across pages (the territory: ui.territory)."""
+charts' image format, with the memory that keeps their values across pages (the territory: ui.territory_picker)."""
 from __future__ import annotations
 
 import logging
@@ -14,9 +14,9 @@ from ..filters import Filters
 from ..placement import TerritoryInfo
 from ..store import StoreError
 from ..text import count_noun, escape_md
-from . import editor, territory
+from . import editor, territory_picker
 from .filter_state import FILTER_KEYS, default_filters, reset_filters, set_filters, state_filters
-from .admission import Busy, reading
+from .read_gate import Busy, reading
 from .pages import CHART_PAGES
 from . import source
 from .source import DATASET_KEY, geography
@@ -192,7 +192,7 @@ def _on_upload() -> None:
             st.session_state["upload_error"] = (f"« {file.name} » n'a pas pu être lu (erreur inattendue). "
                                                 "Enregistrez-le de nouveau au format du modèle vierge (page "
                                                 "Recensement) puis réessayez.")
-    st.session_state.pop(territory.CHOICE_KEY, None)
+    st.session_state.pop(territory_picker.CHOICE_KEY, None)
     editor.forget_edits()
     reset_filters()
 

@@ -310,7 +310,7 @@ class StaticCompression:
 
     @staticmethod
     def _etag_target(start: dict) -> tuple[FileKey, int] | None:
-        """(cache key, size) of an answer of a keyed prefix (nrdash.web.opendata): its strong ETag names its bytes
+        """(cache key, size) of an answer of a keyed prefix (nrdash.web.opendata_routes): its strong ETag names its bytes
         exactly, whatever address asked for them; None without one."""
         headers = start.get("headers", [])
         tag, length = _header(headers, b"etag"), _header(headers, b"content-length")

@@ -26,7 +26,7 @@ log = logging.getLogger("nrdash")
 def territory_communes(store, who, code: str) -> dict[str, str]:
     """The communes of the territory's latest published census (INSEE code -> name, in alphabetical order), as
     ``who`` may see them through its questionnaire: the form's list (and the paper answers' check,
-    nrdash.ui.questionnaire). Empty when the territory has nothing published or the geography is missing."""
+    nrdash.ui.review_queue). Empty when the territory has nothing published or the geography is missing."""
     from ..store import StoreError
 
     try:

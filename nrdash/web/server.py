@@ -12,7 +12,7 @@ adds the HTTP protections (nosniff, referrer policy, frame-ancestors) to every a
 nrdash.web.auth adds the local sign-in routes (/connexion, /deconnexion), which set the signed session cookie;
 nrdash.web.public the pages the public opens, written without Streamlit: the actors' questionnaire (/questionnaire)
 and the accessibility and sobriety statement (/accessibilite); nrdash.web.vote_page the phones' vote page (/vote),
-plain HTML; nrdash.web.opendata the open data routes (/donnees/CODE/…), compressed by their ETag.
+plain HTML; nrdash.web.opendata_routes the open data routes (/donnees/CODE/…), compressed by their ETag.
 nrdash.maintenance applies the territories' retention periods at most once a day (a thread of the server).
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ from starlette.middleware import Middleware
 
 from nrdash import maintenance, plotting
 from nrdash.sandbox import warm_up
-from nrdash.web import auth, fonts, frontend, opendata, public, vote_page
+from nrdash.web import auth, fonts, frontend, opendata_routes, public, vote_page
 from nrdash.web.compression import StaticCompression
 from nrdash.web.headers import SecurityHeaders
 from nrdash.web.served import ServeFiles, Served
@@ -42,14 +42,14 @@ def middleware() -> list[Middleware]:
     """The protection headers, the compression, the files nrdash serves itself (outermost first)."""
     routes = served_routes()
     return [Middleware(SecurityHeaders),
-            Middleware(StaticCompression, served=routes, keyed=(opendata.base_prefix(),)),
+            Middleware(StaticCompression, served=routes, keyed=(opendata_routes.base_prefix(),)),
             Middleware(ServeFiles, routes=routes)]
 
 
 def routes() -> list:
     """nrdash's own routes: sign-in and sign-out, the public pages (questionnaire, statement), the phones' vote
     page, the open data."""
-    return auth.routes() + public.routes() + vote_page.routes() + opendata.routes()
+    return auth.routes() + public.routes() + vote_page.routes() + opendata_routes.routes()
 
 
 auth.restrict_proxy_headers()  # client addresses from NRDASH_TRUSTED_PROXIES only (uvicorn believes loopback)

@@ -19,12 +19,12 @@ from tests.e2e.harness import goto
 
 VIEWPORT = {"width": 1920, "height": 1080}  # EcoIndex's reference window
 MIN_SCORE = 60  # every page of the dashboard
-# The pages the public opens, written by the server itself (nrdash.web.public, nrdash.web.opendata): (address, title,
+# The pages the public opens, written by the server itself (nrdash.web.public, nrdash.web.opendata_routes): (address, title,
 # minimum score).
 PUBLIC_PAGES: tuple[tuple[str, str, int], ...] = (
     ("questionnaire?territoire=exemple", "Questionnaire public", 70),
     ("accessibilite", "Déclaration d'accessibilité", 70),
-    ("donnees/exemple/", "Données ouvertes", 70),  # the open data listing (nrdash.web.opendata)
+    ("donnees/exemple/", "Données ouvertes", 70),  # the open data listing (nrdash.web.opendata_routes)
 )
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from nrdash import questionnaire as quest
 from nrdash.store import Store
-from nrdash.ui.questionnaire import ACTIONS
+from nrdash.ui.review_queue import ACTIONS
 from tests.e2e import hostile
 from tests.e2e.conftest import _require_browser
 from tests.e2e.harness import free_port, sign_in, streamlit_server, wait_idle

@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from nrdash.links import locked_link_path
-from nrdash.store import Store, tables
+from nrdash.store import Store, schema
 from tests.conftest import ROOT, SAMPLE
 from tests.e2e.harness import goto, open_sidebar, streamlit_server, wait_idle
 from tests.principals import OP
@@ -79,7 +79,7 @@ def test_a_link_past_its_expiry_stops_the_open_projector(instance, page):
         token = s.create_workshop_token(OP, EPCI, "Stand", days=1)
         projector(page, url, token)
         with s.engine.begin() as conn:  # the day has passed (the expiry as the link's row holds it)
-            conn.execute(tables.workshop_tokens.update().where(tables.workshop_tokens.c.id == token.id).values(
+            conn.execute(schema.workshop_tokens.update().where(schema.workshop_tokens.c.id == token.id).values(
                 expires_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)))
     finally:
         s.close()

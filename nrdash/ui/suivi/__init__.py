@@ -17,7 +17,7 @@ from ...census import CensusError
 from ...dataset import load_upload
 from ...text import count_noun, escape_md
 from .. import source
-from ..admission import Busy, reading
+from ..read_gate import Busy, reading
 from ..elements import chart, data_table
 from ..page_context import Context
 from .objectives import objective_views, objectives_section
@@ -244,6 +244,6 @@ def page(ctx: Context) -> None:
     if src is not None and src.stored and infos:
         objectives_section(ctx, infos)
     freshness_section(ctx)
-    from ..campaigns import suivi_section  # update campaigns' response rates (editors)
+    from ..campaign_page import suivi_section  # update campaigns' response rates (editors)
 
     suivi_section(ctx)

@@ -11,7 +11,7 @@ import streamlit as st
 from .. import territory_settings as words
 from ..store import StoreError
 from ..text import escape_md
-from . import source
+from . import feedback, source
 
 if TYPE_CHECKING:
     from .source import Source
@@ -32,7 +32,7 @@ def _titled(said: tuple[str, str]) -> str:
 
 
 def _said(ok: bool, message: str) -> None:
-    st.session_state["ws_done" if ok else "ws_failed"] = message  # shown by ui.workspace.done_message
+    (feedback.done if ok else feedback.failed)(message)  # shown by ui.feedback.done_message
 
 
 def _set_reading(public: bool) -> None:

@@ -20,10 +20,11 @@ from .. import referential as ref
 from ..store import StoreError
 from ..web.public import territory_communes
 from ..text import count_noun, date_time, escape_md
-from . import source, territory_settings
-from .admission import PUBLISH, Busy, reading
+from . import source, territory_settings_panel
+from .read_gate import PUBLISH, Busy, reading
 from .pages import page_link, show_link
 from .answer_needs import needs_section
+from .feedback import done, editing_source, failed
 from .personal_form import FORM_PAGE  # noqa: F401  (tests name it here)
 
 if TYPE_CHECKING:
@@ -41,22 +42,8 @@ ACTIONS = {"accept": "L'ajouter comme nouvel acteur", "merge": "La fusionner ave
            "reject": "La refuser"}
 
 
-def _editing():
-    """The last run's Source (the store decides whether the session's principal may act on it)."""
-    src = st.session_state.get(source.SOURCE_KEY)
-    return src if src is not None and src.stored else None
-
-
-def _done(message: str) -> None:
-    st.session_state["ws_done"] = message
-
-
-def _failed(message: str) -> None:
-    st.session_state["ws_failed"] = message
-
-
 def _decide(sid: int) -> None:
-    src = _editing()
+    src = editing_source()
     if src is None:
         return
     state = st.session_state
@@ -84,19 +71,19 @@ def _decide(sid: int) -> None:
                                              decision=quest.Decision(quest.ACCEPTED))
             msg = f"Réponse n° {sid} acceptée : le nouvel acteur est dans le brouillon partagé du questionnaire."
         else:
-            _failed("Choisissez d'abord ce que vous faites de cette réponse.")
+            failed("Choisissez d'abord ce que vous faites de cette réponse.")
             return
     except StoreError as exc:
-        _failed(str(exc))
+        failed(str(exc))
         return
     for k in list(state.keys()):
         if str(k).startswith(("q_field_", "q_review_")) and k != PICK_KEY:
             state.pop(k, None)
-    _done(msg)
+    done(msg)
 
 
 def _publish() -> None:
-    src = _editing()
+    src = editing_source()
     if src is None:
         return
     try:
@@ -106,23 +93,23 @@ def _publish() -> None:
                                                      force_reason=(st.session_state.get("q_force") or "").strip()
                                                      or None)
     except (StoreError, Busy) as exc:
-        _failed(str(exc))
+        failed(str(exc))
         return
     st.session_state[source.VERSION_KEY] = None
     st.session_state.pop("q_publish_note", None)
-    _done(f"Version {r.number} publiée avec les réponses acceptées et fusionnées.")
+    done(f"Version {r.number} publiée avec les réponses acceptées et fusionnées.")
 
 
 def _toggle_open() -> None:
-    src = _editing()
+    src = editing_source()
     if src is not None:
         is_open = bool(st.session_state.get("q_open"))
         try:
             source.store().set_questionnaire_open(source.principal(), src.code, is_open)
         except StoreError as exc:
-            _failed(str(exc))
+            failed(str(exc))
             return
-        _done("Questionnaire ouvert : il accepte les réponses." if is_open else
+        done("Questionnaire ouvert : il accepte les réponses." if is_open else
               "Questionnaire fermé : il n'accepte plus de réponses.")
 
 
@@ -170,7 +157,7 @@ def queue_page(ctx: "Context") -> None:
     s = source.store()
     st.session_state.setdefault("q_open", s.questionnaire_open(src.who, src.code))
     st.toggle("Questionnaire ouvert aux réponses", key="q_open", on_change=_toggle_open)
-    territory_settings.contact_prompt(src, s.questionnaire_form(src.who, src.code).contact_email)
+    territory_settings_panel.contact_prompt(src, s.questionnaire_form(src.who, src.code).contact_email)
     subs = s.submissions(src.who, src.code, with_contacts=True)  # read once for the page's sections
     _draft_section(src, subs)
     new = [x for x in subs if x.status == quest.NEW]
@@ -185,7 +172,7 @@ def queue_page(ctx: "Context") -> None:
 
 
 def _import_paper() -> None:
-    src = _editing()
+    src = editing_source()
     upload = st.session_state.get("q_paper_file")
     if src is None or upload is None:
         return
@@ -193,20 +180,20 @@ def _import_paper() -> None:
     try:
         answers, problems = quest.read_paper(upload.getvalue(), upload.name, communes)
     except quest.PaperError as exc:
-        _failed(f"Réponses papier non importées : {exc}")
+        failed(f"Réponses papier non importées : {exc}")
         return
     if problems:
         shown = problems[:20]
         more = f" (et {len(problems) - 20} autres)" if len(problems) > 20 else ""
-        _failed(f"Réponses papier non importées : {count_noun(len(problems), 'problème')}{more}, rien n'est "
+        failed(f"Réponses papier non importées : {count_noun(len(problems), 'problème')}{more}, rien n'est "
                 "importé tant qu'il en reste.\n" + "\n".join(f"- {p}" for p in shown))
         return
     try:
         source.store().submit_paper(source.principal(), src.code, answers)
     except StoreError as exc:
-        _failed(f"Réponses papier non importées : {exc}")
+        failed(f"Réponses papier non importées : {exc}")
         return
-    _done(f"{count_noun(len(answers), 'réponse papier importée', 'réponses papier importées')} dans la file.")
+    done(f"{count_noun(len(answers), 'réponse papier importée', 'réponses papier importées')} dans la file.")
 
 
 def paper_section(src) -> None:
@@ -243,7 +230,7 @@ def _draft_section(src, subs: list) -> None:
     st.text_input("Note de version", key="q_publish_note", max_chars=2000)
     st.text_input("Raison de publier malgré des lignes en erreur (seulement si la publication le demande)",
                   key="q_force", max_chars=2000)
-    territory_settings.publish_line(src, (src.latest or 0) + 1)
+    territory_settings_panel.publish_line(src, (src.latest or 0) + 1)
     st.button(f"Publier la version {(src.latest or 0) + 1}", type="primary", key="q_publish",
               icon=":material/publish:", on_click=_publish)
 

@@ -13,10 +13,11 @@ from .. import workspace as ws
 from ..store import StoreError
 from ..text import count_noun, escape_md
 from . import account as accounts
-from . import editor, questionnaire, source, territory_settings, widgets
-from . import territory as territories
-from .admission import PUBLISH, Busy, reading
+from . import editor, review_queue, source, territory_settings_panel, widgets
+from . import territory_picker as territories
+from .read_gate import PUBLISH, Busy, reading
 from .elements import html_table, template_button
+from .feedback import done, done_message, editing_source, failed  # noqa: F401  (done_message: ui.workspace_panel's)
 from .filter_state import reset_filters
 from .pages import url_path
 
@@ -153,7 +154,7 @@ def draft_section(src: Source) -> None:
     s = source.store()
     st.subheader("Votre brouillon", anchor=False)
     draft, ds = source.draft_dataset(s, src.code, src.who)
-    waiting = questionnaire.waiting_line(src)
+    waiting = review_queue.waiting_line(src)
     if draft is None:
         st.markdown("Vous n'avez pas de brouillon personnel sur ce territoire" + (" (les réponses au questionnaire "
                     "ont le leur, ci-dessus)" if waiting else "") + ". Chargez un fichier (barre latérale, « Charger "
@@ -205,13 +206,13 @@ def draft_section(src: Source) -> None:
                                   + (changes.sentence if changes else f"Première version du territoire : "
                                      f"{count_noun(len(c.actors), 'acteur')}.")
                                   + f" Elle devient la version affichée de « {src.name} »."))
-            territory_settings.publish_line(src, nxt)  # who will read it
+            territory_settings_panel.publish_line(src, nxt)  # who will read it
             c1, c2 = st.columns(2)
             c1.button(f"Confirmer : publier la version {nxt}", type="primary", icon=":material/publish:",
                       key="ws_publish_confirm", on_click=_publish)
             c2.button("Annuler", key="ws_publish_cancel", on_click=_cancel_publish)
         return
-    territory_settings.publish_line(src, nxt)
+    territory_settings_panel.publish_line(src, nxt)
     c1, c2 = st.columns(2)
     c1.button(f"Publier la version {nxt}", type="primary", icon=":material/publish:", key="ws_publish",
               on_click=_ask_publish, args=((src.code, src.latest, draft.sha256),), disabled=bool(missing))
@@ -267,23 +268,9 @@ def _cancel_publish() -> None:
     st.session_state.pop(PUBLISH_ASK_KEY, None)
 
 
-# Buttons act in callbacks (before the script reruns), on what the person saw: the last run's Source, as the
-# session's principal built afresh (the store decides whether it may).
-def _editing_source() -> Source | None:
-    src = st.session_state.get(source.SOURCE_KEY)
-    return src if src is not None and src.stored else None
-
-
-def _done(message: str) -> None:
-    st.session_state["ws_done"] = message
-
-
-def _failed(message: str) -> None:
-    st.session_state["ws_failed"] = message
-
-
+# Buttons act in callbacks (before the script reruns), on what the person saw (nrdash.ui.feedback).
 def _publish() -> None:
-    src = _editing_source()
+    src = editing_source()
     if src is None:
         return
     state = st.session_state
@@ -292,48 +279,48 @@ def _publish() -> None:
         with reading(PUBLISH):  # the publications' own lane: never behind uploads
             draft = source.store().draft(source.principal(), src.code, data=False)
             if draft is None or asked != (src.code, src.latest, draft.sha256):  # changed since shown (another tab)
-                _failed("Votre brouillon a changé depuis son affichage : relisez ce que la publication change, puis "
+                failed("Votre brouillon a changé depuis son affichage : relisez ce que la publication change, puis "
                         "publiez.")
                 return
             result = source.store().publish_draft(
                 source.principal(), src.code, note=state.get("ws_note_text") or "",
                 force_reason=(state.get("ws_force_reason") or "").strip() or None, expected_latest=src.latest or 0)
     except (StoreError, Busy) as exc:  # NewerVersion, PublishRefused, an unusable file, busy: said in words
-        _failed(str(exc))
+        failed(str(exc))
         return
     state[source.VERSION_KEY] = None
     state[source.SHOW_DRAFT_KEY] = True
     state.pop(source.DRAFT_CACHE_KEY, None)
     for k in ("ws_note_text", "ws_force_reason", "ws_confirm_over", PUBLISH_ASK_KEY, CHANGES_KEY):
         state.pop(k, None)
-    _done(f"Version {result.number} publiée." if result.created else
+    done(f"Version {result.number} publiée." if result.created else
           f"Fichier identique à la version {result.number} : rien de nouveau n'a été publié.")
 
 
 def _discard() -> None:
-    src = _editing_source()
+    src = editing_source()
     if src is None:
         return
     try:
         source.store().discard_draft(source.principal(), src.code)
     except StoreError as exc:
-        _failed(str(exc))
+        failed(str(exc))
         return
     st.session_state.pop(source.DRAFT_CACHE_KEY, None)
-    _done("Brouillon abandonné.")
+    done("Brouillon abandonné.")
 
 
 def _restore(number: int) -> None:
-    src = _editing_source()
+    src = editing_source()
     if src is None:
         return
     try:
         r = source.store().restore(source.principal(), src.code, number)
     except StoreError as exc:
-        _failed(str(exc))
+        failed(str(exc))
         return
     st.session_state[source.VERSION_KEY] = None
-    _done(f"Version {number} restaurée comme version {r.number}.")
+    done(f"Version {number} restaurée comme version {r.number}.")
 
 
 def _show_version(number: int) -> None:
@@ -368,13 +355,3 @@ def history_section(src: Source) -> None:
         if pick != numbers[0]:
             st.button(f"Restaurer la version {pick}", key="ws_restore", on_click=_restore, args=(pick,),
                       help="Publie de nouveau son contenu comme nouvelle version ; rien n'est effacé.")
-
-
-def done_message() -> None:
-    """What the last button did (or why it could not)."""
-    msg = st.session_state.pop("ws_done", None)
-    if msg:
-        st.success(escape_md(msg), icon=":material/check_circle:")
-    failed = st.session_state.pop("ws_failed", None)
-    if failed:
-        st.error(escape_md(failed), icon=":material/error:")

@@ -20,7 +20,7 @@ from .access import READ_PERSONAL, READ_PUBLISHED, Principal, Unit
 from .common import (QUESTIONNAIRE_AUTHOR, QUESTIONNAIRE_FILE, as_utc, check_email, check_text, sha256, utcnow)
 from .drafts import Draft
 from .errors import StoreError, TooManySubmissions
-from .tables import (campaign_recipients, drafts, questionnaire_settings, submission_contacts, submission_events,
+from .schema import (campaign_recipients, drafts, questionnaire_settings, submission_contacts, submission_events,
                      submissions, versions)
 from .versions import PublishResult, prepare_version
 
