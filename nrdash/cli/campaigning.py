@@ -21,6 +21,7 @@ import json
 import sys
 
 from .operator import guarded, open_store, operator
+from .parser import territory_option
 
 
 def _settings():
@@ -108,13 +109,17 @@ def _send_one(store, who, code: str, cid: int, settings) -> int:
     return 1 if (report.failed or report.uncertain or report.stopped) else 0
 
 
+def _ready_campaign(need: str, campaign_id: int) -> tuple | None:
+    """(settings, store, operator, territory) for acting on campaign ``campaign_id``, or None when the settings
+    ``need`` asks for are missing (said on standard error by ``_ready``)."""
+    settings = _ready(need)
+    return None if settings is None else (settings, *_open(campaign_id))
+
+
 @guarded
 def _send(args: argparse.Namespace) -> int:
-    settings = _ready("sending")
-    if settings is None:
-        return 2
-    store, who, code = _open(args.id)
-    return _send_one(store, who, code, args.id, settings)
+    ready = _ready_campaign("sending", args.id)
+    return 2 if ready is None else _send_one(*ready[1:], args.id, ready[0])
 
 
 @guarded
@@ -159,10 +164,10 @@ def _links(args: argparse.Namespace) -> int:
     from .. import campaign as cm
     from ..mailing import link_to, personal_path
 
-    settings = _ready("links")
-    if settings is None:
+    ready = _ready_campaign("links", args.id)
+    if ready is None:
         return 2
-    store, who, code = _open(args.id)
+    settings, store, who, code = ready
     rows = store.campaign_links(who, code, args.id)
     data = cm.mail_merge_csv((name, email, link_to(personal_path(code, token), settings.public_url), end)
                              for name, email, token, end in rows)
@@ -178,7 +183,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     c = sub.add_parser("campaign", aliases=["campagne"], help="campagnes d'actualisation (liens personnels, courriels)")
     actions = c.add_subparsers(dest="campaign_command", required=True, metavar="ACTION")
     p = actions.add_parser("create", help="créer une campagne pour des acteurs de la dernière version")
-    p.add_argument("--territoire", required=True, help="SIREN de l'EPCI ou code INSEE de la commune")
+    territory_option(p)
     p.add_argument("--niveau", type=int, choices=range(4), action="append", metavar="N",
                    help="niveau d'engagement (0 à 3) ; répétable ; tous sans lui")
     p.add_argument("--a-actualiser", action="store_true",
@@ -193,7 +198,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("id", type=int)
     s.set_defaults(func=_send)
     r = actions.add_parser("remind", help="relancer qui n'a pas répondu (pour cron)")
-    r.add_argument("--territoire", required=True)
+    territory_option(r)
     r.set_defaults(func=_remind)
     t = actions.add_parser("status", help="statut de chaque destinataire (sans adresse sans --with-contacts)")
     t.add_argument("id", type=int)

@@ -93,3 +93,12 @@ class FrenchParser(argparse.ArgumentParser):
     def error(self, message: str):
         with in_french():
             super().error(message)
+
+
+TERRITORY_HELP = "SIREN de l'EPCI ou code INSEE de la commune"
+
+
+def territory_option(parser: argparse.ArgumentParser) -> None:
+    """``--territoire CODE``, required, said the same way by every command that acts on one territory."""
+    parser.add_argument("--territoire", required=True, help=TERRITORY_HELP)
+

@@ -14,6 +14,7 @@ import getpass
 import sys
 
 from .operator import guarded, open_store, operator
+from .parser import territory_option
 
 
 def role_argument(text: str) -> str:
@@ -128,7 +129,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     x = sub.add_parser("erase", aliases=["erase-person"],
                        help="effacer les données personnelles d'une personne dans toutes les versions")
     x.add_argument("text", metavar="TEXTE")
-    x.add_argument("--territoire", required=True)
+    territory_option(x)
     x.set_defaults(func=_erase)
     ret = sub.add_parser("retention", help="appliquer maintenant la durée de conservation des données personnelles "
                          "de chaque territoire (cron ; le serveur le fait aussi une fois par jour)")

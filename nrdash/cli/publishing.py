@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from .operator import guarded, open_store, operator
+from .parser import territory_option
 
 
 @guarded
@@ -59,24 +60,28 @@ def _restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def _note_and_author(parser: argparse.ArgumentParser) -> None:
+    """What a new version records of why and by whom (publish, restore)."""
+    parser.add_argument("--note", help="pourquoi cette version (montré dans l'historique)")
+    parser.add_argument("--auteur", help="qui la publie (montré dans l'historique)")
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     db = sub.add_parser("db", help="base partagée : créer ou mettre à jour le schéma")
     db.add_argument("action", choices=["upgrade"])
     db.set_defaults(func=_db)
     p = sub.add_parser("publish", help="publier un recensement comme nouvelle version d'un territoire")
     p.add_argument("file", metavar="FICHIER")
-    p.add_argument("--territoire", required=True, help="SIREN de l'EPCI ou code INSEE de la commune")
-    p.add_argument("--note")
-    p.add_argument("--auteur")
+    territory_option(p)
+    _note_and_author(p)
     p.add_argument("--forcer-erreurs", metavar="RAISON", help="publier malgré des lignes en erreur, pour cette raison")
     p.set_defaults(func=_publish)
     v = sub.add_parser("versions", help="historique des versions d'un territoire")
-    v.add_argument("--territoire", required=True)
+    territory_option(v)
     v.add_argument("--json", action="store_true")
     v.set_defaults(func=_versions)
     r = sub.add_parser("restore", help="republier une ancienne version (nouvelle version)")
     r.add_argument("number", type=int, metavar="VERSION")
-    r.add_argument("--territoire", required=True)
-    r.add_argument("--note")
-    r.add_argument("--auteur")
+    territory_option(r)
+    _note_and_author(r)
     r.set_defaults(func=_restore)

@@ -6,6 +6,7 @@ import argparse
 import json
 
 from .operator import guarded, open_store, operator
+from .parser import territory_option
 
 
 @guarded
@@ -31,7 +32,7 @@ def _submissions(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     q = sub.add_parser("submissions", aliases=["soumissions"],
                        help="réponses au questionnaire d'un territoire (sans contacts par défaut)")
-    q.add_argument("--territoire", required=True)
+    territory_option(q)
     q.add_argument("--json", action="store_true")
     q.add_argument("--with-contacts", action="store_true", help="ajouter le référent et le contact (données personnelles)")
     q.set_defaults(func=_submissions)

@@ -14,6 +14,7 @@ import json
 import sys
 
 from .operator import guarded, open_store, operator
+from .parser import territory_option
 
 SUBJECTS = ("matrice", "plan", "exemples")  # nrdash.vote.KINDS (not imported here: listing the commands stays light)
 PURPOSES = ("cles", "gains")
@@ -87,7 +88,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     vote = sub.add_parser("vote", help="vote de la salle en atelier : ouvrir, clore, lire le résultat")
     actions = vote.add_subparsers(dest="vote_action", required=True)
     o = actions.add_parser("open", help="ouvrir le vote d'un territoire (affiche son code)")
-    o.add_argument("--territoire", required=True, help="SIREN de l'EPCI ou code INSEE de la commune")
+    territory_option(o)
     o.add_argument("--choix", default="3", help="choix par personne, de 1 à 10 (3 par défaut)")
     o.add_argument("--sur", choices=SUBJECTS, default=SUBJECTS[0],
                    help="ce que la salle choisit : les cases de la matrice (défaut), les actions du plan publié ou "

@@ -11,6 +11,7 @@ import os
 import sys
 
 from .operator import guarded, open_store, operator
+from .parser import territory_option
 
 
 def days_argument(text: str) -> int:
@@ -87,13 +88,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     link = sub.add_parser("link", help="liens d'atelier verrouillés : créer, lister, révoquer")
     actions = link.add_subparsers(dest="action", required=True, metavar="ACTION")
     c = actions.add_parser("create", help="créer un lien (son adresse est montrée une fois)")
-    c.add_argument("--territoire", required=True)
+    territory_option(c)
     c.add_argument("--jours", type=days_argument, default=30, help="durée de validité, de 1 à 365 jours (30)")
     c.add_argument("--libelle", help="par exemple « Atelier du 12 mars »")
     c.add_argument("--json", action="store_true", help="un objet JSON : id, url, territoire, libelle, expire_le")
     c.set_defaults(func=_create)
     ls = actions.add_parser("list", help="les liens d'un territoire et leur état")
-    ls.add_argument("--territoire", required=True)
+    territory_option(ls)
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(func=_list)
     r = actions.add_parser("revoke", help="révoquer un lien : ses sessions ouvertes n'affichent plus rien")
