@@ -14,25 +14,29 @@ from nrdash.ui import suivi as suivi_ui
 ctx = ui.context()
 census = ctx.dataset.census
 territory = ctx.territory.name if ctx.territory else (census.territory.name or "Territoire non précisé")
-st.title("Numérique responsable : le territoire en un coup d'œil", anchor=False)
-if ctx.source is not None and ctx.source.sample:  # the heading above already says it is fictional
-    st.markdown(f"Exemple placé sur le territoire de **{escape_md(territory)}**")
-else:
-    st.markdown(f"**{escape_md(territory)}** — {escape_md(ctx.source.label if ctx.source else ctx.dataset.label)}")
-ui.filter_caption(ctx)
-ui.questionnaire_count(ctx)  # an editor: how many questionnaire answers wait for review
+TITLE = "Numérique responsable : le territoire en un coup d'œil"
+if not ctx.embedded:  # ?integre=1: the figure alone (ui.embed)
+    st.title(TITLE, anchor=False)
+    if ctx.source is not None and ctx.source.sample:  # the heading above already says it is fictional
+        st.markdown(f"Exemple placé sur le territoire de **{escape_md(territory)}**")
+    else:
+        st.markdown(f"**{escape_md(territory)}** — {escape_md(ctx.source.label if ctx.source else ctx.dataset.label)}")
+    ui.filter_caption(ctx)
+    ui.embed_button(ctx, TITLE)
+    ui.questionnaire_count(ctx)  # an editor: how many questionnaire answers wait for review
 
-communes = ctx.shared_value(("accueil", "communes"), lambda: census.actors["commune"].dropna().nunique())
-# Mode atelier: the territory's legal context folded away, the figure first.
-with st.expander("Le territoire et ses obligations") if ctx.workshop else st.container():
-    if ctx.territory:
-        st.markdown(escape_md(f"{territory_headline(ctx.territory)} {ctx.territory.obligations[0]}"))
-    st.caption(f"{communes} communes représentées dans le recensement — fichier lu le "
-               f"{date_time(census.loaded_at)}.")
+    communes = ctx.shared_value(("accueil", "communes"), lambda: census.actors["commune"].dropna().nunique())
+    # Mode atelier: the territory's legal context folded away, the figure first.
+    with st.expander("Le territoire et ses obligations") if ctx.workshop else st.container():
+        if ctx.territory:
+            st.markdown(escape_md(f"{territory_headline(ctx.territory)} {ctx.territory.obligations[0]}"))
+        st.caption(f"{communes} communes représentées dans le recensement — fichier lu le "
+                   f"{date_time(census.loaded_at)}.")
 
 # Functions of the view: computed once for every session showing the same census with the same filters.
 ui.chart(ctx, lambda: charts.territory_state(ctx.actors), lambda: charts.territory_state_summary(ctx.actors),
          key="home_levels", select_by="level", main=True)
+ui.embed_end(ctx)  # embedded: the filters in words, the link to the dashboard, nothing below
 k = ctx.shared_value(("accueil", "kpis"), lambda: kpis(ctx.actors, ctx.actions, shown_targets(ctx.filters)))
 ui.key_figures([
     ("Acteurs recensés", thousands(k.actors), None),

@@ -10,30 +10,40 @@ from nrdash.placement import placement_summary
 from nrdash.text import count_noun, escape_md, thousands
 from nrdash.ui.fit import fit_height, fitted_height
 
+TITLE = "Carte des acteurs"
 ctx = ui.context()
-st.title("Carte des acteurs", anchor=False)
-ui.filter_caption(ctx)
+if not ctx.embedded:  # ?integre=1: the figure alone (ui.embed)
+    st.title(TITLE, anchor=False)
+    ui.filter_caption(ctx)
+    ui.embed_button(ctx, TITLE)
 a = ctx.actors
 if ctx.geo is None:
     st.warning(escape_md(ctx.geo_note or "Géographie hors ligne indisponible."), icon=":material/warning:")
+    ui.embed_end(ctx)  # embedded: the filters and the link under the warning
     st.stop()
 
-# Mode atelier: the map and its legend take the screen, the settings are folded away.
-settings = st.expander("Réglages de la carte") if ctx.workshop else st.container()
-c1, c2, c3 = settings.columns(3)  # three, not four: « Regrouper sur une grille » was cut at 1280 px
-color_by = c1.radio("Couleur des points", list(maps.COLOR_MODES), format_func=maps.COLOR_MODES.get, key="map_color")
-# Radios, not a selectbox: the page already loads them, a selectbox would cost about twenty more requests.
-choropleth = c2.radio("Communes colorées selon", list(maps.CHOROPLETHS), format_func=maps.CHOROPLETHS.get,
-                      key="map_choropleth")
-# The still map first (no deck.gl scripts: a light page); the interactive one on demand (nrdash.svgmap).
-interactive = c3.toggle("Carte interactive", key="map_interactive", value=ctx.workshop,  # atelier: zoom at hand
-                        help="Zoom, déplacement, fond de carte en ligne et fiche d'un acteur d'un clic. Sans elle, "
-                             "la carte est une image fixe, plus légère ; survolez un point pour lire son nom.")
-basemap = (c3.radio("Fond de carte", list(maps.BASEMAPS), format_func=maps.BASEMAPS.get, key="map_basemap")
-           if interactive else "none")
-aggregate = c2.toggle("Regrouper sur une grille", value=len(a) > maps.GRID_BY_DEFAULT_ABOVE, key="map_grid",
-                      help="Pour les grands recensements : un disque par maille, sa surface selon le nombre "
-                           "d'acteurs, sa couleur selon la part d'acteurs de niveau ≥ 2.")
+grid = len(a) > maps.GRID_BY_DEFAULT_ABOVE  # the grid's default
+if ctx.embedded:  # the still map with the settings' defaults, and no setting
+    color_by, choropleth, interactive, basemap, aggregate = (next(iter(maps.COLOR_MODES)),
+                                                             next(iter(maps.CHOROPLETHS)), False, "none", grid)
+else:
+    # Mode atelier: the map and its legend take the screen, the settings are folded away.
+    settings = st.expander("Réglages de la carte") if ctx.workshop else st.container()
+    c1, c2, c3 = settings.columns(3)  # three, not four: « Regrouper sur une grille » was cut at 1280 px
+    color_by = c1.radio("Couleur des points", list(maps.COLOR_MODES), format_func=maps.COLOR_MODES.get,
+                        key="map_color")
+    # Radios, not a selectbox: the page already loads them, a selectbox would cost about twenty more requests.
+    choropleth = c2.radio("Communes colorées selon", list(maps.CHOROPLETHS), format_func=maps.CHOROPLETHS.get,
+                          key="map_choropleth")
+    # The still map first (no deck.gl scripts: a light page); the interactive one on demand (nrdash.svgmap).
+    interactive = c3.toggle("Carte interactive", key="map_interactive", value=ctx.workshop,  # atelier: zoom at hand
+                            help="Zoom, déplacement, fond de carte en ligne et fiche d'un acteur d'un clic. Sans "
+                                 "elle, la carte est une image fixe, plus légère ; survolez un point pour lire son nom.")
+    basemap = (c3.radio("Fond de carte", list(maps.BASEMAPS), format_func=maps.BASEMAPS.get, key="map_basemap")
+               if interactive else "none")
+    aggregate = c2.toggle("Regrouper sur une grille", value=grid, key="map_grid",
+                          help="Pour les grands recensements : un disque par maille, sa surface selon le nombre "
+                               "d'acteurs, sa couleur selon la part d'acteurs de niveau ≥ 2.")
 
 territory = ctx.territory
 codes = tuple(sorted(territory.members)) if territory else maps.busiest_communes(a)
@@ -118,6 +128,7 @@ with right:
 
     if ctx.workshop and interactive:  # the map takes the height the screen leaves (the legend beside it is shorter)
         fit_height("actor_map", min_height=maps.WORKSHOP_MAP_MIN, report=True)
+ui.embed_end(ctx)  # embedded: the filters in words, the link to the dashboard, nothing below
 
 unplaced = a[~placed]
 if len(unplaced):  # every actor placed: no empty « 0 acteur non placé » panel

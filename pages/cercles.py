@@ -6,11 +6,15 @@ from nrdash.indicators import public_table
 from nrdash.mobilisation import circle_members, inward_candidates
 from nrdash.text import count_noun
 
+TITLE = "Cercles de mobilisation"
 ctx = ui.context()
-st.title("Cercles de mobilisation", anchor=False)
-ui.filter_caption(ctx)
+if not ctx.embedded:  # ?integre=1: the figure alone (ui.embed)
+    st.title(TITLE, anchor=False)
+    ui.filter_caption(ctx)
+    ui.embed_button(ctx, TITLE)
 a = ctx.actors
 ui.chart(ctx, charts.circles(a), charts.circles_summary(a), key="circles_fig", main=True)
+ui.embed_end(ctx)  # embedded: the filters in words, the link to the dashboard, nothing below
 st.info(ref.CIRCLE_FOR_EVERYONE, icon=":material/campaign:")
 
 members = circle_members(a)

@@ -2,18 +2,22 @@ import streamlit as st
 
 from nrdash import charts, ui
 
+TITLE = "Engagement des acteurs"
 ctx = ui.context()
-st.title("Engagement des acteurs", anchor=False)
-ui.filter_caption(ctx)
 a = ctx.actors
-st.caption("Cliquez une barre pour filtrer." if ctx.workshop else
-           "Cliquez une barre pour filtrer tout le tableau de bord sur ce groupe et ce niveau.")
-ui.level_legend(ctx, "eng_legend")
+if not ctx.embedded:  # ?integre=1: the figure alone (ui.embed)
+    st.title(TITLE, anchor=False)
+    ui.filter_caption(ctx)
+    ui.embed_button(ctx, TITLE)
+    st.caption("Cliquez une barre pour filtrer." if ctx.workshop else
+               "Cliquez une barre pour filtrer tout le tableau de bord sur ce groupe et ce niveau.")
+    ui.level_legend(ctx, "eng_legend")
 
 # No data table under this one: its sentence already gives every count and share.
 # Figures given as functions of the view: built once for every session showing the same census and filters.
 ui.chart(ctx, lambda: charts.level_distribution(a), lambda: charts.level_summary(a), key="eng_levels",
          select_by="level", main=True)
+ui.embed_end(ctx)  # embedded: the filters in words, the link to the dashboard, nothing below
 
 # One comparison at a time: a legible picture for the room, and a lighter page (one chart sent, not five).
 views = {"family": "Par famille", "type": "Par type", "commune": "Par commune", "source": "Par source",

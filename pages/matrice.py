@@ -6,11 +6,13 @@ from nrdash.matrix import (actions_toggle_label, categories_by_family, category_
                            plan_summary, plan_table, plan_view, quick_wins, scope_note)
 from nrdash.text import count_noun, plural
 
+TITLE = "Matrice d'actions"
 ctx = ui.context()
-st.title("Matrice d'actions", anchor=False)
-ui.filter_caption(ctx)
-
-if not ctx.workshop:  # the figure's own title says it
+if not ctx.embedded:  # ?integre=1: the figure alone (ui.embed)
+    st.title(TITLE, anchor=False)
+    ui.filter_caption(ctx)
+    ui.embed_button(ctx, TITLE)
+if not ctx.workshop and not ctx.embedded:  # the figure's own title says it
     st.header("Le plan : axes × cibles", anchor=False)
 plan = plan_view(ctx.actions, ctx.filters)  # every count below comes from it
 if note := scope_note(plan):
@@ -18,6 +20,7 @@ if note := scope_note(plan):
 counts = plan.counts
 ui.chart(ctx, charts.plan_heatmap(counts, engaged_by_target(ctx.actors)), plan_summary(plan), key="plan_heatmap",
          table=counts, main=True)
+ui.embed_end(ctx)  # embedded: the filters in words, the link to the dashboard, nothing below
 holes = plan.gaps
 if holes:
     with st.expander(gaps_label(plan)):

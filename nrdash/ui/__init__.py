@@ -9,6 +9,7 @@ modules; pages stay thin and never copy each other):
   nrdash.urlstate), the territory search;
 - search: finding an actor by name and its card (public fields only), also opened from the actors table;
 - workshop: mode atelier (projection) and its slideshow;
+- embed: a page's figure alone for another site (?integre=1) and the « Intégrer » button giving its <iframe>;
 - elements: what pages draw with (chart, key figures, level legend, tables, captions);
 - chart_component: the Streamlit component that draws a plotly figure (payload: nrdash.plotting);
 - geometry: contours for the map and the report, computed once;
@@ -32,6 +33,10 @@ import streamlit as st  # noqa: F401  (tests patch ui.st)
 
 from .assets import ASSETS
 from .page_context import Context, context, sidebar
+from .page_context import embedded as embedded_context
+from .embed import button as embed_button
+from .embed import end as embed_end
+from .embed import page_of as embed_page_of
 from .editor import census_editor
 from .elements import (actors_table, chart, coming_soon, data_table, filter_caption, key_figures, level_legend,
                        template_button)
@@ -42,14 +47,15 @@ from .source import locked as source_locked
 from .source import refused_upload_banner
 from .workspace_panel import status_banner
 from .review_queue import home_line as questionnaire_count
-from .pages import (PAGES, UNEXPECTED, is_bare, navigation, page_link, page_path, run_page, statement_footer,
-                    url_path)
+from .pages import (PAGES, UNEXPECTED, embedded_address, is_bare, navigation, page_link, page_path, run_page,
+                    statement_footer, url_path)
 from .workshop_mode import CAROUSEL_PAGES, carousel_next
 from .workshop_mode import sidebar_state as initial_sidebar_state
 
 __all__ = ["ASSETS", "CAROUSEL_PAGES", "FILTER_KEYS", "PAGES", "UNEXPECTED", "Context", "actor_card",
            "actor_search", "actors_table",
            "carousel_next", "census_editor", "chart", "coming_soon", "commune_contours", "context", "data_table",
+           "embed_button", "embed_end", "embed_page_of", "embedded_address", "embedded_context",
            "filter_caption", "initial_sidebar_state", "is_bare", "key_figures", "level_legend", "navigation", "page_link", "page_path", "questionnaire_count",
            "refused_upload_banner", "run_page", "source_locked", "statement_footer", "status_banner",
            "set_filters", "sidebar", "template_button", "territory_shape", "url_path"]

@@ -90,6 +90,8 @@ def chart(ctx: Context, fig: go.Figure | Callable[[], go.Figure], summary: str |
     ``fig`` and ``summary`` given as functions of the view alone (nothing else than ``ctx``'s census, filters and
     rows in error): the figure is built, styled and serialised once for every session showing the same view in
     the same mode (nrdash.shared), not once per session."""
+    if ctx.embedded:  # another site shows the figure: it is read there, not clicked to filter nor opened as a table
+        select_by = table = None
     on_select = None if select_by is None else (lambda points: _on_chart_points(points, select_by))
 
     def styled() -> tuple[Rendered, dict | None, str]:

@@ -2,7 +2,7 @@
 every page reads. app.py computes it once per run (sidebar()); a page asks for it (context()) and passes it on."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import streamlit as st
@@ -13,7 +13,7 @@ from ..filters import Filters, describe
 from ..geography import Geography
 from ..placement import TerritoryInfo
 from ..text import count_noun, escape_md
-from . import widgets
+from . import embed, widgets
 from . import territory_picker as territories
 from . import workshop_mode
 from .assets import style
@@ -42,6 +42,8 @@ class Context:
     contrast: bool = False  # mode atelier's high-contrast theme (washed-out projectors)
     source: Source | None = None  # the territory, version or draft shown, and what this session may do
     share_key: shared.ViewKey | None = None  # the view's key when sessions share it (nrdash.shared), else None
+    embedded: bool = False  # ?integre=1: the page's figure alone, for another site (nrdash.ui.embed)
+    page: str | None = None  # the page shown ('pages/carte.py')
 
     def shared_value(self, name, compute):
         """``compute()``, computed once for every session showing this view (nrdash.shared.derived): ``name`` says
@@ -87,10 +89,36 @@ def sidebar(current_page: str | None = None) -> Context:
     territories.widgets(dataset, geo, territory)
     filters = widgets.filter_widgets(dataset)
     image_format = widgets.image_format_widget(current_page)
-    key = shared.view_key(dataset, src.code, src.number, include_errors, filters)
-    view = shared.view(dataset, key, include_errors, filters)  # computed once for every session showing the same
-    ctx = Context(dataset, filters, view.actors, view.categories, view.actions, view.total, include_errors, geo,
-                  geo_note, territory, workshop, image_format, contrast, src, key)
+    return _with_view(Context(dataset, filters, None, None, None, 0, include_errors, geo, geo_note, territory,
+                              workshop, image_format, contrast, src, page=current_page))
+
+
+def embedded(current_page: str | None) -> Context:
+    """?integre=1 (nrdash.ui.embed): the view the address states — territory, version, filters — with nothing
+    drawn around the page. As in mode atelier, the published version only and never personal data; the store
+    decides whether this session may read the territory at all (otherwise the page says so and stops)."""
+    st.markdown(style("embed"), unsafe_allow_html=True)  # no Streamlit header (our own file)
+    if current_page not in embed.EMBED_PAGES:
+        embed.refuse_page(current_page)
+    geo, geo_note = geography()
+    src = source.resolve(workshop=True)
+    st.session_state[SOURCE_KEY] = src
+    if src.dataset is None:
+        embed.unavailable(src.problem or "", current_page)
+    dataset = src.dataset
+    filters = widgets.address_filters(dataset).filters  # what the address states wrongly is left out
+    return _with_view(Context(dataset, filters, None, None, None, 0, False, geo, geo_note,
+                              territories.chosen(dataset, geo), source=src, embedded=True, page=current_page))
+
+
+def _with_view(ctx: Context) -> Context:
+    """``ctx`` with its filtered view, computed once for every session showing the same (nrdash.shared); kept for
+    the page (context())."""
+    src = ctx.source
+    key = shared.view_key(ctx.dataset, src.code, src.number, ctx.include_error_rows, ctx.filters)
+    view = shared.view(ctx.dataset, key, ctx.include_error_rows, ctx.filters)
+    ctx = replace(ctx, actors=view.actors, categories=view.categories, actions=view.actions, total=view.total,
+                  share_key=key)
     st.session_state[CONTEXT_KEY] = ctx
     return ctx
 

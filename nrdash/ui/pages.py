@@ -7,7 +7,7 @@ import urllib.parse
 
 import streamlit as st
 
-from .. import links, session_reaper
+from .. import embedding, links, session_reaper
 
 log = logging.getLogger("nrdash")
 
@@ -40,10 +40,15 @@ UNEXPECTED = "Une erreur inattendue est survenue sur cette page."
 def navigation() -> "st.navigation":
     """The sidebar's menu, in words only: an icon costs every page three more elements per menu entry (about 30
     in all), which the pages' sobriety grade cannot afford (tests/e2e/test_sobriety.py); links elsewhere keep them.
-    Bare pages are not in the menu, and their own address draws no menu at all."""
+    Bare pages are not in the menu, and their own address draws no menu at all, nor does an embedded view's."""
     pages = [st.Page(path, title=title, default=(i == 0)) for i, (path, title, _) in enumerate(PAGES)]
     pages += [st.Page(path, title=title, visibility="hidden") for path, title, _ in BARE_PAGES]
-    return st.navigation(pages, position="hidden" if _bare_address() else "sidebar")
+    return st.navigation(pages, position="hidden" if _bare_address() or embedded_address() else "sidebar")
+
+
+def embedded_address() -> bool:
+    """The address asks for the page's figure alone, for another site (?integre=1, nrdash.ui.embed): no menu."""
+    return st.query_params.get(embedding.EMBED_PARAM) == "1"
 
 
 def _bare_address() -> bool:
@@ -57,12 +62,20 @@ def is_bare(page) -> bool:
     return any(t == page.title for _, t, _ in BARE_PAGES)
 
 
+class PageDone(Exception):
+    """Raised by a page that has drawn all it shows for this address (an embedded view ends under its figure,
+    nrdash.ui.embed): the rest of the page is not run. Not st.stop(): once a stop is requested, every later call
+    to Streamlit (run_page's own cleanup included) stops too."""
+
+
 def run_page(page: "st.navigation") -> None:
     """Run the selected page; an unexpected error shows a French message, never a traceback."""
     st.session_state[THROUGH_APP_KEY] = True  # context(): this page runs through app.py
     session_reaper.seen()  # ended, and its census freed, once its browser has left (nrdash.session_reaper)
     try:
         page.run()
+    except PageDone:
+        pass
     except Exception:
         log.exception("page failed")
         st.error(f"{UNEXPECTED} Rechargez la page ; si le problème persiste, signalez-le avec le fichier utilisé.",

@@ -56,11 +56,16 @@ def _options(dataset: Dataset) -> dict[str, list]:
     return urlstate.filter_options(dataset.communes, types)
 
 
-def _filters_from_url(dataset: Dataset, opts: dict[str, list]) -> None:
+def address_filters(dataset: Dataset) -> urlstate.Decoded:
+    """The filters this page's address states, and what it states wrongly (left out, with a note)."""
+    params = {name: st.query_params.get_all(name) for name in st.query_params.keys()}
+    return urlstate.decode(params, _options(dataset), default_filters(dataset))
+
+
+def _filters_from_url(dataset: Dataset) -> None:
     """A new session starts from the filters its address states (a shared link, a reload); what the address
     states wrongly is left out and said in the sidebar."""
-    params = {name: st.query_params.get_all(name) for name in st.query_params.keys()}
-    decoded = urlstate.decode(params, opts, default_filters(dataset))
+    decoded = address_filters(dataset)
     set_filters(**{f: getattr(decoded.filters, f) for f in FILTER_KEYS})
     st.session_state[URL_NOTES_KEY] = (decoded.notes, decoded.filters) if decoded.notes else None
 
@@ -95,7 +100,7 @@ def filter_widgets(dataset: Dataset) -> Filters:
         reset_filters()  # first run of the session; a new upload resets them too (_on_upload)
         if not st.session_state.get(URL_READ_KEY):
             st.session_state[URL_READ_KEY] = True
-            _filters_from_url(dataset, opts)
+            _filters_from_url(dataset)
     active = state_filters().differences(default_filters(dataset))
     label = f"Filtres ({count_noun(active, 'actif')})" if active else "Filtres"
     # In a popover: its ten widgets (and their scripts) reach the browser only when someone opens it.
