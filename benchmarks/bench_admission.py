@@ -227,6 +227,7 @@ def main() -> None:
     s.add_user(op, "admin@exemple.fr", PASSWORD)
     s.add_user(op, EDITOR, PASSWORD, "éditeur", EPCI)
     s.publish(op, EPCI, SAMPLE.read_bytes(), "recensement.xlsx")
+    s.set_territory(op, EPCI, anonymous_read=True)  # visitors upload beside it; a new territory opens closed
     s.close()
     print(f"Application : {args.app_root} ; {os.cpu_count()} cœurs ; charge au départ : {os.getloadavg()}", flush=True)
     print(f"Gros fichier : {big.name}, {big.stat().st_size / 1e6:.1f} Mo ; petit fichier : "

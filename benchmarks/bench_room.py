@@ -285,6 +285,7 @@ def publish_synthetic(actors: int, code: str, database: str | None) -> None:
     s = Store(database) if database else Store()
     s.publish(Principal.operator(), code, path.read_bytes(), path.name, author="banc d'essai",
               force_reason="banc d'essai")
+    s.set_territory(Principal.operator(), code, anonymous_read=True)  # a new territory opens closed (issue 25)
     s.close()
 
 
