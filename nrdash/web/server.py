@@ -22,7 +22,7 @@ from pathlib import Path
 import streamlit as st
 from starlette.middleware import Middleware
 
-from nrdash import maintenance, plotting
+from nrdash import maintenance, plotting, session_reaper
 from nrdash.sandbox import warm_up
 from nrdash.web import auth, fonts, frontend, opendata_routes, public, vote_page
 from nrdash.web.compression import StaticCompression
@@ -52,6 +52,7 @@ def routes() -> list:
     return auth.routes() + public.routes() + vote_page.routes() + opendata_routes.routes()
 
 
+session_reaper.limit_malloc_arenas()  # before the sessions' threads exist: freed memory goes back, not kept per thread
 auth.restrict_proxy_headers()  # client addresses from NRDASH_TRUSTED_PROXIES only (uvicorn believes loopback)
 warm_up()  # the census reader's worker process, started in the background: the first upload does not wait for it
 maintenance.start()  # the retention period applied at most once a day, whichever replica does it
