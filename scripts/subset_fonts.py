@@ -6,7 +6,7 @@ Icons (Material Symbols): kept, every icon of the font whose name appears in Str
 ``material/`` or as any quoted word (generous on purpose: an icon Streamlit names in its own code must never be
 missing) — or in nrdash's code, plus the letters, digits and "_" the names are typed with (the font draws an icon
 by a ligature over its name). Text (Source Sans): kept, the characters of nrdash.web.fonts.TEXT_CHARACTERS.
-Run it again after upgrading Streamlit; tests/test_fonts.py says when.
+Run it again after upgrading Streamlit; tests/web/test_fonts.py says when.
 """
 from __future__ import annotations
 

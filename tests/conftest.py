@@ -151,10 +151,10 @@ E2E = ROOT / "tests" / "e2e"
 PG_FIXTURES = {"pg_server"}
 # Over 100 s each with two workers at a load of about 30 (2026-12-07, -n 2 --durations), the next one 82 s.
 SLOW = {
-    "tests/test_http.py::test_junk_static_urls_leave_memory_alone",
-    "tests/test_store_access.py::test_every_operation_for_every_principal",
+    "tests/web/test_http.py::test_junk_static_urls_leave_memory_alone",
+    "tests/store/test_store_access.py::test_every_operation_for_every_principal",
     "tests/test_placement.py::test_cache_round_trip",
-    "tests/test_compression.py::test_large_files_never_compressed_on_the_event_loop",
+    "tests/web/test_compression.py::test_large_files_never_compressed_on_the_event_loop",
 }
 
 

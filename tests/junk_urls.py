@@ -1,5 +1,5 @@
 """Junk and variant static URLs (issue 11: they each filled the compression cache), and a raw HTTP GET that sends
-them as they are. Shared by tests/test_http.py and benchmarks/bench_compression.py. Loopback only."""
+them as they are. Shared by tests/web/test_http.py and benchmarks/bench_compression.py. Loopback only."""
 from __future__ import annotations
 
 import http.client

@@ -48,7 +48,7 @@ def test_the_card_changes_one_level_in_the_app_and_applies_it():
 
     from nrdash.ui import source
     from tests.mdtext import displayed
-    from tests.test_app import APP, assert_clean
+    from tests.ui.test_app import APP, assert_clean
 
     at = AppTest.from_file(APP, default_timeout=60).run()
     at.switch_page("pages/recensement.py").run()

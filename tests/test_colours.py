@@ -104,7 +104,7 @@ def _scale_colour(scale: list, t: float) -> str:
 
 
 def _app_figures() -> list[dict]:
-    from tests.test_app import app, figures
+    from tests.ui.test_app import app, figures
 
     out = []
     at = app()
@@ -304,7 +304,7 @@ def test_types_by_family_groups_types_under_their_family(sample_census):
 
 
 def test_population_is_said_once(sample_census):
-    from tests.test_app import app
+    from tests.ui.test_app import app
     from tests.mdtext import displayed
 
     at = app()

@@ -16,7 +16,7 @@ from tests.conftest import SLOW
 ROOT = Path(__file__).resolve().parent.parent
 # One file of each kind: the PostgreSQL side of db_url, pg_server asked for by getfixturevalue (marked on the test),
 # a browser test, a browser test with its own PostgreSQL, a plain test file.
-FILES = ["tests/test_store_access.py", "tests/test_backup.py", "tests/e2e/test_share.py", "tests/e2e/test_replicas.py",
+FILES = ["tests/store/test_store_access.py", "tests/store/test_backup.py", "tests/e2e/test_share.py", "tests/e2e/test_replicas.py",
          "tests/test_text.py"]
 
 
@@ -44,10 +44,10 @@ def test_each_test_carries_the_markers_of_what_it_uses(tmp_path):
     pg_ids = {i for i, m in marks.items() if "pg" in m}
     browser = {i for i, m in marks.items() if "browser" in m}
     fast = {i for i, m in marks.items() if not m & {"browser", "pg"}}  # -m "not browser and not pg"
-    assert {i.split("::")[0] for i in pg_ids} == {"tests/test_store_access.py", "tests/test_backup.py",
+    assert {i.split("::")[0] for i in pg_ids} == {"tests/store/test_store_access.py", "tests/store/test_backup.py",
                                                    "tests/e2e/test_replicas.py"}
-    assert "tests/test_backup.py::test_postgresql_backup_of_a_live_store_restores_everything" in pg_ids
-    assert all("[postgresql" in i for i in pg_ids if i.startswith("tests/test_store_access.py"))
+    assert "tests/store/test_backup.py::test_postgresql_backup_of_a_live_store_restores_everything" in pg_ids
+    assert all("[postgresql" in i for i in pg_ids if i.startswith("tests/store/test_store_access.py"))
     assert all("[postgresql" in i or "[sqlite" not in i for i in pg_ids)
     assert {i.split("::")[0] for i in browser} == {"tests/e2e/test_share.py", "tests/e2e/test_replicas.py"}
     assert browser == {i for i in marks if i.startswith("tests/e2e/")}

@@ -1,5 +1,5 @@
 """nrdash/workspace.py: the version in the address, the history list, what a draft undoes (who may do what is the
-store's: tests/test_store_access.py)."""
+store's: tests/store/test_store_access.py)."""
 from __future__ import annotations
 
 import datetime as dt

@@ -7,7 +7,7 @@ Adding a kind of principal (a campaign link's holder, a vote code's holder…): 
 constructor on ``Principal`` and an entry in ``KINDS`` (how its rights on a territory are read, and which
 territories it may read). Adding an operation: a method on the store that opens its unit of work with
 ``self._unit(who, "name", territory)``, a line in ``OPERATIONS``, and a line in the table of
-``tests/test_store_access.py`` (which fails while a public method is missing from it).
+``tests/store/test_store_access.py`` (which fails while a public method is missing from it).
 """
 from __future__ import annotations
 

@@ -147,7 +147,7 @@ def restrict_proxy_headers(trusted: Iterable | None = None) -> None:
     Config before it imports nrdash/web/server.py, so neither the option nor uvicorn's FORWARDED_ALLOW_IPS variable
     can be set from here; but uvicorn wraps the application in its proxy-headers middleware after importing it:
     nrdash/web/server.py calls this at import, and that middleware is given nrdash's list instead of uvicorn's.
-    Tested against a real server (tests/test_auth.py, tests/e2e/test_forwarded.py)."""
+    Tested against a real server (tests/web/test_auth.py, tests/e2e/test_forwarded.py)."""
     import uvicorn.config
     from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 

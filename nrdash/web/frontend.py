@@ -10,7 +10,7 @@ hash, e.g. ``FileUploader``), with enough of its code around it to be unambiguou
 At start the server reads the installed Streamlit's scripts, makes the replacements once, and serves the
 translated files itself at their usual addresses (nrdash.web.served, compressed by nrdash.web.compression like the rest).
 A script holding none of the pieces is left alone; a piece that is no longer found (Streamlit upgraded) is
-skipped, logged, and made visible by the tests (tests/test_frontend.py lists them), so the table is updated
+skipped, logged, and made visible by the tests (tests/web/test_frontend.py lists them), so the table is updated
 with the upgrade rather than silently left in English. The browser test (tests/e2e/test_french.py) reads every
 page's visible text and accessibility tree for English words.
 

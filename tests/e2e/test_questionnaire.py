@@ -46,7 +46,7 @@ def quest_server(tmp_path_factory):
     s.submit(anon("192.0.2.2"), EPCI, placed)  # in a commune of the territory: a disc on the needs map
     s.close()
     # The form's time rule is off here (a browser fills it faster than a person, faster still on a quiet machine):
-    # it is tested with an injected clock in tests/test_public_form.py; the hidden field and the burst limit
+    # it is tested with an injected clock in tests/web/test_public_form.py; the hidden field and the burst limit
     # stay on.
     env = {"NRDASH_DATA_DIR": str(data), "STREAMLIT_SERVER_COOKIE_SECRET": SECRET, quest.FILL_SECONDS_ENV: "0"}
     with streamlit_server(env=env) as url:

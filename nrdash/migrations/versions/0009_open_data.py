@@ -18,7 +18,7 @@ depends_on = None
 def upgrade() -> None:
     # ALTER TABLE … ADD COLUMN, also on SQLite (a NOT NULL column with a default is allowed there): a batch would copy
     # the table and drop the old one, which SQLite refuses while rows of other tables name it by foreign key (an
-    # instance with published versions; found by tests/test_actor_ids.py going down to 0005 and up again).
+    # instance with published versions; found by tests/store/test_actor_ids.py going down to 0005 and up again).
     # An identifier of nrdash.opendata.LICENCES; the Licence Ouverte 2.0 unless the administrator chose another.
     op.add_column("territories", sa.Column("open_licence", sa.String(40), nullable=False, server_default="etalab-2.0"))
     # False: the « Citoyens » actors are left out of the open data entirely (never listed one by one anyway).

@@ -4,7 +4,7 @@ kit's types, actions, levels, needs, the consent), errors listed at the top and 
 key, hostile and huge text, robots (hidden field, speed), a closed questionnaire and unknown territories, the known
 structure told only on an open census, a burst told to wait, cross-site posts refused.
 
-Ported from the Streamlit form's AppTests (tests/test_questionnaire_app.py, issue 17): same cases, same
+Ported from the Streamlit form's AppTests (tests/ui/test_questionnaire_app.py, issue 17): same cases, same
 assertions on what is stored and said."""
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from nrdash import store as st_store
 from nrdash.ui import source
 from tests.appstore import fresh_store
 from tests.principals import OP
-from tests.test_questionnaire_app import EPCI, HOSTILE, V1
+from tests.ui.test_questionnaire_app import EPCI, HOSTILE, V1
 
 SECRET = "secret du questionnaire public"
 ORIGIN = {"origin": "http://testserver"}

@@ -271,7 +271,7 @@ def test_administrator_settings_roles_and_erasure(db, monkeypatch):
     assert db.role_of(OP, "paul@x.fr", EPCI) == "éditeur" and "paul@x.fr : rôle « éditeur »" in texts(at)
     assert not db.verify_password(OP, "paul@x.fr", "")  # no local password: signs in through the provider
     # Closing the reading is a button of its own (issue 25: was a box « Lecture sans connexion » saved with the
-    # settings); opening asks for a confirmation (tests/test_territory_settings_app.py).
+    # settings); opening asks for a confirmation (tests/ui/test_territory_settings_app.py).
     at.button(key="ws_close_reading").click().run()
     assert db.territory(OP, EPCI)["anonymous_read"] is False
     assert {r["referent"] for r in db.personal_rows(OP, EPCI, 1)} == {"Hugo Guérin", "Ana Lopez"}

@@ -15,8 +15,8 @@ from nrdash.store import Forbidden, Store, StoreError
 from nrdash.store.database import make_engine
 from tests.principals import OP, acct, anon
 from tests.test_questionnaire import V1, answer
-from tests.test_store import small
-from tests.test_store_exchange import members, other_store, rezip
+from tests.store.test_store import small
+from tests.store.test_store_exchange import members, other_store, rezip
 
 EPCI, COMMUNE = "241700434", "17300"  # CA de La Rochelle, La Rochelle
 

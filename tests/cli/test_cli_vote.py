@@ -6,7 +6,7 @@ import json
 
 from nrdash.store import Principal, Store
 from tests.principals import OP
-from tests.test_cli_store import cli  # noqa: F401  (the fixture)
+from tests.cli.test_cli_store import cli  # noqa: F401  (the fixture)
 
 T = "exemple"
 

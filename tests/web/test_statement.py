@@ -16,7 +16,7 @@ from nrdash.web import public, statement, webpage
 from nrdash.ui import source
 from tests.appstore import fresh_store
 from tests.principals import OP
-from tests.test_questionnaire_app import EPCI, V1
+from tests.ui.test_questionnaire_app import EPCI, V1
 
 AUDIT = {"measured": "06/12/2026", "pages": [
     {"title": "Accueil", "path": "", "requests": 80, "kb": 612.4, "dom": 300, "grade": "B", "score": 70.0},

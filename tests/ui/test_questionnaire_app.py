@@ -1,5 +1,5 @@
 """The questionnaire in the app (issue 17): the editors' queue (accept, merge with the fields they pick, reject,
-publish; hostile text shown as typed; nothing for a viewer). The public form: tests/test_public_form.py."""
+publish; hostile text shown as typed; nothing for a viewer). The public form: tests/web/test_public_form.py."""
 from __future__ import annotations
 
 import re
@@ -36,7 +36,7 @@ def texts(at: AppTest) -> str:
 
 
 # The public form is a page the server writes itself (nrdash.web.public): its tests, ported from this module's form
-# tests (same cases, same assertions), are in tests/test_public_form.py.
+# tests (same cases, same assertions), are in tests/web/test_public_form.py.
 
 
 # -- the queue -----------------------------------------------------------------------------
@@ -60,7 +60,7 @@ def submit(db, **over) -> int:
 
 
 def test_hostile_markup_is_shown_as_typed_in_the_queue(db, monkeypatch):
-    """(The form's half, stored as typed: tests/test_public_form.py.)"""
+    """(The form's half, stored as typed: tests/web/test_public_form.py.)"""
     submit(db, name=HOSTILE, needs=["Autre"], needs_text=HOSTILE)
     db.add_user(OP, "marie@x.fr", "motdepasse-long", "éditeur", EPCI)
     signed_in(monkeypatch, "marie@x.fr")

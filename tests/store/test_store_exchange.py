@@ -10,7 +10,6 @@ import io
 import json
 import re
 import zipfile
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -21,12 +20,13 @@ from nrdash import referential as ref
 from nrdash import store as st
 from nrdash.sandbox import load_census_isolated
 from nrdash.store import Store, StoreError
+from tests.conftest import ROOT
 from tests.principals import OP, anon
 from tests.test_questionnaire import V1, answer
-from tests.test_store import kill_in_transaction, small
+from tests.store.test_store import kill_in_transaction, small
 
 EPCI = "241700434"
-FORMAT1 = Path(__file__).parent / "fixtures" / "territoire-format1.zip"  # written by nrdash before format 2
+FORMAT1 = ROOT / "tests" / "fixtures" / "territoire-format1.zip"  # written by nrdash before format 2
 
 
 def members(archive: bytes) -> dict[str, bytes]:

@@ -9,8 +9,8 @@ from nrdash.store import Principal
 from nrdash.ui import source
 from tests.appstore import signed_in
 from tests.principals import OP, anon
-from tests import test_workspace_app
-from tests.test_workspace_app import EPCI, V1, app, census, texts
+from tests.ui import test_workspace_app
+from tests.ui.test_workspace_app import EPCI, V1, app, census, texts
 
 db = test_workspace_app.db  # the store fixture (pytest finds it by this name; not imported: each db parameter shadowed it)
 

@@ -14,7 +14,7 @@ from nrdash.ui import source
 from tests.appstore import fresh_store, signed_in
 from tests.conftest import ROOT, actors_sheet
 from tests.mdtext import displayed
-from tests.test_app import chart_summaries, figures
+from tests.ui.test_app import chart_summaries, figures
 from tests.principals import OP
 
 APP = str(ROOT / "app.py")

@@ -12,7 +12,7 @@ from nrdash.ui import source
 from tests.appstore import fresh_store, signed_in
 from tests.mdtext import displayed
 from tests.principals import OP
-from tests.test_share_app import app_at
+from tests.ui.test_share_app import app_at
 
 T = "exemple"
 EDITOR = "anim@x.fr"

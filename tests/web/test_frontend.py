@@ -8,7 +8,7 @@ import gzip
 from nrdash.web import frontend
 from nrdash.web.compression import StaticCompression
 from nrdash.web.served import ServeFiles
-from tests.test_compression import run  # in a thread: Playwright (same session) keeps a loop running
+from tests.web.test_compression import run  # in a thread: Playwright (same session) keeps a loop running
 
 
 def test_every_piece_is_found_in_the_installed_streamlit():

@@ -12,7 +12,7 @@ from nrdash.cli.census_file import census_json
 from nrdash.cli.json_values import json_bytes, plain, plain_column
 from nrdash.census import load_census
 
-from tests.test_cli import SAMPLE
+from tests.cli.test_cli import SAMPLE
 
 
 def one_by_one(column: pd.Series) -> list:

@@ -56,7 +56,7 @@ def test_the_carte_page_draws_names_above_points_without_collision(workshop):
 
     from streamlit.testing.v1 import AppTest
 
-    from tests.test_app import APP, assert_clean, interactive_map
+    from tests.ui.test_app import APP, assert_clean, interactive_map
 
     at = AppTest.from_file(APP, default_timeout=60)
     if workshop:

@@ -9,7 +9,7 @@ from nrdash.filters import Filters
 from nrdash.matrix import (actions_toggle_label, filter_actions, gaps_label, plan_counts, plan_summary, plan_view,
                            scope_note, shown_targets)
 from nrdash.ui import FILTER_KEYS
-from tests.test_app import app, chart_summaries, figures
+from tests.ui.test_app import app, chart_summaries, figures
 
 
 def test_shown_targets_follow_the_family_filter():
@@ -102,7 +102,7 @@ def test_matrice_page_numbers_agree(family, sample_census):
 
 
 def test_home_counts_the_cells_the_matrix_shows(sample_census):
-    from tests.test_app import metric
+    from tests.ui.test_app import metric
 
     at = app()
     at.multiselect(key=FILTER_KEYS["families"]).set_value([ref.COMPANIES]).run()

@@ -2,7 +2,7 @@
 import json
 
 from tests.conftest import xlsx_bytes
-from tests.test_cli import run
+from tests.cli.test_cli import run
 
 COLS = ["Nom de l'acteur", "SIRET", "Type d'acteur", "Niveau d'engagement estimé", "Commune", "Référent", "Contact"]
 

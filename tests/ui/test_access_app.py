@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 from nrdash.store import Principal
-from tests import test_workspace_app
+from tests.ui import test_workspace_app
 from tests.principals import OP
-from tests.test_first_hour_app import as_editor
-from tests.test_workspace_app import EPCI, texts
+from tests.ui.test_first_hour_app import as_editor
+from tests.ui.test_workspace_app import EPCI, texts
 
 db = test_workspace_app.db  # the store fixture (pytest finds it by this name; not imported: each db parameter shadowed it)
 

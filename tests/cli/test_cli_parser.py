@@ -12,7 +12,7 @@ import pytest
 
 from nrdash.cli import build_parser, main
 from tests.conftest import ROOT, SAMPLE
-from tests.test_cli import run
+from tests.cli.test_cli import run
 
 EPCI = "241700434"
 FORMER_WORDS = {"export-territoire": "export", "import-territoire": "import", "erase-person": "erase",
@@ -101,7 +101,7 @@ def test_nothing_imports_the_entry_module(tmp_path):
     sources = [p for folder in ("nrdash", "tests", "scripts", "benchmarks", "pages") for p in (ROOT / folder).rglob("*.py")]
     sources += [ROOT / "app.py"]
     assert len(sources) > 100
-    found = [str(p.relative_to(ROOT)) for p in sources if p != ROOT / "tests" / "test_cli_parser.py"
+    found = [str(p.relative_to(ROOT)) for p in sources if p != ROOT / "tests" / "cli" / "test_cli_parser.py"
              and entry.search(p.read_text(encoding="utf-8"))]
     assert not found
     # and when it runs: diff loads its helpers without loading the entry module a second time as nrdash.__main__

@@ -5,7 +5,7 @@ from nrdash import referential as ref
 from nrdash.filters import Filters, apply_filters
 from nrdash.ui import FILTER_KEYS
 from tests.mdtext import displayed
-from tests.test_app import APP, assert_clean, caption_with, metric
+from tests.ui.test_app import APP, assert_clean, caption_with, metric
 
 
 def app_at(**params) -> AppTest:

@@ -7,7 +7,7 @@ from nrdash import referential as ref
 from nrdash.editing import (LINE_COLUMN, PROBLEM_COLUMN, grid_view, merge_grid, problems_by_line, revalidate,
                             to_edit_frame)
 from nrdash.ui import editor
-from tests.test_app import APP, assert_clean
+from tests.ui.test_app import APP, assert_clean
 
 LEVEL = "Niveau d'engagement estimé"
 NAME = "Nom de l'acteur"

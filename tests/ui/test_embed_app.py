@@ -19,8 +19,8 @@ from tests.appstore import EPCI, fresh_store, signed_in
 from tests.conftest import ROOT
 from tests.mdtext import displayed
 from tests.principals import OP
-from tests.test_app import chart_summaries, charts_of
-from tests.test_workspace_app import V1
+from tests.ui.test_app import chart_summaries, charts_of
+from tests.ui.test_workspace_app import V1
 
 APP = str(ROOT / "app.py")
 PERSONAL = ("Hugo Guérin", "hugo@example.org", "Ana Lopez", "ana@example.org")  # V1's Référent and Contact

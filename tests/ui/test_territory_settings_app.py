@@ -16,7 +16,7 @@ from tests.appstore import fresh_store, signed_in
 from tests.conftest import ROOT
 from tests.mdtext import displayed
 from tests.principals import OP, anon
-from tests.test_workspace_app import V1, census
+from tests.ui.test_workspace_app import V1, census
 
 APP = str(ROOT / "app.py")
 EPCI = "241700434"
@@ -121,7 +121,7 @@ def consent_html(db) -> str:
 
 
 def _consent(db) -> str:
-    from tests.test_public_form import text
+    from tests.web.test_public_form import text
 
     return text(consent_html(db))
 
