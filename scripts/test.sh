@@ -24,4 +24,9 @@ if ! .venv/bin/python -m ruff check .; then
   echo "Le code ne passe pas ruff (ci-dessus) : corrigez-le, ou lancez .venv/bin/python -m ruff check --fix . pour les corrections sûres, puis relancez bash scripts/test.sh." >&2
   exit 1
 fi
-exec .venv/bin/python -m pytest "$@"
+# On two processes (pytest-xdist; the tests of a file stay together, in order, each process has its own data folder,
+# PostgreSQL instance and servers): NRDASH_TEST_WORKERS=1 runs them in one.
+workers=${NRDASH_TEST_WORKERS:-2}
+parallel=()
+if [ "$workers" -gt 1 ]; then parallel=(-n "$workers" --dist loadfile); fi
+exec .venv/bin/python -m pytest "${parallel[@]}" "$@"

@@ -51,8 +51,11 @@ def _project(tmp_path: Path, lint_fails: bool) -> tuple[Path, Path]:
     return tmp_path, calls
 
 
-def _test_sh(project: Path, *args: str) -> subprocess.CompletedProcess:
+def _test_sh(project: Path, *args: str, workers: str | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "PATH": f"{project / 'bin'}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("NRDASH_TEST_WORKERS", None)
+    if workers is not None:
+        env["NRDASH_TEST_WORKERS"] = workers
     return subprocess.run(["bash", "scripts/test.sh", *args], cwd=project, env=env, capture_output=True, text=True,
                           timeout=60)
 
@@ -60,6 +63,15 @@ def _test_sh(project: Path, *args: str) -> subprocess.CompletedProcess:
 def test_test_sh_runs_ruff_then_pytest(tmp_path):
     project, calls = _project(tmp_path, lint_fails=False)
     result = _test_sh(project, "-q", "tests/test_census.py")
+    assert result.returncode == 0, result.stderr
+    # on two processes by default (pytest-xdist, a file's tests together): the whole suite in CI
+    assert calls.read_text().splitlines() == ["-m ruff check .",
+                                              "-m pytest -n 2 --dist loadfile -q tests/test_census.py"]
+
+
+def test_test_sh_runs_pytest_in_one_process_when_asked(tmp_path):
+    project, calls = _project(tmp_path, lint_fails=False)
+    result = _test_sh(project, "-q", "tests/test_census.py", workers="1")
     assert result.returncode == 0, result.stderr
     assert calls.read_text().splitlines() == ["-m ruff check .", "-m pytest -q tests/test_census.py"]
 
