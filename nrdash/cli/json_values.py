@@ -56,3 +56,17 @@ def json_bytes(obj: Any) -> bytes:
         return orjson.dumps(obj, default=str, option=orjson.OPT_APPEND_NEWLINE)
     except (orjson.JSONEncodeError, TypeError):
         return (json.dumps(obj, default=str) + "\n").encode("ascii")
+
+
+def print_listing(items: list, as_json: bool, empty: str, line) -> int:
+    """A listing command's output: the items as a JSON array (``--json``, each ``as_dict()``), else one ``line(item)``
+    per item, or ``empty`` when there is none. The exit code (0)."""
+    if as_json:
+        print(json.dumps([item.as_dict() for item in items], ensure_ascii=False))
+        return 0
+    if not items:
+        print(empty)
+    for item in items:
+        print(line(item))
+    return 0
+

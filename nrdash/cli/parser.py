@@ -102,3 +102,13 @@ def territory_option(parser: argparse.ArgumentParser) -> None:
     """``--territoire CODE``, required, said the same way by every command that acts on one territory."""
     parser.add_argument("--territoire", required=True, help=TERRITORY_HELP)
 
+
+def territory_listing(sub: argparse._SubParsersAction, name: str, help: str, func) -> argparse.ArgumentParser:
+    """A command that lists something of one territory (``versions``, ``link list``, ``submissions``):
+    ``--territoire CODE`` and ``--json``; the parser, for the options of its own."""
+    parser = sub.add_parser(name, help=help)
+    territory_option(parser)
+    parser.add_argument("--json", action="store_true", help="un objet JSON sur la sortie standard")
+    parser.set_defaults(func=func)
+    return parser
+

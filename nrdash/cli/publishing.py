@@ -3,12 +3,12 @@ database they live in (nrdash.cli.operator: how these commands reach the store).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
+from .json_values import print_listing
 from .operator import guarded, open_store, operator
-from .parser import territory_option
+from .parser import territory_listing, territory_option
 
 
 @guarded
@@ -36,18 +36,14 @@ def _publish(args: argparse.Namespace) -> int:
 
 @guarded
 def _versions(args: argparse.Namespace) -> int:
-    items = open_store().versions(operator(), args.territoire)
-    if args.json:
-        print(json.dumps([v.as_dict() for v in items], ensure_ascii=False))
-        return 0
-    if not items:
-        print(f"Aucune version pour le territoire {args.territoire}.")
-    for v in items:
+    def line(v) -> str:
         what = f"restauration de la v{v.restored_from}" if v.restored_from else v.file_name
-        print(f"v{v.number}  {v.created_at.astimezone():%Y-%m-%d %H:%M}  {v.author or '—'}  {what}  "
-              f"{v.n_actors} acteurs, {v.n_errors} erreur(s), {v.n_warnings} avertissement(s)"
-              + ("  [expurgée]" if v.redacted_at else "") + (f"\n      {v.note}" if v.note else ""))
-    return 0
+        return (f"v{v.number}  {v.created_at.astimezone():%Y-%m-%d %H:%M}  {v.author or '—'}  {what}  "
+                f"{v.n_actors} acteurs, {v.n_errors} erreur(s), {v.n_warnings} avertissement(s)"
+                + ("  [expurgée]" if v.redacted_at else "") + (f"\n      {v.note}" if v.note else ""))
+
+    return print_listing(open_store().versions(operator(), args.territoire), args.json,
+                         f"Aucune version pour le territoire {args.territoire}.", line)
 
 
 @guarded
@@ -76,10 +72,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     _note_and_author(p)
     p.add_argument("--forcer-erreurs", metavar="RAISON", help="publier malgré des lignes en erreur, pour cette raison")
     p.set_defaults(func=_publish)
-    v = sub.add_parser("versions", help="historique des versions d'un territoire")
-    territory_option(v)
-    v.add_argument("--json", action="store_true")
-    v.set_defaults(func=_versions)
+    territory_listing(sub, "versions", "historique des versions d'un territoire", _versions)
     r = sub.add_parser("restore", help="republier une ancienne version (nouvelle version)")
     r.add_argument("number", type=int, metavar="VERSION")
     territory_option(r)

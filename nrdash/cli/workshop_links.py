@@ -10,8 +10,9 @@ import json
 import os
 import sys
 
+from .json_values import print_listing
 from .operator import guarded, open_store, operator
-from .parser import territory_option
+from .parser import territory_listing, territory_option
 
 
 def days_argument(text: str) -> int:
@@ -63,17 +64,12 @@ def _create(args: argparse.Namespace) -> int:
 
 @guarded
 def _list(args: argparse.Namespace) -> int:
-    items = open_store(seed=False).workshop_links(operator(), args.territoire)
-    if args.json:
-        print(json.dumps([x.as_dict() for x in items], ensure_ascii=False))
-        return 0
-    if not items:
-        print(f"Aucun lien d'atelier pour le territoire {args.territoire}.")
-    for x in items:
-        print(f"n° {x.id}  {x.state}  expire le {x.expires_at.astimezone():%Y-%m-%d %H:%M}  "
-              f"{x.label or '(sans libellé)'}  créé le {x.created_at.astimezone():%Y-%m-%d} par {x.created_by or '—'}"
-              + (f"  révoqué le {x.revoked_at.astimezone():%Y-%m-%d %H:%M}" if x.revoked_at else ""))
-    return 0
+    return print_listing(
+        open_store(seed=False).workshop_links(operator(), args.territoire), args.json,
+        f"Aucun lien d'atelier pour le territoire {args.territoire}.",
+        lambda x: f"n° {x.id}  {x.state}  expire le {x.expires_at.astimezone():%Y-%m-%d %H:%M}  "
+                  f"{x.label or '(sans libellé)'}  créé le {x.created_at.astimezone():%Y-%m-%d} par {x.created_by or '—'}"
+                  + (f"  révoqué le {x.revoked_at.astimezone():%Y-%m-%d %H:%M}" if x.revoked_at else ""))
 
 
 @guarded
@@ -93,10 +89,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--libelle", help="par exemple « Atelier du 12 mars »")
     c.add_argument("--json", action="store_true", help="un objet JSON : id, url, territoire, libelle, expire_le")
     c.set_defaults(func=_create)
-    ls = actions.add_parser("list", help="les liens d'un territoire et leur état")
-    territory_option(ls)
-    ls.add_argument("--json", action="store_true")
-    ls.set_defaults(func=_list)
+    territory_listing(actions, "list", "les liens d'un territoire et leur état", _list)
     r = actions.add_parser("revoke", help="révoquer un lien : ses sessions ouvertes n'affichent plus rien")
     r.add_argument("id", metavar="ID", help="numéro du lien (link list)")
     r.set_defaults(func=_revoke)
