@@ -132,7 +132,10 @@ def test_junk_static_urls_leave_memory_alone(server):
             assert len(path) > 16_000
     growth = rss_mb(server.pid) - before
     assert statuses <= {200, 400, 404, 431} and 200 in statuses
-    assert growth < 50, f"the server grew by {growth:.0f} MB"
+    # The bound tells caching from the server's normal cost: caching each junk variant grew the server by 1,536 MB;
+    # answering 1,000 requests costs 45 to 73 MB of allocator growth (docs/performances.md « Cache de compression »),
+    # and a bound of 50 MB, at that level, failed a clean-clone run at 50.02 MB.
+    assert growth < 150, f"the server grew by {growth:.0f} MB"
     static = Path(streamlit_static_dir())
     french, _ = frontend.translated_scripts()  # (those holding English words are served in French, issue 25)
     for script in scripts[:2]:  # real files still served whole, compressed
