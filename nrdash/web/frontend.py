@@ -277,14 +277,34 @@ POPOVER_KEYS_JS = """(() => {
       button.focus();
     } else if (!event.shiftKey && event.target === items[items.length - 1]) {
       event.preventDefault();
-      const rest = tabbable(document.body).filter((e) => !dialog.contains(e));
-      const next = rest[rest.indexOf(button) + 1] || button;
-      button.click();
-      const settle = (n) => {  /* once the popover is closed (Streamlit would put the focus back on its button) */
-        if (openDialog() && n > 0) requestAnimationFrame(() => settle(n - 1));
-        else setTimeout(() => next.focus(), 0);
+      /* Streamlit may draw the sidebar again while the popover closes: find the button (by its label) and what
+         follows it once closed, and put the focus back there if it fell to the page meanwhile */
+      const labelOf = (e) => { const c = e.cloneNode(true);  /* its words, without the icons (the chevron turns) */
+        c.querySelectorAll('[data-testid="stIconMaterial"]').forEach((i) => i.remove());
+        return c.textContent.trim(); };
+      const name = labelOf(button);
+      const following = () => {
+        const open = openDialog();
+        const rest = tabbable(document.body).filter((e) => !(open && open.contains(e)));
+        const b = rest.find((e) => e.dataset.testid === 'stPopoverButton' && labelOf(e) === name);
+        return b ? rest[rest.indexOf(b) + 1] || b : null;
       };
-      settle(60);
+      const lost = () => { const here = document.activeElement; return !here || here === document.body
+        || here === document.documentElement || !here.isConnected; };
+      button.click();
+      const deadline = Date.now() + 3000;
+      let target = null, checks = 20;
+      const hold = () => {  /* for a short while, a focus lost to the page goes back where it was put */
+        if (lost() || (target && !target.isConnected)) { target = following(); if (target) target.focus(); }
+        if (checks-- > 0 && (lost() || document.activeElement === target)) setTimeout(hold, 50);
+      };
+      const settle = () => {  /* once the popover is closed (Streamlit would put the focus back on its button) */
+        if (openDialog() && Date.now() < deadline) { setTimeout(settle, 16); return; }
+        target = following();
+        if (target) target.focus();
+        setTimeout(hold, 50);
+      };
+      settle();
     }
   }, true);
 })();"""

@@ -57,6 +57,9 @@ def test_popover_with_the_keyboard(server, page, name):
     for _ in range(count):  # Tab from the last control: on to what follows the button, the popover closed
         page.keyboard.press("Tab")
     dialog.wait_for(state="detached")
+    # the focus moves once the popover is closed (the page's script waits for that): wait for it to land
+    page.wait_for_function("""() => { const e = document.activeElement;
+        return e && e !== document.body && !e.closest('[role=dialog]'); }""", timeout=10_000)
     after = focused(page)
     assert not after["inDialog"] and after["label"] != name, after
     expected = page.evaluate("""(name) => { const shown = """ + SHOWN + """;
