@@ -12,10 +12,11 @@ from streamlit.file_util import get_static_dir as streamlit_static_dir
 KINDS = ("unknown", "slashes", "percent", "dots", "encoded-slash", "long")
 
 
-def real_scripts(count: int = 5) -> list[str]:
-    """URL paths of the largest of Streamlit's scripts (the costliest to compress once per variant)."""
+def real_scripts(count: int = 5, skip: int = 0) -> list[str]:
+    """URL paths of the largest of Streamlit's scripts (the costliest to compress once per variant), after the
+    ``skip`` largest."""
     js = Path(streamlit_static_dir()) / "static" / "js"
-    largest = sorted(js.glob("*.js"), key=lambda p: p.stat().st_size, reverse=True)[:count]
+    largest = sorted(js.glob("*.js"), key=lambda p: p.stat().st_size, reverse=True)[skip:skip + count]
     return [f"/static/js/{p.name}" for p in largest]
 
 
