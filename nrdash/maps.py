@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -22,11 +22,11 @@ from .text import decimal, percent
 # At most GRID_CELLS_ACROSS² discs, whatever the census size: every shape drawn costs on every frame while
 # panning (about 9 µs per disc or outline segment in software rendering, benchmarks/bench_map.py).
 GRID_CELLS_ACROSS = 36
-FULL_TOOLTIP_MAX = 3000
+FULL_TOOLTIP_MAX = 3000  # above this, points carry no text: the tooltip gives the level, a click the card
 # Above this many points, panning depends on the graphics card: 5,000 points pan at about 20 images/s in
 # software rendering, 100,000 at about 1 (benchmarks/bench_map.py); the page says so and suggests the grid.
 POINTS_SMOOTH_MAX = 20_000
-GRID_BY_DEFAULT_ABOVE = 5_000  # actors in the filtered view: the map opens on the grid  # above this, points carry no text: the tooltip gives the level, a click the card
+GRID_BY_DEFAULT_ABOVE = 5_000  # actors in the filtered view: the map opens on the grid
 COLOR_MODES = {"level": "Niveau d'engagement", "family": "Famille d'acteurs"}
 CHOROPLETHS = {
     "none": "Aucune",
@@ -35,6 +35,25 @@ CHOROPLETHS = {
     "engaged_share": "Part d'acteurs de niveau ≥ 2",
 }
 BASEMAPS = {"none": "Sans fond de carte (hors ligne)", "carto": "Fond Carto (en ligne)"}
+
+
+class MapSettings(NamedTuple):
+    """What the page's settings choose: point colour, commune colour, the interactive map or the still one, its
+    basemap, the grid."""
+    color_by: str
+    choropleth: str
+    interactive: bool
+    basemap: str
+    grid: bool
+
+
+def default_settings(actors: int) -> MapSettings:
+    """The settings a map opens with for ``actors`` actors in the filtered view (the widgets' first values): the
+    still map, no basemap, the grid above GRID_BY_DEFAULT_ABOVE. An embedded map (?integre=1) is drawn so, with
+    no setting."""
+    return MapSettings(next(iter(COLOR_MODES)), next(iter(CHOROPLETHS)), False, "none",
+                       actors > GRID_BY_DEFAULT_ABOVE)
+
 CONTOUR_COLOR = [29, 78, 137, 255]
 LABEL_COLOR = [20, 20, 20, 255]
 LABEL_OUTLINE = [255, 255, 255, 255]

@@ -22,26 +22,26 @@ if ctx.geo is None:
     ui.embed_end(ctx)  # embedded: the filters and the link under the warning
     st.stop()
 
-grid = len(a) > maps.GRID_BY_DEFAULT_ABOVE  # the grid's default
+defaults = maps.default_settings(len(a))
 if ctx.embedded:  # the still map with the settings' defaults, and no setting
-    color_by, choropleth, interactive, basemap, aggregate = (next(iter(maps.COLOR_MODES)),
-                                                             next(iter(maps.CHOROPLETHS)), False, "none", grid)
+    color_by, choropleth, interactive, basemap, aggregate = defaults
 else:
     # Mode atelier: the map and its legend take the screen, the settings are folded away.
     settings = st.expander("Réglages de la carte") if ctx.workshop else st.container()
     c1, c2, c3 = settings.columns(3)  # three, not four: « Regrouper sur une grille » was cut at 1280 px
     color_by = c1.radio("Couleur des points", list(maps.COLOR_MODES), format_func=maps.COLOR_MODES.get,
-                        key="map_color")
+                        index=list(maps.COLOR_MODES).index(defaults.color_by), key="map_color")
     # Radios, not a selectbox: the page already loads them, a selectbox would cost about twenty more requests.
     choropleth = c2.radio("Communes colorées selon", list(maps.CHOROPLETHS), format_func=maps.CHOROPLETHS.get,
-                          key="map_choropleth")
+                          index=list(maps.CHOROPLETHS).index(defaults.choropleth), key="map_choropleth")
     # The still map first (no deck.gl scripts: a light page); the interactive one on demand (nrdash.svgmap).
-    interactive = c3.toggle("Carte interactive", key="map_interactive", value=ctx.workshop,  # atelier: zoom at hand
+    interactive = c3.toggle("Carte interactive", key="map_interactive",
+                            value=defaults.interactive or ctx.workshop,  # atelier: zoom at hand
                             help="Zoom, déplacement, fond de carte en ligne et fiche d'un acteur d'un clic. Sans "
                                  "elle, la carte est une image fixe, plus légère ; survolez un point pour lire son nom.")
     basemap = (c3.radio("Fond de carte", list(maps.BASEMAPS), format_func=maps.BASEMAPS.get, key="map_basemap")
                if interactive else "none")
-    aggregate = c2.toggle("Regrouper sur une grille", value=grid, key="map_grid",
+    aggregate = c2.toggle("Regrouper sur une grille", value=defaults.grid, key="map_grid",
                           help="Pour les grands recensements : un disque par maille, sa surface selon le nombre "
                                "d'acteurs, sa couleur selon la part d'acteurs de niveau ≥ 2.")
 

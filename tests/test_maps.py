@@ -267,3 +267,11 @@ def test_room_and_high_contrast_maps():
     assert layer(room, "communes")["getLineColor"] == [0, 0, 0, 230]
     assert layer(room, "communes")["lineWidthMinPixels"] == 2
     assert layer(room, "noms")["getColor"] == [0, 0, 0, 255]
+
+
+def test_a_map_opens_still_and_on_the_grid_only_for_a_large_view():
+    """maps.default_settings: the settings' first values, and all an embedded map (?integre=1) is drawn with."""
+    small, large = maps.default_settings(maps.GRID_BY_DEFAULT_ABOVE), maps.default_settings(maps.GRID_BY_DEFAULT_ABOVE + 1)
+    assert small == ("level", "none", False, "none", False)
+    assert large.grid and not large.interactive and large.basemap == "none"
+    assert small.color_by in maps.COLOR_MODES and small.choropleth in maps.CHOROPLETHS and small.basemap in maps.BASEMAPS
