@@ -27,6 +27,12 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench_admission import tree_rss_mb  # noqa: E402
 
 
+def server_rss_mb(pid: int) -> float:
+    """Resident memory of the server process alone (without its reading workers), MB."""
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
+
+
 def census_50k() -> Path:
     path = OUT / "synthetic-50000.xlsx"
     if not path.exists():
@@ -63,7 +69,9 @@ def main() -> None:
         first.close()
         time.sleep(args.ttl + 20)
         start = tree_rss_mb(url.pid)
-        print(f"départ : {start:.0f} Mo", flush=True)
+        print(f"départ : {start:.0f} Mo (serveur {server_rss_mb(url.pid):.0f}) ; PYTHONMALLOC du serveur : "
+              + next((v.split("=", 1)[1] for v in open(f"/proc/{url.pid}/environ").read().split("\0")
+                      if v.startswith("PYTHONMALLOC=")), "(aucun)"), flush=True)
         for r in range(args.rounds):
             contexts = []
             for s in range(args.sessions):
@@ -87,10 +95,11 @@ def main() -> None:
             for context in contexts:
                 context.close()
             time.sleep(args.ttl + 20)  # the reconnection window, then a margin (a benchmark, not a test)
-            closed_rss = tree_rss_mb(url.pid)
+            closed_rss, server = tree_rss_mb(url.pid), server_rss_mb(url.pid)
             rows.append((r + 1, open_rss, closed_rss))
             print(f"tour {r + 1} : onglets ouverts {open_rss:.0f} Mo ; {args.ttl + 20} s après leur fermeture "
-                  f"{closed_rss:.0f} Mo", flush=True)
+                  f"{closed_rss:.0f} Mo (serveur {server:.0f}, processus de lecture {closed_rss - server:.0f})",
+                  flush=True)
         browser.close()
     growth = [b[2] - a[2] for a, b in zip(rows, rows[1:])]
     print(f"\nDépart {start:.0f} Mo ; après fermeture, tour par tour : "
