@@ -353,14 +353,20 @@ def test_map_points_follow_filters_and_choropleth(sample_census):
     assert deck_spec(at).get("mapProvider") in (None, "")
 
 
-def test_map_suggests_the_grid_when_points_are_many(monkeypatch):
+def interactive_map_with(monkeypatch, threshold: str, value: int):
+    """Carte, its interactive map drawn, with one of nrdash.maps' thresholds lowered to the sample's scale."""
     from nrdash import maps
 
-    monkeypatch.setattr(maps, "POINTS_SMOOTH_MAX", 100)
+    monkeypatch.setattr(maps, threshold, value)
     at = app()
     at.switch_page("pages/carte.py").run()
     interactive_map(at)
     assert_clean(at)
+    return at
+
+
+def test_map_suggests_the_grid_when_points_are_many(monkeypatch):
+    at = interactive_map_with(monkeypatch, "POINTS_SMOOTH_MAX", 100)
     assert "150 points" in caption_with(at, "sans carte graphique")
     at.toggle(key="map_grid").set_value(True).run()
     assert not [c for c in at.caption if "sans carte graphique" in c.value]
@@ -368,13 +374,7 @@ def test_map_suggests_the_grid_when_points_are_many(monkeypatch):
 
 
 def test_map_opens_on_the_grid_for_large_censuses(monkeypatch):
-    from nrdash import maps
-
-    monkeypatch.setattr(maps, "GRID_BY_DEFAULT_ABOVE", 100)
-    at = app()
-    at.switch_page("pages/carte.py").run()
-    interactive_map(at)
-    assert_clean(at)
+    at = interactive_map_with(monkeypatch, "GRID_BY_DEFAULT_ABOVE", 100)
     assert at.toggle(key="map_grid").value is True
     # issue 25: the commune names are drawn over the grid's discs too (they were the last layer before the names)
     assert [l["id"] for l in deck_spec(at)["layers"]][-2:] == ["grille", "noms"]
