@@ -2,6 +2,8 @@
 a reload keeps it, a malformed address is noted; the search opens an actor's card."""
 import re
 
+from playwright.sync_api import expect
+
 from tests.e2e.harness import goto, wait_idle
 from tests.e2e.test_browser import assert_no_exception, main_text
 
@@ -11,7 +13,10 @@ def _caption(page) -> str:
     return next(line for line in main_text(page).splitlines() if re.match(r"^\d+ acteurs? (sur \d+ )?— ", line))
 
 
-def _key_figures(page) -> list[str]:
+def _key_figures(page, count: int = 7) -> list[str]:
+    """The key figures once all of them are drawn: the filter sentence shows before them (Streamlit draws a page in
+    pieces), so reading them the instant it shows can find none (a clean-clone run did, 07/12/2026)."""
+    expect(page.locator(".nr-kpi")).to_have_count(count, timeout=15_000)
     return page.locator(".nr-kpi").all_inner_texts()
 
 
