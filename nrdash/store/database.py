@@ -8,6 +8,7 @@ import fcntl
 import hashlib
 import logging
 import os
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -17,7 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from .access import OPERATIONS, Principal, Unit, rights
 from .common import RETENTION_MONTHS, SAMPLE_CODE, utcnow
-from .schema import territories
+from .schema import maintenance, territories
 
 log = logging.getLogger("nrdash")
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -116,8 +117,22 @@ def head_revision() -> str:
     return ScriptDirectory.from_config(_alembic_config("sqlite://")).get_current_head()
 
 
+# A snapshot of this database older than the scrub (a transaction of another connection that began before it and
+# holds a snapshot or a transaction id: a report, a backup, autovacuum's ANALYZE) may still read the rows the
+# erasure deleted, and PostgreSQL's VACUUM FULL copies every row version such a reader may see into the new files.
+_OLDER_READERS = sa.text(
+    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+    "AND (backend_xmin IS NOT NULL OR backend_xid IS NOT NULL) AND xact_start < :started")
+SCRUB_TASK = "scrub"  # a row of ``maintenance`` while an erasure's scrub is still to be finished
+
+
 class Database:
     """The engine, the schema, and the unit of work (``_unit``) that every operation of the store opens."""
+
+    SCRUB_WAIT = 30.0  # seconds a scrub waits for the readers of older snapshots before it is left pending
+    SCRUB_LOCK_TIMEOUT_MS = 5_000  # PostgreSQL: a table another transaction holds (a backup) is not waited for longer
+    _clock = staticmethod(time.monotonic)  # (given by the tests: nothing here depends on the machine's speed)
+    _sleep = staticmethod(time.sleep)
 
     def __init__(self, url: str | None = None, *, migrate: bool = True, seed_sample: bool = True):
         self.url = url or database_url()
@@ -197,26 +212,66 @@ class Database:
 
     def _scrub(self, tables: tuple[str, ...]) -> bool:
         """After an erasure or the retention period (committed): remove what the database files still hold of the
-        rows deleted or rewritten in ``tables``. SQLite (secure_delete is on): VACUUM rewrites the file from the live
-        rows only, then a TRUNCATE checkpoint writes the pages back and empties the WAL (it waits, up to the busy
-        timeout, for the readers of an older snapshot). PostgreSQL: VACUUM FULL rewrites each table and its TOAST
-        into new files (a plain VACUUM can leave a deleted row's bytes in a page's free space: measured); its WAL
-        segments and backups keep them until they are recycled (docs/securite.md). Returns whether it completed."""
-        if self.engine.dialect.name == "postgresql":
-            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        rows deleted or rewritten in ``tables``. Returns whether it completed; when it did not, it says so in the
+        log and stays pending (``_scrub_pending``): the next retention run (daily, by whichever replica, or
+        ``python -m nrdash retention``) does it again.
+
+        - SQLite (secure_delete is on): VACUUM rewrites the file from the live rows only, then a TRUNCATE
+          checkpoint writes the pages back and empties the WAL (it waits, up to the busy timeout, for the readers
+          of an older snapshot).
+        - PostgreSQL: VACUUM FULL rewrites each table and its TOAST into new files (a plain VACUUM can leave a
+          deleted row's bytes in a page's free space: measured). It copies the row versions that a transaction
+          older than the erasure may still read, so it first waits, up to ``SCRUB_WAIT``, for those to end; and it
+          waits at most ``SCRUB_LOCK_TIMEOUT_MS`` for a table another transaction holds (a backup), rather than
+          stopping every reader of that table behind its lock. WAL segments and backups keep the rows until they
+          are recycled (docs/securite.md)."""
+        done = self._scrub_postgresql(tables) if self.engine.dialect.name == "postgresql" else self._scrub_sqlite()
+        if not done:
+            log.warning("Effacement : des lectures plus anciennes occupaient la base ; les fichiers de la base "
+                        "seront nettoyés à la prochaine application de la durée de conservation.")
+        self._set_scrub_pending(not done)
+        return done
+
+    def _scrub_postgresql(self, tables: tuple[str, ...]) -> bool:
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            started = conn.execute(sa.text("SELECT statement_timestamp()")).scalar()
+            deadline = self._clock() + self.SCRUB_WAIT
+            while conn.execute(_OLDER_READERS, {"started": started}).scalar():
+                if self._clock() >= deadline:
+                    return False
+                self._sleep(0.2)
+            conn.execute(sa.text(f"SET lock_timeout = {int(self.SCRUB_LOCK_TIMEOUT_MS)}"))
+            try:
                 for table in tables:
                     conn.execute(sa.text(f'VACUUM FULL "{table}"'))
-            return True
+            except sa.exc.OperationalError as exc:
+                if getattr(exc.orig, "sqlstate", None) != "55P03":  # lock_not_available: pending, done later
+                    raise
+                return False
+            finally:
+                conn.execute(sa.text("RESET lock_timeout"))
+        return True
+
+    def _scrub_sqlite(self) -> bool:
         if not self.engine.url.database or self.engine.url.database == ":memory:":
             return True
         with self.engine.connect() as conn:
             raw = conn.connection.dbapi_connection
             raw.execute("VACUUM")
             busy, _, _ = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-        if busy:
-            log.warning("Effacement : la base était occupée, le journal WAL n'a pas pu être vidé ; il le sera à la "
-                        "prochaine application de la durée de conservation.")
         return not busy
+
+    def _set_scrub_pending(self, pending: bool) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(maintenance.delete().where(maintenance.c.task == SCRUB_TASK))
+            if pending:
+                conn.execute(maintenance.insert().values(task=SCRUB_TASK, done_at=utcnow()))
+
+    def _scrub_pending(self) -> bool:
+        """Whether an erasure's scrub is still to be finished (the row of ``maintenance`` says since when)."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(maintenance.c.task).where(maintenance.c.task == SCRUB_TASK)).first() \
+                is not None
 
     def _insert(self, table: sa.Table):
         if self.engine.dialect.name == "postgresql":

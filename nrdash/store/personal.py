@@ -118,7 +118,7 @@ class Personal:
         now = as_utc(now) or utcnow()
         with self._unit(who, "apply_retention", write=True) as u:
             done = self._retention(u.conn, now)
-        if done:
+        if done or self._scrub_pending():  # (an erasure's scrub that could not finish is finished here)
             self._scrub(PERSONAL_TABLES)
         return done
 
@@ -134,7 +134,7 @@ class Personal:
             if last is not None and now - RETENTION_EVERY < last <= now:
                 return None
             done = self._retention(u.conn, now)
-        if done:
+        if done or self._scrub_pending():
             self._scrub(PERSONAL_TABLES)
         return done
 

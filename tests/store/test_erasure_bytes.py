@@ -135,3 +135,105 @@ def test_postgresql_files_hold_nothing_of_an_erased_person(pg_server):
         assert [r["referent"] for n in (2, 3) for r in s.personal_rows(OP, T, n)] == [KEPT, KEPT]
     finally:
         s.close()
+
+
+def _pg_store_and_files(pg_server):
+    """A filled store on a fresh PostgreSQL database, and a function listing its files after a checkpoint."""
+    from tests.pg import fresh_database
+
+    url = fresh_database(pg_server)
+    s = Store(url, seed_sample=False)
+    fill(s)
+    with s.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        folder = Path(conn.execute(sa.text("SHOW data_directory")).scalar())
+        oid = conn.execute(sa.text("SELECT oid FROM pg_database WHERE datname = current_database()")).scalar()
+
+    def files() -> list[Path]:
+        with s.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text("CHECKPOINT"))
+        return every_file(folder / "base" / str(oid))
+
+    return s, url, files
+
+
+def _older_snapshot(url: str):
+    """Another connection of the same database in a transaction whose snapshot was taken before the erasure (a
+    report, a backup, autovacuum's ANALYZE): PostgreSQL keeps every row version it may still read."""
+    engine = sa.create_engine(url)
+    conn = engine.connect()
+    conn.execute(sa.text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+    # The snapshot is taken by reading another table: a lock on the scrubbed ones would only make VACUUM FULL wait
+    # for the lock (``test_postgresql_erasure_left_pending_when_a_reader_holds_the_table``).
+    assert conn.execute(sa.text("SELECT count(*) FROM territories")).scalar() > 0
+    return engine, conn
+
+
+def test_postgresql_erasure_waits_for_the_readers_of_an_older_snapshot(pg_server):
+    """Seen failing before the scrub waited (07/12/2026): VACUUM FULL copied the rows that reader could still see
+    into the new files, and a clean-clone run once found the erased name so (autovacuum's ANALYZE, most likely)."""
+    s, url, files = _pg_store_and_files(pg_server)
+    engine, reader = _older_snapshot(url)
+    waited = []
+
+    def sleep(seconds: float) -> None:  # the scrub's wait: the reader ends its transaction meanwhile
+        waited.append(seconds)
+        reader.rollback()
+
+    s._sleep = sleep
+    try:
+        assert s.erase_person(OP, T, NAME) == 3
+        assert waited, "the scrub did not wait for the older snapshot"
+        assert found(files(), needles(NAME, EMAIL)) == []
+        assert s._scrub_pending() is False
+    finally:
+        reader.close()
+        engine.dispose()
+        s.close()
+
+
+def test_postgresql_erasure_left_pending_is_finished_by_the_next_retention(pg_server, caplog):
+    """A reader that outlasts the scrub's bound (a long backup): the erasure returns, says so in the log, and the
+    next retention run (daily, or ``python -m nrdash retention``) finishes it, even with nothing to retain."""
+    s, url, files = _pg_store_and_files(pg_server)
+    engine, reader = _older_snapshot(url)
+    now = [0.0]
+    s._clock = lambda: now[0]
+    s._sleep = lambda seconds: now.__setitem__(0, now[0] + seconds)  # time passes, the reader stays
+    try:
+        with caplog.at_level("WARNING", logger="nrdash"):
+            assert s.erase_person(OP, T, NAME) == 3
+        assert now[0] >= s.SCRUB_WAIT and "prochaine application de la durée de conservation" in caplog.text
+        assert found(files(), needles(NAME, EMAIL)) != []  # still in the files: that is why it is pending
+        assert s._scrub_pending() is True
+        reader.rollback()
+        assert s.apply_retention(OP) == {T: 1}  # (the old version) and the pending scrub
+        assert found(files(), needles(NAME, EMAIL)) == []
+        assert s._scrub_pending() is False
+        assert s.apply_retention(OP) == {}  # nothing left to do
+    finally:
+        reader.close()
+        engine.dispose()
+        s.close()
+
+
+def test_postgresql_erasure_left_pending_when_a_reader_holds_the_table(pg_server):
+    """A transaction that holds a scrubbed table (pg_dump does, for its whole run) without an older snapshot: VACUUM
+    FULL gives up after its lock timeout instead of waiting, with every later reader of the table queued behind it;
+    the scrub stays pending."""
+    s, url, files = _pg_store_and_files(pg_server)
+    engine = sa.create_engine(url)
+    holder = engine.connect()
+    holder.execute(sa.text("LOCK TABLE personal_data IN ACCESS SHARE MODE"))  # (read committed: no snapshot kept)
+    s.SCRUB_LOCK_TIMEOUT_MS = 300
+    try:
+        assert s.erase_person(OP, T, NAME) == 3
+        assert s._scrub_pending() is True
+        with engine.connect() as other:  # the table was not left locked for the others
+            assert other.execute(sa.text("SELECT count(*) FROM personal_data")).scalar() >= 1
+        holder.rollback()
+        s.apply_retention(OP)
+        assert found(files(), needles(NAME, EMAIL)) == [] and s._scrub_pending() is False
+    finally:
+        holder.close()
+        engine.dispose()
+        s.close()
