@@ -21,12 +21,13 @@ app.py keeps nothing of a run in its globals either: Streamlit leaves the last r
 server process's reaper thread."""
 from __future__ import annotations
 
-import gc
 import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from nrdash.allocator import release_memory
 
 log = logging.getLogger("nrdash")
 
@@ -43,52 +44,6 @@ def timing(ttl: float) -> tuple[float, float]:
 class _Known:
     empty: Callable[[], object]  # empties the session's state
     gone_since: float | None = None  # when it was first seen disconnected
-
-
-def _libc_function(name: str, argtypes: list, restype: object) -> Callable | None:
-    """A function of glibc's allocator, or None (another C library)."""
-    import ctypes
-    import ctypes.util
-
-    try:
-        function = getattr(ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6"), name)
-    except (OSError, AttributeError):
-        return None
-    function.argtypes, function.restype = argtypes, restype
-    return function
-
-
-def _malloc_trim() -> Callable[[int], int] | None:
-    """glibc's malloc_trim, or None (another C library)."""
-    import ctypes
-
-    return _libc_function("malloc_trim", [ctypes.c_size_t], ctypes.c_int)
-
-
-_TRIM = _malloc_trim()
-_M_ARENA_MAX = -8  # mallopt's parameter (malloc.h)
-SERVER_ARENAS = 2
-
-
-def limit_malloc_arenas(arenas: int = SERVER_ARENAS) -> bool:
-    """At most ``arenas`` glibc heaps for the threads created from now on (mallopt M_ARENA_MAX, as the environment
-    variable MALLOC_ARENA_MAX would at start). A server runs each session's script in a thread of its own; glibc gives
-    threads up to eight heaps per core, and memory freed in one of them stays resident, fragmented, long after the
-    session closed (issue 23: +66, +10, +16, +64 MB after each round of ten closed sessions; with two heaps: flat).
-    True when the C library took it."""
-    import ctypes
-
-    mallopt = _libc_function("mallopt", [ctypes.c_int, ctypes.c_int], ctypes.c_int)
-    return mallopt is not None and mallopt(_M_ARENA_MAX, arenas) == 1
-
-
-def release_memory() -> None:
-    """Collect the garbage (a census may sit in reference cycles), then give the freed heap back to the system:
-    each session's script runs in a thread of its own, and glibc's allocator keeps what a thread freed in that
-    thread's arena, counted in the server's resident memory until malloc_trim returns it."""
-    gc.collect()
-    if _TRIM is not None:
-        _TRIM(0)
 
 
 class Reaper:

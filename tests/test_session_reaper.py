@@ -3,13 +3,10 @@ ends, their state emptied at the next look; connected ones are never touched. Th
 are fakes here: nothing waits."""
 from __future__ import annotations
 
-import gc
-import threading
-from pathlib import Path
 
 import pytest
 
-from nrdash.session_reaper import Reaper, _malloc_trim, release_memory, timing
+from nrdash.session_reaper import Reaper, timing
 
 
 class Runtime:
@@ -94,56 +91,3 @@ def test_without_a_servers_runtime_nothing_is_started(monkeypatch):
     monkeypatch.setattr(session_reaper, "_REAPER", None)
     session_reaper.seen()  # no script run context here (nor under AppTest's runtime-less runs)
     assert session_reaper._REAPER is None
-
-
-def _resident_mb() -> float:
-    with open("/proc/self/status") as f:
-        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
-
-
-@pytest.mark.skipif(_malloc_trim() is None, reason="glibc's malloc_trim only")
-def test_memory_a_sessions_thread_freed_goes_back_to_the_system():
-    """A session's script runs in a thread of its own, and glibc keeps what that thread freed in the thread's arena
-    (issue 23: the server's resident memory rose 75 to 110 MB from one round of closed sessions to the next). After
-    release_memory the freed heap is the system's again. 100 MB of 1 KB blocks (malloc's, not Python's small-object
-    allocator) made in a thread, one in a hundred kept: the rest is freed but stays resident until trimmed."""
-    kept = []
-
-    def session_run():
-        blocks = [bytes(1000) + i.to_bytes(4, "little") for i in range(100_000)]
-        kept.append(blocks[::100])  # survivors scattered through the arena: it cannot shrink from its top alone
-
-    worker = threading.Thread(target=session_run)
-    worker.start()
-    worker.join()
-    gc.collect()
-    before = _resident_mb()
-    release_memory()
-    assert before - _resident_mb() > 50, (before, _resident_mb())
-    assert len(kept[0]) == 1_000
-
-
-@pytest.mark.skipif(_malloc_trim() is None, reason="glibc only")
-def test_the_servers_threads_share_two_heaps():
-    """limit_malloc_arenas (called by nrdash/web/server.py before any session's thread exists): eight threads
-    allocating at once share two glibc heaps (without it, glibc made nine here), so what a closed session's thread
-    freed is not kept fragmented in a heap of its own. Counted by glibc's malloc_stats, in a fresh process."""
-    import subprocess
-    import sys
-
-    code = ("import ctypes, threading\n"
-            "from nrdash import session_reaper\n"
-            "assert session_reaper.limit_malloc_arenas()\n"
-            "barrier, kept = threading.Barrier(8), []\n"
-            "def run():\n"
-            "    barrier.wait()\n"
-            "    kept.append([bytes(2000) for _ in range(2000)])\n"
-            "threads = [threading.Thread(target=run) for _ in range(8)]\n"
-            "[t.start() for t in threads]\n"
-            "[t.join() for t in threads]\n"
-            "ctypes.CDLL('libc.so.6').malloc_stats()\n")
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                         cwd=Path(__file__).resolve().parent.parent)
-    assert res.returncode == 0, res.stderr[-2000:]
-    arenas = [line for line in res.stderr.splitlines() if line.startswith("Arena ")]
-    assert 1 <= len(arenas) <= 2, res.stderr[-2000:]

@@ -35,6 +35,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import brotli
 
+from nrdash import allocator
+
 from .frontend import POPOVER_KEYS_JS, stylesheet
 
 COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml")
@@ -184,17 +186,6 @@ def _lower_priority() -> None:
     try:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 15)
     except (AttributeError, OSError):
-        pass
-
-
-def _release_memory() -> None:
-    """Give back to the system the memory Brotli worked in (at its best quality, tens of MB for a large file),
-    which glibc would otherwise keep in the thread's arena for good."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
         pass
 
 
@@ -380,7 +371,7 @@ class StaticCompression:
         finally:
             with self._lock:
                 self.pending.pop(key, None)
-            _release_memory()
+            allocator.trim()  # the memory Brotli worked in (tens of MB at its best quality), glibc would keep
 
     def _queue_brotli(self, key: FileKey, body: bytes) -> Future | None:
         """The Brotli job for a file: the one already queued, a new one, or None when the queue is full."""

@@ -17,17 +17,21 @@ nrdash.maintenance applies the territories' retention periods at most once a day
 """
 from __future__ import annotations
 
-from pathlib import Path
+from nrdash import allocator
 
-import streamlit as st
-from starlette.middleware import Middleware
+allocator.use_system_allocator()  # first: Python reads PYTHONMALLOC only when it starts (this may start it again)
 
-from nrdash import maintenance, plotting, session_reaper
-from nrdash.sandbox import warm_up
-from nrdash.web import auth, fonts, frontend, opendata_routes, public, vote_page
-from nrdash.web.compression import StaticCompression
-from nrdash.web.headers import SecurityHeaders
-from nrdash.web.served import ServeFiles, Served
+from pathlib import Path  # noqa: E402
+
+import streamlit as st  # noqa: E402
+from starlette.middleware import Middleware  # noqa: E402
+
+from nrdash import maintenance, plotting  # noqa: E402
+from nrdash.sandbox import warm_up  # noqa: E402
+from nrdash.web import auth, fonts, frontend, opendata_routes, public, vote_page  # noqa: E402
+from nrdash.web.compression import StaticCompression  # noqa: E402
+from nrdash.web.headers import SecurityHeaders  # noqa: E402
+from nrdash.web.served import ServeFiles, Served  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,7 +56,7 @@ def routes() -> list:
     return auth.routes() + public.routes() + vote_page.routes() + opendata_routes.routes()
 
 
-session_reaper.limit_malloc_arenas()  # before the sessions' threads exist: freed memory goes back, not kept per thread
+allocator.limit_arenas()  # before the sessions' threads exist: freed memory goes back, not kept per thread
 auth.restrict_proxy_headers()  # client addresses from NRDASH_TRUSTED_PROXIES only (uvicorn believes loopback)
 warm_up()  # the census reader's worker process, started in the background: the first upload does not wait for it
 maintenance.start()  # the retention period applied at most once a day, whichever replica does it

@@ -51,7 +51,9 @@ def streamlit_server(env: dict[str, str] | None = None, preexec_fn=None, script:
            "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]
     out = open(log, "w") if log else subprocess.PIPE  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(cmd, cwd=root, env={**os.environ, **(env or {})}, stdout=out,
+    # PYTHONMALLOC=malloc as scripts/run.sh sets it (else the server starts itself again with it: nrdash.allocator)
+    environ = {**os.environ, "PYTHONMALLOC": os.environ.get("PYTHONMALLOC", "malloc"), **(env or {})}
+    proc = subprocess.Popen(cmd, cwd=root, env=environ, stdout=out,
                             stderr=subprocess.STDOUT, text=True, preexec_fn=preexec_fn)
     url = ServerURL(f"http://127.0.0.1:{port}")
     url.pid = proc.pid

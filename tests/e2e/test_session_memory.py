@@ -43,6 +43,20 @@ def _upload(browser, url: str, name: str, actors: int):
     return context
 
 
+def test_the_server_runs_under_the_system_allocator_however_started(tmp_path):
+    """Started without PYTHONMALLOC (as ``streamlit run nrdash/web/server.py`` by hand or by a service would be), the
+    server starts itself again under PYTHONMALLOC=malloc (nrdash.allocator: what closed sessions freed goes back to
+    the system), same process, and answers; an operator's own value is kept."""
+    for given, expected in (("", b"PYTHONMALLOC=malloc"), ("pymalloc", b"PYTHONMALLOC=pymalloc")):
+        with streamlit_server(env={"NRDASH_DATA_DIR": str(tmp_path / (given or "unset")),
+                                   "PYTHONMALLOC": given}) as url:
+            with open(f"/proc/{url.pid}/environ", "rb") as f:
+                environ = f.read().split(b"\0")
+            assert expected in environ, [v for v in environ if v.startswith(b"PYTHONMALLOC")]
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=30) as r:
+                assert r.read() == b"ok"
+
+
 def test_a_closed_sessions_census_is_freed_while_an_open_one_is_kept(memory_server, browser):
     closing = _upload(browser, memory_server, "ferme.xlsx", 500)
     staying = _upload(browser, memory_server, "reste.xlsx", 300)
