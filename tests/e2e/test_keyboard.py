@@ -4,6 +4,8 @@ Shift+Tab go through its controls, Shift+Tab from the first returns to the butto
 what follows the button (the popover closed), Escape closes it and gives the focus back to its button."""
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.e2e.harness import goto
@@ -25,6 +27,29 @@ def focused(page) -> dict:
     return page.evaluate(FOCUSED)
 
 
+FIRST = """(name) => { const d = document.querySelector(`[role=dialog][aria-label="${name}"]`);
+  const shown = """ + SHOWN + """;
+  const items = d ? [...d.querySelectorAll('a[href], button, input, select, textarea, summary, [tabindex]')]
+    .filter((e) => e.tabIndex >= 0 && !e.disabled && shown(e)) : [];
+  return items.length && document.activeElement === items[0] ? items.length : 0; }"""
+
+
+def wait_for_the_first_control(page, name: str, timeout: float = 10.0) -> None:
+    """The popover's controls are drawn in turns (their scripts load), and the page's script follows the first of
+    them with the focus: wait until the focus is on the first control and the controls have stopped coming (the
+    same count for a second: five readings in a row). Read too soon, the focus was on « Arbitrages du kit »,
+    drawn before the selects (a clean-clone run, 07/12/2026)."""
+    deadline, last, steady = time.monotonic() + timeout, None, 0
+    while steady < 5:
+        count = page.evaluate(FIRST, name)
+        steady = steady + 1 if count and count == last else 0
+        last = count
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the focus did not settle on the first control of « {name} » (focus: "
+                                 f"{focused(page)})")
+        page.wait_for_timeout(200)
+
+
 @pytest.mark.parametrize("name", POPOVERS)
 def test_popover_with_the_keyboard(server, page, name):
     goto(page, server)
@@ -33,7 +58,7 @@ def test_popover_with_the_keyboard(server, page, name):
     button.focus()
     page.keyboard.press("Enter")
     dialog.wait_for()
-    page.wait_for_function("() => document.activeElement.closest('[role=dialog]')", timeout=10_000)
+    wait_for_the_first_control(page, name)
     first = focused(page)
     assert first["inDialog"], first
     count = page.evaluate(TABBABLE, name)
