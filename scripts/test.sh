@@ -28,5 +28,6 @@ fi
 # PostgreSQL instance and servers): NRDASH_TEST_WORKERS=1 runs them in one.
 workers=${NRDASH_TEST_WORKERS:-2}
 parallel=()
-if [ "$workers" -gt 1 ]; then parallel=(-n "$workers" --dist loadfile); fi
+# (the longest files first, in tests/conftest.py's order: not xdist's, which hands out the files with most tests first)
+if [ "$workers" -gt 1 ]; then parallel=(-n "$workers" --dist loadfile --no-loadscope-reorder); fi
 exec .venv/bin/python -m pytest "${parallel[@]}" "$@"

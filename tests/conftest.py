@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -158,7 +159,21 @@ SLOW = {
 }
 
 
+# The longest test files first (tests/file_durations.json, seconds per file in a clean-clone run, written by
+# scripts/test_durations.py): on two processes (scripts/test.sh, xdist's --dist loadfile without its own reordering
+# by number of tests) the files are handed out in this order, so the suite does not end on one process running a
+# long file alone (a one-test browser file of 108 s was handed out last). A file not listed counts as 30 s under
+# tests/e2e/ (a server and a browser), else 0. Within a file, the order is unchanged.
+FILE_DURATIONS = json.loads((ROOT / "tests" / "file_durations.json").read_text(encoding="utf-8"))
+
+
+def file_duration(path: Path) -> float:
+    name = Path(path).relative_to(ROOT).as_posix()
+    return FILE_DURATIONS.get(name, 30 if Path(path).is_relative_to(E2E) else 0)
+
+
 def pytest_collection_modifyitems(config, items):
+    items.sort(key=lambda item: -file_duration(item.path))  # (stable: a file's tests keep their order)
     for item in items:
         if Path(item.path).is_relative_to(E2E):
             item.add_marker(pytest.mark.browser)

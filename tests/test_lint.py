@@ -66,7 +66,8 @@ def test_test_sh_runs_ruff_then_pytest(tmp_path):
     assert result.returncode == 0, result.stderr
     # on two processes by default (pytest-xdist, a file's tests together): the whole suite in CI
     assert calls.read_text().splitlines() == ["-m ruff check .",
-                                              "-m pytest -n 2 --dist loadfile -q tests/test_census.py"]
+                                              "-m pytest -n 2 --dist loadfile --no-loadscope-reorder -q "
+                                              "tests/test_census.py"]
 
 
 def test_test_sh_runs_pytest_in_one_process_when_asked(tmp_path):

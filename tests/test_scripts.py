@@ -2,6 +2,7 @@
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,3 +67,30 @@ def test_a_failed_install_says_so_in_french_and_stamps_nothing(tmp_path):
     assert result.returncode == 1
     assert "Échec de l'installation" in result.stderr and "No matching distribution" in result.stderr
     assert not (project / ".venv" / ".nrdash-requirements").exists()
+
+
+def test_file_durations_name_test_files_that_exist_and_order_the_collection(tmp_path):
+    """scripts/test_durations.py sums a JUnit report per file (a class's tests under their file); the listed files
+    exist (a renamed file would fall back to its default place), and the collection starts with the longest."""
+    import json
+
+    from scripts.test_durations import durations
+    from tests.conftest import FILE_DURATIONS, file_duration
+
+    report = tmp_path / "junit.xml"
+    report.write_text('<testsuites><testsuite name="pytest">'
+                      '<testcase classname="tests.test_census" name="a" time="1.25"/>'
+                      '<testcase classname="tests.test_census" name="b" time="2.5"/>'
+                      '<testcase classname="tests.e2e.test_browser.TestMap" name="c" time="7.4"/>'
+                      '</testsuite></testsuites>', encoding="utf-8")
+    assert durations(report) == {"tests/e2e/test_browser.py": 7, "tests/test_census.py": 4}
+    missing = [name for name in FILE_DURATIONS if not (ROOT / name).is_file()]
+    assert missing == [], "tests/file_durations.json names files that no longer exist: run scripts/test_durations.py"
+    assert json.loads((ROOT / "tests" / "file_durations.json").read_text()) == FILE_DURATIONS
+    longest = max(FILE_DURATIONS, key=FILE_DURATIONS.get)
+    assert file_duration(ROOT / longest) == FILE_DURATIONS[longest]
+    assert file_duration(ROOT / "tests" / "e2e" / "test_new.py") == 30 and file_duration(ROOT / "tests" / "x.py") == 0
+    res = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+                          "tests/test_census.py", longest], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    first = res.stdout.splitlines()[0]
+    assert first.startswith(longest), res.stdout[:500]
