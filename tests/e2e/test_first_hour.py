@@ -7,13 +7,14 @@ the pictures looked at when building this."""
 from __future__ import annotations
 
 import os
+import time
 import urllib.parse
 
 import pytest
 
 from nrdash.store import Store
 from tests.principals import OP
-from tests.e2e.harness import goto, open_sidebar, streamlit_server, wait_idle
+from tests.e2e.harness import ARTIFACTS, goto, open_sidebar, streamlit_server, wait_idle
 
 EPCI = "241700434"
 EMPTY = "17300"  # La Rochelle (commune): given to an editor, nothing published
@@ -193,11 +194,25 @@ def test_a_locked_link_is_shown_and_copied_whole(first_server, browser):
         context.close()
 
 
-def _title_tops(page) -> dict:
-    return page.evaluate("""() => { const h = document.querySelector('[data-testid=stMain] h1');
+def _title_tops(page, timeout: float = 10.0) -> dict:
+    """Where the title's text and the header's bottom are once the page is at rest: the same three readings in a
+    row, 200 ms apart. Read once just after the run, a clean-clone run (07/12/2026) found Accueil's title 53 px
+    lower in mode atelier, something above it not yet gone; the screenshot of such a reading is kept."""
+    read = """() => { const h = document.querySelector('[data-testid=stMain] h1');
         const r = document.createRange(); r.selectNodeContents(h);
         const header = document.querySelector('[data-testid=stHeader]').getBoundingClientRect();
-        return {text: r.getBoundingClientRect().top, header: header.bottom}; }""")
+        return {text: r.getBoundingClientRect().top, header: header.bottom}; }"""
+    deadline, readings = time.monotonic() + timeout, [page.evaluate(read)]
+    first = readings[0]
+    while len(readings) < 3 or any(r != readings[-1] for r in readings[-3:]):
+        if time.monotonic() > deadline:
+            break
+        page.wait_for_timeout(200)
+        readings.append(page.evaluate(read))
+    if readings[-1] != first:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "first-hour-title-moved.png"))
+    return readings[-1]
 
 
 @pytest.mark.parametrize("workshop", [False, True])
