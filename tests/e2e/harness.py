@@ -100,20 +100,33 @@ _NAV_BOX = """() => { const n = document.querySelector('[data-testid="stSidebarN
                       return r && r.width > 0 ? [r.left, r.right, innerWidth] : null; }"""
 
 
+def settled(page, script: str, arg=None, *, ok=lambda value: True, readings: int = 3, every_ms: int = 200,
+            timeout: float = 10.0, what: str = "the page"):
+    """What ``script`` (a function evaluated in the page, given ``arg``) returns once it is the same ``readings``
+    times in a row, ``every_ms`` apart, and ``ok``: the page at rest (a sidebar sliding in, controls drawn in turns,
+    an element about to leave). Raises AssertionError with the last value after ``timeout`` seconds. (A bound for
+    the message, not a measure: it returns as soon as the page is still.)"""
+    deadline, last, steady = time.monotonic() + timeout, None, 0
+    while True:
+        value = page.evaluate(script, arg)
+        steady = steady + 1 if ok(value) and value == last else (1 if ok(value) else 0)
+        last = value
+        if steady >= readings:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not settle within {timeout} s (last reading: {value})")
+        page.wait_for_timeout(every_ms)
+
+
 def open_sidebar(page, timeout: float = 10.0) -> None:
     """Unfold the sidebar mode atelier folds away, and wait until it has slid in: a link clicked while the sidebar
     still moves is outside the viewport (Playwright refuses the click). Already open, it is left as it is."""
     expand = page.get_by_test_id("stExpandSidebarButton")
     if expand.is_visible():
         expand.click()
-    deadline, last, steady = time.monotonic() + timeout, None, 0
-    while steady < 3:  # the menu wholly on the screen, at the same place three readings in a row: the slide is over
-        box = page.evaluate(_NAV_BOX)
-        steady = steady + 1 if box is not None and box == last and box[0] >= 0 and box[1] <= box[2] else 0
-        last = box
-        if time.monotonic() > deadline:
-            raise AssertionError(f"the sidebar did not slide in within {timeout} s (menu at {box})")
-        page.wait_for_timeout(50)
+    # the menu wholly on the screen, at the same place three readings in a row: the slide is over
+    settled(page, _NAV_BOX, ok=lambda box: box is not None and box[0] >= 0 and box[1] <= box[2], every_ms=50,
+            timeout=timeout, what="the sidebar (its menu)")
 
 
 def goto(page, url: str) -> None:

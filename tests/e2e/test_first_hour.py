@@ -7,14 +7,13 @@ the pictures looked at when building this."""
 from __future__ import annotations
 
 import os
-import time
 import urllib.parse
 
 import pytest
 
 from nrdash.store import Store
 from tests.principals import OP
-from tests.e2e.harness import ARTIFACTS, goto, open_sidebar, streamlit_server, wait_idle
+from tests.e2e.harness import ARTIFACTS, goto, open_sidebar, settled, streamlit_server, wait_idle
 
 EPCI = "241700434"
 EMPTY = "17300"  # La Rochelle (commune): given to an editor, nothing published
@@ -202,17 +201,12 @@ def _title_tops(page, timeout: float = 10.0) -> dict:
         const r = document.createRange(); r.selectNodeContents(h);
         const header = document.querySelector('[data-testid=stHeader]').getBoundingClientRect();
         return {text: r.getBoundingClientRect().top, header: header.bottom}; }"""
-    deadline, readings = time.monotonic() + timeout, [page.evaluate(read)]
-    first = readings[0]
-    while len(readings) < 3 or any(r != readings[-1] for r in readings[-3:]):
-        if time.monotonic() > deadline:
-            break
-        page.wait_for_timeout(200)
-        readings.append(page.evaluate(read))
-    if readings[-1] != first:
+    first = page.evaluate(read)
+    tops = settled(page, read, timeout=timeout, what="the title's position")
+    if tops != first:
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "first-hour-title-moved.png"))
-    return readings[-1]
+    return tops
 
 
 @pytest.mark.parametrize("workshop", [False, True])

@@ -4,11 +4,9 @@ Shift+Tab go through its controls, Shift+Tab from the first returns to the butto
 what follows the button (the popover closed), Escape closes it and gives the focus back to its button."""
 from __future__ import annotations
 
-import time
-
 import pytest
 
-from tests.e2e.harness import goto
+from tests.e2e.harness import goto, settled
 
 POPOVERS = ("Filtres", "Choisir le territoire", "Charger un recensement")
 LABEL = """(e) => { if (e.getAttribute('aria-label')) return e.getAttribute('aria-label');
@@ -39,15 +37,8 @@ def wait_for_the_first_control(page, name: str, timeout: float = 10.0) -> None:
     them with the focus: wait until the focus is on the first control and the controls have stopped coming (the
     same count for a second: five readings in a row). Read too soon, the focus was on « Arbitrages du kit »,
     drawn before the selects (a clean-clone run, 07/12/2026)."""
-    deadline, last, steady = time.monotonic() + timeout, None, 0
-    while steady < 5:
-        count = page.evaluate(FIRST, name)
-        steady = steady + 1 if count and count == last else 0
-        last = count
-        if time.monotonic() > deadline:
-            raise AssertionError(f"the focus did not settle on the first control of « {name} » (focus: "
-                                 f"{focused(page)})")
-        page.wait_for_timeout(200)
+    settled(page, FIRST, name, ok=bool, readings=5, timeout=timeout,
+            what=f"the focus on the first control of « {name} » (count of controls)")
 
 
 @pytest.mark.parametrize("name", POPOVERS)
